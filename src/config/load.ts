@@ -1,0 +1,360 @@
+// cluster.yaml → ClusterConfig. Parsing and schema problems come from validate-tree.ts; this file adds the rules that
+// span fields (references, agent-specific keys) and fills in defaults. Every problem is collected, none thrown early.
+
+import { readFileSync } from "node:fs";
+import { LineCounter, parseDocument } from "yaml";
+import { parseDurationMs } from "./duration.js";
+import type {
+  AgentSpec, ClusterConfig, ExecSpec, FinalAction, GroupConfig, MonitorAction, MonitorConfig, MonitorType,
+  NodeConfig, OnFail, OpConfig, PrimitiveConfig, ResourceConfig, ResourceMeta,
+} from "./model.js";
+import { ConfigError, type Problem } from "./problems.js";
+import { clusterSchema } from "./schema.js";
+import { didYouMean } from "./suggest.js";
+import { validateTree, type PositionIndex } from "./validate-tree.js";
+
+export const DEFAULT_OP_TIMEOUT_MS = 20_000;
+const ID_RE = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export interface LoadResult { config?: ClusterConfig; problems: Problem[] }
+
+export function parseScore(v: unknown): number | undefined {
+  if (typeof v === "number" && Number.isInteger(v)) return v;
+  if (typeof v !== "string") return undefined;
+  const s = v.trim();
+  if (/^[+]?(INFINITY|inf)$/i.test(s)) return Infinity;
+  if (/^-(INFINITY|inf)$/i.test(s)) return -Infinity;
+  return /^[+-]?\d+$/.test(s) ? Number(s) : undefined;
+}
+
+function percent(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === "number" ? v : Number(String(v).trim().replace(/%$/, ""));
+  return Number.isFinite(n) && n > 0 && n <= 100 ? n : NaN;
+}
+
+const strMap = (v: unknown): Record<string, string> =>
+  Object.fromEntries(Object.entries(isObj(v) ? v : {}).map(([k, x]) => [k, String(x)]));
+
+class Builder {
+  readonly problems: Problem[] = [];
+  constructor(readonly file: string, readonly positions: PositionIndex, private readonly treeProblems: Problem[]) {}
+
+  /** A derived error is left out when the schema already reported a problem inside that path (its likely cause). */
+  error(path: string, message: string): void {
+    if (this.treeProblems.some((p) => p.path === path || p.path.startsWith(`${path}.`))) return;
+    this.problems.push({ file: this.file, pos: this.positions.get(path), path, message, severity: "error" });
+  }
+  warn(path: string, message: string): void {
+    this.problems.push({ file: this.file, pos: this.positions.get(path), path, message, severity: "warning" });
+  }
+  ms(v: unknown, fallback: number): number { return parseDurationMs(v) ?? fallback; }
+
+  agent(raw: Obj, path: string): { agent: AgentSpec; args: string[] } | undefined {
+    const text = raw.agent;
+    if (text === undefined) {
+      if (isObj(raw.exec)) return { agent: { class: "exec" }, args: [] };
+      this.error(path, "a resource needs `agent` (e.g. ocf:heartbeat:IPaddr2, lsb:nginx, exec) or, for a group, `members`");
+      return undefined;
+    }
+    if (typeof text !== "string") return undefined;
+    const args = Array.isArray(raw.args) ? raw.args.map(String) : [];
+    if (text.includes("::")) {
+      // Heartbeat haresources form: drbddisk::r0, Filesystem::/dev/drbd0::/data::ext4
+      const [type, ...inline] = text.split("::");
+      if (raw.args !== undefined) this.error(`${path}.args`, "give arguments either inline (name::arg) or in `args`, not both");
+      return { agent: { class: "heartbeat", type: type!.replace(/^heartbeat:/, "") }, args: inline };
+    }
+    const parts = text.split(":");
+    if (parts[0] === "ocf" && parts.length === 3) return { agent: { class: "ocf", provider: parts[1]!, type: parts[2]! }, args };
+    if (parts[0] === "lsb" && parts.length === 2) return { agent: { class: "lsb", type: parts[1]! }, args };
+    if (parts[0] === "heartbeat" && parts.length === 2) return { agent: { class: "heartbeat", type: parts[1]! }, args };
+    if (text === "exec") return { agent: { class: "exec" }, args };
+    if (parts[0] === "ocf") this.error(`${path}.agent`, `\`${text}\` needs a provider and a type — write ocf:PROVIDER:TYPE, e.g. ocf:heartbeat:${parts.at(-1) || "Dummy"}`);
+    else if (parts[0] === "systemd" || parts[0] === "service") this.error(`${path}.agent`, `class \`${parts[0]}\` is not supported yet — use lsb:${parts.at(-1)} for an init script, or exec`);
+    else this.error(`${path}.agent`, `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "exec", "heartbeat"])} — write ocf:heartbeat:IPaddr2, lsb:nginx, exec, heartbeat:drbddisk or drbddisk::r0`);
+    return undefined;
+  }
+
+  exec(raw: Obj, path: string, agent: AgentSpec): ExecSpec | undefined {
+    if (agent.class !== "exec") {
+      if (raw.exec !== undefined) this.error(`${path}.exec`, `\`exec\` scripts belong to agent exec, not ${agent.class}`);
+      return undefined;
+    }
+    const e = isObj(raw.exec) ? raw.exec : {};
+    const str = (k: string) => (typeof e[k] === "string" && (e[k] as string).trim() !== "" ? (e[k] as string) : undefined);
+    const spec: ExecSpec = {
+      command: str("command"), start: str("start"), stop: str("stop"), status: str("status"), cwd: str("cwd"),
+      env: strMap(e.env), stopSignal: (str("stop-signal") ?? "SIGTERM") as NodeJS.Signals,
+    };
+    if (spec.command && (spec.start || spec.stop)) this.error(`${path}.exec`, "give either `command` (a supervised foreground process) or `start`/`stop` scripts, not both");
+    else if (!spec.command && !spec.start) this.error(`${path}.exec`, "an exec resource needs `command` (a long-running process) or a `start` script (with `stop`)");
+    else if (spec.start && !spec.stop) this.error(`${path}.exec`, "a `start` script needs a matching `stop` script");
+    if (spec.command && spec.status) this.warn(`${path}.exec.status`, "with `command`, running means the process is alive; `status` also runs as the monitor");
+    return spec;
+  }
+
+  ops(raw: Obj, path: string, opDefaults: Obj, agent: AgentSpec | undefined): OpConfig[] {
+    const ops: OpConfig[] = [];
+    const defaultTimeout = this.ms(opDefaults.timeout, DEFAULT_OP_TIMEOUT_MS);
+    const rawOps = isObj(raw.ops) ? raw.ops : {};
+    const make = (name: string, o: Obj, p: string): OpConfig => {
+      const interval = this.ms(o.interval, 0);
+      if (name !== "monitor" && interval > 0) this.error(`${p}.interval`, `only monitor operations recur; \`${name}\` cannot have an interval`);
+      const onFail = (o["on-fail"] as OnFail | undefined) ?? (opDefaults["on-fail"] as OnFail | undefined) ?? (name === "stop" ? "block" : "restart");
+      return {
+        name, intervalMs: interval, timeoutMs: this.ms(o.timeout, defaultTimeout), onFail, enabled: o.enabled !== false,
+        startDelayMs: this.ms(o["start-delay"], 0), role: typeof o.role === "string" ? o.role : undefined,
+      };
+    };
+    for (const [name, v] of Object.entries(rawOps)) {
+      const list = Array.isArray(v) ? v : [v];
+      list.forEach((o, i) => ops.push(make(name, isObj(o) ? o : {}, Array.isArray(v) ? `${path}.ops.${name}[${i}]` : `${path}.ops.${name}`)));
+    }
+    if (raw.monitor !== undefined) {
+      if (ops.some((o) => o.name === "monitor")) this.error(`${path}.monitor`, "give the monitor interval either as `monitor:` or in `ops.monitor`, not both");
+      else ops.push(make("monitor", { interval: raw.monitor }, path));
+    }
+    for (const name of ["start", "stop"]) if (!ops.some((o) => o.name === name)) ops.push(make(name, {}, path));
+    const monitors = ops.filter((o) => o.name === "monitor");
+    if (monitors.some((o) => o.intervalMs === 0)) this.error(`${path}.ops.monitor.interval`, "a recurring monitor needs an interval above 0, e.g. 10s");
+    const intervals = new Set<number>();
+    for (const m of monitors) {
+      if (intervals.has(m.intervalMs)) this.error(`${path}.ops.monitor`, "two monitors with the same interval — give each a different interval");
+      intervals.add(m.intervalMs);
+    }
+    if (agent?.class === "exec") {
+      // exec resources with a status script get a 10s monitor unless told otherwise; a supervised command is
+      // watched through its child exit, and polled as a backstop after a daemon restart.
+      // (Nothing to add here: the executor handles both.)
+    }
+    return ops;
+  }
+
+  finalAction(v: unknown): FinalAction {
+    if (isObj(v) && typeof v.script === "string") return { kind: "script", path: v.script };
+    if (v === "stop-group" || v === "stop-daemon" || v === "reboot") return { kind: v };
+    return { kind: "none" };
+  }
+
+  meta(raw: Obj, inherited: Obj, path: string): ResourceMeta {
+    const pick = (k: string) => raw[k] ?? inherited[k];
+    const threshold = parseScore(pick("migration-threshold"));
+    if (threshold !== undefined && threshold <= 0 && Number.isFinite(threshold)) this.warn(`${path}.migration-threshold`, "0 or less disables the threshold (same as INFINITY)");
+    const role = String(pick("target-role") ?? "started").toLowerCase();
+    return {
+      migrationThreshold: threshold === undefined || threshold <= 0 ? Infinity : threshold,
+      failureTimeoutMs: this.ms(pick("failure-timeout"), 0),
+      finalAction: this.finalAction(pick("final-action")),
+      preRecoveryScript: typeof pick("pre-recovery-script") === "string" ? (pick("pre-recovery-script") as string) : undefined,
+      preRecoveryTimeoutMs: this.ms(pick("pre-recovery-timeout"), 30_000),
+      stickiness: parseScore(pick("stickiness")) ?? 0,
+      targetRole: role === "stopped" ? "stopped" : "started",
+      managed: pick("managed") !== false,
+      prefer: typeof raw.prefer === "string" ? raw.prefer : undefined,
+    };
+  }
+
+  primitive(id: string, raw: Obj, path: string, inheritedMeta: Obj, opDefaults: Obj, group?: string): PrimitiveConfig | undefined {
+    const a = this.agent(raw, path);
+    if (!a) return undefined;
+    if (a.agent.class !== "heartbeat" && raw.args !== undefined) this.error(`${path}.args`, "`args` are for Heartbeat v1 scripts (heartbeat:NAME); OCF agents take `params`");
+    if (a.agent.class !== "ocf" && a.agent.class !== "heartbeat" && raw.params !== undefined && a.agent.class !== "exec") this.warn(`${path}.params`, `${a.agent.class} scripts take no parameters; \`params\` is ignored`);
+    return {
+      kind: "primitive", id, agent: a.agent, params: strMap(raw.params), args: a.args,
+      exec: this.exec(raw, path, a.agent), ops: this.ops(raw, path, opDefaults, a.agent),
+      meta: this.meta(raw, inheritedMeta, path), group,
+    };
+  }
+
+  resources(raw: unknown, defaults: Obj, opDefaults: Obj): ResourceConfig[] {
+    const out: ResourceConfig[] = [];
+    const seen = new Set<string>();
+    const claim = (id: string, path: string) => {
+      if (!ID_RE.test(id)) this.error(path, `\`${id}\` is not a valid id: use letters, digits, _ . : - and start with a letter`);
+      if (seen.has(id)) this.error(path, `id \`${id}\` is used twice — resource and group ids must be unique`);
+      seen.add(id);
+    };
+    for (const [id, r] of Object.entries(isObj(raw) ? raw : {})) {
+      const path = `resources.${id}`;
+      if (!isObj(r)) continue;
+      claim(id, path);
+      if (r.members !== undefined) {
+        for (const k of ["agent", "exec", "params", "args", "ops", "monitor"]) {
+          if (r[k] !== undefined) this.error(`${path}.${k}`, `a group has no \`${k}\`: put it on a member`);
+        }
+        const groupMeta = { ...defaults, ...r };
+        delete groupMeta.prefer;
+        const members: PrimitiveConfig[] = [];
+        const rawMembers = isObj(r.members) ? r.members : {};
+        if (Object.keys(rawMembers).length === 0) this.error(`${path}.members`, "a group needs at least one member");
+        for (const [mid, m] of Object.entries(rawMembers)) {
+          if (!isObj(m)) continue;
+          claim(mid, `${path}.members.${mid}`);
+          const p = this.primitive(mid, m, `${path}.members.${mid}`, groupMeta, opDefaults, id);
+          if (p) members.push(p);
+        }
+        const group: GroupConfig = { kind: "group", id, members, meta: this.meta(r, defaults, path) };
+        out.push(group);
+      } else {
+        const p = this.primitive(id, r, path, defaults, opDefaults);
+        if (p) out.push(p);
+      }
+    }
+    return out;
+  }
+
+  monitors(raw: unknown, resources: ResourceConfig[]): MonitorConfig[] {
+    const ids = new Set(resources.flatMap((r) => (r.kind === "group" ? [r.id, ...r.members.map((m) => m.id)] : [r.id])));
+    const out: MonitorConfig[] = [];
+    const own: Record<MonitorType, string[]> = {
+      process: ["name", "pattern", "min-count"], custom: ["script", "env"], disk: ["path", "size"],
+      ping: ["targets"], nic: ["interface"], system: ["cpu", "memory", "open-files", "disk-usage"],
+    };
+    for (const [name, m] of Object.entries(isObj(raw) ? raw : {})) {
+      if (!isObj(m) || typeof m.type !== "string" || !(m.type in own)) continue;
+      const path = `monitors.${name}`;
+      const type = m.type as MonitorType;
+      for (const [t, keys] of Object.entries(own)) {
+        if (t === type) continue;
+        for (const k of keys) if (m[k] !== undefined && !own[type].includes(k)) this.error(`${path}.${k}`, `\`${k}\` belongs to ${t} monitors, not ${type}`);
+      }
+      const recover = typeof m.recover === "string" ? m.recover : undefined;
+      if (recover !== undefined && !ids.has(recover)) this.error(`${path}.recover`, `no resource or group \`${recover}\`${didYouMean(recover, ids)}`);
+      const action = (m.action as MonitorAction | undefined) ?? "restart";
+      if (!recover && action !== "ignore" && m.action !== undefined) this.error(`${path}.action`, `action \`${action}\` needs a \`recover\` target`);
+      const mc: MonitorConfig = {
+        name, type, intervalMs: this.ms(m.interval, 10_000), timeoutMs: this.ms(m.timeout, 30_000),
+        failures: typeof m.failures === "number" ? m.failures : 1, recover, action: recover ? action : "ignore",
+        when: (m.when as MonitorConfig["when"] | undefined) ?? (recover && (type === "process" || type === "custom") ? "target-started" : "always"),
+        recoveryScriptAttempts: typeof m["recovery-script-attempts"] === "number" ? m["recovery-script-attempts"] : 0,
+      };
+      if (mc.when === "target-started" && !recover) this.error(`${path}.when`, "`target-started` needs a `recover` target");
+      if (mc.timeoutMs <= 0) this.error(`${path}.timeout`, "a monitor needs a timeout above 0");
+      if (mc.intervalMs <= 0) this.error(`${path}.interval`, "a monitor needs an interval above 0");
+      switch (type) {
+        case "process":
+          if (m.name === undefined && m.pattern === undefined) this.error(path, "a process monitor needs `name` (the process name) or `pattern` (a regular expression on the command line)");
+          if (typeof m.pattern === "string") {
+            try { new RegExp(m.pattern); } catch (e) { this.error(`${path}.pattern`, `not a valid regular expression: ${(e as Error).message}`); }
+          }
+          mc.process = { name: m.name as string | undefined, pattern: m.pattern as string | undefined, minCount: typeof m["min-count"] === "number" ? m["min-count"] : 1 };
+          break;
+        case "custom":
+          if (typeof m.script !== "string") this.error(path, "a custom monitor needs `script` (exit 0 = healthy)");
+          mc.script = { command: String(m.script ?? ""), env: strMap(m.env) };
+          break;
+        case "disk":
+          if (typeof m.path !== "string") this.error(path, "a disk monitor needs `path`, a directory on the disk to check");
+          mc.disk = { path: String(m.path ?? ""), sizeBytes: typeof m.size === "number" ? m.size : 4096 };
+          break;
+        case "ping":
+          if (!Array.isArray(m.targets) || m.targets.length === 0) this.error(path, "a ping monitor needs `targets`, a list of addresses");
+          mc.ping = { targets: Array.isArray(m.targets) ? m.targets.map(String) : [] };
+          break;
+        case "nic":
+          if (typeof m.interface !== "string") this.error(path, "a nic monitor needs `interface`, e.g. eth0");
+          mc.nic = { interface: String(m.interface ?? "") };
+          break;
+        case "system": {
+          const sys = { cpuPercent: percent(m.cpu), memoryPercent: percent(m.memory), openFilesPercent: percent(m["open-files"]), diskUsagePercent: {} as Record<string, number> };
+          for (const [k, v] of [["cpu", sys.cpuPercent], ["memory", sys.memoryPercent], ["open-files", sys.openFilesPercent]] as const) {
+            if (Number.isNaN(v)) this.error(`${path}.${k}`, "write a percentage between 1 and 100, e.g. 90 or \"90%\"");
+          }
+          for (const [mount, v] of Object.entries(isObj(m["disk-usage"]) ? m["disk-usage"] : {})) {
+            const p = percent(v);
+            if (p === undefined || Number.isNaN(p)) this.error(`${path}.disk-usage.${mount}`, "write a percentage between 1 and 100");
+            else sys.diskUsagePercent[mount] = p;
+          }
+          if (sys.cpuPercent === undefined && sys.memoryPercent === undefined && sys.openFilesPercent === undefined && Object.keys(sys.diskUsagePercent).length === 0) {
+            this.error(path, "a system monitor needs at least one threshold: cpu, memory, open-files or disk-usage");
+          }
+          mc.system = sys;
+          break;
+        }
+      }
+      out.push(mc);
+    }
+    return out;
+  }
+
+  nodes(raw: unknown): NodeConfig[] {
+    return Object.entries(isObj(raw) ? raw : {}).map(([name, n]) => {
+      const o = isObj(n) ? n : {};
+      return { name, links: Array.isArray(o.links) ? o.links.map(String) : [], attributes: strMap(o.attributes) };
+    });
+  }
+}
+
+/** Parses and validates cluster.yaml text. Returns the model only when there is no error (warnings allowed). */
+export function loadConfigText(text: string, file = "cluster.yaml"): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const problems: Problem[] = [];
+  for (const e of doc.errors) {
+    const { line, col } = lines.linePos(e.pos[0]);
+    problems.push({ file, pos: { line, col }, path: "", message: `YAML syntax: ${e.message.split("\n")[0]}`, severity: "error" });
+  }
+  if (problems.length) return { problems };
+  const raw = doc.toJS() as unknown;
+  if (!isObj(raw)) {
+    problems.push({ file, pos: { line: 1, col: 1 }, path: "", message: "the file is empty or not a mapping — start with `resources:`", severity: "error" });
+    return { problems };
+  }
+  const { problems: treeProblems, positions } = validateTree(doc.contents as never, clusterSchema, file, lines);
+  problems.push(...treeProblems);
+  const b = new Builder(file, positions, treeProblems);
+  const defaults = isObj(raw.defaults) ? raw.defaults : {};
+  const opDefaults = isObj(raw["op-defaults"]) ? raw["op-defaults"] : {};
+  const props = isObj(raw.properties) ? raw.properties : {};
+  const nodes = b.nodes(raw.nodes);
+  const resources = b.resources(raw.resources, defaults, opDefaults);
+  const monitors = b.monitors(raw.monitors, resources);
+  const nodeNames = new Set(nodes.map((n) => n.name));
+  const singleServer = nodes.length <= 1;
+  for (const r of resources.flatMap((x) => (x.kind === "group" ? [x, ...x.members] : [x]))) {
+    const path = r.kind === "primitive" && r.group ? `resources.${r.group}.members.${r.id}` : `resources.${r.id}`;
+    if (r.meta.prefer !== undefined && nodes.length > 0 && !nodeNames.has(r.meta.prefer)) b.error(`${path}.prefer`, `no node \`${r.meta.prefer}\`${didYouMean(r.meta.prefer, nodeNames)}`);
+    if (r.kind === "primitive" && singleServer) {
+      for (const op of r.ops) {
+        if (op.onFail === "fence" || op.onFail === "standby" || op.onFail === "demote") {
+          b.warn(`${path}.ops.${op.name}.on-fail`, `on-fail=${op.onFail} needs a cluster; on a single server ${op.onFail === "standby" ? "it stops every resource" : "it acts as block"}`);
+        }
+      }
+    }
+  }
+  problems.push(...b.problems);
+  if (problems.some((p) => p.severity === "error")) return { problems };
+  const config: ClusterConfig = {
+    cluster: typeof raw.cluster === "string" ? raw.cluster : "paceline",
+    nodes,
+    properties: {
+      startFailureIsFatal: props["start-failure-is-fatal"] !== false,
+      maintenanceMode: props["maintenance-mode"] === true,
+      rebootCommand: typeof props["reboot-command"] === "string" ? props["reboot-command"] : undefined,
+      shutdownStopTimeoutMs: b.ms(props["stop-timeout-on-shutdown"], 300_000),
+    },
+    resources, monitors,
+  };
+  return { config, problems };
+}
+
+export function loadConfigFile(file: string): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    return { problems: [{ file, path: "", message: `cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, severity: "error" }] };
+  }
+  return loadConfigText(text, file);
+}
+
+/** Loads or throws a ConfigError listing every error. */
+export function loadConfigOrThrow(file: string): ClusterConfig {
+  const r = loadConfigFile(file);
+  if (!r.config) throw new ConfigError(r.problems);
+  return r.config;
+}

@@ -1,0 +1,148 @@
+// The cluster model: what cluster.yaml (and later the importers) produce and every other layer consumes.
+// Plain data, no behaviour, so the deterministic core can take it as an input.
+
+export type OnFail = "restart" | "block" | "ignore" | "stop" | "fence" | "standby" | "demote";
+
+export interface OpConfig {
+  name: string; // start | stop | monitor | promote | …
+  intervalMs: number; // 0 = one-shot
+  timeoutMs: number;
+  onFail: OnFail;
+  enabled: boolean;
+  startDelayMs: number;
+  role?: string;
+}
+
+export type AgentSpec =
+  | { class: "ocf"; provider: string; type: string }
+  | { class: "lsb"; type: string }
+  | { class: "heartbeat"; type: string }
+  | { class: "exec" };
+
+export interface ExecSpec {
+  command?: string;
+  start?: string;
+  stop?: string;
+  status?: string;
+  cwd?: string;
+  env: Record<string, string>;
+  stopSignal: NodeJS.Signals;
+}
+
+export type FinalAction =
+  | { kind: "none" }
+  | { kind: "stop-group" }
+  | { kind: "stop-daemon" }
+  | { kind: "reboot" }
+  | { kind: "script"; path: string };
+
+export interface RecoveryPolicy {
+  /** Failures on a node before the resource must leave it; Infinity = never. */
+  migrationThreshold: number;
+  /** 0 = failures are never forgotten. */
+  failureTimeoutMs: number;
+  finalAction: FinalAction;
+  preRecoveryScript?: string;
+  preRecoveryTimeoutMs: number;
+  stickiness: number;
+}
+
+export interface ResourceMeta extends RecoveryPolicy {
+  targetRole: "started" | "stopped";
+  managed: boolean;
+  prefer?: string;
+}
+
+export interface PrimitiveConfig {
+  kind: "primitive";
+  id: string;
+  agent: AgentSpec;
+  params: Record<string, string>;
+  args: string[];
+  exec?: ExecSpec;
+  ops: OpConfig[];
+  meta: ResourceMeta;
+  /** The group it belongs to, if any. */
+  group?: string;
+}
+
+export interface GroupConfig {
+  kind: "group";
+  id: string;
+  members: PrimitiveConfig[];
+  meta: ResourceMeta;
+}
+
+export type ResourceConfig = PrimitiveConfig | GroupConfig;
+
+export type MonitorType = "process" | "custom" | "disk" | "ping" | "nic" | "system";
+export type MonitorAction = "restart" | "stop" | "block" | "ignore" | "final-action";
+
+export interface MonitorConfig {
+  name: string;
+  type: MonitorType;
+  intervalMs: number;
+  timeoutMs: number;
+  failures: number;
+  recover?: string;
+  action: MonitorAction;
+  when: "always" | "target-started";
+  recoveryScriptAttempts: number;
+  process?: { name?: string; pattern?: string; minCount: number };
+  script?: { command: string; env: Record<string, string> };
+  disk?: { path: string; sizeBytes: number };
+  ping?: { targets: string[] };
+  nic?: { interface: string };
+  system?: { cpuPercent?: number; memoryPercent?: number; openFilesPercent?: number; diskUsagePercent: Record<string, number> };
+}
+
+export interface NodeConfig {
+  name: string;
+  links: string[];
+  attributes: Record<string, string>;
+}
+
+export interface ClusterProperties {
+  startFailureIsFatal: boolean;
+  maintenanceMode: boolean;
+  rebootCommand?: string;
+  shutdownStopTimeoutMs: number;
+}
+
+export interface ClusterConfig {
+  cluster: string;
+  nodes: NodeConfig[];
+  properties: ClusterProperties;
+  /** Top-level resources in start order (groups hold their members). */
+  resources: ResourceConfig[];
+  monitors: MonitorConfig[];
+}
+
+/** Every primitive in start order, group members in place. */
+export function primitivesOf(config: Pick<ClusterConfig, "resources">): PrimitiveConfig[] {
+  return config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r]));
+}
+
+export function findResource(config: Pick<ClusterConfig, "resources">, id: string): ResourceConfig | undefined {
+  for (const r of config.resources) {
+    if (r.id === id) return r;
+    if (r.kind === "group") {
+      const m = r.members.find((x) => x.id === id);
+      if (m) return m;
+    }
+  }
+  return undefined;
+}
+
+export function opOf(rsc: PrimitiveConfig, name: string): OpConfig | undefined {
+  return rsc.ops.find((o) => o.name === name);
+}
+
+export function agentName(a: AgentSpec): string {
+  switch (a.class) {
+    case "ocf": return `ocf:${a.provider}:${a.type}`;
+    case "lsb": return `lsb:${a.type}`;
+    case "heartbeat": return `heartbeat:${a.type}`;
+    case "exec": return "exec";
+  }
+}

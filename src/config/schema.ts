@@ -1,0 +1,183 @@
+// The JSON Schema of cluster.yaml. One definition serves three purposes: it is published (schema/cluster.schema.json)
+// for editor completion, the validator walks it to report unknown keys and wrong types with line numbers, and its
+// descriptions are the reference documentation. Cross-field rules (references, agent-specific keys) live in load.ts.
+
+import { DURATION_PATTERN } from "./duration.js";
+
+export type SchemaType = "string" | "integer" | "number" | "boolean" | "object" | "array" | "null";
+
+export interface Schema {
+  type?: SchemaType | SchemaType[];
+  description?: string;
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  required?: string[];
+  enum?: Array<string | number | boolean>;
+  pattern?: string;
+  items?: Schema;
+  anyOf?: Schema[];
+  minimum?: number;
+  maximum?: number;
+  /** Shown after a type or pattern error: what a valid value looks like. */
+  "x-hint"?: string;
+}
+
+const duration = (description: string): Schema => ({
+  type: ["string", "number"], pattern: DURATION_PATTERN, description,
+  "x-hint": "write a duration such as 500ms, 10s, 2m or 1h (a bare number means seconds)",
+});
+
+const score: Schema = {
+  type: ["integer", "string"], pattern: "^[+-]?(\\d+|INFINITY|inf)$",
+  description: "A score: an integer, INFINITY or -INFINITY.",
+  "x-hint": "write an integer, INFINITY or -INFINITY",
+};
+
+export const ON_FAIL_VALUES = ["restart", "block", "ignore", "stop", "fence", "standby", "demote"] as const;
+const onFail: Schema = {
+  type: "string", enum: [...ON_FAIL_VALUES],
+  description: "What to do when this operation fails: restart (default for start/monitor), block (stop managing it and wait for a human), ignore, stop (and keep it stopped), fence or standby (cluster only).",
+};
+
+const op: Schema = {
+  type: "object", additionalProperties: false,
+  properties: {
+    interval: duration("How often a recurring monitor runs (0 = a one-shot operation)."),
+    timeout: duration("The operation is killed (whole process group) and counted as failed after this long."),
+    "on-fail": onFail,
+    enabled: { type: "boolean", description: "false disables a recurring monitor without deleting it." },
+    role: { type: "string", enum: ["Started", "Stopped", "Promoted", "Unpromoted", "Master", "Slave"], description: "Run this monitor only in this role." },
+    "start-delay": duration("Wait this long after start before the first recurring monitor."),
+  },
+};
+
+export const FINAL_ACTIONS = ["none", "stop-group", "stop-daemon", "reboot"] as const;
+const finalAction: Schema = {
+  anyOf: [
+    { type: "string", enum: [...FINAL_ACTIONS] },
+    { type: "object", additionalProperties: false, required: ["script"], properties: { script: { type: "string", description: "Run this script as the final action." } } },
+  ],
+  description: "When the restart limit (migration-threshold) is reached on a single server: none (leave it stopped), stop-group, stop-daemon (stop every resource and Paceline), reboot (the OS), or { script: PATH }.",
+};
+
+/** Keys shared by resources and defaults: how a resource is managed and recovered. */
+const recoveryProperties: Record<string, Schema> = {
+  "migration-threshold": { ...score, description: "Failures on one node before the resource must leave it (single server: before the final action). INFINITY = never give up. Default INFINITY." },
+  "failure-timeout": duration("Forget a failure after this long without a new one (0 = never forget)."),
+  "final-action": finalAction,
+  "pre-recovery-script": { type: "string", description: "Runs before each recovery step with PACELINE_ACTION (RECOVERY, RESTART, FAILOVER, FINALACTION), PACELINE_RESOURCE, PACELINE_MONITOR_NAME, PACELINE_RESTART_COUNT, PACELINE_RECOVERY_COUNT, PACELINE_FAILOVER_COUNT." },
+  "pre-recovery-timeout": duration("The pre-recovery script is killed after this long (default 30s)."),
+  stickiness: { ...score, description: "Preference to stay where the resource runs (resource-stickiness)." },
+};
+
+const metaProperties: Record<string, Schema> = {
+  ...recoveryProperties,
+  "target-role": { type: "string", enum: ["started", "stopped", "Started", "Stopped", "promoted", "unpromoted", "Promoted", "Unpromoted"], description: "started (default) or stopped." },
+  managed: { type: "boolean", description: "false: Paceline neither starts, stops nor recovers it (is-managed=false)." },
+  prefer: { type: "string", description: "The node this resource prefers (a location score of 100, or `stickiness` when larger)." },
+};
+
+const primitiveProperties: Record<string, Schema> = {
+  agent: {
+    type: "string",
+    description: "ocf:PROVIDER:TYPE (OCF resource agent), lsb:NAME (/etc/init.d script), exec (scripts in `exec`), heartbeat:NAME or NAME::arg1::arg2 (Heartbeat v1 resource.d script).",
+  },
+  params: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "Agent parameters (OCF_RESKEY_<name>)." },
+  args: { type: "array", items: { type: ["string", "number"] }, description: "Arguments of a Heartbeat v1 script (before the action)." },
+  exec: {
+    type: "object", additionalProperties: false,
+    description: "Scripts of an exec resource. Either `command` (a long-running foreground process Paceline supervises: its death is noticed at once) or `start`/`stop` (+ optional `status`) scripts.",
+    properties: {
+      command: { type: "string", description: "A long-running command run through /bin/sh; running = the process is alive." },
+      start: { type: "string", description: "Start script or command line; exit 0 = started." },
+      stop: { type: "string", description: "Stop script or command line; exit 0 = stopped." },
+      status: { type: "string", description: "Status script: exit 0 = running, 7 or other = not running." },
+      cwd: { type: "string", description: "Working directory." },
+      env: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "Extra environment variables." },
+      "stop-signal": { type: "string", enum: ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGKILL"], description: "Signal that stops a `command` (SIGTERM); SIGKILL follows at the stop timeout." },
+    },
+  },
+  monitor: duration("Shorthand for ops.monitor.interval."),
+  ops: {
+    type: "object", additionalProperties: { anyOf: [op, { type: "array", items: op }] },
+    properties: { start: op, stop: op, monitor: { anyOf: [op, { type: "array", items: op }] } },
+    description: "Operations: start, stop, monitor (one or a list), each with interval, timeout and on-fail.",
+  },
+  ...metaProperties,
+};
+
+const primitive: Schema = { type: "object", additionalProperties: false, properties: primitiveProperties };
+
+const resource: Schema = {
+  type: "object", additionalProperties: false,
+  description: "A primitive (has `agent` or `exec`) or a group (has `members`: started top to bottom, stopped bottom to top, kept together).",
+  properties: {
+    ...primitiveProperties,
+    members: { type: "object", additionalProperties: primitive, description: "Group members, in start order." },
+  },
+};
+
+export const MONITOR_TYPES = ["process", "custom", "disk", "ping", "nic", "system"] as const;
+const monitor: Schema = {
+  type: "object", additionalProperties: false, required: ["type"],
+  description: "A built-in monitor (CLUSTERPRO monitor resource).",
+  properties: {
+    type: { type: "string", enum: [...MONITOR_TYPES], description: "process (a process by name or pattern), custom (a script: exit 0 = healthy), disk (write+fsync+read), ping (IP reachability), nic (link up/down), system (CPU, memory, open files, disk usage)." },
+    interval: duration("Time between checks (default 10s)."),
+    timeout: duration("A check that takes longer fails (catches hangs; default 30s)."),
+    failures: { type: "integer", minimum: 1, description: "Consecutive failed checks before recovery (default 1)." },
+    recover: { type: "string", description: "Resource or group to recover when this monitor fails. Without it the monitor only reports." },
+    action: { type: "string", enum: ["restart", "stop", "block", "ignore", "final-action"], description: "Recovery on failure: restart the target (default; counts toward its migration-threshold), stop it, block, ignore (report only), or final-action at once." },
+    when: { type: "string", enum: ["always", "target-started"], description: "always, or only while the recovery target runs (default for process and custom monitors with a target)." },
+    "recovery-script-attempts": { type: "integer", minimum: 0, description: "Failures handled only by running the pre-recovery script (PACELINE_ACTION=RECOVERY) before restarts begin." },
+    // process
+    name: { type: "string", description: "process: the exact process name (comm, as `ps -e` shows it)." },
+    pattern: { type: "string", description: "process: a regular expression matched against the full command line." },
+    "min-count": { type: "integer", minimum: 1, description: "process: at least this many matching processes (default 1)." },
+    // custom
+    script: { type: "string", description: "custom: script or command line; exit 0 = healthy." },
+    env: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] } },
+    // disk
+    path: { type: "string", description: "disk: a directory (a file .paceline-diskcheck is written there) or a file path." },
+    size: { type: "integer", minimum: 1, description: "disk: bytes written and read back (default 4096)." },
+    // ping
+    targets: { type: "array", items: { type: "string" }, description: "ping: addresses; the check fails when none answers." },
+    // nic
+    interface: { type: "string", description: "nic: interface name, e.g. eth0." },
+    // system
+    cpu: { type: ["integer", "string"], description: "system: CPU busy % threshold (e.g. 90 or \"90%\")." },
+    memory: { type: ["integer", "string"], description: "system: memory used % threshold." },
+    "open-files": { type: ["integer", "string"], description: "system: open file handles % of the system limit." },
+    "disk-usage": { type: "object", additionalProperties: { type: ["integer", "string"] }, description: "system: mount point → used % threshold, e.g. { /: 90% }." },
+  },
+};
+
+const node: Schema = {
+  type: "object", additionalProperties: false,
+  properties: {
+    links: { type: "array", items: { type: "string" }, description: "One address per heartbeat link." },
+    attributes: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "Node attributes usable in rules." },
+  },
+};
+
+export const clusterSchema: Schema = {
+  type: "object", additionalProperties: false,
+  description: "Paceline cluster configuration (cluster.yaml): the same file on every node.",
+  properties: {
+    cluster: { type: "string", description: "The cluster's name." },
+    nodes: { type: "object", additionalProperties: { anyOf: [node, { type: "null" }] }, description: "Nodes by name. Leave out for a single server (this host)." },
+    properties: {
+      type: "object", additionalProperties: false, description: "Cluster-wide properties.",
+      properties: {
+        "start-failure-is-fatal": { type: "boolean", description: "A failed start counts as reaching migration-threshold at once (default true)." },
+        "maintenance-mode": { type: "boolean", description: "Monitor and report, but start, stop and recover nothing." },
+        "reboot-command": { type: "string", description: "Command run by final-action reboot (default: systemctl reboot, else reboot)." },
+        "stop-timeout-on-shutdown": duration("Longest wait for all resources to stop when Paceline shuts down."),
+      },
+    },
+    defaults: { type: "object", additionalProperties: false, properties: recoveryProperties, description: "Defaults for every resource (rsc_defaults)." },
+    "op-defaults": { type: "object", additionalProperties: false, properties: { timeout: op.properties!.timeout!, "on-fail": onFail }, description: "Defaults for every operation." },
+    resources: { type: "object", additionalProperties: resource, description: "Resources and groups by id, in start order." },
+    monitors: { type: "object", additionalProperties: monitor, description: "Built-in monitors by name." },
+  },
+};
