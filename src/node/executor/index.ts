@@ -1,0 +1,74 @@
+// The executor: one AgentRunner per primitive, plus the checks `config validate` and the daemon run before starting.
+
+import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
+import { agentName, primitivesOf } from "../../config/model.js";
+import type { Problem } from "../../config/problems.js";
+import { DEFAULT_AGENT_DIRS, HeartbeatAgent, LsbAgent, OcfAgent, type AgentDirs, type AgentRunner } from "./agents.js";
+import { CommandAgent, ExecScriptAgent, type ChildExit } from "./exec-agent.js";
+import { checkParams, parseMetadata, type AgentMetadata } from "./metadata.js";
+import { runProcess } from "./run-process.js";
+
+export { DEFAULT_AGENT_DIRS, type AgentDirs, type AgentRunner } from "./agents.js";
+export { CommandAgent, type ChildExit, type ProcessIdentity } from "./exec-agent.js";
+
+export interface ExecutorOptions {
+  dirs?: AgentDirs;
+  /** Where supervised commands write their output. */
+  logDir: string;
+  onChildExit?: (rscId: string, exit: ChildExit) => void;
+}
+
+export function createAgent(rsc: PrimitiveConfig, opts: ExecutorOptions): AgentRunner {
+  const dirs = opts.dirs ?? DEFAULT_AGENT_DIRS;
+  switch (rsc.agent.class) {
+    case "ocf": return new OcfAgent(rsc, dirs);
+    case "lsb": return new LsbAgent(rsc, dirs);
+    case "heartbeat": return new HeartbeatAgent(rsc, dirs);
+    case "exec":
+      if (rsc.exec?.command) return new CommandAgent(rsc, rsc.exec, opts.logDir, (exit) => opts.onChildExit?.(rsc.id, exit));
+      return new ExecScriptAgent(rsc, rsc.exec!);
+  }
+}
+
+const metadataCache = new Map<string, AgentMetadata | Error>();
+
+export async function agentMetadata(rsc: PrimitiveConfig, dirs: AgentDirs = DEFAULT_AGENT_DIRS): Promise<AgentMetadata> {
+  const agent = new OcfAgent(rsc, dirs);
+  const where = agent.locate();
+  if ("error" in where) throw new Error(where.error);
+  const key = where.path;
+  const cached = metadataCache.get(key);
+  if (cached instanceof Error) throw cached;
+  if (cached) return cached;
+  const r = await runProcess({ file: where.path, args: ["meta-data"], env: agent.env({ timeoutMs: 10_000, intervalMs: 0 }), timeoutMs: 10_000, tailBytes: 1 << 20 });
+  let result: AgentMetadata | Error;
+  if (r.spawnError || r.timedOut || r.exitCode !== 0) result = new Error(`${agentName(rsc.agent)} meta-data failed: ${r.spawnError ?? (r.timedOut ? "timed out" : `exit code ${r.exitCode}`)}`);
+  else {
+    try { result = parseMetadata(r.stdout); } catch (e) { result = e as Error; }
+  }
+  metadataCache.set(key, result);
+  if (result instanceof Error) throw result;
+  return result;
+}
+
+/** Checks that every agent exists and can run, and that OCF parameters match the agent's meta-data. */
+export async function checkAgents(config: ClusterConfig, file: string, dirs: AgentDirs = DEFAULT_AGENT_DIRS): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const pathOf = (r: PrimitiveConfig) => (r.group ? `resources.${r.group}.members.${r.id}` : `resources.${r.id}`);
+  await Promise.all(primitivesOf(config).map(async (rsc) => {
+    const runner = createAgent(rsc, { dirs, logDir: "/nonexistent" });
+    const where = runner.locate();
+    if ("error" in where) {
+      problems.push({ file, path: `${pathOf(rsc)}.agent`, message: where.error, severity: "error" });
+      return;
+    }
+    if (rsc.agent.class !== "ocf") return;
+    try {
+      const meta = await agentMetadata(rsc, dirs);
+      for (const p of checkParams(meta, rsc.params)) problems.push({ file, path: `${pathOf(rsc)}.params.${p.param}`, message: p.message, severity: "error" });
+    } catch (e) {
+      problems.push({ file, path: `${pathOf(rsc)}.agent`, message: (e as Error).message, severity: "error" });
+    }
+  }));
+  return problems;
+}
