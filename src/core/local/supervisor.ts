@@ -314,6 +314,7 @@ class Step {
       if (active !== ms.active) {
         ms.active = active;
         ms.consecutiveFailures = 0;
+        ms.lastOk = undefined; // a fresh watch: earlier verdicts belong to the previous run of the target
         this.out.push({ type: "builtin-watch", monitor: m.name, active });
       }
     }
@@ -355,7 +356,7 @@ class Step {
     if (action === "start") {
       if (result.rc === 0) {
         this.setRole(p, "started");
-        return this.log("info", `${p.id}: started (${result.reason}, ${result.durationMs} ms)`, p.id);
+        return this.log("info", `${p.id}: started in ${result.durationMs} ms${result.reason === "ok" ? "" : ` (${result.reason})`}`, p.id);
       }
       const onFail = opOf(p, "start")?.onFail ?? "restart";
       if (onFail === "ignore") { this.setRole(p, "started"); }
@@ -479,6 +480,13 @@ function describeFinal(meta: ResourceMeta): string {
     case "reboot": return "final action: reboot the OS";
     case "script": return `final action: run ${fa.path}`;
   }
+}
+
+/** Why a primitive does not run now, in words (undefined when nothing keeps it down). */
+export function whyDown(config: ClusterConfig, state: SupervisorState, id: string): string | undefined {
+  const st = new Step(config, state);
+  const p = st.prims.find((x) => x.id === id);
+  return p && st.whyDown(p);
 }
 
 export function step(config: ClusterConfig, state: SupervisorState, input: Input): { state: SupervisorState; outputs: Output[] } {

@@ -162,7 +162,7 @@ export class CommandAgent implements AgentRunner {
       if (child.pid === undefined) return;
       const ident = processIdentity(child.pid);
       this.current = { pid: child.pid, startTicks: ident?.startTicks ?? "", own: true };
-      const settle = setTimeout(() => answer({ rc: OCF.SUCCESS, status: "done", reason: `started (pid ${child.pid})`, durationMs: ms() }), Math.min(START_SETTLE_MS, timeoutMs));
+      const settle = setTimeout(() => answer({ rc: OCF.SUCCESS, status: "done", reason: `pid ${child.pid}`, durationMs: ms() }), Math.min(START_SETTLE_MS, timeoutMs));
       child.once("exit", () => clearTimeout(settle));
     });
   }
@@ -179,6 +179,7 @@ export class CommandAgent implements AgentRunner {
     const gone = new Promise<void>((res) => this.exitWaiters.push(res));
     if (!cur.own) this.watchAdopted();
     killGroup(cur.pid, this.spec.stopSignal);
+    killGroup(cur.pid, "SIGCONT"); // a stopped (hung) process must wake up to handle the signal
     const graceMs = Math.max(0, timeoutMs - 1000);
     const timedOut = await Promise.race([gone.then(() => false), new Promise<boolean>((res) => setTimeout(() => res(true), graceMs).unref())]);
     if (!timedOut) return { rc: OCF.SUCCESS, status: "done", reason: "stopped", durationMs: ms() };

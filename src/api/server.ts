@@ -1,0 +1,59 @@
+// The daemon's local API: HTTP over a Unix socket (mode 600, so only root talks to it). The same routes will be
+// served over TCP with authentication for the cluster; the CLI and the dashboard use nothing else.
+
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { chmodSync, unlinkSync } from "node:fs";
+import type { AdminCommand } from "../core/local/types.js";
+import type { DaemonStatus } from "./types.js";
+
+export interface ApiHandlers {
+  status(): DaemonStatus;
+  admin(command: AdminCommand): { ok: boolean; message: string };
+}
+
+const ADMIN_KINDS = new Set(["cleanup", "restart", "disable", "enable"]);
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? "/", "http://local");
+  if (req.method === "GET" && url.pathname === "/v1/status") return send(res, 200, h.status());
+  const m = /^\/v1\/resources\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
+  if (req.method === "POST" && m && ADMIN_KINDS.has(m[2]!)) {
+    const r = h.admin({ kind: m[2] as AdminCommand["kind"], id: decodeURIComponent(m[1]!) });
+    return send(res, r.ok ? 200 : 404, r);
+  }
+  send(res, 404, { ok: false, message: `no such endpoint: ${req.method} ${url.pathname}` });
+}
+
+/** Is a daemon answering on this socket? */
+export function socketAlive(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: "/v1/status", method: "GET", timeout: 1000 }, (res) => { res.resume(); resolve(true); });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => { req.destroy(); resolve(false); });
+    req.end();
+  });
+}
+
+export async function listenApi(socketPath: string, h: ApiHandlers): Promise<Server> {
+  if (await socketAlive(socketPath)) throw new Error(`another Paceline daemon is already running (it answers on ${socketPath})`);
+  try { unlinkSync(socketPath); } catch { /* no stale socket */ }
+  const server = createServer((req, res) => {
+    try {
+      route(h, req, res);
+    } catch (e) {
+      send(res, 500, { ok: false, message: `internal error: ${(e as Error).message}` });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => resolve());
+  });
+  chmodSync(socketPath, 0o600);
+  return server;
+}

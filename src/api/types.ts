@@ -1,0 +1,64 @@
+// What the daemon's API returns. The CLI and (later) the web dashboard render these; they never reach inside the daemon.
+
+export interface ResourceStatus {
+  id: string;
+  kind: "primitive" | "group";
+  group?: string;
+  agent?: string;
+  role: string;
+  managed: boolean;
+  blocked?: string;
+  heldStopped?: string;
+  /** Why it does not run, when it should not. */
+  whyDown?: string;
+  failCount: number;
+  migrationThreshold: number | "INFINITY";
+  failureTimeoutMs: number;
+  pending?: { action: string; sinceMs: number };
+  monitorIntervalMs?: number;
+  lastMonitor?: { atMs: number; rc: number; reason: string };
+  pid?: number;
+  members?: ResourceStatus[];
+}
+
+export interface MonitorStatus {
+  name: string;
+  type: string;
+  target?: string;
+  intervalMs: number;
+  active: boolean;
+  state: "ok" | "failing" | "failed" | "unknown" | "inactive";
+  consecutiveFailures: number;
+  failuresBeforeAction: number;
+  lastReason?: string;
+  lastCheckMs?: number;
+}
+
+export interface FailedAction {
+  rsc: string;
+  source: string;
+  rc: number;
+  status: string;
+  reason: string;
+  atMs: number;
+  output?: string;
+}
+
+export interface EventLine { atMs: number; level: string; rsc?: string; text: string }
+
+export interface DaemonStatus {
+  cluster: string;
+  node: string;
+  mode: string;
+  pid: number;
+  sinceMs: number;
+  nowMs: number;
+  version: string;
+  maintenance: boolean;
+  standby?: string;
+  resources: ResourceStatus[];
+  monitors: MonitorStatus[];
+  failedActions: FailedAction[];
+  finalActions: string[];
+  events: EventLine[];
+}

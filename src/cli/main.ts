@@ -1,0 +1,143 @@
+// The paceline command line. Every subcommand validates its arguments and says plainly what went wrong.
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { join } from "node:path";
+import { callDaemon, DaemonUnreachable } from "../api/client.js";
+import { listenApi } from "../api/server.js";
+import type { DaemonStatus } from "../api/types.js";
+import { loadConfigFile } from "../config/load.js";
+import { formatProblem } from "../config/problems.js";
+import { SingleServerDaemon } from "../daemon/single-server.js";
+import { checkAgents } from "../node/executor/index.js";
+import { VERSION } from "../version.js";
+import { renderStatus } from "./render-status.js";
+import { runDemo } from "./demo.js";
+
+const USAGE = `Paceline ${VERSION} — high-availability cluster manager
+
+Usage:
+  paceline demo [--keep]                  watch a supervised service get killed and recover
+  paceline daemon --config FILE           run the daemon in the foreground (logs to stdout)
+  paceline status [--json]                what runs, how, and what failed
+  paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
+  paceline resource cleanup ID            reset fail counts, re-manage and re-probe ID
+  paceline resource restart|disable|enable ID
+  paceline version
+
+Common options:
+  --state-dir DIR    daemon state (default /var/lib/paceline, or $PACELINE_STATE_DIR)
+  --socket PATH      the daemon's API socket (default STATE_DIR/paceline.sock)
+`;
+
+class UsageError extends Error {}
+
+function parse(args: string[], options: ParseArgsConfig["options"], positionals = 0): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...options, "state-dir": { type: "string" }, socket: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^Unknown option '(.*?)'.*$/s, "unknown option $1"));
+  }
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument \`${parsed.positionals[positionals]}\``);
+  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+}
+
+function stateDirOf(values: Record<string, unknown>): string {
+  return (values["state-dir"] as string | undefined) ?? process.env.PACELINE_STATE_DIR ?? "/var/lib/paceline";
+}
+function socketOf(values: Record<string, unknown>): string {
+  return (values.socket as string | undefined) ?? join(stateDirOf(values), "paceline.sock");
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { "no-agents": { type: "boolean" } }, 1);
+  const file = positionals[0];
+  if (!file) throw new UsageError("which file? `paceline config validate cluster.yaml`");
+  const r = loadConfigFile(file);
+  const problems = [...r.problems];
+  if (r.config && !values["no-agents"]) problems.push(...(await checkAgents(r.config, file)));
+  for (const p of problems) console.log(formatProblem(p));
+  const errors = problems.filter((p) => p.severity === "error").length;
+  if (errors) {
+    console.log(`${file}: ${errors} error${errors === 1 ? "" : "s"}`);
+    return 1;
+  }
+  const prims = r.config!.resources.flatMap((x) => (x.kind === "group" ? x.members : [x])).length;
+  console.log(`${file}: valid — ${prims} resource${prims === 1 ? "" : "s"}, ${r.config!.monitors.length} monitor${r.config!.monitors.length === 1 ? "" : "s"}`);
+  return 0;
+}
+
+async function daemon(args: string[]): Promise<number> {
+  const { values } = parse(args, { config: { type: "string", short: "c" } });
+  const file = values.config as string | undefined;
+  if (!file) throw new UsageError("which configuration? `paceline daemon --config /etc/paceline/cluster.yaml`");
+  const r = loadConfigFile(file);
+  for (const p of r.problems) console.error(formatProblem(p));
+  if (!r.config) {
+    console.error(`paceline: not starting: ${file} has errors`);
+    return 1;
+  }
+  for (const p of await checkAgents(r.config, file)) console.error(formatProblem(p));
+  const d = new SingleServerDaemon({ config: r.config, stateDir: stateDirOf(values) });
+  const server = await listenApi(socketOf(values), { status: () => d.status(), admin: (c) => d.admin(c) });
+  let signals = 0;
+  const onSignal = (sig: string) => {
+    if (++signals > 1) return console.error(`paceline: ${sig} again: still stopping resources (they are stopped before Paceline exits)`);
+    console.error(`paceline: ${sig}: stopping resources, then exiting`);
+    d.shutdown();
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("uncaughtException", (e) => console.error(`paceline: internal error (the daemon keeps running): ${e.stack ?? e.message}`));
+  d.start();
+  const code = await d.done;
+  server.close();
+  return code;
+}
+
+async function status(args: string[]): Promise<number> {
+  const { values } = parse(args, { json: { type: "boolean" } });
+  const { body } = await callDaemon<DaemonStatus>(socketOf(values), "GET", "/v1/status");
+  console.log(values.json ? JSON.stringify(body, null, 2) : renderStatus(body));
+  return 0;
+}
+
+async function resource(args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  const verbs = ["cleanup", "restart", "disable", "enable"];
+  if (!verb || !verbs.includes(verb)) throw new UsageError(`\`paceline resource\` takes one of: ${verbs.join(", ")}`);
+  const { values, positionals } = parse(rest, {}, 1);
+  const id = positionals[0];
+  if (!id) throw new UsageError(`which resource? \`paceline resource ${verb} ID\``);
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/resources/${encodeURIComponent(id)}/${verb}`);
+  console.log(body.message);
+  return body.ok ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case "daemon": return await daemon(rest);
+      case "status": return await status(rest);
+      case "config":
+        if (rest[0] === "validate") return await validate(rest.slice(1));
+        throw new UsageError("`paceline config` takes: validate FILE");
+      case "resource": return await resource(rest);
+      case "demo": return await runDemo(parse(rest, { keep: { type: "boolean" } }).values.keep === true);
+      case "version": case "--version": console.log(VERSION); return 0;
+      case undefined: case "help": case "--help": case "-h": console.log(USAGE); return 0;
+      default: throw new UsageError(`unknown command \`${cmd}\``);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`paceline: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof DaemonUnreachable) {
+      console.error(`paceline: ${e.message}`);
+      return 3;
+    }
+    throw e;
+  }
+}

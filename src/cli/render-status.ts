@@ -1,0 +1,71 @@
+// `paceline status`: what crm_mon shows for one node, in plain words.
+
+import { formatDuration } from "../config/duration.js";
+import type { DaemonStatus, MonitorStatus, ResourceStatus } from "../api/types.js";
+
+const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+function roleWords(r: ResourceStatus): string {
+  if (r.pending) return `${r.pending.action === "probe" ? "probing" : `${r.pending.action}ing`.replace("stoping", "stopping")}…`;
+  const word = { started: "Started", stopped: "Stopped", failed: "FAILED", unknown: "Unknown", starting: "Starting", stopping: "Stopping", partial: "Partly started" }[r.role] ?? r.role;
+  return r.managed ? word : `${word} (unmanaged)`;
+}
+
+function rscLine(r: ResourceStatus, indent: string, width: number): string[] {
+  const head = `${indent}${r.id.padEnd(width)}  ${(r.agent ?? "").padEnd(24)}  ${roleWords(r)}`;
+  const notes: string[] = [];
+  if (r.pid && r.role === "started") notes.push(`pid ${r.pid}`);
+  if (r.blocked) notes.push(`blocked — ${r.blocked}; fix it, then \`paceline resource cleanup ${r.id}\``);
+  if (r.whyDown) notes.push(r.whyDown);
+  if (r.lastMonitor && r.role === "started" && r.monitorIntervalMs) notes.push(`monitor every ${formatDuration(r.monitorIntervalMs)}: ${r.lastMonitor.reason}`);
+  return [notes.length ? `${head}  (${notes.join("; ")})` : head];
+}
+
+function monitorLine(m: MonitorStatus, width: number): string {
+  const state = { ok: "OK", failing: `FAILING ${m.consecutiveFailures} of ${m.failuresBeforeAction}`, failed: "FAILED", unknown: "waiting for first check", inactive: "inactive" }[m.state];
+  const target = m.target ? ` → recovers ${m.target}` : "";
+  return `  ${m.name.padEnd(width)}  ${m.type.padEnd(8)}  every ${formatDuration(m.intervalMs).padEnd(5)}  ${state}${m.lastReason && m.active ? ` (${m.lastReason})` : ""}${target}`;
+}
+
+export function renderStatus(s: DaemonStatus): string {
+  const lines: string[] = [];
+  lines.push(`Cluster ${s.cluster} — single server ${s.node} — Paceline ${s.version}, pid ${s.pid}, up since ${new Date(s.sinceMs).toISOString().replace("T", " ").slice(0, 19)} UTC`);
+  const mode = { booting: "probing resources", running: "running", "shutting-down": "SHUTTING DOWN", exited: "stopped" }[s.mode] ?? s.mode;
+  lines.push(`State: ${mode}${s.maintenance ? " — MAINTENANCE MODE: nothing is started, stopped or recovered" : ""}${s.standby ? ` — STANDBY: ${s.standby}` : ""}`);
+  const all = s.resources.flatMap((r) => [r, ...(r.members ?? [])]);
+  const width = Math.max(8, ...all.map((r) => r.id.length + (r.group ? 2 : 0)), ...s.monitors.map((m) => m.name.length));
+  lines.push("", `Resources (${all.filter((r) => r.kind === "primitive").length}):`);
+  if (s.resources.length === 0) lines.push("  none configured");
+  for (const r of s.resources) {
+    if (r.kind === "group") {
+      lines.push(`  Resource group ${r.id}: ${roleWords(r)}${r.heldStopped ? ` (held stopped: ${r.heldStopped})` : ""}`);
+      for (const m of r.members ?? []) lines.push(...rscLine(m, "    ", width - 2));
+    } else lines.push(...rscLine(r, "  ", width));
+  }
+  if (s.monitors.length) {
+    lines.push("", "Monitors:");
+    for (const m of s.monitors) lines.push(monitorLine(m, width));
+  }
+  const failing = all.filter((r) => r.failCount > 0);
+  if (failing.length) {
+    lines.push("", "Migration summary:");
+    for (const r of failing) {
+      const fc = r.failCount >= 1_000_000 ? "INFINITY" : String(r.failCount);
+      lines.push(`  ${r.id}: fail-count=${fc} migration-threshold=${r.migrationThreshold}${r.failureTimeoutMs ? ` failure-timeout=${formatDuration(r.failureTimeoutMs)}` : ""}`);
+    }
+  }
+  if (s.failedActions.length) {
+    lines.push("", "Failed actions:");
+    for (const f of s.failedActions.slice(-10)) {
+      lines.push(`  ${f.rsc} ${f.source}: ${f.reason} (${f.status === "timeout" ? "Timed Out" : f.status === "error" ? "agent could not run" : `rc=${f.rc}`}) at ${time(f.atMs)}`);
+      if (f.output) lines.push(...f.output.split("\n").slice(-2).map((l) => `      | ${l.slice(0, 160)}`));
+    }
+  }
+  if (s.finalActions.length) lines.push("", `Final actions taken: ${s.finalActions.join(", ")}`);
+  const recent = s.events.slice(-8);
+  if (recent.length) {
+    lines.push("", "Recent events:");
+    for (const e of recent) lines.push(`  ${time(e.atMs)} ${e.text}`);
+  }
+  return lines.join("\n");
+}

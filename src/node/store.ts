@@ -1,0 +1,61 @@
+// Crash-safe local state: write a temporary file, fsync it, rename it over the old one, fsync the directory.
+// A kill -9 at any instant leaves either the old or the new file, never a torn one.
+
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+
+export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w", mode);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dirFd = openSync(dirname(path), "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+export type LoadOutcome<T> = { kind: "missing" } | { kind: "ok"; value: T } | { kind: "corrupt"; movedTo: string; error: string };
+
+/** Reads JSON state; a file that does not parse is moved aside (kept for a human) rather than trusted or lost. */
+export function readJsonState<T>(path: string, isValid: (v: unknown) => v is T): LoadOutcome<T> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
+    throw e;
+  }
+  let error: string;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (isValid(value)) return { kind: "ok", value };
+    error = "unexpected structure";
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  const movedTo = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, "")}`;
+  renameSync(path, movedTo);
+  return { kind: "corrupt", movedTo, error };
+}
+
+/** Saves the latest value; writes are synchronous (small files) so a crash right after an event loses nothing. */
+export class StateFile<T> {
+  private lastText?: string;
+  constructor(readonly path: string) {}
+  save(value: T): boolean {
+    const text = JSON.stringify(value);
+    if (text === this.lastText) return false;
+    writeFileAtomic(this.path, text);
+    this.lastText = text;
+    return true;
+  }
+}
