@@ -204,7 +204,8 @@ export function boundedCheck(m: MonitorConfig): Check {
     run.finally(() => { if (inFlight === run) inFlight = undefined; });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<CheckResult>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${formatDuration(m.timeoutMs)} (hung?)` }), m.timeoutMs);
+      // A little grace so that checks with their own timeout (custom scripts) report it in their own words.
+      timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${formatDuration(m.timeoutMs)} (hung?)` }), m.timeoutMs + 250);
     });
     try {
       return await Promise.race([run, timedOut]);
