@@ -2,6 +2,7 @@
 // span fields (references, agent-specific keys) and fills in defaults. Every problem is collected, none thrown early.
 
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { parseDurationMs } from "./duration.js";
 import type {
@@ -39,8 +40,17 @@ function percent(v: unknown): number | undefined {
 const strMap = (v: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries(isObj(v) ? v : {}).map(([k, x]) => [k, String(x)]));
 
+/** Scripts written as ./x or ../x are relative to the configuration file, so a config and its scripts travel together. */
+export function resolveCommand(command: string, baseDir: string | undefined): string {
+  if (!baseDir || !/^\.\.?\//.test(command)) return command;
+  const [first, ...rest] = command.split(/(\s+)/);
+  return [resolve(baseDir, first!), ...rest].join("");
+}
+
 class Builder {
   readonly problems: Problem[] = [];
+  baseDir?: string;
+  cmd(v: string | undefined): string | undefined { return v === undefined ? undefined : resolveCommand(v, this.baseDir); }
   constructor(readonly file: string, readonly positions: PositionIndex, private readonly treeProblems: Problem[]) {}
 
   /** A derived error is left out when the schema already reported a problem inside that path (its likely cause). */
@@ -87,7 +97,7 @@ class Builder {
     const e = isObj(raw.exec) ? raw.exec : {};
     const str = (k: string) => (typeof e[k] === "string" && (e[k] as string).trim() !== "" ? (e[k] as string) : undefined);
     const spec: ExecSpec = {
-      command: str("command"), start: str("start"), stop: str("stop"), status: str("status"), cwd: str("cwd"),
+      command: this.cmd(str("command")), start: this.cmd(str("start")), stop: this.cmd(str("stop")), status: this.cmd(str("status")), cwd: this.cmd(str("cwd")),
       env: strMap(e.env), stopSignal: (str("stop-signal") ?? "SIGTERM") as NodeJS.Signals,
     };
     if (spec.command && (spec.start || spec.stop)) this.error(`${path}.exec`, "give either `command` (a supervised foreground process) or `start`/`stop` scripts, not both");
@@ -135,7 +145,7 @@ class Builder {
   }
 
   finalAction(v: unknown): FinalAction {
-    if (isObj(v) && typeof v.script === "string") return { kind: "script", path: v.script };
+    if (isObj(v) && typeof v.script === "string") return { kind: "script", path: this.cmd(v.script)! };
     if (v === "stop-group" || v === "stop-daemon" || v === "reboot") return { kind: v };
     return { kind: "none" };
   }
@@ -149,7 +159,7 @@ class Builder {
       migrationThreshold: threshold === undefined || threshold <= 0 ? Infinity : threshold,
       failureTimeoutMs: this.ms(pick("failure-timeout"), 0),
       finalAction: this.finalAction(pick("final-action")),
-      preRecoveryScript: typeof pick("pre-recovery-script") === "string" ? (pick("pre-recovery-script") as string) : undefined,
+      preRecoveryScript: typeof pick("pre-recovery-script") === "string" ? this.cmd(pick("pre-recovery-script") as string) : undefined,
       preRecoveryTimeoutMs: this.ms(pick("pre-recovery-timeout"), 30_000),
       stickiness: parseScore(pick("stickiness")) ?? 0,
       targetRole: role === "stopped" ? "stopped" : "started",
@@ -245,7 +255,7 @@ class Builder {
           break;
         case "custom":
           if (typeof m.script !== "string") this.error(path, "a custom monitor needs `script` (exit 0 = healthy)");
-          mc.script = { command: String(m.script ?? ""), env: strMap(m.env) };
+          mc.script = { command: this.cmd(String(m.script ?? ""))!, env: strMap(m.env) };
           break;
         case "disk":
           if (typeof m.path !== "string") this.error(path, "a disk monitor needs `path`, a directory on the disk to check");
@@ -290,7 +300,7 @@ class Builder {
 }
 
 /** Parses and validates cluster.yaml text. Returns the model only when there is no error (warnings allowed). */
-export function loadConfigText(text: string, file = "cluster.yaml"): LoadResult {
+export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: string): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const problems: Problem[] = [];
@@ -307,6 +317,7 @@ export function loadConfigText(text: string, file = "cluster.yaml"): LoadResult 
   const { problems: treeProblems, positions } = validateTree(doc.contents as never, clusterSchema, file, lines);
   problems.push(...treeProblems);
   const b = new Builder(file, positions, treeProblems);
+  b.baseDir = baseDir;
   const defaults = isObj(raw.defaults) ? raw.defaults : {};
   const opDefaults = isObj(raw["op-defaults"]) ? raw["op-defaults"] : {};
   const props = isObj(raw.properties) ? raw.properties : {};
@@ -349,7 +360,7 @@ export function loadConfigFile(file: string): LoadResult {
   } catch (e) {
     return { problems: [{ file, path: "", message: `cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, severity: "error" }] };
   }
-  return loadConfigText(text, file);
+  return loadConfigText(text, file, dirname(resolve(file)));
 }
 
 /** Loads or throws a ConfigError listing every error. */

@@ -197,7 +197,7 @@ class Step {
       r.failCount--; // a script-only recovery attempt is not a restart
       r.recoveries++;
       this.log("warn", `${what}; running the recovery script (attempt ${r.recoveries} of ${monitor.recoveryScriptAttempts}) before any restart`, target);
-      this.runHook(target, "RECOVERY", failure.source, failure);
+      this.runHook(target, "RECOVERY", monitor.name, failure);
       return;
     }
     if (onFail === "final-action" || reachedThreshold(r.failCount, meta)) {
@@ -206,7 +206,7 @@ class Step {
       const count = r.failCount >= FAIL_COUNT_INFINITY ? (this.isFatal(failure) ? "a fatal failure" : "INFINITY failures") : `${r.failCount} failure${r.failCount === 1 ? "" : "s"}`;
       const why = onFail === "final-action" ? `the monitor's action is final-action` : `giving up after ${count} (migration-threshold ${fmtScore(meta.migrationThreshold)})`;
       this.log("error", `${what}; ${why}: ${describeFinal(meta)}`, target);
-      if (!this.runHook(target, "FINALACTION", failure.source, failure, { target, failure })) this.finalAction(target);
+      if (!this.runHook(target, "FINALACTION", monitor?.name ?? failure.source, failure, { target, failure })) this.finalAction(target);
       return;
     }
     r.restarts++;
@@ -217,7 +217,7 @@ class Step {
       const first = res.members[0];
       if (first) this.st(first.id).restartRequested = true;
     }
-    this.runHook(target, "RESTART", failure.source, failure);
+    this.runHook(target, "RESTART", monitor?.name ?? failure.source, failure);
   }
 
   isFatal(f: FailureRecord): boolean {

@@ -22,8 +22,9 @@ export class ExecScriptAgent implements AgentRunner {
   locate(): { path: string } | { error: string } {
     for (const [what, script] of [["start", this.spec.start], ["stop", this.spec.stop], ["status", this.spec.status]] as const) {
       if (!script) continue;
-      const { file } = commandSpec(script);
-      const problem = file === "/bin/sh" ? undefined : checkExecutable(file);
+      // A bare path, or the first word of a command line when it is an absolute path, must be executable.
+      const first = script.trim().split(/\s+/)[0]!;
+      const problem = first.startsWith("/") || commandSpec(script).file !== "/bin/sh" ? checkExecutable(first) : undefined;
       if (problem) return { error: `${what} script: ${problem}` };
     }
     return { path: this.spec.start ?? "" };
