@@ -5,7 +5,7 @@
 
 import { formatDuration } from "../../config/duration.js";
 import type { ClusterConfig, GroupConfig, MonitorConfig, OnFail, PrimitiveConfig, ResourceConfig, ResourceMeta } from "../../config/model.js";
-import { findResource, opOf, primitivesOf } from "../../config/model.js";
+import { opOf, primitivesOf } from "../../config/model.js";
 import type { OpAction, OpResult } from "../operation.js";
 import type {
   AdminCommand, DurableRscState, FailureRecord, Input, Output, PendingHook, RecoveryAction, Role, RscState, SupervisorState,
@@ -45,15 +45,41 @@ export function durableOf(state: SupervisorState): Record<string, DurableRscStat
 
 type State = SupervisorState;
 
+/** Lookups built once per configuration: every step consults them for every resource. */
+interface ConfigIndex { prims: PrimitiveConfig[]; byId: Map<string, ResourceConfig>; groups: Map<string, GroupConfig> }
+const indexes = new WeakMap<ClusterConfig, ConfigIndex>();
+function indexOf(config: ClusterConfig): ConfigIndex {
+  let ix = indexes.get(config);
+  if (!ix) {
+    const prims = primitivesOf(config);
+    const byId = new Map<string, ResourceConfig>();
+    const groups = new Map<string, GroupConfig>();
+    for (const r of config.resources) {
+      byId.set(r.id, r);
+      if (r.kind === "group") groups.set(r.id, r);
+    }
+    for (const p of prims) byId.set(p.id, p);
+    ix = { prims, byId, groups };
+    indexes.set(config, ix);
+  }
+  return ix;
+}
+
 class Step {
   readonly out: Output[] = [];
   readonly prims: PrimitiveConfig[];
-  constructor(readonly config: ClusterConfig, readonly s: State) { this.prims = primitivesOf(config); }
+  private readonly ix: ConfigIndex;
+  constructor(readonly config: ClusterConfig, readonly s: State) {
+    this.ix = indexOf(config);
+    this.prims = this.ix.prims;
+  }
+  res(id: string): ResourceConfig | undefined { return this.ix.byId.get(id); }
+  prim(id: string): PrimitiveConfig | undefined { const r = this.ix.byId.get(id); return r?.kind === "primitive" ? r : undefined; }
 
   log(level: "info" | "warn" | "error", text: string, rsc?: string): void { this.out.push({ type: "log", level, rsc, text }); }
   st(id: string): RscState { return this.s.rsc[id]!; }
   groupOf(p: PrimitiveConfig): GroupConfig | undefined {
-    return p.group ? (this.config.resources.find((r) => r.id === p.group) as GroupConfig | undefined) : undefined;
+    return p.group ? this.ix.groups.get(p.group) : undefined;
   }
   predecessors(p: PrimitiveConfig): PrimitiveConfig[] {
     const g = this.groupOf(p);
@@ -63,7 +89,7 @@ class Step {
     const g = this.groupOf(p);
     return g ? g.members.slice(g.members.findIndex((m) => m.id === p.id) + 1) : [];
   }
-  metaOf(id: string): ResourceMeta { return findResource(this.config, id)!.meta; }
+  metaOf(id: string): ResourceMeta { return this.res(id)!.meta; }
   banned(id: string): boolean { return reachedThreshold(this.st(id).failCount, this.metaOf(id)); }
   frozen(p: PrimitiveConfig): boolean { return !!this.st(p.id).blocked || !p.meta.managed; }
 
@@ -150,7 +176,7 @@ class Step {
     if (!meta.preRecoveryScript) return false;
     const r = this.st(target);
     const hookId = this.s.nextOpId++;
-    const res = findResource(this.config, target)!;
+    const res = this.res(target)!;
     const rscIds = res.kind === "group" ? res.members.map((m) => m.id) : [target];
     for (const id of rscIds) this.st(id).hookPending = hookId;
     this.s.hooks[hookId] = { rscIds, then };
@@ -168,7 +194,7 @@ class Step {
   /** A failure of `target` (primitive or group) seen by `source`, handled according to on-fail. */
   fail(target: string, failure: FailureRecord, onFail: OnFail | "final-action", monitor?: MonitorConfig): void {
     const r = this.st(target);
-    const res = findResource(this.config, target)!;
+    const res = this.res(target)!;
     const meta = res.meta;
     r.failures = [...r.failures, failure].slice(-FAILURES_KEEP);
     r.lastFailureMs = failure.atMs;
@@ -231,7 +257,7 @@ class Step {
     switch (fa.kind) {
       case "none": return;
       case "stop-group": {
-        const res = findResource(this.config, target)!;
+        const res = this.res(target)!;
         const groupId = res.kind === "primitive" && res.group ? res.group : target;
         this.st(groupId).heldStopped = `final action after ${target} failed`;
         return;
@@ -307,7 +333,7 @@ class Step {
       const ms = this.s.monitors[m.name]!;
       let active = this.s.mode === "running";
       if (active && m.when === "target-started" && m.recover) {
-        const res = findResource(this.config, m.recover)!;
+        const res = this.res(m.recover)!;
         const members = res.kind === "group" ? res.members : [res];
         active = members.every((p) => { const r = this.st(p.id); return r.role === "started" && !r.pending && !this.frozen(p); });
       }
@@ -383,7 +409,7 @@ class Step {
 
   monitorResult(rscId: string, epoch: number, result: OpResult): void {
     const r = this.s.rsc[rscId];
-    const p = this.prims.find((x) => x.id === rscId);
+    const p = this.prim(rscId);
     if (!r || !p || epoch !== r.monitorEpoch || !r.monitoring || r.role !== "started" || r.pending) return;
     r.lastMonitor = { atMs: this.s.nowMs, rc: result.rc, reason: result.reason };
     if (result.rc === 0) return;
@@ -394,7 +420,7 @@ class Step {
 
   childExit(rscId: string, reason: string): void {
     const r = this.s.rsc[rscId];
-    const p = this.prims.find((x) => x.id === rscId);
+    const p = this.prim(rscId);
     if (!r || !p || r.role !== "started" || r.pending) return;
     const op = p.ops.find((o) => o.name === "monitor");
     this.fail(p.id, { atMs: this.s.nowMs, source: "process", rc: OCF_NOT_RUNNING, status: "done", reason }, op?.onFail ?? "restart");
@@ -433,7 +459,7 @@ class Step {
   }
 
   admin(cmd: AdminCommand): void {
-    const res = findResource(this.config, cmd.id);
+    const res = this.res(cmd.id);
     if (!res) return this.log("warn", `admin: no resource \`${cmd.id}\``);
     const all: ResourceConfig[] = res.kind === "group" ? [res, ...res.members] : [res];
     switch (cmd.kind) {
