@@ -193,7 +193,10 @@ const MAKERS: Record<MonitorConfig["type"], (m: MonitorConfig) => Check> = {
 
 /** A check bounded by the monitor's timeout. While an earlier run is still hung, later runs fail at once. */
 export function boundedCheck(m: MonitorConfig): Check {
-  const check = MAKERS[m.type](m);
+  return withTimeout(MAKERS[m.type](m), m.timeoutMs);
+}
+
+export function withTimeout(check: Check, timeoutMs: number): Check {
   let inFlight: Promise<CheckResult> | undefined;
   let inFlightSinceMs = 0;
   return async () => {
@@ -205,7 +208,7 @@ export function boundedCheck(m: MonitorConfig): Check {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<CheckResult>((resolve) => {
       // A little grace so that checks with their own timeout (custom scripts) report it in their own words.
-      timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${formatDuration(m.timeoutMs)} (hung?)` }), m.timeoutMs + 250);
+      timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${formatDuration(timeoutMs)} (hung?)` }), timeoutMs + 250);
     });
     try {
       return await Promise.race([run, timedOut]);

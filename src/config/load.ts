@@ -107,18 +107,21 @@ class Builder {
     return spec;
   }
 
-  ops(raw: Obj, path: string, opDefaults: Obj, agent: AgentSpec | undefined): OpConfig[] {
+  ops(raw: Obj, path: string, opDefaults: Obj): OpConfig[] {
     const ops: OpConfig[] = [];
+    const sourcePath = new Map<OpConfig, string>();
     const defaultTimeout = this.ms(opDefaults.timeout, DEFAULT_OP_TIMEOUT_MS);
     const rawOps = isObj(raw.ops) ? raw.ops : {};
     const make = (name: string, o: Obj, p: string): OpConfig => {
       const interval = this.ms(o.interval, 0);
       if (name !== "monitor" && interval > 0) this.error(`${p}.interval`, `only monitor operations recur; \`${name}\` cannot have an interval`);
       const onFail = (o["on-fail"] as OnFail | undefined) ?? (opDefaults["on-fail"] as OnFail | undefined) ?? (name === "stop" ? "block" : "restart");
-      return {
+      const op: OpConfig = {
         name, intervalMs: interval, timeoutMs: this.ms(o.timeout, defaultTimeout), onFail, enabled: o.enabled !== false,
         startDelayMs: this.ms(o["start-delay"], 0), role: typeof o.role === "string" ? o.role : undefined,
       };
+      sourcePath.set(op, p);
+      return op;
     };
     for (const [name, v] of Object.entries(rawOps)) {
       const list = Array.isArray(v) ? v : [v];
@@ -126,20 +129,15 @@ class Builder {
     }
     if (raw.monitor !== undefined) {
       if (ops.some((o) => o.name === "monitor")) this.error(`${path}.monitor`, "give the monitor interval either as `monitor:` or in `ops.monitor`, not both");
-      else ops.push(make("monitor", { interval: raw.monitor }, path));
+      else ops.push(make("monitor", { interval: raw.monitor }, `${path}.monitor`));
     }
     for (const name of ["start", "stop"]) if (!ops.some((o) => o.name === name)) ops.push(make(name, {}, path));
     const monitors = ops.filter((o) => o.name === "monitor");
-    if (monitors.some((o) => o.intervalMs === 0)) this.error(`${path}.ops.monitor.interval`, "a recurring monitor needs an interval above 0, e.g. 10s");
+    for (const m of monitors.filter((o) => o.intervalMs === 0)) this.error(sourcePath.get(m)!, "a recurring monitor needs an interval above 0, e.g. 10s");
     const intervals = new Set<number>();
     for (const m of monitors) {
       if (intervals.has(m.intervalMs)) this.error(`${path}.ops.monitor`, "two monitors with the same interval — give each a different interval");
       intervals.add(m.intervalMs);
-    }
-    if (agent?.class === "exec") {
-      // exec resources with a status script get a 10s monitor unless told otherwise; a supervised command is
-      // watched through its child exit, and polled as a backstop after a daemon restart.
-      // (Nothing to add here: the executor handles both.)
     }
     return ops;
   }
@@ -175,7 +173,7 @@ class Builder {
     if (a.agent.class !== "ocf" && a.agent.class !== "heartbeat" && raw.params !== undefined && a.agent.class !== "exec") this.warn(`${path}.params`, `${a.agent.class} scripts take no parameters; \`params\` is ignored`);
     return {
       kind: "primitive", id, agent: a.agent, params: strMap(raw.params), args: a.args,
-      exec: this.exec(raw, path, a.agent), ops: this.ops(raw, path, opDefaults, a.agent),
+      exec: this.exec(raw, path, a.agent), ops: this.ops(raw, path, opDefaults),
       meta: this.meta(raw, inheritedMeta, path), group,
     };
   }

@@ -220,3 +220,37 @@ resources:
   assert.equal(h.role("a"), "started");
   assert.equal(h.role("b"), "stopped");
 });
+
+test("recovery-script attempts come before restarts (PACELINE_ACTION=RECOVERY)", () => {
+  const h = Harness.of(`
+resources:
+  svc: { exec: { command: sleep 1 }, pre-recovery-script: /pre.sh }
+monitors:
+  chk: { type: custom, script: /chk.sh, recover: svc, recovery-script-attempts: 1 }
+`).boot();
+  h.take();
+  h.send({ type: "builtin-result", monitor: "chk", ok: false, reason: "exit code 1" });
+  h.settle();
+  assert.deepEqual(h.take(), ["hook pre-recovery RECOVERY svc"]);
+  assert.equal(h.state.rsc.svc!.failCount, 0);
+  h.send({ type: "builtin-result", monitor: "chk", ok: false, reason: "exit code 1" });
+  h.settle();
+  assert.deepEqual(h.take(), ["hook pre-recovery RESTART svc", "svc stop", "svc start"]);
+});
+
+test("final actions: stop-group holds the whole group stopped; reboot asks the shell to reboot", () => {
+  const h = Harness.of(GROUP.replace("app:\n", "app:\n    final-action: stop-group\n    migration-threshold: 1\n"));
+  h.boot().take();
+  h.monitorFails("db");
+  assert.deepEqual(h.take(), ["db stop", "fs stop", "ip stop"]);
+  assert.match(h.state.rsc.app!.heldStopped!, /final action after db failed/);
+  const r = Harness.of("resources:\n  svc: { exec: { command: sleep 1 }, monitor: 1s, migration-threshold: 1, final-action: reboot }\n").boot();
+  r.take();
+  r.monitorFails("svc");
+  assert.deepEqual(r.take(), ["reboot", "svc stop"]);
+});
+
+test("maintenance mode probes and reports but starts nothing", () => {
+  const h = Harness.of("properties: { maintenance-mode: true }\n" + GROUP).boot();
+  assert.deepEqual(h.take(), ["ip probe", "fs probe", "db probe", "web probe"]);
+});
