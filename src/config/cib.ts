@@ -1,0 +1,262 @@
+// Pacemaker CIB XML → ClusterModel. Reads the configuration and status sections as Pacemaker's scheduler sees
+// them: id-refs, templates and tags resolved, scores parsed, every lrm_rsc_op kept.
+
+import type {
+  BundleDef, CloneDef, ColocationDef, Expression, GroupDef, LocationDef, LrmResource, NodeDef, NodeStateDef, NvSet, OpDef,
+  OpRecord, OrderDef, PrimitiveDef, ResourceDef, ResourceSet, Rule, SchedulerInput, TicketDef,
+} from "./cluster-model.js";
+import { childNamed, childrenNamed, parseXml, type XmlElement } from "./xml.js";
+import { parseDurationMs } from "./duration.js";
+
+export const INFINITY = 1_000_000;
+
+export function parseCibScore(v: string | undefined, fallback = 0): number {
+  if (v === undefined || v === "") return fallback;
+  const s = v.trim();
+  if (/^\+?INFINITY$/i.test(s)) return INFINITY;
+  if (/^-INFINITY$/i.test(s)) return -INFINITY;
+  if (/^red$/i.test(s) || /^yellow$/i.test(s) || /^green$/i.test(s)) return fallback;
+  const n = parseInt(s, 10);
+  if (Number.isNaN(n)) return fallback;
+  return Math.max(-INFINITY, Math.min(INFINITY, n));
+}
+
+/** Pacemaker intervals: milliseconds as a number, or with units ("10s", "1m"), or ISO 8601 durations. */
+export function parseIntervalMs(v: string | undefined): number {
+  if (v === undefined || v === "") return 0;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const iso = /^P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/i.exec(v.trim());
+  if (iso) return ((Number(iso[1] ?? 0) * 60 + Number(iso[2] ?? 0)) * 60 + Number(iso[3] ?? 0)) * 1000;
+  return parseDurationMs(v) ?? 0;
+}
+
+class CibReader {
+  private readonly byId = new Map<string, XmlElement>();
+  constructor(readonly root: XmlElement) {
+    const walk = (el: XmlElement) => {
+      if (el.attrs.id !== undefined && !this.byId.has(el.attrs.id)) this.byId.set(el.attrs.id, el);
+      el.children.forEach(walk);
+    };
+    walk(root);
+  }
+
+  /** Follows id-ref="…" to the element it names. */
+  deref(el: XmlElement): XmlElement {
+    const ref = el.attrs["id-ref"];
+    return ref ? this.byId.get(ref) ?? el : el;
+  }
+
+  nvsets(parent: XmlElement | undefined, name: string): NvSet[] {
+    if (!parent) return [];
+    return childrenNamed(parent, name).map((raw) => {
+      const el = this.deref(raw);
+      const values: Record<string, string> = {};
+      for (const nvRaw of childrenNamed(el, "nvpair")) {
+        const nv = this.deref(nvRaw);
+        const key = nvRaw.attrs.name ?? nv.attrs.name;
+        if (key !== undefined && values[key] === undefined) values[key] = nv.attrs.value ?? "";
+      }
+      const ruleEl = childNamed(el, "rule");
+      return { id: el.attrs.id ?? raw.attrs.id ?? "", score: parseCibScore(el.attrs.score), rule: ruleEl ? this.rule(ruleEl) : undefined, values };
+    });
+  }
+
+  rule(raw: XmlElement): Rule {
+    const el = this.deref(raw);
+    const expressions: Expression[] = [];
+    for (const c of el.children) {
+      const e = this.deref(c);
+      switch (c.name) {
+        case "expression":
+          expressions.push({ kind: "attr", attribute: e.attrs.attribute ?? "", op: e.attrs.operation ?? "eq", value: e.attrs.value, type: e.attrs.type, valueSource: e.attrs["value-source"] });
+          break;
+        case "date_expression": {
+          const spec = childNamed(e, "date_spec");
+          const dur = childNamed(e, "duration");
+          expressions.push({ kind: "date", op: e.attrs.operation ?? "in_range", start: e.attrs.start, end: e.attrs.end, spec: spec?.attrs, duration: dur?.attrs });
+          break;
+        }
+        case "rsc_expression":
+          expressions.push({ kind: "rsc", cls: e.attrs.class, provider: e.attrs.provider, type: e.attrs.type });
+          break;
+        case "op_expression":
+          expressions.push({ kind: "op", name: e.attrs.name, interval: e.attrs.interval });
+          break;
+        case "rule":
+          expressions.push({ kind: "rule", rule: this.rule(c) });
+          break;
+      }
+    }
+    return {
+      id: el.attrs.id ?? "", booleanOp: el.attrs["boolean-op"] === "or" ? "or" : "and",
+      score: el.attrs.score !== undefined ? parseCibScore(el.attrs.score) : undefined,
+      scoreAttribute: el.attrs["score-attribute"], role: el.attrs.role, expressions,
+    };
+  }
+
+  ops(el: XmlElement | undefined): OpDef[] {
+    if (!el) return [];
+    const ops = this.deref(el);
+    return childrenNamed(ops, "op").map((o) => {
+      const meta: Record<string, string> = {};
+      for (const set of this.nvsets(o, "meta_attributes")) Object.assign(meta, set.values);
+      return {
+        id: o.attrs.id ?? "", name: o.attrs.name ?? "", intervalMs: parseIntervalMs(o.attrs.interval),
+        role: o.attrs.role, onFail: o.attrs["on-fail"] ?? meta["on-fail"],
+        enabled: (o.attrs.enabled ?? meta.enabled ?? "true") !== "false",
+        timeoutMs: o.attrs.timeout ? parseIntervalMs(o.attrs.timeout) : undefined, meta: { ...meta, ...o.attrs },
+      };
+    });
+  }
+
+  primitive(el: XmlElement): PrimitiveDef {
+    const tmplId = el.attrs.template;
+    const tmpl = tmplId ? this.byId.get(tmplId) : undefined;
+    const base = tmpl ? this.primitive({ ...tmpl, attrs: { ...tmpl.attrs, id: el.attrs.id ?? "" } }) : undefined;
+    const ops = this.ops(childNamed(el, "operations"));
+    const utilization: Record<string, string> = {};
+    for (const set of this.nvsets(el, "utilization")) Object.assign(utilization, set.values);
+    return {
+      kind: "primitive", id: el.attrs.id ?? "",
+      cls: el.attrs.class ?? base?.cls ?? "", provider: el.attrs.provider ?? base?.provider, type: el.attrs.type ?? base?.type ?? "",
+      meta: [...this.nvsets(el, "meta_attributes"), ...(base?.meta ?? [])],
+      params: [...this.nvsets(el, "instance_attributes"), ...(base?.params ?? [])],
+      utilization: { ...base?.utilization, ...utilization },
+      ops: [...ops, ...(base?.ops ?? []).filter((b) => !ops.some((o) => o.name === b.name && o.intervalMs === b.intervalMs))],
+    };
+  }
+
+  resource(el: XmlElement): ResourceDef | undefined {
+    switch (el.name) {
+      case "primitive": return this.primitive(el);
+      case "group": {
+        const g: GroupDef = { kind: "group", id: el.attrs.id ?? "", meta: this.nvsets(el, "meta_attributes"), children: childrenNamed(el, "primitive").map((p) => this.primitive(p)) };
+        return g;
+      }
+      case "clone": case "master": {
+        const inner = el.children.find((c) => c.name === "primitive" || c.name === "group");
+        if (!inner) return undefined;
+        const meta = this.nvsets(el, "meta_attributes");
+        const promotable = el.name === "master" || meta.some((s) => /^(true|yes|1|on)$/i.test(s.values.promotable ?? ""));
+        const c: CloneDef = { kind: "clone", id: el.attrs.id ?? "", meta, promotable, child: this.resource(inner) as PrimitiveDef | GroupDef };
+        return c;
+      }
+      case "bundle": {
+        const inner = childNamed(el, "primitive");
+        const runtime = el.children.find((c) => c.name === "docker" || c.name === "podman" || c.name === "rkt");
+        const b: BundleDef = { kind: "bundle", id: el.attrs.id ?? "", meta: this.nvsets(el, "meta_attributes"), replicas: Number(runtime?.attrs.replicas ?? 1), child: inner ? this.primitive(inner) : undefined };
+        return b;
+      }
+      default: return undefined;
+    }
+  }
+
+  sets(el: XmlElement): ResourceSet[] | undefined {
+    const sets = childrenNamed(el, "resource_set");
+    if (sets.length === 0) return undefined;
+    return sets.map((raw) => {
+      const s = this.deref(raw);
+      return {
+        id: s.attrs.id ?? "", resources: childrenNamed(s, "resource_ref").map((r) => r.attrs.id ?? ""),
+        sequential: s.attrs.sequential !== "false", requireAll: s.attrs["require-all"] !== "false",
+        role: s.attrs.role, action: s.attrs.action, ordering: s.attrs.ordering, score: s.attrs.score !== undefined ? parseCibScore(s.attrs.score) : undefined,
+      };
+    });
+  }
+
+  lrmOp(el: XmlElement): OpRecord {
+    const a = el.attrs;
+    return {
+      id: a.id ?? "", operation: a.operation ?? "", intervalMs: Number(a.interval ?? 0), rc: Number(a["rc-code"] ?? 0),
+      status: Number(a["op-status"] ?? 0), callId: Number(a["call-id"] ?? 0),
+      lastRcChange: a["last-rc-change"] !== undefined ? Number(a["last-rc-change"]) : a["last-run"] !== undefined ? Number(a["last-run"]) : undefined,
+      exitReason: a["exit-reason"], migrateSource: a["migrate_source"], migrateTarget: a["migrate_target"],
+      opDigest: a["op-digest"], restartDigest: a["op-restart-digest"], onNode: a["on_node"],
+    };
+  }
+}
+
+function parseCibDate(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const t = Date.parse(s.replace(" ", "T").replace(/Z?$/, s.includes("+") || /Z$/.test(s) ? "" : "Z"));
+  return Number.isNaN(t) ? undefined : Math.floor(t / 1000);
+}
+
+export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 1000)): SchedulerInput {
+  const root = parseXml(xml);
+  if (root.name !== "cib") throw new Error(`not a CIB: the root element is <${root.name}>, expected <cib>`);
+  const r = new CibReader(root);
+  const conf = childNamed(root, "configuration");
+  if (!conf) throw new Error("the CIB has no <configuration> section");
+  const properties: Record<string, string> = {};
+  for (const set of r.nvsets(childNamed(conf, "crm_config"), "cluster_property_set")) {
+    for (const [k, v] of Object.entries(set.values)) if (properties[k] === undefined) properties[k] = v;
+  }
+  const nodes: NodeDef[] = childrenNamed(childNamed(conf, "nodes"), "node").map((n) => {
+    const util: Record<string, string> = {};
+    for (const set of r.nvsets(n, "utilization")) Object.assign(util, set.values);
+    return { id: n.attrs.id ?? n.attrs.uname ?? "", name: n.attrs.uname ?? n.attrs.id ?? "", type: (n.attrs.type === "remote" ? "remote" : n.attrs.type === "ping" ? "ping" : "member"), attrs: r.nvsets(n, "instance_attributes"), utilization: util, score: parseCibScore(n.attrs.score) };
+  });
+  const rscEl = childNamed(conf, "resources");
+  const resources = (rscEl?.children ?? []).map((c) => r.resource(c)).filter((x): x is ResourceDef => x !== undefined);
+  const cons = childNamed(conf, "constraints");
+  const locations: LocationDef[] = [];
+  const colocations: ColocationDef[] = [];
+  const orders: OrderDef[] = [];
+  const tickets: TicketDef[] = [];
+  for (const c of cons?.children ?? []) {
+    const a = c.attrs;
+    switch (c.name) {
+      case "rsc_location":
+        locations.push({
+          id: a.id ?? "", rsc: a.rsc, rscPattern: a["rsc-pattern"], set: r.sets(c), role: a.role, node: a.node,
+          score: a.score !== undefined ? parseCibScore(a.score) : undefined, rules: childrenNamed(c, "rule").map((x) => r.rule(x)), discovery: a["resource-discovery"],
+        });
+        break;
+      case "rsc_colocation":
+        colocations.push({
+          id: a.id ?? "", rsc: a.rsc, withRsc: a["with-rsc"], rscRole: a["rsc-role"], withRscRole: a["with-rsc-role"],
+          score: parseCibScore(a.score), nodeAttribute: a["node-attribute"] ?? "#uname", sets: r.sets(c),
+          influence: a.influence === undefined ? undefined : !/^(false|no|0|off)$/i.test(a.influence),
+        });
+        break;
+      case "rsc_order": {
+        const kind = a.kind ?? (a.score !== undefined ? (parseCibScore(a.score) === 0 ? "Optional" : "Mandatory") : "Mandatory");
+        orders.push({
+          id: a.id ?? "", first: a.first, then: a.then, firstAction: a["first-action"] ?? "start", thenAction: a["then-action"] ?? a["first-action"] ?? "start",
+          kind: kind === "Optional" || kind === "Serialize" ? kind : "Mandatory",
+          symmetrical: a.symmetrical === undefined ? kind !== "Serialize" : !/^(false|no|0|off)$/i.test(a.symmetrical),
+          score: a.score !== undefined ? parseCibScore(a.score) : undefined, sets: r.sets(c),
+        });
+        break;
+      }
+      case "rsc_ticket":
+        tickets.push({ id: a.id ?? "", ticket: a.ticket ?? "", rsc: a.rsc, rscRole: a["rsc-role"], lossPolicy: a["loss-policy"] ?? "stop", sets: r.sets(c) });
+        break;
+    }
+  }
+  const tags: Record<string, string[]> = {};
+  for (const t of childrenNamed(childNamed(conf, "tags"), "tag")) tags[t.attrs.id ?? ""] = childrenNamed(t, "obj_ref").map((o) => o.attrs.id ?? "");
+  const status = childNamed(root, "status");
+  const nodeStates: NodeStateDef[] = childrenNamed(status, "node_state").map((ns) => {
+    const transient: Record<string, string> = {};
+    for (const ta of childrenNamed(ns, "transient_attributes")) for (const set of r.nvsets(ta, "instance_attributes")) Object.assign(transient, set.values);
+    const lrmEl = childNamed(childNamed(ns, "lrm"), "lrm_resources");
+    const lrm: LrmResource[] = childrenNamed(lrmEl, "lrm_resource").map((lr) => ({
+      id: lr.attrs.id ?? "", cls: lr.attrs.class, provider: lr.attrs.provider, type: lr.attrs.type, container: lr.attrs.container,
+      ops: childrenNamed(lr, "lrm_rsc_op").map((o) => r.lrmOp(o)),
+    }));
+    const a = ns.attrs;
+    return { id: a.id ?? "", uname: a.uname, inCcm: a.in_ccm, crmd: a.crmd, join: a.join, expected: a.expected, transient, lrm };
+  });
+  const ticketStates: Record<string, Record<string, string>> = {};
+  for (const t of childrenNamed(childNamed(status ?? root, "tickets"), "ticket_state")) ticketStates[t.attrs.id ?? ""] = { ...t.attrs };
+  const hq = root.attrs["have-quorum"];
+  const executionDate = root.attrs["execution-date"];
+  return {
+    nowSec: /^\d+$/.test(executionDate ?? "") ? Number(executionDate) : parseCibDate(executionDate) ?? fallbackNowSec,
+    haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq),
+    properties, rscDefaults: r.nvsets(childNamed(conf, "rsc_defaults"), "meta_attributes"), opDefaults: r.nvsets(childNamed(conf, "op_defaults"), "meta_attributes"),
+    nodes, resources, locations, colocations, orders, tickets, ticketStates, nodeStates, tags,
+  };
+}

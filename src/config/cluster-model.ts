@@ -1,0 +1,151 @@
+// The full cluster model in Pacemaker's vocabulary: configuration (resources, constraints, properties) and status
+// (node states, operation history). The CIB importer (cib.ts) produces it from Pacemaker's XML unchanged, cluster.yaml
+// will be lowered onto it, and the scheduler (core/scheduler) is a pure function of it.
+
+/** A name=value set (meta_attributes, instance_attributes, cluster_property_set) with an optional rule. */
+export interface NvSet {
+  id: string;
+  score: number;
+  rule?: Rule;
+  values: Record<string, string>;
+}
+
+export type Expression =
+  | { kind: "attr"; attribute: string; op: string; value?: string; type?: string; valueSource?: string }
+  | { kind: "date"; op: string; start?: string; end?: string; duration?: Record<string, string>; spec?: Record<string, string> }
+  | { kind: "rsc"; cls?: string; provider?: string; type?: string }
+  | { kind: "op"; name?: string; interval?: string }
+  | { kind: "rule"; rule: Rule };
+
+export interface Rule {
+  id: string;
+  booleanOp: "and" | "or";
+  score?: number;
+  scoreAttribute?: string;
+  role?: string;
+  expressions: Expression[];
+}
+
+export interface OpDef {
+  id: string;
+  name: string;
+  intervalMs: number;
+  role?: string;
+  onFail?: string;
+  enabled: boolean;
+  timeoutMs?: number;
+  meta: Record<string, string>;
+}
+
+export interface PrimitiveDef {
+  kind: "primitive";
+  id: string;
+  cls: string;
+  provider?: string;
+  type: string;
+  meta: NvSet[];
+  params: NvSet[];
+  utilization: Record<string, string>;
+  ops: OpDef[];
+}
+export interface GroupDef { kind: "group"; id: string; meta: NvSet[]; children: PrimitiveDef[] }
+export interface CloneDef { kind: "clone"; id: string; meta: NvSet[]; promotable: boolean; child: PrimitiveDef | GroupDef }
+export interface BundleDef { kind: "bundle"; id: string; meta: NvSet[]; replicas: number; child?: PrimitiveDef }
+export type ResourceDef = PrimitiveDef | GroupDef | CloneDef | BundleDef;
+
+export interface NodeDef {
+  id: string;
+  name: string;
+  type: "member" | "remote" | "ping";
+  attrs: NvSet[];
+  utilization: Record<string, string>;
+  score: number;
+}
+
+export interface ResourceSet { id: string; resources: string[]; sequential: boolean; requireAll: boolean; role?: string; action?: string; ordering?: string; score?: number }
+
+export interface LocationDef {
+  id: string;
+  rsc?: string;
+  rscPattern?: string;
+  set?: ResourceSet[];
+  role?: string;
+  node?: string;
+  score?: number;
+  rules: Rule[];
+  discovery?: string;
+}
+
+export interface ColocationDef {
+  id: string;
+  rsc?: string;
+  withRsc?: string;
+  rscRole?: string;
+  withRscRole?: string;
+  score: number;
+  nodeAttribute: string;
+  sets?: ResourceSet[];
+  influence?: boolean;
+}
+
+export interface OrderDef {
+  id: string;
+  first?: string;
+  then?: string;
+  firstAction: string;
+  thenAction: string;
+  kind: "Mandatory" | "Optional" | "Serialize";
+  symmetrical: boolean;
+  score?: number;
+  sets?: ResourceSet[];
+}
+
+export interface TicketDef { id: string; ticket: string; rsc?: string; rscRole?: string; lossPolicy: string; sets?: ResourceSet[] }
+
+/** One recorded operation (lrm_rsc_op). */
+export interface OpRecord {
+  id: string;
+  operation: string;
+  intervalMs: number;
+  rc: number;
+  status: number;
+  callId: number;
+  lastRcChange?: number;
+  exitReason?: string;
+  migrateSource?: string;
+  migrateTarget?: string;
+  opDigest?: string;
+  restartDigest?: string;
+  onNode?: string;
+}
+
+export interface LrmResource { id: string; cls?: string; provider?: string; type?: string; container?: string; ops: OpRecord[] }
+
+export interface NodeStateDef {
+  id: string;
+  uname?: string;
+  inCcm?: string;
+  crmd?: string;
+  join?: string;
+  expected?: string;
+  transient: Record<string, string>;
+  lrm: LrmResource[];
+}
+
+export interface SchedulerInput {
+  /** "now" in seconds since the epoch (Pacemaker's execution-date when the CIB pins it). */
+  nowSec: number;
+  haveQuorum: boolean;
+  properties: Record<string, string>;
+  rscDefaults: NvSet[];
+  opDefaults: NvSet[];
+  nodes: NodeDef[];
+  resources: ResourceDef[];
+  locations: LocationDef[];
+  colocations: ColocationDef[];
+  orders: OrderDef[];
+  tickets: TicketDef[];
+  ticketStates: Record<string, Record<string, string>>;
+  nodeStates: NodeStateDef[];
+  tags: Record<string, string[]>;
+}

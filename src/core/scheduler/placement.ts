@@ -1,0 +1,246 @@
+// Placement: every resource's score on every node (availability, location constraints and rules, stickiness,
+// fail counts, colocations), then the choice of node, in Pacemaker's way: a colocation's primary is placed before
+// its dependents, and the primary weighs its dependents' preferences.
+
+import type { LocationDef } from "../../config/cluster-model.js";
+import { ruleMatches } from "./rules.js";
+import { addScore, INF } from "./scores.js";
+import { primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
+
+export type Scores = Map<string, number>; // node name → score
+
+/** Why each score is what it is, for `simulate --explain`. */
+export interface ScoreNote { node: string; delta: number; why: string }
+
+export interface Placement {
+  /** Chosen node per primitive id (null = stopped). */
+  assigned: Map<string, string | null>;
+  /** Final allocation scores per top-level resource (for --explain). */
+  scores: Map<string, Scores>;
+  notes: Map<string, ScoreNote[]>;
+}
+
+function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): boolean {
+  if (loc.rsc !== undefined) return loc.rsc === id || (ws.input.tags[loc.rsc]?.includes(id) ?? false);
+  if (loc.rscPattern !== undefined) {
+    try { return new RegExp(loc.rscPattern).test(id); } catch { return false; }
+  }
+  if (loc.set) return loc.set.some((s) => s.resources.some((x) => x === id || (ws.input.tags[x]?.includes(id) ?? false)));
+  return false;
+}
+
+function canHost(ws: WorkingSet, n: SNode): boolean {
+  return n.online && !n.unclean && !n.standby && !n.pending && !n.shutdown;
+}
+
+class Placer {
+  readonly assigned = new Map<string, string | null>();
+  readonly unitAssigned = new Map<string, string | null>();
+  readonly scores = new Map<string, Scores>();
+  readonly notes = new Map<string, ScoreNote[]>();
+  private readonly inProgress = new Set<string>();
+  private readonly unitOf = new Map<string, SRsc>();
+
+  constructor(readonly ws: WorkingSet) {
+    for (const r of ws.resources) {
+      this.unitOf.set(r.id, r);
+      for (const c of primitivesOf(r)) this.unitOf.set(c.id, r);
+    }
+    for (const [tag, ids] of Object.entries(ws.input.tags)) {
+      const first = ids.map((i) => this.unitOf.get(i)).find(Boolean);
+      if (first && !this.unitOf.has(tag)) this.unitOf.set(tag, first);
+    }
+  }
+
+  note(unit: SRsc, node: string, delta: number, why: string): void {
+    let list = this.notes.get(unit.id);
+    if (!list) this.notes.set(unit.id, (list = []));
+    list.push({ node, delta, why });
+  }
+
+  /** Scores of one primitive from its own constraints (no colocation), or undefined where it may not run. */
+  ownScores(p: SRsc, unit: SRsc): Scores {
+    const ws = this.ws;
+    const s: Scores = new Map();
+    for (const n of ws.nodes) if (ws.symmetric) s.set(n.name, 0);
+    for (const loc of ws.input.locations) {
+      if (loc.role && !/^started$/i.test(loc.role)) continue;
+      if (!matchesRsc(ws, loc, p.id) && !(p.parent && matchesRsc(ws, loc, p.parent.id) && p === unit.children[0])) continue;
+      for (const n of ws.nodes) {
+        let delta: number | undefined;
+        if (loc.node !== undefined) {
+          if (loc.node === n.name) delta = loc.score ?? 0;
+        } else {
+          for (const rule of loc.rules) {
+            if (rule.role && !/^started$/i.test(rule.role)) continue;
+            if (!ruleMatches(rule, { nodeAttrs: n.attrs, nowSec: ws.nowSec })) continue;
+            let sc = rule.score ?? loc.score ?? 0;
+            if (rule.scoreAttribute) {
+              const v = n.attrs[rule.scoreAttribute];
+              if (v === undefined) continue;
+              sc = /^-?INFINITY$/i.test(v) ? (v.startsWith("-") ? -INF : INF) : Number.isNaN(parseInt(v, 10)) ? 0 : parseInt(v, 10);
+            }
+            delta = delta === undefined ? sc : addScore(delta, sc);
+          }
+        }
+        if (delta === undefined) continue;
+        s.set(n.name, addScore(s.get(n.name) ?? 0, delta));
+        this.note(unit, n.name, delta, `location ${loc.id}${p.id !== unit.id ? ` (${p.id})` : ""}`);
+      }
+    }
+    for (const [node, st] of p.running) {
+      if (!p.managed || !s.has(node) || st.failed && false) continue;
+      if (p.stickiness !== 0) {
+        s.set(node, addScore(s.get(node)!, p.stickiness));
+        this.note(unit, node, p.stickiness, `stickiness of ${p.id} (it runs here)`);
+      }
+    }
+    for (const n of ws.nodes) {
+      if (!s.has(n.name)) continue;
+      const fc = p.failCount.get(n.name) ?? 0;
+      if (fc >= p.migrationThreshold && fc > 0) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} failed ${fc >= INF ? "INFINITY" : fc} times here (migration-threshold ${p.migrationThreshold >= INF ? "INFINITY" : p.migrationThreshold})`); }
+      if (p.banned.has(n.name)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} cannot run here (a fatal failure in its history)`); }
+      if (!canHost(ws, n)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`); }
+    }
+    return s;
+  }
+
+  /** A unit (primitive or group) cannot run anywhere for a reason of its own (role, stop requests, quorum). */
+  stoppedByPolicy(unit: SRsc): boolean {
+    const prims = primitivesOf(unit);
+    if (/^stopped$/i.test(unit.targetRole)) return true;
+    if (unit.kind === "primitive" && (unit.stopRequested || unit.bannedEverywhere || unit.orphan)) return true;
+    if (!this.ws.haveQuorum && this.ws.noQuorumPolicy !== "ignore") {
+      if (this.ws.noQuorumPolicy === "freeze") return !prims.some((p) => p.running.size > 0);
+      return true;
+    }
+    return false;
+  }
+
+  unitScores(unit: SRsc): Scores {
+    if (unit.kind === "primitive") return this.ownScores(unit, unit);
+    // A group goes where the sum of its members' scores is best; a member that would leave no node is not counted.
+    let total: Scores | undefined;
+    for (const m of unit.children) {
+      const s = this.ownScores(m, unit);
+      if (!total) { total = s; continue; }
+      const merged: Scores = new Map();
+      for (const [n, v] of total) merged.set(n, addScore(v, s.get(n) ?? (this.ws.symmetric ? 0 : -INF)));
+      if ([...merged.values()].some((v) => v > -INF)) total = merged;
+      else break;
+    }
+    return total ?? new Map();
+  }
+
+  colocationsAsDependent(unit: SRsc) {
+    return this.ws.input.colocations.filter((c) => c.rsc !== undefined && this.unitOf.get(c.rsc) === unit && c.withRsc !== undefined && this.unitOf.get(c.withRsc) !== unit);
+  }
+  colocationsAsPrimary(unit: SRsc) {
+    return this.ws.input.colocations.filter((c) => c.withRsc !== undefined && this.unitOf.get(c.withRsc) === unit && c.rsc !== undefined && this.unitOf.get(c.rsc) !== unit);
+  }
+
+  nodeAttr(node: string, attr: string): string | undefined { return this.ws.nodeByName.get(node)?.attrs[attr]; }
+
+  /** Adds the dependents' preferences (scaled by the colocation score), unless that would leave no node. */
+  mergeDependents(unit: SRsc, s: Scores, factor: number, seen: Set<string>): void {
+    for (const c of this.colocationsAsPrimary(unit)) {
+      const dep = this.unitOf.get(c.rsc!)!;
+      if (seen.has(dep.id) || this.unitAssigned.has(dep.id) || c.influence === false) continue;
+      const f = factor * (c.score / INF);
+      if (f === 0) continue;
+      seen.add(dep.id);
+      const depScores = this.unitScores(dep);
+      this.mergeDependents(dep, depScores, f, seen);
+      const merged: Scores = new Map(s);
+      for (const [n, v] of s) {
+        if (v <= -INF) continue;
+        const d = depScores.get(n);
+        if (d === undefined) continue;
+        // ±INFINITY scaled by a mandatory colocation stays infinite; by an advisory one it becomes a large finite score.
+        const infinite = Math.abs(d) >= INF;
+        const delta = infinite ? (Math.abs(f) >= 1 ? Math.sign(d) * Math.sign(f) * INF : Math.trunc(Math.sign(d) * INF * f)) : Math.trunc(d * f);
+        merged.set(n, addScore(v, delta));
+      }
+      if ([...merged.values()].some((v) => v > -INF)) {
+        for (const [n, v] of merged) if (v !== s.get(n)) this.note(unit, n, v - (s.get(n) ?? 0), `prefers of ${dep.id} (colocated with it, ${c.id})`);
+        for (const [n, v] of merged) s.set(n, v);
+      }
+    }
+  }
+
+  place(unit: SRsc): string | null {
+    if (this.unitAssigned.has(unit.id)) return this.unitAssigned.get(unit.id)!;
+    if (this.inProgress.has(unit.id)) return null;
+    this.inProgress.add(unit.id);
+    const s = this.unitScores(unit);
+    // Primaries first, then their result shapes our scores.
+    for (const c of this.colocationsAsDependent(unit)) {
+      const primary = this.unitOf.get(c.withRsc!)!;
+      const where = this.inProgress.has(primary.id) && !this.unitAssigned.has(primary.id) ? undefined : this.place(primary);
+      if (where === undefined) continue; // a loop: the primary waits for us
+      for (const n of this.ws.nodes) {
+        const same = where !== null && this.nodeAttr(n.name, c.nodeAttribute) !== undefined && this.nodeAttr(n.name, c.nodeAttribute) === this.nodeAttr(where, c.nodeAttribute);
+        let delta = 0;
+        if (c.score >= INF) delta = same ? 0 : -INF;
+        else if (c.score <= -INF) delta = same ? -INF : 0;
+        else if (same) delta = c.score;
+        if (delta !== 0 && s.has(n.name)) {
+          s.set(n.name, addScore(s.get(n.name)!, delta));
+          this.note(unit, n.name, delta, `colocation ${c.id} with ${primary.id}${where ? ` (on ${where})` : " (stopped)"}`);
+        }
+      }
+    }
+    this.mergeDependents(unit, s, 1, new Set([unit.id]));
+    this.scores.set(unit.id, s);
+    const node = this.choose(unit, s);
+    this.inProgress.delete(unit.id);
+    this.unitAssigned.set(unit.id, node);
+    this.assignMembers(unit, node);
+    if (node) this.ws.nodeByName.get(node)!.assignedCount += primitivesOf(unit).length;
+    return node;
+  }
+
+  choose(unit: SRsc, s: Scores): string | null {
+    if (this.stoppedByPolicy(unit)) {
+      if (!this.ws.haveQuorum && this.ws.noQuorumPolicy === "freeze") {
+        const cur = [...primitivesOf(unit)[0]!.running.keys()][0];
+        return cur ?? null;
+      }
+      return null;
+    }
+    const prims = primitivesOf(unit);
+    if (prims.some((p) => !p.managed)) {
+      // An unmanaged resource stays wherever it is.
+      const cur = [...prims[0]!.running.keys()][0];
+      return cur ?? null;
+    }
+    const current = [...prims[0]!.running.entries()].filter(([, st]) => !st.failed).map(([n]) => n);
+    const candidates = [...s.entries()].filter(([, v]) => v >= 0 && v > -INF);
+    if (candidates.length === 0) return null;
+    const byNode = (name: string) => this.ws.nodeByName.get(name)!;
+    candidates.sort((a, b) => b[1] - a[1] || byNode(a[0]).assignedCount - byNode(b[0]).assignedCount || byNode(a[0]).index - byNode(b[0]).index);
+    const best = candidates[0]!;
+    for (const c of current) if (s.get(c) === best[1]) return c;
+    return best[0];
+  }
+
+  assignMembers(unit: SRsc, node: string | null): void {
+    if (unit.kind === "primitive") { this.assigned.set(unit.id, node); return; }
+    let blocked = node === null;
+    for (const m of unit.children) {
+      if (!blocked) {
+        const own = this.ownScores(m, unit).get(node!);
+        const stopped = /^stopped$/i.test(m.targetRole) || m.stopRequested || m.bannedEverywhere || (own !== undefined && own <= -INF) || (own === undefined && !this.ws.symmetric && false);
+        if (stopped && m.managed) blocked = true;
+      }
+      this.assigned.set(m.id, blocked && m.managed ? null : m.managed ? node : [...m.running.keys()][0] ?? null);
+    }
+  }
+}
+
+export function placeResources(ws: WorkingSet): Placement {
+  const p = new Placer(ws);
+  const order = [...ws.resources].sort((a, b) => b.priority - a.priority);
+  for (const r of order) p.place(r);
+  return { assigned: p.assigned, scores: p.scores, notes: p.notes };
+}

@@ -1,0 +1,129 @@
+// Rule evaluation (Pacemaker Explained, "Rules"): node attribute expressions with types and operators, date
+// expressions against an explicit "now", resource and operation expressions, nested rules.
+
+import type { Expression, NvSet, Rule } from "../../config/cluster-model.js";
+
+export interface RuleContext {
+  nodeAttrs?: Record<string, string>;
+  nowSec: number;
+  rsc?: { cls?: string; provider?: string; type?: string };
+  op?: { name: string; intervalMs: number };
+  /** Attributes of the resource's parameters, for value-source=param / meta. */
+  params?: Record<string, string>;
+  meta?: Record<string, string>;
+}
+
+function compare(op: string, a: string | undefined, b: string | undefined, type: string | undefined): boolean {
+  if (op === "defined") return a !== undefined;
+  if (op === "not_defined") return a === undefined;
+  if (a === undefined || b === undefined) return op === "ne" && a !== b;
+  let cmp: number;
+  const t = type ?? (/^-?\d+(\.\d+)?$/.test(a) && /^-?\d+(\.\d+)?$/.test(b) ? "number" : "string");
+  if (t === "number" || t === "integer") {
+    const x = Number(a), y = Number(b);
+    if (Number.isNaN(x) || Number.isNaN(y)) cmp = a < b ? -1 : a > b ? 1 : 0;
+    else cmp = x < y ? -1 : x > y ? 1 : 0;
+  } else if (t === "version") {
+    const pa = a.split("."), pb = b.split(".");
+    cmp = 0;
+    for (let i = 0; i < Math.max(pa.length, pb.length) && cmp === 0; i++) cmp = Math.sign(Number(pa[i] ?? 0) - Number(pb[i] ?? 0));
+  } else {
+    cmp = a < b ? -1 : a > b ? 1 : 0;
+  }
+  switch (op) {
+    case "eq": return cmp === 0;
+    case "ne": return cmp !== 0;
+    case "lt": return cmp < 0;
+    case "lte": return cmp <= 0;
+    case "gt": return cmp > 0;
+    case "gte": return cmp >= 0;
+    default: return false;
+  }
+}
+
+/** Parses "2005-11-05 12:00:00", ISO 8601 (with T, Z or offset), or a year-week-day form; seconds since epoch. */
+export function parseDate(s: string): number | undefined {
+  const t = s.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
+  if (!m) return undefined;
+  let sec = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) / 1000;
+  const tz = m[7];
+  if (tz && tz !== "Z") {
+    const sign = tz[0] === "-" ? -1 : 1;
+    const digits = tz.slice(1).replace(":", "");
+    sec -= sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2)) * 60);
+  }
+  return sec;
+}
+
+function addDuration(sec: number, d: Record<string, string>): number {
+  const dt = new Date(sec * 1000);
+  const n = (k: string) => Number(d[k] ?? 0);
+  dt.setUTCFullYear(dt.getUTCFullYear() + n("years"), dt.getUTCMonth() + n("months"), dt.getUTCDate() + n("days") + 7 * n("weeks"));
+  return dt.getTime() / 1000 + n("hours") * 3600 + n("minutes") * 60 + n("seconds");
+}
+
+function inRange(spec: string | undefined, value: number): boolean {
+  if (spec === undefined) return true;
+  const m = /^(\d+)(?:-(\d+))?$/.exec(spec.trim());
+  if (!m) return false;
+  const lo = Number(m[1]), hi = m[2] !== undefined ? Number(m[2]) : lo;
+  return value >= lo && value <= hi;
+}
+
+function dateSpecMatches(spec: Record<string, string>, nowSec: number): boolean {
+  const d = new Date(nowSec * 1000);
+  const jan1 = Date.UTC(d.getUTCFullYear(), 0, 1);
+  const yearday = Math.floor((d.getTime() - jan1) / 86_400_000) + 1;
+  const weekday = d.getUTCDay() === 0 ? 7 : d.getUTCDay();
+  // ISO week number
+  const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 4 - weekday));
+  const weeks = Math.ceil(((thursday.getTime() - Date.UTC(thursday.getUTCFullYear(), 0, 1)) / 86_400_000 + 1) / 7);
+  const fields: Record<string, number> = {
+    hours: d.getUTCHours(), minutes: d.getUTCMinutes(), seconds: d.getUTCSeconds(), monthdays: d.getUTCDate(), weekdays: weekday,
+    yeardays: yearday, months: d.getUTCMonth() + 1, weeks, years: d.getUTCFullYear(), weekyears: thursday.getUTCFullYear(),
+  };
+  return Object.entries(fields).every(([k, v]) => inRange(spec[k], v));
+}
+
+function evalExpression(e: Expression, ctx: RuleContext): boolean {
+  switch (e.kind) {
+    case "attr": {
+      const actual = ctx.nodeAttrs?.[e.attribute];
+      let expected = e.value;
+      if (e.valueSource === "param") expected = e.value !== undefined ? ctx.params?.[e.value] : undefined;
+      else if (e.valueSource === "meta") expected = e.value !== undefined ? ctx.meta?.[e.value] : undefined;
+      return compare(e.op, actual, expected, e.type);
+    }
+    case "date": {
+      const start = e.start ? parseDate(e.start) : undefined;
+      let end = e.end ? parseDate(e.end) : undefined;
+      if (e.op === "date_spec") return e.spec ? dateSpecMatches(e.spec, ctx.nowSec) : false;
+      if (e.op === "gt") return start !== undefined && ctx.nowSec > start;
+      if (e.op === "lt") return end !== undefined && ctx.nowSec < end;
+      if (end === undefined && start !== undefined && e.duration) end = addDuration(start, e.duration);
+      return (start === undefined || ctx.nowSec >= start) && (end === undefined || ctx.nowSec <= end);
+    }
+    case "rsc":
+      return (!e.cls || e.cls === ctx.rsc?.cls) && (!e.provider || e.provider === ctx.rsc?.provider) && (!e.type || e.type === ctx.rsc?.type);
+    case "op":
+      return !!ctx.op && (!e.name || e.name === ctx.op.name) && (e.interval === undefined || Number(e.interval) * 1000 === ctx.op.intervalMs || e.interval === String(ctx.op.intervalMs));
+    case "rule":
+      return ruleMatches(e.rule, ctx);
+  }
+}
+
+export function ruleMatches(rule: Rule, ctx: RuleContext): boolean {
+  if (rule.expressions.length === 0) return true;
+  return rule.booleanOp === "or" ? rule.expressions.some((e) => evalExpression(e, ctx)) : rule.expressions.every((e) => evalExpression(e, ctx));
+}
+
+/** Flattens name=value sets: higher score first, then document order; a set whose rule fails is skipped. */
+export function evalNvSets(sets: NvSet[], ctx: RuleContext, into: Record<string, string> = {}): Record<string, string> {
+  const ordered = [...sets].sort((a, b) => b.score - a.score);
+  for (const s of ordered) {
+    if (s.rule && !ruleMatches(s.rule, ctx)) continue;
+    for (const [k, v] of Object.entries(s.values)) if (into[k] === undefined) into[k] = v;
+  }
+  return into;
+}

@@ -1,0 +1,194 @@
+// From placement to a transition: which resources start, stop, move, restart or recover; which nodes are fenced;
+// what mandatory ordering blocks or forces; and what the cluster looks like once the transition has run.
+
+import type { Placement } from "./placement.js";
+import { primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
+
+export type Verb = "Start" | "Stop" | "Move" | "Migrate" | "Restart" | "Recover" | "Reload" | "Promote" | "Demote" | "Re-promote";
+
+export interface Action { verb: Verb; rsc: string; from: string | null; to: string | null; blocked: boolean }
+export interface Fence { node: string; action: "reboot" | "off" | "on" }
+export interface Placed { rsc: string; node: string; role: "Started" | "Promoted"; flags: string[] }
+export interface NodeOutcome { node: string; state: string }
+
+export interface Transition { actions: Action[]; fences: Fence[]; placed: Placed[]; nodes: NodeOutcome[] }
+
+interface Plan {
+  r: SRsc;
+  current: string[]; // nodes where it is active now (and will need a stop unless it stays)
+  next: string | null;
+  stop: Set<string>;
+  start: boolean;
+  startBlocked: boolean;
+  stopBlocked: boolean;
+  restart: boolean;
+}
+
+export function buildTransition(ws: WorkingSet, placement: Placement): Transition {
+  const fences: Fence[] = ws.nodes.filter((n) => n.fence).map((n) => ({ node: n.name, action: n.fence! }));
+  const fenced = new Set(fences.map((f) => f.node));
+  const plans = new Map<string, Plan>();
+  const prims = ws.resources.flatMap(primitivesOf);
+  for (const r of prims) {
+    const next = placement.assigned.get(r.id) ?? null;
+    const current = [...r.running.keys()];
+    const plan: Plan = { r, current, next, stop: new Set(), start: false, startBlocked: false, stopBlocked: false, restart: false };
+    if (!r.managed) { plans.set(r.id, plan); continue; }
+    for (const c of current) {
+      const st = r.running.get(c)!;
+      if (fenced.has(c)) continue; // fencing stops it
+      if (c !== next || st.failed || r.needsRestart.has(c) || current.length > 1) {
+        plan.stop.add(c);
+        const node = ws.nodeByName.get(c)!;
+        if (st.blocked || (node.unclean && !fenced.has(c)) || !node.online && !fenced.has(c) && node.unclean) plan.stopBlocked = true;
+      }
+    }
+    if (next !== null && (!current.includes(next) || plan.stop.has(next) || fenced.has(next))) plan.start = true;
+    plans.set(r.id, plan);
+  }
+
+  // A resource that cannot be stopped cannot be started elsewhere either.
+  for (const p of plans.values()) {
+    if (p.stopBlocked && p.start && p.next && !p.current.includes(p.next)) { p.start = false; p.next = p.current[0] ?? null; }
+  }
+
+  // Mandatory ordering, including a group's internal order: what "first" does decides what "then" may do.
+  const orders: Array<{ first: string; then: string; symmetrical: boolean; firstAction: string; thenAction: string }> = [];
+  for (const o of ws.input.orders) {
+    if (o.kind !== "Mandatory") continue;
+    if (o.first && o.then) orders.push({ first: o.first, then: o.then, symmetrical: o.symmetrical, firstAction: o.firstAction, thenAction: o.thenAction });
+    for (const set of o.sets ?? []) {
+      if (!set.sequential) continue;
+      for (let i = 1; i < set.resources.length; i++) orders.push({ first: set.resources[i - 1]!, then: set.resources[i]!, symmetrical: o.symmetrical, firstAction: set.action ?? "start", thenAction: set.action ?? "start" });
+    }
+    if (o.sets && o.sets.length > 1) {
+      for (let i = 1; i < o.sets.length; i++) {
+        const a = o.sets[i - 1]!, b = o.sets[i]!;
+        for (const x of a.resources) for (const y of b.resources) orders.push({ first: x, then: y, symmetrical: o.symmetrical, firstAction: a.action ?? "start", thenAction: b.action ?? "start" });
+      }
+    }
+  }
+  for (const r of ws.resources) {
+    if (r.kind !== "group") continue;
+    for (let i = 1; i < r.children.length; i++) orders.push({ first: r.children[i - 1]!.id, then: r.children[i]!.id, symmetrical: true, firstAction: "start", thenAction: "start" });
+  }
+  const expand = (id: string): Plan[] => {
+    const r = ws.byId.get(id);
+    if (!r) return [];
+    return primitivesOf(r).map((x) => plans.get(x.id)!).filter(Boolean);
+  };
+  for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
+    changed = false;
+    for (const o of orders) {
+      if (o.firstAction !== "start" || o.thenAction !== "start") continue;
+      const firsts = expand(o.first), thens = expand(o.then);
+      if (firsts.length === 0) continue;
+      // For a group as "first", only its last member's start matters; as "then", its first member's.
+      const first = ws.byId.get(o.first)?.kind === "group" ? firsts[firsts.length - 1]! : firsts[0]!;
+      const then = ws.byId.get(o.then)?.kind === "group" ? thens[0] : thens[0];
+      if (!then || !then.r.managed) continue;
+      const firstWillRun = first.next !== null && (!first.start || !first.startBlocked) && (first.r.managed || first.current.length > 0);
+      if (then.start && !then.startBlocked && !firstWillRun) { then.startBlocked = true; changed = true; }
+      if (!firstWillRun && then.current.length > 0 && o.symmetrical) {
+        for (const c of then.current) if (!then.stop.has(c)) { then.stop.add(c); changed = true; }
+        if (then.next !== null && !then.start) { then.start = true; then.startBlocked = true; changed = true; }
+      }
+      // first restarts (stops and starts again) → then restarts too, where it runs.
+      const firstRestarts = first.stop.size > 0 && first.start;
+      if (firstRestarts && then.current.length > 0 && then.next !== null && !then.start && o.symmetrical) {
+        for (const c of then.current) then.stop.add(c);
+        then.start = true;
+        then.restart = true;
+        changed = true;
+      }
+    }
+  }
+
+  const actions: Action[] = [];
+  for (const p of plans.values()) {
+    const { r } = p;
+    const cur = p.current.filter((c) => !fenced.has(c));
+    const failed = p.current.some((c) => r.running.get(c)!.failed);
+    if (!r.managed) continue;
+    const startNode = p.start ? p.next : null;
+    if (cur.length === 0 && p.current.length > 0 && startNode) {
+      // Its node is being fenced: it moves once the fence succeeds.
+      actions.push({ verb: failed ? "Recover" : "Move", rsc: r.id, from: p.current[0]!, to: startNode, blocked: p.startBlocked });
+      continue;
+    }
+    if (cur.length === 0) {
+      if (startNode) actions.push({ verb: "Start", rsc: r.id, from: null, to: startNode, blocked: p.startBlocked });
+      continue;
+    }
+    if (p.stop.size === 0) continue;
+    if (!startNode || p.startBlocked && !cur.includes(startNode)) {
+      for (const c of [...p.stop]) actions.push({ verb: "Stop", rsc: r.id, from: c, to: null, blocked: p.stopBlocked });
+      if (startNode && p.startBlocked && p.stop.size === 0) actions.push({ verb: "Start", rsc: r.id, from: null, to: startNode, blocked: true });
+      continue;
+    }
+    if (cur.length > 1) {
+      actions.push({ verb: cur.includes(startNode) ? "Restart" : "Move", rsc: r.id, from: cur.includes(startNode) ? startNode : cur[0]!, to: startNode, blocked: p.stopBlocked || p.startBlocked });
+      continue;
+    }
+    const from = cur[0]!;
+    if (from === startNode) actions.push({ verb: failed ? "Recover" : "Restart", rsc: r.id, from, to: startNode, blocked: p.stopBlocked || p.startBlocked });
+    else actions.push({ verb: failed ? "Recover" : "Move", rsc: r.id, from, to: startNode, blocked: p.stopBlocked || p.startBlocked });
+  }
+
+  // The cluster once the transition has run.
+  const placed: Placed[] = [];
+  for (const p of plans.values()) {
+    const { r } = p;
+    const flags = new Set<string>();
+    if (!r.managed) {
+      flags.add("unmanaged");
+      for (const c of p.current) {
+        if (fenced.has(c)) continue;
+        const st = r.running.get(c)!;
+        const f = new Set(flags);
+        if (st.failed) f.add("failed");
+        if (st.blocked) f.add("blocked");
+        if (st.failureIgnored) f.add("failure-ignored");
+        if (r.orphan) f.add("orphaned");
+        if (/^stopped$/i.test(r.targetRole)) f.add("disabled");
+        const node = ws.nodeByName.get(c)!;
+        if (node.unclean && !fenced.has(c)) f.add("unclean");
+        placed.push({ rsc: r.id, node: c, role: st.role === "Promoted" ? "Promoted" : "Started", flags: [...f].sort() });
+      }
+      continue;
+    }
+    const stays = new Set<string>();
+    for (const c of p.current) {
+      if (fenced.has(c)) continue;
+      if (!p.stop.has(c) || p.stopBlocked) stays.add(c);
+    }
+    if (p.start && !p.startBlocked && p.next) stays.add(p.next);
+    for (const n of stays) {
+      const st = r.running.get(n);
+      const f: string[] = [];
+      const stillOld = st && (!p.start || p.next !== n || p.stopBlocked) && (!p.stop.has(n) || p.stopBlocked);
+      if (stillOld && st.failed) f.push("failed");
+      if (stillOld && st.blocked) f.push("blocked");
+      if (stillOld && p.stopBlocked && !st.blocked) f.push("blocked");
+      if (stillOld && st.failureIgnored) f.push("failure-ignored");
+      const node = ws.nodeByName.get(n)!;
+      if (stillOld && node.unclean) f.push("unclean");
+      if (stillOld && r.orphan) f.push("orphaned");
+      placed.push({ rsc: r.id, node: n, role: st?.role === "Promoted" && stillOld ? "Promoted" : "Started", flags: [...new Set(f)].sort() });
+    }
+  }
+
+  const hosting = new Set(placed.map((p) => p.node));
+  const nodes: NodeOutcome[] = ws.nodes.map((n) => ({ node: n.name, state: nodeState(n, fenced.has(n.name), hosting.has(n.name)) }));
+  return { actions, fences, placed, nodes };
+}
+
+function nodeState(n: SNode, fenced: boolean, hosting: boolean): string {
+  if (fenced) return "offline";
+  if (n.unclean) return n.online ? "unclean-online" : "unclean-offline";
+  if (!n.online) return n.standby ? "offline-standby" : n.maintenance ? "offline-maintenance" : "offline";
+  if (n.pending) return "pending";
+  if (n.maintenance) return "maintenance";
+  if (n.standby) return hosting ? "standby-with-active-resources" : "standby";
+  return "online";
+}

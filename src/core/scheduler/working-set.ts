@@ -1,0 +1,373 @@
+// Builds the scheduler's working set from a ClusterModel: node states (online, unclean, standby…), the resource
+// tree with effective meta-attributes, and what each resource is doing on each node according to its operation
+// history — the facts every later stage decides from.
+
+import type { GroupDef, NodeStateDef, NvSet, OpDef, OpRecord, PrimitiveDef, ResourceDef, SchedulerInput } from "../../config/cluster-model.js";
+import { evalNvSets, type RuleContext } from "./rules.js";
+import { INF, isTrue, parseScore } from "./scores.js";
+
+export type Role = "Stopped" | "Started" | "Unpromoted" | "Promoted";
+
+export interface SNode {
+  id: string;
+  name: string;
+  index: number;
+  online: boolean;
+  unclean: boolean;
+  /** Will be fenced in this transition (unclean and fencing allowed), or fenced for another reason. */
+  fence?: "reboot" | "off";
+  standby: boolean;
+  pending: boolean;
+  maintenance: boolean;
+  shutdown: boolean;
+  expectedUp: boolean;
+  attrs: Record<string, string>;
+  utilization: Record<string, number>;
+  /** How many resources the scheduler placed here (for tie-breaking). */
+  assignedCount: number;
+}
+
+export interface NodeRunState {
+  role: Role;
+  failed: boolean;
+  /** A stop failed and cannot be recovered here without fencing. */
+  blocked: boolean;
+  failureIgnored: boolean;
+  pending?: string;
+  migratingFrom?: string;
+}
+
+export interface SRsc {
+  id: string;
+  kind: "primitive" | "group";
+  def: PrimitiveDef | GroupDef;
+  parent?: SRsc;
+  children: SRsc[];
+  meta: Record<string, string>;
+  ops: OpDef[];
+  managed: boolean;
+  targetRole: string;
+  stickiness: number;
+  migrationThreshold: number;
+  failureTimeoutSec: number;
+  priority: number;
+  orphan: boolean;
+  /** Where it is active now (primitives), with how. */
+  running: Map<string, NodeRunState>;
+  failCount: Map<string, number>;
+  lastFailure: Map<string, number>;
+  /** on-fail=stop recorded: keep it stopped. */
+  stopRequested: boolean;
+  /** Nodes it must not run on because of hard errors in its history. */
+  banned: Set<string>;
+  /** A hard error that forbids running anywhere (rc 6 not configured). */
+  bannedEverywhere: boolean;
+  /** The last start or promote is older than a param change, etc.; restart in place. */
+  needsRestart: Set<string>;
+  needsReload: Set<string>;
+  probed: Set<string>;
+  recurringFailed: boolean;
+}
+
+export interface WorkingSet {
+  input: SchedulerInput;
+  props: Record<string, string>;
+  nodes: SNode[];
+  nodeByName: Map<string, SNode>;
+  resources: SRsc[]; // top level, in configuration order
+  byId: Map<string, SRsc>;
+  stonithEnabled: boolean;
+  canFence: boolean;
+  noQuorumPolicy: string;
+  haveQuorum: boolean;
+  symmetric: boolean;
+  maintenanceMode: boolean;
+  nowSec: number;
+}
+
+const PROPERTY_DEFAULTS: Record<string, string> = {
+  "stonith-enabled": "true", "symmetric-cluster": "true", "no-quorum-policy": "stop", "stop-orphan-resources": "true",
+  "stop-orphan-actions": "true", "start-failure-is-fatal": "true", "maintenance-mode": "false", "stonith-action": "reboot",
+  "startup-fencing": "true", "placement-strategy": "default", "default-resource-stickiness": "0",
+};
+
+// ---- nodes --------------------------------------------------------------------------------------------------------
+
+function unpackNode(ws: WorkingSet, n: SNode, ns: NodeStateDef | undefined): void {
+  const fencing = ws.stonithEnabled;
+  if (!ns) {
+    // Never seen by the cluster: with fencing, it must be fenced before we may assume it runs nothing.
+    if (fencing && isTrue(ws.props["startup-fencing"])) n.unclean = true;
+    return;
+  }
+  const inCluster = isTrue(ns.inCcm) || (ns.inCcm !== undefined && /^\d+$/.test(ns.inCcm) && ns.inCcm !== "0");
+  const peerOnline = ns.crmd === "online";
+  const expected = ns.expected ?? "down";
+  const terminate = n.attrs.terminate;
+  const doTerminate = isTrue(terminate) || (terminate !== undefined && /^[1-9]/.test(terminate));
+  n.expectedUp = expected === "member";
+  if (!fencing) {
+    if (inCluster && peerOnline && ns.join === "member") n.online = true;
+    else if (inCluster && peerOnline && (ns.join === "pending" || ns.join === "down")) { n.pending = true; n.standby = true; n.online = true; }
+    return;
+  }
+  n.online = inCluster;
+  if (n.shutdown) {
+    n.online = peerOnline;
+  } else if (ns.inCcm === undefined) {
+    n.unclean = true;
+  } else if (ns.join === "nack") {
+    n.unclean = true;
+  } else if (!doTerminate && expected === "down") {
+    if (inCluster || peerOnline) { n.standby = true; n.pending = true; }
+  } else if (doTerminate && ns.join === "down" && !inCluster && !peerOnline) {
+    n.online = false;
+  } else if (!inCluster) {
+    n.unclean = true;
+  } else if (!peerOnline) {
+    n.unclean = true;
+  } else if (doTerminate) {
+    n.unclean = true;
+  } else if (ns.join === "member") {
+    // active
+  } else if (ns.join === "pending" || ns.join === "down") {
+    n.standby = true;
+    n.pending = true;
+  } else {
+    n.unclean = true;
+  }
+  if (n.unclean) n.online = false;
+}
+
+// ---- resources --------------------------------------------------------------------------------------------------
+
+function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef, parent: SRsc | undefined, inherited: Record<string, string>): SRsc {
+  const ctx: RuleContext = { nowSec: ws.nowSec, rsc: def.kind === "primitive" ? { cls: def.cls, provider: def.provider, type: def.type } : undefined };
+  const own = evalNvSets(def.meta, ctx);
+  const meta = { ...evalNvSets(ws.input.rscDefaults, ctx), ...inherited, ...own };
+  const stick = meta["resource-stickiness"] ?? meta["resource_stickiness"] ?? ws.props["default-resource-stickiness"];
+  const r: SRsc = {
+    id: def.id, kind: def.kind, def, parent, children: [], meta, ops: def.kind === "primitive" ? def.ops : [],
+    managed: meta["is-managed"] === undefined ? true : isTrue(meta["is-managed"]),
+    targetRole: meta["target-role"] ?? "Started",
+    stickiness: parseScore(stick, 0),
+    migrationThreshold: parseScore(meta["migration-threshold"], INF) <= 0 ? INF : parseScore(meta["migration-threshold"], INF),
+    failureTimeoutSec: Math.floor(parseIntervalSec(meta["failure-timeout"] ?? "0")),
+    priority: parseScore(meta.priority, 0), orphan: false, running: new Map(), failCount: new Map(), lastFailure: new Map(),
+    stopRequested: false, banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false,
+  };
+  if (ws.maintenanceMode || isTrue(meta.maintenance)) r.managed = false;
+  ws.byId.set(r.id, r);
+  if (def.kind === "group") {
+    const pass = { ...inherited, ...own };
+    r.children = def.children.map((c) => newRsc(ws, c, r, pass));
+  }
+  return r;
+}
+
+export function parseIntervalSec(v: string): number {
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s);
+  const m = /^(\d+)\s*(ms|msec|s|sec|m|min|h|hr)?$/i.exec(s);
+  if (m) {
+    const unit = (m[2] ?? "s").toLowerCase();
+    const mult = unit === "ms" || unit === "msec" ? 0.001 : unit.startsWith("m") ? 60 : unit.startsWith("h") ? 3600 : 1;
+    return Number(m[1]) * mult;
+  }
+  const iso = /^P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/i.exec(s);
+  if (iso) return (Number(iso[1] ?? 0) * 60 + Number(iso[2] ?? 0)) * 60 + Number(iso[3] ?? 0);
+  return 0;
+}
+
+export function primitivesOf(r: SRsc): SRsc[] {
+  return r.kind === "primitive" ? [r] : r.children.flatMap(primitivesOf);
+}
+
+// ---- history --------------------------------------------------------------------------------------------------
+
+const OCF_OK = 0, OCF_NOT_RUNNING = 7, OCF_RUNNING_PROMOTED = 8, OCF_FAILED_PROMOTED = 9;
+const EXEC_DONE = 0, EXEC_CANCELLED = 1, EXEC_PENDING = -1;
+
+function opConfig(r: SRsc, name: string, intervalMs: number): OpDef | undefined {
+  return r.ops.find((o) => o.name === name && o.intervalMs === intervalMs);
+}
+
+function onFailFor(ws: WorkingSet, r: SRsc, op: OpRecord): string {
+  const name = op.operation === "monitor" && op.intervalMs === 0 ? "monitor" : op.operation;
+  const cfg = opConfig(r, op.operation, op.intervalMs);
+  let onFail = cfg?.onFail;
+  if (!onFail) {
+    const defaults = evalNvSets(ws.input.opDefaults, { nowSec: ws.nowSec, op: { name: op.operation, intervalMs: op.intervalMs } });
+    onFail = defaults["on-fail"];
+  }
+  if (!onFail) onFail = name === "stop" ? (ws.stonithEnabled ? "fence" : "block") : "restart";
+  if (onFail === "fence" && !ws.stonithEnabled) onFail = "block";
+  return onFail;
+}
+
+function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): void {
+  const sorted = [...ops].filter((o) => o.operation !== "notify").sort((a, b) => {
+    // pending operations (call-id -1) come last
+    const ca = a.callId < 0 ? Infinity : a.callId, cb = b.callId < 0 ? Infinity : b.callId;
+    return ca - cb;
+  });
+  let state: NodeRunState | undefined;
+  let failed = false;
+  let failureIgnored = false;
+  let blocked = false;
+  r.probed.add(node.name);
+  for (const op of sorted) {
+    if (op.status === EXEC_CANCELLED) continue;
+    const isProbe = op.operation === "monitor" && op.intervalMs === 0;
+    const isMonitor = op.operation === "monitor";
+    if (op.status === EXEC_PENDING || op.callId < 0) {
+      if (op.operation === "start" || op.operation === "promote" || op.operation === "migrate_from") state = { role: op.operation === "promote" ? "Promoted" : "Started", failed: false, blocked: false, failureIgnored: false, pending: op.operation };
+      else if (state) state.pending = op.operation;
+      continue;
+    }
+    const expired = failureExpired(ws, r, node, op);
+    const success = op.status === EXEC_DONE && (
+      isMonitor ? op.rc === OCF_OK || op.rc === OCF_NOT_RUNNING || op.rc === OCF_RUNNING_PROMOTED : op.rc === OCF_OK);
+    if (success) {
+      switch (op.operation) {
+        case "start": case "migrate_from": state = { role: "Started", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
+        case "promote": state = { role: "Promoted", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
+        case "demote": state = { role: "Unpromoted", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
+        case "stop": state = undefined; failed = false; blocked = false; break;
+        case "migrate_to": state = undefined; failed = false; break;
+        case "monitor":
+          if (op.rc === OCF_NOT_RUNNING) {
+            // A probe finding it stopped clears earlier failures; a recurring monitor finding it stopped is a failure.
+            if (isProbe) { state = undefined; failed = false; }
+            else if (!expired) { failed = true; state = state ?? { role: "Started", failed: true, blocked: false, failureIgnored: false }; applyOnFail(ws, r, node, op, state); }
+          } else if (op.rc === OCF_RUNNING_PROMOTED) state = { role: "Promoted", failed, blocked, failureIgnored };
+          else if (!state || isProbe) state = { role: "Started", failed, blocked, failureIgnored };
+          break;
+      }
+      continue;
+    }
+    // A failure.
+    if (expired && op.operation !== "stop") continue;
+    if (isMonitor && op.rc === OCF_FAILED_PROMOTED) state = { role: "Promoted", failed: true, blocked: false, failureIgnored: false };
+    const onFail = onFailFor(ws, r, op);
+    if (onFail === "ignore") {
+      failureIgnored = true;
+      if (op.operation === "stop") state = undefined;
+      else state = state ?? { role: "Started", failed: false, blocked: false, failureIgnored: true };
+      if (state) state.failureIgnored = true;
+      continue;
+    }
+    if (op.rc === 5 /* not installed */ || op.rc === 2 /* invalid param */ || op.status === 7) r.banned.add(node.name);
+    if (op.rc === 6 /* not configured */) r.bannedEverywhere = true;
+    if (isProbe && op.rc !== OCF_OK && op.status === EXEC_DONE && (op.rc === 5)) {
+      // not installed here: treat as stopped, just banned
+      state = undefined;
+      continue;
+    }
+    failed = true;
+    state = state ?? { role: "Started", failed: true, blocked: false, failureIgnored: false };
+    if (op.operation === "start" && isTrue(ws.props["start-failure-is-fatal"])) r.banned.add(node.name);
+    if (op.operation === "stop") {
+      if (onFail === "fence" && ws.stonithEnabled) node.unclean = true;
+      else blocked = true;
+    }
+    if (isMonitor && !isProbe) r.recurringFailed = true;
+    applyOnFail(ws, r, node, op, state);
+  }
+  if (state) {
+    state.failed = failed || state.failed;
+    state.blocked = blocked;
+    state.failureIgnored = failureIgnored || state.failureIgnored;
+    r.running.set(node.name, state);
+  }
+}
+
+function applyOnFail(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord, _state: NodeRunState): void {
+  const onFail = onFailFor(ws, r, op);
+  if (onFail === "stop") r.stopRequested = true;
+  if (onFail === "standby") node.standby = true;
+  if (onFail === "fence" && op.operation !== "stop" && ws.stonithEnabled) node.unclean = true;
+  if (onFail === "block") r.managed = false;
+}
+
+function failureExpired(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord): boolean {
+  if (r.failureTimeoutSec <= 0) return false;
+  const last = r.lastFailure.get(node.name) ?? op.lastRcChange;
+  return last !== undefined && last + r.failureTimeoutSec <= ws.nowSec;
+}
+
+function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: Record<string, string>): void {
+  let count = 0;
+  let last: number | undefined;
+  for (const [k, v] of Object.entries(transient)) {
+    const m = /^(fail-count|last-failure)-(.+?)(#.*)?$/.exec(k);
+    if (!m || m[2] !== r.id) continue;
+    if (m[1] === "fail-count") count = Math.min(INF, count + parseScore(v, 0));
+    else last = Math.max(last ?? 0, Number(v));
+  }
+  if (last !== undefined) r.lastFailure.set(node.name, last);
+  if (count > 0 && r.failureTimeoutSec > 0 && last !== undefined && last + r.failureTimeoutSec <= ws.nowSec) count = 0;
+  if (count > 0) r.failCount.set(node.name, count);
+}
+
+// ---- assembly ---------------------------------------------------------------------------------------------------
+
+export function buildWorkingSet(input: SchedulerInput): WorkingSet {
+  const props = { ...PROPERTY_DEFAULTS, ...input.properties };
+  const stonithEnabled = isTrue(props["stonith-enabled"]);
+  const noQuorumPolicy = props["no-quorum-policy"] ?? "stop";
+  const ws: WorkingSet = {
+    input, props, nodes: [], nodeByName: new Map(), resources: [], byId: new Map(), stonithEnabled,
+    canFence: stonithEnabled && (input.haveQuorum || noQuorumPolicy === "ignore"),
+    noQuorumPolicy, haveQuorum: input.haveQuorum, symmetric: isTrue(props["symmetric-cluster"]),
+    maintenanceMode: isTrue(props["maintenance-mode"]), nowSec: input.nowSec,
+  };
+  input.nodes.filter((n) => n.type !== "ping").forEach((def, index) => {
+    const attrs = evalNvSets(def.attrs, { nowSec: input.nowSec });
+    const node: SNode = {
+      id: def.id, name: def.name, index, online: false, unclean: false, standby: false, pending: false, maintenance: false, shutdown: false,
+      expectedUp: false, attrs: {}, utilization: Object.fromEntries(Object.entries(def.utilization).map(([k, v]) => [k, Number(v) || 0])), assignedCount: 0,
+    };
+    const ns = input.nodeStates.find((s) => s.id === def.id) ?? input.nodeStates.find((s) => s.uname === def.name);
+    node.attrs = { ...attrs, ...(ns?.transient ?? {}), "#uname": def.name, "#id": def.id, "#kind": def.type === "remote" ? "remote" : "cluster" };
+    node.standby = isTrue(node.attrs.standby);
+    node.maintenance = isTrue(node.attrs.maintenance);
+    node.shutdown = node.attrs.shutdown !== undefined && node.attrs.shutdown !== "0";
+    if (def.type === "remote") {
+      node.online = false; // remote nodes come online through their connection resource (not supported yet)
+    } else {
+      unpackNode(ws, node, ns);
+    }
+    ws.nodes.push(node);
+    ws.nodeByName.set(node.name, node);
+  });
+  for (const def of input.resources) {
+    if (def.kind === "primitive" || def.kind === "group") ws.resources.push(newRsc(ws, def, undefined, {}));
+  }
+  // History, node by node.
+  for (const ns of input.nodeStates) {
+    const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
+    if (!node) continue;
+    for (const lr of ns.lrm) {
+      let r = ws.byId.get(lr.id);
+      if (!r) {
+        // In the status but not in the configuration: an orphan, stopped if it still runs.
+        const def: PrimitiveDef = { kind: "primitive", id: lr.id, cls: lr.cls ?? "ocf", provider: lr.provider, type: lr.type ?? "", meta: [], params: [], utilization: {}, ops: [] };
+        r = newRsc(ws, def, undefined, {});
+        r.orphan = true;
+        if (!isTrue(props["stop-orphan-resources"])) r.managed = false;
+        ws.resources.push(r);
+      }
+      if (r.kind !== "primitive") continue;
+      failCountsFrom(ws, r, node, ns.transient);
+      unpackHistory(ws, r, node, lr.ops);
+    }
+  }
+  for (const n of ws.nodes) {
+    if (n.unclean && ws.canFence) n.fence = (props["stonith-action"] === "off" || props["stonith-action"] === "poweroff") ? "off" : "reboot";
+  }
+  return ws;
+}
+
+export const NVSETS_UNUSED: NvSet[] = [];
+export type { ResourceDef };
