@@ -13,7 +13,7 @@ export type Scores = Map<string, number>; // node name → score
 export interface ScoreNote { node: string; delta: number; why: string }
 
 export interface Placement {
-  /** Chosen node per primitive id (null = stopped). */
+  /** Chosen node per primitive id, clone instances included (null = stopped). */
   assigned: Map<string, string | null>;
   /** Final allocation scores per top-level resource (for --explain). */
   scores: Map<string, Scores>;
@@ -35,7 +35,7 @@ function canHost(ws: WorkingSet, n: SNode): boolean {
 
 class Placer {
   readonly assigned = new Map<string, string | null>();
-  readonly unitAssigned = new Map<string, string | null>();
+  readonly unitAssigned = new Map<string, string[]>();
   readonly scores = new Map<string, Scores>();
   readonly notes = new Map<string, ScoreNote[]>();
   private readonly inProgress = new Set<string>();
@@ -44,7 +44,11 @@ class Placer {
   constructor(readonly ws: WorkingSet) {
     for (const r of ws.resources) {
       this.unitOf.set(r.id, r);
-      for (const c of primitivesOf(r)) this.unitOf.set(c.id, r);
+      for (const c of primitivesOf(r)) {
+        this.unitOf.set(c.id, r);
+        this.unitOf.set(c.baseId, r);
+        if (c.parent) { this.unitOf.set(c.parent.id, r); this.unitOf.set(c.parent.baseId, r); }
+      }
     }
     for (const [tag, ids] of Object.entries(ws.input.tags)) {
       const first = ids.map((i) => this.unitOf.get(i)).find(Boolean);
@@ -58,6 +62,17 @@ class Placer {
     list.push({ node, delta, why });
   }
 
+  /** A location constraint names this primitive, its group (counted once, on the first member), or its clone. */
+  locationApplies(loc: LocationDef, p: SRsc, unit: SRsc): boolean {
+    const ws = this.ws;
+    if (matchesRsc(ws, loc, p.id) || (p.baseId !== p.id && matchesRsc(ws, loc, p.baseId))) return true;
+    const group = p.parent && p.parent.kind === "group" ? p.parent : undefined;
+    if (group && group.children[0] === p && (matchesRsc(ws, loc, group.id) || matchesRsc(ws, loc, group.baseId))) return true;
+    const clone = unit.kind === "clone" ? unit : undefined;
+    if (clone && matchesRsc(ws, loc, clone.id) && (group ? group.children[0] === p : true)) return true;
+    return false;
+  }
+
   /** Scores of one primitive from its own constraints (no colocation), or undefined where it may not run. */
   ownScores(p: SRsc, unit: SRsc): Scores {
     const ws = this.ws;
@@ -65,7 +80,7 @@ class Placer {
     for (const n of ws.nodes) if (ws.symmetric) s.set(n.name, 0);
     for (const loc of ws.input.locations) {
       if (loc.role && !/^started$/i.test(loc.role)) continue;
-      if (!matchesRsc(ws, loc, p.id) && !(p.parent && matchesRsc(ws, loc, p.parent.id) && p === unit.children[0])) continue;
+      if (!this.locationApplies(loc, p, unit)) continue;
       for (const n of ws.nodes) {
         let delta: number | undefined;
         if (loc.node !== undefined) {
@@ -119,6 +134,7 @@ class Placer {
 
   unitScores(unit: SRsc): Scores {
     if (unit.kind === "primitive") return this.ownScores(unit, unit);
+    if (unit.kind === "clone") return this.cloneBaseScores(unit);
     // A group goes where the sum of its members' scores is best; a member that would leave no node is not counted.
     let total: Scores | undefined;
     for (const m of unit.children) {
@@ -145,7 +161,7 @@ class Placer {
   mergeDependents(unit: SRsc, s: Scores, factor: number, seen: Set<string>): void {
     for (const c of this.colocationsAsPrimary(unit)) {
       const dep = this.unitOf.get(c.rsc!)!;
-      if (seen.has(dep.id) || this.unitAssigned.has(dep.id) || c.influence === false) continue;
+      if (seen.has(dep.id) || this.unitAssigned.has(dep.id) || c.influence === false || dep.kind === "clone" || unit.kind === "clone") continue;
       const f = factor * (c.score / INF);
       if (f === 0) continue;
       seen.add(dep.id);
@@ -168,36 +184,106 @@ class Placer {
     }
   }
 
-  place(unit: SRsc): string | null {
+  place(unit: SRsc): string[] {
     if (this.unitAssigned.has(unit.id)) return this.unitAssigned.get(unit.id)!;
-    if (this.inProgress.has(unit.id)) return null;
+    if (this.inProgress.has(unit.id)) return [];
     this.inProgress.add(unit.id);
     const s = this.unitScores(unit);
-    // Primaries first, then their result shapes our scores.
+    this.applyPrimaries(unit, s);
+    if (unit.kind === "clone") {
+      const nodes = this.placeClone(unit, s);
+      this.inProgress.delete(unit.id);
+      this.unitAssigned.set(unit.id, nodes);
+      return nodes;
+    }
+    this.mergeDependents(unit, s, 1, new Set([unit.id]));
+    this.scores.set(unit.id, s);
+    const node = this.choose(unit, s);
+    this.inProgress.delete(unit.id);
+    this.unitAssigned.set(unit.id, node ? [node] : []);
+    this.assignMembers(unit, node);
+    if (node) this.ws.nodeByName.get(node)!.assignedCount += primitivesOf(unit).length;
+    return node ? [node] : [];
+  }
+
+  /** Colocations where this unit depends on another: place the other first, then follow it. */
+  applyPrimaries(unit: SRsc, s: Scores): void {
     for (const c of this.colocationsAsDependent(unit)) {
       const primary = this.unitOf.get(c.withRsc!)!;
       const where = this.inProgress.has(primary.id) && !this.unitAssigned.has(primary.id) ? undefined : this.place(primary);
       if (where === undefined) continue; // a loop: the primary waits for us
+      const values = new Set(where.map((w) => this.nodeAttr(w, c.nodeAttribute)).filter((v) => v !== undefined));
       for (const n of this.ws.nodes) {
-        const same = where !== null && this.nodeAttr(n.name, c.nodeAttribute) !== undefined && this.nodeAttr(n.name, c.nodeAttribute) === this.nodeAttr(where, c.nodeAttribute);
+        const v = this.nodeAttr(n.name, c.nodeAttribute);
+        const same = v !== undefined && values.has(v);
         let delta = 0;
         if (c.score >= INF) delta = same ? 0 : -INF;
         else if (c.score <= -INF) delta = same ? -INF : 0;
         else if (same) delta = c.score;
         if (delta !== 0 && s.has(n.name)) {
           s.set(n.name, addScore(s.get(n.name)!, delta));
-          this.note(unit, n.name, delta, `colocation ${c.id} with ${primary.id}${where ? ` (on ${where})` : " (stopped)"}`);
+          this.note(unit, n.name, delta, `colocation ${c.id} with ${primary.id}${where.length ? ` (on ${where.join(", ")})` : " (stopped)"}`);
         }
       }
     }
-    this.mergeDependents(unit, s, 1, new Set([unit.id]));
-    this.scores.set(unit.id, s);
-    const node = this.choose(unit, s);
-    this.inProgress.delete(unit.id);
-    this.unitAssigned.set(unit.id, node);
-    this.assignMembers(unit, node);
-    if (node) this.ws.nodeByName.get(node)!.assignedCount += primitivesOf(unit).length;
-    return node;
+  }
+
+  /** A clone's scores before per-instance stickiness and fail counts: availability and its location constraints. */
+  cloneBaseScores(clone: SRsc): Scores {
+    const template = primitivesOf(clone.children[0] ?? clone)[0];
+    const s: Scores = new Map();
+    if (!template) return s;
+    const own = this.ownScores({ ...template, running: new Map(), failCount: new Map(), banned: new Set() }, clone);
+    for (const [n, v] of own) s.set(n, v);
+    return s;
+  }
+
+  /** Instance score on a node: the clone's score, plus stickiness where the instance runs, minus its bans. */
+  instanceScore(inst: SRsc, base: Scores, node: string): number {
+    let v = base.get(node);
+    if (v === undefined) return -INF;
+    for (const p of primitivesOf(inst)) {
+      const fc = p.failCount.get(node) ?? 0;
+      if ((fc > 0 && fc >= p.migrationThreshold) || p.banned.has(node)) return -INF;
+      if (p.running.has(node) && p.managed) v = addScore(v, p.stickiness);
+    }
+    return v;
+  }
+
+  placeClone(clone: SRsc, base: Scores): string[] {
+    const info = clone.clone!;
+    this.scores.set(clone.id, base);
+    const perNode = new Map<string, number>();
+    const chosen = new Map<SRsc, string | null>();
+    const stopped = this.stoppedByPolicy(clone);
+    const frozen = primitivesOf(clone).some((p) => !p.managed);
+    const room = (n: string) => (perNode.get(n) ?? 0) < info.nodeMax;
+    const take = (inst: SRsc, n: string) => {
+      chosen.set(inst, n);
+      perNode.set(n, (perNode.get(n) ?? 0) + 1);
+      this.ws.nodeByName.get(n)!.assignedCount += primitivesOf(inst).length;
+    };
+    let placedCount = 0;
+    // Instances stay where they run when they still may.
+    for (const inst of clone.children) {
+      const first = primitivesOf(inst)[0]!;
+      const here = [...first.running.entries()].filter(([, st]) => !st.failed || frozen).map(([n]) => n)[0];
+      if (frozen) { chosen.set(inst, here ?? null); continue; }
+      if (stopped || here === undefined || placedCount >= info.max) continue;
+      if (this.instanceScore(inst, base, here) >= 0 && room(here)) { take(inst, here); placedCount++; }
+    }
+    // The rest go where the score is best, spreading over nodes.
+    for (const inst of clone.children) {
+      if (chosen.has(inst) || stopped || frozen || placedCount >= info.max) continue;
+      const byNode = (name: string) => this.ws.nodeByName.get(name)!;
+      const candidates = this.ws.nodes.map((n) => n.name).filter((n) => room(n) && this.instanceScore(inst, base, n) >= 0);
+      if (candidates.length === 0) continue;
+      candidates.sort((a, b) => this.instanceScore(inst, base, b) - this.instanceScore(inst, base, a) || (perNode.get(a) ?? 0) - (perNode.get(b) ?? 0) || byNode(a).assignedCount - byNode(b).assignedCount || byNode(a).index - byNode(b).index);
+      take(inst, candidates[0]!);
+      placedCount++;
+    }
+    for (const inst of clone.children) this.assignMembers(inst, chosen.get(inst) ?? null);
+    return [...new Set([...chosen.values()].filter((n): n is string => !!n))];
   }
 
   choose(unit: SRsc, s: Scores): string | null {

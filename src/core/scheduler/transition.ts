@@ -72,34 +72,45 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     if (r.kind !== "group") continue;
     for (let i = 1; i < r.children.length; i++) orders.push({ first: r.children[i - 1]!.id, then: r.children[i]!.id, symmetrical: true, firstAction: "start", thenAction: "start" });
   }
-  const expand = (id: string): Plan[] => {
-    const r = ws.byId.get(id);
+  /** The plans that stand for a resource at one end of an order: a group's last member (as first) or first member
+   * (as then); every instance of a clone. */
+  const ends = (id: string, end: "first" | "then"): Plan[] => {
+    let r = ws.byId.get(id);
+    if (!r) {
+      const owner = ws.cloneChildOwner.get(id);
+      r = owner?.clone;
+    }
     if (!r) return [];
-    return primitivesOf(r).map((x) => plans.get(x.id)!).filter(Boolean);
+    const units = r.kind === "clone" ? r.children : [r];
+    return units.map((u) => {
+      const prims = primitivesOf(u);
+      const p = end === "first" ? prims[prims.length - 1] : prims[0];
+      return p && plans.get(p.id);
+    }).filter((x): x is Plan => !!x);
   };
+  const willRun = (p: Plan) => p.next !== null && !(p.start && p.startBlocked) && (p.r.managed || p.current.length > 0);
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
     changed = false;
     for (const o of orders) {
       if (o.firstAction !== "start" || o.thenAction !== "start") continue;
-      const firsts = expand(o.first), thens = expand(o.then);
+      const firsts = ends(o.first, "first"), thens = ends(o.then, "then");
       if (firsts.length === 0) continue;
-      // For a group as "first", only its last member's start matters; as "then", its first member's.
-      const first = ws.byId.get(o.first)?.kind === "group" ? firsts[firsts.length - 1]! : firsts[0]!;
-      const then = ws.byId.get(o.then)?.kind === "group" ? thens[0] : thens[0];
-      if (!then || !then.r.managed) continue;
-      const firstWillRun = first.next !== null && (!first.start || !first.startBlocked) && (first.r.managed || first.current.length > 0);
-      if (then.start && !then.startBlocked && !firstWillRun) { then.startBlocked = true; changed = true; }
-      if (!firstWillRun && then.current.length > 0 && o.symmetrical) {
-        for (const c of then.current) if (!then.stop.has(c)) { then.stop.add(c); changed = true; }
-        if (then.next !== null && !then.start) { then.start = true; then.startBlocked = true; changed = true; }
-      }
+      const firstWillRun = firsts.some(willRun);
       // first restarts (stops and starts again) → then restarts too, where it runs.
-      const firstRestarts = first.stop.size > 0 && first.start;
-      if (firstRestarts && then.current.length > 0 && then.next !== null && !then.start && o.symmetrical) {
-        for (const c of then.current) then.stop.add(c);
-        then.start = true;
-        then.restart = true;
-        changed = true;
+      const firstRestarts = firsts.some((f) => f.stop.size > 0 && f.start && !f.startBlocked);
+      for (const then of thens) {
+        if (!then.r.managed) continue;
+        if (then.start && !then.startBlocked && !firstWillRun) { then.startBlocked = true; changed = true; }
+        if (!firstWillRun && then.current.length > 0 && o.symmetrical) {
+          for (const c of then.current) if (!then.stop.has(c)) { then.stop.add(c); changed = true; }
+          if (then.next !== null && !then.start) { then.start = true; then.startBlocked = true; changed = true; }
+        }
+        if (firstRestarts && then.current.length > 0 && then.next !== null && !then.start && o.symmetrical) {
+          for (const c of then.current) then.stop.add(c);
+          then.start = true;
+          then.restart = true;
+          changed = true;
+        }
       }
     }
   }
@@ -153,7 +164,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         if (/^stopped$/i.test(r.targetRole)) f.add("disabled");
         const node = ws.nodeByName.get(c)!;
         if (node.unclean && !fenced.has(c)) f.add("unclean");
-        placed.push({ rsc: r.id, node: c, role: st.role === "Promoted" ? "Promoted" : "Started", flags: [...f].sort() });
+        placed.push({ rsc: placeName(r), node: c, role: st.role === "Promoted" ? "Promoted" : "Started", flags: [...f].sort() });
       }
       continue;
     }
@@ -174,13 +185,19 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const node = ws.nodeByName.get(n)!;
       if (stillOld && node.unclean) f.push("unclean");
       if (stillOld && r.orphan) f.push("orphaned");
-      placed.push({ rsc: r.id, node: n, role: st?.role === "Promoted" && stillOld ? "Promoted" : "Started", flags: [...new Set(f)].sort() });
+      placed.push({ rsc: placeName(r), node: n, role: st?.role === "Promoted" && stillOld ? "Promoted" : "Started", flags: [...new Set(f)].sort() });
     }
   }
 
   const hosting = new Set(placed.map((p) => p.node));
   const nodes: NodeOutcome[] = ws.nodes.map((n) => ({ node: n.name, state: nodeState(n, fenced.has(n.name), hosting.has(n.name)) }));
   return { actions, fences, placed, nodes };
+}
+
+/** Anonymous clone instances are shown by their configured id; globally-unique ones keep :N. */
+function placeName(r: SRsc): string {
+  const clone = r.parent?.clone ? r.parent : r.parent?.parent?.clone ? r.parent.parent : undefined;
+  return clone && !clone.clone!.unique ? r.baseId : r.id;
 }
 
 function nodeState(n: SNode, fenced: boolean, hosting: boolean): string {

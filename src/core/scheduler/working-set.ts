@@ -2,7 +2,7 @@
 // tree with effective meta-attributes, and what each resource is doing on each node according to its operation
 // history — the facts every later stage decides from.
 
-import type { GroupDef, NodeStateDef, NvSet, OpDef, OpRecord, PrimitiveDef, ResourceDef, SchedulerInput } from "../../config/cluster-model.js";
+import type { CloneDef, GroupDef, NodeStateDef, OpDef, OpRecord, PrimitiveDef, SchedulerInput } from "../../config/cluster-model.js";
 import { evalNvSets, type RuleContext } from "./rules.js";
 import { INF, isTrue, parseScore } from "./scores.js";
 
@@ -37,10 +37,26 @@ export interface NodeRunState {
   migratingFrom?: string;
 }
 
+export interface CloneInfo {
+  max: number;
+  nodeMax: number;
+  unique: boolean;
+  promotable: boolean;
+  promotedMax: number;
+  promotedNodeMax: number;
+  interleave: boolean;
+  ordered: boolean;
+  /** The configured child id (primitive or group) the instances are made from. */
+  childId: string;
+}
+
 export interface SRsc {
   id: string;
-  kind: "primitive" | "group";
-  def: PrimitiveDef | GroupDef;
+  kind: "primitive" | "group" | "clone";
+  def: PrimitiveDef | GroupDef | CloneDef;
+  /** For clone instances and their members: the configured id without the :N suffix. */
+  baseId: string;
+  clone?: CloneInfo;
   parent?: SRsc;
   children: SRsc[];
   meta: Record<string, string>;
@@ -76,6 +92,8 @@ export interface WorkingSet {
   nodeByName: Map<string, SNode>;
   resources: SRsc[]; // top level, in configuration order
   byId: Map<string, SRsc>;
+  /** Configured ids inside clones → their clone (and member index within a cloned group). */
+  cloneChildOwner: Map<string, { clone: SRsc; member?: number }>;
   stonithEnabled: boolean;
   canFence: boolean;
   noQuorumPolicy: string;
@@ -141,13 +159,14 @@ function unpackNode(ws: WorkingSet, n: SNode, ns: NodeStateDef | undefined): voi
 
 // ---- resources --------------------------------------------------------------------------------------------------
 
-function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef, parent: SRsc | undefined, inherited: Record<string, string>): SRsc {
+function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent: SRsc | undefined, inherited: Record<string, string>, suffix = ""): SRsc {
   const ctx: RuleContext = { nowSec: ws.nowSec, rsc: def.kind === "primitive" ? { cls: def.cls, provider: def.provider, type: def.type } : undefined };
   const own = evalNvSets(def.meta, ctx);
   const meta = { ...evalNvSets(ws.input.rscDefaults, ctx), ...inherited, ...own };
+  if (def.kind === "primitive" && def.cls === "stonith" && meta.requires === undefined) meta.requires = "nothing";
   const stick = meta["resource-stickiness"] ?? meta["resource_stickiness"] ?? ws.props["default-resource-stickiness"];
   const r: SRsc = {
-    id: def.id, kind: def.kind, def, parent, children: [], meta, ops: def.kind === "primitive" ? def.ops : [],
+    id: def.id + suffix, baseId: def.id, kind: def.kind, def, parent, children: [], meta, ops: def.kind === "primitive" ? def.ops : [],
     managed: meta["is-managed"] === undefined ? true : isTrue(meta["is-managed"]),
     targetRole: meta["target-role"] ?? "Started",
     stickiness: parseScore(stick, 0),
@@ -158,11 +177,43 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef, parent: SRsc | und
   };
   if (ws.maintenanceMode || isTrue(meta.maintenance)) r.managed = false;
   ws.byId.set(r.id, r);
+  const pass = { ...inherited, ...own };
   if (def.kind === "group") {
-    const pass = { ...inherited, ...own };
-    r.children = def.children.map((c) => newRsc(ws, c, r, pass));
+    r.children = def.children.map((c) => newRsc(ws, c, r, pass, suffix));
+  } else if (def.kind === "clone") {
+    const nodeCount = ws.input.nodes.filter((n) => n.type !== "ping").length;
+    const num = (k: string, d: number) => (meta[k] !== undefined && !Number.isNaN(parseInt(meta[k]!, 10)) ? parseInt(meta[k]!, 10) : d);
+    const promotable = def.promotable || isTrue(meta.promotable);
+    r.clone = {
+      max: num("clone-max", nodeCount), nodeMax: num("clone-node-max", 1), unique: isTrue(meta["globally-unique"]), promotable,
+      promotedMax: num("promoted-max", num("master-max", 1)), promotedNodeMax: num("promoted-node-max", num("master-node-max", 1)),
+      interleave: isTrue(meta.interleave), ordered: isTrue(meta.ordered), childId: def.child.id,
+    };
+    for (let i = 0; i < r.clone.max; i++) r.children.push(newRsc(ws, def.child, r, pass, `:${i}`));
   }
   return r;
+}
+
+/** The instance of a clone (and member of a cloned group) an lrm entry on `node` belongs to. */
+function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode): SRsc | undefined {
+  const exact = ws.byId.get(lrmId);
+  if (exact && exact.kind === "primitive") return exact;
+  const base = lrmId.replace(/:\d+$/, "");
+  const owner = ws.cloneChildOwner.get(base);
+  if (!owner) return exact?.kind === "primitive" ? exact : undefined;
+  const { clone, member } = owner;
+  const pick = (inst: SRsc): SRsc | undefined => (member === undefined ? inst : inst.children[member]);
+  if (clone.clone!.unique) {
+    const m = /:(\d+)$/.exec(lrmId);
+    const inst = clone.children[m ? Number(m[1]) : 0];
+    return inst && pick(inst);
+  }
+  const activeOn = (inst: SRsc, where?: string) => primitivesOf(inst).some((p) => (where ? p.running.has(where) || p.probed.has(where) : p.running.size > 0));
+  // An instance already known on this node, else the lowest one active nowhere and not yet seen on this node.
+  for (const inst of clone.children) if (activeOn(inst, node.name) && !pick(inst)!.probed.has(node.name)) return pick(inst);
+  for (const inst of clone.children) if (!activeOn(inst) && !activeOn(inst, node.name)) return pick(inst);
+  for (const inst of clone.children) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
+  return undefined;
 }
 
 export function parseIntervalSec(v: string): number {
@@ -301,7 +352,7 @@ function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: Record<
   let last: number | undefined;
   for (const [k, v] of Object.entries(transient)) {
     const m = /^(fail-count|last-failure)-(.+?)(#.*)?$/.exec(k);
-    if (!m || m[2] !== r.id) continue;
+    if (!m || (m[2] !== r.id && !(m[2] === r.baseId && r.parent?.clone && !r.parent.clone.unique) && !(r.parent?.parent?.clone && !r.parent.parent.clone.unique && m[2] === r.baseId))) continue;
     if (m[1] === "fail-count") count = Math.min(INF, count + parseScore(v, 0));
     else last = Math.max(last ?? 0, Number(v));
   }
@@ -317,7 +368,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   const stonithEnabled = isTrue(props["stonith-enabled"]);
   const noQuorumPolicy = props["no-quorum-policy"] ?? "stop";
   const ws: WorkingSet = {
-    input, props, nodes: [], nodeByName: new Map(), resources: [], byId: new Map(), stonithEnabled,
+    input, props, nodes: [], nodeByName: new Map(), resources: [], byId: new Map(), cloneChildOwner: new Map(), stonithEnabled,
     canFence: stonithEnabled && (input.haveQuorum || noQuorumPolicy === "ignore"),
     noQuorumPolicy, haveQuorum: input.haveQuorum, symmetric: isTrue(props["symmetric-cluster"]),
     maintenanceMode: isTrue(props["maintenance-mode"]), nowSec: input.nowSec,
@@ -342,14 +393,20 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     ws.nodeByName.set(node.name, node);
   });
   for (const def of input.resources) {
-    if (def.kind === "primitive" || def.kind === "group") ws.resources.push(newRsc(ws, def, undefined, {}));
+    if (def.kind === "bundle") continue; // bundles are not supported yet
+    const r = newRsc(ws, def, undefined, {});
+    ws.resources.push(r);
+    if (def.kind === "clone") {
+      ws.cloneChildOwner.set(def.child.id, { clone: r });
+      if (def.child.kind === "group") def.child.children.forEach((m, i) => ws.cloneChildOwner.set(m.id, { clone: r, member: i }));
+    }
   }
   // History, node by node.
   for (const ns of input.nodeStates) {
     const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
     if (!node) continue;
     for (const lr of ns.lrm) {
-      let r = ws.byId.get(lr.id);
+      let r = resolveStatusId(ws, lr.id, node);
       if (!r) {
         // In the status but not in the configuration: an orphan, stopped if it still runs.
         const def: PrimitiveDef = { kind: "primitive", id: lr.id, cls: lr.cls ?? "ocf", provider: lr.provider, type: lr.type ?? "", meta: [], params: [], utilization: {}, ops: [] };
@@ -369,5 +426,3 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   return ws;
 }
 
-export const NVSETS_UNUSED: NvSet[] = [];
-export type { ResourceDef };
