@@ -5,7 +5,7 @@
 import type { LocationDef } from "../../config/cluster-model.js";
 import { ruleMatches } from "./rules.js";
 import { addScore, INF } from "./scores.js";
-import { primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
+import { frozen, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
 
 export type Scores = Map<string, number>; // node name → score
 
@@ -104,7 +104,7 @@ class Placer {
       }
     }
     for (const [node, st] of p.running) {
-      if (!p.managed || !s.has(node) || st.failed && false) continue;
+      if (frozen(p) || !s.has(node)) continue;
       if (p.stickiness !== 0) {
         s.set(node, addScore(s.get(node)!, p.stickiness));
         this.note(unit, node, p.stickiness, `stickiness of ${p.id} (it runs here)`);
@@ -125,10 +125,7 @@ class Placer {
     const prims = primitivesOf(unit);
     if (/^stopped$/i.test(unit.targetRole)) return true;
     if (unit.kind === "primitive" && (unit.stopRequested || unit.bannedEverywhere || unit.orphan)) return true;
-    if (!this.ws.haveQuorum && this.ws.noQuorumPolicy !== "ignore") {
-      if (this.ws.noQuorumPolicy === "freeze") return !prims.some((p) => p.running.size > 0);
-      return true;
-    }
+    void prims;
     return false;
   }
 
@@ -149,10 +146,10 @@ class Placer {
   }
 
   colocationsAsDependent(unit: SRsc) {
-    return this.ws.input.colocations.filter((c) => c.rsc !== undefined && this.unitOf.get(c.rsc) === unit && c.withRsc !== undefined && this.unitOf.get(c.withRsc) !== unit);
+    return this.ws.input.colocations.filter((c) => c.rsc !== undefined && this.unitOf.get(c.rsc) === unit && c.withRsc !== undefined && this.unitOf.has(c.withRsc) && this.unitOf.get(c.withRsc) !== unit);
   }
   colocationsAsPrimary(unit: SRsc) {
-    return this.ws.input.colocations.filter((c) => c.withRsc !== undefined && this.unitOf.get(c.withRsc) === unit && c.rsc !== undefined && this.unitOf.get(c.rsc) !== unit);
+    return this.ws.input.colocations.filter((c) => c.withRsc !== undefined && this.unitOf.get(c.withRsc) === unit && c.rsc !== undefined && this.unitOf.has(c.rsc) && this.unitOf.get(c.rsc) !== unit);
   }
 
   nodeAttr(node: string, attr: string): string | undefined { return this.ws.nodeByName.get(node)?.attrs[attr]; }
@@ -245,7 +242,7 @@ class Placer {
     for (const p of primitivesOf(inst)) {
       const fc = p.failCount.get(node) ?? 0;
       if ((fc > 0 && fc >= p.migrationThreshold) || p.banned.has(node)) return -INF;
-      if (p.running.has(node) && p.managed) v = addScore(v, p.stickiness);
+      if (p.running.has(node) && !frozen(p)) v = addScore(v, p.stickiness);
     }
     return v;
   }
@@ -256,7 +253,7 @@ class Placer {
     const perNode = new Map<string, number>();
     const chosen = new Map<SRsc, string | null>();
     const stopped = this.stoppedByPolicy(clone);
-    const frozen = primitivesOf(clone).some((p) => !p.managed);
+    const isFrozen = primitivesOf(clone).some(frozen);
     const room = (n: string) => (perNode.get(n) ?? 0) < info.nodeMax;
     const take = (inst: SRsc, n: string) => {
       chosen.set(inst, n);
@@ -267,14 +264,14 @@ class Placer {
     // Instances stay where they run when they still may.
     for (const inst of clone.children) {
       const first = primitivesOf(inst)[0]!;
-      const here = [...first.running.entries()].filter(([, st]) => !st.failed || frozen).map(([n]) => n)[0];
-      if (frozen) { chosen.set(inst, here ?? null); continue; }
+      const here = [...first.running.entries()].filter(([, st]) => !st.failed || isFrozen).map(([n]) => n)[0];
+      if (isFrozen) { chosen.set(inst, here ?? null); continue; }
       if (stopped || here === undefined || placedCount >= info.max) continue;
       if (this.instanceScore(inst, base, here) >= 0 && room(here)) { take(inst, here); placedCount++; }
     }
     // The rest go where the score is best, spreading over nodes.
     for (const inst of clone.children) {
-      if (chosen.has(inst) || stopped || frozen || placedCount >= info.max) continue;
+      if (chosen.has(inst) || stopped || isFrozen || placedCount >= info.max) continue;
       const byNode = (name: string) => this.ws.nodeByName.get(name)!;
       const candidates = this.ws.nodes.map((n) => n.name).filter((n) => room(n) && this.instanceScore(inst, base, n) >= 0);
       if (candidates.length === 0) continue;
@@ -287,15 +284,9 @@ class Placer {
   }
 
   choose(unit: SRsc, s: Scores): string | null {
-    if (this.stoppedByPolicy(unit)) {
-      if (!this.ws.haveQuorum && this.ws.noQuorumPolicy === "freeze") {
-        const cur = [...primitivesOf(unit)[0]!.running.keys()][0];
-        return cur ?? null;
-      }
-      return null;
-    }
+    if (this.stoppedByPolicy(unit)) return null;
     const prims = primitivesOf(unit);
-    if (prims.some((p) => !p.managed)) {
+    if (prims.some(frozen)) {
       // An unmanaged resource stays wherever it is.
       const cur = [...prims[0]!.running.keys()][0];
       return cur ?? null;
@@ -317,9 +308,9 @@ class Placer {
       if (!blocked) {
         const own = this.ownScores(m, unit).get(node!);
         const stopped = /^stopped$/i.test(m.targetRole) || m.stopRequested || m.bannedEverywhere || (own !== undefined && own <= -INF) || (own === undefined && !this.ws.symmetric && false);
-        if (stopped && m.managed) blocked = true;
+        if (stopped && !frozen(m)) blocked = true;
       }
-      this.assigned.set(m.id, blocked && m.managed ? null : m.managed ? node : [...m.running.keys()][0] ?? null);
+      this.assigned.set(m.id, frozen(m) ? [...m.running.keys()][0] ?? null : blocked ? null : node);
     }
   }
 }

@@ -2,7 +2,7 @@
 // what mandatory ordering blocks or forces; and what the cluster looks like once the transition has run.
 
 import type { Placement } from "./placement.js";
-import { primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
+import { frozen, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
 
 export type Verb = "Start" | "Stop" | "Move" | "Migrate" | "Restart" | "Recover" | "Reload" | "Promote" | "Demote" | "Re-promote";
 
@@ -33,7 +33,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     const next = placement.assigned.get(r.id) ?? null;
     const current = [...r.running.keys()];
     const plan: Plan = { r, current, next, stop: new Set(), start: false, startBlocked: false, stopBlocked: false, restart: false };
-    if (!r.managed) { plans.set(r.id, plan); continue; }
+    if (frozen(r)) { plans.set(r.id, plan); continue; }
     for (const c of current) {
       const st = r.running.get(c)!;
       if (fenced.has(c)) continue; // fencing stops it
@@ -45,6 +45,20 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     if (next !== null && (!current.includes(next) || plan.stop.has(next) || fenced.has(next))) plan.start = true;
     plans.set(r.id, plan);
+  }
+
+  // Without quorum (no-quorum-policy stop or freeze), what needs quorum may not start; with stop, it stops too.
+  if (!ws.haveQuorum && ws.noQuorumPolicy !== "ignore") {
+    for (const p of plans.values()) {
+      const requires = p.r.meta.requires ?? (ws.stonithEnabled ? "fencing" : "quorum");
+      if (requires === "nothing" || frozen(p.r)) continue;
+      if (ws.noQuorumPolicy === "freeze") {
+        if (p.start && p.current.length === 0) p.startBlocked = true;
+        continue;
+      }
+      for (const c of p.current) if (!fenced.has(c)) p.stop.add(c);
+      if (p.next !== null) { p.start = true; p.startBlocked = true; }
+    }
   }
 
   // A resource that cannot be stopped cannot be started elsewhere either.
@@ -88,7 +102,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       return p && plans.get(p.id);
     }).filter((x): x is Plan => !!x);
   };
-  const willRun = (p: Plan) => p.next !== null && !(p.start && p.startBlocked) && (p.r.managed || p.current.length > 0);
+  const willRun = (p: Plan) => p.next !== null && !(p.start && p.startBlocked) && (!frozen(p.r) || p.current.length > 0);
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
     changed = false;
     for (const o of orders) {
@@ -98,8 +112,12 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const firstWillRun = firsts.some(willRun);
       // first restarts (stops and starts again) → then restarts too, where it runs.
       const firstRestarts = firsts.some((f) => f.stop.size > 0 && f.start && !f.startBlocked);
+      // "then" cannot be stopped (frozen) → "first" cannot stop before it.
+      if (o.symmetrical && thens.some((t) => frozen(t.r) && t.current.length > 0)) {
+        for (const f of firsts) if (f.stop.size > 0 && !f.stopBlocked) { f.stopBlocked = true; if (f.start && f.next && !f.current.includes(f.next)) { f.start = false; } changed = true; }
+      }
       for (const then of thens) {
-        if (!then.r.managed) continue;
+        if (frozen(then.r)) continue;
         if (then.start && !then.startBlocked && !firstWillRun) { then.startBlocked = true; changed = true; }
         if (!firstWillRun && then.current.length > 0 && o.symmetrical) {
           for (const c of then.current) if (!then.stop.has(c)) { then.stop.add(c); changed = true; }
@@ -120,7 +138,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     const { r } = p;
     const cur = p.current.filter((c) => !fenced.has(c));
     const failed = p.current.some((c) => r.running.get(c)!.failed);
-    if (!r.managed) continue;
+    if (frozen(r)) continue;
     const startNode = p.start ? p.next : null;
     if (cur.length === 0 && p.current.length > 0 && startNode) {
       // Its node is being fenced: it moves once the fence succeeds.
@@ -132,9 +150,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       continue;
     }
     if (p.stop.size === 0) continue;
-    if (!startNode || p.startBlocked && !cur.includes(startNode)) {
+    if (!startNode || p.startBlocked) {
+      // Stopping, and not starting again (a blocked start after a stop is not shown, as in Pacemaker).
       for (const c of [...p.stop]) actions.push({ verb: "Stop", rsc: r.id, from: c, to: null, blocked: p.stopBlocked });
-      if (startNode && p.startBlocked && p.stop.size === 0) actions.push({ verb: "Start", rsc: r.id, from: null, to: startNode, blocked: true });
       continue;
     }
     if (cur.length > 1) {
@@ -151,8 +169,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   for (const p of plans.values()) {
     const { r } = p;
     const flags = new Set<string>();
-    if (!r.managed) {
-      flags.add("unmanaged");
+    if (frozen(r)) {
+      if (!r.managed) flags.add("unmanaged");
       for (const c of p.current) {
         if (fenced.has(c)) continue;
         const st = r.running.get(c)!;

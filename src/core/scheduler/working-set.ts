@@ -62,6 +62,8 @@ export interface SRsc {
   meta: Record<string, string>;
   ops: OpDef[];
   managed: boolean;
+  /** on-fail=block took effect: left alone like an unmanaged resource, shown as blocked. */
+  blocked: boolean;
   targetRole: string;
   stickiness: number;
   migrationThreshold: number;
@@ -167,7 +169,7 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
   const stick = meta["resource-stickiness"] ?? meta["resource_stickiness"] ?? ws.props["default-resource-stickiness"];
   const r: SRsc = {
     id: def.id + suffix, baseId: def.id, kind: def.kind, def, parent, children: [], meta, ops: def.kind === "primitive" ? def.ops : [],
-    managed: meta["is-managed"] === undefined ? true : isTrue(meta["is-managed"]),
+    managed: meta["is-managed"] === undefined ? true : isTrue(meta["is-managed"]), blocked: false,
     targetRole: meta["target-role"] ?? "Started",
     stickiness: parseScore(stick, 0),
     migrationThreshold: parseScore(meta["migration-threshold"], INF) <= 0 ? INF : parseScore(meta["migration-threshold"], INF),
@@ -230,6 +232,9 @@ export function parseIntervalSec(v: string): number {
   return 0;
 }
 
+/** Left where it is: not managed, or blocked after a failure. */
+export const frozen = (r: SRsc): boolean => !r.managed || r.blocked;
+
 export function primitivesOf(r: SRsc): SRsc[] {
   return r.kind === "primitive" ? [r] : r.children.flatMap(primitivesOf);
 }
@@ -260,7 +265,8 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
   const sorted = [...ops].filter((o) => o.operation !== "notify").sort((a, b) => {
     // pending operations (call-id -1) come last
     const ca = a.callId < 0 ? Infinity : a.callId, cb = b.callId < 0 ? Infinity : b.callId;
-    return ca - cb;
+    // The same call can be recorded twice (its result and its last failure): the later change comes last.
+    return ca - cb || (a.lastRcChange ?? 0) - (b.lastRcChange ?? 0);
   });
   let state: NodeRunState | undefined;
   let failed = false;
@@ -308,7 +314,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       if (state) state.failureIgnored = true;
       continue;
     }
-    if (op.rc === 5 /* not installed */ || op.rc === 2 /* invalid param */ || op.status === 7) r.banned.add(node.name);
+    if (op.rc === 5 /* not installed */ || op.rc === 2 /* invalid param */ || op.rc === 4 /* insufficient privileges */ || op.status === 7) r.banned.add(node.name);
     if (op.rc === 6 /* not configured */) r.bannedEverywhere = true;
     if (isProbe && op.rc !== OCF_OK && op.status === EXEC_DONE && (op.rc === 5)) {
       // not installed here: treat as stopped, just banned
@@ -338,7 +344,7 @@ function applyOnFail(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord, _state:
   if (onFail === "stop") r.stopRequested = true;
   if (onFail === "standby") node.standby = true;
   if (onFail === "fence" && op.operation !== "stop" && ws.stonithEnabled) node.unclean = true;
-  if (onFail === "block") r.managed = false;
+  if (onFail === "block") r.blocked = true;
 }
 
 function failureExpired(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord): boolean {
@@ -418,6 +424,9 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       if (r.kind !== "primitive") continue;
       failCountsFrom(ws, r, node, ns.transient);
       unpackHistory(ws, r, node, lr.ops);
+      // Failures handled with on-fail=ignore do not count toward migration-threshold.
+      const st = r.running.get(node.name);
+      if (st?.failureIgnored && !st.failed) r.failCount.delete(node.name);
     }
   }
   for (const n of ws.nodes) {
