@@ -120,10 +120,35 @@ class Placer {
     return s;
   }
 
-  /** A unit (primitive or group) cannot run anywhere for a reason of its own (role, stop requests, quorum). */
+  /** The ticket constraints (rsc_ticket) this unit depends on that do not currently allow it to run. */
+  missingTickets(unit: SRsc): Array<{ ticket: string; lossPolicy: string }> {
+    const ids = new Set([unit.id, unit.baseId, ...primitivesOf(unit).flatMap((p) => [p.id, p.baseId, p.parent?.id, p.parent?.baseId])].filter((x): x is string => !!x));
+    const names = (id: string) => [id, ...Object.entries(this.ws.input.tags).filter(([, v]) => v.includes(id)).map(([k]) => k)];
+    const refs = (t: { rsc?: string; sets?: Array<{ resources: string[] }> }) => [t.rsc, ...(t.sets ?? []).flatMap((x) => x.resources)].filter((x): x is string => !!x);
+    const out: Array<{ ticket: string; lossPolicy: string }> = [];
+    for (const t of this.ws.input.tickets) {
+      if (t.rscRole && !/^started$/i.test(t.rscRole)) continue;
+      if (!refs(t).some((r) => [...ids].some((id) => names(id).includes(r)))) continue;
+      const state = this.ws.input.ticketStates[t.ticket];
+      const granted = state !== undefined && /^(true|1|yes)$/i.test(state.granted ?? "false");
+      const standby = state !== undefined && /^(true|1|yes)$/i.test(state.standby ?? "false");
+      if (!granted || standby) out.push({ ticket: t.ticket, lossPolicy: standby && granted ? "stop" : t.lossPolicy });
+    }
+    return out;
+  }
+
+  /** A unit (primitive or group) cannot run anywhere for a reason of its own (role, stop requests, tickets). */
   stoppedByPolicy(unit: SRsc): boolean {
     const prims = primitivesOf(unit);
     if (/^stopped$/i.test(unit.targetRole)) return true;
+    const missing = this.missingTickets(unit);
+    if (missing.some((m) => m.lossPolicy !== "freeze")) {
+      if (missing.some((m) => m.lossPolicy === "fence") && this.ws.canFence) {
+        for (const p of prims) for (const n of p.running.keys()) { const node = this.ws.nodeByName.get(n)!; node.unclean = true; node.fence = "reboot"; }
+      }
+      return true;
+    }
+    if (missing.length > 0 && !prims.some((p) => p.running.size > 0)) return true;
     if (unit.kind === "primitive" && (unit.stopRequested || unit.bannedEverywhere || unit.orphan)) return true;
     void prims;
     return false;

@@ -199,7 +199,6 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
 /** The instance of a clone (and member of a cloned group) an lrm entry on `node` belongs to. */
 function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode): SRsc | undefined {
   const exact = ws.byId.get(lrmId);
-  if (exact && exact.kind === "primitive") return exact;
   const base = lrmId.replace(/:\d+$/, "");
   const owner = ws.cloneChildOwner.get(base);
   if (!owner) return exact?.kind === "primitive" ? exact : undefined;
@@ -283,8 +282,10 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       continue;
     }
     const expired = failureExpired(ws, r, node, op);
+    // A probe may find it stopped; a recurring monitor finding it stopped is a failure.
     const success = op.status === EXEC_DONE && (
-      isMonitor ? op.rc === OCF_OK || op.rc === OCF_NOT_RUNNING || op.rc === OCF_RUNNING_PROMOTED : op.rc === OCF_OK);
+      isProbe ? op.rc === OCF_OK || op.rc === OCF_NOT_RUNNING || op.rc === OCF_RUNNING_PROMOTED
+        : isMonitor ? op.rc === OCF_OK || op.rc === OCF_RUNNING_PROMOTED : op.rc === OCF_OK);
     if (success) {
       switch (op.operation) {
         case "start": case "migrate_from": state = { role: "Started", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
@@ -293,11 +294,8 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
         case "stop": state = undefined; failed = false; blocked = false; break;
         case "migrate_to": state = undefined; failed = false; break;
         case "monitor":
-          if (op.rc === OCF_NOT_RUNNING) {
-            // A probe finding it stopped clears earlier failures; a recurring monitor finding it stopped is a failure.
-            if (isProbe) { state = undefined; failed = false; }
-            else if (!expired) { failed = true; state = state ?? { role: "Started", failed: true, blocked: false, failureIgnored: false }; applyOnFail(ws, r, node, op, state); }
-          } else if (op.rc === OCF_RUNNING_PROMOTED) state = { role: "Promoted", failed, blocked, failureIgnored };
+          if (op.rc === OCF_NOT_RUNNING) { state = undefined; failed = false; } // a probe found it stopped
+          else if (op.rc === OCF_RUNNING_PROMOTED) state = { role: "Promoted", failed, blocked, failureIgnored };
           else if (!state || isProbe) state = { role: "Started", failed, blocked, failureIgnored };
           break;
       }
@@ -337,6 +335,13 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     state.failureIgnored = failureIgnored || state.failureIgnored;
     r.running.set(node.name, state);
   }
+}
+
+function looksActive(ops: OpRecord[]): boolean {
+  const last = [...ops].filter((o) => o.status !== EXEC_CANCELLED && o.operation !== "notify").sort((a, b) => a.callId - b.callId).at(-1);
+  if (!last) return false;
+  if (last.operation === "stop" || last.operation === "migrate_to") return last.rc !== OCF_OK || last.status !== EXEC_DONE;
+  return !(last.operation === "monitor" && last.rc === OCF_NOT_RUNNING && last.intervalMs === 0);
 }
 
 function applyOnFail(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord, _state: NodeRunState): void {
@@ -411,7 +416,9 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   for (const ns of input.nodeStates) {
     const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
     if (!node) continue;
-    for (const lr of ns.lrm) {
+    // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing).
+    const ordered = [...ns.lrm].sort((a, b) => Number(looksActive(b.ops)) - Number(looksActive(a.ops)));
+    for (const lr of ordered) {
       let r = resolveStatusId(ws, lr.id, node);
       if (!r) {
         // In the status but not in the configuration: an orphan, stopped if it still runs.
