@@ -15,6 +15,8 @@ export interface ScoreNote { node: string; delta: number; why: string }
 export interface Placement {
   /** Chosen node per primitive id, clone instances included (null = stopped). */
   assigned: Map<string, string | null>;
+  /** Clone instances (primitive ids) chosen to be promoted. */
+  promoted: Set<string>;
   /** Final allocation scores per top-level resource (for --explain). */
   scores: Map<string, Scores>;
   notes: Map<string, ScoreNote[]>;
@@ -29,6 +31,8 @@ function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): boolean {
   return false;
 }
 
+const isPromotedRole = (role: string | undefined): boolean => role !== undefined && /^(promoted|master)$/i.test(role);
+
 function canHost(ws: WorkingSet, n: SNode): boolean {
   return n.online && !n.unclean && !n.standby && !n.pending && !n.shutdown;
 }
@@ -36,6 +40,9 @@ function canHost(ws: WorkingSet, n: SNode): boolean {
 class Placer {
   readonly assigned = new Map<string, string | null>();
   readonly unitAssigned = new Map<string, string[]>();
+  readonly promoted = new Set<string>();
+  /** Nodes where a promotable clone has a promoted instance. */
+  readonly promotedNodes = new Map<string, string[]>();
   readonly scores = new Map<string, Scores>();
   readonly notes = new Map<string, ScoreNote[]>();
   private readonly inProgress = new Set<string>();
@@ -79,7 +86,7 @@ class Placer {
     const s: Scores = new Map();
     for (const n of ws.nodes) if (ws.symmetric) s.set(n.name, 0);
     for (const loc of ws.input.locations) {
-      if (loc.role && !/^started$/i.test(loc.role)) continue;
+      if (loc.role && !/^started$/i.test(loc.role)) continue; // role=Promoted constraints decide promotion only
       if (!this.locationApplies(loc, p, unit)) continue;
       for (const n of ws.nodes) {
         let delta: number | undefined;
@@ -234,7 +241,9 @@ class Placer {
       const primary = this.unitOf.get(c.withRsc!)!;
       const where = this.inProgress.has(primary.id) && !this.unitAssigned.has(primary.id) ? undefined : this.place(primary);
       if (where === undefined) continue; // a loop: the primary waits for us
-      const values = new Set(where.map((w) => this.nodeAttr(w, c.nodeAttribute)).filter((v) => v !== undefined));
+      if (isPromotedRole(c.rscRole) && unit.clone?.promotable) continue; // decides promotion, not placement
+      const withNodes = isPromotedRole(c.withRscRole) && primary.clone?.promotable ? this.promotedNodes.get(primary.id) ?? [] : where;
+      const values = new Set(withNodes.map((w) => this.nodeAttr(w, c.nodeAttribute)).filter((v) => v !== undefined));
       for (const n of this.ws.nodes) {
         const v = this.nodeAttr(n.name, c.nodeAttribute);
         const same = v !== undefined && values.has(v);
@@ -305,7 +314,64 @@ class Placer {
       placedCount++;
     }
     for (const inst of clone.children) this.assignMembers(inst, chosen.get(inst) ?? null);
+    if (info.promotable) this.promote(clone, chosen);
     return [...new Set([...chosen.values()].filter((n): n is string => !!n))];
+  }
+
+  /** Promotion score of an instance on its node: its promotion attribute, role=Promoted locations and colocations. */
+  promotionScore(clone: SRsc, inst: SRsc, node: string): number {
+    const ws = this.ws;
+    const n = ws.nodeByName.get(node)!;
+    const first = primitivesOf(inst)[0]!;
+    const attr = n.attrs[`master-${first.id}`] ?? n.attrs[`master-${first.baseId}`] ?? n.attrs[`promotion-${first.baseId}`];
+    const current = first.running.get(node);
+    let score: number;
+    if (attr !== undefined) score = /^-?INFINITY$/i.test(attr) ? (attr.startsWith("-") ? -INF : INF) : parseInt(attr, 10) || 0;
+    else if (current?.role === "Promoted") score = 0;
+    else score = -1; // no promotion score: this instance may not be promoted here
+    if (current?.role === "Promoted" && first.stickiness) score = addScore(score, first.stickiness);
+    for (const loc of ws.input.locations) {
+      const roleOfLoc = loc.role;
+      for (const rule of loc.rules.length ? loc.rules : [undefined]) {
+        const role = rule?.role ?? roleOfLoc;
+        if (!isPromotedRole(role) || !this.locationApplies(loc, first, clone)) continue;
+        if (loc.node !== undefined) { if (loc.node === node) score = addScore(score, loc.score ?? 0); continue; }
+        if (rule && ruleMatches(rule, { nodeAttrs: n.attrs, nowSec: ws.nowSec })) score = addScore(score, rule.score ?? loc.score ?? 0);
+      }
+    }
+    for (const c of this.colocationsAsDependent(clone)) {
+      if (!isPromotedRole(c.rscRole)) continue;
+      const primary = this.unitOf.get(c.withRsc!)!;
+      const where = isPromotedRole(c.withRscRole) && primary.clone?.promotable ? this.promotedNodes.get(primary.id) ?? [] : this.unitAssigned.get(primary.id) ?? [];
+      const same = where.some((w) => this.nodeAttr(w, c.nodeAttribute) === this.nodeAttr(node, c.nodeAttribute));
+      if (c.score >= INF) score = same ? score : -INF;
+      else if (c.score <= -INF) score = same ? -INF : score;
+      else if (same) score = addScore(score, c.score);
+    }
+    return score;
+  }
+
+  promote(clone: SRsc, chosen: Map<SRsc, string | null>): void {
+    const info = clone.clone!;
+    if (/^(stopped|started|unpromoted|slave)$/i.test(clone.targetRole)) { this.promotedNodes.set(clone.id, []); return; }
+    const candidates = clone.children
+      .map((inst, i) => ({ inst, i, node: chosen.get(inst) ?? null }))
+      .filter((c): c is { inst: SRsc; i: number; node: string } => c.node !== null && !primitivesOf(c.inst).some((p) => frozen(p) && p.running.get(c.node!)?.role !== "Promoted"))
+      .map((c) => ({ ...c, score: this.promotionScore(clone, c.inst, c.node) }))
+      .filter((c) => c.score >= 0);
+    candidates.sort((a, b) => b.score - a.score || a.i - b.i);
+    const perNode = new Map<string, number>();
+    const nodes: string[] = [];
+    let count = 0;
+    for (const c of candidates) {
+      if (count >= info.promotedMax) break;
+      if ((perNode.get(c.node) ?? 0) >= info.promotedNodeMax) continue;
+      perNode.set(c.node, (perNode.get(c.node) ?? 0) + 1);
+      count++;
+      nodes.push(c.node);
+      for (const p of primitivesOf(c.inst)) this.promoted.add(p.id);
+    }
+    this.promotedNodes.set(clone.id, nodes);
   }
 
   choose(unit: SRsc, s: Scores): string | null {
@@ -344,5 +410,5 @@ export function placeResources(ws: WorkingSet): Placement {
   const p = new Placer(ws);
   const order = [...ws.resources].sort((a, b) => b.priority - a.priority);
   for (const r of order) p.place(r);
-  return { assigned: p.assigned, scores: p.scores, notes: p.notes };
+  return { assigned: p.assigned, promoted: p.promoted, scores: p.scores, notes: p.notes };
 }

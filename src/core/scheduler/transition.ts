@@ -136,32 +136,45 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   const actions: Action[] = [];
   for (const p of plans.values()) {
     const { r } = p;
+    if (frozen(r)) continue;
     const cur = p.current.filter((c) => !fenced.has(c));
     const failed = p.current.some((c) => r.running.get(c)!.failed);
-    if (frozen(r)) continue;
     const startNode = p.start ? p.next : null;
+    const willPromote = placement.promoted.has(r.id);
+    const at = (node: string, promoted: boolean) => (promoted ? `${node}/Promoted` : node);
+    const was = (node: string) => at(node, r.running.get(node)?.role === "Promoted");
+    const push = (verb: Verb, from: string | null, to: string | null, blocked: boolean) => actions.push({ verb, rsc: r.id, from, to, blocked });
     if (cur.length === 0 && p.current.length > 0 && startNode) {
       // Its node is being fenced: it moves once the fence succeeds.
-      actions.push({ verb: failed ? "Recover" : "Move", rsc: r.id, from: p.current[0]!, to: startNode, blocked: p.startBlocked });
+      push(failed ? "Recover" : "Move", was(p.current[0]!), at(startNode, willPromote), p.startBlocked);
       continue;
     }
     if (cur.length === 0) {
-      if (startNode) actions.push({ verb: "Start", rsc: r.id, from: null, to: startNode, blocked: p.startBlocked });
+      if (startNode) push(willPromote && !p.startBlocked ? "Promote" : "Start", null, at(startNode, willPromote && !p.startBlocked), p.startBlocked);
       continue;
     }
-    if (p.stop.size === 0) continue;
+    if (p.stop.size === 0) {
+      // Same node, no restart: only the role may change.
+      const node = cur[0]!;
+      const isPromoted = r.running.get(node)?.role === "Promoted";
+      if (p.next === node && isPromoted && !willPromote) push("Demote", at(node, true), node, false);
+      if (p.next === node && !isPromoted && willPromote) push("Promote", node, at(node, true), false);
+      continue;
+    }
     if (!startNode || p.startBlocked) {
       // Stopping, and not starting again (a blocked start after a stop is not shown, as in Pacemaker).
-      for (const c of [...p.stop]) actions.push({ verb: "Stop", rsc: r.id, from: c, to: null, blocked: p.stopBlocked });
+      for (const c of [...p.stop]) push("Stop", was(c), null, p.stopBlocked);
       continue;
     }
+    const blocked = p.stopBlocked || p.startBlocked;
     if (cur.length > 1) {
-      actions.push({ verb: cur.includes(startNode) ? "Restart" : "Move", rsc: r.id, from: cur.includes(startNode) ? startNode : cur[0]!, to: startNode, blocked: p.stopBlocked || p.startBlocked });
+      if (cur.includes(startNode)) push("Restart", was(startNode), at(startNode, willPromote), blocked);
+      else push("Move", was(cur[0]!), at(startNode, willPromote), blocked);
       continue;
     }
     const from = cur[0]!;
-    if (from === startNode) actions.push({ verb: failed ? "Recover" : "Restart", rsc: r.id, from, to: startNode, blocked: p.stopBlocked || p.startBlocked });
-    else actions.push({ verb: failed ? "Recover" : "Move", rsc: r.id, from, to: startNode, blocked: p.stopBlocked || p.startBlocked });
+    if (from === startNode) push(failed ? "Recover" : "Restart", was(from), at(startNode, willPromote), blocked);
+    else push(failed ? "Recover" : "Move", was(from), at(startNode, willPromote), blocked);
   }
 
   // The cluster once the transition has run.
@@ -203,7 +216,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const node = ws.nodeByName.get(n)!;
       if (stillOld && node.unclean) f.push("unclean");
       if (stillOld && r.orphan) f.push("orphaned");
-      placed.push({ rsc: placeName(r), node: n, role: st?.role === "Promoted" && stillOld ? "Promoted" : "Started", flags: [...new Set(f)].sort() });
+      const settled = n === p.next && !p.stopBlocked && !(p.start && p.startBlocked);
+      const role = settled ? (placement.promoted.has(r.id) ? "Promoted" : "Started") : st?.role === "Promoted" ? "Promoted" : "Started";
+      placed.push({ rsc: placeName(r), node: n, role, flags: [...new Set(f)].sort() });
     }
   }
 
