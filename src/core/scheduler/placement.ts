@@ -241,7 +241,7 @@ class Placer {
       const primary = this.unitOf.get(c.withRsc!)!;
       const where = this.inProgress.has(primary.id) && !this.unitAssigned.has(primary.id) ? undefined : this.place(primary);
       if (where === undefined) continue; // a loop: the primary waits for us
-      if (isPromotedRole(c.rscRole) && unit.clone?.promotable) continue; // decides promotion, not placement
+      if (isPromotedRole(c.rscRole) && unit.clone?.promotable) continue; // decides promotion, not placement (see promotionScore)
       const withNodes = isPromotedRole(c.withRscRole) && primary.clone?.promotable ? this.promotedNodes.get(primary.id) ?? [] : where;
       const values = new Set(withNodes.map((w) => this.nodeAttr(w, c.nodeAttribute)).filter((v) => v !== undefined));
       for (const n of this.ws.nodes) {
@@ -323,7 +323,8 @@ class Placer {
     const ws = this.ws;
     const n = ws.nodeByName.get(node)!;
     const first = primitivesOf(inst)[0]!;
-    const attr = n.attrs[`master-${first.id}`] ?? n.attrs[`master-${first.baseId}`] ?? n.attrs[`promotion-${first.baseId}`];
+    const known = first.statusName.get(node);
+    const attr = (known !== undefined ? n.attrs[`master-${known}`] : undefined) ?? n.attrs[`master-${first.id}`] ?? n.attrs[`master-${first.baseId}`];
     const current = first.running.get(node);
     let score: number;
     if (attr !== undefined) score = /^-?INFINITY$/i.test(attr) ? (attr.startsWith("-") ? -INF : INF) : parseInt(attr, 10) || 0;
@@ -353,7 +354,7 @@ class Placer {
 
   promote(clone: SRsc, chosen: Map<SRsc, string | null>): void {
     const info = clone.clone!;
-    if (/^(stopped|started|unpromoted|slave)$/i.test(clone.targetRole)) { this.promotedNodes.set(clone.id, []); return; }
+    if (/^(stopped|unpromoted|slave)$/i.test(clone.targetRole)) { this.promotedNodes.set(clone.id, []); return; }
     const candidates = clone.children
       .map((inst, i) => ({ inst, i, node: chosen.get(inst) ?? null }))
       .filter((c): c is { inst: SRsc; i: number; node: string } => c.node !== null && !primitivesOf(c.inst).some((p) => frozen(p) && p.running.get(c.node!)?.role !== "Promoted"))

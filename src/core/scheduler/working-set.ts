@@ -85,6 +85,8 @@ export interface SRsc {
   needsReload: Set<string>;
   probed: Set<string>;
   recurringFailed: boolean;
+  /** The name the status used for it on each node (an anonymous clone instance may be recorded as rsc:3). */
+  statusName: Map<string, string>;
 }
 
 export interface WorkingSet {
@@ -175,7 +177,7 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
     migrationThreshold: parseScore(meta["migration-threshold"], INF) <= 0 ? INF : parseScore(meta["migration-threshold"], INF),
     failureTimeoutSec: Math.floor(parseIntervalSec(meta["failure-timeout"] ?? "0")),
     priority: parseScore(meta.priority, 0), orphan: false, running: new Map(), failCount: new Map(), lastFailure: new Map(),
-    stopRequested: false, banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false,
+    stopRequested: false, banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false, statusName: new Map(),
   };
   if (ws.maintenanceMode || isTrue(meta.maintenance)) r.managed = false;
   ws.byId.set(r.id, r);
@@ -429,6 +431,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
         ws.resources.push(r);
       }
       if (r.kind !== "primitive") continue;
+      r.statusName.set(node.name, lr.id);
       failCountsFrom(ws, r, node, ns.transient);
       unpackHistory(ws, r, node, lr.ops);
       // Failures handled with on-fail=ignore do not count toward migration-threshold.
