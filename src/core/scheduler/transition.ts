@@ -174,7 +174,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     const from = cur[0]!;
     if (from === startNode) push(failed ? "Recover" : "Restart", was(from), at(startNode, willPromote), blocked);
-    else push(failed ? "Recover" : "Move", was(from), at(startNode, willPromote), blocked);
+    else push(failed ? "Recover" : canMigrate(ws, r, from) && !p.restart ? "Migrate" : "Move", was(from), at(startNode, willPromote), blocked);
   }
 
   // The cluster once the transition has run.
@@ -225,6 +225,14 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   const hosting = new Set(placed.map((p) => p.node));
   const nodes: NodeOutcome[] = ws.nodes.map((n) => ({ node: n.name, state: nodeState(n, fenced.has(n.name), hosting.has(n.name)) }));
   return { actions, fences, placed, nodes };
+}
+
+/** Live migration (migrate_to/migrate_from) instead of stop+start: allowed by the resource, from a healthy node. */
+function canMigrate(ws: WorkingSet, r: SRsc, from: string): boolean {
+  if (!/^(true|yes|1|on)$/i.test(r.meta["allow-migrate"] ?? "")) return false;
+  if (r.kind !== "primitive" || r.parent?.clone || r.parent?.parent?.clone) return false;
+  const node = ws.nodeByName.get(from);
+  return !!node && node.online && !node.unclean && !(r.def.kind === "primitive" && r.def.cls === "stonith");
 }
 
 /** Anonymous clone instances are shown by their configured id; globally-unique ones keep :N. */
