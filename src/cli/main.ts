@@ -12,6 +12,7 @@ import { checkAgents } from "../node/executor/index.js";
 import { VERSION } from "../version.js";
 import { renderStatus } from "./render-status.js";
 import { runDemo } from "./demo.js";
+import { simulate } from "./simulate.js";
 
 const USAGE = `Paceline ${VERSION} — high-availability cluster manager
 
@@ -22,6 +23,8 @@ Usage:
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
   paceline resource cleanup ID            reset fail counts, re-manage and re-probe ID
   paceline resource restart|disable|enable ID
+  paceline simulate --cib FILE.xml [--summary] [--explain RSC]
+                                          what Pacemaker's scheduler semantics decide for a CIB
   paceline version
 
 Common options:
@@ -124,6 +127,16 @@ export async function main(argv: string[]): Promise<number> {
         if (rest[0] === "validate") return await validate(rest.slice(1));
         throw new UsageError("`paceline config` takes: validate FILE");
       case "resource": return await resource(rest);
+      case "simulate": {
+        const { values } = parse(rest, { cib: { type: "string" }, summary: { type: "boolean" }, explain: { type: "string" } });
+        try {
+          console.log(simulate({ cib: values.cib as string | undefined, summary: values.summary === true, explain: values.explain as string | undefined }));
+        } catch (e) {
+          console.error(`paceline simulate: ${(e as Error).message}`);
+          return 1;
+        }
+        return 0;
+      }
       case "demo": return await runDemo(parse(rest, { keep: { type: "boolean" } }).values.keep === true);
       case "version": case "--version": console.log(VERSION); return 0;
       case undefined: case "help": case "--help": case "-h": console.log(USAGE); return 0;

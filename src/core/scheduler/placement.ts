@@ -340,6 +340,17 @@ class Placer {
         if (rule && ruleMatches(rule, { nodeAttrs: n.attrs, nowSec: ws.nowSec })) score = addScore(score, rule.score ?? loc.score ?? 0);
       }
     }
+    // Resources that must run with the promoted instance pull promotion toward where they can run.
+    for (const c of this.colocationsAsPrimary(clone)) {
+      if (!isPromotedRole(c.withRscRole) || c.influence === false) continue;
+      const dep = this.unitOf.get(c.rsc!)!;
+      if (this.unitAssigned.has(dep.id) || dep.kind === "clone") continue;
+      const d = this.unitScores(dep).get(node);
+      if (d === undefined) continue;
+      const f = c.score / INF;
+      const delta = Math.abs(d) >= INF ? (Math.abs(f) >= 1 ? Math.sign(d) * Math.sign(f) * INF : Math.trunc(Math.sign(d) * INF * f)) : Math.trunc(d * f);
+      score = addScore(score, delta);
+    }
     for (const c of this.colocationsAsDependent(clone)) {
       if (!isPromotedRole(c.rscRole)) continue;
       const primary = this.unitOf.get(c.withRsc!)!;
