@@ -110,7 +110,7 @@ class Placer {
         this.note(unit, n.name, delta, `location ${loc.id}${p.id !== unit.id ? ` (${p.id})` : ""}`);
       }
     }
-    for (const [node, st] of p.running) {
+    for (const node of p.running.keys()) {
       if (frozen(p) || !s.has(node)) continue;
       if (p.stickiness !== 0) {
         s.set(node, addScore(s.get(node)!, p.stickiness));
