@@ -176,6 +176,47 @@ class CibReader {
   }
 }
 
+/**
+ * Colocation sets and tags become pairwise colocations. Within a set each member goes with the one before it
+ * ("set A B" = B with A); with several sets, each set goes with the set after it (its first member).
+ */
+function expandColocations(list: ColocationDef[], tags: Record<string, string[]>): ColocationDef[] {
+  const out: ColocationDef[] = [];
+  const names = (id: string): string[] => tags[id] ?? [id];
+  for (const c of list) {
+    if (c.sets && c.sets.length) {
+      const sets = c.sets.map((s) => ({ ...s, resources: s.resources.flatMap(names) }));
+      sets.forEach((set, si) => {
+        const score = set.score ?? c.score;
+        if (set.sequential) {
+          for (let i = 1; i < set.resources.length; i++) {
+            out.push({ ...c, id: `${c.id}:${set.id}:${i}`, sets: undefined, rsc: set.resources[i], withRsc: set.resources[i - 1], rscRole: set.role, withRscRole: set.role, score });
+          }
+        }
+        const next = sets[si + 1];
+        if (next && next.resources.length) {
+          const anchor = next.resources[0]!;
+          for (const r of set.resources) out.push({ ...c, id: `${c.id}:${set.id}->${next.id}:${r}`, sets: undefined, rsc: r, withRsc: anchor, rscRole: set.role, withRscRole: next.role, score: c.score });
+        }
+      });
+      continue;
+    }
+    if (c.rsc === undefined || c.withRsc === undefined) continue;
+    // A tag on the "with" side means "with wherever any of them runs": it stays a tag, resolved at placement.
+    for (const r of names(c.rsc)) out.push({ ...c, rsc: r });
+  }
+  return out;
+}
+
+/** Orders naming a tag or template act on every resource it stands for (as an unordered set). */
+function expandOrderTags(list: OrderDef[], tags: Record<string, string[]>): OrderDef[] {
+  return list.flatMap((o) => {
+    if (o.sets || !o.first || !o.then || (!tags[o.first] && !tags[o.then])) return [o];
+    const firsts = tags[o.first] ?? [o.first], thens = tags[o.then] ?? [o.then];
+    return firsts.flatMap((f) => thens.map((t) => ({ ...o, id: `${o.id}:${f}:${t}`, first: f, then: t })));
+  });
+}
+
 function parseCibDate(s: string | undefined): number | undefined {
   if (!s) return undefined;
   const t = Date.parse(s.replace(" ", "T").replace(/Z?$/, s.includes("+") || /Z$/.test(s) ? "" : "Z"));
@@ -237,6 +278,14 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   }
   const tags: Record<string, string[]> = {};
   for (const t of childrenNamed(childNamed(conf, "tags"), "tag")) tags[t.attrs.id ?? ""] = childrenNamed(t, "obj_ref").map((o) => o.attrs.id ?? "");
+  // A template named in a constraint stands for every primitive made from it, as a tag does.
+  const walkTemplates = (el: XmlElement) => {
+    for (const c of el.children) {
+      if (c.name === "primitive" && c.attrs.template) (tags[c.attrs.template] ??= []).push(c.attrs.id ?? "");
+      walkTemplates(c);
+    }
+  };
+  if (rscEl) walkTemplates(rscEl);
   const status = childNamed(root, "status");
   const nodeStates: NodeStateDef[] = childrenNamed(status, "node_state").map((ns) => {
     const transient: Record<string, string> = {};
@@ -249,6 +298,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
     const a = ns.attrs;
     return { id: a.id ?? "", uname: a.uname, inCcm: a.in_ccm, crmd: a.crmd, join: a.join, expected: a.expected, transient, lrm };
   });
+  const expandedColocations = expandColocations(colocations, tags);
   const ticketStates: Record<string, Record<string, string>> = {};
   for (const t of childrenNamed(childNamed(status ?? root, "tickets"), "ticket_state")) ticketStates[t.attrs.id ?? ""] = { ...t.attrs };
   const hq = root.attrs["have-quorum"];
@@ -257,6 +307,6 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
     nowSec: /^\d+$/.test(executionDate ?? "") ? Number(executionDate) : parseCibDate(executionDate) ?? fallbackNowSec,
     haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq),
     properties, rscDefaults: r.nvsets(childNamed(conf, "rsc_defaults"), "meta_attributes"), opDefaults: r.nvsets(childNamed(conf, "op_defaults"), "meta_attributes"),
-    nodes, resources, locations, colocations, orders, tickets, ticketStates, nodeStates, tags,
+    nodes, resources, locations, colocations: expandedColocations, orders: expandOrderTags(orders, tags), tickets, ticketStates, nodeStates, tags,
   };
 }

@@ -178,8 +178,16 @@ class Placer {
   }
 
   colocationsAsDependent(unit: SRsc) {
-    return this.ws.input.colocations.filter((c) => c.rsc !== undefined && this.unitOf.get(c.rsc) === unit && c.withRsc !== undefined && this.unitOf.has(c.withRsc) && this.unitOf.get(c.withRsc) !== unit);
+    return this.ws.input.colocations.filter((c) => c.rsc !== undefined && this.unitOf.get(c.rsc) === unit && c.withRsc !== undefined && this.primariesOf(c.withRsc).some((p) => p !== unit));
   }
+  /** The units a colocation's "with" side names: one resource, or every resource of a tag or template. */
+  primariesOf(withRsc: string): SRsc[] {
+    const tag = this.ws.input.tags[withRsc];
+    if (tag && !this.ws.byId.has(withRsc)) return [...new Set(tag.map((id) => this.unitOf.get(id)).filter((u): u is SRsc => !!u))];
+    const u = this.unitOf.get(withRsc);
+    return u ? [u] : [];
+  }
+
   colocationsAsPrimary(unit: SRsc) {
     return this.ws.input.colocations.filter((c) => c.withRsc !== undefined && this.unitOf.get(c.withRsc) === unit && c.rsc !== undefined && this.unitOf.has(c.rsc) && this.unitOf.get(c.rsc) !== unit);
   }
@@ -238,9 +246,13 @@ class Placer {
   /** Colocations where this unit depends on another: place the other first, then follow it. */
   applyPrimaries(unit: SRsc, s: Scores): void {
     for (const c of this.colocationsAsDependent(unit)) {
-      const primary = this.unitOf.get(c.withRsc!)!;
-      const where = this.inProgress.has(primary.id) && !this.unitAssigned.has(primary.id) ? undefined : this.place(primary);
-      if (where === undefined) continue; // a loop: the primary waits for us
+      const primaries = this.primariesOf(c.withRsc!).filter((p) => p !== unit);
+      const primary = primaries[0]!;
+      // A single primary is placed first; a set of them (a tag) constrains only by those already placed.
+      const isSet = primaries.length > 1 || (this.ws.input.tags[c.withRsc!] !== undefined && !this.ws.byId.has(c.withRsc!));
+      const placedAt = primaries.map((p) => (isSet ? this.unitAssigned.get(p.id) : this.inProgress.has(p.id) && !this.unitAssigned.has(p.id) ? undefined : this.place(p)));
+      if (placedAt.every((w) => w === undefined)) continue; // a loop, or nothing of the set placed yet
+      const where = [...new Set(placedAt.flatMap((w) => w ?? []))];
       if (isPromotedRole(c.rscRole) && unit.clone?.promotable) continue; // decides promotion, not placement (see promotionScore)
       const withNodes = isPromotedRole(c.withRscRole) && primary.clone?.promotable ? this.promotedNodes.get(primary.id) ?? [] : where;
       const values = new Set(withNodes.map((w) => this.nodeAttr(w, c.nodeAttribute)).filter((v) => v !== undefined));
