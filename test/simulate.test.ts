@@ -26,7 +26,7 @@ test("simulate --explain names what decided the placement", { skip }, () => {
   const r = run("--cib", join(CORPUS, "xml", "promoted-move.xml"), "--explain", "dummy01");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /dummy01 \(placed with group grpDRBD\)/);
-  assert.match(r.stdout, /bl460g1n13 +-INFINITY .*dummy01 failed 1 times here \(migration-threshold 1\)/);
+  assert.match(r.stdout, /bl460g1n13 +-INFINITY .*dummy01 failed once here \(migration-threshold 1\)/);
   assert.match(r.stdout, /→ runs on bl460g1n14 \(it ran on bl460g1n13\)/);
 });
 
@@ -38,4 +38,26 @@ test("simulate refuses bad input clearly", () => {
   assert.match(r.stderr, /bad\.xml: line 1: closing tag <\/resources> does not match <primitive>/);
   assert.match(run("--cib", join(dir, "none.xml")).stderr, /cannot read .*none\.xml: no such file/);
   assert.match(run().stderr, /give the input: --cib FILE\.xml/);
+});
+
+test("simulate --config: what-if events on a cluster.yaml", () => {
+  const cfg = join(dir, "cluster.yaml");
+  writeFileSync(cfg, `nodes: { node1: {}, node2: {} }
+defaults: { stickiness: 100, migration-threshold: 1 }
+resources:
+  web:
+    prefer: node1
+    members:
+      vip: { exec: { command: sleep 100 }, monitor: 10s }
+      app: { exec: { command: sleep 100 }, monitor: 10s }
+`);
+  const fail = run("--config", cfg, "--node-fail", "node1");
+  assert.equal(fail.status, 0, fail.stderr);
+  assert.match(fail.stdout, /Starting point: vip on node1, app on node1\./);
+  assert.match(fail.stdout, /move +app +node1 → node2/);
+  const op = run("--config", cfg, "--op-fail", "app_monitor_10000@node1=7", "--summary");
+  assert.equal(op.stdout, "ACTION Move vip node1 node2\nACTION Recover app node1 node2\nNODE node1 online\nNODE node2 online\nPLACE app node2 Started\nPLACE vip node2 Started\n");
+  const why = run("--config", cfg, "--op-fail", "app_monitor_10000@node1=7", "--explain", "app");
+  assert.match(why.stdout, /node1 +-INFINITY .*app failed once here \(migration-threshold 1\)/);
+  assert.match(run("--config", cfg, "--standby", "node9").stderr, /no node `node9` \(nodes: node1, node2\)/);
 });

@@ -25,6 +25,8 @@ Usage:
   paceline resource restart|disable|enable ID
   paceline simulate --cib FILE.xml [--summary] [--explain RSC]
                                           what Pacemaker's scheduler semantics decide for a CIB
+  paceline simulate --config cluster.yaml [--node-fail N] [--standby N] [--op-fail RSC_monitor_10000@N=7]
+                                          what-if: the cluster running, then these events
   paceline version
 
 Common options:
@@ -34,7 +36,7 @@ Common options:
 
 class UsageError extends Error {}
 
-function parse(args: string[], options: ParseArgsConfig["options"], positionals = 0): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+function parse(args: string[], options: ParseArgsConfig["options"], positionals = 0): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   let parsed;
   try {
     parsed = parseArgs({ args, options: { ...options, "state-dir": { type: "string" }, socket: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
@@ -42,7 +44,7 @@ function parse(args: string[], options: ParseArgsConfig["options"], positionals 
     throw new UsageError((e as Error).message.replace(/^Unknown option '(.*?)'.*$/s, "unknown option $1"));
   }
   if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument \`${parsed.positionals[positionals]}\``);
-  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+  return { values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
 }
 
 function stateDirOf(values: Record<string, unknown>): string {
@@ -128,9 +130,16 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError("`paceline config` takes: validate FILE");
       case "resource": return await resource(rest);
       case "simulate": {
-        const { values } = parse(rest, { cib: { type: "string" }, summary: { type: "boolean" }, explain: { type: "string" } });
+        const { values } = parse(rest, {
+          cib: { type: "string" }, config: { type: "string" }, summary: { type: "boolean" }, explain: { type: "string" },
+          "node-fail": { type: "string", multiple: true }, standby: { type: "string", multiple: true }, "op-fail": { type: "string", multiple: true },
+        });
+        const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
         try {
-          console.log(simulate({ cib: values.cib as string | undefined, summary: values.summary === true, explain: values.explain as string | undefined }));
+          console.log(simulate({
+            cib: values.cib as string | undefined, config: values.config as string | undefined, summary: values.summary === true,
+            explain: values.explain as string | undefined, nodeFail: list(values["node-fail"]), standby: list(values.standby), opFail: list(values["op-fail"]),
+          }));
         } catch (e) {
           console.error(`paceline simulate: ${(e as Error).message}`);
           return 1;

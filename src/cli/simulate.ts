@@ -4,12 +4,23 @@
 
 import { readFileSync } from "node:fs";
 import { readCib } from "../config/cib.js";
+import { loadConfigFile } from "../config/load.js";
+import { lowerConfig } from "../config/lower.js";
+import { formatProblem } from "../config/problems.js";
 import type { SchedulerInput } from "../config/cluster-model.js";
 import { normalizedSummary, schedule, type ScheduleResult } from "../core/scheduler/index.js";
 import { INF, scoreText } from "../core/scheduler/scores.js";
 import { primitivesOf } from "../core/scheduler/working-set.js";
 
-export interface SimulateOptions { cib?: string; summary: boolean; explain?: string }
+export interface SimulateOptions {
+  cib?: string;
+  config?: string;
+  summary: boolean;
+  explain?: string;
+  nodeFail: string[];
+  standby: string[];
+  opFail: string[];
+}
 
 export function loadCibFile(path: string): SchedulerInput {
   let xml: string;
@@ -63,8 +74,63 @@ export function explain(result: ScheduleResult, id: string): string {
   return lines.join("\n");
 }
 
+/**
+ * What-if on a cluster.yaml: the cluster as the configuration would run it (everything placed and started), then
+ * the given events (a node fails, a node goes to standby, an operation fails), then what the scheduler does.
+ */
+export function whatIf(opts: SimulateOptions): { input: SchedulerInput; before: ScheduleResult; events: string[] } {
+  const loaded = loadConfigFile(opts.config!);
+  if (!loaded.config) throw new Error(loaded.problems.filter((p) => p.severity === "error").map(formatProblem).join("\n"));
+  const config = loaded.config;
+  const nodes = config.nodes.length ? config.nodes.map((n) => n.name) : ["node1"];
+  const input = lowerConfig(config, nodes);
+  input.nowSec = Math.floor(Date.now() / 1000);
+  const before = schedule(structuredClone(input));
+  let callId = 1;
+  for (const p of before.transition.placed) {
+    const ns = input.nodeStates.find((n) => n.uname === p.node)!;
+    ns.lrm.push({ id: p.rsc, ops: [{ id: `${p.rsc}_start_0`, operation: "start", intervalMs: 0, rc: 0, status: 0, callId: callId++ }] });
+  }
+  const nodeState = (name: string) => {
+    const ns = input.nodeStates.find((n) => n.uname === name);
+    if (!ns) throw new Error(`no node \`${name}\` (nodes: ${nodes.join(", ")})`);
+    return ns;
+  };
+  const events: string[] = [];
+  for (const n of opts.nodeFail) {
+    Object.assign(nodeState(n), { inCcm: "false", crmd: "offline", join: "down" });
+    events.push(`node ${n} fails`);
+  }
+  for (const n of opts.standby) {
+    nodeState(n).transient.standby = "on";
+    events.push(`node ${n} goes to standby`);
+  }
+  for (const spec of opts.opFail) {
+    const m = /^(.+)_(start|stop|monitor|promote|demote)_(\d+)@([^=]+)=(\d+)$/.exec(spec);
+    if (!m) throw new Error(`--op-fail ${spec}: write RSC_OPERATION_INTERVALMS@NODE=RC, e.g. web_monitor_10000@node1=7`);
+    const [, rsc, op, interval, node, rc] = m;
+    const ns = nodeState(node!);
+    let lr = ns.lrm.find((l) => l.id === rsc);
+    if (!lr) ns.lrm.push((lr = { id: rsc!, ops: [] }));
+    lr.ops.push({ id: `${rsc}_last_failure_0`, operation: op!, intervalMs: Number(interval), rc: Number(rc), status: 0, callId: callId++, lastRcChange: input.nowSec });
+    ns.transient[`fail-count-${rsc}`] = String(Number(ns.transient[`fail-count-${rsc}`] ?? 0) + 1);
+    ns.transient[`last-failure-${rsc}`] = String(input.nowSec);
+    events.push(`${rsc} ${op}${op === "monitor" ? ` (every ${Number(interval) / 1000}s)` : ""} on ${node} returns ${rc}`);
+  }
+  return { input, before, events };
+}
+
 export function simulate(opts: SimulateOptions): string {
-  if (!opts.cib) throw new Error("give the input: --cib FILE.xml");
+  if (opts.config) {
+    const { input, before, events } = whatIf(opts);
+    const result = schedule(input);
+    if (opts.explain) return explain(result, opts.explain);
+    if (opts.summary) return normalizedSummary(result.transition).join("\n");
+    const start = before.transition.placed.map((p) => `${p.rsc} on ${p.node}`).join(", ") || "nothing running";
+    return [`Starting point: ${start}.`, `Events: ${events.join("; ") || "none (add --node-fail, --standby or --op-fail)"}.`, "", describe(result)].join("\n");
+  }
+  if (opts.nodeFail.length || opts.standby.length || opts.opFail.length) throw new Error("what-if events (--node-fail, --standby, --op-fail) work with --config cluster.yaml");
+  if (!opts.cib) throw new Error("give the input: --cib FILE.xml or --config cluster.yaml");
   const result = schedule(loadCibFile(opts.cib));
   if (opts.explain) return explain(result, opts.explain);
   return opts.summary ? normalizedSummary(result.transition).join("\n") : describe(result);

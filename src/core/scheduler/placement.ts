@@ -48,7 +48,23 @@ class Placer {
   private readonly inProgress = new Set<string>();
   private readonly unitOf = new Map<string, SRsc>();
 
+  /** Location constraints by the resource id they name (tags expanded); pattern ones are checked for all. */
+  private readonly locationsById = new Map<string, LocationDef[]>();
+  private readonly locationsForAll: LocationDef[] = [];
+
   constructor(readonly ws: WorkingSet) {
+    const add = (id: string, loc: LocationDef) => {
+      for (const x of [id, ...(ws.input.tags[id] ?? [])]) {
+        const list = this.locationsById.get(x) ?? [];
+        if (!list.includes(loc)) list.push(loc);
+        this.locationsById.set(x, list);
+      }
+    };
+    for (const loc of ws.input.locations) {
+      if (loc.rsc !== undefined) add(loc.rsc, loc);
+      else if (loc.set) for (const set of loc.set) for (const r of set.resources) add(r, loc);
+      else this.locationsForAll.push(loc);
+    }
     for (const r of ws.resources) {
       this.unitOf.set(r.id, r);
       for (const c of primitivesOf(r)) {
@@ -63,10 +79,23 @@ class Placer {
     }
   }
 
+  /** The unit whose scores are being explained right now (nested computations do not add notes). */
+  private noting?: string;
+
   note(unit: SRsc, node: string, delta: number, why: string): void {
+    if (unit.id !== this.noting) return;
     let list = this.notes.get(unit.id);
     if (!list) this.notes.set(unit.id, (list = []));
     list.push({ node, delta, why });
+  }
+
+  locationsFor(p: SRsc, unit: SRsc): LocationDef[] {
+    const ids = [p.id, p.baseId, p.parent?.id, p.parent?.baseId, unit.id, unit.baseId].filter((x): x is string => !!x);
+    const found = new Set<LocationDef>();
+    for (const id of ids) for (const l of this.locationsById.get(id) ?? []) found.add(l);
+    for (const l of this.locationsForAll) found.add(l);
+    // keep configuration order
+    return this.ws.input.locations.length <= found.size * 4 ? this.ws.input.locations.filter((l) => found.has(l)) : [...found].sort((a, b) => this.ws.input.locations.indexOf(a) - this.ws.input.locations.indexOf(b));
   }
 
   /** A location constraint names this primitive, its group (counted once, on the first member), or its clone. */
@@ -85,7 +114,7 @@ class Placer {
     const ws = this.ws;
     const s: Scores = new Map();
     for (const n of ws.nodes) if (ws.symmetric) s.set(n.name, 0);
-    for (const loc of ws.input.locations) {
+    for (const loc of this.locationsFor(p, unit)) {
       if (loc.role && !/^started$/i.test(loc.role)) continue; // role=Promoted constraints decide promotion only
       if (!this.locationApplies(loc, p, unit)) continue;
       for (const n of ws.nodes) {
@@ -120,7 +149,7 @@ class Placer {
     for (const n of ws.nodes) {
       if (!s.has(n.name)) continue;
       const fc = p.failCount.get(n.name) ?? 0;
-      if (fc >= p.migrationThreshold && fc > 0) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} failed ${fc >= INF ? "INFINITY" : fc} times here (migration-threshold ${p.migrationThreshold >= INF ? "INFINITY" : p.migrationThreshold})`); }
+      if (fc >= p.migrationThreshold && fc > 0) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} failed ${fc >= INF ? "INFINITY times" : fc === 1 ? "once" : `${fc} times`} here (migration-threshold ${p.migrationThreshold >= INF ? "INFINITY" : p.migrationThreshold})`); }
       if (p.banned.has(n.name)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} cannot run here (a fatal failure in its history)`); }
       if (!canHost(ws, n)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`); }
     }
@@ -225,15 +254,22 @@ class Placer {
     if (this.unitAssigned.has(unit.id)) return this.unitAssigned.get(unit.id)!;
     if (this.inProgress.has(unit.id)) return [];
     this.inProgress.add(unit.id);
+    const outerNoting = this.noting;
+    this.noting = unit.id;
+    this.notes.delete(unit.id);
     const s = this.unitScores(unit);
+    this.noting = undefined;
     this.applyPrimaries(unit, s);
+    this.noting = outerNoting;
     if (unit.kind === "clone") {
       const nodes = this.placeClone(unit, s);
       this.inProgress.delete(unit.id);
       this.unitAssigned.set(unit.id, nodes);
       return nodes;
     }
+    this.noting = unit.id;
     this.mergeDependents(unit, s, 1, new Set([unit.id]));
+    this.noting = outerNoting;
     this.scores.set(unit.id, s);
     const node = this.choose(unit, s);
     this.inProgress.delete(unit.id);
@@ -265,7 +301,9 @@ class Placer {
         else if (same) delta = c.score;
         if (delta !== 0 && s.has(n.name)) {
           s.set(n.name, addScore(s.get(n.name)!, delta));
+          this.noting = unit.id;
           this.note(unit, n.name, delta, `colocation ${c.id} with ${primary.id}${where.length ? ` (on ${where.join(", ")})` : " (stopped)"}`);
+          this.noting = undefined;
         }
       }
     }
@@ -343,7 +381,7 @@ class Placer {
     else if (current?.role === "Promoted") score = 0;
     else score = -1; // no promotion score: this instance may not be promoted here
     if (current?.role === "Promoted" && first.stickiness) score = addScore(score, first.stickiness);
-    for (const loc of ws.input.locations) {
+    for (const loc of this.locationsFor(first, clone)) {
       const roleOfLoc = loc.role;
       for (const rule of loc.rules.length ? loc.rules : [undefined]) {
         const role = rule?.role ?? roleOfLoc;
