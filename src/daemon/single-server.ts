@@ -91,13 +91,14 @@ export class SingleServerDaemon {
   private feed(input: Input): void {
     if (this.state.mode === "exited") return;
     let outputs: Output[];
+    let durableChanged: boolean;
     try {
-      ({ state: this.state, outputs } = step(this.config, this.state, input));
+      ({ state: this.state, outputs, durableChanged } = step(this.config, this.state, input));
     } catch (e) {
       this.event("error", `internal error handling ${input.type}: ${(e as Error).stack ?? String(e)}`);
       return;
     }
-    this.persist();
+    if (durableChanged) this.persist();
     for (const o of outputs) {
       try {
         this.perform(o);

@@ -182,7 +182,7 @@ resources:
 `).boot();
   h.take();
   h.send({ type: "monitor-result", rsc: "svc", epoch: h.monitors.get("svc")!, result: rc(7, "not running") });
-  const { outputs } = step(h.config, h.state, { type: "tick", nowMs: h.nowMs });
+  const { outputs } = step(h.config, structuredClone(h.state), { type: "tick", nowMs: h.nowMs });
   assert.deepEqual(outputs.filter((o) => o.type === "wake-at"), [{ type: "wake-at", atMs: h.nowMs + 60_000 }]);
   h.settle();
   assert.deepEqual(h.take(), ["svc stop"]);

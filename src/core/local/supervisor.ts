@@ -282,6 +282,9 @@ class Step {
     }
   }
 
+  /** Set when something that must survive a restart changed in this step. */
+  durableChanged = false;
+
   expireFailures(): void {
     for (const r of Object.values(this.s.rsc)) {
       const meta = this.metaOf(r.id);
@@ -289,6 +292,7 @@ class Step {
         r.failCount = 0;
         r.restarts = 0;
         r.recoveries = 0;
+        this.durableChanged = true;
         this.log("info", `${r.id}: failures expired (failure-timeout ${formatDuration(meta.failureTimeoutMs)}); it may run again`, r.id);
       }
     }
@@ -515,8 +519,13 @@ export function whyDown(config: ClusterConfig, state: SupervisorState, id: strin
   return p && st.whyDown(p);
 }
 
-export function step(config: ClusterConfig, state: SupervisorState, input: Input): { state: SupervisorState; outputs: Output[] } {
-  const s = structuredClone(state);
+/**
+ * One input in, the decisions out. The state is updated in place and returned (like raft's Step): callers that
+ * need an earlier state keep a structuredClone of it. `durableChanged` says whether fail counts, history or holds
+ * changed, so the shell persists only then (a healthy monitor result changes nothing that must survive).
+ */
+export function step(config: ClusterConfig, state: SupervisorState, input: Input): { state: SupervisorState; outputs: Output[]; durableChanged: boolean } {
+  const s = state;
   s.nowMs = Math.max(s.nowMs, input.nowMs);
   const st = new Step(config, s);
   switch (input.type) {
@@ -537,5 +546,6 @@ export function step(config: ClusterConfig, state: SupervisorState, input: Input
   }
   st.expireFailures();
   st.plan();
-  return { state: s, outputs: st.out };
+  const routine = (input.type === "monitor-result" && input.result.rc === 0) || (input.type === "builtin-result" && input.ok) || input.type === "tick";
+  return { state: s, outputs: st.out, durableChanged: st.durableChanged || !routine || st.out.some((o) => o.type === "exec" || o.type === "hook") };
 }
