@@ -50,12 +50,14 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   // Without quorum (no-quorum-policy stop or freeze), what needs quorum may not start; with stop, it stops too.
   if (!ws.haveQuorum && ws.noQuorumPolicy !== "ignore") {
     for (const p of plans.values()) {
-      const requires = p.r.meta.requires ?? (ws.stonithEnabled ? "fencing" : "quorum");
-      if (requires === "nothing" || frozen(p.r)) continue;
+      if (frozen(p.r)) continue;
       if (ws.noQuorumPolicy === "freeze") {
+        // Frozen: what runs stays; nothing new starts, not even fencing devices.
         if (p.start && p.current.length === 0) p.startBlocked = true;
         continue;
       }
+      const requires = p.r.meta.requires ?? (ws.stonithEnabled ? "fencing" : "quorum");
+      if (requires === "nothing") continue;
       for (const c of p.current) if (!fenced.has(c)) p.stop.add(c);
       if (p.next !== null) { p.start = true; p.startBlocked = true; }
     }
@@ -244,8 +246,8 @@ function placeName(r: SRsc): string {
 function nodeState(n: SNode, fenced: boolean, hosting: boolean): string {
   if (fenced) return "offline";
   if (n.unclean) return n.online ? "unclean-online" : "unclean-offline";
-  if (!n.online) return n.standby ? "offline-standby" : n.maintenance ? "offline-maintenance" : "offline";
   if (n.pending) return "pending";
+  if (!n.online) return n.standby ? "offline-standby" : n.maintenance ? "offline-maintenance" : "offline";
   if (n.maintenance) return "maintenance";
   if (n.standby) return hosting ? "standby-with-active-resources" : "standby";
   return "online";

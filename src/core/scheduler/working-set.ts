@@ -133,7 +133,7 @@ function unpackNode(ws: WorkingSet, n: SNode, ns: NodeStateDef | undefined): voi
     else if (inCluster && peerOnline && (ns.join === "pending" || ns.join === "down")) { n.pending = true; n.standby = true; n.online = true; }
     return;
   }
-  n.online = inCluster;
+  n.online = inCluster && peerOnline;
   if (n.shutdown) {
     n.online = peerOnline;
   } else if (ns.inCcm === undefined) {
@@ -243,7 +243,7 @@ export function primitivesOf(r: SRsc): SRsc[] {
 // ---- history --------------------------------------------------------------------------------------------------
 
 const OCF_OK = 0, OCF_NOT_RUNNING = 7, OCF_RUNNING_PROMOTED = 8, OCF_FAILED_PROMOTED = 9;
-const EXEC_DONE = 0, EXEC_CANCELLED = 1, EXEC_PENDING = -1;
+const EXEC_DONE = 0, EXEC_CANCELLED = 1, EXEC_ERROR = 4, EXEC_PENDING = -1;
 
 function opConfig(r: SRsc, name: string, intervalMs: number): OpDef | undefined {
   return r.ops.find((o) => o.name === name && o.intervalMs === intervalMs);
@@ -274,7 +274,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
   let failureIgnored = false;
   let blocked = false;
   r.probed.add(node.name);
-  for (const op of sorted) {
+  for (let op of sorted) {
     if (op.status === EXEC_CANCELLED) continue;
     const isProbe = op.operation === "monitor" && op.intervalMs === 0;
     const isMonitor = op.operation === "monitor";
@@ -283,6 +283,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       else if (state) state.pending = op.operation;
       continue;
     }
+    if (op.status === EXEC_ERROR && isProbe && op.rc === OCF_NOT_RUNNING) op = { ...op, status: EXEC_DONE }; // old CIBs: a probe that found it stopped
     const expired = failureExpired(ws, r, node, op);
     // A probe may find it stopped; a recurring monitor finding it stopped is a failure.
     const success = op.status === EXEC_DONE && (
@@ -335,6 +336,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     state.failed = failed || state.failed;
     state.blocked = blocked;
     state.failureIgnored = failureIgnored || state.failureIgnored;
+    if (node.unclean && !node.online) { state.failed = false; state.blocked = false; } // fencing settles it
     r.running.set(node.name, state);
   }
 }
@@ -418,6 +420,9 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   for (const ns of input.nodeStates) {
     const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
     if (!node) continue;
+    // Without fencing, an offline node is assumed to run nothing; with fencing, its history stands until it is
+    // fenced or shows it stopped everything.
+    if (!node.online && !ws.stonithEnabled) continue;
     // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing).
     const ordered = [...ns.lrm].sort((a, b) => Number(looksActive(b.ops)) - Number(looksActive(a.ops)));
     for (const lr of ordered) {
