@@ -122,6 +122,10 @@ export class CommandAgent implements AgentRunner {
 
   private async monitor(req: OpRequest): Promise<OpResult> {
     const cur = this.current;
+    if (cur?.own && !isAlive(cur)) {
+      // Our own child died and its exit is about to be reported: let that report (with the signal) come first.
+      await Promise.race([new Promise<void>((res) => this.exitWaiters.push(res)), new Promise((res) => setTimeout(res, 200).unref())]);
+    }
     if (!cur || !isAlive(cur)) return { rc: OCF.NOT_RUNNING, status: "done", reason: "not running (process gone)", durationMs: 0 };
     if (this.spec.status) {
       const r = await runProcess({ ...commandSpec(this.spec.status), env: execEnv(this.rsc, this.spec, "monitor"), cwd: this.spec.cwd, timeoutMs: req.timeoutMs });
