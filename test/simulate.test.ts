@@ -54,7 +54,7 @@ resources:
   const fail = run("--config", cfg, "--node-fail", "node1");
   assert.equal(fail.status, 0, fail.stderr);
   assert.match(fail.stdout, /Starting point: vip on node1, app on node1\./);
-  assert.match(fail.stdout, /move +app +node1 → node2/);
+  assert.match(fail.stdout, /start +app +on node2/); // without fencing, a failed node is assumed to run nothing
   const op = run("--config", cfg, "--op-fail", "app_monitor_10000@node1=7", "--summary");
   assert.equal(op.stdout, "ACTION Move vip node1 node2\nACTION Recover app node1 node2\nNODE node1 online\nNODE node2 online\nPLACE app node2 Started\nPLACE vip node2 Started\n");
   const why = run("--config", cfg, "--op-fail", "app_monitor_10000@node1=7", "--explain", "app");
