@@ -305,7 +305,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   const executionDate = root.attrs["execution-date"];
   return {
     nowSec: /^\d+$/.test(executionDate ?? "") ? Number(executionDate) : parseCibDate(executionDate) ?? fallbackNowSec,
-    haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq),
+    haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq), dcUuid: root.attrs["dc-uuid"],
     properties, rscDefaults: r.nvsets(childNamed(conf, "rsc_defaults"), "meta_attributes"), opDefaults: r.nvsets(childNamed(conf, "op_defaults"), "meta_attributes"),
     nodes, resources, locations, colocations: expandedColocations, orders: expandOrderTags(orders, tags), tickets, ticketStates, nodeStates, tags,
   };

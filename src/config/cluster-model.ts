@@ -136,6 +136,8 @@ export interface SchedulerInput {
   /** "now" in seconds since the epoch (Pacemaker's execution-date when the CIB pins it). */
   nowSec: number;
   haveQuorum: boolean;
+  /** The node id of the designated coordinator (#is_dc in rules). */
+  dcUuid?: string;
   properties: Record<string, string>;
   rscDefaults: NvSet[];
   opDefaults: NvSet[];

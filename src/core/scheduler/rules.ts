@@ -44,6 +44,15 @@ function compare(op: string, a: string | undefined, b: string | undefined, type:
 /** Parses "2005-11-05 12:00:00", ISO 8601 (with T, Z or offset), or a year-week-day form; seconds since epoch. */
 export function parseDate(s: string): number | undefined {
   const t = s.trim();
+  // ISO 8601 ordinal (2005-001) and week (2005-W01-1) dates, optionally with a time.
+  const ord = /^(\d{4})-(\d{3})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*Z?$/.exec(t);
+  if (ord) return Date.UTC(+ord[1]!, 0, +ord[2]!, +(ord[3] ?? 0), +(ord[4] ?? 0), +(ord[5] ?? 0)) / 1000;
+  const wk = /^(\d{4})-W(\d{2})-(\d)(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*Z?$/.exec(t);
+  if (wk) {
+    const jan4 = new Date(Date.UTC(+wk[1]!, 0, 4));
+    const week1Monday = Date.UTC(+wk[1]!, 0, 4 - ((jan4.getUTCDay() + 6) % 7));
+    return (week1Monday + ((+wk[2]! - 1) * 7 + (+wk[3]! - 1)) * 86_400_000) / 1000 + (+(wk[4] ?? 0)) * 3600 + (+(wk[5] ?? 0)) * 60 + (+(wk[6] ?? 0));
+  }
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
   if (!m) return undefined;
   let sec = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) / 1000;

@@ -185,13 +185,15 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     const { r } = p;
     const flags = new Set<string>();
     if (frozen(r)) {
-      if (!r.managed) flags.add("unmanaged");
+      // "blocked" is shown instead of "unmanaged" when a failure blocked it.
+      if (r.blocked) flags.add("blocked");
+      else if (!r.managed) flags.add("unmanaged");
       for (const c of p.current) {
         if (fenced.has(c)) continue;
         const st = r.running.get(c)!;
         const f = new Set(flags);
         if (st.failed) f.add("failed");
-        if (st.blocked) f.add("blocked");
+        if (st.blocked) { f.add("blocked"); f.delete("unmanaged"); }
         if (st.failureIgnored) f.add("failure-ignored");
         if (r.orphan) f.add("orphaned");
         if (/^stopped$/i.test(r.targetRole)) f.add("disabled");
@@ -213,7 +215,6 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const stillOld = st && (!p.start || p.next !== n || p.stopBlocked) && (!p.stop.has(n) || p.stopBlocked);
       if (stillOld && st.failed) f.push("failed");
       if (stillOld && st.blocked) f.push("blocked");
-      if (stillOld && p.stopBlocked && !st.blocked) f.push("blocked");
       if (stillOld && st.failureIgnored) f.push("failure-ignored");
       const node = ws.nodeByName.get(n)!;
       if (stillOld && node.unclean) f.push("unclean");

@@ -395,7 +395,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       expectedUp: false, attrs: {}, utilization: Object.fromEntries(Object.entries(def.utilization).map(([k, v]) => [k, Number(v) || 0])), assignedCount: 0,
     };
     const ns = input.nodeStates.find((s) => s.id === def.id) ?? input.nodeStates.find((s) => s.uname === def.name);
-    node.attrs = { ...attrs, ...(ns?.transient ?? {}), "#uname": def.name, "#id": def.id, "#kind": def.type === "remote" ? "remote" : "cluster" };
+    node.attrs = { ...attrs, ...(ns?.transient ?? {}), "#uname": def.name, "#id": def.id, "#kind": def.type === "remote" ? "remote" : "cluster", "#is_dc": String(input.dcUuid !== undefined && input.dcUuid === def.id) };
     node.standby = isTrue(node.attrs.standby);
     node.maintenance = isTrue(node.attrs.maintenance);
     node.shutdown = node.attrs.shutdown !== undefined && node.attrs.shutdown !== "0";
