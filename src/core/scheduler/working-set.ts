@@ -294,7 +294,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
         case "start": case "migrate_from": state = { role: "Started", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
         case "promote": state = { role: "Promoted", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
         case "demote": state = { role: "Unpromoted", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
-        case "stop": state = undefined; failed = false; blocked = false; break;
+        case "stop": state = undefined; failed = false; blocked = false; r.blocked = false; break; // cleanly stopped since
         case "migrate_to": state = undefined; failed = false; break;
         case "monitor":
           if (op.rc === OCF_NOT_RUNNING) { state = undefined; failed = false; } // a probe found it stopped
@@ -304,8 +304,8 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       }
       continue;
     }
-    // A failure.
-    if (expired && op.operation !== "stop") continue;
+    // A failure. One that blocked the resource does not expire: a human must clear it.
+    if (expired && op.operation !== "stop" && onFailFor(ws, r, op) !== "block") continue;
     if (isMonitor && op.rc === OCF_FAILED_PROMOTED) state = { role: "Promoted", failed: true, blocked: false, failureIgnored: false };
     const onFail = onFailFor(ws, r, op);
     if (onFail === "ignore") {
