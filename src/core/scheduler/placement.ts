@@ -376,6 +376,7 @@ class Placer {
     const known = first.statusName.get(node);
     const attr = (known !== undefined ? n.attrs[`master-${known}`] : undefined) ?? n.attrs[`master-${first.id}`] ?? n.attrs[`master-${first.baseId}`];
     const current = first.running.get(node);
+    if (first.noPromote.has(node)) return -INF;
     let score: number;
     if (attr !== undefined) score = /^-?INFINITY$/i.test(attr) ? (attr.startsWith("-") ? -INF : INF) : parseInt(attr, 10) || 0;
     else if (current?.role === "Promoted") score = 0;

@@ -74,6 +74,8 @@ export interface SRsc {
   running: Map<string, NodeRunState>;
   failCount: Map<string, number>;
   lastFailure: Map<string, number>;
+  /** Nodes where on-fail=demote forbids promoting it again. */
+  noPromote: Set<string>;
   /** on-fail=stop recorded: keep it stopped. */
   stopRequested: boolean;
   /** Nodes it must not run on because of hard errors in its history. */
@@ -177,7 +179,7 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
     migrationThreshold: parseScore(meta["migration-threshold"], INF) <= 0 ? INF : parseScore(meta["migration-threshold"], INF),
     failureTimeoutSec: Math.floor(parseIntervalSec(meta["failure-timeout"] ?? "0")),
     priority: parseScore(meta.priority, 0), orphan: false, running: new Map(), failCount: new Map(), lastFailure: new Map(),
-    stopRequested: false, banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false, statusName: new Map(),
+    stopRequested: false, noPromote: new Set(), banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false, statusName: new Map(),
   };
   if (ws.maintenanceMode || isTrue(meta.maintenance)) r.managed = false;
   ws.byId.set(r.id, r);
@@ -243,6 +245,8 @@ export function primitivesOf(r: SRsc): SRsc[] {
 // ---- history --------------------------------------------------------------------------------------------------
 
 const OCF_OK = 0, OCF_NOT_RUNNING = 7, OCF_RUNNING_PROMOTED = 8, OCF_FAILED_PROMOTED = 9;
+// Degraded but running (OCF 1.1): treated as running, and as promoted for 191.
+const OCF_DEGRADED = 190, OCF_DEGRADED_PROMOTED = 191;
 const EXEC_DONE = 0, EXEC_CANCELLED = 1, EXEC_ERROR = 4, EXEC_PENDING = -1;
 
 function opConfig(r: SRsc, name: string, intervalMs: number): OpDef | undefined {
@@ -284,6 +288,8 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       continue;
     }
     if (op.status === EXEC_ERROR && isProbe && op.rc === OCF_NOT_RUNNING) op = { ...op, status: EXEC_DONE }; // old CIBs: a probe that found it stopped
+    if (isMonitor && op.rc === OCF_DEGRADED) op = { ...op, rc: OCF_OK };
+    if (isMonitor && op.rc === OCF_DEGRADED_PROMOTED) op = { ...op, rc: OCF_RUNNING_PROMOTED };
     const expired = failureExpired(ws, r, node, op);
     // A probe may find it stopped; a recurring monitor finding it stopped is a failure.
     const success = op.status === EXEC_DONE && (
@@ -308,6 +314,11 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     if (expired && op.operation !== "stop" && onFailFor(ws, r, op) !== "block") continue;
     if (isMonitor && op.rc === OCF_FAILED_PROMOTED) state = { role: "Promoted", failed: true, blocked: false, failureIgnored: false };
     const onFail = onFailFor(ws, r, op);
+    if (onFail === "demote" && state?.role === "Promoted") {
+      // Demote in place rather than recover; it may not be promoted here again until cleaned up.
+      r.noPromote.add(node.name);
+      continue;
+    }
     if (onFail === "ignore") {
       failureIgnored = true;
       if (op.operation === "stop") state = undefined;
