@@ -112,8 +112,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const firsts = ends(o.first, "first"), thens = ends(o.then, "then");
       if (firsts.length === 0) continue;
       const firstWillRun = firsts.some(willRun);
-      // first restarts (stops and starts again) → then restarts too, where it runs.
-      const firstRestarts = firsts.some((f) => f.stop.size > 0 && f.start && !f.startBlocked);
+      // first (re)starts while nothing of it stays up → then, already running, restarts after it.
+      const firstStable = firsts.some((f) => f.current.length > 0 && f.stop.size === 0);
+      const firstRestarts = !firstStable && firsts.some((f) => f.start && !f.startBlocked && (f.stop.size > 0 || !isCloneInstance(f.r)));
       // "then" cannot be stopped (frozen) → "first" cannot stop before it.
       if (o.symmetrical && thens.some((t) => frozen(t.r) && t.current.length > 0)) {
         for (const f of firsts) if (f.stop.size > 0 && !f.stopBlocked) { f.stopBlocked = true; if (f.start && f.next && !f.current.includes(f.next)) { f.start = false; } changed = true; }
@@ -125,7 +126,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           for (const c of then.current) if (!then.stop.has(c)) { then.stop.add(c); changed = true; }
           if (then.next !== null && !then.start) { then.start = true; then.startBlocked = true; changed = true; }
         }
-        if (firstRestarts && then.current.length > 0 && then.next !== null && !then.start && o.symmetrical) {
+        if (firstRestarts && then.current.length > 0 && then.next !== null && !then.start && o.symmetrical && !isCloneInstance(then.r)) {
           for (const c of then.current) then.stop.add(c);
           then.start = true;
           then.restart = true;
@@ -237,6 +238,8 @@ function canMigrate(ws: WorkingSet, r: SRsc, from: string): boolean {
   const node = ws.nodeByName.get(from);
   return !!node && node.online && !node.unclean && !(r.def.kind === "primitive" && r.def.cls === "stonith");
 }
+
+const isCloneInstance = (r: SRsc): boolean => !!(r.parent?.clone || r.parent?.parent?.clone);
 
 /** Anonymous clone instances are shown by their configured id; globally-unique ones keep :N. */
 function placeName(r: SRsc): string {
