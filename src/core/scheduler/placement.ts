@@ -341,6 +341,7 @@ class Placer {
     const room = (n: string) => (perNode.get(n) ?? 0) < info.nodeMax;
     const take = (inst: SRsc, n: string) => {
       chosen.set(inst, n);
+      this.consume(this.ws.nodeByName.get(n)!, this.needs(inst));
       perNode.set(n, (perNode.get(n) ?? 0) + 1);
       this.ws.nodeByName.get(n)!.assignedCount += primitivesOf(inst).length;
     };
@@ -351,15 +352,15 @@ class Placer {
       const here = [...first.running.entries()].filter(([, st]) => !st.failed || isFrozen).map(([n]) => n)[0];
       if (isFrozen) { chosen.set(inst, here ?? null); continue; }
       if (stopped || here === undefined || placedCount >= info.max) continue;
-      if (this.instanceScore(inst, base, here) >= 0 && room(here)) { take(inst, here); placedCount++; }
+      if (this.instanceScore(inst, base, here) >= 0 && room(here) && this.fits(this.ws.nodeByName.get(here)!, this.needs(inst))) { take(inst, here); placedCount++; }
     }
     // The rest go where the score is best, spreading over nodes.
     for (const inst of clone.children) {
       if (chosen.has(inst) || stopped || isFrozen || placedCount >= info.max) continue;
       const byNode = (name: string) => this.ws.nodeByName.get(name)!;
-      const candidates = this.ws.nodes.map((n) => n.name).filter((n) => room(n) && this.instanceScore(inst, base, n) >= 0);
+      const candidates = this.ws.nodes.map((n) => n.name).filter((n) => room(n) && this.instanceScore(inst, base, n) >= 0 && this.fits(byNode(n), this.needs(inst)));
       if (candidates.length === 0) continue;
-      candidates.sort((a, b) => this.instanceScore(inst, base, b) - this.instanceScore(inst, base, a) || (perNode.get(a) ?? 0) - (perNode.get(b) ?? 0) || byNode(a).assignedCount - byNode(b).assignedCount || byNode(a).index - byNode(b).index);
+      candidates.sort((a, b) => this.instanceScore(inst, base, b) - this.instanceScore(inst, base, a) || (perNode.get(a) ?? 0) - (perNode.get(b) ?? 0) || this.tieBreak(byNode(a), byNode(b)));
       take(inst, candidates[0]!);
       placedCount++;
     }
@@ -437,6 +438,45 @@ class Placer {
     this.promotedNodes.set(clone.id, nodes);
   }
 
+  get strategy(): string { return this.ws.props["placement-strategy"] ?? "default"; }
+
+  /** What a unit needs of each capacity attribute (a group needs the sum of its members). */
+  needs(unit: SRsc): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of primitivesOf(unit)) {
+      if (p.def.kind !== "primitive") continue;
+      for (const [k, v] of Object.entries(p.def.utilization)) out[k] = (out[k] ?? 0) + (Number(v) || 0);
+    }
+    return out;
+  }
+
+  fits(node: SNode, need: Record<string, number>): boolean {
+    if (this.strategy === "default") return true;
+    return Object.entries(need).every(([k, v]) => v <= 0 || (node.remaining[k] ?? 0) >= v);
+  }
+
+  consume(node: SNode, need: Record<string, number>): void {
+    for (const [k, v] of Object.entries(need)) if (node.remaining[k] !== undefined) node.remaining[k] -= v;
+  }
+
+  /** Equal scores: the emptier node (by capacity with balanced, by count otherwise), then configuration order. */
+  tieBreak(a: SNode, b: SNode): number {
+    if (this.strategy === "balanced") {
+      let more = 0;
+      for (const k of Object.keys(a.utilization)) {
+        const x = a.remaining[k] ?? 0, y = b.remaining[k] ?? 0;
+        if (x > y) more--;
+        else if (x < y) more++;
+      }
+      if (more !== 0) return more;
+    }
+    if (this.strategy !== "minimal") {
+      const d = a.assignedCount - b.assignedCount;
+      if (d !== 0) return d;
+    }
+    return a.index - b.index;
+  }
+
   choose(unit: SRsc, s: Scores): string | null {
     if (this.stoppedByPolicy(unit)) return null;
     const prims = primitivesOf(unit);
@@ -446,13 +486,16 @@ class Placer {
       return cur ?? null;
     }
     const current = [...prims[0]!.running.entries()].filter(([, st]) => !st.failed).map(([n]) => n);
-    const candidates = [...s.entries()].filter(([, v]) => v >= 0 && v > -INF);
-    if (candidates.length === 0) return null;
     const byNode = (name: string) => this.ws.nodeByName.get(name)!;
-    candidates.sort((a, b) => b[1] - a[1] || byNode(a[0]).assignedCount - byNode(b[0]).assignedCount || byNode(a[0]).index - byNode(b[0]).index);
+    const need = this.needs(unit);
+    const candidates = [...s.entries()].filter(([n, v]) => v >= 0 && v > -INF && this.fits(byNode(n), need));
+    if (candidates.length === 0) return null;
+    candidates.sort((a, b) => b[1] - a[1] || this.tieBreak(byNode(a[0]), byNode(b[0])));
     const best = candidates[0]!;
-    for (const c of current) if (s.get(c) === best[1]) return c;
-    return best[0];
+    let chosen = best[0];
+    for (const c of current) if (s.get(c) === best[1] && candidates.some(([n]) => n === c)) { chosen = c; break; }
+    this.consume(byNode(chosen), need);
+    return chosen;
   }
 
   assignMembers(unit: SRsc, node: string | null): void {

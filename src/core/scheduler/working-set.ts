@@ -23,6 +23,8 @@ export interface SNode {
   expectedUp: boolean;
   attrs: Record<string, string>;
   utilization: Record<string, number>;
+  /** Capacity left after what the scheduler placed here so far (placement-strategy other than default). */
+  remaining: Record<string, number>;
   /** How many resources the scheduler placed here (for tie-breaking). */
   assignedCount: number;
 }
@@ -403,8 +405,9 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     const attrs = evalNvSets(def.attrs, { nowSec: input.nowSec });
     const node: SNode = {
       id: def.id, name: def.name, index, online: false, unclean: false, standby: false, pending: false, maintenance: false, shutdown: false,
-      expectedUp: false, attrs: {}, utilization: Object.fromEntries(Object.entries(def.utilization).map(([k, v]) => [k, Number(v) || 0])), assignedCount: 0,
+      expectedUp: false, attrs: {}, utilization: Object.fromEntries(Object.entries(def.utilization).map(([k, v]) => [k, Number(v) || 0])), remaining: {}, assignedCount: 0,
     };
+    node.remaining = { ...node.utilization };
     const ns = input.nodeStates.find((s) => s.id === def.id) ?? input.nodeStates.find((s) => s.uname === def.name);
     node.attrs = { ...attrs, ...(ns?.transient ?? {}), "#uname": def.name, "#id": def.id, "#kind": def.type === "remote" ? "remote" : "cluster", "#is_dc": String(input.dcUuid !== undefined && input.dcUuid === def.id) };
     node.standby = isTrue(node.attrs.standby);
