@@ -512,9 +512,37 @@ class Placer {
   }
 }
 
+/**
+ * The order in which resources are placed, as Pacemaker orders them: higher priority first; then the resource
+ * that is more attached to where it runs now; then, node by node (emptiest first with capacity strategies, else
+ * by name), the one with the higher score there.
+ */
+function placementOrder(ws: WorkingSet, p: Placer): SRsc[] {
+  const scores = new Map(ws.resources.map((r) => [r, p.unitScores(r)] as const));
+  p.notes.clear();
+  const nodes = [...ws.nodes].sort((a, b) => (p.strategy === "default" ? 0 : p.tieBreak(a, b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const currentScore = (r: SRsc) => {
+    const prims = primitivesOf(r);
+    const cur = r.kind === "clone" ? undefined : [...(prims[0]?.running.keys() ?? [])][0];
+    return cur === undefined ? -INF : scores.get(r)!.get(cur) ?? -INF;
+  };
+  return [...ws.resources].sort((a, b) => {
+    if (a.priority !== b.priority) return b.priority - a.priority;
+    // With the default strategy Pacemaker sorts by scores too, but ours lack its colocation merges, and
+    // configuration order agrees with it more often; capacity strategies need the score order.
+    if (p.strategy === "default") return 0;
+    const ca = currentScore(a), cb = currentScore(b);
+    if (ca !== cb) return cb - ca;
+    for (const n of nodes) {
+      const x = scores.get(a)!.get(n.name) ?? -INF, y = scores.get(b)!.get(n.name) ?? -INF;
+      if (x !== y) return y - x;
+    }
+    return 0;
+  });
+}
+
 export function placeResources(ws: WorkingSet): Placement {
   const p = new Placer(ws);
-  const order = [...ws.resources].sort((a, b) => b.priority - a.priority);
-  for (const r of order) p.place(r);
+  for (const r of placementOrder(ws, p)) p.place(r);
   return { assigned: p.assigned, promoted: p.promoted, scores: p.scores, notes: p.notes };
 }
