@@ -488,7 +488,20 @@ class Placer {
     const current = [...prims[0]!.running.entries()].filter(([, st]) => !st.failed).map(([n]) => n);
     const byNode = (name: string) => this.ws.nodeByName.get(name)!;
     const need = this.needs(unit);
-    const candidates = [...s.entries()].filter(([n, v]) => v >= 0 && v > -INF && this.fits(byNode(n), need));
+    // The node must also have room for what is bound to follow this resource there (mandatory colocations).
+    const together = { ...need };
+    const seen = new Set([unit.id]);
+    const addFollowers = (u: SRsc) => {
+      for (const c of this.colocationsAsPrimary(u)) {
+        const dep = this.unitOf.get(c.rsc!)!;
+        if (c.score < INF || seen.has(dep.id) || this.unitAssigned.has(dep.id) || dep.kind === "clone") continue;
+        seen.add(dep.id);
+        for (const [k, v] of Object.entries(this.needs(dep))) together[k] = (together[k] ?? 0) + v;
+        addFollowers(dep);
+      }
+    };
+    if (this.strategy !== "default") addFollowers(unit);
+    const candidates = [...s.entries()].filter(([n, v]) => v >= 0 && v > -INF && this.fits(byNode(n), together));
     if (candidates.length === 0) return null;
     candidates.sort((a, b) => b[1] - a[1] || this.tieBreak(byNode(a[0]), byNode(b[0])));
     const best = candidates[0]!;
