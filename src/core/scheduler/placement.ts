@@ -157,13 +157,15 @@ class Placer {
   }
 
   /** The ticket constraints (rsc_ticket) this unit depends on that do not currently allow it to run. */
-  missingTickets(unit: SRsc): Array<{ ticket: string; lossPolicy: string }> {
+  missingTickets(unit: SRsc, role: "Started" | "Promoted" = "Started"): Array<{ ticket: string; lossPolicy: string }> {
     const ids = new Set([unit.id, unit.baseId, ...primitivesOf(unit).flatMap((p) => [p.id, p.baseId, p.parent?.id, p.parent?.baseId])].filter((x): x is string => !!x));
     const names = (id: string) => [id, ...Object.entries(this.ws.input.tags).filter(([, v]) => v.includes(id)).map(([k]) => k)];
     const refs = (t: { rsc?: string; sets?: Array<{ resources: string[] }> }) => [t.rsc, ...(t.sets ?? []).flatMap((x) => x.resources)].filter((x): x is string => !!x);
     const out: Array<{ ticket: string; lossPolicy: string }> = [];
     for (const t of this.ws.input.tickets) {
-      if (t.rscRole && !/^started$/i.test(t.rscRole)) continue;
+      const promotedOnly = t.rscRole !== undefined && isPromotedRole(t.rscRole);
+      if (t.rscRole && !promotedOnly && !/^started$/i.test(t.rscRole)) continue;
+      if (promotedOnly !== (role === "Promoted")) continue;
       if (!refs(t).some((r) => [...ids].some((id) => names(id).includes(r)))) continue;
       const state = this.ws.input.ticketStates[t.ticket];
       const granted = state !== undefined && /^(true|1|yes)$/i.test(state.granted ?? "false");
@@ -178,13 +180,10 @@ class Placer {
     const prims = primitivesOf(unit);
     if (/^stopped$/i.test(unit.targetRole)) return true;
     const missing = this.missingTickets(unit);
-    if (missing.some((m) => m.lossPolicy !== "freeze")) {
-      if (missing.some((m) => m.lossPolicy === "fence") && this.ws.canFence) {
-        for (const p of prims) for (const n of p.running.keys()) { const node = this.ws.nodeByName.get(n)!; node.unclean = true; node.fence = "reboot"; }
-      }
-      return true;
-    }
+    if (missing.some((m) => m.lossPolicy !== "freeze")) return true;
     if (missing.length > 0 && !prims.some((p) => p.running.size > 0)) return true;
+    // A promoted-role ticket lost while promoted: loss-policy stop stops the whole resource.
+    if (unit.clone?.promotable && this.missingTickets(unit, "Promoted").some((m) => m.lossPolicy === "stop") && prims.some((p) => [...p.running.values()].some((st) => st.role === "Promoted"))) return true;
     if (unit.kind === "primitive" && (unit.stopRequested || unit.bannedEverywhere || unit.orphan)) return true;
     void prims;
     return false;
@@ -418,11 +417,16 @@ class Placer {
   promote(clone: SRsc, chosen: Map<SRsc, string | null>): void {
     const info = clone.clone!;
     if (/^(stopped|unpromoted|slave)$/i.test(clone.targetRole)) { this.promotedNodes.set(clone.id, []); return; }
+    const lost = this.missingTickets(clone, "Promoted");
+    const freezePromoted = lost.length > 0 && lost.every((m) => m.lossPolicy === "freeze");
+    if (lost.length > 0 && !freezePromoted) { this.promotedNodes.set(clone.id, []); return; } // no ticket, no promotion
     const candidates = clone.children
       .map((inst, i) => ({ inst, i, node: chosen.get(inst) ?? null }))
       .filter((c): c is { inst: SRsc; i: number; node: string } => c.node !== null && !primitivesOf(c.inst).some((p) => frozen(p) && p.running.get(c.node!)?.role !== "Promoted"))
       .map((c) => ({ ...c, score: this.promotionScore(clone, c.inst, c.node) }))
-      .filter((c) => c.score >= 0);
+      .filter((c) => c.score >= 0)
+      // freeze: what is promoted stays promoted, nothing new is promoted
+      .filter((c) => !freezePromoted || primitivesOf(c.inst)[0]!.running.get(c.node)?.role === "Promoted");
     candidates.sort((a, b) => b.score - a.score || a.i - b.i);
     const perNode = new Map<string, number>();
     const nodes: string[] = [];
@@ -556,6 +560,22 @@ function placementOrder(ws: WorkingSet, p: Placer): SRsc[] {
 
 export function placeResources(ws: WorkingSet): Placement {
   const p = new Placer(ws);
+  // Tickets lost with loss-policy=fence: the nodes running what needed them are fenced, before anything is placed.
+  if (ws.canFence) {
+    for (const r of ws.resources) {
+      const fenceStarted = p.missingTickets(r).some((m) => m.lossPolicy === "fence");
+      const fencePromoted = r.clone?.promotable && p.missingTickets(r, "Promoted").some((m) => m.lossPolicy === "fence");
+      if (!fenceStarted && !fencePromoted) continue;
+      for (const prim of primitivesOf(r)) {
+        for (const [n, st] of prim.running) {
+          if (fencePromoted && !fenceStarted && st.role !== "Promoted") continue;
+          const node = ws.nodeByName.get(n)!;
+          node.unclean = true;
+          node.fence = "reboot";
+        }
+      }
+    }
+  }
   for (const r of placementOrder(ws, p)) p.place(r);
   return { assigned: p.assigned, promoted: p.promoted, scores: p.scores, notes: p.notes };
 }
