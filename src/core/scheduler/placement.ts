@@ -160,17 +160,22 @@ class Placer {
   missingTickets(unit: SRsc, role: "Started" | "Promoted" = "Started"): Array<{ ticket: string; lossPolicy: string }> {
     const ids = new Set([unit.id, unit.baseId, ...primitivesOf(unit).flatMap((p) => [p.id, p.baseId, p.parent?.id, p.parent?.baseId])].filter((x): x is string => !!x));
     const names = (id: string) => [id, ...Object.entries(this.ws.input.tags).filter(([, v]) => v.includes(id)).map(([k]) => k)];
-    const refs = (t: { rsc?: string; sets?: Array<{ resources: string[] }> }) => [t.rsc, ...(t.sets ?? []).flatMap((x) => x.resources)].filter((x): x is string => !!x);
+    const mine = (ref: string) => [...ids].some((id) => names(id).includes(ref));
     const out: Array<{ ticket: string; lossPolicy: string }> = [];
     for (const t of this.ws.input.tickets) {
-      const promotedOnly = t.rscRole !== undefined && isPromotedRole(t.rscRole);
-      if (t.rscRole && !promotedOnly && !/^started$/i.test(t.rscRole)) continue;
-      if (promotedOnly !== (role === "Promoted")) continue;
-      if (!refs(t).some((r) => [...ids].some((id) => names(id).includes(r)))) continue;
+      // Which role of ours the ticket governs: the constraint's rsc-role, or the role of the set naming us.
+      const refs: Array<{ ref: string; role?: string }> = [
+        ...(t.rsc ? [{ ref: t.rsc, role: t.rscRole }] : []),
+        ...(t.sets ?? []).flatMap((set) => set.resources.map((ref) => ({ ref, role: set.role }))),
+      ];
+      const hit = refs.find((x) => mine(x.ref) && (x.role === undefined || /^started$/i.test(x.role) ? role === "Started" : isPromotedRole(x.role) && role === "Promoted"));
+      if (!hit) continue;
       const state = this.ws.input.ticketStates[t.ticket];
       const granted = state !== undefined && /^(true|1|yes)$/i.test(state.granted ?? "false");
       const standby = state !== undefined && /^(true|1|yes)$/i.test(state.standby ?? "false");
-      if (!granted || standby) out.push({ ticket: t.ticket, lossPolicy: standby && granted ? "stop" : t.lossPolicy });
+      // A ticket in standby stops its resources gracefully: no fencing or freezing (demote stays demote).
+      if (!granted) out.push({ ticket: t.ticket, lossPolicy: t.lossPolicy });
+      else if (standby) out.push({ ticket: t.ticket, lossPolicy: t.lossPolicy === "demote" ? "demote" : "stop" });
     }
     return out;
   }

@@ -154,6 +154,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     if (cur.length === 0) {
       if (startNode) push(willPromote && !p.startBlocked ? "Promote" : "Start", null, at(startNode, willPromote && !p.startBlocked), p.startBlocked);
+      // Fencing its node stops it: shown as a stop, as Pacemaker does.
+      else for (const c of p.current) push("Stop", was(c), null, false);
       continue;
     }
     if (p.stop.size === 0) {
