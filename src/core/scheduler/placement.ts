@@ -31,9 +31,12 @@ function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): boolean {
   return false;
 }
 
+const isStonith = (p: SRsc): boolean => p.def.kind === "primitive" && p.def.cls === "stonith";
+
 const isPromotedRole = (role: string | undefined): boolean => role !== undefined && /^(promoted|master)$/i.test(role);
 
 function canHost(ws: WorkingSet, n: SNode): boolean {
+  if (n.remoteConnection) return !n.unclean && !n.standby && !n.shutdown; // and its connection placed (Placer.remoteUp)
   return n.online && !n.unclean && !n.standby && !n.pending && !n.shutdown;
 }
 
@@ -98,6 +101,16 @@ class Placer {
     return this.ws.input.locations.length <= found.size * 4 ? this.ws.input.locations.filter((l) => found.has(l)) : [...found].sort((a, b) => this.ws.input.locations.indexOf(a) - this.ws.input.locations.indexOf(b));
   }
 
+  /** A remote/guest node can host resources when its connection resource is placed. */
+  remoteUp(n: SNode): boolean {
+    const conn = this.ws.byId.get(n.remoteConnection!);
+    if (!conn) return false;
+    let unit = conn;
+    while (unit.parent) unit = unit.parent;
+    if (this.inProgress.has(unit.id) && !this.unitAssigned.has(unit.id)) return n.online;
+    return this.place(unit).length > 0;
+  }
+
   /** A location constraint names this primitive, its group (counted once, on the first member), or its clone. */
   locationApplies(loc: LocationDef, p: SRsc, unit: SRsc): boolean {
     const ws = this.ws;
@@ -152,6 +165,7 @@ class Placer {
       if (fc >= p.migrationThreshold && fc > 0) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} failed ${fc >= INF ? "INFINITY times" : fc === 1 ? "once" : `${fc} times`} here (migration-threshold ${p.migrationThreshold >= INF ? "INFINITY" : p.migrationThreshold})`); }
       if (p.banned.has(n.name)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} cannot run here (a fatal failure in its history)`); }
       if (!canHost(ws, n)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`); }
+      else if (n.remoteConnection && (p.connectsNode !== undefined || isStonith(p) || !this.remoteUp(n))) { s.set(n.name, -INF); this.note(unit, n.name, -INF, p.connectsNode || isStonith(p) ? `${p.id} runs on cluster nodes only` : `remote node ${n.name} has no connection`); }
     }
     return s;
   }

@@ -136,6 +136,21 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
   }
 
+  // A remote or guest node whose connection stops and starts again (not a live migration) restarts what runs on it.
+  for (const n of ws.nodes) {
+    if (!n.remoteConnection) continue;
+    const conn = plans.get(n.remoteConnection);
+    if (!conn || !(conn.stop.size > 0 && conn.start && !conn.startBlocked)) continue;
+    const from = [...conn.stop][0]!;
+    if (from !== conn.next && canMigrate(ws, conn.r, from)) continue;
+    for (const p of plans.values()) {
+      if (frozen(p.r) || !p.current.includes(n.name) || p.next !== n.name || p.start) continue;
+      p.stop.add(n.name);
+      p.start = true;
+      p.restart = true;
+    }
+  }
+
   const actions: Action[] = [];
   for (const p of plans.values()) {
     const { r } = p;
@@ -186,6 +201,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   const placed: Placed[] = [];
   for (const p of plans.values()) {
     const { r } = p;
+    if (r.implicit) continue;
     const flags = new Set<string>();
     if (frozen(r)) {
       // "blocked" is shown instead of "unmanaged" when a failure blocked it.
@@ -229,7 +245,16 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   }
 
   const hosting = new Set(placed.map((p) => p.node));
-  const nodes: NodeOutcome[] = ws.nodes.map((n) => ({ node: n.name, state: nodeState(n, fenced.has(n.name), hosting.has(n.name)) }));
+  const remoteUp = (n: SNode): boolean => {
+    const conn = plans.get(n.remoteConnection!);
+    if (!conn) return false;
+    if (frozen(conn.r)) return conn.current.length > 0;
+    return conn.next !== null && !(conn.start && conn.startBlocked);
+  };
+  const nodes: NodeOutcome[] = ws.nodes.map((n) => ({
+    node: n.name,
+    state: n.remoteConnection && !n.unclean && !fenced.has(n.name) ? (remoteUp(n) ? (n.standby ? "standby" : n.maintenance ? "maintenance" : "online") : "offline") : nodeState(n, fenced.has(n.name), hosting.has(n.name)),
+  }));
   return { actions, fences, placed, nodes };
 }
 

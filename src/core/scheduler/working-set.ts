@@ -27,6 +27,8 @@ export interface SNode {
   remaining: Record<string, number>;
   /** How many resources the scheduler placed here (for tie-breaking). */
   assignedCount: number;
+  /** Pacemaker Remote / guest node: the connection resource that brings it into the cluster. */
+  remoteConnection?: string;
 }
 
 export interface NodeRunState {
@@ -91,6 +93,10 @@ export interface SRsc {
   recurringFailed: boolean;
   /** The name the status used for it on each node (an anonymous clone instance may be recorded as rsc:3). */
   statusName: Map<string, string>;
+  /** A connection to a remote or guest node (runs on cluster nodes only). */
+  connectsNode?: string;
+  /** Made by the scheduler (a guest node's connection), not shown as a resource. */
+  implicit?: boolean;
 }
 
 export interface WorkingSet {
@@ -100,6 +106,8 @@ export interface WorkingSet {
   nodeByName: Map<string, SNode>;
   resources: SRsc[]; // top level, in configuration order
   byId: Map<string, SRsc>;
+  /** Guest node name → its container resource. */
+  guestOf: Map<string, string>;
   /** Configured ids inside clones → their clone (and member index within a cloned group). */
   cloneChildOwner: Map<string, { clone: SRsc; member?: number }>;
   stonithEnabled: boolean;
@@ -354,6 +362,22 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
   }
 }
 
+function isRemoteState(ws: WorkingSet, ns: NodeStateDef): boolean {
+  const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
+  return !!node?.remoteConnection;
+}
+
+/** A remote or guest node is online while its connection resource runs (healthy) on an online cluster node. */
+function resolveRemoteNodes(ws: WorkingSet): void {
+  for (const n of ws.nodes) {
+    if (!n.remoteConnection) continue;
+    const conn = ws.byId.get(n.remoteConnection);
+    const where = conn ? [...conn.running.entries()].filter(([host, st]) => !st.failed && ws.nodeByName.get(host)?.online) : [];
+    n.online = where.length > 0;
+    n.expectedUp = n.online;
+  }
+}
+
 function looksActive(ops: OpRecord[]): boolean {
   const last = [...ops].filter((o) => o.status !== EXEC_CANCELLED && o.operation !== "notify").sort((a, b) => a.callId - b.callId).at(-1);
   if (!last) return false;
@@ -396,12 +420,28 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   const stonithEnabled = isTrue(props["stonith-enabled"]);
   const noQuorumPolicy = props["no-quorum-policy"] ?? "stop";
   const ws: WorkingSet = {
-    input, props, nodes: [], nodeByName: new Map(), resources: [], byId: new Map(), cloneChildOwner: new Map(), stonithEnabled,
+    input, props, nodes: [], nodeByName: new Map(), resources: [], byId: new Map(), guestOf: new Map(), cloneChildOwner: new Map(), stonithEnabled,
     canFence: stonithEnabled && (input.haveQuorum || noQuorumPolicy === "ignore"),
     noQuorumPolicy, haveQuorum: input.haveQuorum, symmetric: isTrue(props["symmetric-cluster"]),
     maintenanceMode: isTrue(props["maintenance-mode"]), nowSec: input.nowSec,
   };
-  input.nodes.filter((n) => n.type !== "ping").forEach((def, index) => {
+  // Remote nodes (ocf:pacemaker:remote primitives) and guest nodes (remote-node meta on a container resource).
+  const remoteNames = new Map<string, { connection: string; guestOf?: string }>();
+  const walkDefs = (defs: typeof input.resources) => {
+    for (const d of defs) {
+      if (d.kind === "group") walkDefs(d.children);
+      if (d.kind !== "primitive") continue;
+      if (d.cls === "ocf" && d.provider === "pacemaker" && d.type === "remote") remoteNames.set(d.id, { connection: d.id });
+      const guest = evalNvSets(d.meta, { nowSec: input.nowSec })["remote-node"];
+      if (guest) remoteNames.set(guest, { connection: guest, guestOf: d.id });
+    }
+  };
+  walkDefs(input.resources);
+  const nodeDefs = input.nodes.filter((n) => n.type !== "ping").map((n) => (remoteNames.has(n.name) ? { ...n, type: "remote" as const } : n));
+  for (const name of remoteNames.keys()) {
+    if (!nodeDefs.some((n) => n.name === name)) nodeDefs.push({ id: name, name, type: "remote", attrs: [], utilization: {}, score: 0 });
+  }
+  nodeDefs.forEach((def, index) => {
     const attrs = evalNvSets(def.attrs, { nowSec: input.nowSec });
     const node: SNode = {
       id: def.id, name: def.name, index, online: false, unclean: false, standby: false, pending: false, maintenance: false, shutdown: false,
@@ -414,7 +454,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     node.maintenance = isTrue(node.attrs.maintenance);
     node.shutdown = node.attrs.shutdown !== undefined && node.attrs.shutdown !== "0";
     if (def.type === "remote") {
-      node.online = false; // remote nodes come online through their connection resource (not supported yet)
+      node.remoteConnection = remoteNames.get(def.name)?.connection ?? def.name; // online once its connection runs (below)
     } else {
       unpackNode(ws, node, ns);
     }
@@ -425,15 +465,36 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     if (def.kind === "bundle") continue; // bundles are not supported yet
     const r = newRsc(ws, def, undefined, {});
     ws.resources.push(r);
+    for (const p of primitivesOf(r)) {
+      const d = p.def as PrimitiveDef;
+      if (d.cls === "ocf" && d.provider === "pacemaker" && d.type === "remote") p.connectsNode = p.id;
+      const guest = p.meta["remote-node"];
+      if (guest && !ws.byId.has(guest)) {
+        // The guest's connection: runs with its container, after it.
+        const conn = newRsc(ws, { kind: "primitive", id: guest, cls: "ocf", provider: "pacemaker", type: "remote", meta: [], params: [], utilization: {}, ops: [] }, undefined, {});
+        conn.connectsNode = guest;
+        conn.implicit = true;
+        ws.resources.push(conn);
+        ws.guestOf.set(guest, p.id);
+        ws.input = {
+          ...ws.input,
+          colocations: [...ws.input.colocations, { id: `${guest}-with-${p.id}`, rsc: guest, withRsc: p.id, score: INF, nodeAttribute: "#uname" }],
+          orders: [...ws.input.orders, { id: `${p.id}-then-${guest}`, first: p.id, then: guest, firstAction: "start", thenAction: "start", kind: "Mandatory", symmetrical: true }],
+        };
+      }
+    }
     if (def.kind === "clone") {
       ws.cloneChildOwner.set(def.child.id, { clone: r });
       if (def.child.kind === "group") def.child.children.forEach((m, i) => ws.cloneChildOwner.set(m.id, { clone: r, member: i }));
     }
   }
-  // History, node by node.
-  for (const ns of input.nodeStates) {
+  // History, node by node: cluster nodes first; a remote node is online when its connection runs.
+  const states = [...input.nodeStates].sort((a, b) => Number(isRemoteState(ws, a)) - Number(isRemoteState(ws, b)));
+  let remotesResolved = false;
+  for (const ns of states) {
     const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
     if (!node) continue;
+    if (node.remoteConnection && !remotesResolved) { resolveRemoteNodes(ws); remotesResolved = true; }
     // Without fencing, an offline node is assumed to run nothing; with fencing, its history stands until it is
     // fenced or shows it stopped everything.
     if (!node.online && !ws.stonithEnabled) continue;
@@ -458,6 +519,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       if (st?.failureIgnored && !st.failed) r.failCount.delete(node.name);
     }
   }
+  if (!remotesResolved) resolveRemoteNodes(ws);
   for (const n of ws.nodes) {
     if (n.unclean && ws.canFence) n.fence = (props["stonith-action"] === "off" || props["stonith-action"] === "poweroff") ? "off" : "reboot";
   }
