@@ -260,7 +260,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
 
 /** Live migration (migrate_to/migrate_from) instead of stop+start: allowed by the resource, from a healthy node. */
 function canMigrate(ws: WorkingSet, r: SRsc, from: string): boolean {
-  if (!/^(true|yes|1|on)$/i.test(r.meta["allow-migrate"] ?? "")) return false;
+  // Remote node connections migrate unless told not to.
+  const allow = r.meta["allow-migrate"] ?? (r.connectsNode && !r.implicit ? "true" : "false");
+  if (!/^(true|yes|1|on)$/i.test(allow)) return false;
   if (r.kind !== "primitive" || r.parent?.clone || r.parent?.parent?.clone) return false;
   const node = ws.nodeByName.get(from);
   return !!node && node.online && !node.unclean && !(r.def.kind === "primitive" && r.def.cls === "stonith");
