@@ -497,7 +497,7 @@ class Placer {
       const d = a.assignedCount - b.assignedCount;
       if (d !== 0) return d;
     }
-    return a.index - b.index;
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   }
 
   choose(unit: SRsc, s: Scores): string | null {
