@@ -20,7 +20,8 @@ function compare(op: string, a: string | undefined, b: string | undefined, type:
   let cmp: number;
   const t = type ?? (/^-?\d+(\.\d+)?$/.test(a) && /^-?\d+(\.\d+)?$/.test(b) ? "number" : "string");
   if (t === "number" || t === "integer") {
-    const x = Number(a), y = Number(b);
+    // integer comparisons truncate ("3.6" eq "3.4" as integers)
+    const x = t === "integer" ? parseInt(a, 10) : Number(a), y = t === "integer" ? parseInt(b, 10) : Number(b);
     if (Number.isNaN(x) || Number.isNaN(y)) cmp = a < b ? -1 : a > b ? 1 : 0;
     else cmp = x < y ? -1 : x > y ? 1 : 0;
   } else if (t === "version") {

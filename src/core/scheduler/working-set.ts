@@ -390,7 +390,7 @@ function applyOnFail(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord, _state:
   if (onFail === "stop") r.stopRequested = true;
   if (onFail === "standby") node.standby = true;
   if (onFail === "fence" && op.operation !== "stop" && ws.stonithEnabled) node.unclean = true;
-  if (onFail === "block") r.blocked = true;
+  if (onFail === "block" && (node.online || !node.unclean)) r.blocked = true; // on a node to be fenced, fencing settles it
 }
 
 function failureExpired(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord): boolean {
