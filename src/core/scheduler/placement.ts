@@ -293,7 +293,9 @@ class Placer {
     this.inProgress.delete(unit.id);
     this.unitAssigned.set(unit.id, node ? [node] : []);
     this.assignMembers(unit, node);
-    if (node) this.ws.nodeByName.get(node)!.assignedCount += primitivesOf(unit).length;
+    // Without quorum (policy stop) nothing will run, so nothing counts toward a node's load.
+    const willRun = this.ws.haveQuorum || this.ws.noQuorumPolicy !== "stop";
+    if (node && willRun) this.ws.nodeByName.get(node)!.assignedCount += primitivesOf(unit).length;
     return node ? [node] : [];
   }
 

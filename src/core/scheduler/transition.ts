@@ -111,10 +111,15 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       if (o.firstAction !== "start" || o.thenAction !== "start") continue;
       const firsts = ends(o.first, "first"), thens = ends(o.then, "then");
       if (firsts.length === 0) continue;
-      const firstWillRun = firsts.some(willRun);
+      // A clone counts as running once clone-min of its instances run (default 1).
+      const firstRsc = ws.byId.get(o.first) ?? ws.cloneChildOwner.get(o.first)?.clone;
+      const cloneMin = firstRsc?.clone ? Math.max(1, parseInt(firstRsc.meta["clone-min"] ?? "1", 10) || 1) : 1;
+      const firstWillRun = firsts.filter(willRun).length >= cloneMin;
       // first (re)starts while nothing of it stays up → then, already running, restarts after it.
       const firstStable = firsts.some((f) => f.current.length > 0 && f.stop.size === 0);
-      const firstRestarts = !firstStable && firsts.some((f) => f.start && !f.startBlocked && (f.stop.size > 0 || !isCloneInstance(f.r)));
+      // (A live migration is not a restart.)
+      const migrates = (f: Plan) => f.stop.size === 1 && f.next !== null && !f.current.includes(f.next) && canMigrate(ws, f.r, [...f.stop][0]!) && !f.current.some((c) => f.r.running.get(c)?.failed);
+      const firstRestarts = !firstStable && firsts.some((f) => f.start && !f.startBlocked && !migrates(f) && (f.stop.size > 0 || !isCloneInstance(f.r)));
       // "then" cannot be stopped (frozen) → "first" cannot stop before it.
       if (o.symmetrical && thens.some((t) => frozen(t.r) && t.current.length > 0)) {
         for (const f of firsts) if (f.stop.size > 0 && !f.stopBlocked) { f.stopBlocked = true; if (f.start && f.next && !f.current.includes(f.next)) { f.start = false; } changed = true; }
@@ -238,6 +243,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const node = ws.nodeByName.get(n)!;
       if (stillOld && node.unclean) f.push("unclean");
       if (stillOld && r.orphan) f.push("orphaned");
+      if (stillOld && /^stopped$/i.test(r.targetRole)) f.push("disabled");
       const settled = n === p.next && !p.stopBlocked && !(p.start && p.startBlocked);
       const role = settled ? (placement.promoted.has(r.id) ? "Promoted" : "Started") : st?.role === "Promoted" ? "Promoted" : "Started";
       placed.push({ rsc: placeName(r), node: n, role, flags: [...new Set(f)].sort() });
