@@ -69,8 +69,10 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   }
 
   // Mandatory ordering, including a group's internal order: what "first" does decides what "then" may do.
-  const orders: Array<{ first: string; then: string; symmetrical: boolean; firstAction: string; thenAction: string }> = [];
+  const orders: Array<{ first: string; then: string; symmetrical: boolean; firstAction: string; thenAction: string; optional?: boolean }> = [];
   for (const o of ws.input.orders) {
+    // An optional order only orders what happens anyway, but a restart of "first" still restarts "then".
+    if (o.kind === "Optional" && o.first && o.then) orders.push({ first: o.first, then: o.then, symmetrical: o.symmetrical, firstAction: o.firstAction, thenAction: o.thenAction, optional: true });
     if (o.kind !== "Mandatory") continue;
     if (o.first && o.then) orders.push({ first: o.first, then: o.then, symmetrical: o.symmetrical, firstAction: o.firstAction, thenAction: o.thenAction });
     for (const set of o.sets ?? []) {
@@ -126,6 +128,16 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       }
       for (const then of thens) {
         if (frozen(then.r)) continue;
+        if (o.optional) {
+          const firstRecovers = firsts.some((f) => f.stop.size > 0 && f.start && !f.startBlocked && f.current.some((c) => f.r.running.get(c)?.failed));
+          if (firstRecovers && then.current.length > 0 && then.next !== null && !then.start && !isCloneInstance(then.r)) {
+            for (const c of then.current) then.stop.add(c);
+            then.start = true;
+            then.restart = true;
+            changed = true;
+          }
+          continue;
+        }
         if (then.start && !then.startBlocked && !firstWillRun) { then.startBlocked = true; changed = true; }
         if (!firstWillRun && then.current.length > 0 && o.symmetrical) {
           for (const c of then.current) if (!then.stop.has(c)) { then.stop.add(c); changed = true; }
