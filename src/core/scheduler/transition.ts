@@ -205,7 +205,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     const blocked = p.stopBlocked || p.startBlocked;
     if (cur.length > 1) {
-      if (cur.includes(startNode)) push("Restart", was(startNode), at(startNode, willPromote), blocked);
+      if (cur.includes(startNode)) push(failed ? "Recover" : "Restart", was(startNode), at(startNode, willPromote), blocked);
       else push("Move", was(cur[0]!), at(startNode, willPromote), blocked);
       continue;
     }
