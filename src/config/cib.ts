@@ -268,6 +268,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
           kind: kind === "Optional" || kind === "Serialize" ? kind : "Mandatory",
           symmetrical: a.symmetrical === undefined ? kind !== "Serialize" : !/^(false|no|0|off)$/i.test(a.symmetrical),
           score: a.score !== undefined ? parseCibScore(a.score) : undefined, sets: r.sets(c),
+          requireAll: a["require-all"] === undefined ? undefined : !/^(false|no|0|off)$/i.test(a["require-all"]),
         });
         break;
       }

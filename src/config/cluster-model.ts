@@ -96,6 +96,8 @@ export interface OrderDef {
   thenAction: string;
   kind: "Mandatory" | "Optional" | "Serialize";
   symmetrical: boolean;
+  /** false: "then" needs only one instance of a cloned "first" (anywhere), whatever interleave says. */
+  requireAll?: boolean;
   score?: number;
   sets?: ResourceSet[];
 }

@@ -69,12 +69,12 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   }
 
   // Mandatory ordering, including a group's internal order: what "first" does decides what "then" may do.
-  const orders: Array<{ first: string; then: string; symmetrical: boolean; firstAction: string; thenAction: string; optional?: boolean }> = [];
+  const orders: Array<{ first: string; then: string; symmetrical: boolean; firstAction: string; thenAction: string; optional?: boolean; requireAll?: boolean }> = [];
   for (const o of ws.input.orders) {
     // An optional order only orders what happens anyway, but a restart of "first" still restarts "then".
     if (o.kind === "Optional" && o.first && o.then) orders.push({ first: o.first, then: o.then, symmetrical: o.symmetrical, firstAction: o.firstAction, thenAction: o.thenAction, optional: true });
     if (o.kind !== "Mandatory") continue;
-    if (o.first && o.then) orders.push({ first: o.first, then: o.then, symmetrical: o.symmetrical, firstAction: o.firstAction, thenAction: o.thenAction });
+    if (o.first && o.then) orders.push({ first: o.first, then: o.then, symmetrical: o.symmetrical, firstAction: o.firstAction, thenAction: o.thenAction, requireAll: o.requireAll });
     for (const set of o.sets ?? []) {
       if (!set.sequential) continue;
       for (let i = 1; i < set.resources.length; i++) orders.push({ first: set.resources[i - 1]!, then: set.resources[i]!, symmetrical: o.symmetrical, firstAction: set.action ?? "start", thenAction: set.action ?? "start" });
@@ -126,8 +126,12 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       if (o.symmetrical && thens.some((t) => frozen(t.r) && t.current.length > 0)) {
         for (const f of firsts) if (f.stop.size > 0 && !f.stopBlocked) { f.stopBlocked = true; if (f.start && f.next && !f.current.includes(f.next)) { f.start = false; } changed = true; }
       }
+      const thenRsc = ws.byId.get(o.then) ?? ws.cloneChildOwner.get(o.then)?.clone;
+      const interleaved = !!(thenRsc?.clone?.interleave && firstRsc?.clone) && o.requireAll !== false;
       for (const then of thens) {
         if (frozen(then.r)) continue;
+        // Interleaved clones: each instance follows the first's instance on its own node (unless clone-min counts).
+        const firstOk = interleaved && cloneMin <= 1 ? firsts.some((f) => willRun(f) && f.next === then.next) : firstWillRun;
         if (o.optional) {
           const firstRecovers = firsts.some((f) => f.stop.size > 0 && f.start && !f.startBlocked && f.current.some((c) => f.r.running.get(c)?.failed));
           if (firstRecovers && then.current.length > 0 && then.next !== null && !then.start && !isCloneInstance(then.r)) {
@@ -138,8 +142,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           }
           continue;
         }
-        if (then.start && !then.startBlocked && !firstWillRun) { then.startBlocked = true; changed = true; }
-        if (!firstWillRun && then.current.length > 0 && o.symmetrical) {
+        if (then.start && !then.startBlocked && !firstOk) { then.startBlocked = true; changed = true; }
+        if (!firstOk && then.current.length > 0 && o.symmetrical) {
           for (const c of then.current) if (!then.stop.has(c)) { then.stop.add(c); changed = true; }
           if (then.next !== null && !then.start) { then.start = true; then.startBlocked = true; changed = true; }
         }
@@ -165,6 +169,22 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       p.stop.add(n.name);
       p.start = true;
       p.restart = true;
+    }
+  }
+
+  // A resource that must run with another (INFINITY colocation) cannot run once that other cannot start.
+  for (let changed = true, rounds = 0; changed && rounds < 50; rounds++) {
+    changed = false;
+    for (const c of ws.input.colocations) {
+      if (c.score < 1_000_000 || !c.rsc || !c.withRsc) continue;
+      const dep = plans.get(c.rsc), prim = plans.get(c.withRsc);
+      if (!dep || !prim || frozen(dep.r)) continue;
+      const primRuns = prim.next !== null && !(prim.start && prim.startBlocked);
+      if (primRuns || dep.next === null || (dep.start && dep.startBlocked)) continue;
+      for (const cur of dep.current) dep.stop.add(cur);
+      dep.start = true;
+      dep.startBlocked = true;
+      changed = true;
     }
   }
 
