@@ -20,6 +20,8 @@ interface Plan {
   stop: Set<string>;
   start: boolean;
   startBlocked: boolean;
+  /** A blocked start that Pacemaker would not even show (an interleaved instance without a partner). */
+  unplaced?: boolean;
   stopBlocked: boolean;
   restart: boolean;
 }
@@ -132,6 +134,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         if (frozen(then.r)) continue;
         // Interleaved clones: each instance follows the first's instance on its own node (unless clone-min counts).
         const firstOk = interleaved && cloneMin <= 1 ? firsts.some((f) => willRun(f) && f.next === then.next) : firstWillRun;
+        // An interleaved instance with no partner on its node is simply not placed there.
+        if (interleaved && cloneMin <= 1 && !firsts.some((f) => f.next === then.next) && then.current.length === 0 && then.start) then.unplaced = true;
         if (o.optional) {
           const firstRecovers = firsts.some((f) => f.stop.size > 0 && f.start && !f.startBlocked && f.current.some((c) => f.r.running.get(c)?.failed));
           if (firstRecovers && then.current.length > 0 && then.next !== null && !then.start && !isCloneInstance(then.r)) {
@@ -205,7 +209,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       continue;
     }
     if (cur.length === 0) {
-      if (startNode) push(willPromote && !p.startBlocked ? "Promote" : "Start", null, at(startNode, willPromote && !p.startBlocked), p.startBlocked);
+      if (startNode && !(p.startBlocked && p.unplaced)) push(willPromote ? "Promote" : "Start", null, at(startNode, willPromote), p.startBlocked);
       // Fencing its node stops it: shown as a stop, as Pacemaker does.
       else for (const c of p.current) push("Stop", was(c), null, false);
       continue;
