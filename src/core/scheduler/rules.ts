@@ -2,6 +2,7 @@
 // expressions against an explicit "now", resource and operation expressions, nested rules.
 
 import type { Expression, NvSet, Rule } from "../../config/cluster-model.js";
+import { daysFromCivil, fromCivil, isoWeekday, toCivil } from "./calendar.js";
 
 export interface RuleContext {
   nodeAttrs?: Record<string, string>;
@@ -47,16 +48,16 @@ export function parseDate(s: string): number | undefined {
   const t = s.trim();
   // ISO 8601 ordinal (2005-001) and week (2005-W01-1) dates, optionally with a time.
   const ord = /^(\d{4})-(\d{3})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*Z?$/.exec(t);
-  if (ord) return Date.UTC(+ord[1]!, 0, +ord[2]!, +(ord[3] ?? 0), +(ord[4] ?? 0), +(ord[5] ?? 0)) / 1000;
+  if (ord) return fromCivil({ year: +ord[1]!, month: 1, day: +ord[2]!, hour: +(ord[3] ?? 0), minute: +(ord[4] ?? 0), second: +(ord[5] ?? 0) });
   const wk = /^(\d{4})-W(\d{2})-(\d)(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*Z?$/.exec(t);
   if (wk) {
-    const jan4 = new Date(Date.UTC(+wk[1]!, 0, 4));
-    const week1Monday = Date.UTC(+wk[1]!, 0, 4 - ((jan4.getUTCDay() + 6) % 7));
-    return (week1Monday + ((+wk[2]! - 1) * 7 + (+wk[3]! - 1)) * 86_400_000) / 1000 + (+(wk[4] ?? 0)) * 3600 + (+(wk[5] ?? 0)) * 60 + (+(wk[6] ?? 0));
+    const jan4 = daysFromCivil(+wk[1]!, 1, 4);
+    const week1Monday = jan4 - (isoWeekday(jan4 * 86_400) - 1);
+    return (week1Monday + (+wk[2]! - 1) * 7 + (+wk[3]! - 1)) * 86_400 + (+(wk[4] ?? 0)) * 3600 + (+(wk[5] ?? 0)) * 60 + (+(wk[6] ?? 0));
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
   if (!m) return undefined;
-  let sec = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) / 1000;
+  let sec = fromCivil({ year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: +(m[4] ?? 0), minute: +(m[5] ?? 0), second: +(m[6] ?? 0) });
   const tz = m[7];
   if (tz && tz !== "Z") {
     const sign = tz[0] === "-" ? -1 : 1;
@@ -67,10 +68,10 @@ export function parseDate(s: string): number | undefined {
 }
 
 function addDuration(sec: number, d: Record<string, string>): number {
-  const dt = new Date(sec * 1000);
+  const c = toCivil(sec);
   const n = (k: string) => Number(d[k] ?? 0);
-  dt.setUTCFullYear(dt.getUTCFullYear() + n("years"), dt.getUTCMonth() + n("months"), dt.getUTCDate() + n("days") + 7 * n("weeks"));
-  return dt.getTime() / 1000 + n("hours") * 3600 + n("minutes") * 60 + n("seconds");
+  const days = daysFromCivil(c.year + n("years"), c.month + n("months"), c.day) + n("days") + 7 * n("weeks");
+  return days * 86_400 + c.hour * 3600 + c.minute * 60 + c.second + n("hours") * 3600 + n("minutes") * 60 + n("seconds");
 }
 
 function inRange(spec: string | undefined, value: number): boolean {
@@ -82,16 +83,17 @@ function inRange(spec: string | undefined, value: number): boolean {
 }
 
 function dateSpecMatches(spec: Record<string, string>, nowSec: number): boolean {
-  const d = new Date(nowSec * 1000);
-  const jan1 = Date.UTC(d.getUTCFullYear(), 0, 1);
-  const yearday = Math.floor((d.getTime() - jan1) / 86_400_000) + 1;
-  const weekday = d.getUTCDay() === 0 ? 7 : d.getUTCDay();
-  // ISO week number
-  const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 4 - weekday));
-  const weeks = Math.ceil(((thursday.getTime() - Date.UTC(thursday.getUTCFullYear(), 0, 1)) / 86_400_000 + 1) / 7);
+  const c = toCivil(nowSec);
+  const today = Math.floor(nowSec / 86_400);
+  const yearday = today - daysFromCivil(c.year, 1, 1) + 1;
+  const weekday = isoWeekday(nowSec);
+  // ISO week: the week (Monday–Sunday) holding this week's Thursday, counted in that Thursday's year
+  const thursday = today + 4 - weekday;
+  const thursdayYear = toCivil(thursday * 86_400).year;
+  const weeks = Math.floor((thursday - daysFromCivil(thursdayYear, 1, 1)) / 7) + 1;
   const fields: Record<string, number> = {
-    hours: d.getUTCHours(), minutes: d.getUTCMinutes(), seconds: d.getUTCSeconds(), monthdays: d.getUTCDate(), weekdays: weekday,
-    yeardays: yearday, months: d.getUTCMonth() + 1, weeks, years: d.getUTCFullYear(), weekyears: thursday.getUTCFullYear(),
+    hours: c.hour, minutes: c.minute, seconds: c.second, monthdays: c.day, weekdays: weekday,
+    yeardays: yearday, months: c.month, weeks, years: c.year, weekyears: thursdayYear,
   };
   return Object.entries(fields).every(([k, v]) => inRange(spec[k], v));
 }
