@@ -6,29 +6,7 @@ import type {
   OpRecord, OrderDef, PrimitiveDef, ResourceDef, ResourceSet, Rule, SchedulerInput, TicketDef,
 } from "./cluster-model.js";
 import { childNamed, childrenNamed, parseXml, type XmlElement } from "./xml.js";
-import { parseDurationMs } from "./duration.js";
-
-export const INFINITY = 1_000_000;
-
-export function parseCibScore(v: string | undefined, fallback = 0): number {
-  if (v === undefined || v === "") return fallback;
-  const s = v.trim();
-  if (/^\+?INFINITY$/i.test(s)) return INFINITY;
-  if (/^-INFINITY$/i.test(s)) return -INFINITY;
-  if (/^red$/i.test(s) || /^yellow$/i.test(s) || /^green$/i.test(s)) return fallback;
-  const n = parseInt(s, 10);
-  if (Number.isNaN(n)) return fallback;
-  return Math.max(-INFINITY, Math.min(INFINITY, n));
-}
-
-/** Pacemaker intervals: milliseconds as a number, or with units ("10s", "1m"), or ISO 8601 durations. */
-export function parseIntervalMs(v: string | undefined): number {
-  if (v === undefined || v === "") return 0;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const iso = /^P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/i.exec(v.trim());
-  if (iso) return ((Number(iso[1] ?? 0) * 60 + Number(iso[2] ?? 0)) * 60 + Number(iso[3] ?? 0)) * 1000;
-  return parseDurationMs(v) ?? 0;
-}
+import { parsePacemakerIntervalMs as parseIntervalMs, parsePacemakerScore as parseCibScore } from "./pacemaker-values.js";
 
 class CibReader {
   private readonly byId = new Map<string, XmlElement>();

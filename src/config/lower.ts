@@ -4,8 +4,9 @@
 import type { GroupDef, LocationDef, NodeStateDef, NvSet, OpDef, PrimitiveDef, ResourceDef, SchedulerInput } from "./cluster-model.js";
 import type { ClusterConfig, PrimitiveConfig, ResourceMeta } from "./model.js";
 
-const INFINITY = 1_000_000;
-const scoreText = (n: number) => (n >= INFINITY || n === Infinity ? "INFINITY" : n <= -INFINITY || n === -Infinity ? "-INFINITY" : String(n));
+import { INFINITY_SCORE } from "./pacemaker-values.js";
+
+const scoreText = (n: number) => (n >= INFINITY_SCORE ? "INFINITY" : n <= -INFINITY_SCORE ? "-INFINITY" : String(n));
 
 function metaSet(id: string, meta: ResourceMeta): NvSet[] {
   const values: Record<string, string> = {

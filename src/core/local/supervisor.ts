@@ -4,6 +4,7 @@
 // start in order, stop in reverse, and a member runs only while every member before it runs.
 
 import { formatDuration } from "../../config/duration.js";
+import { INFINITY_SCORE } from "../../config/pacemaker-values.js";
 import type { ClusterConfig, GroupConfig, MonitorConfig, OnFail, PrimitiveConfig, ResourceConfig, ResourceMeta } from "../../config/model.js";
 import { opOf, primitivesOf } from "../../config/model.js";
 import type { OpAction, OpResult } from "../operation.js";
@@ -12,7 +13,7 @@ import type {
 } from "./types.js";
 
 /** Pacemaker's INFINITY fail count (a fatal failure): JSON-safe, unlike Infinity. */
-export const FAIL_COUNT_INFINITY = 1_000_000;
+export const FAIL_COUNT_INFINITY = INFINITY_SCORE;
 const HISTORY_KEEP = 20;
 const FAILURES_KEEP = 10;
 const OCF_NOT_RUNNING = 7;

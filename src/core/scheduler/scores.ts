@@ -1,6 +1,9 @@
 // Pacemaker score arithmetic: integers saturating at ±INFINITY (1,000,000), where -INFINITY wins over +INFINITY.
 
-export const INF = 1_000_000;
+import { INFINITY_SCORE, parsePacemakerScore } from "../../config/pacemaker-values.js";
+
+export const INF = INFINITY_SCORE;
+export const parseScore = parsePacemakerScore;
 
 export function addScore(a: number, b: number): number {
   if (a <= -INF || b <= -INF) return -INF;
@@ -10,15 +13,6 @@ export function addScore(a: number, b: number): number {
 
 export function scoreText(n: number): string {
   return n >= INF ? "INFINITY" : n <= -INF ? "-INFINITY" : String(n);
-}
-
-export function parseScore(v: string | undefined, fallback = 0): number {
-  if (v === undefined || v === "") return fallback;
-  const s = v.trim();
-  if (/^\+?INFINITY$/i.test(s)) return INF;
-  if (/^-INFINITY$/i.test(s)) return -INF;
-  const n = parseInt(s, 10);
-  return Number.isNaN(n) ? fallback : Math.max(-INF, Math.min(INF, n));
 }
 
 export const isTrue = (v: string | undefined): boolean => v !== undefined && /^(true|yes|y|on|1)$/i.test(v.trim());

@@ -3,6 +3,7 @@
 // history — the facts every later stage decides from.
 
 import type { CloneDef, GroupDef, NodeStateDef, OpDef, OpRecord, PrimitiveDef, SchedulerInput } from "../../config/cluster-model.js";
+import { parsePacemakerIntervalMs } from "../../config/pacemaker-values.js";
 import { evalNvSets, type RuleContext } from "./rules.js";
 import { INF, isTrue, parseScore } from "./scores.js";
 
@@ -187,7 +188,7 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
     targetRole: meta["target-role"] ?? "Started",
     stickiness: parseScore(stick, 0),
     migrationThreshold: parseScore(meta["migration-threshold"], INF) <= 0 ? INF : parseScore(meta["migration-threshold"], INF),
-    failureTimeoutSec: Math.floor(parseIntervalSec(meta["failure-timeout"] ?? "0")),
+    failureTimeoutSec: Math.floor(parsePacemakerIntervalMs(meta["failure-timeout"]) / 1000),
     priority: parseScore(meta.priority, 0), orphan: false, running: new Map(), failCount: new Map(), lastFailure: new Map(),
     stopRequested: false, noPromote: new Set(), banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false, statusName: new Map(),
   };
@@ -229,20 +230,6 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode): SRsc | und
   for (const inst of clone.children) if (!activeOn(inst) && !activeOn(inst, node.name)) return pick(inst);
   for (const inst of clone.children) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
   return undefined;
-}
-
-export function parseIntervalSec(v: string): number {
-  const s = v.trim();
-  if (/^\d+$/.test(s)) return Number(s);
-  const m = /^(\d+)\s*(ms|msec|s|sec|m|min|h|hr)?$/i.exec(s);
-  if (m) {
-    const unit = (m[2] ?? "s").toLowerCase();
-    const mult = unit === "ms" || unit === "msec" ? 0.001 : unit.startsWith("m") ? 60 : unit.startsWith("h") ? 3600 : 1;
-    return Number(m[1]) * mult;
-  }
-  const iso = /^P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/i.exec(s);
-  if (iso) return (Number(iso[1] ?? 0) * 60 + Number(iso[2] ?? 0)) * 60 + Number(iso[3] ?? 0);
-  return 0;
 }
 
 /** Left where it is: not managed, or blocked after a failure. */
