@@ -34,6 +34,7 @@ function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): boolean {
 const isStonith = (p: SRsc): boolean => p.def.kind === "primitive" && p.def.cls === "stonith";
 
 const isPromotedRole = (role: string | undefined): boolean => role !== undefined && /^(promoted|master)$/i.test(role);
+const isUnpromotedRole = (role: string | undefined): boolean => role !== undefined && /^(unpromoted|slave)$/i.test(role);
 
 function canHost(ws: WorkingSet, n: SNode): boolean {
   if (n.remoteConnection) return !n.unclean && !n.standby && !n.shutdown; // and its connection placed (Placer.remoteUp)
@@ -99,6 +100,17 @@ class Placer {
     for (const l of this.locationsForAll) found.add(l);
     // keep configuration order
     return this.ws.input.locations.length <= found.size * 4 ? this.ws.input.locations.filter((l) => found.has(l)) : [...found].sort((a, b) => this.ws.input.locations.indexOf(a) - this.ws.input.locations.indexOf(b));
+  }
+
+  /** Nodes where a promotable clone has an instance that is not promoted. */
+  unpromotedNodes(clone: SRsc): string[] {
+    const nodes: string[] = [];
+    for (const inst of clone.children) {
+      const first = primitivesOf(inst)[0];
+      const node = first && this.assigned.get(first.id);
+      if (node && !this.promoted.has(first.id)) nodes.push(node);
+    }
+    return [...new Set(nodes)];
   }
 
   /** A remote/guest node can host resources when its connection resource is placed. */
@@ -310,7 +322,10 @@ class Placer {
       if (placedAt.every((w) => w === undefined)) continue; // a loop, or nothing of the set placed yet
       const where = [...new Set(placedAt.flatMap((w) => w ?? []))];
       if (isPromotedRole(c.rscRole) && unit.clone?.promotable) continue; // decides promotion, not placement (see promotionScore)
-      const withNodes = isPromotedRole(c.withRscRole) && primary.clone?.promotable ? this.promotedNodes.get(primary.id) ?? [] : where;
+      const promotedThere = this.promotedNodes.get(primary.id) ?? [];
+      const withNodes = !primary.clone?.promotable ? where
+        : isPromotedRole(c.withRscRole) ? promotedThere
+        : isUnpromotedRole(c.withRscRole) ? this.unpromotedNodes(primary) : where;
       const values = new Set(withNodes.map((w) => this.nodeAttr(w, c.nodeAttribute)).filter((v) => v !== undefined));
       for (const n of this.ws.nodes) {
         const v = this.nodeAttr(n.name, c.nodeAttribute);
@@ -421,6 +436,8 @@ class Placer {
       if (d === undefined) continue;
       const f = c.score / INF;
       const delta = Math.abs(d) >= INF ? (Math.abs(f) >= 1 ? Math.sign(d) * Math.sign(f) * INF : Math.trunc(Math.sign(d) * INF * f)) : Math.trunc(d * f);
+      // A dependent that cannot run here steers promotion away only when one promoted instance is all there is.
+      if (delta <= -INF && clone.clone!.promotedMax > 1) continue;
       score = addScore(score, delta);
     }
     for (const c of this.colocationsAsDependent(clone)) {
