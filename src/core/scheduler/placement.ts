@@ -210,6 +210,7 @@ class Placer {
   stoppedByPolicy(unit: SRsc): boolean {
     const prims = primitivesOf(unit);
     if (/^stopped$/i.test(unit.targetRole)) return true;
+    if (/^(true|yes|1|on)$/i.test(this.ws.props["stop-all-resources"] ?? "")) return true;
     const missing = this.missingTickets(unit);
     if (missing.some((m) => m.lossPolicy !== "freeze")) return true;
     if (missing.length > 0 && !prims.some((p) => p.running.size > 0)) return true;

@@ -508,8 +508,11 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     }
   }
   if (!remotesResolved) resolveRemoteNodes(ws);
+  // Without quorum, no-quorum-policy=suicide fences every node of this partition (this one included).
+  if (!ws.haveQuorum && ws.noQuorumPolicy === "suicide" && stonithEnabled) for (const n of ws.nodes) if (n.online) n.unclean = true;
   for (const n of ws.nodes) {
-    if (n.unclean && ws.canFence) n.fence = (props["stonith-action"] === "off" || props["stonith-action"] === "poweroff") ? "off" : "reboot";
+    // Without quorum, only nodes in our own membership may be fenced.
+    if (n.unclean && (ws.canFence || (stonithEnabled && (n.online || ws.noQuorumPolicy === "suicide")))) n.fence = props["stonith-action"] === "off" || props["stonith-action"] === "poweroff" ? "off" : "reboot";
   }
   return ws;
 }
