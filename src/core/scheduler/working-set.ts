@@ -284,7 +284,8 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       else if (state) state.pending = op.operation;
       continue;
     }
-    if (op.status === EXEC_ERROR && isProbe && op.rc === OCF_NOT_RUNNING) op = { ...op, status: EXEC_DONE }; // old CIBs: a probe that found it stopped
+    // Older CIBs record "error" for any non-zero exit code: the exit code decides.
+    if (op.status === EXEC_ERROR) op = { ...op, status: EXEC_DONE };
     if (isMonitor && op.rc === OCF_DEGRADED) op = { ...op, rc: OCF_OK };
     if (isMonitor && op.rc === OCF_DEGRADED_PROMOTED) op = { ...op, rc: OCF_RUNNING_PROMOTED };
     const expired = failureExpired(ws, r, node, op);
