@@ -20,6 +20,8 @@ interface Plan {
   stop: Set<string>;
   start: boolean;
   startBlocked: boolean;
+  /** Something it is ordered after moves or restarts: it cannot migrate live. */
+  noMigrate?: boolean;
   /** A blocked start that Pacemaker would not even show (an interleaved instance without a partner). */
   unplaced?: boolean;
   stopBlocked: boolean;
@@ -132,6 +134,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const interleaved = !!(thenRsc?.clone?.interleave && firstRsc?.clone) && o.requireAll !== false;
       for (const then of thens) {
         if (frozen(then.r)) continue;
+        if (!o.optional && !then.noMigrate && firsts.some((f) => f.stop.size > 0 && f.start && !migrates(f))) { then.noMigrate = true; changed = true; }
         // Interleaved clones: each instance follows the first's instance on its own node (unless clone-min counts).
         const firstOk = interleaved && cloneMin <= 1 ? firsts.some((f) => willRun(f) && f.next === then.next) : firstWillRun;
         // An interleaved instance with no partner on its node is simply not placed there.
@@ -235,7 +238,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     const from = cur[0]!;
     if (from === startNode) push(failed ? "Recover" : "Restart", was(from), at(startNode, willPromote), blocked);
-    else push(failed ? "Recover" : canMigrate(ws, r, from) && !p.restart ? "Migrate" : "Move", was(from), at(startNode, willPromote), blocked);
+    else push(failed ? "Recover" : canMigrate(ws, r, from) && !p.restart && !p.noMigrate ? "Migrate" : "Move", was(from), at(startNode, willPromote), blocked);
   }
 
   // The cluster once the transition has run.
