@@ -144,6 +144,7 @@ function unpackNode(ws: WorkingSet, n: SNode, ns: NodeStateDef | undefined): voi
   if (!fencing) {
     if (inCluster && peerOnline && ns.join === "member") n.online = true;
     else if (inCluster && peerOnline && (ns.join === "pending" || ns.join === "down")) { n.pending = true; n.standby = true; n.online = true; }
+    else if (inCluster && !peerOnline && expected === "member") n.unclean = true; // went away unexpectedly; cannot be fenced
     return;
   }
   n.online = inCluster && peerOnline;
