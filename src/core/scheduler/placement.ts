@@ -37,8 +37,8 @@ const isPromotedRole = (role: string | undefined): boolean => role !== undefined
 const isUnpromotedRole = (role: string | undefined): boolean => role !== undefined && /^(unpromoted|slave)$/i.test(role);
 
 function canHost(ws: WorkingSet, n: SNode): boolean {
-  if (n.remoteConnection) return !n.unclean && !n.standby && !n.shutdown; // and its connection placed (Placer.remoteUp)
-  return n.online && !n.unclean && !n.standby && !n.pending && !n.shutdown;
+  if (n.remoteConnection) return !n.unclean && !n.standby && !n.shutdown && !n.maintenance; // and its connection placed (Placer.remoteUp)
+  return n.online && !n.unclean && !n.standby && !n.pending && !n.shutdown && !n.maintenance;
 }
 
 class Placer {

@@ -510,6 +510,15 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     }
   }
   if (!remotesResolved) resolveRemoteNodes(ws);
+  // Resources on a node in maintenance are left alone; multiple-active=block blocks a resource (and its group)
+  // found active on several nodes.
+  for (const r of ws.resources) {
+    for (const p of primitivesOf(r)) {
+      if ([...p.running.keys()].some((n) => ws.nodeByName.get(n)?.maintenance)) p.managed = false;
+    }
+    const multi = primitivesOf(r).filter((p) => p.running.size > 1 && p.meta["multiple-active"] === "block");
+    if (multi.length) for (const p of r.kind === "group" ? primitivesOf(r) : multi) p.blocked = true;
+  }
   // Without quorum, no-quorum-policy=suicide fences every node of this partition (this one included).
   if (!ws.haveQuorum && ws.noQuorumPolicy === "suicide" && stonithEnabled) for (const n of ws.nodes) if (n.online) n.unclean = true;
   for (const n of ws.nodes) {
