@@ -502,8 +502,13 @@ class Placer {
     for (const [k, v] of Object.entries(need)) if (node.remaining[k] !== undefined) node.remaining[k] -= v;
   }
 
-  /** Equal scores: the emptier node (by capacity with balanced, by count otherwise), then configuration order. */
+  /** Equal scores: the emptier node (by capacity with balanced, by count otherwise), then node name. */
   tieBreak(a: SNode, b: SNode): number {
+    return this.loadBreak(a, b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  }
+
+  /** The part of the tie-break that says one node is emptier than the other (0: as empty). */
+  loadBreak(a: SNode, b: SNode): number {
     if (this.strategy === "balanced") {
       let more = 0;
       for (const k of Object.keys(a.utilization)) {
@@ -513,11 +518,8 @@ class Placer {
       }
       if (more !== 0) return more;
     }
-    if (this.strategy !== "minimal") {
-      const d = a.assignedCount - b.assignedCount;
-      if (d !== 0) return d;
-    }
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    if (this.strategy !== "minimal") return a.assignedCount - b.assignedCount;
+    return 0;
   }
 
   choose(unit: SRsc, s: Scores): string | null {
@@ -548,8 +550,9 @@ class Placer {
     if (candidates.length === 0) return null;
     candidates.sort((a, b) => b[1] - a[1] || this.tieBreak(byNode(a[0]), byNode(b[0])));
     const best = candidates[0]!;
+    // Where it runs now wins a tie (same score, and as empty as the best).
     let chosen = best[0];
-    for (const c of current) if (s.get(c) === best[1] && candidates.some(([n]) => n === c)) { chosen = c; break; }
+    for (const c of current) if (s.get(c) === best[1] && candidates.some(([n]) => n === c) && this.loadBreak(byNode(c), byNode(best[0])) === 0) { chosen = c; break; }
     this.consume(byNode(chosen), need);
     return chosen;
   }
