@@ -182,7 +182,9 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
   const own = evalNvSets(def.meta, ctx);
   const meta = { ...evalNvSets(ws.input.rscDefaults, ctx), ...inherited, ...own };
   if (def.kind === "primitive" && def.cls === "stonith" && meta.requires === undefined) meta.requires = "nothing";
-  const stick = meta["resource-stickiness"] ?? meta["resource_stickiness"] ?? ws.props["default-resource-stickiness"];
+  // Clone instances default to a stickiness of 1 so that they do not shuffle between equal nodes.
+  const inClone = parent?.kind === "clone" || parent?.parent?.kind === "clone";
+  const stick = meta["resource-stickiness"] ?? meta["resource_stickiness"] ?? (inClone && ws.input.properties["default-resource-stickiness"] === undefined ? "1" : ws.props["default-resource-stickiness"]);
   const r: SRsc = {
     id: def.id + suffix, baseId: def.id, kind: def.kind, def, parent, children: [], meta, ops: def.kind === "primitive" ? def.ops : [],
     managed: meta["is-managed"] === undefined ? true : isTrue(meta["is-managed"]), blocked: false,
