@@ -388,7 +388,13 @@ class Placer {
       const here = [...first.running.entries()].filter(([, st]) => !st.failed || isFrozen).map(([n]) => n)[0];
       if (isFrozen) { chosen.set(inst, here ?? null); continue; }
       if (stopped || here === undefined || placedCount >= info.max) continue;
-      if (this.instanceScore(inst, base, here) >= 0 && room(here) && this.fits(this.ws.nodeByName.get(here)!, this.needs(inst))) { take(inst, here); placedCount++; }
+      const hereScore = this.instanceScore(inst, base, here);
+      if (hereScore < 0 || !room(here) || !this.fits(this.ws.nodeByName.get(here)!, this.needs(inst))) continue;
+      // It stays unless another node with room scores higher.
+      const better = this.ws.nodes.find((n) => n.name !== here && room(n.name) && this.instanceScore(inst, base, n.name) > hereScore && this.fits(n, this.needs(inst)));
+      if (better) continue;
+      take(inst, here);
+      placedCount++;
     }
     // The rest go where the score is best, spreading over nodes.
     for (const inst of clone.children) {
