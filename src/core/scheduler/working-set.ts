@@ -289,6 +289,11 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     }
     // Older CIBs record "error" for any non-zero exit code: the exit code decides.
     if (op.status === EXEC_ERROR) op = { ...op, status: EXEC_DONE };
+    // A monitor configured for role=Stopped watches a node where it must not run: "not running" is its success.
+    if (isMonitor && !isProbe && /^stopped$/i.test(opConfig(r, "monitor", op.intervalMs)?.role ?? "")) {
+      if (op.rc === OCF_NOT_RUNNING) { state = undefined; continue; }
+      if (op.rc === OCF_OK) { state = { role: "Started", failed: true, blocked: false, failureIgnored: false }; failed = true; continue; }
+    }
     if (isMonitor && op.rc === OCF_DEGRADED) op = { ...op, rc: OCF_OK };
     if (isMonitor && op.rc === OCF_DEGRADED_PROMOTED) op = { ...op, rc: OCF_RUNNING_PROMOTED };
     const expired = failureExpired(ws, r, node, op);
