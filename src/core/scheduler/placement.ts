@@ -175,6 +175,10 @@ class Placer {
       if (!s.has(n.name)) continue;
       const fc = p.failCount.get(n.name) ?? 0;
       if (fc >= p.migrationThreshold && fc > 0) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} failed ${fc >= INF ? "INFINITY times" : fc === 1 ? "once" : `${fc} times`} here (migration-threshold ${p.migrationThreshold >= INF ? "INFINITY" : p.migrationThreshold})`); }
+      if (n.healthScore !== 0 && !/^(true|yes|1|on)$/i.test(p.meta["allow-unhealthy-nodes"] ?? "")) {
+        s.set(n.name, addScore(s.get(n.name)!, n.healthScore));
+        this.note(unit, n.name, n.healthScore, `node health of ${n.name} is ${n.health}`);
+      }
       if (p.banned.has(n.name)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} cannot run here (a fatal failure in its history)`); }
       if (!canHost(ws, n)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`); }
       else if (n.remoteConnection && (p.connectsNode !== undefined || isStonith(p) || !this.remoteUp(n))) { s.set(n.name, -INF); this.note(unit, n.name, -INF, p.connectsNode || isStonith(p) ? `${p.id} runs on cluster nodes only` : `remote node ${n.name} has no connection`); }

@@ -328,5 +328,5 @@ function nodeState(n: SNode, fenced: boolean, hosting: boolean): string {
   if (!n.online) return n.standby ? "offline-standby" : n.maintenance ? "offline-maintenance" : "offline";
   if (n.maintenance) return "maintenance";
   if (n.standby) return hosting ? "standby-with-active-resources" : "standby";
-  return "online";
+  return n.health === "green" ? "online" : `online-health-is-${n.health}`;
 }

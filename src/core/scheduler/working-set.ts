@@ -5,7 +5,7 @@
 import type { CloneDef, GroupDef, NodeStateDef, OpDef, OpRecord, PrimitiveDef, SchedulerInput } from "../../config/cluster-model.js";
 import { parsePacemakerIntervalMs } from "../../config/pacemaker-values.js";
 import { evalNvSets, type RuleContext } from "./rules.js";
-import { INF, isTrue, parseScore } from "./scores.js";
+import { addScore, INF, isTrue, parseScore } from "./scores.js";
 
 export type Role = "Stopped" | "Started" | "Unpromoted" | "Promoted";
 
@@ -30,6 +30,9 @@ export interface SNode {
   assignedCount: number;
   /** Pacemaker Remote / guest node: the connection resource that brings it into the cluster. */
   remoteConnection?: string;
+  /** node-health-strategy: the score every resource gets here, and the worst #health-* colour. */
+  healthScore: number;
+  health: "green" | "yellow" | "red";
 }
 
 export interface NodeRunState {
@@ -359,6 +362,28 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
   }
 }
 
+/** #health-* node attributes under node-health-strategy (migrate-on-red, only-green, progressive, custom). */
+function applyHealth(ws: WorkingSet, node: SNode): void {
+  const strategy = ws.props["node-health-strategy"] ?? "none";
+  if (strategy === "none") return;
+  const colourScore: Record<string, number> =
+    strategy === "migrate-on-red" ? { red: -INF, yellow: 0, green: 0 }
+    : strategy === "only-green" ? { red: -INF, yellow: -INF, green: 0 }
+    : { red: parseScore(ws.props["node-health-red"], -INF), yellow: parseScore(ws.props["node-health-yellow"], 0), green: parseScore(ws.props["node-health-green"], 0) };
+  let score = 0;
+  for (const [k, raw] of Object.entries(node.attrs)) {
+    if (!k.startsWith("#health")) continue;
+    const v = raw.trim().toLowerCase();
+    if (v === "red" || v === "yellow" || v === "green") {
+      if (v === "red" || (v === "yellow" && node.health === "green")) node.health = v;
+      score = addScore(score, colourScore[v]!);
+    } else if (strategy === "progressive" || strategy === "custom") {
+      score = addScore(score, parseScore(v, 0));
+    }
+  }
+  node.healthScore = score;
+}
+
 function isRemoteState(ws: WorkingSet, ns: NodeStateDef): boolean {
   const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
   return !!node?.remoteConnection;
@@ -442,11 +467,12 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     const attrs = evalNvSets(def.attrs, { nowSec: input.nowSec });
     const node: SNode = {
       id: def.id, name: def.name, index, online: false, unclean: false, standby: false, pending: false, maintenance: false, shutdown: false,
-      expectedUp: false, attrs: {}, utilization: Object.fromEntries(Object.entries(def.utilization).map(([k, v]) => [k, Number(v) || 0])), remaining: {}, assignedCount: 0,
+      expectedUp: false, attrs: {}, utilization: Object.fromEntries(Object.entries(def.utilization).map(([k, v]) => [k, Number(v) || 0])), remaining: {}, assignedCount: 0, healthScore: 0, health: "green",
     };
     node.remaining = { ...node.utilization };
     const ns = input.nodeStates.find((s) => s.id === def.id) ?? input.nodeStates.find((s) => s.uname === def.name);
     node.attrs = { ...attrs, ...(ns?.transient ?? {}), "#uname": def.name, "#id": def.id, "#kind": def.type === "remote" ? "remote" : "cluster", "#is_dc": String(input.dcUuid !== undefined && input.dcUuid === def.id) };
+    applyHealth(ws, node);
     node.standby = isTrue(node.attrs.standby);
     node.maintenance = isTrue(node.attrs.maintenance);
     node.shutdown = node.attrs.shutdown !== undefined && node.attrs.shutdown !== "0";
