@@ -203,9 +203,9 @@ class Placer {
       const state = this.ws.input.ticketStates[t.ticket];
       const granted = state !== undefined && /^(true|1|yes)$/i.test(state.granted ?? "false");
       const standby = state !== undefined && /^(true|1|yes)$/i.test(state.standby ?? "false");
-      // A ticket in standby stops its resources gracefully: no fencing or freezing (demote stays demote).
+      // A ticket in standby gives its resources up gracefully: no fencing or freezing; a promoted role is demoted.
       if (!granted) out.push({ ticket: t.ticket, lossPolicy: t.lossPolicy });
-      else if (standby) out.push({ ticket: t.ticket, lossPolicy: t.lossPolicy === "demote" ? "demote" : "stop" });
+      else if (standby) out.push({ ticket: t.ticket, lossPolicy: t.lossPolicy !== "stop" && (role === "Promoted" || t.lossPolicy === "demote") ? "demote" : "stop" });
     }
     return out;
   }
@@ -218,8 +218,8 @@ class Placer {
     const missing = this.missingTickets(unit);
     if (missing.some((m) => m.lossPolicy !== "freeze")) return true;
     if (missing.length > 0 && !prims.some((p) => p.running.size > 0)) return true;
-    // A promoted-role ticket lost while promoted: loss-policy stop stops the whole resource.
-    if (unit.clone?.promotable && this.missingTickets(unit, "Promoted").some((m) => m.lossPolicy === "stop") && prims.some((p) => [...p.running.values()].some((st) => st.role === "Promoted"))) return true;
+    // A promoted-role ticket that is not granted, with loss-policy stop: the whole resource stays stopped.
+    if (unit.clone?.promotable && this.missingTickets(unit, "Promoted").some((m) => m.lossPolicy === "stop")) return true;
     if (unit.kind === "primitive" && (unit.stopRequested || unit.bannedEverywhere || unit.orphan)) return true;
     void prims;
     return false;

@@ -110,7 +110,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       return p && plans.get(p.id);
     }).filter((x): x is Plan => !!x);
   };
-  const willRun = (p: Plan) => p.next !== null && !(p.start && p.startBlocked) && (!frozen(p.r) || p.current.length > 0);
+  // A frozen resource counts as running only where it runs healthily.
+  const willRun = (p: Plan) => frozen(p.r) ? p.current.some((c) => !p.r.running.get(c)!.failed) : p.next !== null && !(p.start && p.startBlocked);
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
     changed = false;
     for (const o of orders) {
