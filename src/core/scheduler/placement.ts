@@ -128,9 +128,9 @@ class Placer {
     const ws = this.ws;
     if (matchesRsc(ws, loc, p.id) || (p.baseId !== p.id && matchesRsc(ws, loc, p.baseId))) return true;
     const group = p.parent && p.parent.kind === "group" ? p.parent : undefined;
-    if (group && group.children[0] === p && (matchesRsc(ws, loc, group.id) || matchesRsc(ws, loc, group.baseId))) return true;
+    if (group && group.children[0]?.id === p.id && (matchesRsc(ws, loc, group.id) || matchesRsc(ws, loc, group.baseId))) return true;
     const clone = unit.kind === "clone" ? unit : undefined;
-    if (clone && matchesRsc(ws, loc, clone.id) && (group ? group.children[0] === p : true)) return true;
+    if (clone && matchesRsc(ws, loc, clone.id) && (group ? group.children[0]?.id === p.id : true)) return true;
     return false;
   }
 
@@ -351,12 +351,18 @@ class Placer {
 
   /** A clone's scores before per-instance stickiness and fail counts: availability and its location constraints. */
   cloneBaseScores(clone: SRsc): Scores {
-    const template = primitivesOf(clone.children[0] ?? clone)[0];
-    const s: Scores = new Map();
-    if (!template) return s;
-    const own = this.ownScores({ ...template, running: new Map(), failCount: new Map(), banned: new Set() }, clone);
-    for (const [n, v] of own) s.set(n, v);
-    return s;
+    // Instance 0 stands for all, without its own history (stickiness and fail counts are per instance).
+    const members = primitivesOf(clone.children[0] ?? clone).map((p) => ({ ...p, running: new Map(), failCount: new Map(), banned: new Set<string>() }));
+    let total: Scores | undefined;
+    for (const m of members) {
+      const own = this.ownScores(m, clone);
+      if (!total) { total = own; continue; }
+      const merged: Scores = new Map();
+      for (const [n, v] of total) merged.set(n, addScore(v, own.get(n) ?? (this.ws.symmetric ? 0 : -INF)));
+      if ([...merged.values()].some((v) => v > -INF)) total = merged;
+      else break;
+    }
+    return total ?? new Map();
   }
 
   /** Instance score on a node: the clone's score, plus stickiness where the instance runs, minus its bans. */
