@@ -543,6 +543,29 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     }
   }
   if (!remotesResolved) resolveRemoteNodes(ws);
+  // In an anonymous clone, what is learnt about one instance on a node (hard errors, fail counts) holds for every
+  // instance there: they are interchangeable copies.
+  for (const r of ws.resources) {
+    if (r.kind !== "clone" || r.clone!.unique) continue;
+    const byMember = new Map<string, SRsc[]>();
+    for (const p of primitivesOf(r)) byMember.set(p.baseId, [...(byMember.get(p.baseId) ?? []), p]);
+    for (const copies of byMember.values()) {
+      const banned = new Set(copies.flatMap((p) => [...p.banned]));
+      const everywhere = copies.some((p) => p.bannedEverywhere);
+      const failCount = new Map<string, number>();
+      const lastFailure = new Map<string, number>();
+      for (const p of copies) {
+        for (const [n, c] of p.failCount) failCount.set(n, Math.max(failCount.get(n) ?? 0, c));
+        for (const [n, t] of p.lastFailure) lastFailure.set(n, Math.max(lastFailure.get(n) ?? 0, t));
+      }
+      for (const p of copies) {
+        p.banned = new Set(banned);
+        p.bannedEverywhere = everywhere;
+        p.failCount = new Map(failCount);
+        p.lastFailure = new Map(lastFailure);
+      }
+    }
+  }
   // Resources on a node in maintenance are left alone; multiple-active=block blocks a resource (and its group)
   // found active on several nodes.
   for (const r of ws.resources) {
