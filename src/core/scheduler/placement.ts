@@ -395,6 +395,7 @@ class Placer {
     // Instances stay where they run when they still may.
     for (const inst of clone.children) {
       const first = primitivesOf(inst)[0]!;
+      if (inst.orphan) { chosen.set(inst, null); continue; } // beyond clone-max: stopped
       const here = [...first.running.entries()].filter(([, st]) => !st.failed || isFrozen).map(([n]) => n)[0];
       if (isFrozen) { chosen.set(inst, here ?? null); continue; }
       if (stopped || here === undefined || placedCount >= info.max) continue;

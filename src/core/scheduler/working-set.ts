@@ -235,7 +235,12 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode): SRsc | und
   for (const inst of clone.children) if (activeOn(inst, node.name) && !pick(inst)!.probed.has(node.name)) return pick(inst);
   for (const inst of clone.children) if (!activeOn(inst) && !activeOn(inst, node.name)) return pick(inst);
   for (const inst of clone.children) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
-  return undefined;
+  // More copies in the status than the clone allows: an orphan instance, to be stopped.
+  const orphan = newRsc(ws, clone.def.kind === "clone" ? clone.def.child : (clone.def as never), clone, clone.meta, `:${clone.children.length}`);
+  for (const p of primitivesOf(orphan)) p.orphan = true;
+  orphan.orphan = true;
+  clone.children.push(orphan);
+  return pick(orphan);
 }
 
 /** Left where it is: not managed, or blocked after a failure. */
