@@ -218,7 +218,7 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
 }
 
 /** The instance of a clone (and member of a cloned group) an lrm entry on `node` belongs to. */
-function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode): SRsc | undefined {
+function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boolean): SRsc | undefined {
   const exact = ws.byId.get(lrmId);
   const base = lrmId.replace(/:\d+$/, "");
   const owner = ws.cloneChildOwner.get(base);
@@ -231,10 +231,15 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode): SRsc | und
     return inst && pick(inst);
   }
   const activeOn = (inst: SRsc, where?: string) => primitivesOf(inst).some((p) => (where ? p.running.has(where) || p.probed.has(where) : p.running.size > 0));
-  // An instance already known on this node, else the lowest one active nowhere and not yet seen on this node.
+  // An instance already known on this node, else the lowest one active nowhere and not yet seen on this node —
+  // unless this node already has as many active copies as clone-node-max allows: then it is an orphan.
   for (const inst of clone.children) if (activeOn(inst, node.name) && !pick(inst)!.probed.has(node.name)) return pick(inst);
-  for (const inst of clone.children) if (!activeOn(inst) && !activeOn(inst, node.name)) return pick(inst);
-  for (const inst of clone.children) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
+  const activeHere = clone.children.filter((inst) => primitivesOf(inst).some((p) => p.running.has(node.name))).length;
+  const full = active && activeHere >= clone.clone!.nodeMax;
+  if (!full) {
+    for (const inst of clone.children) if (!activeOn(inst) && !activeOn(inst, node.name)) return pick(inst);
+    for (const inst of clone.children) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
+  }
   // More copies in the status than the clone allows: an orphan instance, to be stopped.
   const orphan = newRsc(ws, clone.def.kind === "clone" ? clone.def.child : (clone.def as never), clone, clone.meta, `:${clone.children.length}`);
   for (const p of primitivesOf(orphan)) p.orphan = true;
@@ -529,7 +534,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing).
     const ordered = [...ns.lrm].sort((a, b) => Number(looksActive(b.ops)) - Number(looksActive(a.ops)));
     for (const lr of ordered) {
-      let r = resolveStatusId(ws, lr.id, node);
+      let r = resolveStatusId(ws, lr.id, node, looksActive(lr.ops));
       if (!r) {
         // In the status but not in the configuration: an orphan, stopped if it still runs.
         const def: PrimitiveDef = { kind: "primitive", id: lr.id, cls: lr.cls ?? "ocf", provider: lr.provider, type: lr.type ?? "", meta: [], params: [], utilization: {}, ops: [] };
