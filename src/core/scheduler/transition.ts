@@ -165,6 +165,31 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
   }
 
+  // Stopping a duplicate copy of an anonymous cloned group stops the services it shares with the copy that stays
+  // on that node, so that copy restarts (as Pacemaker does for groups; a plain primitive copy does not).
+  for (const r of ws.resources) {
+    if (r.kind !== "clone" || r.clone!.unique || r.children[0]?.kind !== "group") continue;
+    for (const orphan of r.children.filter((c) => c.orphan)) {
+      // Only a whole duplicate group (its first member included) takes the shared services down with it.
+      const head = plans.get(primitivesOf(orphan)[0]?.id ?? "");
+      if (!head || head.stop.size === 0) continue;
+      for (const op of primitivesOf(orphan)) {
+        const stopping = plans.get(op.id);
+        for (const n of stopping?.stop ?? []) {
+          for (const inst of r.children.filter((c) => !c.orphan)) {
+            for (const m of primitivesOf(inst)) {
+              const p = plans.get(m.id);
+              if (!p || frozen(m) || m.baseId !== op.baseId || !p.current.includes(n) || p.next !== n || p.start) continue;
+              p.stop.add(n);
+              p.start = true;
+              p.restart = true;
+            }
+          }
+        }
+      }
+    }
+  }
+
   // A remote or guest node whose connection stops and starts again (not a live migration) restarts what runs on it.
   for (const n of ws.nodes) {
     if (!n.remoteConnection) continue;
