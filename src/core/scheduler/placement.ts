@@ -392,7 +392,11 @@ class Placer {
       this.ws.nodeByName.get(n)!.assignedCount += primitivesOf(inst).length;
     };
     let placedCount = 0;
-    // Instances stay where they run when they still may.
+    // First, instances stay where they run — but no node keeps more than its fair share, so that instances
+    // spread over the nodes that can take them.
+    const allowed = this.ws.nodes.filter((n) => (base.get(n.name) ?? -INF) >= 0).length;
+    const fairShare = Math.min(info.nodeMax, Math.max(1, Math.ceil(info.max / Math.max(1, allowed))));
+    const roomToStay = (n: string) => (perNode.get(n) ?? 0) < fairShare;
     for (const inst of clone.children) {
       const first = primitivesOf(inst)[0]!;
       if (inst.orphan) { chosen.set(inst, null); continue; } // beyond clone-max: stopped
@@ -400,7 +404,7 @@ class Placer {
       if (isFrozen) { chosen.set(inst, here ?? null); continue; }
       if (stopped || here === undefined || placedCount >= info.max) continue;
       const hereScore = this.instanceScore(inst, base, here);
-      if (hereScore < 0 || !room(here) || !this.fits(this.ws.nodeByName.get(here)!, this.needs(inst))) continue;
+      if (hereScore < 0 || !roomToStay(here) || !this.fits(this.ws.nodeByName.get(here)!, this.needs(inst))) continue;
       // It stays unless another node with room scores higher.
       const better = this.ws.nodes.find((n) => n.name !== here && room(n.name) && this.instanceScore(inst, base, n.name) > hereScore && this.fits(n, this.needs(inst)));
       if (better) continue;
