@@ -326,7 +326,7 @@ class Placer {
       const placedAt = primaries.map((p) => (isSet ? this.unitAssigned.get(p.id) : this.inProgress.has(p.id) && !this.unitAssigned.has(p.id) ? undefined : this.place(p)));
       if (placedAt.every((w) => w === undefined)) continue; // a loop, or nothing of the set placed yet
       const where = [...new Set(placedAt.flatMap((w) => w ?? []))];
-      if (isPromotedRole(c.rscRole) && unit.clone?.promotable) continue; // decides promotion, not placement (see promotionScore)
+      if ((isPromotedRole(c.rscRole) || isUnpromotedRole(c.rscRole)) && unit.clone?.promotable) continue; // decides promotion, not placement (see promotionScore)
       const promotedThere = this.promotedNodes.get(primary.id) ?? [];
       const withNodes = !primary.clone?.promotable ? where
         : isPromotedRole(c.withRscRole) ? promotedThere
@@ -463,6 +463,13 @@ class Placer {
       score = addScore(score, delta);
     }
     for (const c of this.colocationsAsDependent(clone)) {
+      if (isUnpromotedRole(c.rscRole)) {
+        // The unpromoted copy must stay with the primary: the copy there is not promoted (a mandatory colocation).
+        const primary = this.unitOf.get(c.withRsc!)!;
+        const where = this.unitAssigned.get(primary.id) ?? [];
+        if (c.score >= INF && where.some((w) => this.nodeAttr(w, c.nodeAttribute) === this.nodeAttr(node, c.nodeAttribute))) return -INF;
+        continue;
+      }
       if (!isPromotedRole(c.rscRole)) continue;
       const primary = this.unitOf.get(c.withRsc!)!;
       const where = isPromotedRole(c.withRscRole) && primary.clone?.promotable ? this.promotedNodes.get(primary.id) ?? [] : this.unitAssigned.get(primary.id) ?? [];
