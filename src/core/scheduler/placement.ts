@@ -138,7 +138,8 @@ class Placer {
   ownScores(p: SRsc, unit: SRsc): Scores {
     const ws = this.ws;
     const s: Scores = new Map();
-    for (const n of ws.nodes) if (ws.symmetric) s.set(n.name, 0);
+    // A guest's connection goes wherever its container goes, whatever symmetric-cluster says.
+    for (const n of ws.nodes) if (ws.symmetric || p.implicit) s.set(n.name, 0);
     for (const loc of this.locationsFor(p, unit)) {
       if (loc.role && !/^started$/i.test(loc.role)) continue; // role=Promoted constraints decide promotion only
       if (!this.locationApplies(loc, p, unit)) continue;
@@ -484,6 +485,8 @@ class Placer {
   promote(clone: SRsc, chosen: Map<SRsc, string | null>): void {
     const info = clone.clone!;
     if (/^(stopped|unpromoted|slave)$/i.test(clone.targetRole)) { this.promotedNodes.set(clone.id, []); return; }
+    // Without quorum and no-quorum-policy=demote, nothing is promoted.
+    if (!this.ws.haveQuorum && this.ws.noQuorumPolicy === "demote") { this.promotedNodes.set(clone.id, []); return; }
     const lost = this.missingTickets(clone, "Promoted");
     const freezePromoted = lost.length > 0 && lost.every((m) => m.lossPolicy === "freeze");
     if (lost.length > 0 && !freezePromoted) { this.promotedNodes.set(clone.id, []); return; } // no ticket, no promotion

@@ -61,7 +61,10 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         continue;
       }
       const requires = p.r.meta.requires ?? (ws.stonithEnabled ? "fencing" : "quorum");
-      if (requires === "nothing") continue;
+      if (ws.noQuorumPolicy === "demote") {
+        // demote: promotable instances stay, unpromoted; everything else stops (fencing devices too).
+        if (isCloneInstance(p.r) && (p.r.parent?.clone ?? p.r.parent?.parent?.clone)?.promotable) continue;
+      } else if (requires === "nothing") continue;
       for (const c of p.current) if (!fenced.has(c)) p.stop.add(c);
       if (p.next !== null) { p.start = true; p.startBlocked = true; }
     }
