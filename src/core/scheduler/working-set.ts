@@ -82,6 +82,10 @@ export interface SRsc {
   running: Map<string, NodeRunState>;
   failCount: Map<string, number>;
   lastFailure: Map<string, number>;
+  /** migrate_to operations seen in the history (resolved once every node is read). */
+  migrations: Array<{ source: string; target: string; ok: boolean }>;
+  /** Nodes where its last word was a successful stop. */
+  stoppedOn: Set<string>;
   /** Nodes where on-fail=demote forbids promoting it again. */
   noPromote: Set<string>;
   /** on-fail=stop recorded: keep it stopped. */
@@ -196,7 +200,7 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
     migrationThreshold: parseScore(meta["migration-threshold"], INF) <= 0 ? INF : parseScore(meta["migration-threshold"], INF),
     failureTimeoutSec: Math.floor(parsePacemakerIntervalMs(meta["failure-timeout"]) / 1000),
     priority: parseScore(meta.priority, 0), orphan: false, running: new Map(), failCount: new Map(), lastFailure: new Map(),
-    stopRequested: false, noPromote: new Set(), banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false, statusName: new Map(),
+    stopRequested: false, migrations: [], stoppedOn: new Set(), noPromote: new Set(), banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false, statusName: new Map(),
   };
   if (ws.maintenanceMode || isTrue(meta.maintenance)) r.managed = false;
   ws.byId.set(r.id, r);
@@ -319,8 +323,14 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
         case "start": case "migrate_from": state = { role: "Started", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
         case "promote": state = { role: "Promoted", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
         case "demote": state = { role: "Unpromoted", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
-        case "stop": state = undefined; failed = false; blocked = false; r.blocked = false; break; // cleanly stopped since
-        case "migrate_to": state = undefined; failed = false; break;
+        case "stop": state = undefined; failed = false; blocked = false; r.blocked = false; r.stoppedOn.add(node.name); break; // cleanly stopped since
+        case "migrate_to":
+          // The move is only done once migrate_from succeeds on the target (checked after all nodes are read);
+          // until then it may still be active here, and needs recovering.
+          state = { role: "Started", failed: true, blocked: false, failureIgnored: false };
+          failed = true;
+          if (op.migrateTarget) r.migrations.push({ source: node.name, target: op.migrateTarget, ok: true });
+          break;
         case "monitor":
           if (op.rc === OCF_NOT_RUNNING) { state = undefined; failed = false; } // a probe found it stopped
           else if (op.rc === OCF_RUNNING_PROMOTED) state = { role: "Promoted", failed, blocked, failureIgnored };
@@ -329,6 +339,8 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       }
       continue;
     }
+    // A failed live migration may have left it running on the target as well.
+    if (op.operation === "migrate_to" && op.migrateTarget) r.migrations.push({ source: node.name, target: op.migrateTarget, ok: false });
     // A failure. One that blocked the resource does not expire: a human must clear it.
     if (expired && op.operation !== "stop" && onFailFor(ws, r, op) !== "block") continue;
     if (isMonitor && op.rc === OCF_FAILED_PROMOTED) state = { role: "Promoted", failed: true, blocked: false, failureIgnored: false };
@@ -553,6 +565,16 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     }
   }
   if (!remotesResolved) resolveRemoteNodes(ws);
+  // Live migrations: completed on the target → no longer on the source; a failed migrate_to → maybe on the target.
+  for (const p of ws.resources.flatMap(primitivesOf)) {
+    for (const m of p.migrations) {
+      const target = ws.nodeByName.get(m.target);
+      if (m.ok && p.running.get(m.target) && !p.running.get(m.target)!.failed) p.running.delete(m.source);
+      else if (!m.ok && target?.online && p.probed.has(m.target) && !p.running.has(m.source) && !p.running.has(m.target) && !p.stoppedOn.has(m.target)) {
+        p.running.set(m.target, { role: "Started", failed: false, blocked: false, failureIgnored: false });
+      }
+    }
+  }
   // In an anonymous clone, what is learnt about one instance on a node (hard errors, fail counts) holds for every
   // instance there: they are interchangeable copies.
   for (const r of ws.resources) {
