@@ -266,6 +266,11 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       continue;
     }
     const from = cur[0]!;
+    // A half-done live migration to where it is going anyway is simply completed.
+    if (startNode !== from && !r.stoppedOn.has(startNode) && r.migrations.some((m) => m.ok && m.source === from && m.target === startNode)) {
+      push("Migrate", was(from), at(startNode, willPromote), blocked);
+      continue;
+    }
     if (from === startNode) push(failed ? "Recover" : "Restart", was(from), at(startNode, willPromote), blocked);
     else push(failed ? "Recover" : canMigrate(ws, r, from) && !p.restart && !p.noMigrate ? "Migrate" : "Move", was(from), at(startNode, willPromote), blocked);
   }

@@ -572,6 +572,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       if (m.ok && p.running.get(m.target) && !p.running.get(m.target)!.failed) p.running.delete(m.source);
       else if (!m.ok && target?.online && p.probed.has(m.target) && !p.running.has(m.source) && !p.running.has(m.target) && !p.stoppedOn.has(m.target)) {
         p.running.set(m.target, { role: "Started", failed: false, blocked: false, failureIgnored: false });
+        p.needsRestart.add(m.target); // in an unknown state there: restart it to be sure
       }
     }
   }
