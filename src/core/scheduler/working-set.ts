@@ -608,6 +608,13 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     const multi = primitivesOf(r).filter((p) => p.running.size > 1 && p.meta["multiple-active"] === "block");
     if (multi.length) for (const p of r.kind === "group" ? primitivesOf(r) : multi) p.blocked = true;
   }
+  // An offline node whose history still shows something running cannot be trusted to have stopped it: fence it.
+  if (stonithEnabled) {
+    for (const n of ws.nodes) {
+      if (n.online || n.unclean || n.remoteConnection || n.maintenance) continue;
+      if (ws.resources.flatMap(primitivesOf).some((p) => !p.orphan && p.managed && !ws.maintenanceMode && p.running.has(n.name))) n.unclean = true;
+    }
+  }
   // Without quorum, no-quorum-policy=suicide fences every node of this partition (this one included).
   if (!ws.haveQuorum && ws.noQuorumPolicy === "suicide" && stonithEnabled) for (const n of ws.nodes) if (n.online) n.unclean = true;
   for (const n of ws.nodes) {
