@@ -607,6 +607,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     }
     const multi = primitivesOf(r).filter((p) => p.running.size > 1 && p.meta["multiple-active"] === "block");
     if (multi.length) for (const p of r.kind === "group" ? primitivesOf(r) : multi) p.blocked = true;
+    for (const p of multi) for (const st of p.running.values()) st.failed = true; // active twice is a failure
   }
   // An offline node whose history still shows something running cannot be trusted to have stopped it: fence it.
   if (stonithEnabled) {
