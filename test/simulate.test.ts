@@ -61,3 +61,18 @@ resources:
   assert.match(why.stdout, /node1 +-INFINITY .*app failed once here \(migration-threshold 1\)/);
   assert.match(run("--config", cfg, "--standby", "node9").stderr, /no node `node9` \(nodes: node1, node2\)/);
 });
+
+test("seed 000 and 003 configurations: simulate explains why a resource is where it is", () => {
+  const ex = (f: string) => join(REPO, "examples", f);
+  const steady = run("--cib", ex("seed000-pgsql-stonith/cib.xml"), "--explain", "prmPg");
+  assert.equal(steady.status, 0, steady.stderr);
+  assert.match(steady.stdout, /prmPg \(placed with group grpPg\)/);
+  assert.match(steady.stdout, /pm1 +INFINITY +\+200 location rsc_location-grpPg-1 .*\+INFINITY stickiness of prmPg \(it runs here\)/);
+  assert.match(steady.stdout, /→ runs on pm1 \(it ran on pm1\)/);
+  const failed = run("--cib", ex("seed000-pgsql-stonith/cib-pgsql-failed.xml"), "--summary");
+  assert.match(failed.stdout, /ACTION Recover prmPg pm1 pm2/);
+  assert.match(failed.stdout, /ACTION Move prmIp pm1 pm2/);
+  const eip = run("--cib", ex("seed003-aws-eip/cib.xml"), "--explain", "eip");
+  assert.match(eip.stdout, /ip-10-0-0-20\S* +-INFINITY +-INFINITY node ip-10-0-0-20\S* is offline/);
+  assert.match(eip.stdout, /→ runs on ip-10-0-1-20/);
+});
