@@ -47,3 +47,18 @@ test("the JSON Schema is published for editors", () => {
   assert.match(schema.$schema, /json-schema\.org/);
   assert.deepEqual(Object.keys(schema.properties).sort(), ["cluster", "defaults", "monitors", "nodes", "op-defaults", "properties", "resources"]);
 });
+
+test("config import: a CIB becomes a valid cluster.yaml, and what cannot be carried over is listed", () => {
+  const out = join(dir, "imported.yaml");
+  const r = run("config", "import", join(REPO, "examples", "seed003-aws-eip", "cib.xml"), "-o", out);
+  assert.equal(r.status, 0, r.stderr);
+  const yaml = readFileSync(out, "utf8");
+  assert.match(yaml, /^# Imported from a Pacemaker CIB/);
+  assert.match(yaml, /#   - cluster property stonith-enabled=false/);
+  assert.match(yaml, /eip:\n {4}agent: ocf:heartbeat:eip/);
+  assert.match(yaml, /stop:\n {8}timeout: 1m\n {8}on-fail: block/);
+  assert.equal(run("config", "validate", "--no-agents", out).status, 0);
+  const bad = join(dir, "notcib.xml");
+  writeFileSync(bad, "<configuration/>");
+  assert.match(run("config", "import", bad).stderr, /not a CIB: the root element is <configuration>, expected <cib>/);
+});

@@ -5,14 +5,16 @@ import { join } from "node:path";
 import { callDaemon, DaemonUnreachable } from "../api/client.js";
 import { listenApi } from "../api/server.js";
 import type { DaemonStatus } from "../api/types.js";
-import { loadConfigFile } from "../config/load.js";
+import { writeFileSync } from "node:fs";
+import { cibToClusterYaml } from "../config/import-cib.js";
+import { loadConfigFile, loadConfigText } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { SingleServerDaemon } from "../daemon/single-server.js";
 import { checkAgents } from "../node/executor/index.js";
 import { VERSION } from "../version.js";
 import { renderStatus } from "./render-status.js";
 import { runDemo } from "./demo.js";
-import { simulate } from "./simulate.js";
+import { loadCibFile, simulate } from "./simulate.js";
 
 const USAGE = `Paceline ${VERSION} — high-availability cluster manager
 
@@ -21,6 +23,7 @@ Usage:
   paceline daemon --config FILE           run the daemon in the foreground (logs to stdout)
   paceline status [--json]                what runs, how, and what failed
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
+  paceline config import CIB.xml [-o F]   a Pacemaker configuration as cluster.yaml
   paceline resource cleanup ID            reset fail counts, re-manage and re-probe ID
   paceline resource restart|disable|enable ID
   paceline simulate --cib FILE.xml [--summary] [--explain RSC]
@@ -69,6 +72,29 @@ async function validate(args: string[]): Promise<number> {
   }
   const prims = r.config!.resources.flatMap((x) => (x.kind === "group" ? x.members : [x])).length;
   console.log(`${file}: valid — ${prims} resource${prims === 1 ? "" : "s"}, ${r.config!.monitors.length} monitor${r.config!.monitors.length === 1 ? "" : "s"}`);
+  return 0;
+}
+
+function importCib(args: string[]): number {
+  const { values, positionals } = parse(args, { output: { type: "string", short: "o" } }, 1);
+  const file = positionals[0];
+  if (!file) throw new UsageError("which CIB? `paceline config import cib.xml [-o cluster.yaml]`");
+  let result;
+  try {
+    result = cibToClusterYaml(loadCibFile(file));
+  } catch (e) {
+    console.error(`paceline config import: ${(e as Error).message}`);
+    return 1;
+  }
+  const check = loadConfigText(result.yaml, values.output as string | undefined ?? "imported.yaml");
+  if (!check.config) {
+    console.error(`paceline config import: the result does not validate:\n${check.problems.map(formatProblem).join("\n")}`);
+    return 1;
+  }
+  if (values.output) {
+    writeFileSync(values.output as string, result.yaml);
+    console.error(`wrote ${values.output as string}${result.notImported.length ? `; ${result.notImported.length} item(s) are not representable yet and are listed in its header` : ""}`);
+  } else process.stdout.write(result.yaml);
   return 0;
 }
 
@@ -127,7 +153,8 @@ export async function main(argv: string[]): Promise<number> {
       case "status": return await status(rest);
       case "config":
         if (rest[0] === "validate") return await validate(rest.slice(1));
-        throw new UsageError("`paceline config` takes: validate FILE");
+        if (rest[0] === "import") return importCib(rest.slice(1));
+        throw new UsageError("`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml]");
       case "resource": return await resource(rest);
       case "simulate": {
         const { values } = parse(rest, {
