@@ -189,6 +189,7 @@ class Placer {
 
   /** The ticket constraints (rsc_ticket) this unit depends on that do not currently allow it to run. */
   missingTickets(unit: SRsc, role: "Started" | "Promoted" = "Started"): Array<{ ticket: string; lossPolicy: string }> {
+    if (this.ws.input.tickets.length === 0) return [];
     const ids = new Set([unit.id, unit.baseId, ...primitivesOf(unit).flatMap((p) => [p.id, p.baseId, p.parent?.id, p.parent?.baseId])].filter((x): x is string => !!x));
     const names = (id: string) => [id, ...Object.entries(this.ws.input.tags).filter(([, v]) => v.includes(id)).map(([k]) => k)];
     const mine = (ref: string) => [...ids].some((id) => names(id).includes(ref));

@@ -114,6 +114,8 @@ export interface WorkingSet {
   nodeByName: Map<string, SNode>;
   resources: SRsc[]; // top level, in configuration order
   byId: Map<string, SRsc>;
+  /** rsc_defaults without rules, evaluated once. */
+  plainRscDefaults?: Record<string, string>;
   /** Guest node name → its container resource. */
   guestOf: Map<string, string>;
   /** Configured ids inside clones → their clone (and member index within a cloned group). */
@@ -187,7 +189,8 @@ function unpackNode(ws: WorkingSet, n: SNode, ns: NodeStateDef | undefined): voi
 function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent: SRsc | undefined, inherited: Record<string, string>, suffix = ""): SRsc {
   const ctx: RuleContext = { nowSec: ws.nowSec, rsc: def.kind === "primitive" ? { cls: def.cls, provider: def.provider, type: def.type } : undefined };
   const own = evalNvSets(def.meta, ctx);
-  const meta = { ...evalNvSets(ws.input.rscDefaults, ctx), ...inherited, ...own };
+  const defaults = ws.input.rscDefaults.some((set) => set.rule) ? evalNvSets(ws.input.rscDefaults, ctx) : (ws.plainRscDefaults ??= evalNvSets(ws.input.rscDefaults, ctx));
+  const meta = { ...defaults, ...inherited, ...own };
   if (def.kind === "primitive" && def.cls === "stonith" && meta.requires === undefined) meta.requires = "nothing";
   // Clone instances default to a stickiness of 1 so that they do not shuffle between equal nodes.
   const inClone = parent?.kind === "clone" || parent?.parent?.kind === "clone";
@@ -443,14 +446,30 @@ function failureExpired(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord): boo
   return last !== undefined && last + r.failureTimeoutSec <= ws.nowSec;
 }
 
-function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: Record<string, string>): void {
+/** fail-count-RSC[#op_interval] and last-failure-RSC[#…] attributes, grouped by resource id. */
+type TransientIndex = Map<string, Array<{ kind: "fail-count" | "last-failure"; value: string }>>;
+
+function indexTransient(transient: Record<string, string>): TransientIndex {
+  const index: TransientIndex = new Map();
+  for (const [k, value] of Object.entries(transient)) {
+    const m = /^(fail-count|last-failure)-(.+?)(#.*)?$/.exec(k);
+    if (!m) continue;
+    const list = index.get(m[2]!) ?? [];
+    list.push({ kind: m[1] as "fail-count" | "last-failure", value });
+    index.set(m[2]!, list);
+  }
+  return index;
+}
+
+function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: TransientIndex): void {
   let count = 0;
   let last: number | undefined;
-  for (const [k, v] of Object.entries(transient)) {
-    const m = /^(fail-count|last-failure)-(.+?)(#.*)?$/.exec(k);
-    if (!m || (m[2] !== r.id && !(m[2] === r.baseId && r.parent?.clone && !r.parent.clone.unique) && !(r.parent?.parent?.clone && !r.parent.parent.clone.unique && m[2] === r.baseId))) continue;
-    if (m[1] === "fail-count") count = Math.min(INF, count + parseScore(v, 0));
-    else last = Math.max(last ?? 0, Number(v));
+  // Anonymous clone instances record their failures under the configured id.
+  const anonymous = (r.parent?.clone && !r.parent.clone.unique) || (r.parent?.parent?.clone && !r.parent.parent.clone.unique);
+  const entries = [...(transient.get(r.id) ?? []), ...(anonymous && r.baseId !== r.id ? transient.get(r.baseId) ?? [] : [])];
+  for (const { kind, value } of entries) {
+    if (kind === "fail-count") count = Math.min(INF, count + parseScore(value, 0));
+    else last = Math.max(last ?? 0, Number(value));
   }
   if (last !== undefined) r.lastFailure.set(node.name, last);
   if (count > 0 && r.failureTimeoutSec > 0 && last !== undefined && last + r.failureTimeoutSec <= ws.nowSec) count = 0;
@@ -544,9 +563,11 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     // fenced or shows it stopped everything.
     if (!node.online && !ws.stonithEnabled) continue;
     // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing).
-    const ordered = [...ns.lrm].sort((a, b) => Number(looksActive(b.ops)) - Number(looksActive(a.ops)));
+    const active = new Map(ns.lrm.map((lr) => [lr, looksActive(lr.ops)]));
+    const ordered = [...ns.lrm].sort((a, b) => Number(active.get(b)) - Number(active.get(a)));
+    const transientByRsc = indexTransient(ns.transient);
     for (const lr of ordered) {
-      let r = resolveStatusId(ws, lr.id, node, looksActive(lr.ops));
+      let r = resolveStatusId(ws, lr.id, node, active.get(lr)!);
       if (!r) {
         // In the status but not in the configuration: an orphan, stopped if it still runs.
         const def: PrimitiveDef = { kind: "primitive", id: lr.id, cls: lr.cls ?? "ocf", provider: lr.provider, type: lr.type ?? "", meta: [], params: [], utilization: {}, ops: [] };
@@ -557,7 +578,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       }
       if (r.kind !== "primitive") continue;
       r.statusName.set(node.name, lr.id);
-      failCountsFrom(ws, r, node, ns.transient);
+      failCountsFrom(ws, r, node, transientByRsc);
       unpackHistory(ws, r, node, lr.ops);
       // Failures handled with on-fail=ignore do not count toward migration-threshold.
       const st = r.running.get(node.name);
