@@ -230,13 +230,17 @@ class Placer {
   unitScores(unit: SRsc): Scores {
     if (unit.kind === "primitive") return this.ownScores(unit, unit);
     if (unit.kind === "clone") return this.cloneBaseScores(unit);
-    // A group goes where the sum of its members' scores is best; a member that would leave no node is not counted.
+    return this.memberSum(unit.children, unit);
+  }
+
+  /** A group goes where the sum of its members' scores is best; a member that would leave no node is not counted. */
+  memberSum(members: SRsc[], unit: SRsc): Scores {
     let total: Scores | undefined;
-    for (const m of unit.children) {
-      const s = this.ownScores(m, unit);
-      if (!total) { total = s; continue; }
+    for (const m of members) {
+      const own = this.ownScores(m, unit);
+      if (!total) { total = own; continue; }
       const merged: Scores = new Map();
-      for (const [n, v] of total) merged.set(n, addScore(v, s.get(n) ?? (this.ws.symmetric ? 0 : -INF)));
+      for (const [n, v] of total) merged.set(n, addScore(v, own.get(n) ?? (this.ws.symmetric ? 0 : -INF)));
       if ([...merged.values()].some((v) => v > -INF)) total = merged;
       else break;
     }
@@ -355,16 +359,7 @@ class Placer {
   cloneBaseScores(clone: SRsc): Scores {
     // Instance 0 stands for all, without its own history (stickiness and fail counts are per instance).
     const members = primitivesOf(clone.children[0] ?? clone).map((p) => ({ ...p, running: new Map(), failCount: new Map(), banned: new Set<string>() }));
-    let total: Scores | undefined;
-    for (const m of members) {
-      const own = this.ownScores(m, clone);
-      if (!total) { total = own; continue; }
-      const merged: Scores = new Map();
-      for (const [n, v] of total) merged.set(n, addScore(v, own.get(n) ?? (this.ws.symmetric ? 0 : -INF)));
-      if ([...merged.values()].some((v) => v > -INF)) total = merged;
-      else break;
-    }
-    return total ?? new Map();
+    return this.memberSum(members, clone);
   }
 
   /** Instance score on a node: the clone's score, plus stickiness where the instance runs, minus its bans. */
