@@ -1,0 +1,209 @@
+// One node's membership logic: failure detection per link, agreed views, quorum with a lease, and the DC.
+//
+// Views are proposed by the lowest-named node among those this node can hear and that hear it back, and commit
+// only once every proposed member has promised to take it. A node counts as quorate while it hears a majority of
+// its view (in that same view) within the lease; a view that dropped members only starts acting after the
+// longest time an excluded member could still believe itself quorate (the lease handover), so two quorate
+// partitions never overlap in time. Deterministic: no clocks, timers or randomness here.
+
+import type { Input, LinkState, MemberState, MembershipParams, Message, Output, PeerState, View } from "./types.js";
+
+const sameMembers = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+export const sameView = (a: { id: number; leader: string; leaderInc: number }, b: { id: number; leader: string; leaderInc: number }) =>
+  a.id === b.id && a.leader === b.leader && a.leaderInc === b.leaderInc;
+
+export function leaseMs(p: MembershipParams): number { return p.deadMs; }
+
+/** How long a view that dropped members waits before acting: the excluded side's lease must have run out. */
+export function settleMs(p: MembershipParams): number {
+  return Math.ceil((leaseMs(p) + p.maxDelayMs) * (1 + 2 * p.clockDrift) + p.intervalMs);
+}
+
+export function quorumVotes(p: MembershipParams): number {
+  if (p.twoNode && p.nodes.length === 2) return 1;
+  const total = p.nodes.reduce((a, n) => a + n.votes, 0);
+  return Math.floor(total / 2) + 1 - (p.injectedBug === "quorum-off-by-one" ? 1 : 0);
+}
+
+export function initMember(p: MembershipParams, me: string, inc: number, nowMs: number): MemberState {
+  const peers: Record<string, PeerState> = {};
+  for (const n of p.nodes) {
+    if (n.name === me) continue;
+    peers[n.name] = { inc: 0, heardMs: Array(p.links).fill(-Infinity), hears: [], view: { id: 0, leader: n.name, leaderInc: 0, members: [n.name] }, settled: false, supportMs: -Infinity };
+  }
+  return {
+    me, inc, startedMs: nowMs, nowMs, seq: 0, nextHeartbeatMs: nowMs, peers,
+    // A (re)started node waits out the lease handover too: its previous life may still count as quorate elsewhere.
+    view: { id: 0, leader: me, leaderInc: inc, members: [me] }, installedMs: nowMs, settleUntilMs: nowMs + settleMs(p), highestViewId: 0,
+    seenAll: p.nodes.length === 1,
+  };
+}
+
+function votesOf(p: MembershipParams, names: Iterable<string>): number {
+  let v = 0;
+  for (const n of names) v += p.nodes.find((x) => x.name === n)?.votes ?? 0;
+  return v;
+}
+
+export function heard(p: MembershipParams, peer: PeerState, nowMs: number): boolean {
+  return peer.heardMs.some((t) => nowMs - t <= p.deadMs);
+}
+
+export function linkState(p: MembershipParams, peer: PeerState, link: number, nowMs: number): LinkState {
+  const age = nowMs - (peer.heardMs[link] ?? -Infinity);
+  return age <= p.warnMs ? "up" : age <= p.deadMs ? "warn" : "down";
+}
+
+/** Quorate now: settled view that includes us, with a majority heard within the lease, in this very view. */
+export function isQuorate(p: MembershipParams, s: MemberState, nowMs: number): boolean {
+  if (!s.view.members.includes(s.me)) return false;
+  // Promised to move to a newer view: this one no longer has our vote.
+  if (promiseActive(p, s, nowMs)) return false;
+  if (nowMs < s.settleUntilMs && p.injectedBug !== "no-lease-handover") return false;
+  if (p.twoNode && p.waitForAll && !s.seenAll) return false;
+  const supporters = s.view.members.filter((m) => m === s.me || nowMs - (s.peers[m]?.supportMs ?? -Infinity) <= leaseMs(p));
+  return votesOf(p, supporters) >= quorumVotes(p);
+}
+
+/** Promised to take a newer view, and the promise has not lapsed. */
+export function promiseActive(p: MembershipParams, s: MemberState, nowMs: number): boolean {
+  return !!s.promised && s.promised.id > s.view.id && nowMs - s.promised.atMs <= p.deadMs;
+}
+
+/** The designated coordinator: the view's leader, while the view is quorate. */
+export function dcOf(p: MembershipParams, s: MemberState, nowMs: number): string | undefined {
+  return isQuorate(p, s, nowMs) ? s.view.leader : undefined;
+}
+
+class Step {
+  readonly out: Output[] = [];
+  constructor(readonly p: MembershipParams, readonly s: MemberState) {}
+
+  send(to: string | "*", msg: Message): void { this.out.push({ type: "send", to, link: "all", msg }); }
+  log(text: string): void { this.out.push({ type: "log", text }); }
+  now(): number { return this.s.nowMs; }
+
+  alive(): string[] {
+    const names = [this.s.me, ...Object.entries(this.s.peers).filter(([, peer]) => heard(this.p, peer, this.now())).map(([n]) => n)];
+    return names.sort();
+  }
+
+  install(view: View, settleLeftMs: number): void {
+    const s = this.s;
+    const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m));
+    // A handover already running (here or at any member) is not cut short by a later view.
+    s.settleUntilMs = Math.max(s.settleUntilMs, this.now() + settleLeftMs, removed ? this.now() + settleMs(this.p) : -Infinity);
+    s.view = view;
+    s.installedMs = this.now();
+    s.highestViewId = Math.max(s.highestViewId, view.id);
+    s.proposal = undefined;
+    s.promised = undefined;
+    // Support is counted afresh in the new view.
+    for (const peer of Object.values(s.peers)) peer.supportMs = -Infinity;
+    const wait = s.settleUntilMs - this.now();
+    this.log(`view ${view.id} installed: ${view.members.join(", ")} (leader ${view.leader})${wait > 0 ? `; acting in ${wait} ms, once dropped members' leases have run out` : ""}`);
+    this.out.push({ type: "view", view, quorate: isQuorate(this.p, s, this.now()) });
+  }
+
+  receive(link: number, msg: Message): void {
+    const s = this.s;
+    const peer = s.peers[msg.from];
+    if (!peer || msg.from === s.me) return; // not one of ours
+    if (msg.inc < peer.inc) return; // a previous life of that node
+    if (msg.inc > peer.inc) {
+      if (peer.inc !== 0) this.log(`${msg.from} restarted (incarnation ${msg.inc})`);
+      Object.assign(peer, { inc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), hears: [], supportMs: -Infinity });
+    }
+    if (link >= 0 && link < this.p.links) peer.heardMs[link] = this.now();
+    if (!s.seenAll && Object.values(s.peers).every((x) => x.inc !== 0)) s.seenAll = true;
+    switch (msg.t) {
+      case "hb":
+        peer.hears = msg.hears;
+        peer.view = msg.view;
+        peer.settled = msg.settled;
+        s.highestViewId = Math.max(s.highestViewId, msg.view.id);
+        // While promised to a newer view, support for the old one is not collected (it must not outlive the promise).
+        if (sameView(msg.view, s.view) && s.view.members.includes(msg.from) && !promiseActive(this.p, s, this.now())) peer.supportMs = this.now();
+        return;
+      case "propose": {
+        const v = msg.view;
+        s.highestViewId = Math.max(s.highestViewId, v.id);
+        if (!v.members.includes(s.me) || v.leader !== msg.from || v.id <= s.view.id) return;
+        const pr = s.promised;
+        const promiseStands = pr && this.now() - pr.atMs <= this.p.deadMs && (pr.id > v.id || (pr.id === v.id && (pr.leader !== v.leader || pr.leaderInc !== v.leaderInc)));
+        if (promiseStands) return;
+        s.promised = { id: v.id, leader: v.leader, leaderInc: v.leaderInc, atMs: this.now() };
+        for (const x of Object.values(s.peers)) x.supportMs = -Infinity; // support for the old view ends here
+        this.send(msg.from, {
+          t: "ack", from: s.me, inc: s.inc, viewId: v.id, leader: v.leader, leaderInc: v.leaderInc,
+          had: s.view.id === 0 ? [] : s.view.members, settleLeftMs: Math.max(0, s.settleUntilMs - this.now()),
+        });
+        return;
+      }
+      case "ack": {
+        const pr = s.proposal;
+        if (!pr || msg.viewId !== pr.view.id || msg.leader !== s.me || msg.leaderInc !== s.inc || !pr.view.members.includes(msg.from)) return;
+        if (!pr.acks.includes(msg.from)) pr.acks.push(msg.from);
+        for (const h of msg.had) if (!pr.had.includes(h)) pr.had.push(h);
+        pr.settleUntilMs = Math.max(pr.settleUntilMs, this.now() + msg.settleLeftMs);
+        if (pr.view.members.every((m) => m === s.me || pr.acks.includes(m))) {
+          const dropped = pr.had.some((h) => !pr.view.members.includes(h));
+          const until = Math.max(pr.settleUntilMs, s.settleUntilMs, dropped ? this.now() + settleMs(this.p) : -Infinity);
+          const settleLeftMs = Math.max(0, until - this.now());
+          this.send("*", { t: "commit", from: s.me, inc: s.inc, view: pr.view, settleLeftMs });
+          this.install(pr.view, settleLeftMs);
+        }
+        return;
+      }
+      case "commit": {
+        const v = msg.view;
+        const pr = s.promised;
+        if (!v.members.includes(s.me) || v.id <= s.view.id || !pr || pr.id !== v.id || pr.leader !== v.leader || pr.leaderInc !== v.leaderInc) return;
+        this.install(v, msg.settleLeftMs);
+        return;
+      }
+    }
+  }
+
+  heartbeat(): void {
+    const s = this.s;
+    if (this.now() < s.nextHeartbeatMs) return;
+    s.nextHeartbeatMs = this.now() + this.p.intervalMs;
+    s.seq++;
+    const hears = Object.entries(s.peers).filter(([, peer]) => heard(this.p, peer, this.now())).map(([n]) => n).sort();
+    const settled = this.now() >= s.settleUntilMs;
+    this.send("*", { t: "hb", from: s.me, inc: s.inc, seq: s.seq, view: s.view, hears, settled });
+  }
+
+  lead(): void {
+    const s = this.s;
+    const alive = this.alive();
+    if (alive[0] !== s.me) { s.proposal = undefined; return; }
+    // Members: those we hear that hear us too; while starting up, wait for nodes we have never heard.
+    const members = alive.filter((n) => n === s.me || s.peers[n]!.hears.includes(s.me));
+    const neverHeard = Object.values(s.peers).some((peer) => peer.inc === 0);
+    if (neverHeard && this.now() - s.startedMs < this.p.initialDeadMs && s.view.id === 0) return;
+    const retryMs = 2 * this.p.intervalMs + 2 * this.p.maxDelayMs;
+    // Our view stands if it has the right members and every member reports being in it (one may have missed
+    // the commit: then it is proposed again).
+    const agreed = members.every((m) => m === s.me || sameView(s.peers[m]!.view, s.view));
+    if (s.view.leader === s.me && sameMembers(s.view.members, members) && (agreed || this.now() - s.installedMs < retryMs)) { s.proposal = undefined; return; }
+    const pr = s.proposal;
+    if (pr && sameMembers(pr.view.members, members) && this.now() - pr.sentMs < retryMs) return;
+    const view: View = { id: Math.max(s.highestViewId, s.view.id) + 1, leader: s.me, leaderInc: s.inc, members };
+    s.highestViewId = view.id;
+    s.proposal = { view, acks: [], had: s.view.id === 0 ? [] : [...s.view.members], settleUntilMs: s.settleUntilMs, sentMs: this.now() };
+    if (members.length === 1) { this.install(view, 0); return; }
+    for (const m of members) if (m !== s.me) this.send(m, { t: "propose", from: s.me, inc: s.inc, view });
+  }
+}
+
+/** One input in, outputs out; the state is updated in place and returned. */
+export function step(p: MembershipParams, s: MemberState, input: Input): { state: MemberState; outputs: Output[] } {
+  s.nowMs = Math.max(s.nowMs, input.nowMs);
+  const st = new Step(p, s);
+  if (input.type === "recv") st.receive(input.link, input.msg);
+  st.heartbeat();
+  st.lead();
+  return { state: s, outputs: st.out };
+}

@@ -1,0 +1,88 @@
+// Cluster membership: inputs, outputs and timing. A node runs `step(state, input)`; heartbeats, view proposals and
+// commits are its only messages. Time comes in with every input (each node's own clock, which may drift).
+
+export interface MembershipNode { name: string; votes: number }
+
+export interface MembershipParams {
+  nodes: MembershipNode[];
+  /** Number of heartbeat links every node has. */
+  links: number;
+  intervalMs: number;
+  warnMs: number;
+  /** A peer silent on every link for this long is lost. */
+  deadMs: number;
+  /** After (re)start, how long to wait for peers before forming a view without them. */
+  initialDeadMs: number;
+  /** The longest a message may take to arrive (older ones are too late to matter); sizes the lease handover. */
+  maxDelayMs: number;
+  /** Clock-rate error allowed between nodes, e.g. 0.01 for 1 %. */
+  clockDrift: number;
+  /** Two-node cluster: one node alone keeps quorum (with wait-for-all at start). */
+  twoNode: boolean;
+  waitForAll: boolean;
+  /** Deliberate bugs, so the simulator's own tests can show it catches them. Never set outside tests. */
+  injectedBug?: "quorum-off-by-one" | "no-lease-handover";
+}
+
+export type LinkState = "up" | "warn" | "down";
+
+export interface View {
+  id: number;
+  leader: string;
+  /** The leader's incarnation: a restarted leader's views are new views even if it reuses an id. */
+  leaderInc: number;
+  members: string[];
+}
+
+export type Message =
+  | { t: "hb"; from: string; inc: number; seq: number; view: View; hears: string[]; settled: boolean }
+  | { t: "propose"; from: string; inc: number; view: View }
+  /** `had`: the members of the view the acking node leaves (to know if anyone is dropped); `settleLeftMs`: how
+   * long its own lease handover still runs. */
+  | { t: "ack"; from: string; inc: number; viewId: number; leader: string; leaderInc: number; had: string[]; settleLeftMs: number }
+  /** `settleLeftMs`: nobody in the view acts before this much time has passed (lease handover). */
+  | { t: "commit"; from: string; inc: number; view: View; settleLeftMs: number };
+
+export type Input =
+  | { type: "tick"; nowMs: number }
+  | { type: "recv"; nowMs: number; link: number; msg: Message };
+
+export type Output =
+  | { type: "send"; to: string | "*"; link: number | "all"; msg: Message }
+  | { type: "view"; view: View; quorate: boolean }
+  | { type: "log"; text: string };
+
+export interface PeerState {
+  inc: number;
+  /** When we last heard it, per link (-Infinity = never). */
+  heardMs: number[];
+  /** Who it says it hears. */
+  hears: string[];
+  /** Its view as of its last heartbeat. */
+  view: View;
+  settled: boolean;
+  /** When we last heard it in our current view (for the quorum lease). */
+  supportMs: number;
+}
+
+export interface MemberState {
+  me: string;
+  inc: number;
+  startedMs: number;
+  nowMs: number;
+  seq: number;
+  nextHeartbeatMs: number;
+  peers: Record<string, PeerState>;
+  view: View;
+  /** When this view was installed (own clock). */
+  installedMs: number;
+  /** Not quorate before this (own clock): a recent view change dropped members whose lease must run out first. */
+  settleUntilMs: number;
+  highestViewId: number;
+  /** Every node has been seen at least once (wait-for-all). */
+  seenAll: boolean;
+  /** As leader: the view being proposed and who acknowledged it. */
+  proposal?: { view: View; acks: string[]; had: string[]; settleUntilMs: number; sentMs: number };
+  /** As member: the proposal we promised to accept (we ack nothing older). */
+  promised?: { id: number; leader: string; leaderInc: number; atMs: number };
+}
