@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MembershipSim } from "../../sim/membership-sim.js";
+import { dcOf, heard, isQuorate, linkState, quorumVotes, settleMs } from "./member.js";
+
+test("three healthy nodes agree on one view, elect n1 as DC, and see every link up", () => {
+  const sim = new MembershipSim({ seed: 7, nodes: 3, links: 2, faultMs: 0, livenessMs: 0 });
+  sim.runUntil(6000, false);
+  const views = sim.nodes.map((n) => `${n.state.view.id}/${n.state.view.leader}:${n.state.view.members.join(",")}`);
+  assert.equal(new Set(views).size, 1, views.join(" | "));
+  assert.deepEqual(sim.nodes[0]!.state.view.members, ["n1", "n2", "n3"]);
+  for (const n of sim.nodes) {
+    const now = sim.clock(n);
+    assert.equal(isQuorate(sim.p, n.state, now), true);
+    assert.equal(dcOf(sim.p, n.state, now), "n1");
+    for (const peer of Object.values(n.state.peers)) {
+      assert.equal(heard(sim.p, peer, now), true);
+      assert.deepEqual([0, 1].map((l) => linkState(sim.p, peer, l, now)), ["up", "up"]);
+    }
+  }
+});
+
+test("quorum is a majority of votes; two-node clusters keep quorum alone", () => {
+  const sim = new MembershipSim({ seed: 1, nodes: 5, links: 1, faultMs: 0, livenessMs: 0 });
+  assert.equal(quorumVotes(sim.p), 3);
+  const two = new MembershipSim({ seed: 1, nodes: 2, links: 1, faultMs: 0, livenessMs: 0, params: { twoNode: true } });
+  assert.equal(quorumVotes(two.p), 1);
+});
+
+test("a node that stops hearing its peers loses quorum when its lease runs out, before others act without it", () => {
+  const sim = new MembershipSim({ seed: 3, nodes: 3, links: 1, faultMs: 0, livenessMs: 0 });
+  sim.runUntil(6000, false);
+  const n3 = sim.nodes[2]!;
+  // Its clock jumps past the lease with nothing heard: no longer quorate.
+  assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3)), true);
+  assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3) + sim.p.deadMs + 1), false);
+  // A view that drops a member waits out the lease plus the longest delay (with clock drift) before acting.
+  assert.ok(settleMs(sim.p) > sim.p.deadMs + sim.p.maxDelayMs);
+});
