@@ -4,10 +4,10 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { chmodSync, unlinkSync } from "node:fs";
 import type { AdminCommand } from "../core/local/types.js";
-import type { DaemonStatus } from "./types.js";
+import type { DaemonStatus, MembershipStatus } from "./types.js";
 
 export interface ApiHandlers {
-  status(): DaemonStatus;
+  status(): DaemonStatus | MembershipStatus;
   admin(command: AdminCommand): { ok: boolean; message: string };
 }
 

@@ -62,3 +62,30 @@ export interface DaemonStatus {
   finalActions: string[];
   events: EventLine[];
 }
+
+export interface LinkStatus { link: number; address?: string; state: "up" | "warn" | "down"; lastHeardMsAgo?: number }
+
+export interface PeerNodeStatus {
+  name: string;
+  state: "online" | "offline" | "unclean";
+  inView: boolean;
+  incarnation: number;
+  links: LinkStatus[];
+}
+
+export interface MembershipStatus {
+  cluster: string;
+  node: string;
+  incarnation: number;
+  pid: number;
+  sinceMs: number;
+  version: string;
+  view: { id: number; leader: string; members: string[] };
+  quorate: boolean;
+  votes: { present: number; needed: number; expected: number };
+  dc?: string;
+  nodes: PeerNodeStatus[];
+  packets: { sent: number; received: number; rejected: Record<string, number> };
+  events: EventLine[];
+  note: string;
+}

@@ -4,7 +4,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { join } from "node:path";
 import { callDaemon, DaemonUnreachable } from "../api/client.js";
 import { listenApi } from "../api/server.js";
-import type { DaemonStatus } from "../api/types.js";
+import type { DaemonStatus, MembershipStatus } from "../api/types.js";
+import type { ClusterConfig } from "../config/model.js";
+import { ClusterMemberDaemon, whoAmI } from "../daemon/cluster-member.js";
+import { writeClusterKey } from "../node/key.js";
 import { writeFileSync } from "node:fs";
 import { cibToClusterYaml } from "../config/import-cib.js";
 import { loadConfigFile, loadConfigText } from "../config/load.js";
@@ -12,7 +15,7 @@ import { formatProblem } from "../config/problems.js";
 import { SingleServerDaemon } from "../daemon/single-server.js";
 import { checkAgents } from "../node/executor/index.js";
 import { VERSION } from "../version.js";
-import { renderStatus } from "./render-status.js";
+import { renderMembership, renderStatus } from "./render-status.js";
 import { runDemo } from "./demo.js";
 import { loadCibFile, simulate } from "./simulate.js";
 
@@ -20,7 +23,8 @@ const USAGE = `Paceline ${VERSION} — high-availability cluster manager
 
 Usage:
   paceline demo [--keep]                  watch a supervised service get killed and recover
-  paceline daemon --config FILE           run the daemon in the foreground (logs to stdout)
+  paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout)
+  paceline keygen [-o FILE]               write a new cluster key (default /etc/paceline/authkey)
   paceline status [--json]                what runs, how, and what failed
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
   paceline config import CIB.xml [-o F]   a Pacemaker configuration as cluster.yaml
@@ -98,8 +102,21 @@ function importCib(args: string[]): number {
   return 0;
 }
 
+async function clusterDaemon(config: ClusterConfig, values: Record<string, unknown>): Promise<number> {
+  const d = new ClusterMemberDaemon({ config, me: whoAmI(config, values.node as string | undefined), stateDir: stateDirOf(values) });
+  await d.start();
+  const server = await listenApi(socketOf(values), { status: () => d.status(), admin: () => ({ ok: false, message: "resource commands are not available in cluster mode yet" }) });
+  const stop = (sig: string) => { console.error(`paceline: ${sig}: leaving the cluster`); d.shutdown(); };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("uncaughtException", (e) => console.error(`paceline: internal error (the daemon keeps running): ${e.stack ?? e.message}`));
+  const code = await d.done;
+  server.close();
+  return code;
+}
+
 async function daemon(args: string[]): Promise<number> {
-  const { values } = parse(args, { config: { type: "string", short: "c" } });
+  const { values } = parse(args, { config: { type: "string", short: "c" }, node: { type: "string" } });
   const file = values.config as string | undefined;
   if (!file) throw new UsageError("which configuration? `paceline daemon --config /etc/paceline/cluster.yaml`");
   const r = loadConfigFile(file);
@@ -107,6 +124,14 @@ async function daemon(args: string[]): Promise<number> {
   if (!r.config) {
     console.error(`paceline: not starting: ${file} has errors`);
     return 1;
+  }
+  if (r.config.nodes.length > 1) {
+    try {
+      return await clusterDaemon(r.config, values);
+    } catch (e) {
+      console.error(`paceline: not starting: ${(e as Error).message}`);
+      return 1;
+    }
   }
   for (const p of await checkAgents(r.config, file)) console.error(formatProblem(p));
   const d = new SingleServerDaemon({ config: r.config, stateDir: stateDirOf(values) });
@@ -128,8 +153,8 @@ async function daemon(args: string[]): Promise<number> {
 
 async function status(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: "boolean" } });
-  const { body } = await callDaemon<DaemonStatus>(socketOf(values), "GET", "/v1/status");
-  console.log(values.json ? JSON.stringify(body, null, 2) : renderStatus(body));
+  const { body } = await callDaemon<DaemonStatus | MembershipStatus>(socketOf(values), "GET", "/v1/status");
+  console.log(values.json ? JSON.stringify(body, null, 2) : "view" in body ? renderMembership(body) : renderStatus(body));
   return 0;
 }
 
@@ -174,6 +199,18 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case "demo": return await runDemo(parse(rest, { keep: { type: "boolean" } }).values.keep === true);
+      case "keygen": {
+        const { values } = parse(rest, { output: { type: "string", short: "o" } });
+        const out = (values.output as string | undefined) ?? "/etc/paceline/authkey";
+        try {
+          writeClusterKey(out);
+        } catch (e) {
+          console.error(`paceline keygen: cannot write ${out}: ${(e as NodeJS.ErrnoException).code === "EEXIST" ? "it exists already (remove it first to replace the key)" : (e as Error).message}`);
+          return 1;
+        }
+        console.log(`wrote a new cluster key to ${out} (mode 600); copy it to every node`);
+        return 0;
+      }
       case "version": case "--version": console.log(VERSION); return 0;
       case undefined: case "help": case "--help": case "-h": console.log(USAGE); return 0;
       default: throw new UsageError(`unknown command \`${cmd}\``);

@@ -1,7 +1,7 @@
 // `paceline status`: what crm_mon shows for one node, in plain words.
 
 import { formatDuration } from "../config/duration.js";
-import type { DaemonStatus, MonitorStatus, ResourceStatus } from "../api/types.js";
+import type { DaemonStatus, MembershipStatus, MonitorStatus, ResourceStatus } from "../api/types.js";
 
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
@@ -66,6 +66,31 @@ export function renderStatus(s: DaemonStatus): string {
   if (recent.length) {
     lines.push("", "Recent events:");
     for (const e of recent) lines.push(`  ${time(e.atMs)} ${e.text}`);
+  }
+  return lines.join("\n");
+}
+
+/** A cluster node's view of the cluster: nodes, links, quorum, DC. */
+export function renderMembership(s: MembershipStatus): string {
+  const lines: string[] = [];
+  lines.push(`Cluster ${s.cluster} — node ${s.node} (incarnation ${s.incarnation}) — Paceline ${s.version}, pid ${s.pid}`);
+  lines.push(`View ${s.view.id} (leader ${s.view.leader}): ${s.view.members.join(", ")}`);
+  lines.push(`Quorum: ${s.quorate ? "yes" : "NO"} — ${s.votes.present} of ${s.votes.expected} votes in the view, ${s.votes.needed} needed`);
+  lines.push(`DC: ${s.dc ?? "none (no quorum)"}`);
+  lines.push("", "Nodes:");
+  const width = Math.max(8, ...s.nodes.map((n) => n.name.length));
+  for (const n of s.nodes) {
+    const state = n.state === "online" ? (n.inView ? "online" : "online (not in view)") : n.state === "unclean" ? "UNCLEAN" : "OFFLINE";
+    const links = n.name === s.node ? "(this node)" : n.links.map((l) => `link ${l.link} ${l.state}${l.lastHeardMsAgo !== undefined ? ` (${l.lastHeardMsAgo} ms ago)` : ""}`).join(", ");
+    lines.push(`  ${n.name.padEnd(width)}  ${state.padEnd(20)} ${links}`);
+  }
+  const rejected = Object.entries(s.packets.rejected).map(([k, v]) => `${v} ${k}`).join(", ");
+  lines.push("", `Packets: ${s.packets.sent} sent, ${s.packets.received} received${rejected ? `, rejected: ${rejected}` : ""}`);
+  lines.push(`Note: ${s.note}`);
+  const recent = s.events.slice(-6);
+  if (recent.length) {
+    lines.push("", "Recent events:");
+    for (const e of recent) lines.push(`  ${new Date(e.atMs).toISOString().slice(11, 19)} ${e.text}`);
   }
   return lines.join("\n");
 }

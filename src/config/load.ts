@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
-import { parseDurationMs } from "./duration.js";
+import { formatDuration, parseDurationMs } from "./duration.js";
 import type {
   AgentSpec, ClusterConfig, ExecSpec, FinalAction, GroupConfig, MonitorAction, MonitorConfig, MonitorType,
   NodeConfig, OnFail, OpConfig, PrimitiveConfig, ResourceConfig, ResourceMeta,
@@ -15,6 +15,12 @@ import { didYouMean } from "./suggest.js";
 import { validateTree, type PositionIndex } from "./validate-tree.js";
 
 export const DEFAULT_OP_TIMEOUT_MS = 20_000;
+
+/** Heartbeat timings: `default` tolerates loss and load; `fast` is for sub-second failover on a quiet network. */
+export const HEARTBEAT_PROFILES = {
+  default: { intervalMs: 1000, warnMs: 3000, deadMs: 10_000, initialDeadMs: 30_000, maxDelayMs: 200 },
+  fast: { intervalMs: 100, warnMs: 300, deadMs: 600, initialDeadMs: 5000, maxDelayMs: 100 },
+} as const;
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 
 type Obj = Record<string, unknown>;
@@ -292,7 +298,7 @@ class Builder {
   nodes(raw: unknown): NodeConfig[] {
     return Object.entries(isObj(raw) ? raw : {}).map(([name, n]) => {
       const o = isObj(n) ? n : {};
-      return { name, links: Array.isArray(o.links) ? o.links.map(String) : [], attributes: strMap(o.attributes) };
+      return { name, links: Array.isArray(o.links) ? o.links.map(String) : [], votes: typeof o.votes === "number" ? o.votes : 1, attributes: strMap(o.attributes) };
     });
   }
 }
@@ -337,9 +343,30 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   }
   problems.push(...b.problems);
   if (problems.some((p) => p.severity === "error")) return { problems };
+  const hb = isObj(raw.heartbeat) ? raw.heartbeat : {};
+  const profile = hb.profile === "fast" ? HEARTBEAT_PROFILES.fast : HEARTBEAT_PROFILES.default;
+  const heartbeat = {
+    intervalMs: b.ms(hb.interval, profile.intervalMs), warnMs: b.ms(hb.warn, profile.warnMs), deadMs: b.ms(hb.dead, profile.deadMs),
+    initialDeadMs: b.ms(hb["initial-dead"], profile.initialDeadMs), maxDelayMs: b.ms(hb["max-delay"], profile.maxDelayMs),
+    port: typeof hb.port === "number" ? hb.port : 5405, keyFile: typeof hb["key-file"] === "string" ? hb["key-file"] : "/etc/paceline/authkey",
+  };
+  if (heartbeat.deadMs <= 2 * heartbeat.intervalMs) problems.push({ file, pos: positions.get("heartbeat.dead"), path: "heartbeat.dead", message: `dead (${formatDuration(heartbeat.deadMs)}) must be more than twice the interval (${formatDuration(heartbeat.intervalMs)}), or one lost heartbeat declares a node dead`, severity: "error" });
+  if (heartbeat.warnMs > heartbeat.deadMs) problems.push({ file, pos: positions.get("heartbeat.warn"), path: "heartbeat.warn", message: "warn must not be longer than dead", severity: "error" });
+  const q = isObj(raw.quorum) ? raw.quorum : {};
+  const quorum = {
+    twoNode: q["two-node"] === true, waitForAll: q["wait-for-all"] !== undefined ? q["wait-for-all"] === true : q["two-node"] === true,
+    noQuorumPolicy: (typeof q["no-quorum-policy"] === "string" ? q["no-quorum-policy"] : "stop") as ClusterConfig["quorum"]["noQuorumPolicy"],
+  };
+  if (quorum.twoNode && nodes.length !== 2) problems.push({ file, pos: positions.get("quorum.two-node"), path: "quorum.two-node", message: `two-node needs exactly two nodes (there are ${nodes.length})`, severity: "error" });
+  for (const n of nodes) {
+    if (nodes.length > 1 && n.links.length === 0) problems.push({ file, pos: positions.get(`nodes.${n.name}`), path: `nodes.${n.name}.links`, message: "this node has no heartbeat link address (e.g. links: [10.0.0.1]); the cluster daemon will not start until every node has one", severity: "warning" });
+  }
+  const linkCounts = new Set(nodes.filter((n) => n.links.length).map((n) => n.links.length));
+  if (linkCounts.size > 1) problems.push({ file, pos: positions.get("nodes"), path: "nodes", message: "every node needs the same number of links (one address per heartbeat link)", severity: "error" });
+  if (problems.some((p) => p.severity === "error")) return { problems };
   const config: ClusterConfig = {
     cluster: typeof raw.cluster === "string" ? raw.cluster : "paceline",
-    nodes,
+    nodes, heartbeat, quorum,
     properties: {
       startFailureIsFatal: props["start-failure-is-fatal"] !== false,
       maintenanceMode: props["maintenance-mode"] === true,

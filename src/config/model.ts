@@ -99,7 +99,24 @@ export interface MonitorConfig {
 export interface NodeConfig {
   name: string;
   links: string[];
+  votes: number;
   attributes: Record<string, string>;
+}
+
+export interface HeartbeatConfig {
+  intervalMs: number;
+  warnMs: number;
+  deadMs: number;
+  initialDeadMs: number;
+  maxDelayMs: number;
+  port: number;
+  keyFile: string;
+}
+
+export interface QuorumConfig {
+  twoNode: boolean;
+  waitForAll: boolean;
+  noQuorumPolicy: "stop" | "freeze" | "ignore" | "demote";
 }
 
 export interface ClusterProperties {
@@ -112,6 +129,8 @@ export interface ClusterProperties {
 export interface ClusterConfig {
   cluster: string;
   nodes: NodeConfig[];
+  heartbeat: HeartbeatConfig;
+  quorum: QuorumConfig;
   properties: ClusterProperties;
   /** Top-level resources in start order (groups hold their members). */
   resources: ResourceConfig[];

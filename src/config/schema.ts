@@ -155,7 +155,8 @@ const monitor: Schema = {
 const node: Schema = {
   type: "object", additionalProperties: false,
   properties: {
-    links: { type: "array", items: { type: "string" }, description: "One address per heartbeat link." },
+    links: { type: "array", items: { type: "string" }, description: "One address per heartbeat link (IPv4 or IPv6, optionally address:port)." },
+    votes: { type: "integer", minimum: 0, description: "Quorum votes of this node (default 1)." },
     attributes: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "Node attributes usable in rules." },
   },
 };
@@ -166,6 +167,28 @@ export const clusterSchema: Schema = {
   properties: {
     cluster: { type: "string", description: "The cluster's name." },
     nodes: { type: "object", additionalProperties: { anyOf: [node, { type: "null" }] }, description: "Nodes by name. Leave out for a single server (this host)." },
+    heartbeat: {
+      type: "object", additionalProperties: false,
+      description: "Failure detection: `profile: default` (1 s / 10 s dead) or `fast` (sub-second failover), or the timings themselves.",
+      properties: {
+        profile: { type: "string", enum: ["default", "fast"], description: "default: interval 1s, warn 3s, dead 10s, initial-dead 30s; fast: interval 100ms, warn 300ms, dead 600ms, initial-dead 5s." },
+        interval: duration("Time between heartbeats on each link (Heartbeat's keepalive)."),
+        warn: duration("A link silent this long is shown as warn (warntime)."),
+        dead: duration("A node silent on every link this long is lost (deadtime)."),
+        "initial-dead": duration("After start, how long to wait for the other nodes before going on without them (initdead)."),
+        port: { type: "integer", minimum: 1, maximum: 65535, description: "UDP port of the heartbeat links (default 5405)." },
+        "key-file": { type: "string", description: "The cluster key (paceline keygen writes one; mode 600). Default /etc/paceline/authkey." },
+        "max-delay": duration("The longest a heartbeat may take to arrive (default 200ms); sizes the quorum lease handover."),
+      },
+    },
+    quorum: {
+      type: "object", additionalProperties: false, description: "Quorum options.",
+      properties: {
+        "two-node": { type: "boolean", description: "Two nodes: one alone keeps quorum (needs fencing or an arbiter to be safe)." },
+        "wait-for-all": { type: "boolean", description: "Two-node: only gain quorum once both nodes have been seen (default true with two-node)." },
+        "no-quorum-policy": { type: "string", enum: ["stop", "freeze", "ignore", "demote"], description: "What a node without quorum does with its resources (default stop)." },
+      },
+    },
     properties: {
       type: "object", additionalProperties: false, description: "Cluster-wide properties.",
       properties: {

@@ -1,0 +1,139 @@
+// A cluster node's daemon (membership part): runs core/membership on the node's monotonic clock, with the UDP
+// links as its transport, and serves what it sees over the local API. Resources are not managed in cluster mode
+// yet (the controller comes next); that is said plainly in the log and in status.
+
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { ClusterConfig } from "../config/model.js";
+import { dcOf, heard, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
+import type { MemberState, MembershipParams, Output } from "../core/membership/types.js";
+import { readClusterKey } from "../node/key.js";
+import { readJsonState, StateFile } from "../node/store.js";
+import { UdpTransport } from "../node/transport.js";
+import type { EventLine, MembershipStatus } from "../api/types.js";
+import { VERSION } from "../version.js";
+
+export interface ClusterMemberOptions {
+  config: ClusterConfig;
+  me: string;
+  stateDir: string;
+  out?: (line: string) => void;
+}
+
+const monotonicMs = () => Math.floor(performance.timeOrigin + performance.now());
+
+export function membershipParams(config: ClusterConfig): MembershipParams {
+  const hb = config.heartbeat;
+  return {
+    nodes: config.nodes.map((n) => ({ name: n.name, votes: n.votes })), links: Math.max(1, config.nodes[0]?.links.length ?? 1),
+    intervalMs: hb.intervalMs, warnMs: hb.warnMs, deadMs: hb.deadMs, initialDeadMs: hb.initialDeadMs, maxDelayMs: hb.maxDelayMs,
+    clockDrift: 0.01, twoNode: config.quorum.twoNode, waitForAll: config.quorum.waitForAll,
+  };
+}
+
+/** Which node this is: --node, else the host name. */
+export function whoAmI(config: ClusterConfig, asked?: string): string {
+  const name = asked ?? hostname();
+  if (!config.nodes.some((n) => n.name === name)) {
+    throw new Error(`this host is \`${name}\`, which is not a node of the configuration (nodes: ${config.nodes.map((n) => n.name).join(", ")}); give --node NAME`);
+  }
+  return name;
+}
+
+export class ClusterMemberDaemon {
+  readonly p: MembershipParams;
+  private state!: MemberState;
+  private transport!: UdpTransport;
+  private timer?: NodeJS.Timeout;
+  private readonly events: EventLine[] = [];
+  private readonly sinceMs = Date.now();
+  private lastQuorate?: boolean;
+  private resolveDone!: (code: number) => void;
+  readonly done = new Promise<number>((res) => { this.resolveDone = res; });
+
+  constructor(private readonly o: ClusterMemberOptions) {
+    this.p = membershipParams(o.config);
+  }
+
+  async start(): Promise<void> {
+    const { config, me } = this.o;
+    const linkless = config.nodes.filter((n) => n.links.length === 0).map((n) => n.name);
+    if (linkless.length) throw new Error(`cannot run as a cluster: node(s) ${linkless.join(", ")} have no heartbeat link address (nodes.NAME.links: [10.0.0.1, ...])`);
+    const differing = config.nodes.filter((n) => n.links.length !== config.nodes[0]!.links.length).map((n) => n.name);
+    if (differing.length) throw new Error(`cannot run as a cluster: every node needs the same number of heartbeat links (link i of each node forms network i); ${differing.join(", ")} differ from ${config.nodes[0]!.name}`);
+    const key = readClusterKey(config.heartbeat.keyFile);
+    // Each start is a new incarnation, remembered across restarts so peers can tell a restart from a delayed packet.
+    const incFile = new StateFile<{ incarnation: number }>(join(this.o.stateDir, "incarnation.json"));
+    const prev = readJsonState(incFile.path, (v): v is { incarnation: number } => typeof (v as { incarnation?: unknown })?.incarnation === "number");
+    const inc = (prev.kind === "ok" ? prev.value.incarnation : 0) + 1;
+    incFile.save({ incarnation: inc });
+    const self = config.nodes.find((n) => n.name === me)!;
+    this.state = initMember(this.p, me, inc, monotonicMs());
+    this.transport = new UdpTransport({
+      cluster: config.cluster, me, inc, key, port: config.heartbeat.port, links: self.links,
+      peers: Object.fromEntries(config.nodes.filter((n) => n.name !== me).map((n) => [n.name, n.links])),
+      onMessage: (link, env) => this.feed({ type: "recv", nowMs: monotonicMs(), link, msg: env.msg }),
+    });
+    await this.transport.start();
+    this.event("info", `Paceline ${VERSION} cluster node ${me} (incarnation ${inc}) of \`${config.cluster}\`: ${config.nodes.length} nodes, ${self.links.length} link(s), heartbeat every ${this.p.intervalMs} ms, dead after ${this.p.deadMs} ms`);
+    if (config.resources.length) this.event("warn", "cluster mode manages membership and quorum only for now: resources in the configuration are not started by this version");
+    const tickMs = Math.max(10, Math.floor(this.p.intervalMs / 4));
+    this.timer = setInterval(() => this.feed({ type: "tick", nowMs: monotonicMs() }), tickMs);
+    this.feed({ type: "tick", nowMs: monotonicMs() });
+  }
+
+  private feed(input: Parameters<typeof step>[2]): void {
+    let outputs: Output[];
+    try {
+      ({ outputs } = step(this.p, this.state, input));
+    } catch (e) {
+      this.event("error", `internal error in membership: ${(e as Error).message}`);
+      return;
+    }
+    for (const o of outputs) {
+      if (o.type === "send") this.transport.send(o.to, o.link, o.msg);
+      else if (o.type === "log") this.event("info", o.text);
+    }
+    const q = isQuorate(this.p, this.state, monotonicMs());
+    if (q !== this.lastQuorate) {
+      this.lastQuorate = q;
+      this.event(q ? "info" : "warn", q ? `quorate in view ${this.state.view.id}; DC is ${this.state.view.leader}` : `no quorum (view ${this.state.view.id}: ${this.state.view.members.join(", ")})`);
+    }
+  }
+
+  shutdown(): void {
+    clearInterval(this.timer);
+    this.transport?.close();
+    this.event("info", "Paceline stopped");
+    this.resolveDone(0);
+  }
+
+  private event(level: string, text: string): void {
+    const line = { atMs: Date.now(), level, text };
+    this.events.push(line);
+    if (this.events.length > 200) this.events.shift();
+    (this.o.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(`${new Date(line.atMs).toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`);
+  }
+
+  status(): MembershipStatus {
+    const now = monotonicMs();
+    const s = this.state;
+    const expected = this.p.nodes.reduce((a, n) => a + n.votes, 0);
+    const present = s.view.members.reduce((a, m) => a + (this.p.nodes.find((n) => n.name === m)?.votes ?? 0), 0);
+    return {
+      cluster: this.o.config.cluster, node: s.me, incarnation: s.inc, pid: process.pid, sinceMs: this.sinceMs, version: VERSION,
+      view: { id: s.view.id, leader: s.view.leader, members: s.view.members }, quorate: isQuorate(this.p, s, now),
+      votes: { present, needed: quorumVotes(this.p), expected }, dc: dcOf(this.p, s, now),
+      nodes: this.o.config.nodes.map((n) => {
+        if (n.name === s.me) return { name: n.name, state: "online" as const, inView: s.view.members.includes(n.name), incarnation: s.inc, links: n.links.map((address, link) => ({ link, address, state: "up" as const })) };
+        const peer = s.peers[n.name]!;
+        return {
+          name: n.name, state: heard(this.p, peer, now) ? "online" as const : "offline" as const, inView: s.view.members.includes(n.name), incarnation: peer.inc,
+          links: n.links.map((address, link) => ({ link, address, state: linkState(this.p, peer, link, now), lastHeardMsAgo: Number.isFinite(peer.heardMs[link]!) ? now - peer.heardMs[link]! : undefined })),
+        };
+      }),
+      packets: { sent: this.transport.stats.sent, received: this.transport.stats.received, rejected: this.transport.stats.rejected },
+      events: [...this.events], note: "resources are not managed in cluster mode yet",
+    };
+  }
+}

@@ -1,0 +1,93 @@
+// UDP heartbeat links: one socket per link, bound to this node's address on that link; every message goes to
+// each peer's address on the link(s) asked for. Datagrams are sealed by wire.ts; rejects are counted, not fatal.
+
+import { createSocket, type Socket } from "node:dgram";
+import { isIPv6 } from "node:net";
+import type { Message } from "../core/membership/types.js";
+import { decode, encode, ReplayWindow, type Envelope } from "./wire.js";
+
+export interface TransportOptions {
+  cluster: string;
+  me: string;
+  inc: number;
+  key: Buffer;
+  port: number;
+  /** Our address on each link. */
+  links: string[];
+  /** Every peer's address on each link. */
+  peers: Record<string, string[]>;
+  onMessage: (link: number, env: Envelope) => void;
+}
+
+export interface TransportStats {
+  sent: number;
+  received: number;
+  bytesSent: number;
+  bytesReceived: number;
+  rejected: Record<string, number>;
+}
+
+/** "10.0.0.1" or "10.0.0.1:5405" or "[fe80::1]:5405" → host and port. */
+export function splitAddress(addr: string, defaultPort: number): { host: string; port: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(addr);
+  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defaultPort };
+  const v4 = /^([^:]+):(\d+)$/.exec(addr);
+  if (v4) return { host: v4[1]!, port: Number(v4[2]) };
+  return { host: addr, port: defaultPort };
+}
+
+export class UdpTransport {
+  private readonly sockets: Socket[] = [];
+  private packet = 0;
+  private readonly replay = new ReplayWindow();
+  readonly stats: TransportStats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, rejected: {} };
+
+  constructor(private readonly o: TransportOptions) {}
+
+  async start(): Promise<void> {
+    for (let link = 0; link < this.o.links.length; link++) {
+      const { host, port } = splitAddress(this.o.links[link]!, this.o.port);
+      const sock = createSocket({ type: isIPv6(host) ? "udp6" : "udp4", reuseAddr: true });
+      sock.on("message", (data) => this.receive(link, data));
+      sock.on("error", () => { /* a send to an unreachable peer; the failure detector notices silence */ });
+      await new Promise<void>((resolve, reject) => {
+        sock.once("error", reject);
+        sock.bind(port, host, () => { sock.off("error", reject); resolve(); });
+      });
+      this.sockets.push(sock);
+    }
+  }
+
+  private reject(reason: string): void { this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1; }
+
+  private receive(link: number, data: Buffer): void {
+    this.stats.bytesReceived += data.length;
+    const d = decode(this.o.key, data);
+    if (!d.ok) return this.reject(d.reason);
+    const env = d.env;
+    if (env.cluster !== this.o.cluster) return this.reject("other-cluster");
+    if (env.from === this.o.me || !this.o.peers[env.from]) return this.reject("unknown-sender");
+    if (!this.replay.accept(env.from, env.inc, env.packet)) return this.reject("replay");
+    this.stats.received++;
+    this.o.onMessage(link, env);
+  }
+
+  send(to: string | "*", link: number | "all", msg: Message): void {
+    const targets = to === "*" ? Object.keys(this.o.peers) : [to];
+    const links = link === "all" ? this.sockets.map((_, i) => i) : [link];
+    for (const peer of targets) {
+      for (const l of links) {
+        const addr = this.o.peers[peer]?.[l];
+        const sock = this.sockets[l];
+        if (!addr || !sock) continue;
+        const { host, port } = splitAddress(addr, this.o.port);
+        const data = encode(this.o.key, { cluster: this.o.cluster, from: this.o.me, inc: this.o.inc, packet: ++this.packet, msg });
+        sock.send(data, port, host);
+        this.stats.sent++;
+        this.stats.bytesSent += data.length;
+      }
+    }
+  }
+
+  close(): void { for (const s of this.sockets) s.close(); }
+}

@@ -1,0 +1,96 @@
+// The heartbeat wire format: every datagram is versioned, size-bounded, encrypted and authenticated with the
+// cluster key (AES-256-GCM), and carries a per-sender packet number for replay protection. Decoding never throws:
+// anything malformed, forged, replayed or oversized is rejected with a reason (and counted by the caller).
+
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { Message } from "../core/membership/types.js";
+
+export const WIRE_VERSION = 1;
+export const MAX_DATAGRAM_BYTES = 8192;
+const MAGIC = 0x50; // "P"
+const HEADER = 2; // magic, version
+const NONCE = 12;
+const TAG = 16;
+
+export interface Envelope { cluster: string; from: string; inc: number; packet: number; msg: Message }
+
+export function encode(key: Buffer, env: Envelope): Buffer {
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  const header = Buffer.from([MAGIC, WIRE_VERSION]);
+  cipher.setAAD(header);
+  const body = Buffer.concat([cipher.update(JSON.stringify(env), "utf8"), cipher.final()]);
+  const out = Buffer.concat([header, nonce, body, cipher.getAuthTag()]);
+  if (out.length > MAX_DATAGRAM_BYTES) throw new Error(`message too large for one datagram (${out.length} bytes)`);
+  return out;
+}
+
+export type Decoded = { ok: true; env: Envelope } | { ok: false; reason: "short" | "magic" | "version" | "oversized" | "auth" | "malformed" };
+
+export function decode(key: Buffer, data: Buffer): Decoded {
+  if (data.length > MAX_DATAGRAM_BYTES) return { ok: false, reason: "oversized" };
+  if (data.length < HEADER + NONCE + TAG + 2) return { ok: false, reason: "short" };
+  if (data[0] !== MAGIC) return { ok: false, reason: "magic" };
+  if (data[1] !== WIRE_VERSION) return { ok: false, reason: "version" };
+  let plain: string;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, data.subarray(HEADER, HEADER + NONCE));
+    decipher.setAAD(data.subarray(0, HEADER));
+    decipher.setAuthTag(data.subarray(data.length - TAG));
+    plain = Buffer.concat([decipher.update(data.subarray(HEADER + NONCE, data.length - TAG)), decipher.final()]).toString("utf8");
+  } catch {
+    return { ok: false, reason: "auth" };
+  }
+  try {
+    const env = JSON.parse(plain) as Envelope;
+    if (!isEnvelope(env)) return { ok: false, reason: "malformed" };
+    return { ok: true, env };
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+}
+
+const isStr = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 256;
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const isView = (v: unknown): boolean => {
+  const x = v as Record<string, unknown>;
+  return !!x && isInt(x.id) && isStr(x.leader) && isInt(x.leaderInc) && Array.isArray(x.members) && x.members.length <= 64 && x.members.every(isStr);
+};
+
+/** Even authenticated input is checked field by field: a bug elsewhere must not become a crash here. */
+function isEnvelope(v: unknown): v is Envelope {
+  const e = v as Record<string, unknown>;
+  if (!e || !isStr(e.cluster) || !isStr(e.from) || !isInt(e.inc) || !isInt(e.packet)) return false;
+  const m = e.msg as Record<string, unknown>;
+  if (!m || m.from !== e.from || m.inc !== e.inc) return false;
+  switch (m.t) {
+    case "hb": return isInt(m.seq) && isView(m.view) && Array.isArray(m.hears) && m.hears.every(isStr) && typeof m.settled === "boolean";
+    case "propose": return isView(m.view);
+    case "ack": return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && Array.isArray(m.had) && m.had.every(isStr) && isInt(m.settleLeftMs);
+    case "commit": return isView(m.view) && isInt(m.settleLeftMs);
+    default: return false;
+  }
+}
+
+/** Sliding-window replay protection per sender incarnation (like IPsec's): each packet number is taken once. */
+export class ReplayWindow {
+  private readonly latest = new Map<string, { inc: number; top: number; seen: Set<number> }>();
+  constructor(private readonly size = 1024) {}
+  accept(from: string, inc: number, packet: number): boolean {
+    const w = this.latest.get(from);
+    if (!w || inc > w.inc) {
+      this.latest.set(from, { inc, top: packet, seen: new Set([packet]) });
+      return true;
+    }
+    if (inc < w.inc) return false; // an earlier life of that node
+    if (packet > w.top) {
+      w.top = packet;
+      w.seen.add(packet);
+      for (const p of w.seen) if (p <= w.top - this.size) w.seen.delete(p);
+      return true;
+    }
+    if (packet <= w.top - this.size || w.seen.has(packet)) return false;
+    w.seen.add(packet);
+    return true;
+  }
+}
