@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callDaemon } from "../src/api/client.js";
-import type { DaemonStatus, ResourceStatus } from "../src/api/types.js";
+import type { DaemonStatus, MembershipStatus, ResourceStatus } from "../src/api/types.js";
 
 export const REPO = new URL("../..", import.meta.url).pathname;
 export const CLI = join(REPO, "bin", "paceline.js");
@@ -46,7 +46,7 @@ export class DaemonUnderTest {
   readonly socket: string;
   readonly configPath: string;
 
-  constructor(readonly dir: string, yaml: string, readonly wrap: string[] = []) {
+  constructor(readonly dir: string, yaml: string, readonly wrap: string[] = [], readonly extraArgs: string[] = []) {
     this.stateDir = join(dir, "state");
     this.socket = join(this.stateDir, "paceline.sock");
     this.configPath = join(dir, "cluster.yaml");
@@ -54,7 +54,7 @@ export class DaemonUnderTest {
   }
 
   start(): this {
-    const args = [CLI, "daemon", "--config", this.configPath, "--state-dir", this.stateDir];
+    const args = [CLI, "daemon", "--config", this.configPath, "--state-dir", this.stateDir, ...this.extraArgs];
     const [file, ...pre] = this.wrap.length ? this.wrap : [process.execPath];
     this.proc = spawn(file!, this.wrap.length ? [...pre, process.execPath, ...args] : args, { stdio: ["ignore", "pipe", "pipe"] });
     this.proc.stdout!.on("data", (b: Buffer) => (this.output += b.toString()));
@@ -70,6 +70,11 @@ export class DaemonUnderTest {
 
   async status(): Promise<DaemonStatus> {
     return (await callDaemon<DaemonStatus>(this.socket, "GET", "/v1/status")).body;
+  }
+
+  /** The status of a cluster-mode daemon. */
+  async membership(): Promise<MembershipStatus> {
+    return (await callDaemon<MembershipStatus>(this.socket, "GET", "/v1/status")).body;
   }
 
   async rsc(id: string): Promise<ResourceStatus> {

@@ -7,6 +7,7 @@ import type { Message } from "../core/membership/types.js";
 
 export const WIRE_VERSION = 1;
 export const MAX_DATAGRAM_BYTES = 8192;
+const MAX_NODES = 64;
 const MAGIC = 0x50; // "P"
 const HEADER = 2; // magic, version
 const NONCE = 12;
@@ -52,9 +53,10 @@ export function decode(key: Buffer, data: Buffer): Decoded {
 
 const isStr = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 256;
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.length <= MAX_NODES && v.every(isStr);
 const isView = (v: unknown): boolean => {
   const x = v as Record<string, unknown>;
-  return !!x && isInt(x.id) && isStr(x.leader) && isInt(x.leaderInc) && Array.isArray(x.members) && x.members.length <= 64 && x.members.every(isStr);
+  return !!x && isInt(x.id) && isStr(x.leader) && isInt(x.leaderInc) && isNames(x.members);
 };
 
 /** Even authenticated input is checked field by field: a bug elsewhere must not become a crash here. */
@@ -64,9 +66,9 @@ function isEnvelope(v: unknown): v is Envelope {
   const m = e.msg as Record<string, unknown>;
   if (!m || m.from !== e.from || m.inc !== e.inc) return false;
   switch (m.t) {
-    case "hb": return isInt(m.seq) && isView(m.view) && Array.isArray(m.hears) && m.hears.every(isStr) && typeof m.settled === "boolean";
+    case "hb": return isInt(m.seq) && isView(m.view) && isNames(m.hears) && typeof m.settled === "boolean";
     case "propose": return isView(m.view);
-    case "ack": return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && Array.isArray(m.had) && m.had.every(isStr) && isInt(m.settleLeftMs);
+    case "ack": return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && isNames(m.had) && isInt(m.settleLeftMs);
     case "commit": return isView(m.view) && isInt(m.settleLeftMs);
     default: return false;
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MembershipSim } from "../../sim/membership-sim.js";
-import { dcOf, heard, isQuorate, linkState, quorumVotes, settleMs } from "./member.js";
+import { defaultParams, MembershipSim } from "../../sim/membership-sim.js";
+import { dcOf, heard, initMember, isQuorate, linkState, quorumVotes, settleMs, step } from "./member.js";
 
 test("three healthy nodes agree on one view, elect n1 as DC, and see every link up", () => {
   const sim = new MembershipSim({ seed: 7, nodes: 3, links: 2, faultMs: 0, livenessMs: 0 });
@@ -36,4 +36,19 @@ test("a node that stops hearing its peers loses quorum when its lease runs out, 
   assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3) + sim.p.deadMs + 1), false);
   // A view that drops a member waits out the lease plus the longest delay (with clock drift) before acting.
   assert.ok(settleMs(sim.p) > sim.p.deadMs + sim.p.maxDelayMs);
+});
+
+test("a peer whose configuration names unknown nodes is ignored with one plain warning, never followed", () => {
+  const p = defaultParams(["n1", "n2", "n3"], 1);
+  const s = initMember(p, "n2", 1, 0);
+  const view = { id: 9, leader: "n1", leaderInc: 1, members: ["n1", "n2", "n4"] };
+  const logs: string[] = [];
+  for (let t = 10; t < 50; t += 10) {
+    const out = step(p, s, { type: "recv", nowMs: t, link: 0, msg: { t: "propose", from: "n1", inc: 1, view } }).outputs;
+    for (const o of out) if (o.type === "log") logs.push(o.text);
+    assert.ok(!out.some((o) => o.type === "send" && o.msg.t === "ack"), "no promise to a view with a stranger");
+  }
+  step(p, s, { type: "recv", nowMs: 60, link: 0, msg: { t: "commit", from: "n1", inc: 1, view, settleLeftMs: 0 } });
+  assert.notEqual(s.view.id, 9);
+  assert.deepEqual(logs.filter((l) => l.includes("not in my configuration")), ["ignoring n1: it names node(s) n4 that are not in my configuration; the nodes' configurations differ"]);
 });

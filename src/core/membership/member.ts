@@ -36,6 +36,7 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
     // A (re)started node waits out the lease handover too: its previous life may still count as quorate elsewhere.
     view: { id: 0, leader: me, leaderInc: inc, members: [me] }, installedMs: nowMs, settleUntilMs: nowMs + settleMs(p), highestViewId: 0,
     seenAll: p.nodes.length === 1,
+    warnedStrangers: [],
   };
 }
 
@@ -116,6 +117,7 @@ class Step {
     }
     if (link >= 0 && link < this.p.links) peer.heardMs[link] = this.now();
     if (!s.seenAll && Object.values(s.peers).every((x) => x.inc !== 0)) s.seenAll = true;
+    if (!this.namesKnownNodes(msg)) return;
     switch (msg.t) {
       case "hb":
         peer.hears = msg.hears;
@@ -163,6 +165,19 @@ class Step {
         return;
       }
     }
+  }
+
+  /** A peer whose configuration lists other nodes than ours must not make us install a view we cannot reason about. */
+  private namesKnownNodes(msg: Message): boolean {
+    const s = this.s;
+    const names = msg.t === "hb" ? [...msg.view.members, ...msg.hears] : msg.t === "ack" ? msg.had : msg.view.members;
+    const strangers = names.filter((n) => n !== s.me && !s.peers[n]);
+    if (strangers.length === 0) return true;
+    if (!s.warnedStrangers.includes(msg.from)) {
+      s.warnedStrangers.push(msg.from);
+      this.log(`ignoring ${msg.from}: it names node(s) ${[...new Set(strangers)].join(", ")} that are not in my configuration; the nodes' configurations differ`);
+    }
+    return false;
   }
 
   heartbeat(): void {

@@ -81,6 +81,8 @@ export interface MemberState {
   highestViewId: number;
   /** Every node has been seen at least once (wait-for-all). */
   seenAll: boolean;
+  /** Peers already warned about for naming nodes we do not know (differing configurations): warn once each. */
+  warnedStrangers: string[];
   /** As leader: the view being proposed and who acknowledged it. */
   proposal?: { view: View; acks: string[]; had: string[]; settleUntilMs: number; sentMs: number };
   /** As member: the proposal we promised to accept (we ack nothing older). */

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import fc from "fast-check";
+import type { Message } from "../core/membership/types.js";
+import { readClusterKey, writeClusterKey } from "./key.js";
+import { splitAddress } from "./transport.js";
+import { decode, encode, MAX_DATAGRAM_BYTES, ReplayWindow, type Envelope } from "./wire.js";
+
+const key = randomBytes(32);
+const view = { id: 3, leader: "n1", leaderInc: 2, members: ["n1", "n2"] };
+const hb: Message = { t: "hb", from: "n1", inc: 2, seq: 5, view, hears: ["n2"], settled: true };
+const env: Envelope = { cluster: "c", from: "n1", inc: 2, packet: 1, msg: hb };
+
+test("a sealed datagram opens with the same key, and every message kind survives the trip", () => {
+  const msgs: Message[] = [
+    hb,
+    { t: "propose", from: "n1", inc: 2, view },
+    { t: "ack", from: "n1", inc: 2, viewId: 3, leader: "n2", leaderInc: 1, had: ["n1"], settleLeftMs: 0 },
+    { t: "commit", from: "n1", inc: 2, view, settleLeftMs: 700 },
+  ];
+  for (const msg of msgs) assert.deepEqual(decode(key, encode(key, { ...env, msg })), { ok: true, env: { ...env, msg } });
+});
+
+test("forged, tampered, truncated, foreign and oversized datagrams are rejected with a reason, never thrown", () => {
+  const good = encode(key, env);
+  assert.deepEqual(decode(randomBytes(32), good), { ok: false, reason: "auth" }, "another cluster key");
+  for (const at of [1 + 1, 20, good.length - 1]) {
+    const bad = Buffer.from(good);
+    bad[at]! ^= 0x01;
+    assert.equal(decode(key, bad).ok, false, `bit flipped at ${at}`);
+  }
+  assert.deepEqual(decode(key, good.subarray(0, 10)), { ok: false, reason: "short" });
+  assert.deepEqual(decode(key, Buffer.concat([Buffer.from([0x51]), good.subarray(1)])), { ok: false, reason: "magic" });
+  assert.deepEqual(decode(key, Buffer.concat([Buffer.from([0x50, 9]), good.subarray(2)])), { ok: false, reason: "version" });
+  assert.deepEqual(decode(key, Buffer.alloc(MAX_DATAGRAM_BYTES + 1)), { ok: false, reason: "oversized" });
+});
+
+test("authentic but ill-formed contents are refused field by field", () => {
+  const bad: unknown[] = [
+    { ...env, msg: { ...hb, from: "n9" } }, // claims another sender inside
+    { ...env, msg: { ...hb, t: "nope" } },
+    { ...env, msg: { ...hb, hears: "n2" } },
+    { ...env, msg: { ...hb, view: { ...view, members: Array.from({ length: 65 }, (_, i) => `n${i}`) } } },
+    { ...env, inc: -1 },
+    { ...env, packet: 1.5 },
+    { ...env, cluster: "" },
+    null,
+  ];
+  for (const b of bad) assert.deepEqual(decode(key, encode(key, b as Envelope)), { ok: false, reason: "malformed" }, JSON.stringify(b)?.slice(0, 80));
+});
+
+test("random bytes never crash the decoder (fuzz)", () => {
+  fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 400 }), (bytes) => {
+    const buf = Buffer.from(bytes);
+    if (buf.length > 1) { buf[0] = 0x50; buf[1] = 1; } // past the cheap checks, into the cipher
+    assert.equal(decode(key, buf).ok, false);
+  }), { numRuns: 2000 });
+});
+
+test("replays are refused: each packet number once per sender life, old lives refused, a window for reordering", () => {
+  const w = new ReplayWindow(8);
+  assert.equal(w.accept("n1", 1, 5), true);
+  assert.equal(w.accept("n1", 1, 5), false, "same packet again");
+  assert.equal(w.accept("n1", 1, 3), true, "late but inside the window");
+  assert.equal(w.accept("n1", 1, 3), false);
+  assert.equal(w.accept("n1", 1, 20), true);
+  assert.equal(w.accept("n1", 1, 10), false, "older than the window");
+  assert.equal(w.accept("n1", 2, 1), true, "a restart starts a new life");
+  assert.equal(w.accept("n1", 1, 21), false, "the previous life is over");
+  assert.equal(w.accept("n2", 1, 1), true, "senders are independent");
+});
+
+test("link addresses: host, host:port and [v6]:port", () => {
+  assert.deepEqual(splitAddress("10.0.0.1", 5405), { host: "10.0.0.1", port: 5405 });
+  assert.deepEqual(splitAddress("10.0.0.1:6000", 5405), { host: "10.0.0.1", port: 6000 });
+  assert.deepEqual(splitAddress("[fe80::1]:6000", 5405), { host: "fe80::1", port: 6000 });
+  assert.deepEqual(splitAddress("fe80::1", 5405), { host: "fe80::1", port: 5405 });
+});
+
+const dir = mkdtempSync(join(tmpdir(), "paceline-key-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("cluster keys: written private and never overwritten; a readable, missing or garbled key is refused plainly", () => {
+  const path = join(dir, "authkey");
+  writeClusterKey(path);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(readClusterKey(path).length, 32);
+  assert.throws(() => writeClusterKey(path), { code: "EEXIST" });
+  chmodSync(path, 0o644);
+  assert.throws(() => readClusterKey(path), /readable by group or others \(mode 644\); run chmod 600/);
+  assert.throws(() => readClusterKey(join(dir, "none")), /does not exist; create it with `paceline keygen -o/);
+  const garbled = join(dir, "garbled");
+  writeFileSync(garbled, "secret\n", { mode: 0o600 });
+  assert.throws(() => readClusterKey(garbled), /is not 64 hex digits/);
+  assert.doesNotMatch(String((() => { try { readClusterKey(garbled); } catch (e) { return (e as Error).message; } })()), /secret/, "the key's content is never echoed");
+});
