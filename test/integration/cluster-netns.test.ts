@@ -21,6 +21,10 @@ const hostVeth = (n: string, l: number) => `pl${tag}${n}l${l}`;
 const addr = (n: string, l: number) => `10.214.${l}.${NODES.indexOf(n as typeof NODES[number]) + 1}`;
 
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
+/** Loads an nftables ruleset inside a node's namespace (its own table, removed with `unfilter`). */
+const filter = (n: string, rules: string) => execFileSync("ip", ["netns", "exec", ns(n), "nft", "-f", "-"], { input: `table inet plfault {\n chain input {\n  type filter hook input priority 0;\n  ${rules}\n }\n}\n` });
+const unfilter = (n: string) => execFileSync("ip", ["netns", "exec", ns(n), "nft", "delete", "table", "inet", "plfault"]);
+const haveNft = (() => { try { execFileSync("nft", ["--version"]); return true; } catch { return false; } })();
 const daemons = new Map<string, DaemonUnderTest>();
 let dir = "";
 
@@ -138,6 +142,44 @@ test("SIGSTOP of a node: it is dropped; after SIGCONT it rejoins without a resta
   n2.kill("SIGCONT");
   const back = await converge([...NODES], [...NODES], "n1");
   assert.equal(back[0]!.nodes.find((p) => p.name === "n2")!.incarnation, 1);
+});
+
+test("20 % packet loss on every node and link changes nothing: no view change, nobody offline", { skip: skip || (!haveNft && "nftables is not installed") }, async () => {
+  const before = await converge([...NODES], [...NODES], "n1");
+  for (const n of NODES) filter(n, "udp dport 5405 numgen random mod 100 < 20 drop");
+  try {
+    const deadline = Date.now() + 8000;
+    while (Date.now() < deadline) {
+      for (const n of NODES) {
+        const s = await node(n).membership();
+        assert.equal(s.view.id, before[0]!.view.id, `${summary(s)} — the view changed under 20 % loss`);
+        assert.ok(s.nodes.every((p) => p.state === "online"), `${n} saw a node offline under 20 % loss`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    for (const n of NODES) unfilter(n);
+  }
+});
+
+test("a one-way cut (n3 stops hearing n1, n1 still hears n3) never leaves two authorities, and heals", { skip: skip || (!haveNft && "nftables is not installed") }, async () => {
+  filter("n3", `ip saddr { ${LINKS.map((l) => addr("n1", l)).join(", ")} } drop`);
+  try {
+    // Let it settle, then check at several moments: the quorate nodes share one view, and there is one DC.
+    await new Promise((r) => setTimeout(r, 3000));
+    for (let i = 0; i < 10; i++) {
+      const all = await Promise.all(NODES.map((n) => node(n).membership()));
+      const quorate = all.filter((s) => s.quorate);
+      assert.ok(all[2]!.nodes.find((p) => p.name === "n1")!.links.every((l) => l.state === "down"), "the cut is in place");
+      assert.ok(quorate.length >= 2, `a majority keeps quorum: ${all.map(summary).join(" | ")}`);
+      assert.equal(new Set(quorate.map((s) => `${s.view.id}/${s.view.leader}:${s.view.members.join()}`)).size, 1, all.map(summary).join(" | "));
+      assert.equal(new Set(quorate.map((s) => s.dc)).size, 1);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    unfilter("n3");
+  }
+  await converge([...NODES], [...NODES], "n1");
 });
 
 test("a stranger with another cluster key is rejected and counted, and changes nothing", { skip }, async () => {
