@@ -13,7 +13,7 @@ export const CLI = join(REPO, "bin", "paceline.js");
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(what: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, label = "condition"): Promise<T> {
+export async function waitFor<T>(what: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, label = "condition", pollMs = 25): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -23,7 +23,7 @@ export async function waitFor<T>(what: () => T | undefined | false | Promise<T |
     } catch (e) {
       last = e;
     }
-    await sleep(25);
+    await sleep(pollMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${last ? ` (last error: ${(last as Error).message})` : ""}`);
 }

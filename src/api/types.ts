@@ -85,7 +85,9 @@ export interface MembershipStatus {
   votes: { present: number; needed: number; expected: number };
   dc?: string;
   nodes: PeerNodeStatus[];
-  packets: { sent: number; received: number; rejected: Record<string, number> };
+  packets: { sent: number; received: number; bytesSent: number; bytesReceived: number; rejected: Record<string, number> };
+  /** Delay of this daemon's event loop (heartbeats are sent from it), in ms. */
+  eventLoopLagMs: { p50: number; p99: number; max: number };
   events: EventLine[];
   note: string;
 }

@@ -85,7 +85,7 @@ export function renderMembership(s: MembershipStatus): string {
     lines.push(`  ${n.name.padEnd(width)}  ${state.padEnd(20)} ${links}`);
   }
   const rejected = Object.entries(s.packets.rejected).map(([k, v]) => `${v} ${k}`).join(", ");
-  lines.push("", `Packets: ${s.packets.sent} sent, ${s.packets.received} received${rejected ? `, rejected: ${rejected}` : ""}`);
+  lines.push("", `Packets: ${s.packets.sent} sent, ${s.packets.received} received${rejected ? `, rejected: ${rejected}` : ""}; event-loop lag p99 ${s.eventLoopLagMs.p99.toFixed(1)} ms`);
   lines.push(`Note: ${s.note}`);
   const recent = s.events.slice(-6);
   if (recent.length) {

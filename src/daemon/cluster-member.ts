@@ -3,6 +3,7 @@
 // yet (the controller comes next); that is said plainly in the log and in status.
 
 import { hostname } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
 import { dcOf, heard, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
@@ -40,6 +41,10 @@ export function whoAmI(config: ClusterConfig, asked?: string): string {
   return name;
 }
 
+/** The histogram samples with a timer of this period and records the whole period: the lag is what exceeds it. */
+const LAG_SAMPLE_MS = 10;
+const lagMs = (ns: number) => Math.max(0, ns / 1e6 - LAG_SAMPLE_MS);
+
 export class ClusterMemberDaemon {
   readonly p: MembershipParams;
   private state!: MemberState;
@@ -48,6 +53,9 @@ export class ClusterMemberDaemon {
   private readonly events: EventLine[] = [];
   private readonly sinceMs = Date.now();
   private lastQuorate?: boolean;
+  private stopping = false;
+  /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
+  private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
   private resolveDone!: (code: number) => void;
   readonly done = new Promise<number>((res) => { this.resolveDone = res; });
 
@@ -75,6 +83,7 @@ export class ClusterMemberDaemon {
       onMessage: (link, env) => this.feed({ type: "recv", nowMs: monotonicMs(), link, msg: env.msg }),
     });
     await this.transport.start();
+    this.loopLag.enable();
     this.event("info", `Paceline ${VERSION} cluster node ${me} (incarnation ${inc}) of \`${config.cluster}\`: ${config.nodes.length} nodes, ${self.links.length} link(s), heartbeat every ${this.p.intervalMs} ms, dead after ${this.p.deadMs} ms`);
     if (config.resources.length) this.event("warn", "cluster mode manages membership and quorum only for now: resources in the configuration are not started by this version");
     const tickMs = Math.max(10, Math.floor(this.p.intervalMs / 4));
@@ -95,17 +104,25 @@ export class ClusterMemberDaemon {
       else if (o.type === "log") this.event("info", o.text);
     }
     const q = isQuorate(this.p, this.state, monotonicMs());
-    if (q !== this.lastQuorate) {
+    if (q !== this.lastQuorate && !this.state.left) {
       this.lastQuorate = q;
       this.event(q ? "info" : "warn", q ? `quorate in view ${this.state.view.id}; DC is ${this.state.view.leader}` : `no quorum (view ${this.state.view.id}: ${this.state.view.members.join(", ")})`);
     }
   }
 
+  /** A clean stop: peers are told, so they drop this node at once instead of waiting `dead` and the lease. */
   shutdown(): void {
+    if (this.stopping) return;
+    this.stopping = true;
     clearInterval(this.timer);
-    this.transport?.close();
-    this.event("info", "Paceline stopped");
-    this.resolveDone(0);
+    this.loopLag.disable();
+    if (this.transport) this.feed({ type: "leave", nowMs: monotonicMs() });
+    // Give the goodbye datagrams a moment to leave before the sockets close.
+    setTimeout(() => {
+      this.transport?.close();
+      this.event("info", "Paceline stopped");
+      this.resolveDone(0);
+    }, 50);
   }
 
   private event(level: string, text: string): void {
@@ -132,7 +149,8 @@ export class ClusterMemberDaemon {
           links: n.links.map((address, link) => ({ link, address, state: linkState(this.p, peer, link, now), lastHeardMsAgo: Number.isFinite(peer.heardMs[link]!) ? now - peer.heardMs[link]! : undefined })),
         };
       }),
-      packets: { sent: this.transport.stats.sent, received: this.transport.stats.received, rejected: this.transport.stats.rejected },
+      packets: { ...this.transport.stats },
+      eventLoopLagMs: { p50: lagMs(this.loopLag.percentile(50)), p99: lagMs(this.loopLag.percentile(99)), max: lagMs(this.loopLag.max) },
       events: [...this.events], note: "resources are not managed in cluster mode yet",
     };
   }

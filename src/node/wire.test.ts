@@ -21,6 +21,7 @@ test("a sealed datagram opens with the same key, and every message kind survives
     { t: "propose", from: "n1", inc: 2, view },
     { t: "ack", from: "n1", inc: 2, viewId: 3, leader: "n2", leaderInc: 1, had: ["n1"], settleLeftMs: 0 },
     { t: "commit", from: "n1", inc: 2, view, settleLeftMs: 700 },
+    { t: "leave", from: "n1", inc: 2 },
   ];
   for (const msg of msgs) assert.deepEqual(decode(key, encode(key, { ...env, msg })), { ok: true, env: { ...env, msg } });
 });

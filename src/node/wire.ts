@@ -70,6 +70,7 @@ function isEnvelope(v: unknown): v is Envelope {
     case "propose": return isView(m.view);
     case "ack": return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && isNames(m.had) && isInt(m.settleLeftMs);
     case "commit": return isView(m.view) && isInt(m.settleLeftMs);
+    case "leave": return true;
     default: return false;
   }
 }

@@ -155,6 +155,13 @@ export class MembershipSim {
     this.perform(n, outputs);
   }
 
+  /** A clean shutdown: the node says goodbye (which may be lost like any packet), then is gone until restarted. */
+  cleanShutdown(node: SimNode): void {
+    this.runNode(node, { type: "leave", nowMs: this.clock(node) });
+    node.crashed = true;
+    this.note(`FAULT clean shutdown ${node.name}`);
+  }
+
   private injectFault(): void {
     const r = this.rng;
     const node = r.pick(this.nodes);
@@ -184,6 +191,8 @@ export class MembershipSim {
       const side = new Set(this.nodes.filter(() => r.chance(0.5)).map((x) => x.name));
       for (const a of this.nodes) for (const b of this.nodes) if (side.has(a.name) !== side.has(b.name)) this.cut.add(`${a.name}>${b.name}#*`);
       this.note(`FAULT partition {${[...side].join(",")}} | rest`);
+    } else if (roll === 7 && !node.crashed && r.chance(0.5)) {
+      this.cleanShutdown(node);
     } else if (roll === 6) {
       this.lossPct = r.pick([0, 5, 20, 40]);
       this.note(`FAULT loss ${this.lossPct}%`);

@@ -1,96 +1,28 @@
 // Three Paceline daemons in their own network namespaces, joined by two bridges (two heartbeat links), with real
-// faults: a link cut, a node isolated, kill -9 and SIGSTOP. Every namespace, veth and bridge is this test's own and
-// is deleted afterwards, even on failure.
+// faults: a link cut, a node isolated, kill -9, SIGSTOP, packet loss, a one-way cut and a foreign key. Every
+// namespace, veth and bridge is this test's own and is deleted afterwards, even on failure.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import type { MembershipStatus } from "../../src/api/types.js";
 import { writeClusterKey } from "../../src/node/key.js";
 import { cleanupDir, DaemonUnderTest, tempDir, waitFor } from "../helpers.js";
+import { haveNft, NetnsCluster, summary } from "../netns-cluster.js";
 
 const isRoot = process.getuid?.() === 0;
 const skip = isRoot ? false : "needs root for network namespaces";
-const tag = process.pid.toString(36);
-const NODES = ["n1", "n2", "n3"] as const;
-const LINKS = [0, 1] as const;
-const ns = (n: string) => `pl-${tag}-${n}`;
-const bridge = (l: number) => `plb${l}${tag}`;
-const hostVeth = (n: string, l: number) => `pl${tag}${n}l${l}`;
-const addr = (n: string, l: number) => `10.214.${l}.${NODES.indexOf(n as typeof NODES[number]) + 1}`;
+const skipNft = skip || (!haveNft && "nftables is not installed");
+const NODES = ["n1", "n2", "n3"];
+const LINKS = [0, 1];
+const c = new NetnsCluster(3, 2, "profile: fast", 214);
+const node = (n: string) => c.node(n);
+const converge = c.converge.bind(c);
 
-const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
-/** Loads an nftables ruleset inside a node's namespace (its own table, removed with `unfilter`). */
-const filter = (n: string, rules: string) => execFileSync("ip", ["netns", "exec", ns(n), "nft", "-f", "-"], { input: `table inet plfault {\n chain input {\n  type filter hook input priority 0;\n  ${rules}\n }\n}\n` });
-const unfilter = (n: string) => execFileSync("ip", ["netns", "exec", ns(n), "nft", "delete", "table", "inet", "plfault"]);
-const haveNft = (() => { try { execFileSync("nft", ["--version"]); return true; } catch { return false; } })();
-const daemons = new Map<string, DaemonUnderTest>();
-let dir = "";
-
-before(() => {
-  if (skip) return;
-  dir = tempDir("cluster");
-  for (const l of LINKS) {
-    ip("link", "add", bridge(l), "type", "bridge");
-    ip("link", "set", bridge(l), "up");
-  }
-  for (const n of NODES) {
-    ip("netns", "add", ns(n));
-    ip("-n", ns(n), "link", "set", "lo", "up");
-    for (const l of LINKS) {
-      ip("link", "add", hostVeth(n, l), "type", "veth", "peer", "name", `eth${l}`, "netns", ns(n));
-      ip("link", "set", hostVeth(n, l), "master", bridge(l), "up");
-      ip("-n", ns(n), "link", "set", `eth${l}`, "up");
-      ip("-n", ns(n), "addr", "add", `${addr(n, l)}/24`, "dev", `eth${l}`);
-    }
-  }
-  const key = `${dir}/authkey`;
-  writeClusterKey(key);
-  const yaml = `cluster: netns
-heartbeat: { profile: fast, key-file: ${key} }
-nodes:
-${NODES.map((n) => `  ${n}: { links: [${LINKS.map((l) => addr(n, l)).join(", ")}] }`).join("\n")}
-`;
-  for (const n of NODES) daemons.set(n, new DaemonUnderTest(mkdirSync(`${dir}/${n}`, { recursive: true })!, yaml, ["ip", "netns", "exec", ns(n)], ["--node", n]));
-});
-
-after(async () => {
-  for (const d of daemons.values()) {
-    try { d.proc?.kill("SIGCONT"); } catch { /* gone */ } // a failed SIGSTOP test must not leave it stopped
-    await d.stop().catch(() => undefined);
-  }
-  if (!skip) {
-    for (const n of NODES) {
-      for (const l of LINKS) { try { ip("link", "del", hostVeth(n, l)); } catch { /* went with the namespace */ } }
-      try { ip("netns", "del", ns(n)); } catch { /* never made */ }
-    }
-    for (const l of LINKS) { try { ip("link", "del", bridge(l)); } catch { /* never made */ } }
-  }
-  if (dir) cleanupDir(dir);
-});
-
-const node = (n: string) => daemons.get(n)!;
-const summary = (s: MembershipStatus) => `${s.node}: view ${s.view.id} [${s.view.members.join(",")}] quorate=${s.quorate} dc=${s.dc ?? "-"}`;
-
-/** Waits until every listed node reports this membership (same view members, same DC, quorum as given). */
-async function converge(nodes: string[], members: string[], dc: string | undefined, quorate = true, timeoutMs = 15_000): Promise<MembershipStatus[]> {
-  let last: string[] = [];
-  try {
-    return await waitFor(async () => {
-      const all = await Promise.all(nodes.map((n) => node(n).membership()));
-      last = all.map(summary);
-      const ok = all.every((s) => s.view.members.join() === members.join() && s.quorate === quorate && s.dc === dc)
-        && new Set(all.map((s) => `${s.view.id}/${s.view.leader}`)).size === 1;
-      return ok ? all : undefined;
-    }, timeoutMs, `${nodes.join(",")} to agree on [${members.join(",")}], DC ${dc ?? "none"}`);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\nlast seen:\n  ${last.join("\n  ")}\n--- ${nodes[0]} output ---\n${node(nodes[0]!).output.slice(-2500)}`);
-  }
-}
+before(() => { if (!skip) c.setup(); });
+after(() => c.teardown());
 
 test("three nodes on two links agree on one view, one DC and quorum; every link is up", { skip }, async () => {
-  for (const d of daemons.values()) d.start();
+  for (const d of c.daemons.values()) d.start();
   const all = await converge([...NODES], [...NODES], "n1");
   for (const s of all) {
     for (const peer of s.nodes.filter((p) => p.name !== s.node)) {
@@ -104,14 +36,14 @@ test("three nodes on two links agree on one view, one DC and quorum; every link 
 
 test("one link down: the node stays a member and the link shows down; back up, it shows up", { skip }, async () => {
   const before = await node("n1").membership();
-  ip("link", "set", hostVeth("n3", 0), "down");
+  c.setLink("n3", 0, "down");
   await waitFor(async () => {
     const s = await node("n1").membership();
     return s.nodes.find((p) => p.name === "n3")!.links[0]!.state === "down" ? s : undefined;
   }, 10_000, "n1 to see n3's link 0 down");
   const during = await converge([...NODES], [...NODES], "n1");
   assert.equal(during[0]!.view.id, before.view.id, "no view change for a lost redundant link");
-  ip("link", "set", hostVeth("n3", 0), "up");
+  c.setLink("n3", 0, "up");
   await waitFor(async () => {
     const s = await node("n1").membership();
     return s.nodes.find((p) => p.name === "n3")!.links.every((l) => l.state === "up") ? s : undefined;
@@ -119,10 +51,10 @@ test("one link down: the node stays a member and the link shows down; back up, i
 });
 
 test("an isolated node loses quorum; the majority carries on without it and takes it back when the links return", { skip }, async () => {
-  for (const l of LINKS) ip("link", "set", hostVeth("n3", l), "down");
+  for (const l of LINKS) c.setLink("n3", l, "down");
   await converge(["n1", "n2"], ["n1", "n2"], "n1");
   await converge(["n3"], ["n3"], undefined, false);
-  for (const l of LINKS) ip("link", "set", hostVeth("n3", l), "up");
+  for (const l of LINKS) c.setLink("n3", l, "up");
   await converge([...NODES], [...NODES], "n1");
 });
 
@@ -135,6 +67,18 @@ test("kill -9 of the DC: the survivors form a view and elect a new DC; the resta
   assert.equal(back[1]!.nodes.find((p) => p.name === "n1")!.incarnation, 2, "n2 knows n1 restarted");
 });
 
+test("a clean stop (SIGTERM) is acted on at once: no failure detection, no lease handover; it rejoins on start", { skip }, async () => {
+  const from = node("n1").output.length;
+  assert.equal(await node("n3").stop(), 0);
+  await converge(["n1", "n2"], ["n1", "n2"], "n1");
+  const log = node("n1").output.slice(from);
+  assert.match(log, /n3 left the cluster \(clean shutdown\)/);
+  assert.match(log, /view \d+ installed: n1, n2 \(leader n1\)\n/, "installed without waiting out a lease");
+  assert.match(node("n3").output, /leaving the cluster \(clean shutdown\)/);
+  node("n3").start();
+  await converge([...NODES], [...NODES], "n1");
+});
+
 test("SIGSTOP of a node: it is dropped; after SIGCONT it rejoins without a restart", { skip }, async () => {
   const n2 = node("n2").proc!;
   n2.kill("SIGSTOP");
@@ -144,9 +88,9 @@ test("SIGSTOP of a node: it is dropped; after SIGCONT it rejoins without a resta
   assert.equal(back[0]!.nodes.find((p) => p.name === "n2")!.incarnation, 1);
 });
 
-test("20 % packet loss on every node and link changes nothing: no view change, nobody offline", { skip: skip || (!haveNft && "nftables is not installed") }, async () => {
+test("20 % packet loss on every node and link changes nothing: no view change, nobody offline", { skip: skipNft }, async () => {
   const before = await converge([...NODES], [...NODES], "n1");
-  for (const n of NODES) filter(n, "udp dport 5405 numgen random mod 100 < 20 drop");
+  for (const n of NODES) c.filter(n, "udp dport 5405 numgen random mod 100 < 20 drop");
   try {
     const deadline = Date.now() + 8000;
     while (Date.now() < deadline) {
@@ -158,12 +102,12 @@ test("20 % packet loss on every node and link changes nothing: no view change, n
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
-    for (const n of NODES) unfilter(n);
+    for (const n of NODES) c.unfilter(n);
   }
 });
 
-test("a one-way cut (n3 stops hearing n1, n1 still hears n3) never leaves two authorities, and heals", { skip: skip || (!haveNft && "nftables is not installed") }, async () => {
-  filter("n3", `ip saddr { ${LINKS.map((l) => addr("n1", l)).join(", ")} } drop`);
+test("a one-way cut (n3 stops hearing n1, n1 still hears n3) never leaves two authorities, and heals", { skip: skipNft }, async () => {
+  c.filter("n3", `ip saddr { ${LINKS.map((l) => c.addr("n1", l)).join(", ")} } drop`);
   try {
     // Let it settle, then check at several moments: the quorate nodes share one view, and there is one DC.
     await new Promise((r) => setTimeout(r, 3000));
@@ -177,7 +121,7 @@ test("a one-way cut (n3 stops hearing n1, n1 still hears n3) never leaves two au
       await new Promise((r) => setTimeout(r, 300));
     }
   } finally {
-    unfilter("n3");
+    c.unfilter("n3");
   }
   await converge([...NODES], [...NODES], "n1");
 });
@@ -189,7 +133,7 @@ test("a stranger with another cluster key is rejected and counted, and changes n
     const yaml = readFileSync(node("n3").configPath, "utf8").replace(/key-file: [^ }]+/, `key-file: ${strangerDir}/authkey`);
     // Runs in n3's namespace on other ports is not possible (same addresses): stop n3 and start the stranger as n3.
     await node("n3").stop();
-    const stranger = new DaemonUnderTest(strangerDir, yaml, ["ip", "netns", "exec", ns("n3")], ["--node", "n3"]).start();
+    const stranger = new DaemonUnderTest(strangerDir, yaml, ["ip", "netns", "exec", c.ns("n3")], ["--node", "n3"]).start();
     try {
       await converge(["n1", "n2"], ["n1", "n2"], "n1");
       await waitFor(async () => ((await node("n1").membership()).packets.rejected.auth ?? 0) > 5 || undefined, 10_000, "n1 to count forged packets");

@@ -52,3 +52,20 @@ test("a peer whose configuration names unknown nodes is ignored with one plain w
   assert.notEqual(s.view.id, 9);
   assert.deepEqual(logs.filter((l) => l.includes("not in my configuration")), ["ignoring n1: it names node(s) n4 that are not in my configuration; the nodes' configurations differ"]);
 });
+
+test("a clean shutdown is acted on at once: the survivors drop the node without waiting out `dead` or its lease", () => {
+  const sim = new MembershipSim({ seed: 11, nodes: 3, links: 2, faultMs: 0, livenessMs: 0 });
+  sim.runUntil(6000, false);
+  const [n1, n2, n3] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0], typeof sim.nodes[0]];
+  assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3)), true);
+  const t0 = sim.now;
+  sim.cleanShutdown(n3);
+  assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3)), false, "the leaving node stops counting itself quorate first");
+  // Well within `dead`: the goodbye arrives, n1 proposes a view without n3, and it acts with no lease handover.
+  sim.runUntil(t0 + sim.p.deadMs / 2, false);
+  for (const n of [n1, n2]) {
+    assert.deepEqual(n.state.view.members, ["n1", "n2"]);
+    assert.equal(dcOf(sim.p, n.state, sim.clock(n)), "n1", `${n.name} acts at once`);
+  }
+  assert.equal(sim.violation, undefined);
+});

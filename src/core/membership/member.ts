@@ -29,13 +29,14 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
   const peers: Record<string, PeerState> = {};
   for (const n of p.nodes) {
     if (n.name === me) continue;
-    peers[n.name] = { inc: 0, heardMs: Array(p.links).fill(-Infinity), hears: [], view: { id: 0, leader: n.name, leaderInc: 0, members: [n.name] }, settled: false, supportMs: -Infinity };
+    peers[n.name] = { inc: 0, heardMs: Array(p.links).fill(-Infinity), hears: [], view: { id: 0, leader: n.name, leaderInc: 0, members: [n.name] }, settled: false, supportMs: -Infinity, leftInc: 0 };
   }
   return {
     me, inc, startedMs: nowMs, nowMs, seq: 0, nextHeartbeatMs: nowMs, peers,
     // A (re)started node waits out the lease handover too: its previous life may still count as quorate elsewhere.
     view: { id: 0, leader: me, leaderInc: inc, members: [me] }, installedMs: nowMs, settleUntilMs: nowMs + settleMs(p), highestViewId: 0,
     seenAll: p.nodes.length === 1,
+    left: false,
     warnedStrangers: [],
   };
 }
@@ -57,7 +58,7 @@ export function linkState(p: MembershipParams, peer: PeerState, link: number, no
 
 /** Quorate now: settled view that includes us, with a majority heard within the lease, in this very view. */
 export function isQuorate(p: MembershipParams, s: MemberState, nowMs: number): boolean {
-  if (!s.view.members.includes(s.me)) return false;
+  if (s.left || !s.view.members.includes(s.me)) return false;
   // Promised to move to a newer view: this one no longer has our vote.
   if (promiseActive(p, s, nowMs)) return false;
   if (nowMs < s.settleUntilMs && p.injectedBug !== "no-lease-handover") return false;
@@ -72,6 +73,9 @@ export function promiseActive(p: MembershipParams, s: MemberState, nowMs: number
 }
 
 /** The designated coordinator: the view's leader, while the view is quorate. */
+/** The peer's current life announced a clean shutdown: dropping it needs no lease handover. */
+export function hasLeft(peer: PeerState): boolean { return peer.leftInc !== 0 && peer.leftInc === peer.inc; }
+
 export function dcOf(p: MembershipParams, s: MemberState, nowMs: number): string | undefined {
   return isQuorate(p, s, nowMs) ? s.view.leader : undefined;
 }
@@ -91,7 +95,7 @@ class Step {
 
   install(view: View, settleLeftMs: number): void {
     const s = this.s;
-    const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m));
+    const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m) && !(s.peers[m] && hasLeft(s.peers[m])));
     // A handover already running (here or at any member) is not cut short by a later view.
     s.settleUntilMs = Math.max(s.settleUntilMs, this.now() + settleLeftMs, removed ? this.now() + settleMs(this.p) : -Infinity);
     s.view = view;
@@ -114,6 +118,12 @@ class Step {
     if (msg.inc > peer.inc) {
       if (peer.inc !== 0) this.log(`${msg.from} restarted (incarnation ${msg.inc})`);
       Object.assign(peer, { inc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), hears: [], supportMs: -Infinity });
+    }
+    if (msg.inc <= peer.leftInc) return; // late packets of a life that said goodbye
+    if (msg.t === "leave") {
+      Object.assign(peer, { leftInc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), supportMs: -Infinity, hears: [] });
+      this.log(`${msg.from} left the cluster (clean shutdown)`);
+      return;
     }
     if (link >= 0 && link < this.p.links) peer.heardMs[link] = this.now();
     if (!s.seenAll && Object.values(s.peers).every((x) => x.inc !== 0)) s.seenAll = true;
@@ -149,7 +159,7 @@ class Step {
         for (const h of msg.had) if (!pr.had.includes(h)) pr.had.push(h);
         pr.settleUntilMs = Math.max(pr.settleUntilMs, this.now() + msg.settleLeftMs);
         if (pr.view.members.every((m) => m === s.me || pr.acks.includes(m))) {
-          const dropped = pr.had.some((h) => !pr.view.members.includes(h));
+          const dropped = pr.had.some((h) => !pr.view.members.includes(h) && !(s.peers[h] && hasLeft(s.peers[h])));
           const until = Math.max(pr.settleUntilMs, s.settleUntilMs, dropped ? this.now() + settleMs(this.p) : -Infinity);
           const settleLeftMs = Math.max(0, until - this.now());
           this.send("*", { t: "commit", from: s.me, inc: s.inc, view: pr.view, settleLeftMs });
@@ -170,7 +180,7 @@ class Step {
   /** A peer whose configuration lists other nodes than ours must not make us install a view we cannot reason about. */
   private namesKnownNodes(msg: Message): boolean {
     const s = this.s;
-    const names = msg.t === "hb" ? [...msg.view.members, ...msg.hears] : msg.t === "ack" ? msg.had : msg.view.members;
+    const names = msg.t === "hb" ? [...msg.view.members, ...msg.hears] : msg.t === "ack" ? msg.had : msg.t === "leave" ? [] : msg.view.members;
     const strangers = names.filter((n) => n !== s.me && !s.peers[n]);
     if (strangers.length === 0) return true;
     if (!s.warnedStrangers.includes(msg.from)) {
@@ -217,6 +227,14 @@ class Step {
 export function step(p: MembershipParams, s: MemberState, input: Input): { state: MemberState; outputs: Output[] } {
   s.nowMs = Math.max(s.nowMs, input.nowMs);
   const st = new Step(p, s);
+  if (s.left) return { state: s, outputs: [] };
+  if (input.type === "leave") {
+    s.left = true;
+    // Twice on every link: a lost goodbye only costs the normal failure detection.
+    for (let i = 0; i < 2; i++) st.send("*", { t: "leave", from: s.me, inc: s.inc });
+    st.log("leaving the cluster (clean shutdown)");
+    return { state: s, outputs: st.out };
+  }
   if (input.type === "recv") st.receive(input.link, input.msg);
   st.heartbeat();
   st.lead();

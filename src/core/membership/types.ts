@@ -41,11 +41,15 @@ export type Message =
    * long its own lease handover still runs. */
   | { t: "ack"; from: string; inc: number; viewId: number; leader: string; leaderInc: number; had: string[]; settleLeftMs: number }
   /** `settleLeftMs`: nobody in the view acts before this much time has passed (lease handover). */
-  | { t: "commit"; from: string; inc: number; view: View; settleLeftMs: number };
+  | { t: "commit"; from: string; inc: number; view: View; settleLeftMs: number }
+  /** A clean shutdown: the sender has stopped counting itself quorate, so nobody waits out its lease. */
+  | { t: "leave"; from: string; inc: number };
 
 export type Input =
   | { type: "tick"; nowMs: number }
-  | { type: "recv"; nowMs: number; link: number; msg: Message };
+  | { type: "recv"; nowMs: number; link: number; msg: Message }
+  /** This node shuts down cleanly: it tells its peers and takes no further part. */
+  | { type: "leave"; nowMs: number };
 
 export type Output =
   | { type: "send"; to: string | "*"; link: number | "all"; msg: Message }
@@ -63,6 +67,8 @@ export interface PeerState {
   settled: boolean;
   /** When we last heard it in our current view (for the quorum lease). */
   supportMs: number;
+  /** The incarnation that announced a clean shutdown (0 = none): its late packets are ignored. */
+  leftInc: number;
 }
 
 export interface MemberState {
@@ -81,6 +87,8 @@ export interface MemberState {
   highestViewId: number;
   /** Every node has been seen at least once (wait-for-all). */
   seenAll: boolean;
+  /** This node has left (clean shutdown): never quorate again in this incarnation. */
+  left: boolean;
   /** Peers already warned about for naming nodes we do not know (differing configurations): warn once each. */
   warnedStrangers: string[];
   /** As leader: the view being proposed and who acknowledged it. */

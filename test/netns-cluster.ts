@@ -1,0 +1,106 @@
+// A cluster of Paceline daemons, each in its own network namespace, joined by one bridge per heartbeat link in the
+// root namespace. Used by the integration tests and bench:membership. Everything it creates carries a tag unique to
+// this process and is deleted by teardown(), which is safe to call after a partial setup.
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import type { MembershipStatus } from "../src/api/types.js";
+import { writeClusterKey } from "../src/node/key.js";
+import { cleanupDir, DaemonUnderTest, tempDir, waitFor } from "./helpers.js";
+
+const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
+const quietly = (f: () => unknown) => { try { f(); } catch { /* already gone or never made */ } };
+
+export const haveNft = (() => { try { execFileSync("nft", ["--version"]); return true; } catch { return false; } })();
+export const summary = (s: MembershipStatus) => `${s.node}: view ${s.view.id} [${s.view.members.join(",")}] quorate=${s.quorate} dc=${s.dc ?? "-"}`;
+
+let clusters = 0;
+
+export class NetnsCluster {
+  readonly nodes: string[];
+  readonly links: number[];
+  readonly daemons = new Map<string, DaemonUnderTest>();
+  private readonly tag: string;
+  private dir = "";
+
+  /** `subnet`: the second octet of 10.X.link.node, distinct per cluster that may run at once. */
+  constructor(nodeCount: number, linkCount: number, private readonly heartbeat: string, private readonly subnet: number) {
+    this.nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
+    this.links = Array.from({ length: linkCount }, (_, l) => l);
+    this.tag = `${process.pid.toString(36)}${(clusters++).toString(36)}`;
+  }
+
+  ns(n: string): string { return `pl-${this.tag}-${n}`; }
+  bridge(l: number): string { return `plb${l}${this.tag}`; }
+  /** The root-namespace end of node n's veth on link l (set it down to cut that link). */
+  hostVeth(n: string, l: number): string { return `pl${this.tag}${n}l${l}`; }
+  addr(n: string, l: number): string { return `10.${this.subnet}.${l}.${this.nodes.indexOf(n) + 1}`; }
+  node(n: string): DaemonUnderTest { return this.daemons.get(n)!; }
+  /** Cuts or restores node n's link l (from the root namespace, as a pulled cable would). */
+  setLink(n: string, l: number, state: "up" | "down"): void { ip("link", "set", this.hostVeth(n, l), state); }
+
+  setup(): this {
+    this.dir = tempDir("cluster");
+    for (const l of this.links) {
+      ip("link", "add", this.bridge(l), "type", "bridge");
+      ip("link", "set", this.bridge(l), "up");
+    }
+    for (const n of this.nodes) {
+      ip("netns", "add", this.ns(n));
+      ip("-n", this.ns(n), "link", "set", "lo", "up");
+      for (const l of this.links) {
+        ip("link", "add", this.hostVeth(n, l), "type", "veth", "peer", "name", `eth${l}`, "netns", this.ns(n));
+        ip("link", "set", this.hostVeth(n, l), "master", this.bridge(l), "up");
+        ip("-n", this.ns(n), "link", "set", `eth${l}`, "up");
+        ip("-n", this.ns(n), "addr", "add", `${this.addr(n, l)}/24`, "dev", `eth${l}`);
+      }
+    }
+    const key = `${this.dir}/authkey`;
+    writeClusterKey(key);
+    const yaml = `cluster: netns
+heartbeat: { ${this.heartbeat}, key-file: ${key} }
+nodes:
+${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, l)).join(", ")}] }`).join("\n")}
+`;
+    for (const n of this.nodes) {
+      this.daemons.set(n, new DaemonUnderTest(mkdirSync(`${this.dir}/${n}`, { recursive: true })!, yaml, ["ip", "netns", "exec", this.ns(n)], ["--node", n]));
+    }
+    return this;
+  }
+
+  async teardown(): Promise<void> {
+    for (const d of this.daemons.values()) {
+      quietly(() => d.proc?.kill("SIGCONT")); // a failed SIGSTOP test must not leave it stopped
+      await d.stop().catch(() => undefined);
+    }
+    for (const n of this.nodes) {
+      for (const l of this.links) quietly(() => ip("link", "del", this.hostVeth(n, l)));
+      quietly(() => ip("netns", "del", this.ns(n)));
+    }
+    for (const l of this.links) quietly(() => ip("link", "del", this.bridge(l)));
+    if (this.dir) cleanupDir(this.dir);
+  }
+
+  /** Loads nftables input rules inside a node's namespace (its own table, removed with `unfilter`). */
+  filter(n: string, rules: string): void {
+    execFileSync("ip", ["netns", "exec", this.ns(n), "nft", "-f", "-"], { input: `table inet plfault {\n chain input {\n  type filter hook input priority 0;\n  ${rules}\n }\n}\n` });
+  }
+  unfilter(n: string): void { execFileSync("ip", ["netns", "exec", this.ns(n), "nft", "delete", "table", "inet", "plfault"]); }
+
+  /** Waits until every listed node reports this membership: the same view, this DC, quorum as given. */
+  async converge(nodes: string[], members: string[], dc: string | undefined, quorate = true, timeoutMs = 15_000, pollMs = 50): Promise<MembershipStatus[]> {
+    let last: string[] = [];
+    try {
+      return await waitFor(async () => {
+        const all = await Promise.all(nodes.map((n) => this.node(n).membership()));
+        last = all.map(summary);
+        const want = [...members].sort().join();
+        const ok = all.every((s) => [...s.view.members].sort().join() === want && s.quorate === quorate && s.dc === dc)
+          && new Set(all.map((s) => `${s.view.id}/${s.view.leader}`)).size === 1;
+        return ok ? all : undefined;
+      }, timeoutMs, `${nodes.join(",")} to agree on [${members.join(",")}], DC ${dc ?? "none"}`, pollMs);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nlast seen:\n  ${last.join("\n  ")}\n--- ${nodes[0]} output ---\n${this.node(nodes[0]!).output.slice(-2500)}`);
+    }
+  }
+}
