@@ -45,7 +45,7 @@ test("status without a daemon says so plainly (exit 3)", () => {
 test("the JSON Schema is published for editors", () => {
   const schema = JSON.parse(readFileSync(join(REPO, "schema", "cluster.schema.json"), "utf8")) as { properties: Record<string, unknown>; $schema: string };
   assert.match(schema.$schema, /json-schema\.org/);
-  assert.deepEqual(Object.keys(schema.properties).sort(), ["cluster", "defaults", "heartbeat", "monitors", "nodes", "op-defaults", "properties", "quorum", "resources"]);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ["cluster", "defaults", "heartbeat", "monitors", "nodes", "op-defaults", "ping", "properties", "quorum", "resources"]);
 });
 
 test("config import: a CIB becomes a valid cluster.yaml, and what cannot be carried over is listed", () => {

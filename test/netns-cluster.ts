@@ -23,8 +23,9 @@ export class NetnsCluster {
   private readonly tag: string;
   private dir = "";
 
-  /** `subnet`: the second octet of 10.X.link.node, distinct per cluster that may run at once. */
-  constructor(nodeCount: number, linkCount: number, private readonly heartbeat: string, private readonly subnet: number) {
+  /** `subnet`: the second octet of 10.X.link.node, distinct per cluster that may run at once; `moreYaml`: extra
+   * top-level cluster.yaml lines. Each bridge has address 10.X.link.254 (a "router" to ping). */
+  constructor(nodeCount: number, linkCount: number, private readonly heartbeat: string, private readonly subnet: number, private readonly moreYaml = "") {
     this.nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
     this.links = Array.from({ length: linkCount }, (_, l) => l);
     this.tag = `${process.pid.toString(36)}${(clusters++).toString(36)}`;
@@ -36,6 +37,7 @@ export class NetnsCluster {
   hostVeth(n: string, l: number): string { return `pl${this.tag}${n}l${l}`; }
   addr(n: string, l: number): string { return `10.${this.subnet}.${l}.${this.nodes.indexOf(n) + 1}`; }
   node(n: string): DaemonUnderTest { return this.daemons.get(n)!; }
+  gateway(l: number): string { return `10.${this.subnet}.${l}.254`; }
   /** Cuts or restores node n's link l (from the root namespace, as a pulled cable would). */
   setLink(n: string, l: number, state: "up" | "down"): void { ip("link", "set", this.hostVeth(n, l), state); }
 
@@ -44,6 +46,7 @@ export class NetnsCluster {
     for (const l of this.links) {
       ip("link", "add", this.bridge(l), "type", "bridge");
       ip("link", "set", this.bridge(l), "up");
+      ip("addr", "add", `${this.gateway(l)}/24`, "dev", this.bridge(l));
     }
     for (const n of this.nodes) {
       ip("netns", "add", this.ns(n));
@@ -59,6 +62,7 @@ export class NetnsCluster {
     writeClusterKey(key);
     const yaml = `cluster: netns
 heartbeat: { ${this.heartbeat}, key-file: ${key} }
+${this.moreYaml}
 nodes:
 ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, l)).join(", ")}] }`).join("\n")}
 `;

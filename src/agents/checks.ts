@@ -95,7 +95,7 @@ function diskCheck(m: MonitorConfig): Check {
 
 // ---- ping --------------------------------------------------------------------------------------------------------
 
-function pingOnce(target: string, timeoutMs: number): Promise<boolean> {
+export function pingOnce(target: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const waitS = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
     const child = spawn("ping", ["-n", "-q", "-c", "1", "-W", waitS, target], { stdio: "ignore", env: baseEnv() });

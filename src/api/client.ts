@@ -4,7 +4,7 @@ import { request } from "node:http";
 
 export class DaemonUnreachable extends Error {}
 
-export function callDaemon<T>(socketPath: string, method: "GET" | "POST", path: string): Promise<{ code: number; body: T }> {
+export function callDaemon<T>(socketPath: string, method: "GET" | "POST" | "PUT" | "DELETE", path: string): Promise<{ code: number; body: T }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, method, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];

@@ -9,6 +9,8 @@ import type { DaemonStatus, MembershipStatus } from "./types.js";
 export interface ApiHandlers {
   status(): DaemonStatus | MembershipStatus;
   admin(command: AdminCommand): { ok: boolean; message: string };
+  /** Sets (value) or removes (undefined) one of this node's attributes; cluster mode only. */
+  attribute?(name: string, value: string | undefined): { ok: boolean; message: string };
 }
 
 const ADMIN_KINDS = new Set(["cleanup", "restart", "disable", "enable"]);
@@ -26,6 +28,14 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
   if (req.method === "POST" && m && ADMIN_KINDS.has(m[2]!)) {
     const r = h.admin({ kind: m[2] as AdminCommand["kind"], id: decodeURIComponent(m[1]!) });
     return send(res, r.ok ? 200 : 404, r);
+  }
+  const a = /^\/v1\/attributes\/([^/]+)$/.exec(url.pathname);
+  if (a && (req.method === "PUT" || req.method === "DELETE")) {
+    if (!h.attribute) return send(res, 409, { ok: false, message: "node attributes exist in cluster mode only" });
+    const value = req.method === "PUT" ? url.searchParams.get("value") : undefined;
+    if (value === null) return send(res, 400, { ok: false, message: "PUT /v1/attributes/NAME?value=VALUE needs a value" });
+    const r = h.attribute(decodeURIComponent(a[1]!), value);
+    return send(res, r.ok ? 200 : 400, r);
   }
   send(res, 404, { ok: false, message: `no such endpoint: ${req.method} ${url.pathname}` });
 }

@@ -71,6 +71,8 @@ export interface PeerNodeStatus {
   inView: boolean;
   incarnation: number;
   links: LinkStatus[];
+  /** Node attributes (this node's own, or as of the peer's last heartbeat), e.g. pingd. */
+  attributes: Record<string, string>;
 }
 
 export interface MembershipStatus {

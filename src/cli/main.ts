@@ -25,6 +25,8 @@ Usage:
   paceline demo [--keep]                  watch a supervised service get killed and recover
   paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout)
   paceline keygen [-o FILE]               write a new cluster key (default /etc/paceline/authkey)
+  paceline attribute set NAME VALUE | delete NAME
+                                          set or remove one of this node's attributes (cluster mode)
   paceline status [--json]                what runs, how, and what failed
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
   paceline config import CIB.xml [-o F]   a Pacemaker configuration as cluster.yaml
@@ -105,7 +107,10 @@ function importCib(args: string[]): number {
 async function clusterDaemon(config: ClusterConfig, values: Record<string, unknown>): Promise<number> {
   const d = new ClusterMemberDaemon({ config, me: whoAmI(config, values.node as string | undefined), stateDir: stateDirOf(values) });
   await d.start();
-  const server = await listenApi(socketOf(values), { status: () => d.status(), admin: () => ({ ok: false, message: "resource commands are not available in cluster mode yet" }) });
+  const server = await listenApi(socketOf(values), {
+    status: () => d.status(), admin: () => ({ ok: false, message: "resource commands are not available in cluster mode yet" }),
+    attribute: (name, value) => d.attribute(name, value),
+  });
   const stop = (sig: string) => { console.error(`paceline: ${sig}: leaving the cluster`); d.shutdown(); };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
@@ -170,6 +175,18 @@ async function resource(args: string[]): Promise<number> {
   return body.ok ? 0 : 1;
 }
 
+async function attribute(args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  if (verb !== "set" && verb !== "delete") throw new UsageError("`paceline attribute` takes: set NAME VALUE, delete NAME");
+  const { values, positionals } = parse(rest, {}, verb === "set" ? 2 : 1);
+  const [name, value] = positionals;
+  if (!name || (verb === "set" && value === undefined)) throw new UsageError(verb === "set" ? "`paceline attribute set NAME VALUE`" : "`paceline attribute delete NAME`");
+  const path = `/v1/attributes/${encodeURIComponent(name)}${verb === "set" ? `?value=${encodeURIComponent(value!)}` : ""}`;
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), verb === "set" ? "PUT" : "DELETE", path);
+  console.log(body.message);
+  return body.ok ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -181,6 +198,7 @@ export async function main(argv: string[]): Promise<number> {
         if (rest[0] === "import") return importCib(rest.slice(1));
         throw new UsageError("`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml]");
       case "resource": return await resource(rest);
+      case "attribute": return await attribute(rest);
       case "simulate": {
         const { values } = parse(rest, {
           cib: { type: "string" }, config: { type: "string" }, summary: { type: "boolean" }, explain: { type: "string" },

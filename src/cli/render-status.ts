@@ -83,6 +83,8 @@ export function renderMembership(s: MembershipStatus): string {
     const state = n.state === "online" ? (n.inView ? "online" : "online (not in view)") : n.state === "unclean" ? "UNCLEAN" : "OFFLINE";
     const links = n.name === s.node ? "(this node)" : n.links.map((l) => `link ${l.link} ${l.state}${l.lastHeardMsAgo !== undefined ? ` (${l.lastHeardMsAgo} ms ago)` : ""}`).join(", ");
     lines.push(`  ${n.name.padEnd(width)}  ${state.padEnd(20)} ${links}`);
+    const attrs = Object.entries(n.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
+    if (attrs) lines.push(`  ${"".padEnd(width)}  attributes: ${attrs}`);
   }
   const rejected = Object.entries(s.packets.rejected).map(([k, v]) => `${v} ${k}`).join(", ");
   lines.push("", `Packets: ${s.packets.sent} sent, ${s.packets.received} received${rejected ? `, rejected: ${rejected}` : ""}; event-loop lag p99 ${s.eventLoopLagMs.p99.toFixed(1)} ms`);

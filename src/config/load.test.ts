@@ -75,3 +75,34 @@ test("cluster-only on-fail values are accepted with a warning on one server", ()
   assert.ok(r.config);
   assert.match(formatProblem(r.problems[0]!), /warning: resources\.x\.ops\.stop\.on-fail: on-fail=fence needs a cluster/);
 });
+
+test("cluster settings: nodes with links, heartbeat profiles and timings, quorum, ping — with plain errors", () => {
+  const ok = loadConfigText(`
+cluster: shop
+heartbeat: { profile: fast, dead: 500ms }
+quorum: { two-node: true }
+ping: { targets: [192.0.2.1] }
+nodes:
+  a: { links: [10.0.0.1, 192.168.9.1] }
+  b: { links: [10.0.0.2, 192.168.9.2], votes: 1 }
+`, "c.yaml").config!;
+  assert.deepEqual(ok.nodes.map((n) => [n.name, n.links]), [["a", ["10.0.0.1", "192.168.9.1"]], ["b", ["10.0.0.2", "192.168.9.2"]]]);
+  assert.equal(ok.heartbeat.intervalMs, 80, "from the fast profile");
+  assert.equal(ok.heartbeat.deadMs, 500, "overridden");
+  assert.deepEqual(ok.quorum, { twoNode: true, waitForAll: true, noQuorumPolicy: "stop" });
+  assert.deepEqual(ok.ping, { targets: ["192.0.2.1"], intervalMs: 2000, timeoutMs: 1000, multiplier: 1000, attribute: "pingd" });
+  const errs = errorsOf(`
+heartbeat: { interval: 1s, dead: 1500ms }
+quorum: { two-node: true }
+ping: { targets: [], attribute: "no spaces" }
+nodes:
+  a: { links: [10.0.0.1, 192.168.9.1] }
+  b: { links: [10.0.0.2] }
+  c: { links: [10.0.0.3, 192.168.9.3] }
+`);
+  assert.ok(errs.some((e) => /heartbeat\.dead: dead \(1500ms\) must be more than twice the interval \(1s\)/.test(e)), errs.join("\n"));
+  assert.ok(errs.some((e) => /quorum\.two-node: two-node needs exactly two nodes \(there are 3\)/.test(e)), errs.join("\n"));
+  assert.ok(errs.some((e) => /ping\.targets: list at least one address/.test(e)), errs.join("\n"));
+  assert.ok(errs.some((e) => /ping\.attribute: an attribute name is/.test(e)), errs.join("\n"));
+  assert.ok(errs.some((e) => /nodes: every node needs the same number of links/.test(e)), errs.join("\n"));
+});

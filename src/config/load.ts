@@ -365,10 +365,17 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   }
   const linkCounts = new Set(nodes.filter((n) => n.links.length).map((n) => n.links.length));
   if (linkCounts.size > 1) problems.push({ file, pos: positions.get("nodes"), path: "nodes", message: "every node needs the same number of links (one address per heartbeat link)", severity: "error" });
+  const pg = isObj(raw.ping) ? raw.ping : undefined;
+  const ping = pg && Array.isArray(pg.targets) ? {
+    targets: pg.targets.map(String), intervalMs: b.ms(pg.interval, 2000), timeoutMs: b.ms(pg.timeout, 1000),
+    multiplier: typeof pg.multiplier === "number" ? pg.multiplier : 1000, attribute: typeof pg.attribute === "string" ? pg.attribute : "pingd",
+  } : undefined;
+  if (ping && ping.targets.length === 0) problems.push({ file, pos: positions.get("ping.targets"), path: "ping.targets", message: "list at least one address to ping, e.g. targets: [192.168.1.1]", severity: "error" });
+  if (ping && !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(ping.attribute)) problems.push({ file, pos: positions.get("ping.attribute"), path: "ping.attribute", message: "an attribute name is a letter or _ then letters, digits, _ . - (at most 64)", severity: "error" });
   if (problems.some((p) => p.severity === "error")) return { problems };
   const config: ClusterConfig = {
     cluster: typeof raw.cluster === "string" ? raw.cluster : "paceline",
-    nodes, heartbeat, quorum,
+    nodes, heartbeat, quorum, ping,
     properties: {
       startFailureIsFatal: props["start-failure-is-fatal"] !== false,
       maintenanceMode: props["maintenance-mode"] === true,

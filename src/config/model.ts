@@ -126,11 +126,22 @@ export interface ClusterProperties {
   shutdownStopTimeoutMs: number;
 }
 
+/** Reachability of outside addresses (a router), published as a node attribute the scheduler can use. */
+export interface PingConfig {
+  targets: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  /** attribute = answering targets × multiplier (Pacemaker's ping agent's convention). */
+  multiplier: number;
+  attribute: string;
+}
+
 export interface ClusterConfig {
   cluster: string;
   nodes: NodeConfig[];
   heartbeat: HeartbeatConfig;
   quorum: QuorumConfig;
+  ping?: PingConfig;
   properties: ClusterProperties;
   /** Top-level resources in start order (groups hold their members). */
   resources: ResourceConfig[];

@@ -181,6 +181,17 @@ export const clusterSchema: Schema = {
         "max-delay": duration("The longest a heartbeat may take to arrive (default 200ms); sizes the quorum lease handover."),
       },
     },
+    ping: {
+      type: "object", additionalProperties: false, required: ["targets"],
+      description: "Every node pings these addresses (e.g. the router) and publishes how many answer as a node attribute (Heartbeat's `ping`, Pacemaker's ping agent).",
+      properties: {
+        targets: { type: "array", items: { type: "string" }, description: "Addresses to ping (at least one)." },
+        interval: duration("Time between rounds (default 2s)."),
+        timeout: duration("How long to wait for each answer (default 1s)."),
+        multiplier: { type: "integer", minimum: 1, description: "The attribute is the number of answering targets times this (default 1000)." },
+        attribute: { type: "string", description: "The node attribute's name (default pingd)." },
+      },
+    },
     quorum: {
       type: "object", additionalProperties: false, description: "Quorum options.",
       properties: {

@@ -6,7 +6,8 @@ import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
-import { dcOf, heard, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
+import { pingOnce } from "../agents/checks.js";
+import { attrProblem, dcOf, heard, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
 import type { MemberState, MembershipParams, Output } from "../core/membership/types.js";
 import { readClusterKey } from "../node/key.js";
 import { readJsonState, StateFile } from "../node/store.js";
@@ -54,6 +55,7 @@ export class ClusterMemberDaemon {
   private readonly sinceMs = Date.now();
   private lastQuorate?: boolean;
   private stopping = false;
+  private pingTimer?: NodeJS.Timeout;
   /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
   private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
   private resolveDone!: (code: number) => void;
@@ -89,6 +91,7 @@ export class ClusterMemberDaemon {
     const tickMs = Math.max(10, Math.floor(this.p.intervalMs / 4));
     this.timer = setInterval(() => this.feed({ type: "tick", nowMs: monotonicMs() }), tickMs);
     this.feed({ type: "tick", nowMs: monotonicMs() });
+    this.startPinging();
   }
 
   private feed(input: Parameters<typeof step>[2]): void {
@@ -110,11 +113,38 @@ export class ClusterMemberDaemon {
     }
   }
 
+  attribute(name: string, value: string | undefined): { ok: boolean; message: string } {
+    const problem = attrProblem(this.state.attrs, name, value);
+    if (problem) return { ok: false, message: `attribute ${name.slice(0, 64)} not set: ${problem}` };
+    this.feed({ type: "attr", nowMs: monotonicMs(), name, value });
+    return { ok: true, message: value === undefined ? `removed ${name} on ${this.o.me}` : `${name} = ${value} on ${this.o.me}` };
+  }
+
+  /** Reachability of the ping targets, as the configured attribute (targets answering × multiplier). */
+  private startPinging(): void {
+    const ping = this.o.config.ping;
+    if (!ping) return;
+    let busy = false;
+    const round = async () => {
+      if (busy || this.stopping) return;
+      busy = true;
+      try {
+        const answers = await Promise.all(ping.targets.map((t) => pingOnce(t, ping.timeoutMs)));
+        if (!this.stopping) this.feed({ type: "attr", nowMs: monotonicMs(), name: ping.attribute, value: String(answers.filter(Boolean).length * ping.multiplier) });
+      } finally {
+        busy = false;
+      }
+    };
+    void round();
+    this.pingTimer = setInterval(() => void round(), ping.intervalMs);
+  }
+
   /** A clean stop: peers are told, so they drop this node at once instead of waiting `dead` and the lease. */
   shutdown(): void {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.timer);
+    clearInterval(this.pingTimer);
     this.loopLag.disable();
     if (this.transport) this.feed({ type: "leave", nowMs: monotonicMs() });
     // Give the goodbye datagrams a moment to leave before the sockets close.
@@ -142,11 +172,12 @@ export class ClusterMemberDaemon {
       view: { id: s.view.id, leader: s.view.leader, members: s.view.members }, quorate: isQuorate(this.p, s, now),
       votes: { present, needed: quorumVotes(this.p), expected }, dc: dcOf(this.p, s, now),
       nodes: this.o.config.nodes.map((n) => {
-        if (n.name === s.me) return { name: n.name, state: "online" as const, inView: s.view.members.includes(n.name), incarnation: s.inc, links: n.links.map((address, link) => ({ link, address, state: "up" as const })) };
+        if (n.name === s.me) return { name: n.name, state: "online" as const, inView: s.view.members.includes(n.name), incarnation: s.inc, links: n.links.map((address, link) => ({ link, address, state: "up" as const })), attributes: { ...s.attrs } };
         const peer = s.peers[n.name]!;
         return {
           name: n.name, state: heard(this.p, peer, now) ? "online" as const : "offline" as const, inView: s.view.members.includes(n.name), incarnation: peer.inc,
           links: n.links.map((address, link) => ({ link, address, state: linkState(this.p, peer, link, now), lastHeardMsAgo: Number.isFinite(peer.heardMs[link]!) ? now - peer.heardMs[link]! : undefined })),
+          attributes: { ...peer.attrs },
         };
       }),
       packets: { ...this.transport.stats },

@@ -12,7 +12,7 @@ import { decode, encode, MAX_DATAGRAM_BYTES, ReplayWindow, type Envelope } from 
 
 const key = randomBytes(32);
 const view = { id: 3, leader: "n1", leaderInc: 2, members: ["n1", "n2"] };
-const hb: Message = { t: "hb", from: "n1", inc: 2, seq: 5, view, hears: ["n2"], settled: true };
+const hb: Message = { t: "hb", from: "n1", inc: 2, seq: 5, view, hears: ["n2"], settled: true, attrs: { pingd: "2000" } };
 const env: Envelope = { cluster: "c", from: "n1", inc: 2, packet: 1, msg: hb };
 
 test("a sealed datagram opens with the same key, and every message kind survives the trip", () => {
@@ -45,6 +45,8 @@ test("authentic but ill-formed contents are refused field by field", () => {
     { ...env, msg: { ...hb, from: "n9" } }, // claims another sender inside
     { ...env, msg: { ...hb, t: "nope" } },
     { ...env, msg: { ...hb, hears: "n2" } },
+    { ...env, msg: { ...hb, attrs: { pingd: 2000 } } },
+    { ...env, msg: { ...hb, attrs: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`a${i}`, "1"])) } },
     { ...env, msg: { ...hb, view: { ...view, members: Array.from({ length: 65 }, (_, i) => `n${i}`) } } },
     { ...env, inc: -1 },
     { ...env, packet: 1.5 },

@@ -3,6 +3,7 @@
 // anything malformed, forged, replayed or oversized is rejected with a reason (and counted by the caller).
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { ATTR_LIMITS } from "../core/membership/member.js";
 import type { Message } from "../core/membership/types.js";
 
 export const WIRE_VERSION = 1;
@@ -59,6 +60,12 @@ const isView = (v: unknown): boolean => {
   return !!x && isInt(x.id) && isStr(x.leader) && isInt(x.leaderInc) && isNames(x.members);
 };
 
+const isAttrs = (v: unknown): boolean => {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return false;
+  const entries = Object.entries(v);
+  return entries.length <= ATTR_LIMITS.count && entries.every(([k, x]) => k.length > 0 && k.length <= ATTR_LIMITS.nameChars && typeof x === "string" && x.length <= ATTR_LIMITS.valueChars);
+};
+
 /** Even authenticated input is checked field by field: a bug elsewhere must not become a crash here. */
 function isEnvelope(v: unknown): v is Envelope {
   const e = v as Record<string, unknown>;
@@ -66,7 +73,7 @@ function isEnvelope(v: unknown): v is Envelope {
   const m = e.msg as Record<string, unknown>;
   if (!m || m.from !== e.from || m.inc !== e.inc) return false;
   switch (m.t) {
-    case "hb": return isInt(m.seq) && isView(m.view) && isNames(m.hears) && typeof m.settled === "boolean";
+    case "hb": return isInt(m.seq) && isView(m.view) && isNames(m.hears) && typeof m.settled === "boolean" && isAttrs(m.attrs);
     case "propose": return isView(m.view);
     case "ack": return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && isNames(m.had) && isInt(m.settleLeftMs);
     case "commit": return isView(m.view) && isInt(m.settleLeftMs);

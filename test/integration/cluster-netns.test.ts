@@ -3,10 +3,11 @@
 // namespace, veth and bridge is this test's own and is deleted afterwards, even on failure.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { writeClusterKey } from "../../src/node/key.js";
-import { cleanupDir, DaemonUnderTest, tempDir, waitFor } from "../helpers.js";
+import { CLI, cleanupDir, DaemonUnderTest, tempDir, waitFor } from "../helpers.js";
 import { haveNft, NetnsCluster, summary } from "../netns-cluster.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -14,7 +15,7 @@ const skip = isRoot ? false : "needs root for network namespaces";
 const skipNft = skip || (!haveNft && "nftables is not installed");
 const NODES = ["n1", "n2", "n3"];
 const LINKS = [0, 1];
-const c = new NetnsCluster(3, 2, "profile: fast", 214);
+const c = new NetnsCluster(3, 2, "profile: fast", 214, "ping: { targets: [10.214.0.254, 10.214.1.254], interval: 300ms, timeout: 1s, multiplier: 100 }");
 const node = (n: string) => c.node(n);
 const converge = c.converge.bind(c);
 
@@ -124,6 +125,32 @@ test("a one-way cut (n3 stops hearing n1, n1 still hears n3) never leaves two au
     c.unfilter("n3");
   }
   await converge([...NODES], [...NODES], "n1");
+});
+
+test("node attributes: every node publishes its ping score, an operator's attribute reaches every node, and a lost router shows", { skip: skipNft }, async () => {
+  const attrsOf = async (viewer: string, n: string) => (await node(viewer).membership()).nodes.find((p) => p.name === n)!.attributes;
+  await waitFor(async () => {
+    for (const viewer of NODES) for (const n of NODES) if ((await attrsOf(viewer, n)).pingd !== "200") return undefined;
+    return true;
+  }, 10_000, "pingd=200 (both routers answer) for every node, as seen by every node");
+  // n3's router on link 0 stops answering: n3's score drops, and the others see it.
+  c.filter("n3", `ip saddr ${c.gateway(0)} drop`);
+  try {
+    await waitFor(async () => (await attrsOf("n1", "n3")).pingd === "100" || undefined, 10_000, "n1 to see n3's pingd=100");
+  } finally {
+    c.unfilter("n3");
+  }
+  await waitFor(async () => (await attrsOf("n2", "n3")).pingd === "200" || undefined, 10_000, "n3's pingd back to 200");
+  // The CLI sets and removes an attribute through the local daemon; peers learn it.
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, "--state-dir", node("n2").stateDir], { encoding: "utf8" });
+  assert.equal(cli("attribute", "set", "rack", "A3").status, 0);
+  await waitFor(async () => (await attrsOf("n1", "n2")).rack === "A3" || undefined, 5000, "n1 to learn n2's rack=A3");
+  assert.match(cli("status").stdout, /attributes: pingd=200 rack=A3/);
+  assert.equal(cli("attribute", "delete", "rack").status, 0);
+  await waitFor(async () => !("rack" in (await attrsOf("n3", "n2"))) || undefined, 5000, "n3 to see rack removed");
+  const tooLong = cli("attribute", "set", "x", "v".repeat(300));
+  assert.equal(tooLong.status, 1);
+  assert.match(tooLong.stdout, /attribute x not set: a value has at most 256 characters/);
 });
 
 test("a stranger with another cluster key is rejected and counted, and changes nothing", { skip }, async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { defaultParams, MembershipSim } from "../../sim/membership-sim.js";
-import { dcOf, heard, initMember, isQuorate, linkState, quorumVotes, settleMs, step } from "./member.js";
+import { attrProblem, dcOf, heard, initMember, isQuorate, linkState, quorumVotes, settleMs, step } from "./member.js";
 
 test("three healthy nodes agree on one view, elect n1 as DC, and see every link up", () => {
   const sim = new MembershipSim({ seed: 7, nodes: 3, links: 2, faultMs: 0, livenessMs: 0 });
@@ -68,4 +68,22 @@ test("a clean shutdown is acted on at once: the survivors drop the node without 
     assert.equal(dcOf(sim.p, n.state, sim.clock(n)), "n1", `${n.name} acts at once`);
   }
   assert.equal(sim.violation, undefined);
+});
+
+test("node attributes reach every peer with the next heartbeat, are bounded, and are forgotten when a node restarts", () => {
+  const sim = new MembershipSim({ seed: 5, nodes: 3, links: 1, faultMs: 0, livenessMs: 0 });
+  sim.runUntil(6000, false);
+  const [n1, n2] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0]];
+  const out = step(sim.p, n2.state, { type: "attr", nowMs: sim.clock(n2), name: "pingd", value: "1000" }).outputs;
+  assert.ok(out.some((o) => o.type === "send" && o.msg.t === "hb" && o.msg.attrs.pingd === "1000"), "sent at once, not at the next interval");
+  assert.ok(out.some((o) => o.type === "log" && o.text === "attribute pingd = 1000"));
+  sim.runUntil(sim.now + 2 * sim.p.intervalMs, false);
+  assert.deepEqual(n1.state.peers.n2!.attrs, { pingd: "1000" });
+  assert.equal(attrProblem({}, "x", "v".repeat(257)), "a value has at most 256 characters");
+  const full = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`a${i}`, "1"]));
+  assert.equal(attrProblem(full, "another", "1"), "a node has at most 32 attributes");
+  assert.equal(attrProblem(full, "a1", "2"), undefined, "changing an existing one is fine");
+  // A restarted n2 starts with no attributes: peers drop the old ones on hearing the new incarnation.
+  step(sim.p, n1.state, { type: "recv", nowMs: sim.clock(n1), link: 0, msg: { t: "hb", from: "n2", inc: 99, seq: 1, view: { id: 0, leader: "n2", leaderInc: 99, members: ["n2"] }, hears: [], settled: false, attrs: {} } });
+  assert.deepEqual(n1.state.peers.n2!.attrs, {});
 });

@@ -29,7 +29,7 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
   const peers: Record<string, PeerState> = {};
   for (const n of p.nodes) {
     if (n.name === me) continue;
-    peers[n.name] = { inc: 0, heardMs: Array(p.links).fill(-Infinity), hears: [], view: { id: 0, leader: n.name, leaderInc: 0, members: [n.name] }, settled: false, supportMs: -Infinity, leftInc: 0 };
+    peers[n.name] = { inc: 0, heardMs: Array(p.links).fill(-Infinity), hears: [], view: { id: 0, leader: n.name, leaderInc: 0, members: [n.name] }, settled: false, supportMs: -Infinity, leftInc: 0, attrs: {} };
   }
   return {
     me, inc, startedMs: nowMs, nowMs, seq: 0, nextHeartbeatMs: nowMs, peers,
@@ -37,6 +37,7 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
     view: { id: 0, leader: me, leaderInc: inc, members: [me] }, installedMs: nowMs, settleUntilMs: nowMs + settleMs(p), highestViewId: 0,
     seenAll: p.nodes.length === 1,
     left: false,
+    attrs: {},
     warnedStrangers: [],
   };
 }
@@ -117,11 +118,11 @@ class Step {
     if (msg.inc < peer.inc) return; // a previous life of that node
     if (msg.inc > peer.inc) {
       if (peer.inc !== 0) this.log(`${msg.from} restarted (incarnation ${msg.inc})`);
-      Object.assign(peer, { inc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), hears: [], supportMs: -Infinity });
+      Object.assign(peer, { inc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), hears: [], supportMs: -Infinity, attrs: {} });
     }
     if (msg.inc <= peer.leftInc) return; // late packets of a life that said goodbye
     if (msg.t === "leave") {
-      Object.assign(peer, { leftInc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), supportMs: -Infinity, hears: [] });
+      Object.assign(peer, { leftInc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), supportMs: -Infinity, hears: [], attrs: {} });
       this.log(`${msg.from} left the cluster (clean shutdown)`);
       return;
     }
@@ -133,6 +134,7 @@ class Step {
         peer.hears = msg.hears;
         peer.view = msg.view;
         peer.settled = msg.settled;
+        peer.attrs = msg.attrs;
         s.highestViewId = Math.max(s.highestViewId, msg.view.id);
         // While promised to a newer view, support for the old one is not collected (it must not outlive the promise).
         if (sameView(msg.view, s.view) && s.view.members.includes(msg.from) && !promiseActive(this.p, s, this.now())) peer.supportMs = this.now();
@@ -197,7 +199,7 @@ class Step {
     s.seq++;
     const hears = Object.entries(s.peers).filter(([, peer]) => heard(this.p, peer, this.now())).map(([n]) => n).sort();
     const settled = this.now() >= s.settleUntilMs;
-    this.send("*", { t: "hb", from: s.me, inc: s.inc, seq: s.seq, view: s.view, hears, settled });
+    this.send("*", { t: "hb", from: s.me, inc: s.inc, seq: s.seq, view: s.view, hears, settled, attrs: s.attrs });
   }
 
   lead(): void {
@@ -223,6 +225,15 @@ class Step {
   }
 }
 
+/** Node attributes travel in every heartbeat, so they are bounded (the wire format refuses more). */
+export const ATTR_LIMITS = { count: 32, nameChars: 64, valueChars: 256 } as const;
+export function attrProblem(attrs: Record<string, string>, name: string, value: string | undefined): string | undefined {
+  if (name.length === 0 || name.length > ATTR_LIMITS.nameChars) return `a name has 1 to ${ATTR_LIMITS.nameChars} characters`;
+  if (value !== undefined && value.length > ATTR_LIMITS.valueChars) return `a value has at most ${ATTR_LIMITS.valueChars} characters`;
+  if (value !== undefined && !(name in attrs) && Object.keys(attrs).length >= ATTR_LIMITS.count) return `a node has at most ${ATTR_LIMITS.count} attributes`;
+  return undefined;
+}
+
 /** One input in, outputs out; the state is updated in place and returned. */
 export function step(p: MembershipParams, s: MemberState, input: Input): { state: MemberState; outputs: Output[] } {
   s.nowMs = Math.max(s.nowMs, input.nowMs);
@@ -234,6 +245,17 @@ export function step(p: MembershipParams, s: MemberState, input: Input): { state
     for (let i = 0; i < 2; i++) st.send("*", { t: "leave", from: s.me, inc: s.inc });
     st.log("leaving the cluster (clean shutdown)");
     return { state: s, outputs: st.out };
+  }
+  if (input.type === "attr") {
+    const before = s.attrs[input.name];
+    const refused = attrProblem(s.attrs, input.name, input.value);
+    if (refused) st.log(`attribute ${input.name.slice(0, 64)} not set: ${refused}`);
+    else if (input.value === undefined) delete s.attrs[input.name];
+    else s.attrs[input.name] = input.value;
+    if (before !== input.value) {
+      st.log(`attribute ${input.name} ${input.value === undefined ? "removed" : `= ${input.value}`}${before !== undefined ? ` (was ${before})` : ""}`);
+      s.nextHeartbeatMs = s.nowMs; // peers learn it now, not at the next interval
+    }
   }
   if (input.type === "recv") st.receive(input.link, input.msg);
   st.heartbeat();

@@ -35,7 +35,8 @@ export interface View {
 }
 
 export type Message =
-  | { t: "hb"; from: string; inc: number; seq: number; view: View; hears: string[]; settled: boolean }
+  /** `attrs`: the sender's node attributes (like Pacemaker's attrd), carried whole in every heartbeat. */
+  | { t: "hb"; from: string; inc: number; seq: number; view: View; hears: string[]; settled: boolean; attrs: Record<string, string> }
   | { t: "propose"; from: string; inc: number; view: View }
   /** `had`: the members of the view the acking node leaves (to know if anyone is dropped); `settleLeftMs`: how
    * long its own lease handover still runs. */
@@ -49,7 +50,9 @@ export type Input =
   | { type: "tick"; nowMs: number }
   | { type: "recv"; nowMs: number; link: number; msg: Message }
   /** This node shuts down cleanly: it tells its peers and takes no further part. */
-  | { type: "leave"; nowMs: number };
+  | { type: "leave"; nowMs: number }
+  /** Sets (or, with no value, removes) one of this node's attributes. */
+  | { type: "attr"; nowMs: number; name: string; value?: string };
 
 export type Output =
   | { type: "send"; to: string | "*"; link: number | "all"; msg: Message }
@@ -69,6 +72,8 @@ export interface PeerState {
   supportMs: number;
   /** The incarnation that announced a clean shutdown (0 = none): its late packets are ignored. */
   leftInc: number;
+  /** Its node attributes as of its last heartbeat. */
+  attrs: Record<string, string>;
 }
 
 export interface MemberState {
@@ -89,6 +94,8 @@ export interface MemberState {
   seenAll: boolean;
   /** This node has left (clean shutdown): never quorate again in this incarnation. */
   left: boolean;
+  /** This node's own attributes. */
+  attrs: Record<string, string>;
   /** Peers already warned about for naming nodes we do not know (differing configurations): warn once each. */
   warnedStrangers: string[];
   /** As leader: the view being proposed and who acknowledged it. */
