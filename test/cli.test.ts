@@ -1,7 +1,7 @@
 // The command line as a user meets it: exit codes and messages.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -61,4 +61,34 @@ test("config import: a CIB becomes a valid cluster.yaml, and what cannot be carr
   const bad = join(dir, "notcib.xml");
   writeFileSync(bad, "<configuration/>");
   assert.match(run("config", "import", bad).stderr, /not a CIB: the root element is <configuration>, expected <cib>/);
+});
+
+test("cluster daemon: a wrong node, a missing or exposed key, a foreign address or a taken port stop it with a plain reason", async () => {
+  const key = join(dir, "authkey");
+  assert.equal(run("keygen", "-o", key).status, 0);
+  assert.match(run("keygen", "-o", key).stderr, /it exists already \(remove it first to replace the key\)/);
+  const conf = (keyFile: string, bAddr = "127.0.0.1:5592") => {
+    const f = join(dir, "two.yaml");
+    writeFileSync(f, `cluster: t\nheartbeat: { key-file: ${keyFile} }\nquorum: { two-node: true }\nnodes:\n  a: { links: ["127.0.0.1:5591"] }\n  b: { links: ["${bAddr}"] }\n`);
+    return f;
+  };
+  const start = (f: string, node: string, stateDir = join(dir, `st-${node}`)) => run("daemon", "--config", f, "--node", node, "--state-dir", stateDir);
+  assert.match(start(conf(key), "zz").stderr, /not starting: this host is `zz`, which is not a node of the configuration \(nodes: a, b\); give --node NAME/);
+  assert.match(start(conf(join(dir, "nokey")), "a").stderr, /cluster key .*nokey does not exist; create it with `paceline keygen -o/);
+  const open = join(dir, "openkey");
+  writeFileSync(open, readFileSync(key), { mode: 0o644 });
+  assert.match(start(conf(open), "a").stderr, /is readable by group or others \(mode 644\); run chmod 600/);
+  assert.match(start(conf(key, "192.0.2.77"), "b").stderr, /cannot listen on heartbeat link 0 \(192\.0\.2\.77:5405\): this host has no such address/);
+  // A second daemon for the same node: the port is taken.
+  const first = spawn(process.execPath, [CLI, "daemon", "--config", conf(key), "--node", "a", "--state-dir", join(dir, "st-a1")], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    let out = "";
+    first.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    for (let i = 0; i < 100 && !out.includes("cluster node a"); i++) await new Promise((r) => setTimeout(r, 50));
+    const second = start(conf(key), "a", join(dir, "st-a2"));
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, /cannot listen on heartbeat link 0 \(127\.0\.0\.1:5591\): the port is taken \(is another Paceline daemon running for this node\?\)/);
+  } finally {
+    first.kill("SIGTERM");
+  }
 });

@@ -3,7 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { join } from "node:path";
 import { callDaemon, DaemonUnreachable } from "../api/client.js";
-import { listenApi } from "../api/server.js";
+import { listenApi, socketAlive } from "../api/server.js";
 import type { DaemonStatus, MembershipStatus } from "../api/types.js";
 import type { ClusterConfig } from "../config/model.js";
 import { ClusterMemberDaemon, whoAmI } from "../daemon/cluster-member.js";
@@ -106,11 +106,19 @@ function importCib(args: string[]): number {
 
 async function clusterDaemon(config: ClusterConfig, values: Record<string, unknown>): Promise<number> {
   const d = new ClusterMemberDaemon({ config, me: whoAmI(config, values.node as string | undefined), stateDir: stateDirOf(values) });
+  if (await socketAlive(socketOf(values))) throw new Error(`another Paceline daemon is already running (it answers on ${socketOf(values)})`);
   await d.start();
-  const server = await listenApi(socketOf(values), {
-    status: () => d.status(), admin: () => ({ ok: false, message: "resource commands are not available in cluster mode yet" }),
-    attribute: (name, value) => d.attribute(name, value),
-  });
+  let server;
+  try {
+    server = await listenApi(socketOf(values), {
+      status: () => d.status(), admin: () => ({ ok: false, message: "resource commands are not available in cluster mode yet" }),
+      attribute: (name, value) => d.attribute(name, value),
+    });
+  } catch (e) {
+    d.shutdown();
+    await d.done;
+    throw e;
+  }
   const stop = (sig: string) => { console.error(`paceline: ${sig}: leaving the cluster`); d.shutdown(); };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -47,12 +47,20 @@ export class UdpTransport {
   async start(): Promise<void> {
     for (let link = 0; link < this.o.links.length; link++) {
       const { host, port } = splitAddress(this.o.links[link]!, this.o.port);
-      const sock = createSocket({ type: isIPv6(host) ? "udp6" : "udp4", reuseAddr: true });
+      // No reuseAddr: a second daemon for the same node must fail to bind, not silently share the port.
+      const sock = createSocket({ type: isIPv6(host) ? "udp6" : "udp4" });
       sock.on("message", (data) => this.receive(link, data));
       sock.on("error", () => { /* a send to an unreachable peer; the failure detector notices silence */ });
       await new Promise<void>((resolve, reject) => {
-        sock.once("error", reject);
-        sock.bind(port, host, () => { sock.off("error", reject); resolve(); });
+        const fail = (e: NodeJS.ErrnoException) => {
+          this.close();
+          sock.close();
+          const why = e.code === "EADDRINUSE" ? "the port is taken (is another Paceline daemon running for this node?)"
+            : e.code === "EADDRNOTAVAIL" ? "this host has no such address (is this the right node? give --node NAME)" : e.message;
+          reject(new Error(`cannot listen on heartbeat link ${link} (${host}:${port}): ${why}`));
+        };
+        sock.once("error", fail);
+        sock.bind(port, host, () => { sock.off("error", fail); resolve(); });
       });
       this.sockets.push(sock);
     }
