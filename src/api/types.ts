@@ -63,7 +63,7 @@ export interface DaemonStatus {
   events: EventLine[];
 }
 
-export interface LinkStatus { link: number; address?: string; state: "up" | "warn" | "down"; lastHeardMsAgo?: number }
+export interface LinkStatus { link: number; address?: string; state: "up" | "warn" | "down"; lastHeardMsAgo?: number; rttMs?: number }
 
 export interface PeerNodeStatus {
   name: string;

@@ -1,7 +1,7 @@
 // `paceline status`: what crm_mon shows for one node, in plain words.
 
 import { formatDuration } from "../config/duration.js";
-import type { DaemonStatus, MembershipStatus, MonitorStatus, ResourceStatus } from "../api/types.js";
+import type { DaemonStatus, LinkStatus, MembershipStatus, MonitorStatus, ResourceStatus } from "../api/types.js";
 
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
@@ -70,6 +70,11 @@ export function renderStatus(s: DaemonStatus): string {
   return lines.join("\n");
 }
 
+function linkDetail(l: LinkStatus): string {
+  const parts = [l.rttMs !== undefined ? `rtt ${l.rttMs < 1 ? l.rttMs.toFixed(2) : l.rttMs.toFixed(1)} ms` : "", l.lastHeardMsAgo !== undefined ? `heard ${l.lastHeardMsAgo} ms ago` : ""].filter(Boolean);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}
+
 /** A cluster node's view of the cluster: nodes, links, quorum, DC. */
 export function renderMembership(s: MembershipStatus): string {
   const lines: string[] = [];
@@ -81,7 +86,7 @@ export function renderMembership(s: MembershipStatus): string {
   const width = Math.max(8, ...s.nodes.map((n) => n.name.length));
   for (const n of s.nodes) {
     const state = n.state === "online" ? (n.inView ? "online" : "online (not in view)") : n.state === "unclean" ? "UNCLEAN" : "OFFLINE";
-    const links = n.name === s.node ? "(this node)" : n.links.map((l) => `link ${l.link} ${l.state}${l.lastHeardMsAgo !== undefined ? ` (${l.lastHeardMsAgo} ms ago)` : ""}`).join(", ");
+    const links = n.name === s.node ? "(this node)" : n.links.map((l) => `link ${l.link} ${l.state}${linkDetail(l)}`).join(", ");
     lines.push(`  ${n.name.padEnd(width)}  ${state.padEnd(20)} ${links}`);
     const attrs = Object.entries(n.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
     if (attrs) lines.push(`  ${"".padEnd(width)}  attributes: ${attrs}`);

@@ -83,6 +83,7 @@ export class ClusterMemberDaemon {
       cluster: config.cluster, me, inc, key, port: config.heartbeat.port, links: self.links,
       peers: Object.fromEntries(config.nodes.filter((n) => n.name !== me).map((n) => [n.name, n.links])),
       onMessage: (link, env) => this.feed({ type: "recv", nowMs: monotonicMs(), link, msg: env.msg }),
+      probeEveryMs: Math.max(1000, this.p.intervalMs),
     });
     await this.transport.start();
     this.loopLag.enable();
@@ -164,6 +165,7 @@ export class ClusterMemberDaemon {
 
   status(): MembershipStatus {
     const now = monotonicMs();
+    const st = this.transport.stats;
     const s = this.state;
     const expected = this.p.nodes.reduce((a, n) => a + n.votes, 0);
     const present = s.view.members.reduce((a, m) => a + (this.p.nodes.find((n) => n.name === m)?.votes ?? 0), 0);
@@ -176,11 +178,11 @@ export class ClusterMemberDaemon {
         const peer = s.peers[n.name]!;
         return {
           name: n.name, state: heard(this.p, peer, now) ? "online" as const : "offline" as const, inView: s.view.members.includes(n.name), incarnation: peer.inc,
-          links: n.links.map((address, link) => ({ link, address, state: linkState(this.p, peer, link, now), lastHeardMsAgo: Number.isFinite(peer.heardMs[link]!) ? now - peer.heardMs[link]! : undefined })),
+          links: n.links.map((address, link) => ({ link, address, state: linkState(this.p, peer, link, now), lastHeardMsAgo: Number.isFinite(peer.heardMs[link]!) ? now - peer.heardMs[link]! : undefined, rttMs: this.transport.stats.rttMs[n.name]?.[link] })),
           attributes: { ...peer.attrs },
         };
       }),
-      packets: { ...this.transport.stats },
+      packets: { sent: st.sent, received: st.received, bytesSent: st.bytesSent, bytesReceived: st.bytesReceived, rejected: st.rejected },
       eventLoopLagMs: { p50: lagMs(this.loopLag.percentile(50)), p99: lagMs(this.loopLag.percentile(99)), max: lagMs(this.loopLag.max) },
       events: [...this.events], note: "resources are not managed in cluster mode yet",
     };

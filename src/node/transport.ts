@@ -4,7 +4,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import type { Message } from "../core/membership/types.js";
-import { decode, encode, ReplayWindow, type Envelope } from "./wire.js";
+import { decode, encode, ReplayWindow, type Envelope, type Probe } from "./wire.js";
 
 export interface TransportOptions {
   cluster: string;
@@ -16,7 +16,9 @@ export interface TransportOptions {
   links: string[];
   /** Every peer's address on each link. */
   peers: Record<string, string[]>;
-  onMessage: (link: number, env: Envelope) => void;
+  onMessage: (link: number, env: Envelope & { msg: Message }) => void;
+  /** How often to measure each link's round-trip time to each peer (0 = never). */
+  probeEveryMs?: number;
 }
 
 export interface TransportStats {
@@ -25,6 +27,8 @@ export interface TransportStats {
   bytesSent: number;
   bytesReceived: number;
   rejected: Record<string, number>;
+  /** Smoothed round-trip time per peer and link, in ms (undefined until a probe came back). */
+  rttMs: Record<string, Array<number | undefined>>;
 }
 
 /** "10.0.0.1" or "10.0.0.1:5405" or "[fe80::1]:5405" → host and port. */
@@ -40,7 +44,11 @@ export class UdpTransport {
   private readonly sockets: Socket[] = [];
   private packet = 0;
   private readonly replay = new ReplayWindow();
-  readonly stats: TransportStats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, rejected: {} };
+  readonly stats: TransportStats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, rejected: {}, rttMs: {} };
+  private probeId = 0;
+  /** Probes in flight: "peer#link#id" → when sent (performance.now()). */
+  private readonly probes = new Map<string, number>();
+  private probeTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: TransportOptions) {}
 
@@ -64,6 +72,31 @@ export class UdpTransport {
       });
       this.sockets.push(sock);
     }
+    if (this.o.probeEveryMs) this.probeTimer = setInterval(() => this.probe(), this.o.probeEveryMs);
+  }
+
+  private probe(): void {
+    const now = performance.now();
+    for (const [key, sentAt] of this.probes) if (now - sentAt > 10_000) this.probes.delete(key); // never answered
+    for (const peer of Object.keys(this.o.peers)) {
+      for (let link = 0; link < this.sockets.length; link++) {
+        const id = ++this.probeId;
+        this.probes.set(`${peer}#${link}#${id}`, now);
+        this.sendOne(peer, link, { t: "probe", from: this.o.me, inc: this.o.inc, id, reply: false });
+      }
+    }
+  }
+
+  private answerProbe(link: number, env: Envelope, p: Probe): void {
+    if (!p.reply) return this.sendOne(env.from, link, { t: "probe", from: this.o.me, inc: this.o.inc, id: p.id, reply: true });
+    const key = `${env.from}#${link}#${p.id}`;
+    const sentAt = this.probes.get(key);
+    if (sentAt === undefined) return;
+    this.probes.delete(key);
+    const rtt = performance.now() - sentAt;
+    const row = (this.stats.rttMs[env.from] ??= []);
+    const prev = row[link];
+    row[link] = prev === undefined ? rtt : 0.8 * prev + 0.2 * rtt; // smoothed like TCP's SRTT
   }
 
   private reject(reason: string): void { this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1; }
@@ -77,25 +110,29 @@ export class UdpTransport {
     if (env.from === this.o.me || !this.o.peers[env.from]) return this.reject("unknown-sender");
     if (!this.replay.accept(env.from, env.inc, env.packet)) return this.reject("replay");
     this.stats.received++;
-    this.o.onMessage(link, env);
+    if (env.msg.t === "probe") return this.answerProbe(link, env, env.msg);
+    this.o.onMessage(link, env as Envelope & { msg: Message });
   }
 
   send(to: string | "*", link: number | "all", msg: Message): void {
     const targets = to === "*" ? Object.keys(this.o.peers) : [to];
     const links = link === "all" ? this.sockets.map((_, i) => i) : [link];
-    for (const peer of targets) {
-      for (const l of links) {
-        const addr = this.o.peers[peer]?.[l];
-        const sock = this.sockets[l];
-        if (!addr || !sock) continue;
-        const { host, port } = splitAddress(addr, this.o.port);
-        const data = encode(this.o.key, { cluster: this.o.cluster, from: this.o.me, inc: this.o.inc, packet: ++this.packet, msg });
-        sock.send(data, port, host);
-        this.stats.sent++;
-        this.stats.bytesSent += data.length;
-      }
-    }
+    for (const peer of targets) for (const l of links) this.sendOne(peer, l, msg);
   }
 
-  close(): void { for (const s of this.sockets) s.close(); }
+  private sendOne(peer: string, link: number, msg: Message | Probe): void {
+    const addr = this.o.peers[peer]?.[link];
+    const sock = this.sockets[link];
+    if (!addr || !sock) return;
+    const { host, port } = splitAddress(addr, this.o.port);
+    const data = encode(this.o.key, { cluster: this.o.cluster, from: this.o.me, inc: this.o.inc, packet: ++this.packet, msg });
+    sock.send(data, port, host);
+    this.stats.sent++;
+    this.stats.bytesSent += data.length;
+  }
+
+  close(): void {
+    clearInterval(this.probeTimer);
+    for (const s of this.sockets) s.close();
+  }
 }

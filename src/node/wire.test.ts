@@ -24,6 +24,8 @@ test("a sealed datagram opens with the same key, and every message kind survives
     { t: "leave", from: "n1", inc: 2 },
   ];
   for (const msg of msgs) assert.deepEqual(decode(key, encode(key, { ...env, msg })), { ok: true, env: { ...env, msg } });
+  const probe = { t: "probe" as const, from: "n1", inc: 2, id: 7, reply: true };
+  assert.deepEqual(decode(key, encode(key, { ...env, msg: probe })), { ok: true, env: { ...env, msg: probe } });
 });
 
 test("forged, tampered, truncated, foreign and oversized datagrams are rejected with a reason, never thrown", () => {

@@ -14,7 +14,9 @@ const HEADER = 2; // magic, version
 const NONCE = 12;
 const TAG = 16;
 
-export interface Envelope { cluster: string; from: string; inc: number; packet: number; msg: Message }
+/** Round-trip probes are the transport's own business (link RTT for status), never seen by the membership core. */
+export interface Probe { t: "probe"; from: string; inc: number; id: number; reply: boolean }
+export interface Envelope { cluster: string; from: string; inc: number; packet: number; msg: Message | Probe }
 
 export function encode(key: Buffer, env: Envelope): Buffer {
   const nonce = randomBytes(NONCE);
@@ -78,6 +80,7 @@ function isEnvelope(v: unknown): v is Envelope {
     case "ack": return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && isNames(m.had) && isInt(m.settleLeftMs);
     case "commit": return isView(m.view) && isInt(m.settleLeftMs);
     case "leave": return true;
+    case "probe": return isInt(m.id) && typeof m.reply === "boolean";
     default: return false;
   }
 }

@@ -31,6 +31,11 @@ test("three nodes on two links agree on one view, one DC and quorum; every link 
       assert.deepEqual(peer.links.map((l) => l.state), ["up", "up"], `${s.node} sees ${peer.name}'s links`);
     }
     assert.deepEqual(s.votes, { present: 3, needed: 2, expected: 3 });
+    const rtts = await waitFor(async () => {
+      const links = (await node(s.node).membership()).nodes.filter((p) => p.name !== s.node).flatMap((p) => p.links);
+      return links.every((l) => l.rttMs !== undefined) ? links.map((l) => l.rttMs!) : undefined;
+    }, 5000, `${s.node} to measure every link's round-trip time`);
+    assert.ok(rtts.every((r) => r > 0 && r < 1000), rtts.join());
     assert.deepEqual(s.packets.rejected, {});
   }
 });

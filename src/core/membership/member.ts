@@ -107,7 +107,8 @@ class Step {
     // Support is counted afresh in the new view.
     for (const peer of Object.values(s.peers)) peer.supportMs = -Infinity;
     const wait = s.settleUntilMs - this.now();
-    this.log(`view ${view.id} installed: ${view.members.join(", ")} (leader ${view.leader})${wait > 0 ? `; acting in ${wait} ms, once dropped members' leases have run out` : ""}`);
+    const why = removed ? "once the dropped members' quorum leases have run out" : "once any quorum lease from before (a dropped member's, or this node's previous life's) has run out";
+    this.log(`view ${view.id} installed: ${view.members.join(", ")} (leader ${view.leader})${wait > 0 ? `; acting in ${wait} ms, ${why}` : ""}`);
     this.out.push({ type: "view", view, quorate: isQuorate(this.p, s, this.now()) });
   }
 
