@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { connect, createServer, type Socket } from "node:net";
+import { after, test } from "node:test";
+import { StreamHub, type StreamOptions } from "./stream.js";
+
+const key = randomBytes(32);
+const hubs: StreamHub[] = [];
+after(() => { for (const h of hubs) h.close(); });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Node a on port 5695, b on 5696 (loopback); `got` collects what each receives. */
+async function pair(bOptions: Partial<StreamOptions> = {}, aPeerB = "127.0.0.1:5696") {
+  const got: Record<string, Array<{ from: string; msg: unknown }>> = { a: [], b: [] };
+  const peers = { a: ["127.0.0.1:5695"], b: ["127.0.0.1:5696"] };
+  const b = new StreamHub({ cluster: "c", me: "b", inc: 1, key, port: 0, listen: peers.b, peers: { a: peers.a }, onMessage: (from, msg) => got.b!.push({ from, msg }), ...bOptions });
+  const a = new StreamHub({ cluster: "c", me: "a", inc: 1, key, port: 0, listen: peers.a, peers: { b: [aPeerB] }, onMessage: (from, msg) => got.a!.push({ from, msg }) });
+  await b.start();
+  await a.start();
+  hubs.push(a, b);
+  return { a, b, got, stop: () => { a.close(); b.close(); } };
+}
+
+async function until(cond: () => boolean, label: string): Promise<void> {
+  for (let i = 0; i < 200; i++) { if (cond()) return; await sleep(10); }
+  assert.fail(`timed out waiting for ${label}`);
+}
+
+test("a large message crosses an authenticated stream, and the answer comes back on the same connection", async () => {
+  const { a, b, got, stop } = await pair();
+  try {
+    const big = { kind: "config", text: "x".repeat(1024 * 1024) };
+    a.send("b", big);
+    a.send("b", { kind: "second" });
+    await until(() => got.b!.length === 2, "b to get both");
+    assert.deepEqual(got.b!.map((m) => m.from), ["a", "a"]);
+    assert.equal((got.b![0]!.msg as typeof big).text.length, 1024 * 1024);
+    b.send("a", { kind: "ack" });
+    await until(() => got.a!.length === 1, "a to get the answer");
+    assert.deepEqual(got.a![0], { from: "b", msg: { kind: "ack" } });
+  } finally {
+    stop();
+  }
+});
+
+test("a stranger with another key, garbage bytes and oversized frames are refused; the hub keeps working", async () => {
+  const { a, b, got, stop } = await pair({ maxFrameBytes: 4096 });
+  const stranger = new StreamHub({ cluster: "c", me: "a", inc: 9, key: randomBytes(32), port: 0, listen: [], peers: { b: ["127.0.0.1:5696"] }, onMessage: () => undefined });
+  try {
+    stranger.send("b", { evil: true });
+    await until(() => (b.stats.rejected.auth ?? 0) >= 1, "b to refuse the stranger");
+    const raw = connect({ host: "127.0.0.1", port: 5696 });
+    raw.on("error", () => undefined);
+    raw.write(randomBytes(3000));
+    await until(() => (b.stats.rejected["bad-hello"] ?? 0) + (b.stats.rejected.auth ?? 0) >= 2, "b to refuse garbage");
+    a.send("b", { big: "y".repeat(8000) });
+    await until(() => (b.stats.rejected.oversized ?? 0) >= 1, "b to refuse an oversized frame");
+    await sleep(50);
+    a.send("b", { small: true }); // a reconnects after b closed the connection
+    await until(() => got.b!.length === 1, "the next normal message");
+    assert.deepEqual(got.b, [{ from: "a", msg: { small: true } }]);
+  } finally {
+    stranger.close();
+    stop();
+  }
+});
+
+test("a recorded connection replayed later delivers nothing: per-connection keys", async () => {
+  // A recording proxy on 5697 between a and b.
+  const recorded: Buffer[] = [];
+  const proxy = createServer((inbound: Socket) => {
+    const out = connect({ host: "127.0.0.1", port: 5696 });
+    inbound.on("data", (d: Buffer) => { recorded.push(d); out.write(d); });
+    out.on("data", (d: Buffer) => inbound.write(d));
+    inbound.on("error", () => out.destroy());
+    out.on("error", () => inbound.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(5697, "127.0.0.1", () => r()));
+  const { a, b, got, stop } = await pair({}, "127.0.0.1:5697");
+  try {
+    a.send("b", { order: "promote db" });
+    await until(() => got.b!.length === 1, "the original message");
+    const replay = connect({ host: "127.0.0.1", port: 5696 });
+    replay.on("error", () => undefined);
+    replay.write(Buffer.concat(recorded));
+    await until(() => (b.stats.rejected.auth ?? 0) >= 1, "b to refuse the replayed frames");
+    assert.equal(got.b!.length, 1, "delivered once only");
+    replay.destroy();
+  } finally {
+    proxy.close();
+    stop();
+  }
+});
