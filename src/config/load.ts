@@ -18,9 +18,10 @@ export const DEFAULT_OP_TIMEOUT_MS = 20_000;
 
 /** Heartbeat timings: `default` tolerates loss and load; `fast` is for sub-second failover on a quiet network. */
 export const HEARTBEAT_PROFILES = {
-  // 10 heartbeats per `dead` on each link: even one link with 20 % loss loses all of them about once in 100 days.
+  // 10 heartbeats per `dead` on each link: one link with 20 % loss loses them all about once in two months per
+  // pair of nodes (docs/membership.md has the arithmetic).
   default: { intervalMs: 500, warnMs: 1500, deadMs: 5000, initialDeadMs: 20_000, maxDelayMs: 200 },
-  // 5 per `dead` per link: for a quiet LAN with two or more links (one link at 20 % loss: a false loss every few minutes).
+  // 5 per `dead` per link: for a quiet LAN with two or more links (two links at 20 % loss: once in nine days per pair).
   fast: { intervalMs: 80, warnMs: 240, deadMs: 400, initialDeadMs: 4000, maxDelayMs: 100 },
 } as const;
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
