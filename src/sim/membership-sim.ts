@@ -7,8 +7,9 @@
 //   - views agree: a view (id, leader) has one membership wherever it is installed;
 //   - liveness: once healed, all nodes install one view with everyone and are quorate within a bound.
 
-import { dcOf, initMember, isQuorate, sameView, step } from "../core/membership/member.js";
-import type { MemberState, MembershipParams, Message, Output, View } from "../core/membership/types.js";
+import { arbiterDecide, initArbiter, type ArbiterState } from "../core/membership/arbiter.js";
+import { dcOf, initMember, isQuorate, leaseMs, sameView, step } from "../core/membership/member.js";
+import type { ArbiterReply, ArbiterRequest, MemberState, MembershipParams, Message, Output, View } from "../core/membership/types.js";
 import { Random } from "./random.js";
 
 export interface SimOptions {
@@ -22,6 +23,8 @@ export interface SimOptions {
   livenessMs: number;
   /** Keep a readable trace of every event. */
   trace?: boolean;
+  /** An arbiter with one vote (reachable over its own simulated links, partitioned and restarted like a node). */
+  arbiter?: boolean;
 }
 
 export interface SimResult {
@@ -50,7 +53,9 @@ type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : n
 type Event =
   | { at: number; seq: number; kind: "tick"; node: string }
   | { at: number; seq: number; kind: "deliver"; to: string; link: number; msg: Message }
-  | { at: number; seq: number; kind: "fault" };
+  | { at: number; seq: number; kind: "fault" }
+  | { at: number; seq: number; kind: "to-arbiter"; msg: ArbiterRequest }
+  | { at: number; seq: number; kind: "from-arbiter"; reply: ArbiterReply };
 
 export function defaultParams(names: string[], links: number, overrides: Partial<MembershipParams> = {}): MembershipParams {
   return {
@@ -74,11 +79,14 @@ export class MembershipSim {
   private lossPct = 0;
   private readonly installed = new Map<string, string>(); // "id/leader" → members
   violation?: { text: string; at: number };
+  /** The arbiter (real time is its clock); undefined while it is down. */
+  private arbiter?: ArbiterState;
 
   constructor(readonly o: SimOptions) {
     this.rng = new Random(o.seed);
     const names = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
-    this.p = defaultParams(names, o.links, o.params);
+    this.p = defaultParams(names, o.links, { ...(o.arbiter ? { arbiterVotes: 1 } : {}), ...o.params });
+    if (o.arbiter) this.arbiter = initArbiter(-leaseMs(this.p)); // up and past its start-up wait
     for (const name of names) {
       const clockRate = 1 + (this.rng.next() * 2 - 1) * this.p.clockDrift;
       const clockOffset = this.rng.int(0, 100_000);
@@ -110,6 +118,10 @@ export class MembershipSim {
     for (const o of outputs) {
       if (o.type === "log") this.note(`${n.name}: ${o.text}`);
       if (o.type === "view") this.recordView(n, o.view);
+      if (o.type === "to-arbiter") {
+        if (!this.cut.has(`${n.name}>arbiter#*`) && !this.rng.chance(this.lossPct / 100)) this.schedule({ kind: "to-arbiter", at: this.now + this.rng.int(1, this.p.maxDelayMs), msg: o.msg });
+        continue;
+      }
       if (o.type !== "send") continue;
       const targets = o.to === "*" ? this.nodes.filter((x) => x.name !== n.name).map((x) => x.name) : [o.to];
       const links = o.link === "all" ? Array.from({ length: this.p.links }, (_, i) => i) : [o.link];
@@ -155,6 +167,13 @@ export class MembershipSim {
     this.perform(n, outputs);
   }
 
+  /** Cuts every link between two endpoints (node names or "arbiter"), both ways. */
+  cutBetween(a: string, b: string): void {
+    this.cut.add(`${a}>${b}#*`);
+    this.cut.add(`${b}>${a}#*`);
+    this.note(`cut ${a} <-> ${b}`);
+  }
+
   /** A clean shutdown: the node says goodbye (which may be lost like any packet), then is gone until restarted. */
   cleanShutdown(node: SimNode): void {
     this.runNode(node, { type: "leave", nowMs: this.clock(node) });
@@ -184,13 +203,19 @@ export class MembershipSim {
       this.cut.add(`${other.name}>${node.name}#${link}`);
       this.note(`FAULT link ${link} down between ${node.name} and ${other.name}`);
     } else if (roll === 4) {
-      this.cut.add(`${node.name}>${other.name}#*`);
-      this.note(`FAULT one-way cut ${node.name} -> ${other.name}`);
+      const to = this.o.arbiter && r.chance(0.3) ? "arbiter" : other.name;
+      const [from, dest] = r.chance(0.5) ? [node.name, to] : [to, node.name];
+      this.cut.add(`${from}>${dest}#*`);
+      this.note(`FAULT one-way cut ${from} -> ${dest}`);
     } else if (roll === 5) {
-      // a full partition: a random side against the rest, every link
-      const side = new Set(this.nodes.filter(() => r.chance(0.5)).map((x) => x.name));
-      for (const a of this.nodes) for (const b of this.nodes) if (side.has(a.name) !== side.has(b.name)) this.cut.add(`${a.name}>${b.name}#*`);
+      // a full partition: a random side against the rest, every link (the arbiter on one side or the other)
+      const all = [...this.nodes.map((x) => x.name), ...(this.o.arbiter ? ["arbiter"] : [])];
+      const side = new Set(all.filter(() => r.chance(0.5)));
+      for (const a of all) for (const b of all) if (side.has(a) !== side.has(b)) this.cut.add(`${a}>${b}#*`);
       this.note(`FAULT partition {${[...side].join(",")}} | rest`);
+    } else if (roll === 8 && this.o.arbiter && r.chance(0.3)) {
+      this.arbiter = this.arbiter ? undefined : initArbiter(this.now);
+      this.note(`FAULT arbiter ${this.arbiter ? "restarts" : "crashes"}`);
     } else if (roll === 7 && !node.crashed && r.chance(0.5)) {
       this.cleanShutdown(node);
     } else if (roll === 6) {
@@ -205,6 +230,7 @@ export class MembershipSim {
   private heal(): void {
     this.cut.clear();
     this.lossPct = 0;
+    if (this.o.arbiter && !this.arbiter) this.arbiter = initArbiter(this.now);
     for (const n of this.nodes) {
       n.pausedUntil = 0;
       if (n.crashed) {
@@ -235,6 +261,15 @@ export class MembershipSim {
         const n = this.nodes.find((x) => x.name === ev.to)!;
         if (this.cut.has(`${ev.msg.from}>${ev.to}#*`) || this.cut.has(`${ev.msg.from}>${ev.to}#${ev.link}`)) continue; // cut while in flight
         this.runNode(n, { type: "recv", nowMs: this.clock(n), link: ev.link, msg: ev.msg });
+      } else if (ev.kind === "to-arbiter") {
+        if (!this.arbiter || this.cut.has(`${ev.msg.from}>arbiter#*`)) continue;
+        const { reply, log } = arbiterDecide(this.arbiter, this.now, leaseMs(this.p), ev.msg);
+        if (log) this.note(`arbiter: ${log}`);
+        if (!this.cut.has(`arbiter>${reply.to}#*`) && !this.rng.chance(this.lossPct / 100)) this.schedule({ kind: "from-arbiter", at: this.now + this.rng.int(1, this.p.maxDelayMs), reply });
+      } else if (ev.kind === "from-arbiter") {
+        const n = this.nodes.find((x) => x.name === ev.reply.to)!;
+        if (this.cut.has(`arbiter>${n.name}#*`)) continue;
+        this.runNode(n, { type: "arbiter-reply", nowMs: this.clock(n), reply: ev.reply });
       } else if (faults && this.now < until) {
         this.injectFault();
         this.schedule({ kind: "fault", at: this.now + this.rng.int(300, 3000) });

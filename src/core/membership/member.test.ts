@@ -87,3 +87,26 @@ test("node attributes reach every peer with the next heartbeat, are bounded, and
   step(sim.p, n1.state, { type: "recv", nowMs: sim.clock(n1), link: 0, msg: { t: "hb", from: "n2", inc: 99, seq: 1, view: { id: 0, leader: "n2", leaderInc: 99, members: ["n2"] }, hears: [], settled: false, attrs: {} } });
   assert.deepEqual(n1.state.peers.n2!.attrs, {});
 });
+
+test("two nodes and an arbiter: when the nodes lose each other, exactly one keeps quorum, and the arbiter decides which", () => {
+  const sim = new MembershipSim({ seed: 21, nodes: 2, links: 2, faultMs: 0, livenessMs: 0, arbiter: true });
+  assert.equal(quorumVotes(sim.p), 2, "2 node votes + 1 arbiter vote: 2 needed");
+  sim.runUntil(6000, false);
+  const [n1, n2] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0]];
+  assert.ok(isQuorate(sim.p, n1.state, sim.clock(n1)) && isQuorate(sim.p, n2.state, sim.clock(n2)));
+  sim.cutBetween("n1", "n2");
+  sim.runUntil(sim.now + 4 * sim.p.deadMs, false);
+  const quorate = [n1, n2].filter((n) => isQuorate(sim.p, n.state, sim.clock(n)));
+  assert.equal(quorate.length, 1, "one side, not both, not neither");
+  assert.deepEqual(quorate[0]!.state.view.members, [quorate[0]!.name]);
+  // The loser cannot get the vote while the winner keeps renewing it.
+  const loser = [n1, n2].find((n) => n !== quorate[0])!;
+  sim.runUntil(sim.now + 10 * sim.p.deadMs, false);
+  assert.equal(isQuorate(sim.p, loser.state, sim.clock(loser)), false);
+  assert.equal(sim.violation, undefined);
+  // Cut off from its peer and the arbiter, the winner lets go of quorum too.
+  sim.cutBetween(quorate[0]!.name, "arbiter");
+  sim.runUntil(sim.now + 3 * sim.p.deadMs, false);
+  assert.equal(isQuorate(sim.p, quorate[0]!.state, sim.clock(quorate[0]!)), false);
+  assert.equal(sim.violation, undefined);
+});

@@ -21,7 +21,7 @@ export function settleMs(p: MembershipParams): number {
 
 export function quorumVotes(p: MembershipParams): number {
   if (p.twoNode && p.nodes.length === 2) return 1;
-  const total = p.nodes.reduce((a, n) => a + n.votes, 0);
+  const total = p.nodes.reduce((a, n) => a + n.votes, 0) + (p.arbiterVotes ?? 0);
   return Math.floor(total / 2) + 1 - (p.injectedBug === "quorum-off-by-one" ? 1 : 0);
 }
 
@@ -38,6 +38,7 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
     seenAll: p.nodes.length === 1,
     left: false,
     attrs: {},
+    arbiterAsked: [],
     warnedStrangers: [],
   };
 }
@@ -65,7 +66,9 @@ export function isQuorate(p: MembershipParams, s: MemberState, nowMs: number): b
   if (nowMs < s.settleUntilMs && p.injectedBug !== "no-lease-handover") return false;
   if (p.twoNode && p.waitForAll && !s.seenAll) return false;
   const supporters = s.view.members.filter((m) => m === s.me || nowMs - (s.peers[m]?.supportMs ?? -Infinity) <= leaseMs(p));
-  return votesOf(p, supporters) >= quorumVotes(p);
+  const g = s.arbiterGrant;
+  const arbiter = g && sameView(g.view, s.view) && nowMs < g.untilMs ? p.arbiterVotes ?? 0 : 0;
+  return votesOf(p, supporters) + arbiter >= quorumVotes(p);
 }
 
 /** Promised to take a newer view, and the promise has not lapsed. */
@@ -74,6 +77,12 @@ export function promiseActive(p: MembershipParams, s: MemberState, nowMs: number
 }
 
 /** The designated coordinator: the view's leader, while the view is quorate. */
+/** How long a node counts the arbiter's vote after asking: shorter than the arbiter keeps it (leaseMs from when
+ * the request arrived, on the arbiter's clock) by more than the clock-rate error, so the node always lets go first. */
+export function arbiterBeliefMs(p: MembershipParams): number {
+  return p.injectedBug === "arbiter-overtrust" ? 3 * leaseMs(p) : Math.floor(leaseMs(p) * (1 - 3 * p.clockDrift));
+}
+
 /** The peer's current life announced a clean shutdown: dropping it needs no lease handover. */
 export function hasLeft(peer: PeerState): boolean { return peer.leftInc !== 0 && peer.leftInc === peer.inc; }
 
@@ -201,6 +210,11 @@ class Step {
     const hears = Object.entries(s.peers).filter(([, peer]) => heard(this.p, peer, this.now())).map(([n]) => n).sort();
     const settled = this.now() >= s.settleUntilMs;
     this.send("*", { t: "hb", from: s.me, inc: s.inc, seq: s.seq, view: s.view, hears, settled, attrs: s.attrs });
+    if (this.p.arbiterVotes) {
+      s.arbiterAsked.push({ seq: s.seq, sentMs: this.now() });
+      if (s.arbiterAsked.length > 32) s.arbiterAsked.shift();
+      this.out.push({ type: "to-arbiter", msg: { t: "arb-req", from: s.me, inc: s.inc, seq: s.seq, view: s.view } });
+    }
   }
 
   lead(): void {
@@ -246,6 +260,16 @@ export function step(p: MembershipParams, s: MemberState, input: Input): { state
     for (let i = 0; i < 2; i++) st.send("*", { t: "leave", from: s.me, inc: s.inc });
     st.log("leaving the cluster (clean shutdown)");
     return { state: s, outputs: st.out };
+  }
+  if (input.type === "arbiter-reply") {
+    const r = input.reply;
+    const asked = s.arbiterAsked.find((a) => a.seq === r.seq);
+    if (r.to === s.me && r.inc === s.inc && asked && r.granted && sameView(r.view, s.view)) {
+      const untilMs = asked.sentMs + arbiterBeliefMs(p);
+      const had = s.arbiterGrant && sameView(s.arbiterGrant.view, s.view) && s.nowMs < s.arbiterGrant.untilMs;
+      if (!had) st.log(`the arbiter lends its vote to view ${r.view.id}`);
+      if (!had || untilMs > s.arbiterGrant!.untilMs) s.arbiterGrant = { view: r.view, untilMs };
+    }
   }
   if (input.type === "attr") {
     const before = s.attrs[input.name];

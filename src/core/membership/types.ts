@@ -20,8 +20,11 @@ export interface MembershipParams {
   /** Two-node cluster: one node alone keeps quorum (with wait-for-all at start). */
   twoNode: boolean;
   waitForAll: boolean;
+  /** Votes of an arbiter (a `paceline arbiter` on a third machine that lends its vote to one view at a time);
+   * 0 or absent: no arbiter. */
+  arbiterVotes?: number;
   /** Deliberate bugs, so the simulator's own tests can show it catches them. Never set outside tests. */
-  injectedBug?: "quorum-off-by-one" | "no-lease-handover";
+  injectedBug?: "quorum-off-by-one" | "no-lease-handover" | "arbiter-overtrust";
 }
 
 export type LinkState = "up" | "warn" | "down";
@@ -46,18 +49,25 @@ export type Message =
   /** A clean shutdown: the sender has stopped counting itself quorate, so nobody waits out its lease. */
   | { t: "leave"; from: string; inc: number };
 
+/** To the arbiter: "lend your vote to my view". Sent with every heartbeat while an arbiter is configured. */
+export interface ArbiterRequest { t: "arb-req"; from: string; inc: number; seq: number; view: View }
+/** From the arbiter: granted = the vote is this view's for the arbiter's lease, counted from when it was asked. */
+export interface ArbiterReply { t: "arb-reply"; to: string; inc: number; seq: number; view: View; granted: boolean }
+
 export type Input =
   | { type: "tick"; nowMs: number }
   | { type: "recv"; nowMs: number; link: number; msg: Message }
   /** This node shuts down cleanly: it tells its peers and takes no further part. */
   | { type: "leave"; nowMs: number }
   /** Sets (or, with no value, removes) one of this node's attributes. */
-  | { type: "attr"; nowMs: number; name: string; value?: string };
+  | { type: "attr"; nowMs: number; name: string; value?: string }
+  | { type: "arbiter-reply"; nowMs: number; reply: ArbiterReply };
 
 export type Output =
   | { type: "send"; to: string | "*"; link: number | "all"; msg: Message }
   | { type: "view"; view: View; quorate: boolean }
-  | { type: "log"; text: string };
+  | { type: "log"; text: string }
+  | { type: "to-arbiter"; msg: ArbiterRequest };
 
 export interface PeerState {
   inc: number;
@@ -96,6 +106,10 @@ export interface MemberState {
   left: boolean;
   /** This node's own attributes. */
   attrs: Record<string, string>;
+  /** Recent requests to the arbiter (seq → when sent, own clock), to date its answers. */
+  arbiterAsked: Array<{ seq: number; sentMs: number }>;
+  /** The arbiter's vote is ours for this view until this time (own clock). */
+  arbiterGrant?: { view: View; untilMs: number };
   /** Peers already warned about for naming nodes we do not know (differing configurations): warn once each. */
   warnedStrangers: string[];
   /** As leader: the view being proposed and who acknowledged it. */
