@@ -85,6 +85,8 @@ export interface MembershipStatus {
   view: { id: number; leader: string; members: string[] };
   quorate: boolean;
   votes: { present: number; needed: number; expected: number };
+  /** The arbiter, if configured, and whether it lends its vote to this node's view right now. */
+  arbiter?: { address: string; voteHeld: boolean };
   dc?: string;
   nodes: PeerNodeStatus[];
   packets: { sent: number; received: number; bytesSent: number; bytesReceived: number; rejected: Record<string, number> };

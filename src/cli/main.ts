@@ -6,6 +6,7 @@ import { callDaemon, DaemonUnreachable } from "../api/client.js";
 import { listenApi, socketAlive } from "../api/server.js";
 import type { DaemonStatus, MembershipStatus } from "../api/types.js";
 import type { ClusterConfig } from "../config/model.js";
+import { ArbiterDaemon } from "../daemon/arbiter.js";
 import { ClusterMemberDaemon, whoAmI } from "../daemon/cluster-member.js";
 import { writeClusterKey } from "../node/key.js";
 import { writeFileSync } from "node:fs";
@@ -25,6 +26,7 @@ Usage:
   paceline demo [--keep]                  watch a supervised service get killed and recover
   paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout)
   paceline keygen [-o FILE]               write a new cluster key (default /etc/paceline/authkey)
+  paceline arbiter --config FILE          run the tie-breaker of quorum.arbiter (on a third machine)
   paceline attribute set NAME VALUE | delete NAME
                                           set or remove one of this node's attributes (cluster mode)
   paceline status [--json]                what runs, how, and what failed
@@ -195,6 +197,24 @@ async function attribute(args: string[]): Promise<number> {
   return body.ok ? 0 : 1;
 }
 
+async function arbiter(args: string[]): Promise<number> {
+  const { values } = parse(args, { config: { type: "string", short: "c" } });
+  const file = values.config as string | undefined;
+  if (!file) throw new UsageError("which configuration? `paceline arbiter --config /etc/paceline/cluster.yaml` (the cluster's own file)");
+  const r = loadConfigFile(file);
+  for (const p of r.problems) console.error(formatProblem(p));
+  if (!r.config) { console.error(`paceline: not starting: ${file} has errors`); return 1; }
+  const a = new ArbiterDaemon(r.config);
+  try {
+    await a.start();
+  } catch (e) {
+    console.error(`paceline: not starting: ${(e as Error).message}`);
+    return 1;
+  }
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => a.shutdown());
+  return a.done;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -207,6 +227,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError("`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml]");
       case "resource": return await resource(rest);
       case "attribute": return await attribute(rest);
+      case "arbiter": return await arbiter(rest);
       case "simulate": {
         const { values } = parse(rest, {
           cib: { type: "string" }, config: { type: "string" }, summary: { type: "boolean" }, explain: { type: "string" },

@@ -81,6 +81,7 @@ export function renderMembership(s: MembershipStatus): string {
   lines.push(`Cluster ${s.cluster} — node ${s.node} (incarnation ${s.incarnation}) — Paceline ${s.version}, pid ${s.pid}`);
   lines.push(`View ${s.view.id} (leader ${s.view.leader}): ${s.view.members.join(", ")}`);
   lines.push(`Quorum: ${s.quorate ? "yes" : "NO"} — ${s.votes.present} of ${s.votes.expected} votes in the view, ${s.votes.needed} needed`);
+  if (s.arbiter) lines.push(`Arbiter: ${s.arbiter.address} — ${s.arbiter.voteHeld ? "its vote is lent to this view" : "its vote is not with this view"}`);
   lines.push(`DC: ${s.dc ?? "none (no quorum)"}`);
   lines.push("", "Nodes:");
   const width = Math.max(8, ...s.nodes.map((n) => n.name.length));

@@ -89,7 +89,7 @@ nodes:
   assert.deepEqual(ok.nodes.map((n) => [n.name, n.links]), [["a", ["10.0.0.1", "192.168.9.1"]], ["b", ["10.0.0.2", "192.168.9.2"]]]);
   assert.equal(ok.heartbeat.intervalMs, 80, "from the fast profile");
   assert.equal(ok.heartbeat.deadMs, 500, "overridden");
-  assert.deepEqual(ok.quorum, { twoNode: true, waitForAll: true, noQuorumPolicy: "stop" });
+  assert.deepEqual(ok.quorum, { twoNode: true, waitForAll: true, noQuorumPolicy: "stop", arbiter: undefined });
   assert.deepEqual(ok.ping, { targets: ["192.0.2.1"], intervalMs: 2000, timeoutMs: 1000, multiplier: 1000, attribute: "pingd" });
   const errs = errorsOf(`
 heartbeat: { interval: 1s, dead: 1500ms }
@@ -105,4 +105,5 @@ nodes:
   assert.ok(errs.some((e) => /ping\.targets: list at least one address/.test(e)), errs.join("\n"));
   assert.ok(errs.some((e) => /ping\.attribute: an attribute name is/.test(e)), errs.join("\n"));
   assert.ok(errs.some((e) => /nodes: every node needs the same number of links/.test(e)), errs.join("\n"));
+  assert.ok(errorsOf("quorum: { two-node: true, arbiter: 10.0.0.9 }\nnodes:\n  a: { links: [10.0.0.1] }\n  b: { links: [10.0.0.2] }\n").some((e) => /quorum\.arbiter: an arbiter replaces two-node/.test(e)));
 });

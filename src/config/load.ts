@@ -359,7 +359,9 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   const quorum = {
     twoNode: q["two-node"] === true, waitForAll: q["wait-for-all"] !== undefined ? q["wait-for-all"] === true : q["two-node"] === true,
     noQuorumPolicy: (typeof q["no-quorum-policy"] === "string" ? q["no-quorum-policy"] : "stop") as ClusterConfig["quorum"]["noQuorumPolicy"],
+    arbiter: typeof q.arbiter === "string" ? q.arbiter : undefined,
   };
+  if (quorum.twoNode && quorum.arbiter) problems.push({ file, pos: positions.get("quorum.arbiter"), path: "quorum.arbiter", message: "an arbiter replaces two-node: with an arbiter, two nodes need the arbiter's vote to keep quorum alone; remove two-node", severity: "error" });
   if (quorum.twoNode && nodes.length !== 2) problems.push({ file, pos: positions.get("quorum.two-node"), path: "quorum.two-node", message: `two-node needs exactly two nodes (there are ${nodes.length})`, severity: "error" });
   for (const n of nodes) {
     if (nodes.length > 1 && n.links.length === 0) problems.push({ file, pos: positions.get(`nodes.${n.name}`), path: `nodes.${n.name}.links`, message: "this node has no heartbeat link address (e.g. links: [10.0.0.1]); the cluster daemon will not start until every node has one", severity: "warning" });

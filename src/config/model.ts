@@ -117,6 +117,8 @@ export interface QuorumConfig {
   twoNode: boolean;
   waitForAll: boolean;
   noQuorumPolicy: "stop" | "freeze" | "ignore" | "demote";
+  /** A `paceline arbiter` at this address (host:port) lends one vote to one partition at a time. */
+  arbiter?: string;
 }
 
 export interface ClusterProperties {

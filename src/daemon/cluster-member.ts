@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
 import { pingOnce } from "../agents/checks.js";
-import { attrProblem, dcOf, heard, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
+import { attrProblem, dcOf, heard, sameView, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
 import type { MemberState, MembershipParams, Output } from "../core/membership/types.js";
 import { readClusterKey } from "../node/key.js";
 import { readJsonState, StateFile } from "../node/store.js";
@@ -29,7 +29,7 @@ export function membershipParams(config: ClusterConfig): MembershipParams {
   return {
     nodes: config.nodes.map((n) => ({ name: n.name, votes: n.votes })), links: Math.max(1, config.nodes[0]?.links.length ?? 1),
     intervalMs: hb.intervalMs, warnMs: hb.warnMs, deadMs: hb.deadMs, initialDeadMs: hb.initialDeadMs, maxDelayMs: hb.maxDelayMs,
-    clockDrift: 0.01, twoNode: config.quorum.twoNode, waitForAll: config.quorum.waitForAll,
+    clockDrift: 0.01, twoNode: config.quorum.twoNode, waitForAll: config.quorum.waitForAll, arbiterVotes: config.quorum.arbiter ? 1 : 0,
   };
 }
 
@@ -84,6 +84,8 @@ export class ClusterMemberDaemon {
       peers: Object.fromEntries(config.nodes.filter((n) => n.name !== me).map((n) => [n.name, n.links])),
       onMessage: (link, env) => this.feed({ type: "recv", nowMs: monotonicMs(), link, msg: env.msg }),
       probeEveryMs: Math.max(1000, this.p.intervalMs),
+      arbiter: config.quorum.arbiter,
+      onArbiterReply: (reply) => this.feed({ type: "arbiter-reply", nowMs: monotonicMs(), reply }),
     });
     await this.transport.start();
     this.loopLag.enable();
@@ -105,6 +107,7 @@ export class ClusterMemberDaemon {
     }
     for (const o of outputs) {
       if (o.type === "send") this.transport.send(o.to, o.link, o.msg);
+      else if (o.type === "to-arbiter") this.transport.sendToArbiter(o.msg);
       else if (o.type === "log") this.event("info", o.text);
     }
     const q = isQuorate(this.p, this.state, monotonicMs());
@@ -167,12 +170,16 @@ export class ClusterMemberDaemon {
     const now = monotonicMs();
     const st = this.transport.stats;
     const s = this.state;
-    const expected = this.p.nodes.reduce((a, n) => a + n.votes, 0);
-    const present = s.view.members.reduce((a, m) => a + (this.p.nodes.find((n) => n.name === m)?.votes ?? 0), 0);
+    const arbiterVotes = this.p.arbiterVotes ?? 0;
+    const g = s.arbiterGrant;
+    const arbiterHeld = !!g && sameView(g.view, s.view) && now < g.untilMs;
+    const expected = this.p.nodes.reduce((a, n) => a + n.votes, 0) + arbiterVotes;
+    const present = s.view.members.reduce((a, m) => a + (this.p.nodes.find((n) => n.name === m)?.votes ?? 0), 0) + (arbiterHeld ? arbiterVotes : 0);
     return {
       cluster: this.o.config.cluster, node: s.me, incarnation: s.inc, pid: process.pid, sinceMs: this.sinceMs, version: VERSION,
       view: { id: s.view.id, leader: s.view.leader, members: s.view.members }, quorate: isQuorate(this.p, s, now),
       votes: { present, needed: quorumVotes(this.p), expected }, dc: dcOf(this.p, s, now),
+      arbiter: this.o.config.quorum.arbiter ? { address: this.o.config.quorum.arbiter, voteHeld: arbiterHeld } : undefined,
       nodes: this.o.config.nodes.map((n) => {
         if (n.name === s.me) return { name: n.name, state: "online" as const, inView: s.view.members.includes(n.name), incarnation: s.inc, links: n.links.map((address, link) => ({ link, address, state: "up" as const })), attributes: { ...s.attrs } };
         const peer = s.peers[n.name]!;

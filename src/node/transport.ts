@@ -3,8 +3,8 @@
 
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
-import type { Message } from "../core/membership/types.js";
-import { decode, encode, ReplayWindow, type Envelope, type Probe } from "./wire.js";
+import type { ArbiterReply, ArbiterRequest, Message } from "../core/membership/types.js";
+import { ARBITER_NAME, decode, encode, ReplayWindow, type Envelope, type Probe } from "./wire.js";
 
 export interface TransportOptions {
   cluster: string;
@@ -19,6 +19,9 @@ export interface TransportOptions {
   onMessage: (link: number, env: Envelope & { msg: Message }) => void;
   /** How often to measure each link's round-trip time to each peer (0 = never). */
   probeEveryMs?: number;
+  /** The arbiter's address (host:port), if any, and what to do with its answers. */
+  arbiter?: string;
+  onArbiterReply?: (reply: ArbiterReply) => void;
 }
 
 export interface TransportStats {
@@ -39,6 +42,8 @@ export function splitAddress(addr: string, defaultPort: number): { host: string;
   if (v4) return { host: v4[1]!, port: Number(v4[2]) };
   return { host: addr, port: defaultPort };
 }
+
+export const ARBITER_PORT = 5406;
 
 export class UdpTransport {
   private readonly sockets: Socket[] = [];
@@ -107,9 +112,12 @@ export class UdpTransport {
     if (!d.ok) return this.reject(d.reason);
     const env = d.env;
     if (env.cluster !== this.o.cluster) return this.reject("other-cluster");
-    if (env.from === this.o.me || !this.o.peers[env.from]) return this.reject("unknown-sender");
+    const fromArbiter = env.from === ARBITER_NAME && !!this.o.arbiter;
+    if (env.from === this.o.me || (!this.o.peers[env.from] && !fromArbiter)) return this.reject("unknown-sender");
     if (!this.replay.accept(env.from, env.inc, env.packet)) return this.reject("replay");
     this.stats.received++;
+    if (env.msg.t === "arb-reply") return fromArbiter && env.msg.to === this.o.me ? this.o.onArbiterReply?.(env.msg) : this.reject("unknown-sender");
+    if (env.msg.t === "arb-req") return this.reject("unknown-sender"); // only the arbiter takes requests
     if (env.msg.t === "probe") return this.answerProbe(link, env, env.msg);
     this.o.onMessage(link, env as Envelope & { msg: Message });
   }
@@ -118,6 +126,18 @@ export class UdpTransport {
     const targets = to === "*" ? Object.keys(this.o.peers) : [to];
     const links = link === "all" ? this.sockets.map((_, i) => i) : [link];
     for (const peer of targets) for (const l of links) this.sendOne(peer, l, msg);
+  }
+
+  /** To the arbiter over every link: whichever path works carries it (the reply comes back the same way). */
+  sendToArbiter(msg: ArbiterRequest): void {
+    if (!this.o.arbiter) return;
+    const { host, port } = splitAddress(this.o.arbiter, ARBITER_PORT);
+    for (const sock of this.sockets) {
+      const data = encode(this.o.key, { cluster: this.o.cluster, from: this.o.me, inc: this.o.inc, packet: ++this.packet, msg });
+      sock.send(data, port, host);
+      this.stats.sent++;
+      this.stats.bytesSent += data.length;
+    }
   }
 
   private sendOne(peer: string, link: number, msg: Message | Probe): void {

@@ -24,6 +24,11 @@ test("a sealed datagram opens with the same key, and every message kind survives
     { t: "leave", from: "n1", inc: 2 },
   ];
   for (const msg of msgs) assert.deepEqual(decode(key, encode(key, { ...env, msg })), { ok: true, env: { ...env, msg } });
+  const request = { t: "arb-req" as const, from: "n1", inc: 2, seq: 9, view };
+  assert.deepEqual(decode(key, encode(key, { ...env, msg: request })), { ok: true, env: { ...env, msg: request } });
+  const reply = { t: "arb-reply" as const, to: "n1", inc: 2, seq: 9, view, granted: true };
+  assert.equal(decode(key, encode(key, { ...env, from: "@arbiter", msg: reply })).ok, true);
+  assert.deepEqual(decode(key, encode(key, { ...env, msg: reply })), { ok: false, reason: "malformed" }, "only the arbiter answers");
   const probe = { t: "probe" as const, from: "n1", inc: 2, id: 7, reply: true };
   assert.deepEqual(decode(key, encode(key, { ...env, msg: probe })), { ok: true, env: { ...env, msg: probe } });
 });

@@ -4,7 +4,7 @@
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { ATTR_LIMITS } from "../core/membership/member.js";
-import type { Message } from "../core/membership/types.js";
+import type { ArbiterReply, ArbiterRequest, Message } from "../core/membership/types.js";
 
 export const WIRE_VERSION = 1;
 export const MAX_DATAGRAM_BYTES = 8192;
@@ -16,7 +16,9 @@ const TAG = 16;
 
 /** Round-trip probes are the transport's own business (link RTT for status), never seen by the membership core. */
 export interface Probe { t: "probe"; from: string; inc: number; id: number; reply: boolean }
-export interface Envelope { cluster: string; from: string; inc: number; packet: number; msg: Message | Probe }
+export interface Envelope { cluster: string; from: string; inc: number; packet: number; msg: Message | Probe | ArbiterRequest | ArbiterReply }
+/** The sender name the arbiter uses (node names cannot contain "@"). */
+export const ARBITER_NAME = "@arbiter";
 
 export function encode(key: Buffer, env: Envelope): Buffer {
   const nonce = randomBytes(NONCE);
@@ -73,6 +75,7 @@ function isEnvelope(v: unknown): v is Envelope {
   const e = v as Record<string, unknown>;
   if (!e || !isStr(e.cluster) || !isStr(e.from) || !isInt(e.inc) || !isInt(e.packet)) return false;
   const m = e.msg as Record<string, unknown>;
+  if (m && m.t === "arb-reply") return e.from === ARBITER_NAME && isStr(m.to) && isInt(m.inc) && isInt(m.seq) && isView(m.view) && typeof m.granted === "boolean";
   if (!m || m.from !== e.from || m.inc !== e.inc) return false;
   switch (m.t) {
     case "hb": return isInt(m.seq) && isView(m.view) && isNames(m.hears) && typeof m.settled === "boolean" && isAttrs(m.attrs);
@@ -81,6 +84,7 @@ function isEnvelope(v: unknown): v is Envelope {
     case "commit": return isView(m.view) && isInt(m.settleLeftMs);
     case "leave": return true;
     case "probe": return isInt(m.id) && typeof m.reply === "boolean";
+    case "arb-req": return isInt(m.seq) && isView(m.view);
     default: return false;
   }
 }
