@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
 import { pingOnce } from "../agents/checks.js";
-import { attrProblem, dcOf, heard, sameView, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
+import { attrProblem, dcOf, hasLeft, heard, sameView, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
 import type { MemberState, MembershipParams, Output } from "../core/membership/types.js";
 import { readClusterKey } from "../node/key.js";
 import { readJsonState, StateFile } from "../node/store.js";
@@ -184,7 +184,9 @@ export class ClusterMemberDaemon {
         if (n.name === s.me) return { name: n.name, state: "online" as const, inView: s.view.members.includes(n.name), incarnation: s.inc, links: n.links.map((address, link) => ({ link, address, state: "up" as const })), attributes: { ...s.attrs } };
         const peer = s.peers[n.name]!;
         return {
-          name: n.name, state: heard(this.p, peer, now) ? "online" as const : "offline" as const, inView: s.view.members.includes(n.name), incarnation: peer.inc,
+          // Lost without saying goodbye: it may still run things until fenced or back (Pacemaker's UNCLEAN).
+          name: n.name, state: heard(this.p, peer, now) ? "online" as const : peer.inc === 0 || hasLeft(peer) ? "offline" as const : "unclean" as const,
+          inView: s.view.members.includes(n.name), incarnation: peer.inc,
           links: n.links.map((address, link) => ({ link, address, state: linkState(this.p, peer, link, now), lastHeardMsAgo: Number.isFinite(peer.heardMs[link]!) ? now - peer.heardMs[link]! : undefined, rttMs: this.transport.stats.rttMs[n.name]?.[link] })),
           attributes: { ...peer.attrs },
         };

@@ -67,7 +67,7 @@ test("an isolated node loses quorum; the majority carries on without it and take
 test("kill -9 of the DC: the survivors form a view and elect a new DC; the restarted node rejoins as a new incarnation", { skip }, async () => {
   await node("n1").kill9();
   const after = await converge(["n2", "n3"], ["n2", "n3"], "n2");
-  assert.equal(after[0]!.nodes.find((p) => p.name === "n1")!.state, "offline");
+  assert.equal(after[0]!.nodes.find((p) => p.name === "n1")!.state, "unclean", "lost without a goodbye: UNCLEAN");
   node("n1").start();
   const back = await converge([...NODES], [...NODES], "n1");
   assert.equal(back[1]!.nodes.find((p) => p.name === "n1")!.incarnation, 2, "n2 knows n1 restarted");
@@ -79,6 +79,7 @@ test("a clean stop (SIGTERM) is acted on at once: no failure detection, no lease
   await converge(["n1", "n2"], ["n1", "n2"], "n1");
   const log = node("n1").output.slice(from);
   assert.match(log, /n3 left the cluster \(clean shutdown\)/);
+  assert.equal((await node("n1").membership()).nodes.find((p) => p.name === "n3")!.state, "offline", "a clean stop is not UNCLEAN");
   assert.match(log, /view \d+ installed: n1, n2 \(leader n1\)\n/, "installed without waiting out a lease");
   assert.match(node("n3").output, /leaving the cluster \(clean shutdown\)/);
   node("n3").start();
