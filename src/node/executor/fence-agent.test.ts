@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fenceAgentMetadata, runFenceAgent } from "./fence-agent.js";
+
+const dir = mkdtempSync(join(tmpdir(), "paceline-fence-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A stand-in agent: records its stdin, then behaves as told by `mode=` (ok, fail, off, hang). */
+const fake = join(dir, "fence_fake");
+writeFileSync(fake, `#!/bin/sh
+cat > "${dir}/stdin"
+mode=$(sed -n 's/^mode=//p' "${dir}/stdin")
+pw=$(sed -n 's/^password=//p' "${dir}/stdin")
+case "$mode" in
+  ok) exit 0 ;;
+  off) exit 2 ;;
+  hang) sleep 30 ;;
+  *) echo "2026-11-25 10:00:00,000 ERROR: Failed: login refused for password $pw" >&2; exit 1 ;;
+esac
+`, { mode: 0o755 });
+
+const spec = (mode: string, timeoutMs = 5000) => ({ agent: fake, params: { ip: "10.0.0.9", username: "admin", password: "s3cret!", mode }, secret: ["password"], timeoutMs });
+
+test("options go to the agent on stdin, one key=value per line, the action first", async () => {
+  const r = await runFenceAgent(spec("ok"), "reboot");
+  assert.equal(r.ok, true);
+  assert.equal(readFileSync(join(dir, "stdin"), "utf8"), "action=reboot\nip=10.0.0.9\nusername=admin\npassword=s3cret!\nmode=ok\n");
+});
+
+test("status maps exit 0/2 to power on/off; a failure is one plain sentence with the password removed", async () => {
+  assert.deepEqual((({ ok, power }) => ({ ok, power }))(await runFenceAgent(spec("off"), "status")), { ok: true, power: "off" });
+  const r = await runFenceAgent(spec("fail"), "off");
+  assert.equal(r.ok, false);
+  assert.equal(r.reason, "exit 1: Failed: login refused for password ******");
+});
+
+test("an agent that never answers is killed at its timeout", async () => {
+  const r = await runFenceAgent(spec("hang", 300), "off");
+  assert.equal(r.ok, false);
+  assert.match(r.reason, /did not finish within 300 ms \(killed\)/);
+});
+
+test("bad input: an unknown agent, a name that is not a fence agent, a value with a newline", async () => {
+  assert.match((await runFenceAgent({ ...spec("ok"), agent: "/nonexistent/fence_x" }, "off")).reason, /could not run \/nonexistent\/fence_x/);
+  await assert.rejects(runFenceAgent({ ...spec("ok"), agent: "rm -rf" }, "off"), /is not a fence agent name/);
+  assert.match((await runFenceAgent({ ...spec("ok"), params: { ip: "1\naction=on" } }, "off")).reason, /contains a newline/);
+});
+
+const haveIpmilan = existsSync("/usr/sbin/fence_ipmilan");
+
+test("Debian's fence_ipmilan: metadata is read, and a BMC that does not answer fails cleanly without the password", { skip: haveIpmilan ? false : "fence-agents is not installed" }, async () => {
+  const meta = await fenceAgentMetadata("fence_ipmilan");
+  for (const p of ["ip", "username", "password", "lanplus"]) assert.ok(meta.parameters.some((x) => x.name === p), `parameter ${p}`);
+  const r = await runFenceAgent({ agent: "fence_ipmilan", params: { ip: "127.0.0.1", ipport: "9", username: "admin", password: "hunter2x", login_timeout: "1", power_timeout: "1", retry_on: "1" }, secret: ["password"], timeoutMs: 30_000 }, "status");
+  assert.equal(r.ok, false);
+  assert.doesNotMatch(r.reason, /hunter2x/);
+  assert.match(r.reason, /^exit \d+/);
+});

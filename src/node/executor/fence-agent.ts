@@ -1,0 +1,67 @@
+// Runs a fence agent from Debian's fence-agents (fence_ipmilan, fence_virsh, …) the way they expect: options as
+// key=value lines on stdin (never on the command line, where `ps` would show a password), `action=` one of
+// reboot/off/on/status/monitor/metadata. Exit 0 = done (status: on), 2 = status off, anything else = failure.
+// Secret values are removed from everything this returns, so they never reach logs or status.
+
+import { parseMetadata, type AgentMetadata } from "./metadata.js";
+import { runProcess } from "./run-process.js";
+
+export const FENCE_AGENT_DIR = "/usr/sbin";
+
+export interface FenceAgentSpec {
+  /** fence_NAME (looked up in /usr/sbin) or an absolute path. */
+  agent: string;
+  params: Record<string, string>;
+  /** Parameter names whose values are secret (passwords): passed on stdin, redacted everywhere else. */
+  secret?: string[];
+  timeoutMs: number;
+}
+
+export type FenceAction = "reboot" | "off" | "on" | "status" | "monitor";
+
+export interface FenceAgentResult {
+  ok: boolean;
+  /** For status: the power state the agent reported. */
+  power?: "on" | "off";
+  /** One plain sentence: what happened (secrets removed). */
+  reason: string;
+  durationMs: number;
+}
+
+export function fenceAgentPath(agent: string): string {
+  if (agent.startsWith("/")) return agent;
+  if (!/^fence_[A-Za-z0-9_-]+$/.test(agent)) throw new Error(`\`${agent}\` is not a fence agent name (fence_ipmilan, fence_virsh, …)`);
+  return `${FENCE_AGENT_DIR}/${agent}`;
+}
+
+function redactor(spec: FenceAgentSpec): (text: string) => string {
+  const secrets = (spec.secret ?? []).map((k) => spec.params[k]).filter((v): v is string => !!v);
+  return (text) => secrets.reduce((t, v) => t.split(v).join("******"), text);
+}
+
+/** The agent's own words on failure: its last meaningful stderr line (Python's deprecation chatter skipped). */
+function lastWords(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !/DeprecationWarning|^from pipes import/.test(l));
+  return (lines.at(-1) ?? "").replace(/^\d{4}-\d\d-\d\d [\d:,]+ (ERROR|WARNING): /, "").slice(0, 300);
+}
+
+export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): Promise<FenceAgentResult> {
+  const redact = redactor(spec);
+  const bad = Object.entries(spec.params).find(([k, v]) => /[\n=]/.test(k) || v.includes("\n"));
+  if (bad) return { ok: false, reason: `parameter ${bad[0]} contains a newline or '=' in its name; not run`, durationMs: 0 };
+  const stdin = [`action=${action}`, ...Object.entries(spec.params).map(([k, v]) => `${k}=${v}`)].join("\n") + "\n";
+  const r = await runProcess({ file: fenceAgentPath(spec.agent), args: [], stdin, timeoutMs: spec.timeoutMs, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" } });
+  const base = { durationMs: Math.round(r.durationMs) };
+  if (r.spawnError) return { ok: false, reason: redact(`could not run ${spec.agent}: ${r.spawnError}`), ...base };
+  if (r.timedOut) return { ok: false, reason: `${spec.agent} did not finish within ${spec.timeoutMs} ms (killed)`, ...base };
+  if (action === "status" && (r.exitCode === 0 || r.exitCode === 2)) return { ok: true, power: r.exitCode === 0 ? "on" : "off", reason: `power is ${r.exitCode === 0 ? "on" : "off"}`, ...base };
+  if (r.exitCode === 0) return { ok: true, reason: `${action} done`, ...base };
+  const words = lastWords(r.stderr) || lastWords(r.stdout);
+  return { ok: false, reason: redact(`exit ${r.exitCode ?? r.signal}${words ? `: ${words}` : ""}`), ...base };
+}
+
+export async function fenceAgentMetadata(agent: string, timeoutMs = 10_000): Promise<AgentMetadata> {
+  const r = await runProcess({ file: fenceAgentPath(agent), args: [], stdin: "action=metadata\n", timeoutMs, tailBytes: 1 << 20 });
+  if (r.exitCode !== 0 || !r.stdout.includes("<resource-agent")) throw new Error(`${agent} gave no metadata (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`);
+  return parseMetadata(r.stdout);
+}
