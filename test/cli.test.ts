@@ -45,7 +45,7 @@ test("status without a daemon says so plainly (exit 3)", () => {
 test("the JSON Schema is published for editors", () => {
   const schema = JSON.parse(readFileSync(join(REPO, "schema", "cluster.schema.json"), "utf8")) as { properties: Record<string, unknown>; $schema: string };
   assert.match(schema.$schema, /json-schema\.org/);
-  assert.deepEqual(Object.keys(schema.properties).sort(), ["cluster", "defaults", "heartbeat", "monitors", "nodes", "op-defaults", "ping", "properties", "quorum", "resources"]);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ["cluster", "defaults", "fencing", "heartbeat", "monitors", "nodes", "op-defaults", "ping", "properties", "quorum", "resources"]);
 });
 
 test("config import: a CIB becomes a valid cluster.yaml, and what cannot be carried over is listed", () => {
@@ -91,4 +91,50 @@ test("cluster daemon: a wrong node, a missing or exposed key, a foreign address 
   } finally {
     first.kill("SIGTERM");
   }
+});
+
+test("paceline fence: escalates from a failing device to the next level, then to a person; passwords stay hidden", () => {
+  const agent = (name: string, body: string) => { const f = join(dir, name); writeFileSync(f, `#!/bin/sh\ncat > ${f}.stdin\n${body}\n`, { mode: 0o755 }); return f; };
+  const broken = agent("fence_broken", "echo 'ERROR: Failed: bad password s3cret' >&2; exit 1");
+  const works = agent("fence_works", "exit 0");
+  writeFileSync(join(dir, "ipmi.pw"), "s3cret\n", { mode: 0o600 });
+  const conf = join(dir, "fence.yaml");
+  const write = (levels: string) => writeFileSync(conf, `cluster: f
+nodes:
+  node1: { links: [10.0.0.1] }
+  node2: { links: [10.0.0.2] }
+fencing:
+  devices:
+    ipmi: { agent: ${broken}, params: { ip: 10.0.0.102, username: admin }, password-file: ${join(dir, "ipmi.pw")}, targets: [node2], timeout: 5s }
+    virsh: { agent: ${works}, params: { ip: 10.0.0.200 }, host-map: { node2: vm-node2 } }
+    person: { agent: manual, targets: [node2] }
+  levels:
+    node2: ${levels}
+`);
+  write("[[ipmi], [virsh]]");
+  const ok = run("fence", "node2", "--config", conf);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /fencing node2 \(reboot\) with ipmi \(level 1 of 2, device 1 of 1\)/);
+  assert.match(ok.stdout, /ipmi failed \(exit 1: Failed: bad password \*\*\*\*\*\*\); level 1 failed, trying level 2/);
+  assert.match(ok.stdout, /node2 fenced by virsh in \d+\.\d s/);
+  assert.doesNotMatch(ok.stdout + ok.stderr, /s3cret/);
+  assert.match(readFileSync(`${broken}.stdin`, "utf8"), /^password=s3cret$/m, "the agent got the password on stdin");
+  assert.match(readFileSync(`${works}.stdin`, "utf8"), /^plug=vm-node2$/m, "the host map gives the plug");
+  write("[[ipmi], [person]]");
+  const manual = run("fence", "node2", "--config", conf, "--off", "--yes");
+  assert.equal(manual.status, 0, manual.stdout + manual.stderr);
+  assert.match(manual.stdout, /waiting for a person to power it off and run `paceline fence confirm node2`/);
+  assert.match(manual.stdout, /WARNING: confirm only if node2 is really powered off/);
+  assert.match(manual.stdout, /node2 fenced by manual confirmation/);
+  const unconfirmed = run("fence", "node2", "--config", conf);
+  assert.equal(unconfirmed.status, 1);
+  assert.match(unconfirmed.stderr, /node2 is not fenced: nobody confirmed it is off/);
+  write("[[ipmi], [nothing]]");
+  const bad = run("config", "validate", conf);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /fencing\.levels\.node2: level 2 names nothing, which is not a device \(devices: ipmi, virsh, person\)/);
+  write("[[ipmi], [virsh]]");
+  const none = run("fence", "node1", "--config", conf);
+  assert.match(none.stderr, /warning: fencing: no device can fence node1: a lost node1 would keep its resources stuck/);
+  assert.match(none.stderr, /paceline fence: no fence device can fence node1: add one under fencing\.devices with targets: \[node1\]/);
 });

@@ -7,6 +7,7 @@ import { listenApi, socketAlive } from "../api/server.js";
 import type { DaemonStatus, MembershipStatus } from "../api/types.js";
 import type { ClusterConfig } from "../config/model.js";
 import { ArbiterDaemon } from "../daemon/arbiter.js";
+import { runFencing } from "../daemon/fence-runner.js";
 import { ClusterMemberDaemon, whoAmI } from "../daemon/cluster-member.js";
 import { writeClusterKey } from "../node/key.js";
 import { writeFileSync } from "node:fs";
@@ -27,6 +28,8 @@ Usage:
   paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout)
   paceline keygen [-o FILE]               write a new cluster key (default /etc/paceline/authkey)
   paceline arbiter --config FILE          run the tie-breaker of quorum.arbiter (on a third machine)
+  paceline fence NODE --config FILE [--off] [--yes]
+                                          fence NODE from here with its configured devices and levels
   paceline attribute set NAME VALUE | delete NAME
                                           set or remove one of this node's attributes (cluster mode)
   paceline status [--json]                what runs, how, and what failed
@@ -215,6 +218,40 @@ async function arbiter(args: string[]): Promise<number> {
   return a.done;
 }
 
+const CONFIRM_WARNING = (node: string) => `WARNING: confirm only if ${node} is really powered off (or its cluster software and services are
+certainly stopped). If it is still running, its services may now start on a second node and corrupt shared data.`;
+
+async function fence(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { config: { type: "string", short: "c" }, off: { type: "boolean" }, yes: { type: "boolean" } }, 1);
+  const node = positionals[0];
+  const file = values.config as string | undefined;
+  if (!node || !file) throw new UsageError("`paceline fence NODE --config cluster.yaml [--off] [--yes]` (fences NODE from this machine)");
+  const r = loadConfigFile(file);
+  for (const p of r.problems) console.error(formatProblem(p));
+  if (!r.config) return 1;
+  const confirm = async (target: string): Promise<boolean> => {
+    console.log(CONFIRM_WARNING(target));
+    if (values.yes === true) { console.log("--yes given: confirmed."); return true; }
+    if (!process.stdin.isTTY) { console.log(`no terminal to ask on; run again with --yes once ${target} is off`); return false; }
+    const rl = (await import("node:readline/promises")).createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question(`Is ${target} powered off? Type yes to confirm: `);
+    rl.close();
+    return answer.trim() === "yes";
+  };
+  try {
+    const done = await runFencing({
+      config: r.config.fencing, target: node, action: values.off === true ? "off" : "reboot",
+      log: (level, text) => console.log(`${new Date().toISOString().slice(11, 19)} ${level === "info" ? "" : `${level.toUpperCase()} `}${text}`),
+      confirm,
+    });
+    console.log(`${node} is fenced (${done.by}).`);
+    return 0;
+  } catch (e) {
+    console.error(`paceline fence: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -228,6 +265,7 @@ export async function main(argv: string[]): Promise<number> {
       case "resource": return await resource(rest);
       case "attribute": return await attribute(rest);
       case "arbiter": return await arbiter(rest);
+      case "fence": return await fence(rest);
       case "simulate": {
         const { values } = parse(rest, {
           cib: { type: "string" }, config: { type: "string" }, summary: { type: "boolean" }, explain: { type: "string" },

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { formatDuration, parseDurationMs } from "./duration.js";
+import { loadFencing } from "./load-fencing.js";
 import type {
   AgentSpec, ClusterConfig, ExecSpec, FinalAction, GroupConfig, MonitorAction, MonitorConfig, MonitorType,
   NodeConfig, OnFail, OpConfig, PrimitiveConfig, ResourceConfig, ResourceMeta,
@@ -375,10 +376,11 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   } : undefined;
   if (ping && ping.targets.length === 0) problems.push({ file, pos: positions.get("ping.targets"), path: "ping.targets", message: "list at least one address to ping, e.g. targets: [192.168.1.1]", severity: "error" });
   if (ping && !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(ping.attribute)) problems.push({ file, pos: positions.get("ping.attribute"), path: "ping.attribute", message: "an attribute name is a letter or _ then letters, digits, _ . - (at most 64)", severity: "error" });
+  const fencing = loadFencing(raw.fencing, nodes.map((n) => n.name), (path, message, severity = "error") => problems.push({ file, pos: positions.get(path), path, message, severity }));
   if (problems.some((p) => p.severity === "error")) return { problems };
   const config: ClusterConfig = {
     cluster: typeof raw.cluster === "string" ? raw.cluster : "paceline",
-    nodes, heartbeat, quorum, ping,
+    nodes, heartbeat, quorum, ping, fencing,
     properties: {
       startFailureIsFatal: props["start-failure-is-fatal"] !== false,
       maintenanceMode: props["maintenance-mode"] === true,

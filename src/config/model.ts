@@ -138,12 +138,33 @@ export interface PingConfig {
   attribute: string;
 }
 
+/** A fence device: a fence-agents program (fence_ipmilan …) or `manual` (a person powers the node off). */
+export interface FenceDeviceConfig {
+  name: string;
+  agent: string;
+  params: Record<string, string>;
+  /** Where the password comes from (never written in cluster.yaml itself). */
+  password?: { file: string } | { env: string };
+  /** Nodes it can fence → the plug (port, VM name) to give the agent for it; "" = none (e.g. a node's own BMC). */
+  targets: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface FencingConfig {
+  enabled: boolean;
+  timeoutMs: number;
+  devices: FenceDeviceConfig[];
+  /** Per node: device names per level, in escalation order. */
+  levels: Record<string, string[][]>;
+}
+
 export interface ClusterConfig {
   cluster: string;
   nodes: NodeConfig[];
   heartbeat: HeartbeatConfig;
   quorum: QuorumConfig;
   ping?: PingConfig;
+  fencing: FencingConfig;
   properties: ClusterProperties;
   /** Top-level resources in start order (groups hold their members). */
   resources: ResourceConfig[];

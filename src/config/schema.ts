@@ -181,6 +181,30 @@ export const clusterSchema: Schema = {
         "max-delay": duration("The longest a heartbeat may take to arrive (default 200ms); sizes the quorum lease handover."),
       },
     },
+    fencing: {
+      type: "object", additionalProperties: false,
+      description: "Fencing (STONITH): devices that can power nodes off, and per node the order to try them in.",
+      properties: {
+        enabled: { type: "boolean", description: "Fence lost or failed nodes before recovering their resources (default true when devices are configured)." },
+        timeout: duration("The longest one fencing attempt may take (default 60s)."),
+        devices: {
+          type: "object", description: "Fence devices by name.",
+          additionalProperties: {
+            type: "object", additionalProperties: false, required: ["agent"],
+            properties: {
+              agent: { type: "string", description: "A fence-agents program (fence_ipmilan, fence_virsh, …, or an absolute path), or `manual` (a person powers the node off and confirms)." },
+              params: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "The agent's options (ip, username, lanplus, …); not the password." },
+              "password-file": { type: "string", description: "A file holding the device password (mode 600)." },
+              "password-env": { type: "string", description: "An environment variable holding the device password." },
+              targets: { type: "array", items: { type: "string" }, description: "The nodes this device can fence." },
+              "host-map": { type: "object", additionalProperties: { type: "string" }, description: "node: plug — the device's name for each node (e.g. a VM name or outlet number)." },
+              timeout: duration("How long the agent may take (default 20s)."),
+            },
+          },
+        },
+        levels: { type: "object", additionalProperties: { type: "array", items: { type: "array", items: { type: "string" } } }, description: "node: [[device, …], …] — levels tried in order; every device of a level must succeed. Default: each device that targets the node, in order." },
+      },
+    },
     ping: {
       type: "object", additionalProperties: false, required: ["targets"],
       description: "Every node pings these addresses (e.g. the router) and publishes how many answer as a node attribute (Heartbeat's `ping`, Pacemaker's ping agent).",

@@ -42,7 +42,7 @@ function redactor(spec: FenceAgentSpec): (text: string) => string {
 /** The agent's own words on failure: its last meaningful stderr line (Python's deprecation chatter skipped). */
 function lastWords(stderr: string): string {
   const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !/DeprecationWarning|^from pipes import/.test(l));
-  return (lines.at(-1) ?? "").replace(/^\d{4}-\d\d-\d\d [\d:,]+ (ERROR|WARNING): /, "").slice(0, 300);
+  return (lines.at(-1) ?? "").replace(/^(\d{4}-\d\d-\d\d [\d:,]+ )?(ERROR|WARNING): /, "").slice(0, 300);
 }
 
 export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): Promise<FenceAgentResult> {

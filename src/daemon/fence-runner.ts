@@ -1,0 +1,83 @@
+// Runs the fencing escalation for one target with real fence agents (the shell around core/fencing): builds the
+// plan from cluster.yaml, starts each device the core asks for, feeds results and timeouts back, and asks a person
+// when the core reaches a manual device. Used by `paceline fence` now and by the controller later.
+
+import { readFileSync, statSync } from "node:fs";
+import type { FenceDeviceConfig, FencingConfig } from "../config/model.js";
+import { fenceStep, planProblems, startFencing, type FenceInput, type FenceOutput, type FencePlan, type FenceState } from "../core/fencing/escalation.js";
+import { runFenceAgent, type FenceAgentSpec } from "../node/executor/fence-agent.js";
+
+export function fencePlan(f: FencingConfig, target: string, action: "reboot" | "off"): FencePlan {
+  const levels = f.levels[target];
+  if (!levels) throw new Error(`no fence device can fence ${target}: add one under fencing.devices with targets: [${target}]`);
+  const devices = Object.fromEntries(f.devices.map((d) => [d.name, { id: d.name, manual: d.agent === "manual", timeoutMs: d.timeoutMs }]));
+  const plan = { target, action, levels, devices };
+  const problems = planProblems(plan);
+  if (problems.length) throw new Error(problems.join("; "));
+  return plan;
+}
+
+/** The agent invocation for a device and target: the plug from the host map, the password from its file or env. */
+export function agentSpec(d: FenceDeviceConfig, target: string): FenceAgentSpec {
+  const plug = d.targets[target];
+  const params: Record<string, string> = plug ? { ...d.params, plug } : { ...d.params };
+  let password: string | undefined;
+  if (d.password && "file" in d.password) {
+    const st = statSync(d.password.file);
+    if ((st.mode & 0o077) !== 0) throw new Error(`password file ${d.password.file} of ${d.name} is readable by group or others; run chmod 600 ${d.password.file}`);
+    password = readFileSync(d.password.file, "utf8").replace(/\r?\n$/, "");
+  } else if (d.password && "env" in d.password) {
+    password = process.env[d.password.env];
+    if (password === undefined) throw new Error(`${d.name}: the environment variable ${d.password.env} (its password) is not set`);
+  }
+  return { agent: d.agent, params: password !== undefined ? { ...params, password } : params, secret: ["password"], timeoutMs: d.timeoutMs };
+}
+
+export interface FenceRunOptions {
+  config: FencingConfig;
+  target: string;
+  action: "reboot" | "off";
+  log: (level: string, text: string) => void;
+  /** Asked when a manual device is reached: resolve true once a person confirms the node is off. */
+  confirm: (target: string) => Promise<boolean>;
+}
+
+/** Fences one node; resolves with who fenced it, or rejects when the overall fencing timeout ran out. */
+export function runFencing(o: FenceRunOptions): Promise<{ by: string; elapsedMs: number }> {
+  const plan = fencePlan(o.config, o.target, o.action);
+  const now = () => Math.floor(performance.now());
+  return new Promise((resolve, reject) => {
+    const started = startFencing(plan, now());
+    const state: FenceState = started.state;
+    const deadline = now() + o.config.timeoutMs;
+    const timer = setInterval(() => {
+      if (now() > deadline) { finish(); reject(new Error(`fencing ${o.target} did not succeed within ${o.config.timeoutMs} ms; its resources must stay stopped`)); return; }
+      feed({ type: "tick", nowMs: now() });
+    }, 100);
+    const finish = () => clearInterval(timer);
+    const perform = (outs: FenceOutput[]) => {
+      for (const out of outs) {
+        if (out.type === "log") o.log(out.level, out.text);
+        else if (out.type === "fenced") { finish(); resolve({ by: out.by, elapsedMs: out.elapsedMs }); }
+        else if (out.type === "run") {
+          const dev = o.config.devices.find((d) => d.name === out.device)!;
+          let spec: FenceAgentSpec;
+          try { spec = agentSpec(dev, o.target); } catch (e) { queueMicrotask(() => feed({ type: "result", nowMs: now(), device: out.device, ok: false, reason: (e as Error).message })); continue; }
+          void runFenceAgent(spec, out.action).then((r) => feed({ type: "result", nowMs: now(), device: out.device, ok: r.ok, reason: r.reason }));
+        }
+        // "cancel": the agent's own timeout (runFenceAgent) ends it; its late answer is ignored by the core.
+      }
+      if (!state.done && state.running && plan.devices[state.running.id]?.manual && !asking) {
+        asking = true;
+        void o.confirm(o.target).then((yes) => {
+          asking = false;
+          if (yes) feed({ type: "confirm", nowMs: now(), by: "an operator" });
+          else { finish(); reject(new Error(`${o.target} is not fenced: nobody confirmed it is off`)); }
+        });
+      }
+    };
+    let asking = false;
+    const feed = (input: FenceInput) => { if (!state.done) perform(fenceStep(state, input)); };
+    perform(started.outputs);
+  });
+}
