@@ -123,7 +123,7 @@ fencing:
   write("[[ipmi], [person]]");
   const manual = run("fence", "node2", "--config", conf, "--off", "--yes");
   assert.equal(manual.status, 0, manual.stdout + manual.stderr);
-  assert.match(manual.stdout, /waiting for a person to power it off and run `paceline fence confirm node2`/);
+  assert.match(manual.stdout, /waiting for a person to power it off and confirm that it is off/);
   assert.match(manual.stdout, /WARNING: confirm only if node2 is really powered off/);
   assert.match(manual.stdout, /node2 fenced by manual confirmation/);
   const unconfirmed = run("fence", "node2", "--config", conf);

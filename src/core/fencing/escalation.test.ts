@@ -32,7 +32,7 @@ test("a failing device escalates to the next level; a level needs all its device
   assert.deepEqual(said(fenceStep(s, { type: "tick", nowMs: 22_000 })), [
     "CANCEL psu-b",
     "fencing node2: psu-b did not answer within 20000 ms; level 2 failed, trying level 3",
-    "fencing node2: waiting for a person to power it off and run `paceline fence confirm node2` (meatware, level 3 of 3, device 1 of 1)",
+    "fencing node2: waiting for a person to power it off and confirm that it is off (meatware, level 3 of 3, device 1 of 1)",
   ]);
   assert.deepEqual(said(fenceStep(s, { type: "tick", nowMs: 3_600_000 })), [], "a person has no timeout");
   assert.deepEqual(said(fenceStep(s, { type: "result", nowMs: 3_600_001, device: "psu-b", ok: true, reason: "" })), [], "a late answer from a device given up on");

@@ -2,7 +2,7 @@
 // Levels are tried in order; a level succeeds when every device in it succeeds, in order (e.g. two power
 // switches of a dual-PSU server); any device failing or timing out fails its level and the next level is tried.
 // When every level has failed, the whole sequence is retried after a growing pause, and the target stays UNCLEAN:
-// nothing it held is started elsewhere until a device, or a human (`paceline fence confirm`), says it is off.
+// nothing it held is started elsewhere until a device, or a person, says it is off.
 
 export interface FenceDevice {
   id: string;
@@ -71,7 +71,7 @@ function runCurrent(s: FenceState, nowMs: number, out: FenceOutput[]): void {
   const timeoutMs = dev.manual ? Infinity : dev.timeoutMs;
   s.running = { id, deadlineMs: nowMs + timeoutMs };
   out.push({ type: "log", level: "warn", text: dev.manual
-    ? `fencing ${s.plan.target}: waiting for a person to power it off and run \`paceline fence confirm ${s.plan.target}\` (${id}, ${where(s)})`
+    ? `fencing ${s.plan.target}: waiting for a person to power it off and confirm that it is off (${id}, ${where(s)})`
     : `fencing ${s.plan.target} (${s.plan.action}) with ${id} (${where(s)})` });
   if (!dev.manual) out.push({ type: "run", device: id, action: s.plan.action, timeoutMs });
 }
