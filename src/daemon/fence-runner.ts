@@ -42,7 +42,8 @@ export interface FenceRunOptions {
   confirm: (target: string) => Promise<boolean>;
 }
 
-/** Fences one node; resolves with who fenced it, or rejects when the overall fencing timeout ran out. */
+/** Fences one node; resolves with who fenced it, or rejects when the fencing timeout ran out (not counting time
+ * spent waiting for a person at a manual level) or nobody confirmed a manual level. */
 export function runFencing(o: FenceRunOptions): Promise<{ by: string; elapsedMs: number }> {
   const plan = fencePlan(o.config, o.target, o.action);
   const now = () => Math.floor(performance.now());
@@ -51,7 +52,8 @@ export function runFencing(o: FenceRunOptions): Promise<{ by: string; elapsedMs:
     const state: FenceState = started.state;
     const deadline = now() + o.config.timeoutMs;
     const timer = setInterval(() => {
-      if (now() > deadline) { finish(); reject(new Error(`fencing ${o.target} did not succeed within ${o.config.timeoutMs} ms; its resources must stay stopped`)); return; }
+      const waitingForPerson = !!state.running && !!plan.devices[state.running.id]?.manual; // people get as long as they need
+      if (now() > deadline && !waitingForPerson) { finish(); reject(new Error(`fencing ${o.target} did not succeed within ${o.config.timeoutMs} ms; its resources must stay stopped`)); return; }
       feed({ type: "tick", nowMs: now() });
     }, 100);
     const finish = () => clearInterval(timer);
