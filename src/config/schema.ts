@@ -219,7 +219,7 @@ export const clusterSchema: Schema = {
     quorum: {
       type: "object", additionalProperties: false, description: "Quorum options.",
       properties: {
-        "two-node": { type: "boolean", description: "Two nodes: one alone keeps quorum (needs fencing or an arbiter to be safe)." },
+        "two-node": { type: "boolean", description: "Two nodes: one alone keeps quorum — both halves of a split do, so it needs fencing to be safe (quorum.arbiter is the safer alternative)." },
         "wait-for-all": { type: "boolean", description: "Two-node: only gain quorum once both nodes have been seen (default true with two-node)." },
         "no-quorum-policy": { type: "string", enum: ["stop", "freeze", "ignore", "demote"], description: "What a node without quorum does with its resources (default stop)." },
         arbiter: { type: "string", description: "Address (host or host:port, default port 5406) of a `paceline arbiter` on a third machine: it lends one vote to one partition at a time, so one node of two (or half of an even cluster) keeps quorum safely. Instead of two-node." },
