@@ -287,5 +287,8 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
     haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq), dcUuid: root.attrs["dc-uuid"],
     properties, rscDefaults: r.nvsets(childNamed(conf, "rsc_defaults"), "meta_attributes"), opDefaults: r.nvsets(childNamed(conf, "op_defaults"), "meta_attributes"),
     nodes, resources, locations, colocations: expandedColocations, orders: expandOrderTags(orders, tags), tickets, ticketStates, nodeStates, tags,
+    fencingLevels: childrenNamed(childNamed(conf, "fencing-topology"), "fencing-level").map((l) => ({
+      id: l.attrs.id ?? "", index: Number(l.attrs.index ?? 0), target: l.attrs.target, devices: (l.attrs.devices ?? "").split(",").map((d) => d.trim()).filter(Boolean),
+    })),
   };
 }

@@ -152,4 +152,6 @@ export interface SchedulerInput {
   ticketStates: Record<string, Record<string, string>>;
   nodeStates: NodeStateDef[];
   tags: Record<string, string[]>;
+  /** <fencing-topology>: escalation levels (target = a node name; pattern/attribute targets keep `target` unset). */
+  fencingLevels?: Array<{ id: string; index: number; target?: string; devices: string[] }>;
 }

@@ -1,5 +1,5 @@
 // `paceline config import cib.xml`: a Pacemaker configuration as cluster.yaml. What cluster.yaml cannot hold yet
-// (clones, bundles, colocation and order constraints, rules, tickets, fencing devices) is listed in the file's
+// (clones, bundles, colocation and order constraints, rules, tickets, cluster-glue fencing plugins) is listed in the file's
 // header instead of being dropped silently; `paceline simulate --cib` still runs the full configuration.
 
 import { stringify } from "yaml";
@@ -50,6 +50,29 @@ function meta(sets: NvSet[]): Record<string, unknown> {
 
 export interface ImportResult { yaml: string; notImported: string[] }
 
+const splitList = (v: string | undefined) => (v ?? "").split(/[\s,;]+/).filter(Boolean);
+
+/** A stonith primitive as a cluster.yaml fence device, or why it cannot be one. */
+function fenceDevice(p: PrimitiveDef): { device: Record<string, unknown> } | { why: string } {
+  const params = flat(p.params);
+  const hostMap: Record<string, string> = {};
+  for (const pair of splitList(params.pcmk_host_map)) { const [node, plug] = pair.split(":"); if (node && plug) hostMap[node] = plug; }
+  const targets = [...new Set([...splitList(params.pcmk_host_list), ...splitList(params.hostlist), ...Object.keys(hostMap)])];
+  if (p.type.startsWith("external/")) {
+    const instead: Record<string, string> = { "external/libvirt": "fence_virsh", "external/ipmi": "fence_ipmilan", "external/ssh": "no equivalent: it cannot fence a hung node" };
+    return { why: `cluster-glue plugin ${p.type}: not supported yet${instead[p.type] ? ` (instead: ${instead[p.type]})` : ""}` };
+  }
+  if (p.type !== "meatware" && !p.type.startsWith("fence_")) return { why: `stonith agent ${p.type}: not a fence-agents program` };
+  if (targets.length === 0) return { why: "it does not say which nodes it fences (pcmk_host_list, pcmk_host_map or hostlist)" };
+  const device: Record<string, unknown> = { agent: p.type === "meatware" ? "manual" : p.type };
+  const agentParams = Object.fromEntries(Object.entries(params).filter(([k]) => !k.startsWith("pcmk_") && k !== "hostlist" && k !== "password" && k !== "passwd"));
+  if (p.type !== "meatware" && Object.keys(agentParams).length) device.params = agentParams;
+  if (Object.keys(hostMap).length) device["host-map"] = hostMap;
+  else device.targets = targets;
+  if (params.password || params.passwd) device["password-file"] = `/etc/paceline/${p.id}.password`;
+  return { device };
+}
+
 export function cibToClusterYaml(input: SchedulerInput, name = "imported"): ImportResult {
   const notImported: string[] = [];
   const primitive = (p: PrimitiveDef): Record<string, unknown> => {
@@ -61,13 +84,20 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported"): Impo
     return { ...r, ...meta(p.meta) };
   };
   const resources: Record<string, unknown> = {};
+  const devices: Record<string, unknown> = {};
   const isFencing = (p: PrimitiveDef) => p.cls === "stonith";
+  const addDevice = (p: PrimitiveDef) => {
+    const r = fenceDevice(p);
+    if ("device" in r) devices[p.id] = r.device;
+    else notImported.push(`fencing device ${p.id} (${p.type}): ${r.why}`);
+    if ("device" in r && r.device["password-file"]) notImported.push(`fencing device ${p.id}: its password is not copied; write it to ${String(r.device["password-file"])} (mode 600)`);
+  };
   for (const def of input.resources) {
-    if (def.kind === "primitive" && isFencing(def)) notImported.push(`fencing device ${def.id} (${def.type}): fencing devices are not in cluster.yaml yet`);
+    if (def.kind === "primitive" && isFencing(def)) addDevice(def);
     else if (def.kind === "primitive") resources[def.id] = primitive(def);
     else if (def.kind === "group") {
       const g = def as GroupDef;
-      for (const c of g.children.filter(isFencing)) notImported.push(`fencing device ${c.id} (${c.type}) in group ${g.id}: fencing devices are not in cluster.yaml yet`);
+      g.children.filter(isFencing).forEach(addDevice); // Pacemaker groups fencing devices only to place them
       const members = g.children.filter((c) => !isFencing(c));
       if (members.length) resources[g.id] = { ...meta(g.meta), members: Object.fromEntries(members.map((c) => [c.id, primitive(c)])) };
     } else notImported.push(`${def.kind} ${def.id}: clones, promotable clones and bundles are not in cluster.yaml yet`);
@@ -91,8 +121,27 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported"): Impo
   if (/^(false|no|0|off)$/i.test(input.properties["start-failure-is-fatal"] ?? "")) props["start-failure-is-fatal"] = false;
   if (Object.keys(props).length) doc.properties = props;
   doc.resources = resources;
+  const fencing: Record<string, unknown> = {};
+  const fenceProps = input.properties;
+  if (/^(false|no|0|off)$/i.test(fenceProps["stonith-enabled"] ?? "")) fencing.enabled = false;
+  if (fenceProps["stonith-timeout"]) fencing.timeout = /^\d+$/.test(fenceProps["stonith-timeout"]) ? `${fenceProps["stonith-timeout"]}s` : fenceProps["stonith-timeout"];
+  if (Object.keys(devices).length) fencing.devices = devices;
+  const levels: Record<string, string[][]> = {};
+  const byTarget = new Map<string, NonNullable<SchedulerInput["fencingLevels"]>>();
+  for (const l of input.fencingLevels ?? []) {
+    if (!l.target) { notImported.push(`fencing level ${l.id}: targets by pattern or attribute are not in cluster.yaml yet`); continue; }
+    byTarget.set(l.target, [...(byTarget.get(l.target) ?? []), l]);
+  }
+  for (const [target, list] of byTarget) {
+    const missing = list.flatMap((l) => l.devices).filter((d) => !devices[d]);
+    // A topology with a device left out would escalate differently: keep it whole or not at all.
+    if (missing.length) notImported.push(`fencing levels of ${target}: device(s) ${[...new Set(missing)].join(", ")} could not be imported, so its levels are left out`);
+    else levels[target] = [...list].sort((a, b) => a.index - b.index).map((l) => l.devices);
+  }
+  if (Object.keys(levels).length) fencing.levels = levels;
+  if (Object.keys(fencing).length) doc.fencing = fencing;
   for (const [k, v] of Object.entries(input.properties)) {
-    if (["maintenance-mode", "start-failure-is-fatal", "cluster-name", "dc-version", "cluster-infrastructure", "have-watchdog", "last-lrm-refresh"].includes(k)) continue;
+    if (["maintenance-mode", "start-failure-is-fatal", "stonith-enabled", "stonith-timeout", "cluster-name", "dc-version", "cluster-infrastructure", "have-watchdog", "last-lrm-refresh"].includes(k)) continue;
     notImported.push(`cluster property ${k}=${v}`);
   }
   const header = [
