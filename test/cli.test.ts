@@ -54,7 +54,7 @@ test("config import: a CIB becomes a valid cluster.yaml, and what cannot be carr
   assert.equal(r.status, 0, r.stderr);
   const yaml = readFileSync(out, "utf8");
   assert.match(yaml, /^# Imported from a Pacemaker CIB/);
-  assert.match(yaml, /# {3}- cluster property stonith-enabled=false/);
+  assert.match(yaml, /fencing:\n {2}enabled: false/, "stonith-enabled=false carries over");
   assert.match(yaml, /eip:\n {4}agent: ocf:heartbeat:eip/);
   assert.match(yaml, /stop:\n {8}timeout: 1m\n {8}on-fail: block/);
   assert.equal(run("config", "validate", "--no-agents", out).status, 0);
