@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CLI, cleanupDir, REPO, tempDir } from "./helpers.js";
@@ -137,4 +137,23 @@ fencing:
   const none = run("fence", "node1", "--config", conf);
   assert.match(none.stderr, /warning: fencing: no device can fence node1: a lost node1 would keep its resources stuck/);
   assert.match(none.stderr, /paceline fence: no fence device can fence node1: add one under fencing\.devices with targets: \[node1\]/);
+});
+
+test("config validate checks fence devices against the agents' own metadata", { skip: existsSync("/usr/sbin/fence_virsh") ? false : "fence-agents is not installed" }, () => {
+  const f = join(dir, "fence-check.yaml");
+  writeFileSync(f, `nodes:
+  node1: { links: [10.0.0.1] }
+  node2: { links: [10.0.0.2] }
+fencing:
+  devices:
+    ipmi: { agent: fence_ipmilan, params: { ip: 10.0.0.102, usernam: admin, lanplus: 1 }, password-env: PW, targets: [node2] }
+    virsh: { agent: fence_virsh, params: { ip: 10.0.0.200, login: root }, host-map: { node1: vm1 } }
+    nope: { agent: fence_doesnotexist, targets: [node1] }
+`);
+  const r = run("config", "validate", f);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /fencing\.devices\.ipmi\.params\.usernam: unknown parameter `usernam` for fence_ipmilan — did you mean `username`\?/);
+  assert.match(r.stdout, /fencing\.devices\.nope\.agent: fence agent fence_doesnotexist is not installed here/);
+  assert.doesNotMatch(r.stdout, /fencing\.devices\.virsh/, "old option names (login) and the plug from the host map count");
+  assert.match(r.stdout, /2 errors/);
 });

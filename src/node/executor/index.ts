@@ -1,5 +1,6 @@
 // The executor: one AgentRunner per primitive, plus the checks `config validate` and the daemon run before starting.
 
+import { existsSync } from "node:fs";
 import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
 import { agentName, primitivesOf } from "../../config/model.js";
 import type { Problem } from "../../config/problems.js";
@@ -7,6 +8,7 @@ import { DEFAULT_AGENT_DIRS, HeartbeatAgent, LsbAgent, OcfAgent, type AgentDirs,
 import { CommandAgent, ExecScriptAgent, type ChildExit } from "./exec-agent.js";
 import { checkParams, parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess } from "./run-process.js";
+import { fenceAgentMetadata, fenceAgentPath } from "./fence-agent.js";
 
 export { DEFAULT_AGENT_DIRS, type AgentDirs, type AgentRunner } from "./agents.js";
 export { CommandAgent, type ChildExit, type ProcessIdentity } from "./exec-agent.js";
@@ -68,6 +70,23 @@ export async function checkAgents(config: ClusterConfig, file: string, dirs: Age
       for (const p of checkParams(meta, rsc.params)) problems.push({ file, path: `${pathOf(rsc)}.params.${p.param}`, message: p.message, severity: "error" });
     } catch (e) {
       problems.push({ file, path: `${pathOf(rsc)}.agent`, message: (e as Error).message, severity: "error" });
+    }
+  }));
+  await Promise.all(config.fencing.devices.filter((d) => d.agent !== "manual").map(async (d) => {
+    const path = `fencing.devices.${d.name}`;
+    let program: string;
+    try { program = fenceAgentPath(d.agent); } catch (e) { problems.push({ file, path: `${path}.agent`, message: (e as Error).message, severity: "error" }); return; }
+    if (!existsSync(program)) {
+      problems.push({ file, path: `${path}.agent`, message: `fence agent ${d.agent} is not installed here (${program}; Debian: apt install fence-agents)`, severity: "error" });
+      return;
+    }
+    try {
+      const meta = await fenceAgentMetadata(d.agent);
+      // What Paceline itself supplies: the action, the plug from the host map, the password from its file/env.
+      const given = { ...d.params, action: "-", ...(d.password ? { password: "-" } : {}), ...(Object.values(d.targets).some(Boolean) ? { plug: "-" } : {}) };
+      for (const p of checkParams(meta, given)) problems.push({ file, path: `${path}.params.${p.param}`, message: p.message, severity: "error" });
+    } catch (e) {
+      problems.push({ file, path: `${path}.agent`, message: (e as Error).message, severity: "error" });
     }
   }));
   return problems;

@@ -4,7 +4,13 @@
 import { XMLParser } from "fast-xml-parser";
 import { didYouMean } from "../../config/suggest.js";
 
-export interface AgentParameter { name: string; required: boolean; unique: boolean; type?: string; default?: string; shortdesc?: string }
+export interface AgentParameter {
+  name: string; required: boolean; unique: boolean; type?: string; default?: string; shortdesc?: string;
+  /** fence-agents: an old name kept for compatibility (never required itself) … */
+  deprecated?: boolean;
+  /** … and the new name that replaces it: giving either satisfies the requirement. */
+  obsoletes?: string;
+}
 export interface AgentMetadata { name: string; version?: string; parameters: AgentParameter[]; actions: Array<{ name: string; timeout?: string; interval?: string }> }
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -19,7 +25,7 @@ export function parseMetadata(xml: string): AgentMetadata {
   }
   const ra = doc["resource-agent"] as Record<string, unknown> | undefined;
   if (!ra || typeof ra !== "object") throw new Error("meta-data has no <resource-agent> element");
-  type P = { name?: string; required?: string; unique?: string; content?: { type?: string; default?: string }; shortdesc?: unknown };
+  type P = { name?: string; required?: string; unique?: string; deprecated?: string; obsoletes?: string; content?: { type?: string; default?: string }; shortdesc?: unknown };
   const params = asArray((ra.parameters as { parameter?: P | P[] } | undefined)?.parameter);
   type A = { name?: string; timeout?: string; interval?: string };
   const actions = asArray((ra.actions as { action?: A | A[] } | undefined)?.action);
@@ -30,6 +36,7 @@ export function parseMetadata(xml: string): AgentMetadata {
     parameters: params.filter((p) => p.name).map((p) => ({
       name: String(p.name), required: p.required === "1" || p.required === "true", unique: p.unique === "1",
       type: p.content?.type, default: p.content?.default, shortdesc: text(p.shortdesc),
+      ...(p.deprecated === "1" ? { deprecated: true } : {}), ...(p.obsoletes ? { obsoletes: String(p.obsoletes) } : {}),
     })),
     actions: actions.filter((a) => a.name).map((a) => ({ name: String(a.name), timeout: a.timeout, interval: a.interval })),
   };
@@ -43,7 +50,7 @@ export function checkParams(meta: AgentMetadata, params: Record<string, string>)
     if (!known.has(name)) out.push({ param: name, message: `unknown parameter \`${name}\` for ${meta.name}${didYouMean(name, known) || ` (it takes: ${[...known].join(", ") || "none"})`}` });
   }
   for (const p of meta.parameters) {
-    if (p.required && params[p.name] === undefined) out.push({ param: p.name, message: `missing required parameter \`${p.name}\`${p.shortdesc ? ` (${p.shortdesc.trim()})` : ""}` });
+    if (p.required && !p.deprecated && params[p.name] === undefined && (p.obsoletes === undefined || params[p.obsoletes] === undefined)) out.push({ param: p.name, message: `missing required parameter \`${p.name}\`${p.shortdesc ? ` (${p.shortdesc.trim()})` : ""}` });
   }
   return out;
 }
