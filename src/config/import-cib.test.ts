@@ -21,8 +21,9 @@ test("CIB fencing imports: fence-agents devices with host lists and maps, meatwa
   assert.deepEqual(loaded.config!.fencing.devices.find((d) => d.name === "virsh")!.targets, { node1: "vm1", node2: "vm2" });
 });
 
-test("seed 000's cluster-glue devices are listed as not imported, each with what to use instead", () => {
+test("seed 000's devices: what cannot be carried over is listed with the reason", () => {
   const { notImported } = cibToClusterYaml(readCib(readFileSync(`${REPO}/examples/seed000-pgsql-stonith/cib.xml`, "utf8")));
-  assert.ok(notImported.includes("fencing device prmSt1-2 (external/libvirt): cluster-glue plugin external/libvirt: not supported yet (instead: fence_virsh)"), notImported.join("\n"));
+  assert.ok(notImported.includes("fencing device prmSt1-1 (external/stonith-helper): the stonith-helper guard is not built into Paceline yet"), notImported.join("\n"));
+  assert.ok(notImported.includes("fencing device prmSt1-2 (external/libvirt): it does not say which nodes it fences (pcmk_host_list, pcmk_host_map or hostlist)"));
   assert.ok(notImported.some((n) => /prmSt1-3 \(meatware\): it does not say which nodes it fences/.test(n)));
 });

@@ -58,14 +58,13 @@ function fenceDevice(p: PrimitiveDef): { device: Record<string, unknown> } | { w
   const hostMap: Record<string, string> = {};
   for (const pair of splitList(params.pcmk_host_map)) { const [node, plug] = pair.split(":"); if (node && plug) hostMap[node] = plug; }
   const targets = [...new Set([...splitList(params.pcmk_host_list), ...splitList(params.hostlist), ...Object.keys(hostMap)])];
-  if (p.type.startsWith("external/")) {
-    const instead: Record<string, string> = { "external/libvirt": "fence_virsh", "external/ipmi": "fence_ipmilan", "external/ssh": "no equivalent: it cannot fence a hung node" };
-    return { why: `cluster-glue plugin ${p.type}: not supported yet${instead[p.type] ? ` (instead: ${instead[p.type]})` : ""}` };
-  }
-  if (p.type !== "meatware" && !p.type.startsWith("fence_")) return { why: `stonith agent ${p.type}: not a fence-agents program` };
+  const external = p.type.startsWith("external/");
+  if (p.type === "external/stonith-helper") return { why: "the stonith-helper guard is not built into Paceline yet" };
+  if (p.type !== "meatware" && !external && !p.type.startsWith("fence_")) return { why: `stonith agent ${p.type}: neither a fence-agents program nor a cluster-glue external plugin` };
   if (targets.length === 0) return { why: "it does not say which nodes it fences (pcmk_host_list, pcmk_host_map or hostlist)" };
   const device: Record<string, unknown> = { agent: p.type === "meatware" ? "manual" : p.type };
-  const agentParams = Object.fromEntries(Object.entries(params).filter(([k]) => !k.startsWith("pcmk_") && k !== "hostlist" && k !== "password" && k !== "passwd"));
+  // cluster-glue plugins read `hostlist` themselves; fence-agents get the node as `plug` instead.
+  const agentParams = Object.fromEntries(Object.entries(params).filter(([k]) => !k.startsWith("pcmk_") && (external || k !== "hostlist") && k !== "password" && k !== "passwd"));
   if (p.type !== "meatware" && Object.keys(agentParams).length) device.params = agentParams;
   if (Object.keys(hostMap).length) device["host-map"] = hostMap;
   else device.targets = targets;

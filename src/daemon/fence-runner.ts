@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { FenceDeviceConfig, FencingConfig } from "../config/model.js";
 import { fenceStep, planProblems, startFencing, type FenceInput, type FenceOutput, type FencePlan, type FenceState } from "../core/fencing/escalation.js";
-import { runFenceAgent, type FenceAgentSpec } from "../node/executor/fence-agent.js";
+import { isExternalPlugin, runFenceAgent, type FenceAgentSpec } from "../node/executor/fence-agent.js";
 
 export function fencePlan(f: FencingConfig, target: string, action: "reboot" | "off"): FencePlan {
   const levels = f.levels[target];
@@ -30,7 +30,9 @@ export function agentSpec(d: FenceDeviceConfig, target: string): FenceAgentSpec 
     password = process.env[d.password.env];
     if (password === undefined) throw new Error(`${d.name}: the environment variable ${d.password.env} (its password) is not set`);
   }
-  return { agent: d.agent, params: password !== undefined ? { ...params, password } : params, secret: ["password"], timeoutMs: d.timeoutMs };
+  // cluster-glue plugins name the password option `passwd`.
+  const passwordKey = isExternalPlugin(d.agent) ? "passwd" : "password";
+  return { agent: d.agent, target, params: password !== undefined ? { ...params, [passwordKey]: password } : params, secret: [passwordKey], timeoutMs: d.timeoutMs };
 }
 
 export interface FenceRunOptions {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -47,6 +47,26 @@ test("bad input: an unknown agent, a name that is not a fence agent, a value wit
   assert.match((await runFenceAgent({ ...spec("ok"), agent: "/nonexistent/fence_x" }, "off")).reason, /could not run \/nonexistent\/fence_x/);
   await assert.rejects(runFenceAgent({ ...spec("ok"), agent: "rm -rf" }, "off"), /is not a fence agent name/);
   assert.match((await runFenceAgent({ ...spec("ok"), params: { ip: "1\naction=on" } }, "off")).reason, /contains a newline/);
+});
+
+test("cluster-glue external plugins: COMMAND HOST as arguments, options in the environment, the password hidden", async () => {
+  const pluginDir = mkdtempSync(join(tmpdir(), "paceline-plugins-"));
+  try {
+    mkdirSync(join(pluginDir, "external"));
+    writeFileSync(join(pluginDir, "external", "fake"), `#!/bin/sh\necho "$1 $2 hostlist=$hostlist" > ${dir}/external.args\n[ "$passwd" = "pw9" ] || { echo "wrong password $passwd" >&2; exit 1; }\nexit 0\n`, { mode: 0o755 });
+    const ok = await runFenceAgent({ agent: "external/fake", pluginDir, target: "node2", params: { hostlist: "node1 node2", passwd: "pw9" }, secret: ["passwd"], timeoutMs: 5000 }, "reboot");
+    assert.equal(ok.ok, true, ok.reason);
+    assert.equal(readFileSync(join(dir, "external.args"), "utf8"), "reset node2 hostlist=node1 node2\n");
+    const bad = await runFenceAgent({ agent: "external/fake", pluginDir, target: "node2", params: { passwd: "nope-secret" }, secret: ["passwd"], timeoutMs: 5000 }, "off");
+    assert.equal(bad.reason, "exit 1: wrong password ******");
+  } finally {
+    rmSync(pluginDir, { recursive: true, force: true });
+  }
+});
+
+test("Debian's cluster-glue external/libvirt lists its options", { skip: existsSync("/usr/lib/stonith/plugins/external/libvirt") ? false : "cluster-glue is not installed" }, async () => {
+  const meta = await fenceAgentMetadata("external/libvirt");
+  assert.deepEqual(meta.parameters.map((p) => p.name), ["hostlist", "hypervisor_uri", "reboot_method"]);
 });
 
 const haveIpmilan = existsSync("/usr/sbin/fence_ipmilan");

@@ -7,10 +7,16 @@ import { parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess } from "./run-process.js";
 
 export const FENCE_AGENT_DIR = "/usr/sbin";
+/** cluster-glue `external/NAME` plugins (seed 000's external/libvirt, external/ipmi, …). */
+export const EXTERNAL_PLUGIN_DIR = "/usr/lib/stonith/plugins";
 
 export interface FenceAgentSpec {
-  /** fence_NAME (looked up in /usr/sbin) or an absolute path. */
+  /** fence_NAME (looked up in /usr/sbin), external/NAME (a cluster-glue plugin) or an absolute path. */
   agent: string;
+  /** The node to fence: cluster-glue plugins take it as an argument (fence-agents take `plug`). */
+  target?: string;
+  /** Where cluster-glue plugins live (default /usr/lib/stonith/plugins). */
+  pluginDir?: string;
   params: Record<string, string>;
   /** Parameter names whose values are secret (passwords): passed on stdin, redacted everywhere else. */
   secret?: string[];
@@ -28,8 +34,11 @@ export interface FenceAgentResult {
   durationMs: number;
 }
 
-export function fenceAgentPath(agent: string): string {
+export const isExternalPlugin = (agent: string) => /^external\/[A-Za-z0-9_.-]+$/.test(agent);
+
+export function fenceAgentPath(agent: string, pluginDir = EXTERNAL_PLUGIN_DIR): string {
   if (agent.startsWith("/")) return agent;
+  if (isExternalPlugin(agent)) return `${pluginDir}/${agent}`;
   if (!/^fence_[A-Za-z0-9_-]+$/.test(agent)) throw new Error(`\`${agent}\` is not a fence agent name (fence_ipmilan, fence_virsh, …)`);
   return `${FENCE_AGENT_DIR}/${agent}`;
 }
@@ -45,10 +54,26 @@ function lastWords(stderr: string): string {
   return (lines.at(-1) ?? "").replace(/^(\d{4}-\d\d-\d\d [\d:,]+ )?(ERROR|WARNING): /, "").slice(0, 300);
 }
 
+/** cluster-glue's calling convention: `plugin COMMAND [HOST]`, options as environment variables, exit 0 = done. */
+async function runExternalPlugin(spec: FenceAgentSpec, action: FenceAction, redact: (t: string) => string): Promise<FenceAgentResult> {
+  const command = action === "reboot" ? "reset" : action === "monitor" ? "status" : action;
+  const host = spec.params.plug ?? spec.target;
+  if (command !== "status" && !host) return { ok: false, reason: `${spec.agent} needs the node to fence`, durationMs: 0 };
+  const env: NodeJS.ProcessEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C", ...spec.params };
+  const r = await runProcess({ file: fenceAgentPath(spec.agent, spec.pluginDir), args: command === "status" ? [command] : [command, host!], env, timeoutMs: spec.timeoutMs });
+  const base = { durationMs: Math.round(r.durationMs) };
+  if (r.spawnError) return { ok: false, reason: redact(`could not run ${spec.agent}: ${r.spawnError}`), ...base };
+  if (r.timedOut) return { ok: false, reason: `${spec.agent} did not finish within ${spec.timeoutMs} ms (killed)`, ...base };
+  if (r.exitCode === 0) return { ok: true, reason: `${command} done`, ...base };
+  const words = lastWords(r.stderr) || lastWords(r.stdout);
+  return { ok: false, reason: redact(`exit ${r.exitCode ?? r.signal}${words ? `: ${words}` : ""}`), ...base };
+}
+
 export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): Promise<FenceAgentResult> {
   const redact = redactor(spec);
   const bad = Object.entries(spec.params).find(([k, v]) => /[\n=]/.test(k) || v.includes("\n"));
   if (bad) return { ok: false, reason: `parameter ${bad[0]} contains a newline or '=' in its name; not run`, durationMs: 0 };
+  if (isExternalPlugin(spec.agent)) return runExternalPlugin(spec, action, redact);
   const stdin = [`action=${action}`, ...Object.entries(spec.params).map(([k, v]) => `${k}=${v}`)].join("\n") + "\n";
   const r = await runProcess({ file: fenceAgentPath(spec.agent), args: [], stdin, timeoutMs: spec.timeoutMs, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" } });
   const base = { durationMs: Math.round(r.durationMs) };
@@ -61,6 +86,12 @@ export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): 
 }
 
 export async function fenceAgentMetadata(agent: string, timeoutMs = 10_000): Promise<AgentMetadata> {
+  if (isExternalPlugin(agent)) {
+    // cluster-glue plugins list their option names; none is marked required in a way we can rely on.
+    const r = await runProcess({ file: fenceAgentPath(agent), args: ["getconfignames"], timeoutMs });
+    if (r.exitCode !== 0) throw new Error(`${agent} did not list its options (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`);
+    return { name: agent, parameters: r.stdout.split(/\s+/).filter(Boolean).map((name) => ({ name, required: false, unique: false })), actions: [] };
+  }
   const r = await runProcess({ file: fenceAgentPath(agent), args: [], stdin: "action=metadata\n", timeoutMs, tailBytes: 1 << 20 });
   if (r.exitCode !== 0 || !r.stdout.includes("<resource-agent")) throw new Error(`${agent} gave no metadata (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`);
   return parseMetadata(r.stdout);

@@ -8,7 +8,7 @@ import { DEFAULT_AGENT_DIRS, HeartbeatAgent, LsbAgent, OcfAgent, type AgentDirs,
 import { CommandAgent, ExecScriptAgent, type ChildExit } from "./exec-agent.js";
 import { checkParams, parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess } from "./run-process.js";
-import { fenceAgentMetadata, fenceAgentPath } from "./fence-agent.js";
+import { fenceAgentMetadata, fenceAgentPath, isExternalPlugin } from "./fence-agent.js";
 
 export { DEFAULT_AGENT_DIRS, type AgentDirs, type AgentRunner } from "./agents.js";
 export { CommandAgent, type ChildExit, type ProcessIdentity } from "./exec-agent.js";
@@ -83,7 +83,8 @@ export async function checkAgents(config: ClusterConfig, file: string, dirs: Age
     try {
       const meta = await fenceAgentMetadata(d.agent);
       // What Paceline itself supplies: the action, the plug from the host map, the password from its file/env.
-      const given = { ...d.params, action: "-", ...(d.password ? { password: "-" } : {}), ...(Object.values(d.targets).some(Boolean) ? { plug: "-" } : {}) };
+      const external = isExternalPlugin(d.agent);
+      const given = { ...d.params, ...(external ? {} : { action: "-" }), ...(d.password ? { [external ? "passwd" : "password"]: "-" } : {}), ...(!external && Object.values(d.targets).some(Boolean) ? { plug: "-" } : {}) };
       for (const p of checkParams(meta, given)) problems.push({ file, path: `${path}.params.${p.param}`, message: p.message, severity: "error" });
     } catch (e) {
       problems.push({ file, path: `${path}.agent`, message: (e as Error).message, severity: "error" });
