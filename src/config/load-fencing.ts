@@ -26,6 +26,8 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
       password: typeof d["password-file"] === "string" ? { file: d["password-file"] } : typeof d["password-env"] === "string" ? { env: d["password-env"] } : undefined,
       targets: Object.fromEntries(listed.map((t) => [t, hostMap[t] ?? ""])),
       timeoutMs: parseDurationMs(d.timeout) ?? 20_000,
+      delayMs: parseDurationMs(d.delay) ?? 0,
+      delayMaxMs: parseDurationMs(d["delay-max"]) ?? 0,
     });
   }
   const levels: Record<string, string[][]> = {};

@@ -113,7 +113,7 @@ test("fencing: devices, host maps and levels load; an inline password is refused
   const c = loadConfigText(`${base}    ipmi-b: { agent: fence_ipmilan, params: { ip: 10.0.0.102, lanplus: 1 }, password-env: IPMI_PW, targets: [b] }\n    virsh: { agent: fence_virsh, host-map: { a: vm-a, b: vm-b }, timeout: 30s }\n`, "c.yaml").config!;
   assert.equal(c.fencing.enabled, true);
   assert.deepEqual(c.fencing.levels, { a: [["virsh"]], b: [["ipmi-b"], ["virsh"]] }, "default levels: every device that can fence the node, in order");
-  assert.deepEqual(c.fencing.devices[0], { name: "ipmi-b", agent: "fence_ipmilan", params: { ip: "10.0.0.102", lanplus: "1" }, password: { env: "IPMI_PW" }, targets: { b: "" }, timeoutMs: 20_000 });
+  assert.deepEqual(c.fencing.devices[0], { name: "ipmi-b", agent: "fence_ipmilan", params: { ip: "10.0.0.102", lanplus: "1" }, password: { env: "IPMI_PW" }, targets: { b: "" }, timeoutMs: 20_000, delayMs: 0, delayMaxMs: 0 });
   assert.deepEqual(c.fencing.devices[1]!.targets, { a: "vm-a", b: "vm-b" });
   const errs = errorsOf(`${base}    ipmi: { agent: fence_ipmilan, params: { password: hunter2 }, targets: [b, zz] }\n`);
   assert.ok(errs.some((e) => /fencing\.devices\.ipmi\.params\.password: keep passwords out of cluster\.yaml: use password-file/.test(e)), errs.join("\n"));

@@ -148,6 +148,9 @@ export interface FenceDeviceConfig {
   /** Nodes it can fence → the plug (port, VM name) to give the agent for it; "" = none (e.g. a node's own BMC). */
   targets: Record<string, string>;
   timeoutMs: number;
+  /** Fence-race avoidance: wait `delayMs` plus a random part up to `delayMaxMs` before acting. */
+  delayMs: number;
+  delayMaxMs: number;
 }
 
 export interface FencingConfig {

@@ -199,6 +199,8 @@ export const clusterSchema: Schema = {
               targets: { type: "array", items: { type: "string" }, description: "The nodes this device can fence." },
               "host-map": { type: "object", additionalProperties: { type: "string" }, description: "node: plug — the device's name for each node (e.g. a VM name or outlet number)." },
               timeout: duration("How long the agent may take (default 20s)."),
+              delay: duration("Wait this long before fencing with this device (Pacemaker's pcmk_delay_base). In a two-node split each node fences the other: put the delay on the devices that fence the node that should survive, so its peer's shot waits and it shoots first."),
+              "delay-max": duration("Also wait a random time up to this (pcmk_delay_max), so two nodes do not fence each other at the same instant."),
             },
           },
         },

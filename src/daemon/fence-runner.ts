@@ -10,7 +10,8 @@ import { isExternalPlugin, runFenceAgent, type FenceAgentSpec } from "../node/ex
 export function fencePlan(f: FencingConfig, target: string, action: "reboot" | "off"): FencePlan {
   const levels = f.levels[target];
   if (!levels) throw new Error(`no fence device can fence ${target}: add one under fencing.devices with targets: [${target}]`);
-  const devices = Object.fromEntries(f.devices.map((d) => [d.name, { id: d.name, manual: d.agent === "manual", timeoutMs: d.timeoutMs }]));
+  // The random part of a delay is drawn here (the core has no randomness): once per fencing request.
+  const devices = Object.fromEntries(f.devices.map((d) => [d.name, { id: d.name, manual: d.agent === "manual", timeoutMs: d.timeoutMs, delayMs: d.delayMs + Math.floor(Math.random() * d.delayMaxMs) }]));
   const plan = { target, action, levels, devices };
   const problems = planProblems(plan);
   if (problems.length) throw new Error(problems.join("; "));
@@ -67,7 +68,7 @@ export function runFencing(o: FenceRunOptions): Promise<{ by: string; elapsedMs:
           const dev = o.config.devices.find((d) => d.name === out.device)!;
           let spec: FenceAgentSpec;
           try { spec = agentSpec(dev, o.target); } catch (e) { queueMicrotask(() => feed({ type: "result", nowMs: now(), device: out.device, ok: false, reason: (e as Error).message })); continue; }
-          void runFenceAgent(spec, out.action).then((r) => feed({ type: "result", nowMs: now(), device: out.device, ok: r.ok, reason: r.reason }));
+          setTimeout(() => void runFenceAgent(spec, out.action).then((r) => feed({ type: "result", nowMs: now(), device: out.device, ok: r.ok, reason: r.reason })), out.delayMs);
         }
         // "cancel": the agent's own timeout (runFenceAgent) ends it; its late answer is ignored by the core.
       }

@@ -16,7 +16,7 @@ const plan: FencePlan = {
   },
 };
 
-const said = (out: FenceOutput[]) => out.map((o) => (o.type === "log" ? o.text : o.type === "run" ? `RUN ${o.device} ${o.action}` : o.type === "cancel" ? `CANCEL ${o.device}` : `FENCED ${o.target} by ${o.by} in ${o.elapsedMs} ms`));
+const said = (out: FenceOutput[]) => out.map((o) => (o.type === "log" ? o.text : o.type === "run" ? `RUN ${o.device} ${o.action}${o.delayMs ? ` +${o.delayMs}` : ""}` : o.type === "cancel" ? `CANCEL ${o.device}` : `FENCED ${o.target} by ${o.by} in ${o.elapsedMs} ms`));
 
 test("a failing device escalates to the next level; a level needs all its devices; a person confirms last", () => {
   const { state: s, outputs } = startFencing(plan, 0);
@@ -52,6 +52,14 @@ test("every level failing: retried after a growing pause, resources stay down; s
   assert.match(said(fenceStep(s, { type: "tick", nowMs: 2100 })).join("\n"), /did not answer within 1000 ms; every level failed \(round 2\); trying again in 2000 ms/);
   fenceStep(s, { type: "tick", nowMs: 4100 });
   assert.deepEqual(said(fenceStep(s, { type: "result", nowMs: 7300, device: "ipmi", ok: true, reason: "" })), ["FENCED node2 by ipmi in 7300 ms", "node2 fenced by ipmi in 7.3 s"]);
+});
+
+test("a device delay (fence-race avoidance) comes before its timeout starts", () => {
+  const p: FencePlan = { target: "node1", action: "off", levels: [["ipmi"]], devices: { ipmi: { id: "ipmi", timeoutMs: 1000, delayMs: 15_000 } } };
+  const { state: s, outputs } = startFencing(p, 0);
+  assert.deepEqual(said(outputs), ["fencing node1 (off) with ipmi (level 1 of 1, device 1 of 1) after a 15000 ms delay", "RUN ipmi off +15000"]);
+  assert.deepEqual(fenceStep(s, { type: "tick", nowMs: 15_999 }), [], "the delay does not eat the timeout");
+  assert.match(said(fenceStep(s, { type: "tick", nowMs: 16_000 })).join("\n"), /did not answer within 1000 ms/);
 });
 
 test("a plan naming a missing device or an empty level is refused plainly", () => {

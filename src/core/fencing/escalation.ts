@@ -9,6 +9,8 @@ export interface FenceDevice {
   /** A device that needs a person to power the node off and confirm it (meatware): no timeout. */
   manual?: boolean;
   timeoutMs: number;
+  /** Wait this long before acting (fence-race avoidance: the node whose devices wait loses a mutual shoot-out). */
+  delayMs?: number;
 }
 
 export interface FencePlan {
@@ -38,7 +40,8 @@ export type FenceInput =
   | { type: "confirm"; nowMs: number; by: string };
 
 export type FenceOutput =
-  | { type: "run"; device: string; action: "reboot" | "off"; timeoutMs: number }
+  /** Run the device after `delayMs` (the shell may add a random part: it has the randomness, not the core). */
+  | { type: "run"; device: string; action: "reboot" | "off"; timeoutMs: number; delayMs: number }
   | { type: "cancel"; device: string }
   | { type: "fenced"; target: string; by: string; elapsedMs: number }
   | { type: "log"; level: "info" | "warn" | "error"; text: string };
@@ -69,11 +72,12 @@ function runCurrent(s: FenceState, nowMs: number, out: FenceOutput[]): void {
   const id = s.plan.levels[s.level]![s.device]!;
   const dev = s.plan.devices[id]!;
   const timeoutMs = dev.manual ? Infinity : dev.timeoutMs;
-  s.running = { id, deadlineMs: nowMs + timeoutMs };
+  const delayMs = dev.delayMs ?? 0;
+  s.running = { id, deadlineMs: nowMs + delayMs + timeoutMs };
   out.push({ type: "log", level: "warn", text: dev.manual
     ? `fencing ${s.plan.target}: waiting for a person to power it off and confirm that it is off (${id}, ${where(s)})`
-    : `fencing ${s.plan.target} (${s.plan.action}) with ${id} (${where(s)})` });
-  if (!dev.manual) out.push({ type: "run", device: id, action: s.plan.action, timeoutMs });
+    : `fencing ${s.plan.target} (${s.plan.action}) with ${id} (${where(s)})${delayMs ? ` after a ${delayMs} ms delay` : ""}` });
+  if (!dev.manual) out.push({ type: "run", device: id, action: s.plan.action, timeoutMs, delayMs });
 }
 
 function failed(s: FenceState, nowMs: number, why: string, out: FenceOutput[]): void {
