@@ -4,7 +4,7 @@
 // Secret values are removed from everything this returns, so they never reach logs or status.
 
 import { parseMetadata, type AgentMetadata } from "./metadata.js";
-import { runProcess } from "./run-process.js";
+import { runProcess, type RunResult } from "./run-process.js";
 
 export const FENCE_AGENT_DIR = "/usr/sbin";
 /** cluster-glue `external/NAME` plugins (seed 000's external/libvirt, external/ipmi, …). */
@@ -54,35 +54,35 @@ function lastWords(stderr: string): string {
   return (lines.at(-1) ?? "").replace(/^(\d{4}-\d\d-\d\d [\d:,]+ )?(ERROR|WARNING): /, "").slice(0, 300);
 }
 
-/** cluster-glue's calling convention: `plugin COMMAND [HOST]`, options as environment variables, exit 0 = done. */
-async function runExternalPlugin(spec: FenceAgentSpec, action: FenceAction, redact: (t: string) => string): Promise<FenceAgentResult> {
-  const command = action === "reboot" ? "reset" : action === "monitor" ? "status" : action;
-  const host = spec.params.plug ?? spec.target;
-  if (command !== "status" && !host) return { ok: false, reason: `${spec.agent} needs the node to fence`, durationMs: 0 };
-  const env: NodeJS.ProcessEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C", ...spec.params };
-  const r = await runProcess({ file: fenceAgentPath(spec.agent, spec.pluginDir), args: command === "status" ? [command] : [command, host!], env, timeoutMs: spec.timeoutMs });
-  const base = { durationMs: Math.round(r.durationMs) };
-  if (r.spawnError) return { ok: false, reason: redact(`could not run ${spec.agent}: ${r.spawnError}`), ...base };
-  if (r.timedOut) return { ok: false, reason: `${spec.agent} did not finish within ${spec.timeoutMs} ms (killed)`, ...base };
-  if (r.exitCode === 0) return { ok: true, reason: `${command} done`, ...base };
+const AGENT_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" };
+
+/** One run's outcome as a result; `done` says what exit 0 means for this action. */
+function outcome(spec: FenceAgentSpec, r: RunResult, done: string, redact: (t: string) => string, special?: FenceAgentResult): FenceAgentResult {
+  const durationMs = Math.round(r.durationMs);
+  if (r.spawnError) return { ok: false, reason: redact(`could not run ${spec.agent}: ${r.spawnError}`), durationMs };
+  if (r.timedOut) return { ok: false, reason: `${spec.agent} did not finish within ${spec.timeoutMs} ms (killed)`, durationMs };
+  if (special) return { ...special, durationMs };
+  if (r.exitCode === 0) return { ok: true, reason: done, durationMs };
   const words = lastWords(r.stderr) || lastWords(r.stdout);
-  return { ok: false, reason: redact(`exit ${r.exitCode ?? r.signal}${words ? `: ${words}` : ""}`), ...base };
+  return { ok: false, reason: redact(`exit ${r.exitCode ?? r.signal}${words ? `: ${words}` : ""}`), durationMs };
 }
 
 export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): Promise<FenceAgentResult> {
   const redact = redactor(spec);
   const bad = Object.entries(spec.params).find(([k, v]) => /[\n=]/.test(k) || v.includes("\n"));
   if (bad) return { ok: false, reason: `parameter ${bad[0]} contains a newline or '=' in its name; not run`, durationMs: 0 };
-  if (isExternalPlugin(spec.agent)) return runExternalPlugin(spec, action, redact);
+  if (isExternalPlugin(spec.agent)) {
+    // cluster-glue's convention: `plugin COMMAND [HOST]`, options as environment variables, exit 0 = done.
+    const command = action === "reboot" ? "reset" : action === "monitor" ? "status" : action;
+    const host = spec.params.plug ?? spec.target;
+    if (command !== "status" && !host) return { ok: false, reason: `${spec.agent} needs the node to fence`, durationMs: 0 };
+    const r = await runProcess({ file: fenceAgentPath(spec.agent, spec.pluginDir), args: command === "status" ? [command] : [command, host!], env: { ...AGENT_ENV, ...spec.params }, timeoutMs: spec.timeoutMs });
+    return outcome(spec, r, `${command} done`, redact);
+  }
   const stdin = [`action=${action}`, ...Object.entries(spec.params).map(([k, v]) => `${k}=${v}`)].join("\n") + "\n";
-  const r = await runProcess({ file: fenceAgentPath(spec.agent), args: [], stdin, timeoutMs: spec.timeoutMs, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" } });
-  const base = { durationMs: Math.round(r.durationMs) };
-  if (r.spawnError) return { ok: false, reason: redact(`could not run ${spec.agent}: ${r.spawnError}`), ...base };
-  if (r.timedOut) return { ok: false, reason: `${spec.agent} did not finish within ${spec.timeoutMs} ms (killed)`, ...base };
-  if (action === "status" && (r.exitCode === 0 || r.exitCode === 2)) return { ok: true, power: r.exitCode === 0 ? "on" : "off", reason: `power is ${r.exitCode === 0 ? "on" : "off"}`, ...base };
-  if (r.exitCode === 0) return { ok: true, reason: `${action} done`, ...base };
-  const words = lastWords(r.stderr) || lastWords(r.stdout);
-  return { ok: false, reason: redact(`exit ${r.exitCode ?? r.signal}${words ? `: ${words}` : ""}`), ...base };
+  const r = await runProcess({ file: fenceAgentPath(spec.agent), args: [], stdin, timeoutMs: spec.timeoutMs, env: AGENT_ENV });
+  const power = action === "status" && (r.exitCode === 0 || r.exitCode === 2) ? (r.exitCode === 0 ? "on" : "off") : undefined;
+  return outcome(spec, r, `${action} done`, redact, power ? { ok: true, power, reason: `power is ${power}`, durationMs: 0 } : undefined);
 }
 
 export async function fenceAgentMetadata(agent: string, timeoutMs = 10_000): Promise<AgentMetadata> {
