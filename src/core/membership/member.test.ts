@@ -80,6 +80,8 @@ test("node attributes reach every peer with the next heartbeat, are bounded, and
   sim.runUntil(sim.now + 2 * sim.p.intervalMs, false);
   assert.deepEqual(n1.state.peers.n2!.attrs, { pingd: "1000" });
   assert.equal(attrProblem({}, "x", "v".repeat(257)), "a value has at most 256 characters");
+  const refusedLogs = step(sim.p, n2.state, { type: "attr", nowMs: sim.clock(n2), name: "x", value: "v".repeat(257) }).outputs.filter((o) => o.type === "log").map((o) => (o as { text: string }).text);
+  assert.deepEqual(refusedLogs, ["attribute x not set: a value has at most 256 characters"], "a refused value is not reported as set");
   const full = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`a${i}`, "1"]));
   assert.equal(attrProblem(full, "another", "1"), "a node has at most 32 attributes");
   assert.equal(attrProblem(full, "a1", "2"), undefined, "changing an existing one is fine");

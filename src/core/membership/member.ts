@@ -6,7 +6,7 @@
 // longest time an excluded member could still believe itself quorate (the lease handover), so two quorate
 // partitions never overlap in time. Deterministic: no clocks, timers or randomness here.
 
-import type { Input, LinkState, MemberState, MembershipParams, Message, Output, PeerState, View } from "./types.js";
+import type { ArbiterReply, Input, LinkState, MemberState, MembershipParams, Message, Output, PeerState, View } from "./types.js";
 
 const sameMembers = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 export const sameView = (a: { id: number; leader: string; leaderInc: number }, b: { id: number; leader: string; leaderInc: number }) =>
@@ -76,7 +76,6 @@ export function promiseActive(p: MembershipParams, s: MemberState, nowMs: number
   return !!s.promised && s.promised.id > s.view.id && nowMs - s.promised.atMs <= p.deadMs;
 }
 
-/** The designated coordinator: the view's leader, while the view is quorate. */
 /** How long a node counts the arbiter's vote after asking: shorter than the arbiter keeps it (leaseMs from when
  * the request arrived, on the arbiter's clock) by more than the clock-rate error, so the node always lets go first. */
 export function arbiterBeliefMs(p: MembershipParams): number {
@@ -86,6 +85,7 @@ export function arbiterBeliefMs(p: MembershipParams): number {
 /** The peer's current life announced a clean shutdown: dropping it needs no lease handover. */
 export function hasLeft(peer: PeerState): boolean { return peer.leftInc !== 0 && peer.leftInc === peer.inc; }
 
+/** The designated coordinator: the view's leader, while the view is quorate. */
 export function dcOf(p: MembershipParams, s: MemberState, nowMs: number): string | undefined {
   return isQuorate(p, s, nowMs) ? s.view.leader : undefined;
 }
@@ -105,7 +105,7 @@ class Step {
 
   install(view: View, settleLeftMs: number): void {
     const s = this.s;
-    const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m) && !(s.peers[m] && hasLeft(s.peers[m])));
+    const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m) && !this.leftCleanly(m));
     // A handover already running (here or at any member) is not cut short by a later view.
     s.settleUntilMs = Math.max(s.settleUntilMs, this.now() + settleLeftMs, removed ? this.now() + settleMs(this.p) : -Infinity);
     s.view = view;
@@ -171,7 +171,7 @@ class Step {
         for (const h of msg.had) if (!pr.had.includes(h)) pr.had.push(h);
         pr.settleUntilMs = Math.max(pr.settleUntilMs, this.now() + msg.settleLeftMs);
         if (pr.view.members.every((m) => m === s.me || pr.acks.includes(m))) {
-          const dropped = pr.had.some((h) => !pr.view.members.includes(h) && !(s.peers[h] && hasLeft(s.peers[h])));
+          const dropped = pr.had.some((h) => !pr.view.members.includes(h) && !this.leftCleanly(h));
           const until = Math.max(pr.settleUntilMs, s.settleUntilMs, dropped ? this.now() + settleMs(this.p) : -Infinity);
           const settleLeftMs = Math.max(0, until - this.now());
           this.send("*", { t: "commit", from: s.me, inc: s.inc, view: pr.view, settleLeftMs });
@@ -187,6 +187,36 @@ class Step {
         return;
       }
     }
+  }
+
+  /** Dropping a node that said goodbye needs no lease handover. */
+  private leftCleanly(name: string): boolean {
+    const peer = this.s.peers[name];
+    return !!peer && hasLeft(peer);
+  }
+
+  setAttr(name: string, value: string | undefined): void {
+    const s = this.s;
+    const refused = attrProblem(s.attrs, name, value);
+    if (refused) { this.log(`attribute ${name.slice(0, 64)} not set: ${refused}`); return; }
+    const before = s.attrs[name];
+    if (before === value) return;
+    if (value === undefined) delete s.attrs[name];
+    else s.attrs[name] = value;
+    this.log(`attribute ${name} ${value === undefined ? "removed" : `= ${value}`}${before !== undefined ? ` (was ${before})` : ""}`);
+    s.nextHeartbeatMs = this.now(); // peers learn it now, not at the next interval
+  }
+
+  /** The arbiter's answer counts only for the view and the request it answers, for the time we may believe it. */
+  arbiterReply(r: ArbiterReply): void {
+    const s = this.s;
+    const asked = s.arbiterAsked.find((a) => a.seq === r.seq);
+    if (r.to !== s.me || r.inc !== s.inc || !asked || !r.granted || !sameView(r.view, s.view)) return;
+    const untilMs = asked.sentMs + arbiterBeliefMs(this.p);
+    const g = s.arbiterGrant;
+    const held = g && sameView(g.view, s.view) && this.now() < g.untilMs;
+    if (!held) this.log(`the arbiter lends its vote to view ${r.view.id}`);
+    if (!held || untilMs > g!.untilMs) s.arbiterGrant = { view: r.view, untilMs };
   }
 
   /** A peer whose configuration lists other nodes than ours must not make us install a view we cannot reason about. */
@@ -261,27 +291,8 @@ export function step(p: MembershipParams, s: MemberState, input: Input): { state
     st.log("leaving the cluster (clean shutdown)");
     return { state: s, outputs: st.out };
   }
-  if (input.type === "arbiter-reply") {
-    const r = input.reply;
-    const asked = s.arbiterAsked.find((a) => a.seq === r.seq);
-    if (r.to === s.me && r.inc === s.inc && asked && r.granted && sameView(r.view, s.view)) {
-      const untilMs = asked.sentMs + arbiterBeliefMs(p);
-      const had = s.arbiterGrant && sameView(s.arbiterGrant.view, s.view) && s.nowMs < s.arbiterGrant.untilMs;
-      if (!had) st.log(`the arbiter lends its vote to view ${r.view.id}`);
-      if (!had || untilMs > s.arbiterGrant!.untilMs) s.arbiterGrant = { view: r.view, untilMs };
-    }
-  }
-  if (input.type === "attr") {
-    const before = s.attrs[input.name];
-    const refused = attrProblem(s.attrs, input.name, input.value);
-    if (refused) st.log(`attribute ${input.name.slice(0, 64)} not set: ${refused}`);
-    else if (input.value === undefined) delete s.attrs[input.name];
-    else s.attrs[input.name] = input.value;
-    if (before !== input.value) {
-      st.log(`attribute ${input.name} ${input.value === undefined ? "removed" : `= ${input.value}`}${before !== undefined ? ` (was ${before})` : ""}`);
-      s.nextHeartbeatMs = s.nowMs; // peers learn it now, not at the next interval
-    }
-  }
+  if (input.type === "arbiter-reply") st.arbiterReply(input.reply);
+  if (input.type === "attr") st.setAttr(input.name, input.value);
   if (input.type === "recv") st.receive(input.link, input.msg);
   st.heartbeat();
   st.lead();
