@@ -132,12 +132,7 @@ export class UdpTransport {
   sendToArbiter(msg: ArbiterRequest): void {
     if (!this.o.arbiter) return;
     const { host, port } = splitAddress(this.o.arbiter, ARBITER_PORT);
-    for (const sock of this.sockets) {
-      const data = encode(this.o.key, { cluster: this.o.cluster, from: this.o.me, inc: this.o.inc, packet: ++this.packet, msg });
-      sock.send(data, port, host);
-      this.stats.sent++;
-      this.stats.bytesSent += data.length;
-    }
+    for (const sock of this.sockets) this.seal(sock, host, port, msg);
   }
 
   private sendOne(peer: string, link: number, msg: Message | Probe): void {
@@ -145,6 +140,11 @@ export class UdpTransport {
     const sock = this.sockets[link];
     if (!addr || !sock) return;
     const { host, port } = splitAddress(addr, this.o.port);
+    this.seal(sock, host, port, msg);
+  }
+
+  /** Every datagram gets its own packet number (replay protection) and is sealed with the cluster key. */
+  private seal(sock: Socket, host: string, port: number, msg: Message | Probe | ArbiterRequest): void {
     const data = encode(this.o.key, { cluster: this.o.cluster, from: this.o.me, inc: this.o.inc, packet: ++this.packet, msg });
     sock.send(data, port, host);
     this.stats.sent++;
