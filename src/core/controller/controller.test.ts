@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadConfigText } from "../../config/load.js";
+import { ControlCluster } from "../../sim/control-cluster.js";
+
+const CONFIG = `
+cluster: t
+nodes:
+  n1: { links: [10.0.0.1] }
+  n2: { links: [10.0.0.2] }
+  n3: { links: [10.0.0.3] }
+resources:
+  web:
+    prefer: n1
+    members:
+      vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }
+      app: { agent: ocf:heartbeat:Dummy, monitor: 1s }
+  other: { agent: ocf:heartbeat:Dummy, monitor: 1s }
+defaults: { stickiness: 50, migration-threshold: 1 }
+`;
+
+function cluster(text = CONFIG): ControlCluster {
+  const r = loadConfigText(text);
+  assert.deepEqual(r.problems.filter((p) => p.severity === "error"), []);
+  const c = new ControlCluster(r.config!);
+  for (const n of ["n1", "n2", "n3"]) c.boot(n);
+  c.view(1, ["n1", "n2", "n3"], "n1");
+  c.advance(500);
+  return c;
+}
+
+test("the DC starts a group in order on its preferred node once every member has probed", () => {
+  const c = cluster();
+  assert.deepEqual(c.where("vip"), ["n1"]);
+  assert.deepEqual(c.where("app"), ["n1"]);
+  assert.equal(c.where("other").length, 1);
+  const n1 = c.log.filter((l) => l.startsWith("n1: start "));
+  assert.ok(n1.indexOf("n1: start vip on n1") < n1.indexOf("n1: start app on n1"), n1.join("\n"));
+  assert.ok(c.log.some((l) => l.includes("no action: I am n1, the DC with quorum; every resource is where it should be")), c.log.join("\n"));
+});
+
+test("a lost node's resources start elsewhere only after its lease and stop margin", () => {
+  const c = cluster();
+  c.crash("n1");
+  c.view(2, ["n2", "n3"], "n2");
+  c.advance(500);
+  assert.deepEqual(c.where("vip"), [], "held while n1 may still run it");
+  assert.ok(c.log.some((l) => l.includes("n1 was lost while it may run")));
+  c.advance(1000);
+  assert.deepEqual(c.where("vip"), c.where("app"));
+  assert.equal(c.where("vip").length, 1);
+});
+
+test("a cut-off node stops its resources itself when it loses quorum", () => {
+  const c = cluster();
+  c.isolate("n1", 2);
+  assert.deepEqual(c.where("vip"), []);
+  assert.deepEqual(c.where("app"), []);
+  assert.ok(c.log.some((l) => l.includes("n1: lost quorum: stopping every resource here")));
+  c.view(3, ["n2", "n3"], "n2");
+  c.advance(1500);
+  assert.equal(c.where("vip").length, 1);
+});
+
+test("a failed monitor with migration-threshold 1 moves the group; standby and online; move and clear", () => {
+  const c = cluster();
+  c.kill("app", "n1");
+  c.advance(300);
+  const at = c.where("vip");
+  assert.equal(at.length, 1);
+  assert.notEqual(at[0], "n1");
+  assert.deepEqual(c.where("app"), at);
+
+  c.admin("n1", { kind: "move", rsc: "web", node: "n3" });
+  c.advance(300);
+  assert.deepEqual(c.where("vip"), ["n3"]);
+  c.admin("n1", { kind: "standby", node: "n3" });
+  c.advance(300);
+  assert.equal(c.where("vip").length, 1, "a move is a preference: standby wins");
+  assert.notEqual(c.where("vip")[0], "n3");
+  c.admin("n2", { kind: "online", node: "n3" });
+  c.advance(300);
+  assert.deepEqual(c.where("vip"), ["n3"]);
+  c.admin("n1", { kind: "clear", rsc: "web" });
+  c.advance(300);
+  assert.deepEqual(c.where("vip"), ["n3"], "stickiness keeps it where it is");
+});

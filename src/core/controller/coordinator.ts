@@ -1,0 +1,227 @@
+// The cluster picture every node keeps (its view members' reports) and what the DC does with it: once every
+// member has reported in this view (probes done), and nothing is in flight, it schedules and sends the next wave.
+// A member lost without a clean goodbye may still run what it held: those resources are started elsewhere only
+// after its lease has run out and it has had `stopMarginMs` to stop them (it stops them itself on losing quorum).
+// Deterministic: step(config, state, input) → outputs.
+
+import type { ClusterConfig } from "../../config/model.js";
+import { schedule } from "../scheduler/index.js";
+import { mayBeActive, isRunning } from "./node-rm.js";
+import { dependenciesOf, nextWave, type WaveOp } from "./plan.js";
+import { schedulerInputOf } from "./scheduler-input.js";
+import type { AdminCommand, AdminState, ControlMessage, NodeReport } from "./types.js";
+import { emptyAdmin } from "./types.js";
+
+/** Grace beyond an operation's own timeout before the DC stops waiting for its result and asks again. */
+const RESULT_GRACE_MS = 5000;
+const ASK_AGAIN_MS = 1000;
+
+export interface CoordinatorParams {
+  /** After a lost member's lease runs out, how long it may take to stop what it ran. */
+  stopMarginMs: number;
+}
+
+export interface CoordinatorState {
+  me: string;
+  nowMs: number;
+  wallSec: number;
+  isDc: boolean;
+  /** The DC of this node's view, if the view is quorate. */
+  dc?: string;
+  viewKey: string;
+  members: string[];
+  reports: Record<string, NodeReport>;
+  attributes: Record<string, Record<string, string>>;
+  /** Lost members (no goodbye) that may still run these resources until `untilMs`. */
+  held: Record<string, { untilMs: number; rscs: string[] }>;
+  inflight: Record<string, { node: string; rsc: string; op: string; sentMs: number; timeoutMs: number }>;
+  nextAction: number;
+  admin: AdminState;
+  /** Admin operations that act at once (cleanup, restart), run when the cluster is quiet. */
+  queued: AdminCommand[];
+  askedMs: Record<string, number>;
+  /** The last "waiting"/"nothing to do" sentence, so it is said once, not every tick. */
+  said?: string;
+}
+
+export type CoordinatorInput =
+  | { type: "view"; nowMs: number; wallSec: number; viewKey: string; members: string[]; dc?: string; leftCleanly: string[]; attributes: Record<string, Record<string, string>> }
+  | { type: "report"; nowMs: number; wallSec: number; report: NodeReport }
+  | { type: "admin"; nowMs: number; wallSec: number; command: AdminCommand }
+  | { type: "tick"; nowMs: number; wallSec: number; attributes?: Record<string, Record<string, string>> };
+
+export type CoordinatorOutput =
+  | { type: "send"; to: string; msg: ControlMessage }
+  | { type: "log"; level: "info" | "warn" | "error"; text: string };
+
+export function initCoordinator(me: string): CoordinatorState {
+  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {} };
+}
+
+class CoordStep {
+  readonly out: CoordinatorOutput[] = [];
+  constructor(readonly config: ClusterConfig, readonly p: CoordinatorParams, readonly s: CoordinatorState) {}
+  log(level: "info" | "warn" | "error", text: string): void { this.out.push({ type: "log", level, text }); }
+  send(to: string, msg: ControlMessage): void { this.out.push({ type: "send", to, msg }); }
+  /** Says a steady-state sentence once (until another one replaces it). */
+  say(text: string): void { if (this.s.said !== text) { this.s.said = text; this.log("info", text); } }
+}
+
+export function stepCoordinator(config: ClusterConfig, p: CoordinatorParams, s: CoordinatorState, input: CoordinatorInput): CoordinatorOutput[] {
+  const st = new CoordStep(config, p, s);
+  s.nowMs = input.nowMs;
+  s.wallSec = input.wallSec;
+  switch (input.type) {
+    case "view": onView(st, input); break;
+    case "report": onReport(st, input.report); break;
+    case "admin": onAdmin(st, input.command); break;
+    case "tick": if (input.attributes) s.attributes = input.attributes; break;
+  }
+  if (s.isDc) drive(st);
+  return st.out;
+}
+
+function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): void {
+  const s = st.s;
+  s.attributes = v.attributes;
+  if (v.viewKey === s.viewKey && v.dc === s.dc) return;
+  for (const gone of s.members.filter((m) => !v.members.includes(m))) {
+    const held = Object.entries(s.reports[gone]?.history ?? {}).filter(([, h]) => mayBeActive(h) && h.last).map(([rsc]) => rsc);
+    if (v.leftCleanly.includes(gone) || held.length === 0) continue;
+    s.held[gone] = { untilMs: v.nowMs + st.p.stopMarginMs, rscs: held };
+    st.log("warn", `${gone} was lost while it may run ${held.join(", ")}: they start elsewhere only once its lease has run out and it has had ${st.p.stopMarginMs} ms to stop them`);
+  }
+  for (const back of v.members) if (s.held[back]) delete s.held[back]; // it reports for itself again
+  s.viewKey = v.viewKey;
+  s.members = v.members;
+  s.dc = v.dc;
+  const wasDc = s.isDc;
+  s.isDc = v.dc === s.me;
+  s.inflight = {}; // commands of an older view are void; their results still arrive in reports
+  s.askedMs = {};
+  if (s.isDc && !wasDc) st.log("info", `I am the DC of view ${v.viewKey} (${v.members.join(", ")}): collecting every member's report before deciding anything`);
+  s.said = undefined;
+}
+
+function onReport(st: CoordStep, r: NodeReport): void {
+  const s = st.s;
+  const prev = s.reports[r.node];
+  if (prev && prev.inc > r.inc) return; // from an older life of that node
+  s.reports[r.node] = r;
+  for (const id of r.done) delete s.inflight[id];
+  if (r.admin.epoch > s.admin.epoch) {
+    s.admin = r.admin;
+    // A DC hands a newer administrative state it learns to every member (e.g. after partitions merged).
+    if (s.isDc) for (const m of s.members) st.send(m, { t: "admin-state", viewKey: s.viewKey, admin: s.admin });
+  }
+}
+
+/** Applies an administrator's change (DC only); returns what to tell them. */
+export function applyAdmin(admin: AdminState, c: AdminCommand): { admin: AdminState; message: string } {
+  const a: AdminState = JSON.parse(JSON.stringify(admin)) as AdminState;
+  a.epoch++;
+  const r = (id: string) => (a.resources[id] ??= {});
+  switch (c.kind) {
+    case "standby": a.standby = [...new Set([...a.standby, c.node])]; return { admin: a, message: `${c.node} is on standby: its resources move away` };
+    case "online": a.standby = a.standby.filter((n) => n !== c.node); return { admin: a, message: `${c.node} is online: it may run resources again` };
+    case "move":
+      a.placements = [...a.placements.filter((x) => x.rsc !== c.rsc || x.kind !== "move"), { rsc: c.rsc, node: c.node, kind: "move" }];
+      return { admin: a, message: `${c.rsc} moves to ${c.node} and stays there until \`paceline resource clear ${c.rsc}\`` };
+    case "ban":
+      a.placements = [...a.placements.filter((x) => !(x.rsc === c.rsc && x.node === c.node)), { rsc: c.rsc, node: c.node, kind: "ban" }];
+      return { admin: a, message: `${c.rsc} may not run on ${c.node} until \`paceline resource clear ${c.rsc}\`` };
+    case "clear": a.placements = a.placements.filter((x) => x.rsc !== c.rsc); return { admin: a, message: `${c.rsc}: move and ban constraints cleared` };
+    case "disable": r(c.rsc).disabled = true; return { admin: a, message: `${c.rsc} is disabled (stops and stays stopped)` };
+    case "enable": r(c.rsc).disabled = false; return { admin: a, message: `${c.rsc} is enabled` };
+    case "unmanage": r(c.rsc).unmanaged = true; return { admin: a, message: `${c.rsc} is unmanaged: Paceline neither starts, stops nor recovers it` };
+    case "manage": r(c.rsc).unmanaged = false; return { admin: a, message: `${c.rsc} is managed again` };
+    case "maintenance": a.maintenance = c.on; return { admin: a, message: c.on ? "maintenance mode: nothing is started, stopped or recovered" : "maintenance mode off" };
+    default: a.epoch--; return { admin: a, message: `${c.kind} ${c.rsc}: queued` };
+  }
+}
+
+function onAdmin(st: CoordStep, c: AdminCommand): void {
+  const s = st.s;
+  if (!s.isDc) {
+    if (s.dc) st.send(s.dc, { t: "admin", viewKey: s.viewKey, command: c });
+    else st.log("warn", `admin: ${c.kind} refused: this node's view has no quorum, so the cluster's state cannot change here`);
+    return;
+  }
+  if (c.kind === "cleanup" || c.kind === "restart") { s.queued.push(c); return; }
+  const { admin, message } = applyAdmin(s.admin, c);
+  s.admin = admin;
+  st.log("info", `admin: ${message} (epoch ${admin.epoch})`);
+  for (const m of s.members) st.send(m, { t: "admin-state", viewKey: s.viewKey, admin });
+}
+
+function drive(st: CoordStep): void {
+  const s = st.s;
+  for (const [node, h] of Object.entries(s.held)) {
+    if (s.nowMs < h.untilMs) continue;
+    delete s.held[node];
+    st.log("info", `${node}'s lease has run out and its stop margin passed: ${h.rscs.join(", ")} count as stopped there`);
+  }
+  const stale = s.members.filter((m) => s.reports[m]?.viewKey !== s.viewKey || !s.reports[m]?.probed);
+  if (stale.length) {
+    for (const m of stale) {
+      if (s.nowMs - (s.askedMs[m] ?? -Infinity) < ASK_AGAIN_MS) continue;
+      s.askedMs[m] = s.nowMs;
+      st.send(m, { t: "report-please", viewKey: s.viewKey });
+    }
+    st.say(`no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report (probes) in this view`);
+    return;
+  }
+  for (const [id, a] of Object.entries(s.inflight)) {
+    if (s.nowMs - a.sentMs < a.timeoutMs + RESULT_GRACE_MS) continue;
+    delete s.inflight[id];
+    st.log("warn", `no result for ${a.op} ${a.rsc} on ${a.node} after ${a.timeoutMs + RESULT_GRACE_MS} ms: asking ${a.node} what happened`);
+    st.send(a.node, { t: "report-please", viewKey: s.viewKey });
+  }
+  const pending = s.members.flatMap((m) => Object.entries(s.reports[m]!.history).filter(([, h]) => h.pending).map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`));
+  if (Object.keys(s.inflight).length || pending.length) return;
+  if (runQueued(st)) return;
+
+  const input = schedulerInputOf({ config: st.config, admin: s.admin, members: s.members, reports: s.reports, attributes: s.attributes, dc: s.me, wallSec: s.wallSec });
+  const { transition } = schedule(input);
+  const heldRscs = new Set(Object.values(s.held).flatMap((h) => h.rscs));
+  const runningOn = (rsc: string, node: string) => isRunning(s.reports[node]?.history[rsc]);
+  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn).filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)));
+  const heldBack = transition.actions.filter((a) => !a.blocked && heldRscs.has(a.rsc) && a.to).map((a) => a.rsc);
+  if (wave.length === 0) {
+    const heldText = heldBack.length ? `; waiting for ${Object.entries(s.held).map(([n, h]) => `${n}'s lease (${Math.ceil((h.untilMs - s.nowMs) / 100) / 10} s more)`).join(", ")} before starting ${heldBack.join(", ")}` : "";
+    const blocked = transition.actions.filter((a) => a.blocked).map((a) => `${a.verb.toLowerCase()} ${a.rsc}`);
+    st.say(`no action: I am ${s.me}, the DC with quorum; ${transition.actions.length === 0 ? "every resource is where it should be" : `blocked: ${blocked.join(", ") || "nothing to run now"}`}${heldText}`);
+    return;
+  }
+  s.said = undefined;
+  for (const op of wave) sendOp(st, op);
+}
+
+function sendOp(st: CoordStep, op: WaveOp | { node: string; rsc: string; op: "cleanup" }): void {
+  const s = st.s;
+  const id = `${s.viewKey}#${s.nextAction++}`;
+  const prim = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r])).find((x) => x.id === op.rsc);
+  const timeoutMs = prim?.ops.find((o) => o.name === (op.op === "cleanup" ? "monitor" : op.op) && o.intervalMs === 0)?.timeoutMs ?? 20_000;
+  s.inflight[id] = { node: op.node, rsc: op.rsc, op: op.op, sentMs: s.nowMs, timeoutMs };
+  st.log("info", `${op.op} ${op.rsc} on ${op.node}`);
+  st.send(op.node, { t: "do", viewKey: s.viewKey, id, rsc: op.rsc, op: op.op });
+}
+
+/** Cleanup and restart act at once: cleanup re-probes the resource wherever it has history; restart stops it
+ * where it runs (the next schedule starts it again). */
+function runQueued(st: CoordStep): boolean {
+  const s = st.s;
+  const c = s.queued.shift();
+  if (!c || (c.kind !== "cleanup" && c.kind !== "restart")) return false;
+  const prims = st.config.resources.flatMap((r) => (r.kind === "group" ? (r.id === c.rsc ? r.members : r.members.filter((m) => m.id === c.rsc)) : r.id === c.rsc ? [r] : []));
+  let sent = false;
+  for (const m of s.members) {
+    for (const p of prims) {
+      const h = s.reports[m]!.history[p.id];
+      if (c.kind === "cleanup" && h) { sendOp(st, { node: m, rsc: p.id, op: "cleanup" }); sent = true; }
+      if (c.kind === "restart" && isRunning(h)) { sendOp(st, { node: m, rsc: p.id, op: "stop" }); sent = true; }
+    }
+  }
+  st.log("info", `admin: ${c.kind} ${c.rsc}${sent ? "" : " — nothing to do"}`);
+  return sent;
+}

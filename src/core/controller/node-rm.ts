@@ -1,0 +1,306 @@
+// A node's resource manager (every node runs one): runs operations the DC asks for, probes everything at start,
+// keeps each resource's history, runs recurring monitors of what it started, and reports to its view's members.
+// It holds resources only under a quorate view: when quorum goes (its lease ran out), it stops everything itself
+// (no-quorum-policy stop) so that by the time the majority starts them elsewhere they are down here.
+// Deterministic: step(config, state, input) → outputs; time comes with inputs.
+
+import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
+import { opOf, primitivesOf } from "../../config/model.js";
+import { INFINITY_SCORE } from "../../config/pacemaker-values.js";
+import type { OpResult } from "../operation.js";
+import type { AdminState, ControlMessage, ControlOp, NodeReport, OpEntry, RscHistory } from "./types.js";
+import { emptyAdmin } from "./types.js";
+
+const OCF_OK = 0;
+const OCF_NOT_RUNNING = 7;
+const OCF_RUNNING_PROMOTED = 8;
+const DONE_KEPT = 64;
+
+export interface NodeRmState {
+  me: string;
+  inc: number;
+  nowMs: number;
+  wallSec: number;
+  viewKey: string;
+  members: string[];
+  dc?: string;
+  quorate: boolean;
+  history: Record<string, RscHistory>;
+  nextCallId: number;
+  nextOpId: number;
+  ops: Record<number, { rsc: string; op: ControlOp; actionId?: string }>;
+  /** Recurring monitors running here: resource → activation number (older results are stale). */
+  monitors: Record<string, number>;
+  monitorSeq: number;
+  done: string[];
+  probed: boolean;
+  admin: AdminState;
+  shuttingDown?: { sinceMs: number };
+  /** Stopping everything on our own (no quorum, or shutdown without a DC): why. */
+  selfStop?: string;
+  exited: boolean;
+}
+
+export type NodeRmInput =
+  | { type: "boot"; nowMs: number; wallSec: number; admin?: AdminState }
+  | { type: "view"; nowMs: number; viewKey: string; members: string[]; quorate: boolean; dc?: string }
+  | { type: "message"; nowMs: number; from: string; msg: ControlMessage }
+  | { type: "op-done"; nowMs: number; wallSec: number; opId: number; result: OpResult }
+  | { type: "monitor-result"; nowMs: number; wallSec: number; rsc: string; seq: number; result: OpResult }
+  | { type: "shutdown"; nowMs: number }
+  | { type: "tick"; nowMs: number; wallSec: number };
+
+export type NodeRmOutput =
+  | { type: "exec"; opId: number; rsc: string; action: ControlOp; timeoutMs: number }
+  | { type: "monitor-start"; rsc: string; seq: number; intervalMs: number; timeoutMs: number }
+  | { type: "monitor-stop"; rsc: string }
+  /** Send this report to every other member and hand it to this node's own DC logic. */
+  | { type: "report"; report: NodeReport }
+  | { type: "send"; to: string; msg: ControlMessage }
+  | { type: "persist-admin"; admin: AdminState }
+  | { type: "log"; level: "info" | "warn" | "error"; text: string }
+  | { type: "exit" };
+
+export function initNodeRm(me: string, inc: number): NodeRmState {
+  return {
+    me, inc, nowMs: 0, wallSec: 0, viewKey: "", members: [me], quorate: false, history: {}, nextCallId: 1, nextOpId: 1, ops: {},
+    monitors: {}, monitorSeq: 0, done: [], probed: false, admin: emptyAdmin(), exited: false,
+  };
+}
+
+/** Could the resource be running here? Unknown (never probed), started, failed to stop… all count as yes. */
+export function mayBeActive(h: RscHistory | undefined): boolean {
+  if (!h?.last) return true;
+  const { op, rc, intervalMs } = h.last;
+  if (op === "stop") return rc !== OCF_OK;
+  if (op === "monitor" && intervalMs === 0) return rc !== OCF_NOT_RUNNING;
+  return true;
+}
+
+/** Known to be running here (started, or found running by a probe), and not seen failed since. */
+export function isRunning(h: RscHistory | undefined): boolean {
+  if (!h?.last) return false;
+  const okLast = (h.last.op === "start" || h.last.op === "promote" || h.last.op === "demote" || (h.last.op === "monitor" && h.last.intervalMs === 0)) && (h.last.rc === OCF_OK || h.last.rc === OCF_RUNNING_PROMOTED);
+  const monitorFailed = !!h.monitor && h.monitor.callId > h.last.callId && h.monitor.rc !== OCF_OK && h.monitor.rc !== OCF_RUNNING_PROMOTED;
+  return okLast && !monitorFailed;
+}
+
+class NodeStep {
+  readonly out: NodeRmOutput[] = [];
+  private reportDue = false;
+  constructor(readonly config: ClusterConfig, readonly s: NodeRmState, readonly prims: PrimitiveConfig[]) {}
+
+  log(level: "info" | "warn" | "error", text: string): void { this.out.push({ type: "log", level, text }); }
+  hist(rsc: string): RscHistory { return (this.s.history[rsc] ??= { failCount: 0 }); }
+  prim(rsc: string): PrimitiveConfig | undefined { return this.prims.find((p) => p.id === rsc); }
+
+  exec(p: PrimitiveConfig, action: ControlOp, actionId?: string): void {
+    const opId = this.s.nextOpId++;
+    const timeoutMs = opOf(p, action === "probe" ? "monitor" : action)?.timeoutMs ?? 20_000;
+    this.s.ops[opId] = { rsc: p.id, op: action, actionId };
+    this.hist(p.id).pending = { op: action, actionId, sinceSec: this.s.wallSec };
+    this.out.push({ type: "exec", opId, rsc: p.id, action, timeoutMs });
+    this.reportDue = true;
+  }
+
+  stopMonitor(rsc: string): void {
+    if (this.s.monitors[rsc] === undefined) return;
+    delete this.s.monitors[rsc];
+    this.out.push({ type: "monitor-stop", rsc });
+  }
+
+  startMonitor(p: PrimitiveConfig): void {
+    const op = p.ops.find((o) => o.name === "monitor" && o.enabled && o.intervalMs > 0);
+    if (!op) return;
+    const seq = ++this.s.monitorSeq;
+    this.s.monitors[p.id] = seq;
+    this.out.push({ type: "monitor-start", rsc: p.id, seq, intervalMs: op.intervalMs, timeoutMs: op.timeoutMs });
+  }
+
+  record(rsc: string, entry: Omit<OpEntry, "callId" | "atSec">): OpEntry {
+    const e: OpEntry = { ...entry, callId: this.s.nextCallId++, atSec: this.s.wallSec };
+    const h = this.hist(rsc);
+    if (entry.op === "monitor" && entry.intervalMs > 0) h.monitor = e;
+    else h.last = e;
+    this.reportDue = true;
+    return e;
+  }
+
+  failed(rsc: string, e: OpEntry, add: number): void {
+    const h = this.hist(rsc);
+    h.failCount = Math.min(INFINITY_SCORE, h.failCount + add);
+    h.lastFailure = e;
+  }
+
+  /** Stops what may run here, dependents first (a group's later members before earlier ones), all groups at once. */
+  selfStop(): void {
+    for (const p of this.prims) {
+      const h = this.s.history[p.id];
+      if (h?.pending || !mayBeActive(h) || !h?.last) continue;
+      const later = p.group ? this.prims.filter((q) => q.group === p.group && this.prims.indexOf(q) > this.prims.indexOf(p)) : [];
+      if (later.some((q) => mayBeActive(this.s.history[q.id]) || this.s.history[q.id]?.pending)) continue;
+      this.stopMonitor(p.id);
+      this.exec(p, "stop");
+    }
+  }
+
+  anythingHere(): boolean {
+    return this.prims.some((p) => { const h = this.s.history[p.id]; return !!h?.pending || (!!h?.last && mayBeActive(h)); });
+  }
+
+  finish(): NodeRmOutput[] {
+    const s = this.s;
+    if (s.selfStop) this.selfStop();
+    if (s.shuttingDown && !s.exited && !this.anythingHere() && Object.keys(s.ops).length === 0) {
+      s.exited = true;
+      this.log("info", "nothing runs here any more: leaving the cluster");
+      this.out.push({ type: "exit" });
+    }
+    if (this.reportDue) this.out.push({ type: "report", report: reportOf(s) });
+    return this.out;
+  }
+
+  markReport(): void { this.reportDue = true; }
+}
+
+export function reportOf(s: NodeRmState): NodeReport {
+  return {
+    node: s.me, inc: s.inc, viewKey: s.viewKey, probed: s.probed, shuttingDown: !!s.shuttingDown,
+    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>, done: [...s.done], admin: s.admin,
+  };
+}
+
+const prims = new WeakMap<ClusterConfig, PrimitiveConfig[]>();
+const primsOf = (c: ClusterConfig) => { let p = prims.get(c); if (!p) prims.set(c, (p = primitivesOf(c))); return p; };
+
+export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmInput): NodeRmOutput[] {
+  const st = new NodeStep(config, s, primsOf(config));
+  s.nowMs = input.nowMs;
+  if ("wallSec" in input) s.wallSec = input.wallSec;
+  switch (input.type) {
+    case "boot":
+      if (input.admin) s.admin = input.admin;
+      st.log("info", `probing ${st.prims.length} resource(s) to learn what already runs here`);
+      for (const p of st.prims) st.exec(p, "probe");
+      if (st.prims.length === 0) s.probed = true;
+      break;
+    case "view": onView(st, input); break;
+    case "message": onMessage(st, input.from, input.msg); break;
+    case "op-done": onOpDone(st, input.opId, input.result); break;
+    case "monitor-result": onMonitor(st, input.rsc, input.seq, input.result); break;
+    case "shutdown":
+      if (!s.shuttingDown) {
+        s.shuttingDown = { sinceMs: input.nowMs };
+        if (!s.quorate || !s.dc) s.selfStop ??= "shutting down without a quorate cluster to move resources to";
+        st.log("info", s.selfStop ? `shutting down: stopping resources here (${s.selfStop})` : `shutting down: asking DC ${s.dc} to move resources away first`);
+        st.markReport();
+      }
+      break;
+    case "tick":
+      if (s.shuttingDown && !s.selfStop && input.nowMs - s.shuttingDown.sinceMs >= config.properties.shutdownStopTimeoutMs) {
+        s.selfStop = "the DC did not move resources away in time";
+        st.log("warn", `shutting down: ${s.selfStop}; stopping them here`);
+      }
+      break;
+  }
+  return st.finish();
+}
+
+function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
+  const s = st.s;
+  const changed = v.viewKey !== s.viewKey || v.dc !== s.dc || v.quorate !== s.quorate;
+  const lostQuorum = s.quorate && !v.quorate;
+  s.viewKey = v.viewKey; s.members = v.members; s.dc = v.dc; s.quorate = v.quorate;
+  const policy = st.config.quorum.noQuorumPolicy;
+  if (!v.quorate && (policy === "stop" || policy === "demote") && !s.selfStop && st.anythingHere()) {
+    s.selfStop = "no quorum";
+    st.log("warn", `${lostQuorum ? "lost quorum" : "no quorum"}: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`);
+  } else if (v.quorate && s.selfStop === "no quorum") {
+    s.selfStop = undefined;
+    st.log("info", `quorum regained: DC ${v.dc} decides where resources run`);
+  }
+  if (s.shuttingDown && !s.selfStop && !v.quorate) s.selfStop = "shutting down without quorum";
+  if (changed) st.markReport();
+}
+
+function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
+  const s = st.s;
+  switch (msg.t) {
+    case "report-please":
+      if (msg.viewKey === s.viewKey) st.out.push({ type: "send", to: from, msg: { t: "report", report: reportOf(s) } });
+      return;
+    case "admin-state":
+      if (from === s.dc && msg.viewKey === s.viewKey && msg.admin.epoch > s.admin.epoch) {
+        s.admin = msg.admin;
+        st.out.push({ type: "persist-admin", admin: msg.admin });
+        st.markReport();
+      }
+      return;
+    case "do": {
+      if (from !== s.dc || msg.viewKey !== s.viewKey || !s.quorate) {
+        st.log("warn", `ignored ${msg.op} ${msg.rsc} from ${from}: ${from !== s.dc ? `${from} is not the DC of this node's view` : "it was sent in another view"}`);
+        return;
+      }
+      if (s.done.includes(msg.id) || Object.values(s.ops).some((o) => o.actionId === msg.id)) return; // a repeat
+      const p = st.prim(msg.rsc);
+      if (!p) { st.log("warn", `ignored ${msg.op} of unknown resource ${msg.rsc} from DC ${from} (configurations differ?)`); return; }
+      if (s.selfStop && msg.op !== "stop") return;
+      const h = st.hist(p.id);
+      if (h.pending) { st.log("warn", `ignored ${msg.op} ${p.id}: ${h.pending.op} is still running`); return; }
+      if (msg.op === "cleanup") {
+        h.failCount = 0; h.lastFailure = undefined; h.monitor = undefined;
+        st.exec(p, "probe", msg.id);
+        return;
+      }
+      if (msg.op === "stop") st.stopMonitor(p.id);
+      st.exec(p, msg.op, msg.id);
+      return;
+    }
+    default:
+      return; // reports and admin requests are for the DC logic
+  }
+}
+
+function onOpDone(st: NodeStep, opId: number, result: OpResult): void {
+  const s = st.s;
+  const op = s.ops[opId];
+  if (!op) return;
+  delete s.ops[opId];
+  const p = st.prim(op.rsc);
+  const h = st.hist(op.rsc);
+  h.pending = undefined;
+  if (op.actionId) { s.done.push(op.actionId); if (s.done.length > DONE_KEPT) s.done.shift(); }
+  const name = op.op === "probe" ? "monitor" : op.op;
+  const e = st.record(op.rsc, { op: name, intervalMs: 0, rc: result.rc, status: result.status, reason: result.reason });
+  const ok = result.status === "done" && (result.rc === OCF_OK || (result.rc === OCF_RUNNING_PROMOTED && op.op !== "start") || (op.op === "probe" && result.rc === OCF_NOT_RUNNING));
+  if (op.op === "probe") {
+    if (!ok) st.log("warn", `${op.rsc}: probe failed (${result.reason})`);
+    else if (result.rc !== OCF_NOT_RUNNING) { st.log("info", `${op.rsc}: found running here`); if (p && s.monitors[p.id] === undefined) st.startMonitor(p); }
+    if (!s.probed && st.prims.every((q) => s.history[q.id]?.last)) { s.probed = true; st.log("info", "all resources probed"); }
+  } else if (ok) {
+    st.log("info", `${op.rsc}: ${op.op} done (${result.durationMs} ms)`);
+    if ((op.op === "start" || op.op === "promote" || op.op === "demote") && p) { st.stopMonitor(p.id); st.startMonitor(p); }
+  } else {
+    const fatal = op.op === "stop" || (op.op === "start" && st.config.properties.startFailureIsFatal);
+    st.failed(op.rsc, e, fatal ? INFINITY_SCORE : 1);
+    st.log("error", `${op.rsc}: ${op.op} FAILED here: ${result.reason}`);
+    if (op.op === "stop" && p) st.stopMonitor(p.id);
+  }
+  if (op.op === "stop" && p) st.stopMonitor(p.id);
+}
+
+function onMonitor(st: NodeStep, rsc: string, seq: number, result: OpResult): void {
+  const s = st.s;
+  if (s.monitors[rsc] !== seq) return; // stale: from a monitor since stopped
+  const h = st.hist(rsc);
+  const prev = h.monitor;
+  const ok = result.status === "done" && (result.rc === OCF_OK || result.rc === OCF_RUNNING_PROMOTED);
+  if (ok && prev && prev.rc === result.rc && prev.callId > (h.last?.callId ?? 0)) return; // unchanged: nothing to tell
+  const interval = st.prim(rsc)?.ops.find((o) => o.name === "monitor" && o.intervalMs > 0)?.intervalMs ?? 0;
+  const e = st.record(rsc, { op: "monitor", intervalMs: interval, rc: result.rc, status: result.status, reason: result.reason });
+  if (!ok) {
+    st.failed(rsc, e, 1);
+    st.stopMonitor(rsc);
+    st.log("error", `${rsc}: monitor FAILED here: ${result.reason}`);
+  }
+}

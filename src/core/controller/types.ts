@@ -1,0 +1,82 @@
+// Cluster control: what nodes and the DC (designated coordinator) exchange, and what each keeps.
+//
+// Every node runs its own resources' operations and keeps their history (like Pacemaker's lrm): it reports that
+// history to every member of its view, so any node can show the whole cluster and a new DC never guesses. The DC
+// feeds configuration + reports to the scheduler and sends each node the operations of the next step ("wave").
+// Deterministic: time arrives with every input.
+
+import type { OpStatus } from "../operation.js";
+
+export type ControlOp = "start" | "stop" | "probe" | "promote" | "demote";
+
+/** One operation's outcome, as kept in a node's history. `callId` orders them on that node. */
+export interface OpEntry {
+  op: "start" | "stop" | "monitor" | "promote" | "demote";
+  /** 0: one-shot (a probe when op = monitor). */
+  intervalMs: number;
+  rc: number;
+  status: OpStatus;
+  reason: string;
+  callId: number;
+  /** Wall clock (s), for failure-timeout and for people. */
+  atSec: number;
+}
+
+/** A resource's history on one node: the last one-shot operation, the last recurring monitor, the last failure. */
+export interface RscHistory {
+  last?: OpEntry;
+  monitor?: OpEntry;
+  lastFailure?: OpEntry;
+  failCount: number;
+  pending?: { op: ControlOp; actionId?: string; sinceSec: number };
+}
+
+/** Cluster-wide administrative state (standby, move/ban, maintenance, per-resource target role): changed only
+ * through a quorate DC, versioned by `epoch`; the highest epoch wins when partitions merge. */
+export interface AdminState {
+  epoch: number;
+  standby: string[];
+  maintenance: boolean;
+  /** Location preferences from `resource move` (+INFINITY) and `resource ban` (-INFINITY). */
+  placements: Array<{ rsc: string; node: string; kind: "move" | "ban" }>;
+  /** Per resource: disabled (target role stopped) and/or unmanaged. */
+  resources: Record<string, { disabled?: boolean; unmanaged?: boolean }>;
+}
+
+export const emptyAdmin = (): AdminState => ({ epoch: 0, standby: [], maintenance: false, placements: [], resources: {} });
+
+/** What a node tells its view's members, whole, whenever something changes (and when asked). */
+export interface NodeReport {
+  node: string;
+  inc: number;
+  /** The view the report was made in: a DC only trusts reports of its own view. */
+  viewKey: string;
+  /** Every configured resource has been probed since this daemon started. */
+  probed: boolean;
+  /** Shutting down: resources should move away (the node leaves once it runs nothing). */
+  shuttingDown: boolean;
+  history: Record<string, RscHistory>;
+  /** Action ids the node finished (recent ones), so the DC knows its commands ran. */
+  done: string[];
+  admin: AdminState;
+}
+
+export type AdminCommand =
+  | { kind: "standby" | "online"; node: string }
+  | { kind: "move"; rsc: string; node: string }
+  | { kind: "ban"; rsc: string; node: string }
+  | { kind: "clear"; rsc: string }
+  | { kind: "disable" | "enable" | "manage" | "unmanage"; rsc: string }
+  | { kind: "maintenance"; on: boolean }
+  | { kind: "cleanup" | "restart"; rsc: string };
+
+/** Messages between nodes (over the authenticated stream). */
+export type ControlMessage =
+  | { t: "report"; report: NodeReport }
+  | { t: "report-please"; viewKey: string }
+  | { t: "do"; viewKey: string; id: string; rsc: string; op: ControlOp | "cleanup" }
+  | { t: "admin-state"; viewKey: string; admin: AdminState }
+  /** To the DC: an administrator's request made on another node. */
+  | { t: "admin"; viewKey: string; command: AdminCommand };
+
+export const viewKeyOf = (v: { id: number; leader: string; leaderInc: number }) => `${v.id}/${v.leader}/${v.leaderInc}`;
