@@ -75,7 +75,9 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
   async teardown(): Promise<void> {
     for (const d of this.daemons.values()) {
       quietly(() => d.proc?.kill("SIGCONT")); // a failed SIGSTOP test must not leave it stopped
+      const t0 = Date.now();
       await d.stop().catch(() => undefined);
+      if (process.env.PACELINE_TEST_DEBUG) console.log(`# stopped ${d.dir} in ${Date.now() - t0} ms\n${d.output.slice(-1500).replace(/^/gm, "# ")}`);
     }
     for (const n of this.nodes) {
       for (const l of this.links) quietly(() => ip("link", "del", this.hostVeth(n, l)));

@@ -4,6 +4,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { chmodSync, unlinkSync } from "node:fs";
 import type { AdminCommand } from "../core/local/types.js";
+import type { AdminCommand as ClusterAdminCommand } from "../core/controller/types.js";
 import type { DaemonStatus, MembershipStatus } from "./types.js";
 
 export interface ApiHandlers {
@@ -11,9 +12,35 @@ export interface ApiHandlers {
   admin(command: AdminCommand): { ok: boolean; message: string };
   /** Sets (value) or removes (undefined) one of this node's attributes; cluster mode only. */
   attribute?(name: string, value: string | undefined): { ok: boolean; message: string };
+  /** Cluster mode: an administrator's change, carried out by the DC. */
+  clusterAdmin?(command: ClusterAdminCommand): { ok: boolean; message: string };
 }
 
 const ADMIN_KINDS = new Set(["cleanup", "restart", "disable", "enable"]);
+const CLUSTER_RSC_KINDS = new Set(["cleanup", "restart", "disable", "enable", "manage", "unmanage", "clear", "move", "ban"]);
+
+/** Cluster-mode routes: resources (move/ban take ?node=), nodes (standby/online), maintenance (?on=true|false). */
+function clusterRoute(h: ApiHandlers, url: URL): ClusterAdminCommand | string | undefined {
+  const r = /^\/v1\/resources\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
+  if (r && CLUSTER_RSC_KINDS.has(r[2]!)) {
+    const rsc = decodeURIComponent(r[1]!);
+    const kind = r[2]!;
+    if (kind === "move" || kind === "ban") {
+      const node = url.searchParams.get("node");
+      if (!node) return `${kind} needs a node: POST /v1/resources/${rsc}/${kind}?node=NODE`;
+      return { kind, rsc, node };
+    }
+    return { kind: kind as "clear", rsc };
+  }
+  const n = /^\/v1\/nodes\/([^/]+)\/(standby|online)$/.exec(url.pathname);
+  if (n) return { kind: n[2] as "standby" | "online", node: decodeURIComponent(n[1]!) };
+  if (url.pathname === "/v1/maintenance") {
+    const on = url.searchParams.get("on");
+    if (on !== "true" && on !== "false") return "maintenance needs ?on=true or ?on=false";
+    return { kind: "maintenance", on: on === "true" };
+  }
+  return undefined;
+}
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -24,6 +51,11 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://local");
   if (req.method === "GET" && url.pathname === "/v1/status") return send(res, 200, h.status());
+  if (req.method === "POST" && h.clusterAdmin) {
+    const c = clusterRoute(h, url);
+    if (typeof c === "string") return send(res, 400, { ok: false, message: c });
+    if (c) { const r = h.clusterAdmin(c); return send(res, r.ok ? 200 : 409, r); }
+  }
   const m = /^\/v1\/resources\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
   if (req.method === "POST" && m && ADMIN_KINDS.has(m[2]!)) {
     const r = h.admin({ kind: m[2] as AdminCommand["kind"], id: decodeURIComponent(m[1]!) });

@@ -75,6 +75,25 @@ export interface PeerNodeStatus {
   attributes: Record<string, string>;
 }
 
+/** A resource in a cluster, as the members' reports show it. */
+export interface ClusterResourceStatus {
+  id: string;
+  kind: "primitive" | "group";
+  agent?: string;
+  runningOn: string[];
+  /** started | stopped | FAILED | blocked | starting | stopping | probing | partly started */
+  state: string;
+  pending?: { op: string; node: string };
+  failed: Array<{ node: string; op: string; rc: number; reason: string; atSec: number }>;
+  failCounts: Record<string, number>;
+  managed: boolean;
+  disabled: boolean;
+  blocked?: string;
+  /** Waiting for a lost node's lease before it may start elsewhere. */
+  heldFor?: string;
+  members?: ClusterResourceStatus[];
+}
+
 export interface MembershipStatus {
   cluster: string;
   node: string;
@@ -93,5 +112,7 @@ export interface MembershipStatus {
   /** Delay of this daemon's event loop (heartbeats are sent from it), in ms. */
   eventLoopLagMs: { p50: number; p99: number; max: number };
   events: EventLine[];
-  note: string;
+  resources: ClusterResourceStatus[];
+  /** Standby nodes, move/ban constraints, maintenance (the cluster's administrative state). */
+  admin?: { epoch: number; standby: string[]; maintenance: boolean; placements: Array<{ rsc: string; node: string; kind: string }>; resources: Record<string, { disabled?: boolean; unmanaged?: boolean }> };
 }

@@ -36,7 +36,11 @@ Usage:
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
   paceline config import CIB.xml [-o F]   a Pacemaker configuration as cluster.yaml
   paceline resource cleanup ID            reset fail counts, re-manage and re-probe ID
-  paceline resource restart|disable|enable ID
+  paceline resource restart|disable|enable|manage|unmanage ID
+  paceline resource move ID NODE | ban ID NODE | clear ID
+                                          (cluster) prefer NODE / keep off NODE / drop both
+  paceline node standby|online NODE       (cluster) move everything off NODE / let it run resources again
+  paceline maintenance on|off             (cluster) stop starting, stopping and recovering anything
   paceline simulate --cib FILE.xml [--summary] [--explain RSC]
                                           what Pacemaker's scheduler semantics decide for a CIB
   paceline simulate --config cluster.yaml [--node-fail N] [--standby N] [--op-fail RSC_monitor_10000@N=7]
@@ -116,21 +120,22 @@ async function clusterDaemon(config: ClusterConfig, values: Record<string, unkno
   let server;
   try {
     server = await listenApi(socketOf(values), {
-      status: () => d.status(), admin: () => ({ ok: false, message: "resource commands are not available in cluster mode yet" }),
-      attribute: (name, value) => d.attribute(name, value),
+      status: () => d.status(), admin: () => ({ ok: false, message: "use the cluster commands" }),
+      attribute: (name, value) => d.attribute(name, value), clusterAdmin: (c) => d.admin(c),
     });
   } catch (e) {
     d.shutdown();
     await d.done;
     throw e;
   }
-  const stop = (sig: string) => { console.error(`paceline: ${sig}: leaving the cluster`); d.shutdown(); };
+  const stop = (sig: string) => { console.error(`paceline: ${sig}: moving resources away, then leaving the cluster`); d.shutdown(); };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("uncaughtException", (e) => console.error(`paceline: internal error (the daemon keeps running): ${e.stack ?? e.message}`));
   const code = await d.done;
   server.close();
-  return code;
+  // Agents may leave children holding our pipes (IPaddr2's send_arp): the daemon's work is done, so exit now.
+  process.exit(code);
 }
 
 async function daemon(args: string[]): Promise<number> {
@@ -178,12 +183,32 @@ async function status(args: string[]): Promise<number> {
 
 async function resource(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const verbs = ["cleanup", "restart", "disable", "enable"];
+  const verbs = ["cleanup", "restart", "disable", "enable", "manage", "unmanage", "move", "ban", "clear"];
   if (!verb || !verbs.includes(verb)) throw new UsageError(`\`paceline resource\` takes one of: ${verbs.join(", ")}`);
+  const needsNode = verb === "move" || verb === "ban";
+  const { values, positionals } = parse(rest, {}, needsNode ? 2 : 1);
+  const [id, node] = positionals;
+  if (!id) throw new UsageError(`which resource? \`paceline resource ${verb} ID${needsNode ? " NODE" : ""}\``);
+  if (needsNode && !node) throw new UsageError(`${verb} to/from which node? \`paceline resource ${verb} ${id} NODE\``);
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/resources/${encodeURIComponent(id)}/${verb}${needsNode ? `?node=${encodeURIComponent(node!)}` : ""}`);
+  console.log(body.message);
+  return body.ok ? 0 : 1;
+}
+
+async function nodeCommand(args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  if (verb !== "standby" && verb !== "online") throw new UsageError("`paceline node` takes: standby NODE, online NODE");
   const { values, positionals } = parse(rest, {}, 1);
-  const id = positionals[0];
-  if (!id) throw new UsageError(`which resource? \`paceline resource ${verb} ID\``);
-  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/resources/${encodeURIComponent(id)}/${verb}`);
+  if (!positionals[0]) throw new UsageError(`which node? \`paceline node ${verb} NODE\``);
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/nodes/${encodeURIComponent(positionals[0])}/${verb}`);
+  console.log(body.message);
+  return body.ok ? 0 : 1;
+}
+
+async function maintenance(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {}, 1);
+  if (positionals[0] !== "on" && positionals[0] !== "off") throw new UsageError("`paceline maintenance on|off`");
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/maintenance?on=${positionals[0] === "on"}`);
   console.log(body.message);
   return body.ok ? 0 : 1;
 }
@@ -263,6 +288,8 @@ export async function main(argv: string[]): Promise<number> {
         if (rest[0] === "import") return importCib(rest.slice(1));
         throw new UsageError("`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml]");
       case "resource": return await resource(rest);
+      case "node": return await nodeCommand(rest);
+      case "maintenance": return await maintenance(rest);
       case "attribute": return await attribute(rest);
       case "arbiter": return await arbiter(rest);
       case "fence": return await fence(rest);

@@ -92,9 +92,26 @@ export function renderMembership(s: MembershipStatus): string {
     const attrs = Object.entries(n.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
     if (attrs) lines.push(`  ${"".padEnd(width)}  attributes: ${attrs}`);
   }
+  const adm = s.admin;
+  if (adm?.maintenance) lines.push("", "MAINTENANCE MODE: nothing is started, stopped or recovered");
+  if (adm?.standby.length) lines.push(`Standby: ${adm.standby.join(", ")}`);
+  lines.push("", `Resources (${s.resources.flatMap((r) => r.members ?? [r]).length}):`);
+  if (s.resources.length === 0) lines.push("  none configured");
+  const rw = Math.max(8, ...s.resources.flatMap((r) => [r, ...(r.members ?? [])]).map((r) => r.id.length + 2));
+  const failedLines: string[] = [];
+  for (const r of s.resources) {
+    for (const x of [r, ...(r.members ?? [])]) {
+      const indent = x === r ? "  " : "    ";
+      const where = x.runningOn.length ? ` on ${x.runningOn.join(", ")}` : "";
+      const flags = [x.disabled ? "disabled" : "", x.managed ? "" : "unmanaged", x.pending ? `${x.pending.op} on ${x.pending.node}…` : "", x.heldFor ?? "", x.blocked ?? ""].filter(Boolean);
+      const moved = adm?.placements.filter((p) => p.rsc === x.id).map((p) => `${p.kind === "move" ? "moved to" : "banned from"} ${p.node}`) ?? [];
+      lines.push(`${indent}${x.id.padEnd(rw - indent.length + 2)}  ${(x.agent ?? "group").padEnd(24)}  ${x.state}${where}${[...flags, ...moved].length ? `  (${[...flags, ...moved].join("; ")})` : ""}`);
+      for (const f of x.failed) failedLines.push(`  ${x.id} ${f.op} on ${f.node}: ${f.reason} (rc ${f.rc}, ${new Date(f.atSec * 1000).toISOString().slice(11, 19)}; fail count ${x.failCounts[f.node] ?? 0})`);
+    }
+  }
+  if (failedLines.length) lines.push("", "Failed actions (`paceline resource cleanup ID` clears them):", ...failedLines);
   const rejected = Object.entries(s.packets.rejected).map(([k, v]) => `${v} ${k}`).join(", ");
   lines.push("", `Packets: ${s.packets.sent} sent, ${s.packets.received} received${rejected ? `, rejected: ${rejected}` : ""}; event-loop lag p99 ${s.eventLoopLagMs.p99.toFixed(1)} ms`);
-  lines.push(`Note: ${s.note}`);
   const recent = s.events.slice(-6);
   if (recent.length) {
     lines.push("", "Recent events:");

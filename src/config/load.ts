@@ -21,9 +21,9 @@ export const DEFAULT_OP_TIMEOUT_MS = 20_000;
 export const HEARTBEAT_PROFILES = {
   // 10 heartbeats per `dead` on each link: one link with 20 % loss loses them all about once in two months per
   // pair of nodes (docs/membership.md has the arithmetic).
-  default: { intervalMs: 500, warnMs: 1500, deadMs: 5000, initialDeadMs: 20_000, maxDelayMs: 200 },
+  default: { intervalMs: 500, warnMs: 1500, deadMs: 5000, initialDeadMs: 20_000, maxDelayMs: 200, stopMarginMs: 2000 },
   // 5 per `dead` per link: for a quiet LAN with two or more links (two links at 20 % loss: once in nine days per pair).
-  fast: { intervalMs: 80, warnMs: 240, deadMs: 400, initialDeadMs: 4000, maxDelayMs: 100 },
+  fast: { intervalMs: 80, warnMs: 240, deadMs: 400, initialDeadMs: 4000, maxDelayMs: 100, stopMarginMs: 300 },
 } as const;
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 
@@ -352,6 +352,7 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   const heartbeat = {
     intervalMs: b.ms(hb.interval, profile.intervalMs), warnMs: b.ms(hb.warn, profile.warnMs), deadMs: b.ms(hb.dead, profile.deadMs),
     initialDeadMs: b.ms(hb["initial-dead"], profile.initialDeadMs), maxDelayMs: b.ms(hb["max-delay"], profile.maxDelayMs),
+    stopMarginMs: b.ms(hb["stop-margin"], profile.stopMarginMs),
     port: typeof hb.port === "number" ? hb.port : 5405, keyFile: typeof hb["key-file"] === "string" ? hb["key-file"] : "/etc/paceline/authkey",
   };
   if (heartbeat.deadMs <= 2 * heartbeat.intervalMs) problems.push({ file, pos: positions.get("heartbeat.dead"), path: "heartbeat.dead", message: `dead (${formatDuration(heartbeat.deadMs)}) must be more than twice the interval (${formatDuration(heartbeat.intervalMs)}), or one lost heartbeat declares a node dead`, severity: "error" });

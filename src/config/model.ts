@@ -109,6 +109,8 @@ export interface HeartbeatConfig {
   deadMs: number;
   initialDeadMs: number;
   maxDelayMs: number;
+  /** A node that lost quorum stops its resources within this long after its lease ran out (survivors wait it out). */
+  stopMarginMs: number;
   port: number;
   keyFile: string;
 }

@@ -179,6 +179,7 @@ export const clusterSchema: Schema = {
         port: { type: "integer", minimum: 1, maximum: 65535, description: "UDP port of the heartbeat links (default 5405)." },
         "key-file": { type: "string", description: "The cluster key (paceline keygen writes one; mode 600). Default /etc/paceline/authkey." },
         "max-delay": duration("The longest a heartbeat may take to arrive (default 200ms); sizes the quorum lease handover."),
+        "stop-margin": duration("How long a node cut off from quorum may take to stop its resources (default 2s; fast 300ms): a lost node's resources start elsewhere only after its lease has run out plus this margin, unless it said goodbye."),
       },
     },
     fencing: {

@@ -1,6 +1,6 @@
-// A cluster node's daemon (membership part): runs core/membership on the node's monotonic clock, with the UDP
-// links as its transport, and serves what it sees over the local API. Resources are not managed in cluster mode
-// yet (the controller comes next); that is said plainly in the log and in status.
+// A cluster node's daemon: runs core/membership on the node's monotonic clock with the UDP links as its transport,
+// hands every change of view, quorum and DC to the controller shell (cluster-control.ts), and serves what it sees
+// over the local API.
 
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -12,6 +12,9 @@ import type { MemberState, MembershipParams, Output } from "../core/membership/t
 import { readClusterKey } from "../node/key.js";
 import { readJsonState, StateFile } from "../node/store.js";
 import { UdpTransport } from "../node/transport.js";
+import { ControlShell, type ViewFacts } from "./cluster-control.js";
+import type { AdminCommand } from "../core/controller/types.js";
+import { clusterResources } from "../core/controller/summary.js";
 import type { EventLine, MembershipStatus } from "../api/types.js";
 import { VERSION } from "../version.js";
 
@@ -57,6 +60,8 @@ export class ClusterMemberDaemon {
   private lastQuorate?: boolean;
   private stopping = false;
   private pingTimer?: NodeJS.Timeout;
+  private control?: ControlShell;
+  private lastFacts = "";
   /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
   private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
   private resolveDone!: (code: number) => void;
@@ -89,7 +94,16 @@ export class ClusterMemberDaemon {
     await this.transport.start();
     this.loopLag.enable();
     this.event("info", `Paceline ${VERSION} cluster node ${me} (incarnation ${inc}) of \`${config.cluster}\`: ${config.nodes.length} nodes, ${self.links.length} link(s), heartbeat every ${this.p.intervalMs} ms, dead after ${this.p.deadMs} ms`);
-    if (config.resources.length) this.event("warn", "cluster mode manages membership and quorum only for now: resources in the configuration are not started by this version");
+    this.control = new ControlShell({
+      config, me, inc, key, stateDir: this.o.stateDir, stopMarginMs: config.heartbeat.stopMarginMs, clock: monotonicMs,
+      log: (level, text) => this.event(level, text), onExit: () => this.leave(),
+    });
+    try {
+      await this.control.start();
+    } catch (e) {
+      this.transport.close();
+      throw e;
+    }
     const tickMs = Math.max(10, Math.floor(this.p.intervalMs / 4));
     this.timer = setInterval(() => this.feed({ type: "tick", nowMs: monotonicMs() }), tickMs);
     this.feed({ type: "tick", nowMs: monotonicMs() });
@@ -109,11 +123,33 @@ export class ClusterMemberDaemon {
       else if (o.type === "to-arbiter") this.transport.sendToArbiter(o.msg);
       else if (o.type === "log") this.event("info", o.text);
     }
-    const q = isQuorate(this.p, this.state, monotonicMs());
+    const now = monotonicMs();
+    const q = isQuorate(this.p, this.state, now);
     if (q !== this.lastQuorate && !this.state.left) {
       this.lastQuorate = q;
       this.event(q ? "info" : "warn", q ? `quorate in view ${this.state.view.id}; DC is ${this.state.view.leader}` : `no quorum (view ${this.state.view.id}: ${this.state.view.members.join(", ")})`);
     }
+    if (!this.control) return;
+    const facts = this.viewFacts(now);
+    const key = JSON.stringify([facts.viewKey, facts.members, facts.quorate, facts.dc]);
+    if (key !== this.lastFacts) { this.lastFacts = key; this.control.view(facts); }
+    if (input.type === "tick") this.control.tick(facts.attributes);
+  }
+
+  private viewFacts(now: number): ViewFacts {
+    const s = this.state;
+    const attributes: Record<string, Record<string, string>> = { [s.me]: { ...s.attrs } };
+    for (const [name, peer] of Object.entries(s.peers)) attributes[name] = { ...peer.attrs };
+    return {
+      viewKey: `${s.view.id}/${s.view.leader}/${s.view.leaderInc}`, members: [...s.view.members], quorate: isQuorate(this.p, s, now), dc: dcOf(this.p, s, now),
+      leftCleanly: Object.entries(s.peers).filter(([, p]) => hasLeft(p)).map(([n]) => n), attributes,
+    };
+  }
+
+  /** An administrator's change, carried out by the DC (forwarded to it from any node). */
+  admin(command: AdminCommand): { ok: boolean; message: string } {
+    if (!this.control) return { ok: false, message: "the daemon is starting" };
+    return this.control.admin(command);
   }
 
   attribute(name: string, value: string | undefined): { ok: boolean; message: string } {
@@ -142,16 +178,23 @@ export class ClusterMemberDaemon {
     this.pingTimer = setInterval(() => void round(), ping.intervalMs);
   }
 
-  /** A clean stop: peers are told, so they drop this node at once instead of waiting `dead` and the lease. */
+  /** A clean stop: resources move away first (the DC moves them; without quorum they are stopped here), then
+   * peers are told, so they drop this node at once instead of waiting `dead` and the lease. */
   shutdown(): void {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.control) this.control.shutdown();
+    else this.leave();
+  }
+
+  private leave(): void {
     clearInterval(this.timer);
     clearInterval(this.pingTimer);
     this.loopLag.disable();
     if (this.transport) this.feed({ type: "leave", nowMs: monotonicMs() });
     // Give the goodbye datagrams a moment to leave before the sockets close.
     setTimeout(() => {
+      this.control?.close();
       this.transport?.close();
       this.event("info", "Paceline stopped");
       this.resolveDone(0);
@@ -192,7 +235,7 @@ export class ClusterMemberDaemon {
       }),
       packets: { sent: st.sent, received: st.received, bytesSent: st.bytesSent, bytesReceived: st.bytesReceived, rejected: st.rejected },
       eventLoopLagMs: { p50: lagMs(this.loopLag.percentile(50)), p99: lagMs(this.loopLag.percentile(99)), max: lagMs(this.loopLag.max) },
-      events: [...this.events], note: "resources are not managed in cluster mode yet",
+      events: [...this.events], resources: this.control ? clusterResources(this.o.config, this.control.co) : [], admin: this.control?.co.admin,
     };
   }
 }

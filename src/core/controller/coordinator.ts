@@ -15,6 +15,7 @@ import { emptyAdmin } from "./types.js";
 /** Grace beyond an operation's own timeout before the DC stops waiting for its result and asks again. */
 const RESULT_GRACE_MS = 5000;
 const ASK_AGAIN_MS = 1000;
+const RESCHEDULE_MS = 10_000;
 
 export interface CoordinatorParams {
   /** After a lost member's lease runs out, how long it may take to stop what it ran. */
@@ -42,6 +43,9 @@ export interface CoordinatorState {
   askedMs: Record<string, number>;
   /** The last "waiting"/"nothing to do" sentence, so it is said once, not every tick. */
   said?: string;
+  /** Something changed since the last schedule (the scheduler also runs every RESCHEDULE_MS, for failure-timeout). */
+  dirty: boolean;
+  scheduledMs: number;
 }
 
 export type CoordinatorInput =
@@ -55,7 +59,7 @@ export type CoordinatorOutput =
   | { type: "log"; level: "info" | "warn" | "error"; text: string };
 
 export function initCoordinator(me: string): CoordinatorState {
-  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {} };
+  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {}, dirty: true, scheduledMs: -Infinity };
 }
 
 class CoordStep {
@@ -75,8 +79,11 @@ export function stepCoordinator(config: ClusterConfig, p: CoordinatorParams, s: 
     case "view": onView(st, input); break;
     case "report": onReport(st, input.report); break;
     case "admin": onAdmin(st, input.command); break;
-    case "tick": if (input.attributes) s.attributes = input.attributes; break;
+    case "tick":
+      if (input.attributes && JSON.stringify(input.attributes) !== JSON.stringify(s.attributes)) { s.attributes = input.attributes; s.dirty = true; }
+      break;
   }
+  if (input.type !== "tick") s.dirty = true;
   if (s.isDc) drive(st);
   return st.out;
 }
@@ -159,6 +166,7 @@ function drive(st: CoordStep): void {
   for (const [node, h] of Object.entries(s.held)) {
     if (s.nowMs < h.untilMs) continue;
     delete s.held[node];
+    s.dirty = true;
     st.log("info", `${node}'s lease has run out and its stop margin passed: ${h.rscs.join(", ")} count as stopped there`);
   }
   const stale = s.members.filter((m) => s.reports[m]?.viewKey !== s.viewKey || !s.reports[m]?.probed);
@@ -174,12 +182,16 @@ function drive(st: CoordStep): void {
   for (const [id, a] of Object.entries(s.inflight)) {
     if (s.nowMs - a.sentMs < a.timeoutMs + RESULT_GRACE_MS) continue;
     delete s.inflight[id];
+    s.dirty = true;
     st.log("warn", `no result for ${a.op} ${a.rsc} on ${a.node} after ${a.timeoutMs + RESULT_GRACE_MS} ms: asking ${a.node} what happened`);
     st.send(a.node, { t: "report-please", viewKey: s.viewKey });
   }
   const pending = s.members.flatMap((m) => Object.entries(s.reports[m]!.history).filter(([, h]) => h.pending).map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`));
   if (Object.keys(s.inflight).length || pending.length) return;
   if (runQueued(st)) return;
+  if (!s.dirty && s.nowMs - s.scheduledMs < RESCHEDULE_MS && Object.keys(s.held).length === 0) return;
+  s.dirty = false;
+  s.scheduledMs = s.nowMs;
 
   const input = schedulerInputOf({ config: st.config, admin: s.admin, members: s.members, reports: s.reports, attributes: s.attributes, dc: s.me, wallSec: s.wallSec });
   const { transition } = schedule(input);

@@ -36,6 +36,8 @@ export interface NodeRmState {
   probed: boolean;
   admin: AdminState;
   shuttingDown?: { sinceMs: number };
+  /** Since when this node has had no quorum (a view change takes it away for a heartbeat or so). */
+  noQuorumSinceMs?: number;
   /** Stopping everything on our own (no quorum, or shutdown without a DC): why. */
   selfStop?: string;
   exited: boolean;
@@ -197,6 +199,7 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
       }
       break;
     case "tick":
+      checkQuorum(st);
       if (s.shuttingDown && !s.selfStop && input.nowMs - s.shuttingDown.sinceMs >= config.properties.shutdownStopTimeoutMs) {
         s.selfStop = "the DC did not move resources away in time";
         st.log("warn", `shutting down: ${s.selfStop}; stopping them here`);
@@ -206,21 +209,33 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   return st.finish();
 }
 
+/** How long quorum may be missing before this node stops its resources: a view change takes it away for about a
+ * heartbeat; a lost lease keeps it away. Survivors wait at least this plus the stop margin beyond our lease. */
+export const noQuorumGraceMs = (c: ClusterConfig) => c.heartbeat.intervalMs + c.heartbeat.maxDelayMs;
+
 function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
   const s = st.s;
   const changed = v.viewKey !== s.viewKey || v.dc !== s.dc || v.quorate !== s.quorate;
-  const lostQuorum = s.quorate && !v.quorate;
   s.viewKey = v.viewKey; s.members = v.members; s.dc = v.dc; s.quorate = v.quorate;
-  const policy = st.config.quorum.noQuorumPolicy;
-  if (!v.quorate && (policy === "stop" || policy === "demote") && !s.selfStop && st.anythingHere()) {
-    s.selfStop = "no quorum";
-    st.log("warn", `${lostQuorum ? "lost quorum" : "no quorum"}: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`);
-  } else if (v.quorate && s.selfStop === "no quorum") {
+  if (!v.quorate) s.noQuorumSinceMs ??= v.nowMs;
+  else s.noQuorumSinceMs = undefined;
+  if (v.quorate && s.selfStop === "no quorum") {
     s.selfStop = undefined;
     st.log("info", `quorum regained: DC ${v.dc} decides where resources run`);
   }
-  if (s.shuttingDown && !s.selfStop && !v.quorate) s.selfStop = "shutting down without quorum";
+  checkQuorum(st);
   if (changed) st.markReport();
+}
+
+function checkQuorum(st: NodeStep): void {
+  const s = st.s;
+  const policy = st.config.quorum.noQuorumPolicy;
+  if (s.quorate || s.noQuorumSinceMs === undefined || s.selfStop) return;
+  const lackingMs = s.nowMs - s.noQuorumSinceMs;
+  if (s.shuttingDown) { s.selfStop = "shutting down without quorum"; return; }
+  if (lackingMs < noQuorumGraceMs(st.config) || (policy !== "stop" && policy !== "demote") || !st.anythingHere()) return;
+  s.selfStop = "no quorum";
+  st.log("warn", `lost quorum ${lackingMs} ms ago: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`);
 }
 
 function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {

@@ -1,0 +1,51 @@
+// What `paceline status` shows about resources in a cluster: for each resource, where it runs according to the
+// members' own reports, what is pending, what failed where, and the administrative state laid over it.
+
+import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
+import { agentName } from "../../config/model.js";
+import type { ClusterResourceStatus } from "../../api/types.js";
+import type { CoordinatorState } from "./coordinator.js";
+import { isRunning, mayBeActive } from "./node-rm.js";
+
+function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResourceStatus {
+  const runningOn: string[] = [];
+  const failed: ClusterResourceStatus["failed"] = [];
+  const failCounts: Record<string, number> = {};
+  let pending: ClusterResourceStatus["pending"];
+  let blockedOn: string | undefined;
+  for (const node of co.members) {
+    const h = co.reports[node]?.history[p.id];
+    if (!h) continue;
+    if (isRunning(h)) runningOn.push(node);
+    if (h.pending) pending = { op: h.pending.op, node };
+    if (h.failCount > 0) failCounts[node] = h.failCount;
+    const f = h.lastFailure;
+    if (f) failed.push({ node, op: f.intervalMs ? `monitor every ${f.intervalMs} ms` : f.op === "monitor" ? "probe" : f.op, rc: f.rc, reason: f.reason, atSec: f.atSec });
+    if (h.last?.op === "stop" && h.last.rc !== 0) blockedOn = node;
+  }
+  const heldBy = Object.entries(co.held).find(([, h]) => h.rscs.includes(p.id))?.[0];
+  const a = co.admin.resources[p.id] ?? {};
+  const state = blockedOn ? "blocked" : pending ? `${pending.op}ing` : runningOn.length ? (failed.some((f) => runningOn.includes(f.node) && !isRunning(co.reports[f.node]?.history[p.id])) ? "FAILED" : "started")
+    : co.members.some((m) => mayBeActive(co.reports[m]?.history[p.id]) && co.reports[m]?.history[p.id]?.last) ? "FAILED" : "stopped";
+  return {
+    id: p.id, kind: "primitive", agent: agentName(p.agent), runningOn, state: state.replace("stoping", "stopping").replace("probeing", "probing"), pending, failed, failCounts,
+    managed: !(a.unmanaged ?? false) && p.meta.managed, disabled: a.disabled ?? p.meta.targetRole === "stopped",
+    blocked: blockedOn ? `its stop failed on ${blockedOn}: fix it, then \`paceline resource cleanup ${p.id}\`` : undefined,
+    heldFor: heldBy ? `${heldBy} may still run it until its lease runs out` : undefined,
+  };
+}
+
+export function clusterResources(config: ClusterConfig, co: CoordinatorState): ClusterResourceStatus[] {
+  return config.resources.map((r) => {
+    if (r.kind === "primitive") return primitiveStatus(r, co);
+    const members = r.members.map((m) => primitiveStatus(m, co));
+    const nodes = [...new Set(members.flatMap((m) => m.runningOn))];
+    const a = co.admin.resources[r.id] ?? {};
+    const state = members.every((m) => m.state === "started") && nodes.length === 1 ? "started" : members.every((m) => m.state === "stopped") ? "stopped"
+      : members.some((m) => m.state === "FAILED" || m.state === "blocked") ? "FAILED" : "partly started";
+    return {
+      id: r.id, kind: "group", runningOn: nodes, state, failed: [], failCounts: {}, managed: !(a.unmanaged ?? false) && r.meta.managed,
+      disabled: a.disabled ?? r.meta.targetRole === "stopped", members,
+    };
+  });
+}
