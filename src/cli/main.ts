@@ -19,12 +19,14 @@ import { checkAgents } from "../node/executor/index.js";
 import { VERSION } from "../version.js";
 import { renderMembership, renderStatus } from "./render-status.js";
 import { runDemo } from "./demo.js";
+import { canRunClusterDemo, runClusterDemo } from "./demo-cluster.js";
 import { loadCibFile, simulate } from "./simulate.js";
 
 const USAGE = `Paceline ${VERSION} — high-availability cluster manager
 
 Usage:
-  paceline demo [--keep]                  watch a supervised service get killed and recover
+  paceline demo [--keep] [--single]       watch a 3-node cluster fail a virtual IP over (as root; else, or with
+                                          --single, a supervised service killed and restarted on one server)
   paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout)
   paceline keygen [-o FILE]               write a new cluster key (default /etc/paceline/authkey)
   paceline arbiter --config FILE          run the tie-breaker of quorum.arbiter (on a third machine)
@@ -310,7 +312,12 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
-      case "demo": return await runDemo(parse(rest, { keep: { type: "boolean" } }).values.keep === true);
+      case "demo": {
+        const { values } = parse(rest, { keep: { type: "boolean" }, single: { type: "boolean" } });
+        if (!values.single && canRunClusterDemo()) return await runClusterDemo(values.keep === true);
+        if (!values.single) console.log("(the three-node cluster demo needs root, network namespaces and resource-agents' IPaddr2; showing the single-server demo)");
+        return await runDemo(values.keep === true);
+      }
       case "keygen": {
         const { values } = parse(rest, { output: { type: "string", short: "o" } });
         const out = (values.output as string | undefined) ?? "/etc/paceline/authkey";

@@ -1,0 +1,23 @@
+// The README's first command: `paceline demo` must work on a fresh machine — the three-node cluster as root with
+// resource-agents installed, the single-server demo otherwise — and leave nothing behind.
+
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { CLI } from "../helpers.js";
+import { canRunClusterDemo } from "../../src/cli/demo-cluster.js";
+
+test("paceline demo (cluster): the VIP fails over twice, and every namespace and link is removed", { skip: canRunClusterDemo() ? false : "needs root and resource-agents" }, () => {
+  const r = spawnSync(process.execPath, [CLI, "demo"], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
+  assert.match(r.stdout, /answers: "hello from n1"/);
+  assert.equal(r.stdout.match(/>>> Failover: /g)?.length, 2, r.stdout.slice(-3000));
+  assert.doesNotMatch(execFileSync("ip", ["netns", "list"], { encoding: "utf8" }), /pl-demo-/);
+  assert.doesNotMatch(execFileSync("ip", ["link"], { encoding: "utf8" }), /pl-demo-/);
+});
+
+test("paceline demo --single: a killed and a frozen service recover", () => {
+  const r = spawnSync(process.execPath, [CLI, "demo", "--single"], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
+  assert.match(r.stdout, /Recovered from the hang/);
+});
