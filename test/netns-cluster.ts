@@ -3,7 +3,7 @@
 // this process and is deleted by teardown(), which is safe to call after a partial setup.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import type { MembershipStatus } from "../src/api/types.js";
 import { writeClusterKey } from "../src/node/key.js";
 import { cleanupDir, DaemonUnderTest, tempDir, waitFor } from "./helpers.js";
@@ -25,7 +25,9 @@ export class NetnsCluster {
 
   /** `subnet`: the second octet of 10.X.link.node, distinct per cluster that may run at once; `moreYaml`: extra
    * top-level cluster.yaml lines. Each bridge has address 10.X.link.254 (a "router" to ping). */
-  constructor(nodeCount: number, linkCount: number, private readonly heartbeat: string, private readonly subnet: number, private readonly moreYaml = "") {
+  /** `supervised`: daemons run under `paceline daemon`'s supervisor (which respawns them); otherwise the tests
+   * restart them themselves. */
+  constructor(nodeCount: number, linkCount: number, private readonly heartbeat: string, private readonly subnet: number, private readonly moreYaml = "", private readonly supervised = false) {
     this.nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
     this.links = Array.from({ length: linkCount }, (_, l) => l);
     this.tag = `${process.pid.toString(36)}${(clusters++).toString(36)}`;
@@ -37,6 +39,11 @@ export class NetnsCluster {
   hostVeth(n: string, l: number): string { return `pl${this.tag}${n}l${l}`; }
   addr(n: string, l: number): string { return `10.${this.subnet}.${l}.${this.nodes.indexOf(n) + 1}`; }
   node(n: string): DaemonUnderTest { return this.daemons.get(n)!; }
+  /** Under supervision: the PID of the daemon itself (the supervisor's child). */
+  daemonPid(n: string): number | undefined {
+    const sup = this.node(n).proc?.pid;
+    try { return Number(readFileSync(`/proc/${sup}/task/${sup}/children`, "utf8").trim().split(/\s+/)[0]) || undefined; } catch { return undefined; }
+  }
   gateway(l: number): string { return `10.${this.subnet}.${l}.254`; }
   /** Cuts or restores node n's link l (from the root namespace, as a pulled cable would). */
   setLink(n: string, l: number, state: "up" | "down"): void { ip("link", "set", this.hostVeth(n, l), state); }
@@ -67,7 +74,7 @@ nodes:
 ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, l)).join(", ")}] }`).join("\n")}
 `;
     for (const n of this.nodes) {
-      this.daemons.set(n, new DaemonUnderTest(mkdirSync(`${this.dir}/${n}`, { recursive: true })!, yaml, ["ip", "netns", "exec", this.ns(n)], ["--node", n]));
+      this.daemons.set(n, new DaemonUnderTest(mkdirSync(`${this.dir}/${n}`, { recursive: true })!, yaml, ["ip", "netns", "exec", this.ns(n)], ["--node", n, ...(this.supervised ? [] : ["--no-supervise"])]));
     }
     return this;
   }

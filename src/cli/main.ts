@@ -15,6 +15,7 @@ import { cibToClusterYaml } from "../config/import-cib.js";
 import { loadConfigFile, loadConfigText } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { SingleServerDaemon } from "../daemon/single-server.js";
+import { superviseDaemon } from "../daemon/supervisor.js";
 import { checkAgents } from "../node/executor/index.js";
 import { VERSION } from "../version.js";
 import { renderMembership, renderStatus } from "./render-status.js";
@@ -27,7 +28,8 @@ const USAGE = `Paceline ${VERSION} — high-availability cluster manager
 Usage:
   paceline demo [--keep] [--single]       watch a 3-node cluster fail a virtual IP over (as root; else, or with
                                           --single, a supervised service killed and restarted on one server)
-  paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout)
+  paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout); in a cluster a small
+                                          supervisor respawns it if it dies (--no-supervise: under systemd)
   paceline keygen [-o FILE]               write a new cluster key (default /etc/paceline/authkey)
   paceline arbiter --config FILE          run the tie-breaker of quorum.arbiter (on a third machine)
   paceline fence NODE --config FILE [--off] [--yes]
@@ -141,7 +143,7 @@ async function clusterDaemon(config: ClusterConfig, values: Record<string, unkno
 }
 
 async function daemon(args: string[]): Promise<number> {
-  const { values } = parse(args, { config: { type: "string", short: "c" }, node: { type: "string" } });
+  const { values } = parse(args, { config: { type: "string", short: "c" }, node: { type: "string" }, "no-supervise": { type: "boolean" } });
   const file = values.config as string | undefined;
   if (!file) throw new UsageError("which configuration? `paceline daemon --config /etc/paceline/cluster.yaml`");
   const r = loadConfigFile(file);
@@ -149,6 +151,13 @@ async function daemon(args: string[]): Promise<number> {
   if (!r.config) {
     console.error(`paceline: not starting: ${file} has errors`);
     return 1;
+  }
+  if (r.config.nodes.length > 1 && !values["no-supervise"]) {
+    const config = r.config;
+    return superviseDaemon({
+      config, stateDir: stateDirOf(values), command: [process.execPath, process.argv[1]!, "daemon", ...args, "--no-supervise"],
+      log: (text) => console.error(`${new Date().toISOString()} paceline supervisor (pid ${process.pid}): ${text}`),
+    });
   }
   if (r.config.nodes.length > 1) {
     try {

@@ -11,7 +11,7 @@ import { initCoordinator, stepCoordinator, type CoordinatorOutput, type Coordina
 import { initNodeRm, stepNodeRm, type NodeRmInput, type NodeRmOutput, type NodeRmState } from "../core/controller/node-rm.js";
 import type { AdminCommand, AdminState, ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
-import { createAgent, type AgentDirs, type AgentRunner } from "../node/executor/index.js";
+import { CommandAgent, createAgent, type AgentDirs, type AgentRunner, type ProcessIdentity } from "../node/executor/index.js";
 import { readJsonState, StateFile } from "../node/store.js";
 import { StreamHub } from "../node/stream.js";
 
@@ -19,6 +19,7 @@ export interface ViewFacts {
   viewKey: string;
   members: string[];
   quorate: boolean;
+  holdsLease: boolean;
   dc?: string;
   leftCleanly: string[];
   attributes: Record<string, Record<string, string>>;
@@ -39,6 +40,7 @@ export interface ControlShellOptions {
 }
 
 const wallSec = () => Date.now() / 1000;
+const isProcesses = (v: unknown): v is { processes: Record<string, ProcessIdentity> } => typeof (v as { processes?: unknown })?.processes === "object";
 const isAdmin = (v: unknown): v is { admin: AdminState } => typeof (v as { admin?: { epoch?: unknown } })?.admin?.epoch === "number";
 
 /** The port of the node stream: the heartbeat port + 1. */
@@ -51,6 +53,8 @@ export class ControlShell {
   private readonly monitorTimers = new Map<string, NodeJS.Timeout>();
   private readonly hub: StreamHub;
   private readonly adminFile: StateFile<{ admin: AdminState }>;
+  /** Supervised commands' PIDs (+ start times), so a restarted daemon finds the ones that outlived it. */
+  private readonly processFile: StateFile<{ processes: Record<string, ProcessIdentity> }>;
   private closed = false;
 
   constructor(private readonly o: ControlShellOptions) {
@@ -64,11 +68,16 @@ export class ControlShell {
     });
     mkdirSync(join(o.stateDir, "logs"), { recursive: true, mode: 0o700 });
     this.adminFile = new StateFile(join(o.stateDir, "admin.json"));
+    this.processFile = new StateFile(join(o.stateDir, "processes.json"));
+    const saved = readJsonState(this.processFile.path, isProcesses);
     for (const p of primitivesOf(o.config)) {
-      this.agents.set(p.id, createAgent(p, {
+      const agent = createAgent(p, {
         dirs: o.dirs, logDir: join(o.stateDir, "logs"),
         onChildExit: (id, exit) => this.childExited(id, `pid ${exit.pid} ${exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`}`),
-      }));
+      });
+      const ident = saved.kind === "ok" ? saved.value.processes[p.id] : undefined;
+      if (agent instanceof CommandAgent && ident) agent.adopt(ident);
+      this.agents.set(p.id, agent);
     }
   }
 
@@ -81,7 +90,7 @@ export class ControlShell {
 
   view(v: ViewFacts): void {
     const nowMs = this.o.clock();
-    this.feedRm({ type: "view", nowMs, viewKey: v.viewKey, members: v.members, quorate: v.quorate, dc: v.dc });
+    this.feedRm({ type: "view", nowMs, viewKey: v.viewKey, members: v.members, quorate: v.quorate, holdsLease: v.holdsLease, dc: v.dc });
     this.feedCo({ type: "view", nowMs, wallSec: wallSec(), viewKey: v.viewKey, members: v.members, dc: v.dc, leftCleanly: v.leftCleanly, attributes: v.attributes });
   }
 
@@ -171,7 +180,17 @@ export class ControlShell {
     } else {
       try { result = await agent.run({ action, timeoutMs, intervalMs: 0 }); } catch (e) { result = { rc: 1, status: "error", reason: (e as Error).message, durationMs: 0 }; }
     }
+    if (agent instanceof CommandAgent && action !== "probe") this.saveProcesses();
     this.feedRm({ type: "op-done", nowMs: this.o.clock(), wallSec: wallSec(), opId, result });
+  }
+
+  private saveProcesses(): void {
+    const processes: Record<string, ProcessIdentity> = {};
+    for (const [id, a] of this.agents) {
+      const ident = a instanceof CommandAgent ? a.identity() : undefined;
+      if (ident) processes[id] = ident;
+    }
+    this.processFile.save({ processes });
   }
 
   private startMonitor(rsc: string, seq: number, intervalMs: number, timeoutMs: number): void {

@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
 import { pingOnce } from "../agents/checks.js";
-import { attrProblem, dcOf, hasLeft, heard, sameView, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
+import { attrProblem, dcOf, holdsLease, hasLeft, heard, sameView, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
 import type { MemberState, MembershipParams, Output } from "../core/membership/types.js";
 import { readClusterKey } from "../node/key.js";
 import { readJsonState, StateFile } from "../node/store.js";
@@ -131,7 +131,7 @@ export class ClusterMemberDaemon {
     }
     if (!this.control) return;
     const facts = this.viewFacts(now);
-    const key = JSON.stringify([facts.viewKey, facts.members, facts.quorate, facts.dc]);
+    const key = JSON.stringify([facts.viewKey, facts.members, facts.quorate, facts.holdsLease, facts.dc]);
     if (key !== this.lastFacts) { this.lastFacts = key; this.control.view(facts); }
     if (input.type === "tick") this.control.tick(facts.attributes);
   }
@@ -141,7 +141,7 @@ export class ClusterMemberDaemon {
     const attributes: Record<string, Record<string, string>> = { [s.me]: { ...s.attrs } };
     for (const [name, peer] of Object.entries(s.peers)) attributes[name] = { ...peer.attrs };
     return {
-      viewKey: `${s.view.id}/${s.view.leader}/${s.view.leaderInc}`, members: [...s.view.members], quorate: isQuorate(this.p, s, now), dc: dcOf(this.p, s, now),
+      viewKey: `${s.view.id}/${s.view.leader}/${s.view.leaderInc}`, members: [...s.view.members], quorate: isQuorate(this.p, s, now), holdsLease: holdsLease(this.p, s, now), dc: dcOf(this.p, s, now),
       leftCleanly: Object.entries(s.peers).filter(([, p]) => hasLeft(p)).map(([n]) => n), attributes,
     };
   }

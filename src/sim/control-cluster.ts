@@ -41,7 +41,7 @@ export class ControlCluster {
     const viewKey = `${id}/${members[0]}/1`;
     for (const m of members) {
       const n = this.node(m);
-      this.handleRm(n, stepNodeRm(this.config, n.rm, { type: "view", nowMs: this.nowMs, viewKey, members, quorate: dc !== undefined, dc }));
+      this.handleRm(n, stepNodeRm(this.config, n.rm, { type: "view", nowMs: this.nowMs, viewKey, members, quorate: dc !== undefined, holdsLease: dc !== undefined, dc }));
       this.handleCo(n, stepCoordinator(this.config, this.p, n.co, { type: "view", nowMs: this.nowMs, wallSec: this.wall(), viewKey, members, dc, leftCleanly, attributes: {} }));
     }
     this.settle();
@@ -50,7 +50,7 @@ export class ControlCluster {
   /** A node cut off alone: its own view without quorum. */
   isolate(name: string, id: number): void {
     const n = this.node(name);
-    this.handleRm(n, stepNodeRm(this.config, n.rm, { type: "view", nowMs: this.nowMs, viewKey: `${id}/${name}/1`, members: [name], quorate: false }));
+    this.handleRm(n, stepNodeRm(this.config, n.rm, { type: "view", nowMs: this.nowMs, viewKey: `${id}/${name}/1`, members: [name], quorate: false, holdsLease: false }));
     this.handleCo(n, stepCoordinator(this.config, this.p, n.co, { type: "view", nowMs: this.nowMs, wallSec: this.wall(), viewKey: `${id}/${name}/1`, members: [name], leftCleanly: [], attributes: {} }));
     this.settle();
   }

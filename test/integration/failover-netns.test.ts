@@ -31,7 +31,7 @@ resources:
       vip: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
       www: { exec: { command: "${process.execPath} ${www}" }, monitor: 1s }
 defaults: { stickiness: 100, migration-threshold: 1 }
-`);
+`, true);
 const node = (n: string) => c.node(n);
 const NODES = ["n1", "n2", "n3"];
 
@@ -180,6 +180,57 @@ test("network cut of the active node: it stops the group itself, the majority ta
     await sampler.stop();
   }
   assert.deepEqual(sampler.overlaps, [], `${sampler.samples} samples`);
+});
+
+test("daemon crash: kill -9 of the active node's daemon only: the supervisor restarts it; never on two nodes", { skip }, async () => {
+  const active = await waitFor(() => whoAnswers(), 10_000, "the VIP to answer");
+  const sampler = new Sampler();
+  let gaps = 0;
+  let stopPolling = false;
+  const poll = (async () => { while (!stopPolling) { if ((await whoAnswers()) === undefined) gaps++; await sleep(50); } })();
+  try {
+    const pid = c.daemonPid(active);
+    assert.ok(pid, "the supervisor runs a daemon");
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => { const p = c.daemonPid(active); return p !== undefined && p !== pid; }, 30_000, "the supervisor to start a new daemon").catch((e: Error) => { throw new Error(`${e.message}\n${node(active).output.slice(-3000)}`); });
+    await c.converge(NODES, NODES, "n1", true, 20_000);
+    await waitFor(() => whoAnswers(), 15_000, "the VIP to answer again");
+    await sleep(1500);
+  } finally {
+    stopPolling = true;
+    await poll;
+    await sampler.stop();
+  }
+  if (process.env.PACELINE_TEST_DEBUG) console.log(node(active).output.slice(-4000).replace(/^/gm, "# "));
+  console.log(`# daemon crash on ${active}: VIP now on ${await whoAnswers()}, ${gaps} failed polls (50 ms apart)`);
+  assert.deepEqual(sampler.overlaps, [], `${sampler.samples} samples`);
+  assert.match(node(active).output, /the daemon was killed by SIGKILL: restarting it at once/);
+});
+
+test("daemon hang: SIGSTOP beyond dead, then SIGCONT: survivors take over after the lease; on resume the node stops at once", { skip }, async () => {
+  const active = await waitFor(() => whoAnswers(), 10_000, "the VIP to answer");
+  const others = NODES.filter((n) => n !== active);
+  const pid = c.daemonPid(active)!;
+  const sampler = new Sampler();
+  let resumeToStopMs = 0;
+  try {
+    process.kill(pid, "SIGSTOP");
+    await waitFor(async () => (await node(others[0]!).membership()).resources[0]?.runningOn.some((n) => others.includes(n)), 15_000, "a survivor to run the group");
+    await sleep(300);
+    const t0 = Date.now();
+    process.kill(pid, "SIGCONT");
+    await waitFor(async () => !(await ipAddr(active)).includes(`${VIP}/`), 10_000, `${active} to drop the VIP after resuming`, 10);
+    resumeToStopMs = Date.now() - t0;
+    await c.converge(NODES, NODES, "n1", true, 20_000);
+  } finally {
+    process.kill(pid, "SIGCONT");
+    await sampler.stop();
+  }
+  assert.match(node(active).output, /did not run for \d+ ms \(longer than dead/);
+  // Without fencing this is the one double-active window: from the survivor's start until the frozen node resumes
+  // and stops. Reported, not asserted (fencing closes it).
+  console.log(`# daemon hang: VIP on two nodes in ${sampler.overlaps.length} of ${sampler.samples} samples (50 ms apart, while frozen); resume → VIP removed in ${resumeToStopMs} ms`);
+  assert.ok(resumeToStopMs < 5000);
 });
 
 test("power-off of the active node: the group starts on a survivor after the lease", { skip }, async () => {

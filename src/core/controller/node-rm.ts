@@ -36,16 +36,19 @@ export interface NodeRmState {
   probed: boolean;
   admin: AdminState;
   shuttingDown?: { sinceMs: number };
-  /** Since when this node has had no quorum (a view change takes it away for a heartbeat or so). */
-  noQuorumSinceMs?: number;
-  /** Stopping everything on our own (no quorum, or shutdown without a DC): why. */
+  /** Since when this node has not held its quorum lease (a view change takes it away for a heartbeat or so). */
+  noLeaseSinceMs?: number;
+  /** Stopping everything on our own (no quorum, frozen, or shutdown without a DC): why. */
   selfStop?: string;
+  /** This daemon was frozen (SIGSTOP, a paused VM) longer than `dead` while in this view: it may not act on it. */
+  frozenInView?: string;
   exited: boolean;
 }
 
 export type NodeRmInput =
   | { type: "boot"; nowMs: number; wallSec: number; admin?: AdminState }
-  | { type: "view"; nowMs: number; viewKey: string; members: string[]; quorate: boolean; dc?: string }
+  /** `holdsLease`: a majority heard in this view within the lease (quorate may lag it by a view change). */
+  | { type: "view"; nowMs: number; viewKey: string; members: string[]; quorate: boolean; holdsLease: boolean; dc?: string }
   | { type: "message"; nowMs: number; from: string; msg: ControlMessage }
   | { type: "op-done"; nowMs: number; wallSec: number; opId: number; result: OpResult }
   | { type: "monitor-result"; nowMs: number; wallSec: number; rsc: string; seq: number; result: OpResult }
@@ -177,7 +180,17 @@ const primsOf = (c: ClusterConfig) => { let p = prims.get(c); if (!p) prims.set(
 
 export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmInput): NodeRmOutput[] {
   const st = new NodeStep(config, s, primsOf(config));
+  const gapMs = input.nowMs - s.nowMs;
   s.nowMs = input.nowMs;
+  // Frozen longer than `dead`: the others have dropped us and may be starting our resources; packets that waited
+  // in our socket during the freeze would make the old view look alive, so nothing of it is trusted.
+  if (s.viewKey && gapMs > config.heartbeat.deadMs && Object.keys(s.history).length) {
+    s.frozenInView = s.viewKey;
+    if (st.anythingHere()) {
+      s.selfStop = "frozen";
+      st.log("warn", `this daemon did not run for ${gapMs} ms (longer than dead, ${config.heartbeat.deadMs} ms): the others may be taking over; stopping every resource here at once`);
+    }
+  }
   if ("wallSec" in input) s.wallSec = input.wallSec;
   switch (input.type) {
     case "boot":
@@ -209,17 +222,18 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   return st.finish();
 }
 
-/** How long quorum may be missing before this node stops its resources: a view change takes it away for about a
- * heartbeat; a lost lease keeps it away. Survivors wait at least this plus the stop margin beyond our lease. */
+/** How long the lease may be missing before this node stops its resources: joining a view takes about a
+ * heartbeat; a lost lease stays lost. Survivors wait at least this plus the stop margin beyond our lease. */
 export const noQuorumGraceMs = (c: ClusterConfig) => c.heartbeat.intervalMs + c.heartbeat.maxDelayMs;
 
 function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
   const s = st.s;
   const changed = v.viewKey !== s.viewKey || v.dc !== s.dc || v.quorate !== s.quorate;
   s.viewKey = v.viewKey; s.members = v.members; s.dc = v.dc; s.quorate = v.quorate;
-  if (!v.quorate) s.noQuorumSinceMs ??= v.nowMs;
-  else s.noQuorumSinceMs = undefined;
-  if (v.quorate && s.selfStop === "no quorum") {
+  if (!v.holdsLease) s.noLeaseSinceMs ??= v.nowMs;
+  else s.noLeaseSinceMs = undefined;
+  if (s.frozenInView && v.viewKey !== s.frozenInView && v.quorate) s.frozenInView = undefined;
+  if (v.quorate && !s.frozenInView && (s.selfStop === "no quorum" || s.selfStop === "frozen")) {
     s.selfStop = undefined;
     st.log("info", `quorum regained: DC ${v.dc} decides where resources run`);
   }
@@ -230,9 +244,9 @@ function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
 function checkQuorum(st: NodeStep): void {
   const s = st.s;
   const policy = st.config.quorum.noQuorumPolicy;
-  if (s.quorate || s.noQuorumSinceMs === undefined || s.selfStop) return;
-  const lackingMs = s.nowMs - s.noQuorumSinceMs;
-  if (s.shuttingDown) { s.selfStop = "shutting down without quorum"; return; }
+  if (s.shuttingDown && !s.quorate && !s.selfStop) { s.selfStop = "shutting down without quorum"; return; }
+  if (s.noLeaseSinceMs === undefined || s.selfStop) return;
+  const lackingMs = s.nowMs - s.noLeaseSinceMs;
   if (lackingMs < noQuorumGraceMs(st.config) || (policy !== "stop" && policy !== "demote") || !st.anythingHere()) return;
   s.selfStop = "no quorum";
   st.log("warn", `lost quorum ${lackingMs} ms ago: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`);
@@ -252,7 +266,7 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       }
       return;
     case "do": {
-      if (from !== s.dc || msg.viewKey !== s.viewKey || !s.quorate) {
+      if (from !== s.dc || msg.viewKey !== s.viewKey || !s.quorate || s.frozenInView) {
         st.log("warn", `ignored ${msg.op} ${msg.rsc} from ${from}: ${from !== s.dc ? `${from} is not the DC of this node's view` : "it was sent in another view"}`);
         return;
       }

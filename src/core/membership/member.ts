@@ -64,6 +64,14 @@ export function isQuorate(p: MembershipParams, s: MemberState, nowMs: number): b
   // Promised to move to a newer view: this one no longer has our vote.
   if (promiseActive(p, s, nowMs)) return false;
   if (nowMs < s.settleUntilMs && p.injectedBug !== "no-lease-handover") return false;
+  return holdsLease(p, s, nowMs);
+}
+
+/** This node still holds its quorum lease: it is in its view and a majority of votes has been heard in that very
+ * view within the lease. Unlike isQuorate it ignores a pending view change and the wait after a restart (both
+ * last a heartbeat or two, and neither means another partition may act): it is what a node's resources hang on. */
+export function holdsLease(p: MembershipParams, s: MemberState, nowMs: number): boolean {
+  if (s.left || !s.view.members.includes(s.me)) return false;
   if (p.twoNode && p.waitForAll && !s.seenAll) return false;
   const supporters = s.view.members.filter((m) => m === s.me || nowMs - (s.peers[m]?.supportMs ?? -Infinity) <= leaseMs(p));
   const g = s.arbiterGrant;
