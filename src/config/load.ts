@@ -374,6 +374,7 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   const ping = pg && Array.isArray(pg.targets) ? {
     targets: pg.targets.map(String), intervalMs: b.ms(pg.interval, 2000), timeoutMs: b.ms(pg.timeout, 1000),
     multiplier: typeof pg.multiplier === "number" ? pg.multiplier : 1000, attribute: typeof pg.attribute === "string" ? pg.attribute : "pingd",
+    preferConnected: pg["prefer-connected"] !== false,
   } : undefined;
   if (ping && ping.targets.length === 0) problems.push({ file, pos: positions.get("ping.targets"), path: "ping.targets", message: "list at least one address to ping, e.g. targets: [192.168.1.1]", severity: "error" });
   if (ping && !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(ping.attribute)) problems.push({ file, pos: positions.get("ping.attribute"), path: "ping.attribute", message: "an attribute name is a letter or _ then letters, digits, _ . - (at most 64)", severity: "error" });

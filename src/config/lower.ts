@@ -38,6 +38,15 @@ export function lowerConfig(config: ClusterConfig, nodeNames: string[]): Schedul
   for (const r of config.resources.flatMap((x) => (x.kind === "group" ? [x, ...x.members] : [x]))) {
     if (r.meta.prefer) locations.push({ id: `${r.id}-prefers-${r.meta.prefer}`, rsc: r.id, node: r.meta.prefer, score: 100, rules: [] });
   }
+  const ping = config.ping;
+  if (ping?.preferConnected) {
+    const attribute = ping.attribute;
+    for (const r of config.resources) {
+      // Heartbeat's ipfail as Pacemaker writes it: never where no target answers; otherwise prefer more answers.
+      locations.push({ id: `${r.id}-needs-${attribute}`, rsc: r.id, rules: [{ id: `${r.id}-no-${attribute}`, booleanOp: "or", score: -INFINITY_SCORE, expressions: [{ kind: "attr", attribute, op: "not_defined" }, { kind: "attr", attribute, op: "lte", value: "0", type: "number" }] }] });
+      locations.push({ id: `${r.id}-prefers-${attribute}`, rsc: r.id, rules: [{ id: `${r.id}-by-${attribute}`, booleanOp: "and", scoreAttribute: attribute, expressions: [{ kind: "attr", attribute, op: "defined" }] }] });
+    }
+  }
   const nodes = nodeNames.map((name) => {
     const n = config.nodes.find((x) => x.name === name);
     return { id: name, name, type: "member" as const, attrs: [{ id: `${name}-attrs`, score: 0, values: n?.attributes ?? {} }], utilization: {}, score: 0 };

@@ -138,6 +138,8 @@ export interface PingConfig {
   /** attribute = answering targets × multiplier (Pacemaker's ping agent's convention). */
   multiplier: number;
   attribute: string;
+  /** Resources prefer nodes reaching more targets (score = the attribute) and never run where none answers. */
+  preferConnected: boolean;
 }
 
 /** A fence device: a fence-agents program (fence_ipmilan …) or `manual` (a person powers the node off). */

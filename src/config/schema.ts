@@ -217,6 +217,7 @@ export const clusterSchema: Schema = {
         timeout: duration("How long to wait for each answer (default 1s)."),
         multiplier: { type: "integer", minimum: 1, description: "The attribute is the number of answering targets times this (default 1000)." },
         attribute: { type: "string", description: "The node attribute's name (default pingd)." },
+        "prefer-connected": { type: "boolean", description: "Resources prefer the nodes that reach more targets and never run where none answers (Heartbeat's ipfail; default true). false: only publish the attribute." },
       },
     },
     quorum: {

@@ -4,13 +4,13 @@
 // moment the VIP is configured on two nodes at once.
 
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { request } from "node:http";
+import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import type { MembershipStatus } from "../../src/api/types.js";
 import { writeFileSync } from "node:fs";
 import { CLI, sleep, tempDir, cleanupDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
+import { Sampler as SamplerBase, VipProbe, webServerSource } from "../vip-probe.js";
 
 const isRoot = process.getuid?.() === 0;
 const haveIpaddr2 = spawnSync("test", ["-x", "/usr/lib/ocf/resource.d/heartbeat/IPaddr2"]).status === 0;
@@ -19,10 +19,7 @@ const SUBNET = 215;
 const VIP = `10.${SUBNET}.0.100`;
 const dir = tempDir("failover");
 const www = `${dir}/www.cjs`;
-const wwwSource = `const http = require("http"), os = require("os");
-const me = Object.values(os.networkInterfaces()).flat().find((a) => a.address.startsWith("10.${SUBNET}.0.") && a.address !== "${VIP}");
-http.createServer((q, s) => s.end(me ? me.address : "?")).listen(8080, "0.0.0.0");
-`;
+const wwwSource = webServerSource(`10.${SUBNET}.0.`, VIP);
 const c = new NetnsCluster(3, 1, "profile: fast", SUBNET, `
 resources:
   web:
@@ -35,53 +32,11 @@ defaults: { stickiness: 100, migration-threshold: 1 }
 const node = (n: string) => c.node(n);
 const NODES = ["n1", "n2", "n3"];
 
-/** Which node the VIP answers from (its eth0 address's last octet → node name), or undefined. */
-function whoAnswers(): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = request({ host: VIP, port: 8080, path: "/", timeout: 300 }, (res) => {
-      let body = "";
-      res.on("data", (b: Buffer) => (body += b.toString()));
-      res.on("end", () => resolve(NODES[Number(body.split(".")[3]) - 1]));
-    });
-    req.on("error", () => resolve(undefined));
-    req.on("timeout", () => { req.destroy(); resolve(undefined); });
-    req.end();
-  });
-}
-
-const ipAddr = (n: string) => new Promise<string>((resolve) => execFile("ip", ["-n", c.ns(n), "-o", "addr", "show"], (e, out) => resolve(e ? "" : out)));
-
-/** Samples every namespace's addresses; `exclude` = powered-off nodes (their namespace outlives them). */
-class Sampler {
-  overlaps: string[] = [];
-  samples = 0;
-  exclude = new Set<string>();
-  private running = true;
-  private done: Promise<void>;
-  constructor() {
-    this.done = (async () => {
-      while (this.running) {
-        const at = Date.now();
-        const holders = (await Promise.all(NODES.map(async (n) => ((await ipAddr(n)).includes(`${VIP}/`) && !this.exclude.has(n) ? n : "")))).filter(Boolean);
-        this.samples++;
-        if (holders.length > 1) this.overlaps.push(`${new Date(at).toISOString().slice(11, 23)} ${holders.join("+")}`);
-        await sleep(Math.max(0, 50 - (Date.now() - at)));
-      }
-    })();
-  }
-  async stop(): Promise<void> { this.running = false; await this.done; }
-}
-
-async function answeredBy(n: string, timeoutMs = 15_000): Promise<number> {
-  const t0 = Date.now();
-  try {
-    await waitFor(async () => (await whoAnswers()) === n, timeoutMs, `the VIP to answer from ${n}`, 50);
-  } catch (e) {
-    const st = await Promise.all(NODES.map((x) => node(x).membership().then((s) => `${x}: ${JSON.stringify(s.resources.map((r) => [r.id, r.state, r.runningOn]))}`).catch(() => `${x}: down`)));
-    throw new Error(`${(e as Error).message}\n${st.join("\n")}\n--- n2 ---\n${node("n2").output.slice(-3000)}`);
-  }
-  return Date.now() - t0;
-}
+const probe = new VipProbe(c, VIP);
+const whoAnswers = () => probe.whoAnswers();
+const ipAddr = (n: string) => probe.ipAddr(n);
+const answeredBy = (n: string, timeoutMs?: number) => probe.answeredBy(n, timeoutMs);
+class Sampler extends SamplerBase { constructor() { super(probe); } }
 
 const cli = (n: string, ...args: string[]) => spawnSync(process.execPath, [CLI, ...args, "--state-dir", node(n).stateDir], { encoding: "utf8" });
 

@@ -87,3 +87,38 @@ test("a failed monitor with migration-threshold 1 moves the group; standby and o
   c.advance(300);
   assert.deepEqual(c.where("vip"), ["n3"], "stickiness keeps it where it is");
 });
+
+test("a stop that fails (no fencing): the resource stays blocked where it is and nothing starts elsewhere", () => {
+  const c = cluster();
+  c.failing.set("n1/app/stop", 1);
+  c.admin("n1", { kind: "move", rsc: "web", node: "n2" });
+  c.advance(1000);
+  assert.deepEqual(c.where("app"), ["n1"], "still there: its stop failed");
+  assert.deepEqual(c.where("vip"), ["n1"], "a group member before it cannot stop under it");
+  assert.deepEqual(c.where("other").length, 1);
+  assert.ok(c.log.some((l) => l.includes("n1: app: stop FAILED here")), c.log.join("\n"));
+  assert.ok(c.log.some((l) => /no action: .*blocked/.test(l)) || !c.log.some((l) => l.includes("start app on n2")), c.log.join("\n"));
+  assert.ok(!c.log.some((l) => l.includes("start vip on n2") || l.includes("start app on n2")));
+});
+
+test("maintenance mode: nothing is started, stopped or recovered", () => {
+  const c = cluster();
+  c.admin("n2", { kind: "maintenance", on: true });
+  c.kill("app", "n1");
+  c.advance(1000);
+  assert.deepEqual(c.where("app"), [], "not recovered");
+  assert.deepEqual(c.where("vip"), ["n1"], "not stopped");
+  c.admin("n2", { kind: "maintenance", on: false });
+  c.advance(1000);
+  assert.equal(c.where("app").length, 1);
+});
+
+test("disable stops a resource and keeps it stopped; enable starts it again", () => {
+  const c = cluster();
+  c.admin("n3", { kind: "disable", rsc: "other" });
+  c.advance(500);
+  assert.deepEqual(c.where("other"), []);
+  c.admin("n3", { kind: "enable", rsc: "other" });
+  c.advance(500);
+  assert.equal(c.where("other").length, 1);
+});
