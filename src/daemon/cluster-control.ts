@@ -81,11 +81,11 @@ export class ControlShell {
     }
   }
 
-  async start(): Promise<void> {
+  async start(leaseHeldAtMs?: number): Promise<void> {
     await this.hub.start();
     const saved = readJsonState(this.adminFile.path, isAdmin);
     if (saved.kind === "corrupt") this.o.log("error", `administrative state was unreadable (${saved.error}); moved to ${saved.movedTo}; the DC's copy will be taken`);
-    this.feedRm({ type: "boot", nowMs: this.o.clock(), wallSec: wallSec(), admin: saved.kind === "ok" ? saved.value.admin : undefined });
+    this.feedRm({ type: "boot", nowMs: this.o.clock(), wallSec: wallSec(), admin: saved.kind === "ok" ? saved.value.admin : undefined, leaseHeldAtMs });
   }
 
   view(v: ViewFacts): void {

@@ -62,6 +62,9 @@ export class ClusterMemberDaemon {
   private pingTimer?: NodeJS.Timeout;
   private control?: ControlShell;
   private lastFacts = "";
+  /** When this daemon last recorded holding its lease (see leaseFile). */
+  private leaseSavedMs = -Infinity;
+  private leaseFile!: StateFile<{ heldAtMs: number }>;
   /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
   private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
   private resolveDone!: (code: number) => void;
@@ -98,8 +101,12 @@ export class ClusterMemberDaemon {
       config, me, inc, key, stateDir: this.o.stateDir, stopMarginMs: config.heartbeat.stopMarginMs, clock: monotonicMs,
       log: (level, text) => this.event(level, text), onExit: () => this.leave(),
     });
+    // A previous daemon of this node that died holding resources left when it last held its lease: the resources
+    // it left running must stop within the grace of that moment unless this daemon gets the lease back in time.
+    this.leaseFile = new StateFile<{ heldAtMs: number }>(join(this.o.stateDir, "lease.json"));
+    const lease = readJsonState(this.leaseFile.path, (v): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number");
     try {
-      await this.control.start();
+      await this.control.start(lease.kind === "ok" ? lease.value.heldAtMs : undefined);
     } catch (e) {
       this.transport.close();
       throw e;
@@ -131,6 +138,10 @@ export class ClusterMemberDaemon {
     }
     if (!this.control) return;
     const facts = this.viewFacts(now);
+    if (facts.holdsLease && now - this.leaseSavedMs >= Math.max(100, this.p.intervalMs)) {
+      this.leaseSavedMs = now;
+      this.leaseFile.save({ heldAtMs: now });
+    }
     const key = JSON.stringify([facts.viewKey, facts.members, facts.quorate, facts.holdsLease, facts.dc]);
     if (key !== this.lastFacts) { this.lastFacts = key; this.control.view(facts); }
     if (input.type === "tick") this.control.tick(facts.attributes);

@@ -38,7 +38,7 @@ export interface SimResult {
   convergedAfterMs?: number;
 }
 
-interface SimNode {
+export interface SimNode {
   name: string;
   state: MemberState;
   inc: number;
@@ -55,7 +55,9 @@ type Event =
   | { at: number; seq: number; kind: "deliver"; to: string; link: number; msg: Message }
   | { at: number; seq: number; kind: "fault" }
   | { at: number; seq: number; kind: "to-arbiter"; msg: ArbiterRequest }
-  | { at: number; seq: number; kind: "from-arbiter"; reply: ArbiterReply };
+  | { at: number; seq: number; kind: "from-arbiter"; reply: ArbiterReply }
+  /** For layers built on this simulator (the controller): any deferred work, in simulated time. */
+  | { at: number; seq: number; kind: "call"; fn: () => void };
 
 export function defaultParams(names: string[], links: number, overrides: Partial<MembershipParams> = {}): MembershipParams {
   return {
@@ -99,7 +101,7 @@ export class MembershipSim {
 
   clock(n: SimNode): number { return Math.floor(n.clockOffset + this.now * n.clockRate); }
 
-  private schedule(e: DistributiveOmit<Event, "seq">): void {
+  protected schedule(e: DistributiveOmit<Event, "seq">): void {
     const ev = { ...e, seq: this.seq++ } as Event;
     // Keep the queue sorted by (at, seq): binary search for the insertion point.
     let lo = 0, hi = this.queue.length;
@@ -112,7 +114,7 @@ export class MembershipSim {
     this.queue.splice(lo, 0, ev);
   }
 
-  private note(text: string): void { if (this.o.trace) this.trace.push(`${String(this.now).padStart(7)} ${text}`); }
+  protected note(text: string): void { if (this.o.trace) this.trace.push(`${String(this.now).padStart(7)} ${text}`); }
 
   private perform(n: SimNode, outputs: Output[]): void {
     for (const o of outputs) {
@@ -147,7 +149,7 @@ export class MembershipSim {
     this.installed.set(key, members);
   }
 
-  private fail(text: string): void { if (!this.violation) this.violation = { text, at: this.now }; }
+  protected fail(text: string): void { if (!this.violation) this.violation = { text, at: this.now }; }
 
   /** The safety invariants, checked at the current instant with every node's own clock. */
   checkSafety(): void {
@@ -158,6 +160,7 @@ export class MembershipSim {
     }
     const dcs = new Set(quorate.map((n) => dcOf(this.p, n.state, this.clock(n))));
     if (dcs.size > 1) this.fail(`more than one DC: ${[...dcs].join(", ")}`);
+    this.extraSafety();
   }
 
   private runNode(n: SimNode, input: Parameters<typeof step>[2]): void {
@@ -165,6 +168,21 @@ export class MembershipSim {
     const { outputs } = step(this.p, n.state, input);
     this.steps++;
     this.perform(n, outputs);
+    this.afterStep(n, input.type === "tick");
+  }
+
+  /** Hooks for layers on top: after every membership step of a node; when a node's daemon starts afresh. */
+  protected afterStep(_n: SimNode, _tick: boolean): void { /* membership only */ }
+  protected restarted(_n: SimNode): void { /* membership only */ }
+  protected crashed(_n: SimNode): void { /* membership only */ }
+  /** More invariants, checked after every event. */
+  protected extraSafety(): void { /* membership only */ }
+  /** Converged beyond membership (e.g. every resource running). */
+  protected extraConverged(): boolean { return true; }
+  /** Whether messages can pass from one node to another right now (any link up, both ways not required). */
+  protected canReach(from: string, to: string): boolean {
+    if (this.cut.has(`${from}>${to}#*`)) return false;
+    return Array.from({ length: this.p.links }, (_, l) => l).some((l) => !this.cut.has(`${from}>${to}#${l}`));
   }
 
   /** Cuts every link between two endpoints (node names or "arbiter"), both ways. */
@@ -178,21 +196,21 @@ export class MembershipSim {
   cleanShutdown(node: SimNode): void {
     this.runNode(node, { type: "leave", nowMs: this.clock(node) });
     node.crashed = true;
+    this.crashed(node);
     this.note(`FAULT clean shutdown ${node.name}`);
   }
 
-  private injectFault(): void {
+  protected injectFault(): void {
     const r = this.rng;
     const node = r.pick(this.nodes);
     const other = r.pick(this.nodes.filter((x) => x !== node));
     const roll = r.int(0, 9);
     if (roll === 0 && !node.crashed) {
       node.crashed = true;
+      this.crashed(node);
       this.note(`FAULT crash ${node.name}`);
     } else if (roll === 1 && node.crashed) {
-      node.crashed = false;
-      node.inc++;
-      node.state = initMember(this.p, node.name, node.inc, this.clock(node));
+      this.restart(node);
       this.note(`FAULT restart ${node.name} (incarnation ${node.inc})`);
     } else if (roll === 2) {
       node.pausedUntil = this.now + r.int(1, 4) * this.p.deadMs;
@@ -227,24 +245,28 @@ export class MembershipSim {
     }
   }
 
+  /** A node's daemon starts afresh (after a crash, or a daemon-only crash respawned by the supervisor). */
+  protected restart(n: SimNode): void {
+    n.crashed = false;
+    n.inc++;
+    n.state = initMember(this.p, n.name, n.inc, this.clock(n));
+    this.restarted(n);
+  }
+
   private heal(): void {
     this.cut.clear();
     this.lossPct = 0;
     if (this.o.arbiter && !this.arbiter) this.arbiter = initArbiter(this.now);
     for (const n of this.nodes) {
       n.pausedUntil = 0;
-      if (n.crashed) {
-        n.crashed = false;
-        n.inc++;
-        n.state = initMember(this.p, n.name, n.inc, this.clock(n));
-      }
+      if (n.crashed) this.restart(n);
     }
     this.note("HEAL everything");
   }
 
   private converged(): boolean {
     const first = this.nodes[0]!.state.view;
-    return this.nodes.every((n) => sameView(n.state.view, first) && n.state.view.members.length === this.nodes.length && isQuorate(this.p, n.state, this.clock(n)));
+    return this.nodes.every((n) => sameView(n.state.view, first) && n.state.view.members.length === this.nodes.length && isQuorate(this.p, n.state, this.clock(n))) && this.extraConverged();
   }
 
   /** Runs events until `until` (simulated ms); stops early at a violation. */
@@ -270,6 +292,8 @@ export class MembershipSim {
         const n = this.nodes.find((x) => x.name === ev.reply.to)!;
         if (this.cut.has(`arbiter>${n.name}#*`)) continue;
         this.runNode(n, { type: "arbiter-reply", nowMs: this.clock(n), reply: ev.reply });
+      } else if (ev.kind === "call") {
+        ev.fn();
       } else if (faults && this.now < until) {
         this.injectFault();
         this.schedule({ kind: "fault", at: this.now + this.rng.int(300, 3000) });

@@ -33,8 +33,9 @@ export interface CoordinatorState {
   members: string[];
   reports: Record<string, NodeReport>;
   attributes: Record<string, Record<string, string>>;
-  /** Lost members (no goodbye) that may still run these resources until `untilMs`. */
-  held: Record<string, { untilMs: number; rscs: string[] }>;
+  /** Lost members (no goodbye) that may still run these resources until `untilMs`: the stop margin, counted from
+   * when this node's view is quorate (its lease handover done, so the lost member's lease has run out). */
+  held: Record<string, { untilMs?: number; rscs: string[] }>;
   inflight: Record<string, { node: string; rsc: string; op: string; sentMs: number; timeoutMs: number }>;
   nextAction: number;
   admin: AdminState;
@@ -95,10 +96,11 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   for (const gone of s.members.filter((m) => !v.members.includes(m))) {
     const held = Object.entries(s.reports[gone]?.history ?? {}).filter(([, h]) => mayBeActive(h) && h.last).map(([rsc]) => rsc);
     if (v.leftCleanly.includes(gone) || held.length === 0) continue;
-    s.held[gone] = { untilMs: v.nowMs + st.p.stopMarginMs, rscs: held };
+    s.held[gone] = { rscs: held };
     st.log("warn", `${gone} was lost while it may run ${held.join(", ")}: they start elsewhere only once its lease has run out and it has had ${st.p.stopMarginMs} ms to stop them`);
   }
   for (const back of v.members) if (s.held[back]) delete s.held[back]; // it reports for itself again
+  if (v.dc) for (const h of Object.values(s.held)) h.untilMs ??= v.nowMs + st.p.stopMarginMs;
   s.viewKey = v.viewKey;
   s.members = v.members;
   s.dc = v.dc;
@@ -113,9 +115,9 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
 function onReport(st: CoordStep, r: NodeReport): void {
   const s = st.s;
   const prev = s.reports[r.node];
-  if (prev && prev.inc > r.inc) return; // from an older life of that node
+  if (prev && (prev.inc > r.inc || (prev.inc === r.inc && prev.seq > r.seq))) return; // older life, or overtaken
   s.reports[r.node] = r;
-  for (const id of r.done) delete s.inflight[id];
+  for (const id of [...r.done, ...r.refused]) delete s.inflight[id];
   if (r.admin.epoch > s.admin.epoch) {
     s.admin = r.admin;
     // A DC hands a newer administrative state it learns to every member (e.g. after partitions merged).
@@ -164,19 +166,20 @@ function onAdmin(st: CoordStep, c: AdminCommand): void {
 function drive(st: CoordStep): void {
   const s = st.s;
   for (const [node, h] of Object.entries(s.held)) {
+    h.untilMs ??= s.nowMs + st.p.stopMarginMs;
     if (s.nowMs < h.untilMs) continue;
     delete s.held[node];
     s.dirty = true;
     st.log("info", `${node}'s lease has run out and its stop margin passed: ${h.rscs.join(", ")} count as stopped there`);
   }
-  const stale = s.members.filter((m) => s.reports[m]?.viewKey !== s.viewKey || !s.reports[m]?.probed);
+  const stale = s.members.filter((m) => s.reports[m]?.viewKey !== s.viewKey || !s.reports[m]?.probed || s.reports[m]?.dc !== s.me);
   if (stale.length) {
     for (const m of stale) {
       if (s.nowMs - (s.askedMs[m] ?? -Infinity) < ASK_AGAIN_MS) continue;
       s.askedMs[m] = s.nowMs;
       st.send(m, { t: "report-please", viewKey: s.viewKey });
     }
-    st.say(`no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report (probes) in this view`);
+    st.say(`no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report in this view (probes done, following this DC)`);
     return;
   }
   for (const [id, a] of Object.entries(s.inflight)) {
@@ -200,7 +203,7 @@ function drive(st: CoordStep): void {
   const wave = nextWave(transition.actions, dependenciesOf(input), runningOn).filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)));
   const heldBack = transition.actions.filter((a) => !a.blocked && heldRscs.has(a.rsc) && a.to).map((a) => a.rsc);
   if (wave.length === 0) {
-    const heldText = heldBack.length ? `; waiting for ${Object.entries(s.held).map(([n, h]) => `${n}'s lease (${Math.ceil((h.untilMs - s.nowMs) / 100) / 10} s more)`).join(", ")} before starting ${heldBack.join(", ")}` : "";
+    const heldText = heldBack.length ? `; waiting for ${Object.entries(s.held).map(([n, h]) => `${n}'s lease (${Math.ceil((h.untilMs! - s.nowMs) / 100) / 10} s more)`).join(", ")} before starting ${heldBack.join(", ")}` : "";
     const blocked = transition.actions.filter((a) => a.blocked).map((a) => `${a.verb.toLowerCase()} ${a.rsc}`);
     st.say(`no action: I am ${s.me}, the DC with quorum; ${transition.actions.length === 0 ? "every resource is where it should be" : `blocked: ${blocked.join(", ") || "nothing to run now"}`}${heldText}`);
     return;

@@ -33,6 +33,8 @@ export interface NodeRmState {
   monitors: Record<string, number>;
   monitorSeq: number;
   done: string[];
+  refused: string[];
+  reportSeq: number;
   probed: boolean;
   admin: AdminState;
   shuttingDown?: { sinceMs: number };
@@ -42,11 +44,15 @@ export interface NodeRmState {
   selfStop?: string;
   /** This daemon was frozen (SIGSTOP, a paused VM) longer than `dead` while in this view: it may not act on it. */
   frozenInView?: string;
+  frozenAtMs?: number;
   exited: boolean;
 }
 
 export type NodeRmInput =
-  | { type: "boot"; nowMs: number; wallSec: number; admin?: AdminState }
+  /** `leaseHeldAtMs`: when this node's previous daemon last held its quorum lease (a lower bound of when it ran
+   * out, on this machine's clock), if it recorded it: a daemon that died while resources ran must stop them
+   * within the grace of that moment unless it gets the lease back first. */
+  | { type: "boot"; nowMs: number; wallSec: number; admin?: AdminState; leaseHeldAtMs?: number }
   /** `holdsLease`: a majority heard in this view within the lease (quorate may lag it by a view change). */
   | { type: "view"; nowMs: number; viewKey: string; members: string[]; quorate: boolean; holdsLease: boolean; dc?: string }
   | { type: "message"; nowMs: number; from: string; msg: ControlMessage }
@@ -69,7 +75,7 @@ export type NodeRmOutput =
 export function initNodeRm(me: string, inc: number): NodeRmState {
   return {
     me, inc, nowMs: 0, wallSec: 0, viewKey: "", members: [me], quorate: false, history: {}, nextCallId: 1, nextOpId: 1, ops: {},
-    monitors: {}, monitorSeq: 0, done: [], probed: false, admin: emptyAdmin(), exited: false,
+    monitors: {}, monitorSeq: 0, done: [], refused: [], reportSeq: 0, probed: false, admin: emptyAdmin(), exited: false,
   };
 }
 
@@ -168,10 +174,13 @@ class NodeStep {
   markReport(): void { this.reportDue = true; }
 }
 
+/** The DC whose commands this node takes right now. */
+const followedDc = (s: NodeRmState) => (s.quorate && !s.frozenInView ? s.dc : undefined);
+
 export function reportOf(s: NodeRmState): NodeReport {
   return {
-    node: s.me, inc: s.inc, viewKey: s.viewKey, probed: s.probed, shuttingDown: !!s.shuttingDown,
-    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>, done: [...s.done], admin: s.admin,
+    node: s.me, inc: s.inc, viewKey: s.viewKey, seq: ++s.reportSeq, dc: followedDc(s), probed: s.probed, shuttingDown: !!s.shuttingDown,
+    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>, done: [...s.done], refused: [...s.refused], admin: s.admin,
   };
 }
 
@@ -186,6 +195,7 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   // in our socket during the freeze would make the old view look alive, so nothing of it is trusted.
   if (s.viewKey && gapMs > config.heartbeat.deadMs && Object.keys(s.history).length) {
     s.frozenInView = s.viewKey;
+    s.frozenAtMs = input.nowMs;
     if (st.anythingHere()) {
       s.selfStop = "frozen";
       st.log("warn", `this daemon did not run for ${gapMs} ms (longer than dead, ${config.heartbeat.deadMs} ms): the others may be taking over; stopping every resource here at once`);
@@ -195,6 +205,7 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   switch (input.type) {
     case "boot":
       if (input.admin) s.admin = input.admin;
+      s.noLeaseSinceMs = Math.min(input.nowMs, input.leaseHeldAtMs ?? input.nowMs);
       st.log("info", `probing ${st.prims.length} resource(s) to learn what already runs here`);
       for (const p of st.prims) st.exec(p, "probe");
       if (st.prims.length === 0) s.probed = true;
@@ -212,6 +223,8 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
       }
       break;
     case "tick":
+      thawIfFresh(st, s.noLeaseSinceMs === undefined);
+      if (!s.frozenInView && s.selfStop === "frozen" && s.quorate) s.selfStop = undefined;
       checkQuorum(st);
       if (s.shuttingDown && !s.selfStop && input.nowMs - s.shuttingDown.sinceMs >= config.properties.shutdownStopTimeoutMs) {
         s.selfStop = "the DC did not move resources away in time";
@@ -232,13 +245,25 @@ function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
   s.viewKey = v.viewKey; s.members = v.members; s.dc = v.dc; s.quorate = v.quorate;
   if (!v.holdsLease) s.noLeaseSinceMs ??= v.nowMs;
   else s.noLeaseSinceMs = undefined;
-  if (s.frozenInView && v.viewKey !== s.frozenInView && v.quorate) s.frozenInView = undefined;
+  thawIfFresh(st, v.holdsLease);
   if (v.quorate && !s.frozenInView && (s.selfStop === "no quorum" || s.selfStop === "frozen")) {
     s.selfStop = undefined;
     st.log("info", `quorum regained: DC ${v.dc} decides where resources run`);
   }
   checkQuorum(st);
   if (changed) st.markReport();
+}
+
+/** After a freeze, the view is trusted again once it changed, or once the lease has held for longer than any
+ * packet that waited in the socket during the freeze could make it look held. */
+function thawIfFresh(st: NodeStep, holdsLease: boolean): void {
+  const s = st.s;
+  if (!s.frozenInView || !s.quorate || !holdsLease) return;
+  const hb = st.config.heartbeat;
+  if (s.viewKey === s.frozenInView && s.nowMs - (s.frozenAtMs ?? 0) <= hb.deadMs + hb.maxDelayMs) return;
+  s.frozenInView = undefined;
+  st.log("info", "back in the cluster after the freeze: the DC decides again what runs here");
+  st.markReport();
 }
 
 function checkQuorum(st: NodeStep): void {
@@ -266,8 +291,11 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       }
       return;
     case "do": {
-      if (from !== s.dc || msg.viewKey !== s.viewKey || !s.quorate || s.frozenInView) {
-        st.log("warn", `ignored ${msg.op} ${msg.rsc} from ${from}: ${from !== s.dc ? `${from} is not the DC of this node's view` : "it was sent in another view"}`);
+      if (from !== followedDc(s) || msg.viewKey !== s.viewKey) {
+        st.log("warn", `ignored ${msg.op} ${msg.rsc} from ${from}: ${msg.viewKey !== s.viewKey ? "it was sent in another view" : s.frozenInView ? "this daemon was frozen in this view" : `${from} is not the DC this node follows (yet)`}`);
+        s.refused.push(msg.id);
+        if (s.refused.length > DONE_KEPT) s.refused.shift();
+        st.markReport();
         return;
       }
       if (s.done.includes(msg.id) || Object.values(s.ops).some((o) => o.actionId === msg.id)) return; // a repeat

@@ -56,8 +56,14 @@ export interface NodeReport {
   /** Shutting down: resources should move away (the node leaves once it runs nothing). */
   shuttingDown: boolean;
   history: Record<string, RscHistory>;
+  /** Counts up with every report of this incarnation: a late, older report never replaces a newer one. */
+  seq: number;
+  /** The DC whose commands this node takes now (quorate in this view, not frozen); none while it waits. */
+  dc?: string;
   /** Action ids the node finished (recent ones), so the DC knows its commands ran. */
   done: string[];
+  /** Action ids it refused (not following that DC yet): the DC may send them again. */
+  refused: string[];
   admin: AdminState;
 }
 
