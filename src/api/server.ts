@@ -14,6 +14,8 @@ export interface ApiHandlers {
   attribute?(name: string, value: string | undefined): { ok: boolean; message: string };
   /** Cluster mode: an administrator's change, carried out by the DC. */
   clusterAdmin?(command: ClusterAdminCommand): { ok: boolean; message: string };
+  /** Cluster mode: why a resource is where it is (scores and what made them). */
+  why?(rsc: string): { ok: boolean; message: string };
 }
 
 const ADMIN_KINDS = new Set(["cleanup", "restart", "disable", "enable"]);
@@ -51,6 +53,12 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://local");
   if (req.method === "GET" && url.pathname === "/v1/status") return send(res, 200, h.status());
+  const w = /^\/v1\/why\/([^/]+)$/.exec(url.pathname);
+  if (req.method === "GET" && w) {
+    if (!h.why) return send(res, 409, { ok: false, message: "--why needs a cluster (single-server status already says why a resource is stopped)" });
+    const r = h.why(decodeURIComponent(w[1]!));
+    return send(res, r.ok ? 200 : 404, r);
+  }
   if (req.method === "POST" && h.clusterAdmin) {
     const c = clusterRoute(h, url);
     if (typeof c === "string") return send(res, 400, { ok: false, message: c });

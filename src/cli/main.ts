@@ -37,6 +37,7 @@ Usage:
   paceline attribute set NAME VALUE | delete NAME
                                           set or remove one of this node's attributes (cluster mode)
   paceline status [--json]                what runs, how, and what failed
+  paceline status --why ID                (cluster) every node's score for ID and what made it
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
   paceline config import CIB.xml [-o F]   a Pacemaker configuration as cluster.yaml
   paceline resource cleanup ID            reset fail counts, re-manage and re-probe ID
@@ -125,7 +126,7 @@ async function clusterDaemon(config: ClusterConfig, values: Record<string, unkno
   try {
     server = await listenApi(socketOf(values), {
       status: () => d.status(), admin: () => ({ ok: false, message: "use the cluster commands" }),
-      attribute: (name, value) => d.attribute(name, value), clusterAdmin: (c) => d.admin(c),
+      attribute: (name, value) => d.attribute(name, value), clusterAdmin: (c) => d.admin(c), why: (id) => d.why(id),
     });
   } catch (e) {
     d.shutdown();
@@ -186,7 +187,12 @@ async function daemon(args: string[]): Promise<number> {
 }
 
 async function status(args: string[]): Promise<number> {
-  const { values } = parse(args, { json: { type: "boolean" } });
+  const { values } = parse(args, { json: { type: "boolean" }, why: { type: "string" } });
+  if (values.why !== undefined) {
+    const r = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "GET", `/v1/why/${encodeURIComponent(values.why as string)}`);
+    console.log(r.body.message);
+    return r.body.ok ? 0 : 1;
+  }
   const { body } = await callDaemon<DaemonStatus | MembershipStatus>(socketOf(values), "GET", "/v1/status");
   console.log(values.json ? JSON.stringify(body, null, 2) : "view" in body ? renderMembership(body) : renderStatus(body));
   return 0;

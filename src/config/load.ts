@@ -326,9 +326,12 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   problems.push(...treeProblems);
   const b = new Builder(file, positions, treeProblems);
   b.baseDir = baseDir;
-  const defaults = isObj(raw.defaults) ? raw.defaults : {};
-  const opDefaults = isObj(raw["op-defaults"]) ? raw["op-defaults"] : {};
   const props = isObj(raw.properties) ? raw.properties : {};
+  // Heartbeat's auto_failback: on = resources go back to their preferred node when it returns (no stickiness);
+  // off = they stay where they are (sticky). An explicit defaults.stickiness wins.
+  const autoFailback = typeof props["auto-failback"] === "boolean" ? { stickiness: props["auto-failback"] ? 0 : "INFINITY" } : {};
+  const defaults = { ...autoFailback, ...(isObj(raw.defaults) ? raw.defaults : {}) };
+  const opDefaults = isObj(raw["op-defaults"]) ? raw["op-defaults"] : {};
   const nodes = b.nodes(raw.nodes);
   const resources = b.resources(raw.resources, defaults, opDefaults);
   const monitors = b.monitors(raw.monitors, resources);

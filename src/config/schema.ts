@@ -232,6 +232,7 @@ export const clusterSchema: Schema = {
     properties: {
       type: "object", additionalProperties: false, description: "Cluster-wide properties.",
       properties: {
+        "auto-failback": { type: "boolean", description: "Heartbeat's auto_failback: true = resources move back to their preferred node when it returns (stickiness 0); false = they stay where they run (stickiness INFINITY). defaults.stickiness, if set, wins." },
         "start-failure-is-fatal": { type: "boolean", description: "A failed start counts as reaching migration-threshold at once (default true)." },
         "maintenance-mode": { type: "boolean", description: "Monitor and report, but start, stop and recover nothing." },
         "reboot-command": { type: "string", description: "Command run by final-action reboot (default: systemctl reboot, else reboot)." },

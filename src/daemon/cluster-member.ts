@@ -15,6 +15,9 @@ import { UdpTransport } from "../node/transport.js";
 import { ControlShell, type ViewFacts } from "./cluster-control.js";
 import type { AdminCommand } from "../core/controller/types.js";
 import { clusterResources } from "../core/controller/summary.js";
+import { schedulerInputOf } from "../core/controller/scheduler-input.js";
+import { schedule } from "../core/scheduler/index.js";
+import { explain } from "../core/scheduler/explain.js";
 import type { EventLine, MembershipStatus } from "../api/types.js";
 import { VERSION } from "../version.js";
 
@@ -155,6 +158,18 @@ export class ClusterMemberDaemon {
       viewKey: `${s.view.id}/${s.view.leader}/${s.view.leaderInc}`, members: [...s.view.members], quorate: isQuorate(this.p, s, now), holdsLease: holdsLease(this.p, s, now), dc: dcOf(this.p, s, now),
       leftCleanly: Object.entries(s.peers).filter(([, p]) => hasLeft(p)).map(([n]) => n), attributes,
     };
+  }
+
+  /** Why a resource is where it is, as the scheduler sees the cluster from this node's reports. */
+  why(id: string): { ok: boolean; message: string } {
+    if (!this.control) return { ok: false, message: "the daemon is starting" };
+    const co = this.control.co;
+    const input = schedulerInputOf({ config: this.o.config, admin: co.admin, members: co.members, reports: co.reports, attributes: co.attributes, dc: co.dc ?? this.o.me, wallSec: Date.now() / 1000 });
+    try {
+      return { ok: true, message: explain(schedule(input), id) };
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
   }
 
   /** An administrator's change, carried out by the DC (forwarded to it from any node). */

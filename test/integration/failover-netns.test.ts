@@ -65,6 +65,11 @@ test("the group starts on its preferred node and the VIP answers from it", { ski
   const out = cli("n2", "status");
   assert.match(out.stdout, /web\s+group\s+started on n1/);
   assert.match(out.stdout, /vip\s+ocf:heartbeat:IPaddr2\s+started on n1/);
+  const why = cli("n3", "status", "--why", "web");
+  assert.equal(why.status, 0, why.stdout + why.stderr);
+  assert.match(why.stdout, /web-prefers-n1/);
+  assert.match(why.stdout, /→ runs on n1/);
+  assert.match(cli("n3", "status", "--why", "nope").stdout, /no resource `nope`/);
 });
 
 test("standby moves the group away, online lets it come back (stickiness keeps it), move and clear", { skip }, async () => {

@@ -122,3 +122,20 @@ test("disable stops a resource and keeps it stopped; enable starts it again", ()
   c.advance(500);
   assert.equal(c.where("other").length, 1);
 });
+
+test("auto-failback: true sends the group back to its preferred node when it returns; false keeps it where it runs", () => {
+  for (const [failback, expected] of [[true, "n1"], [false, "n2 or n3"]] as const) {
+    const c = cluster(CONFIG.replace("defaults: { stickiness: 50, migration-threshold: 1 }", `properties: { auto-failback: ${failback} }`));
+    c.crash("n1");
+    c.view(2, ["n2", "n3"], "n2");
+    c.advance(2000);
+    const away = c.where("vip")[0]!;
+    assert.notEqual(away, "n1");
+    const n1 = c.nodes.get("n1")!;
+    n1.up = true;
+    c.boot("n1");
+    c.view(3, ["n1", "n2", "n3"], "n1");
+    c.advance(1500);
+    assert.deepEqual(c.where("vip"), [failback ? "n1" : away], `auto-failback ${failback}: expected ${expected}`);
+  }
+});
