@@ -4,9 +4,9 @@ import { request } from "node:http";
 
 export class DaemonUnreachable extends Error {}
 
-export function callDaemon<T>(socketPath: string, method: "GET" | "POST" | "PUT" | "DELETE", path: string): Promise<{ code: number; body: T }> {
+export function callDaemon<T>(socketPath: string, method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: string): Promise<{ code: number; body: T }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method, timeout: 10_000 }, (res) => {
+    const req = request({ socketPath, path, method, timeout: 15_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -22,7 +22,7 @@ export function callDaemon<T>(socketPath: string, method: "GET" | "POST" | "PUT"
         ? `no Paceline daemon is running (nothing answers on ${socketPath}); start one with \`paceline daemon --config FILE\``
         : `cannot reach the daemon on ${socketPath}: ${e.message}`));
     });
-    req.on("timeout", () => { req.destroy(new Error("timed out after 10s")); });
-    req.end();
+    req.on("timeout", () => { req.destroy(new Error("timed out after 15s")); });
+    req.end(body);
   });
 }

@@ -14,6 +14,10 @@ export interface ApiHandlers {
   attribute?(name: string, value: string | undefined): { ok: boolean; message: string };
   /** Cluster mode: an administrator's change, carried out by the DC. */
   clusterAdmin?(command: ClusterAdminCommand): { ok: boolean; message: string };
+  /** Cluster mode: a new cluster configuration (YAML text), numbered and distributed by the DC. */
+  pushConfig?(yaml: string, baseEpoch?: number): Promise<{ ok: boolean; message: string }>;
+  /** Cluster mode: the configuration the cluster runs. */
+  configDoc?(): { epoch: number; yaml: string; hash: string } | undefined;
   /** Cluster mode: why a resource is where it is (scores and what made them). */
   why?(rsc: string): { ok: boolean; message: string };
 }
@@ -53,6 +57,18 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://local");
   if (req.method === "GET" && url.pathname === "/v1/status") return send(res, 200, h.status());
+  if (url.pathname === "/v1/config" && req.method === "GET") {
+    const doc = h.configDoc?.();
+    return doc ? send(res, 200, doc) : send(res, 409, { ok: false, message: "a single server has no cluster configuration: its file is the configuration" });
+  }
+  if (url.pathname === "/v1/config" && req.method === "PUT") {
+    if (!h.pushConfig) return send(res, 409, { ok: false, message: "config push needs a cluster; a single server reads its file at start" });
+    readBody(req).then((text) => {
+      const base = url.searchParams.get("base-epoch");
+      return h.pushConfig!(text, base === null ? undefined : Number(base));
+    }).then((r) => send(res, r.ok ? 200 : 409, r), (e: Error) => send(res, 400, { ok: false, message: e.message }));
+    return;
+  }
   const w = /^\/v1\/why\/([^/]+)$/.exec(url.pathname);
   if (req.method === "GET" && w) {
     if (!h.why) return send(res, 409, { ok: false, message: "--why needs a cluster (single-server status already says why a resource is stopped)" });
@@ -78,6 +94,22 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
     return send(res, r.ok ? 200 : 400, r);
   }
   send(res, 404, { ok: false, message: `no such endpoint: ${req.method} ${url.pathname}` });
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) { reject(new Error("the configuration is larger than 1 MiB")); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
 }
 
 /** Is a daemon answering on this socket? */

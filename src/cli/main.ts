@@ -10,7 +10,7 @@ import { ArbiterDaemon } from "../daemon/arbiter.js";
 import { runFencing } from "../daemon/fence-runner.js";
 import { ClusterMemberDaemon, whoAmI } from "../daemon/cluster-member.js";
 import { writeClusterKey } from "../node/key.js";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cibToClusterYaml } from "../config/import-cib.js";
 import { loadConfigFile, loadConfigText } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
@@ -40,6 +40,8 @@ Usage:
   paceline status --why ID                (cluster) every node's score for ID and what made it
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
   paceline config import CIB.xml [-o F]   a Pacemaker configuration as cluster.yaml
+  paceline config push FILE               (cluster) check FILE, then the DC numbers it and every node runs it
+  paceline config show                    (cluster) the configuration the cluster runs, with its epoch
   paceline resource cleanup ID            reset fail counts, re-manage and re-probe ID
   paceline resource restart|disable|enable|manage|unmanage ID
   paceline resource move ID NODE | ban ID NODE | clear ID
@@ -118,8 +120,8 @@ function importCib(args: string[]): number {
   return 0;
 }
 
-async function clusterDaemon(config: ClusterConfig, values: Record<string, unknown>): Promise<number> {
-  const d = new ClusterMemberDaemon({ config, me: whoAmI(config, values.node as string | undefined), stateDir: stateDirOf(values) });
+async function clusterDaemon(config: ClusterConfig, configYaml: string, values: Record<string, unknown>): Promise<number> {
+  const d = new ClusterMemberDaemon({ config, configYaml, me: whoAmI(config, values.node as string | undefined), stateDir: stateDirOf(values) });
   if (await socketAlive(socketOf(values))) throw new Error(`another Paceline daemon is already running (it answers on ${socketOf(values)})`);
   await d.start();
   let server;
@@ -127,6 +129,7 @@ async function clusterDaemon(config: ClusterConfig, values: Record<string, unkno
     server = await listenApi(socketOf(values), {
       status: () => d.status(), admin: () => ({ ok: false, message: "use the cluster commands" }),
       attribute: (name, value) => d.attribute(name, value), clusterAdmin: (c) => d.admin(c), why: (id) => d.why(id),
+      pushConfig: (yaml, base) => d.pushConfig(yaml, base), configDoc: () => d.configDoc(),
     });
   } catch (e) {
     d.shutdown();
@@ -162,7 +165,7 @@ async function daemon(args: string[]): Promise<number> {
   }
   if (r.config.nodes.length > 1) {
     try {
-      return await clusterDaemon(r.config, values);
+      return await clusterDaemon(r.config, readFileSync(file, "utf8"), values);
     } catch (e) {
       console.error(`paceline: not starting: ${(e as Error).message}`);
       return 1;
@@ -210,6 +213,29 @@ async function resource(args: string[]): Promise<number> {
   const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/resources/${encodeURIComponent(id)}/${verb}${needsNode ? `?node=${encodeURIComponent(node!)}` : ""}`);
   console.log(body.message);
   return body.ok ? 0 : 1;
+}
+
+/** `paceline config push FILE`: checked here first (agents, parameters), then numbered and sent by the DC. */
+async function pushConfig(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { "base-epoch": { type: "string" } }, 1);
+  const file = positionals[0];
+  if (!file) throw new UsageError("which file? `paceline config push cluster.yaml`");
+  const r = loadConfigFile(file);
+  const problems = [...r.problems, ...(r.config ? await checkAgents(r.config, file) : [])];
+  for (const p of problems) console.error(formatProblem(p));
+  if (!r.config || problems.some((p) => p.severity === "error")) { console.error(`paceline config push: ${file} has errors; nothing was sent`); return 1; }
+  const base = values["base-epoch"] as string | undefined;
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "PUT", `/v1/config${base ? `?base-epoch=${encodeURIComponent(base)}` : ""}`, readFileSync(file, "utf8"));
+  console.log(body.message);
+  return body.ok ? 0 : 1;
+}
+
+async function showConfig(args: string[]): Promise<number> {
+  const { values } = parse(args, {});
+  const { body } = await callDaemon<{ epoch: number; yaml: string; hash: string; message?: string }>(socketOf(values), "GET", "/v1/config");
+  if (body.message) { console.error(body.message); return 1; }
+  process.stdout.write(`# cluster configuration epoch ${body.epoch}${body.epoch === 0 ? " (this node's own file; nothing pushed yet)" : ""}, sha256 ${body.hash}\n${body.yaml}`);
+  return 0;
 }
 
 async function nodeCommand(args: string[]): Promise<number> {
@@ -303,7 +329,9 @@ export async function main(argv: string[]): Promise<number> {
       case "config":
         if (rest[0] === "validate") return await validate(rest.slice(1));
         if (rest[0] === "import") return importCib(rest.slice(1));
-        throw new UsageError("`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml]");
+        if (rest[0] === "push") return await pushConfig(rest.slice(1));
+        if (rest[0] === "show") return await showConfig(rest.slice(1));
+        throw new UsageError("`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml], push FILE, show");
       case "resource": return await resource(rest);
       case "node": return await nodeCommand(rest);
       case "maintenance": return await maintenance(rest);

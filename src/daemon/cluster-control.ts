@@ -8,7 +8,8 @@ import type { ClusterConfig, PrimitiveConfig } from "../config/model.js";
 import { findResource, primitivesOf } from "../config/model.js";
 import { didYouMean } from "../config/suggest.js";
 import { initCoordinator, stepCoordinator, type CoordinatorOutput, type CoordinatorState } from "../core/controller/coordinator.js";
-import { initNodeRm, stepNodeRm, type NodeRmInput, type NodeRmOutput, type NodeRmState } from "../core/controller/node-rm.js";
+import { decidePush, hashOf, newer, parseDoc, pushProblem, type ConfigDoc } from "../core/controller/config-sync.js";
+import { initNodeRm, isRunning, mayBeActive, stepNodeRm, type NodeRmInput, type NodeRmOutput, type NodeRmState } from "../core/controller/node-rm.js";
 import type { AdminCommand, AdminState, ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
 import { CommandAgent, createAgent, type AgentDirs, type AgentRunner, type ProcessIdentity } from "../node/executor/index.js";
@@ -27,6 +28,8 @@ export interface ViewFacts {
 
 export interface ControlShellOptions {
   config: ClusterConfig;
+  /** The text `config` was read from (a pushed configuration is kept as text, numbered). */
+  configYaml: string;
   me: string;
   inc: number;
   key: Buffer;
@@ -47,6 +50,15 @@ const isAdmin = (v: unknown): v is { admin: AdminState } => typeof (v as { admin
 export const streamPort = (config: ClusterConfig) => config.heartbeat.port + 1;
 
 export class ControlShell {
+  /** The configuration this node runs: its file, or a newer one pushed to the cluster (config-sync). */
+  config: ClusterConfig;
+  private doc: ConfigDoc;
+  private readonly configFile: StateFile<{ doc: ConfigDoc }>;
+  private readonly pushWaiters = new Map<string, (r: { ok: boolean; message: string }) => void>();
+  private nextPushId = 1;
+  private configAskedMs = -Infinity;
+  /** New definitions of resources that were running when they changed: used from their next stop on. */
+  private readonly pendingAgents = new Map<string, PrimitiveConfig>();
   readonly rm: NodeRmState;
   readonly co: CoordinatorState;
   private readonly agents = new Map<string, AgentRunner>();
@@ -58,7 +70,10 @@ export class ControlShell {
   private closed = false;
 
   constructor(private readonly o: ControlShellOptions) {
+    this.configFile = new StateFile(join(o.stateDir, "config.json"));
+    ({ config: this.config, doc: this.doc } = this.startingConfig(o.config, o.configYaml));
     this.rm = initNodeRm(o.me, o.inc);
+    this.rm.config = { epoch: this.doc.epoch, hash: this.doc.hash };
     this.co = initCoordinator(o.me);
     const self = o.config.nodes.find((n) => n.name === o.me)!;
     this.hub = new StreamHub({
@@ -70,15 +85,32 @@ export class ControlShell {
     this.adminFile = new StateFile(join(o.stateDir, "admin.json"));
     this.processFile = new StateFile(join(o.stateDir, "processes.json"));
     const saved = readJsonState(this.processFile.path, isProcesses);
-    for (const p of primitivesOf(o.config)) {
-      const agent = createAgent(p, {
-        dirs: o.dirs, logDir: join(o.stateDir, "logs"),
-        onChildExit: (id, exit) => this.childExited(id, `pid ${exit.pid} ${exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`}`),
-      });
+    for (const p of primitivesOf(this.config)) {
+      const agent = this.makeAgent(p);
       const ident = saved.kind === "ok" ? saved.value.processes[p.id] : undefined;
       if (agent instanceof CommandAgent && ident) agent.adopt(ident);
       this.agents.set(p.id, agent);
     }
+  }
+
+  private makeAgent(p: PrimitiveConfig): AgentRunner {
+    return createAgent(p, {
+      dirs: this.o.dirs, logDir: join(this.o.stateDir, "logs"),
+      onChildExit: (id, exit) => this.childExited(id, `pid ${exit.pid} ${exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`}`),
+    });
+  }
+
+  /** The file given to the daemon, unless the cluster has pushed a newer configuration this node stored. */
+  private startingConfig(fileConfig: ClusterConfig, fileYaml: string): { config: ClusterConfig; doc: ConfigDoc } {
+    const own = { config: fileConfig, doc: { epoch: 0, yaml: fileYaml, hash: hashOf(fileYaml) } };
+    const saved = readJsonState(this.configFile.path, (v): v is { doc: ConfigDoc } => typeof (v as { doc?: { epoch?: unknown } })?.doc?.epoch === "number");
+    if (saved.kind !== "ok" || saved.value.doc.epoch === 0) return own;
+    const parsed = parseDoc(saved.value.doc);
+    if (!parsed.config) { this.o.log("error", `the stored cluster configuration (epoch ${saved.value.doc.epoch}) is unusable (${parsed.error}); running the file instead`); return own; }
+    const problem = pushProblem(fileConfig, parsed.config, () => []);
+    if (problem && !problem.includes("removed while running")) { this.o.log("warn", `the stored cluster configuration (epoch ${saved.value.doc.epoch}) differs from the file in what cannot change at run time; running the file`); return own; }
+    this.o.log("info", `running the cluster's configuration epoch ${saved.value.doc.epoch} (pushed with \`paceline config push\`), not the file; \`paceline config show\` prints it`);
+    return { config: parsed.config, doc: saved.value.doc };
   }
 
   async start(leaseHeldAtMs?: number): Promise<void> {
@@ -101,7 +133,7 @@ export class ControlShell {
   }
 
   admin(command: AdminCommand): { ok: boolean; message: string } {
-    const c = this.o.config;
+    const c = this.config;
     if ("rsc" in command && !findResource(c, command.rsc)) {
       return { ok: false, message: `no resource \`${command.rsc}\`${didYouMean(command.rsc, [...c.resources.map((r) => r.id), ...primitivesOf(c).map((p) => p.id)])} (resources: ${c.resources.map((r) => r.id).join(", ") || "none"})` };
     }
@@ -131,9 +163,70 @@ export class ControlShell {
     if (msg.t === "report") {
       if (msg.report?.node !== from) return;
       this.feedCo({ type: "report", nowMs, wallSec: wallSec(), report: msg.report });
+      if (newer(this.doc, msg.report.config) && nowMs - this.configAskedMs > 1000) {
+        this.configAskedMs = nowMs;
+        this.o.log("info", `${from} runs a newer cluster configuration (epoch ${msg.report.config.epoch}; this node has ${this.doc.epoch}): asking for it`);
+        this.deliver(from, { t: "config-please", viewKey: this.co.viewKey });
+      }
     } else if (msg.t === "admin") {
       if (msg.viewKey === this.co.viewKey) this.feedCo({ type: "admin", nowMs, wallSec: wallSec(), command: msg.command });
+    } else if (msg.t === "config-please") {
+      this.deliver(from, { t: "config", doc: this.doc });
+    } else if (msg.t === "config") {
+      if (!newer(this.doc, msg.doc)) return;
+      const parsed = parseDoc(msg.doc);
+      if (!parsed.config) { this.o.log("error", `cluster configuration epoch ${msg.doc.epoch} from ${from} is unusable (${parsed.error}); keeping epoch ${this.doc.epoch}`); return; }
+      this.applyConfig(msg.doc, parsed.config, `from ${from}`);
+    } else if (msg.t === "config-push") {
+      const r = this.decide(msg.yaml, msg.baseEpoch);
+      this.deliver(from, { t: "config-result", id: msg.id, ...r });
+    } else if (msg.t === "config-result") {
+      this.pushWaiters.get(msg.id)?.({ ok: msg.ok, message: msg.message });
     } else this.feedRm({ type: "message", nowMs, from, msg });
+  }
+
+  /** `paceline config push`: the DC numbers and distributes it; from another node it is forwarded to the DC. */
+  push(yaml: string, baseEpoch?: number): Promise<{ ok: boolean; message: string }> {
+    const base = baseEpoch ?? this.doc.epoch;
+    if (!this.co.dc) return Promise.resolve({ ok: false, message: "this node's view has no quorum: the configuration cannot change from here" });
+    if (this.co.isDc) return Promise.resolve(this.decide(yaml, base));
+    const id = `${this.o.me}#${this.nextPushId++}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.pushWaiters.delete(id); resolve({ ok: false, message: `no answer from the DC (${this.co.dc}) within 10 s; \`paceline config show\` tells whether it took it` }); }, 10_000);
+      this.pushWaiters.set(id, (r) => { clearTimeout(timer); this.pushWaiters.delete(id); resolve(r); });
+      this.deliver(this.co.dc!, { t: "config-push", viewKey: this.co.viewKey, id, yaml, baseEpoch: base });
+    });
+  }
+
+  /** The running configuration and its epoch (`paceline config show`). */
+  get configDoc(): ConfigDoc { return this.doc; }
+
+  private decide(yaml: string, baseEpoch: number): { ok: boolean; message: string } {
+    const active = (rsc: string) => this.co.members.filter((m) => mayBeActive(this.co.reports[m]?.history[rsc]) && this.co.reports[m]?.history[rsc]?.last);
+    const d = decidePush({ doc: this.doc, config: this.config }, { yaml, baseEpoch }, this.co.isDc, active);
+    if ("refused" in d) { this.o.log("warn", `configuration push refused: ${d.refused}`); return { ok: false, message: `refused: ${d.refused}` }; }
+    this.applyConfig(d.doc, d.config, "pushed");
+    for (const m of this.co.members) if (m !== this.o.me) this.deliver(m, { t: "config", doc: d.doc });
+    return { ok: true, message: `${d.message}; sent to ${this.co.members.join(", ")}` };
+  }
+
+  /** Runs a newer configuration from now on: stores it, gives new resources their agents, schedules again. */
+  private applyConfig(doc: ConfigDoc, config: ClusterConfig, how: string): void {
+    this.configFile.save({ doc });
+    const before = new Map(primitivesOf(this.config).map((p) => [p.id, JSON.stringify(p)]));
+    this.doc = doc;
+    this.config = config;
+    this.rm.config = { epoch: doc.epoch, hash: doc.hash };
+    for (const p of primitivesOf(config)) {
+      if (before.get(p.id) === JSON.stringify(p)) continue;
+      if (before.has(p.id) && isRunning(this.rm.history[p.id])) {
+        this.pendingAgents.set(p.id, p);
+        this.o.log("info", `${p.id} changed while running here: its new definition applies when it next starts (\`paceline resource restart ${p.id}\` to apply it now)`);
+      } else this.agents.set(p.id, this.makeAgent(p));
+    }
+    this.o.log("info", `running cluster configuration epoch ${doc.epoch} (${how})`);
+    this.feedRm({ type: "config-changed", nowMs: this.o.clock() });
+    this.co.dirty = true;
   }
 
   private deliver(to: string, msg: ControlMessage): void {
@@ -144,7 +237,7 @@ export class ControlShell {
   private feedRm(input: NodeRmInput): void {
     if (this.closed) return;
     let outs: NodeRmOutput[];
-    try { outs = stepNodeRm(this.o.config, this.rm, input); } catch (e) { this.o.log("error", `internal error in the resource manager: ${(e as Error).stack}`); return; }
+    try { outs = stepNodeRm(this.config, this.rm, input); } catch (e) { this.o.log("error", `internal error in the resource manager: ${(e as Error).stack}`); return; }
     for (const o of outs) {
       switch (o.type) {
         case "exec": void this.exec(o.opId, o.rsc, o.action, o.timeoutMs); break;
@@ -165,7 +258,7 @@ export class ControlShell {
   private feedCo(input: Parameters<typeof stepCoordinator>[3]): void {
     if (this.closed) return;
     let outs: CoordinatorOutput[];
-    try { outs = stepCoordinator(this.o.config, { stopMarginMs: this.o.stopMarginMs }, this.co, input); } catch (e) { this.o.log("error", `internal error in the coordinator: ${(e as Error).stack}`); return; }
+    try { outs = stepCoordinator(this.config, { stopMarginMs: this.o.stopMarginMs }, this.co, input); } catch (e) { this.o.log("error", `internal error in the coordinator: ${(e as Error).stack}`); return; }
     for (const o of outs) {
       if (o.type === "send") this.deliver(o.to, o.msg);
       else this.o.log(o.level, `${this.co.isDc ? "DC: " : ""}${o.text}`);
@@ -181,6 +274,8 @@ export class ControlShell {
       try { result = await agent.run({ action, timeoutMs, intervalMs: 0 }); } catch (e) { result = { rc: 1, status: "error", reason: (e as Error).message, durationMs: 0 }; }
     }
     if (agent instanceof CommandAgent && action !== "probe") this.saveProcesses();
+    const next = this.pendingAgents.get(rsc);
+    if (next && action === "stop" && result.rc === 0) { this.pendingAgents.delete(rsc); this.agents.set(rsc, this.makeAgent(next)); }
     this.feedRm({ type: "op-done", nowMs: this.o.clock(), wallSec: wallSec(), opId, result });
   }
 
@@ -214,5 +309,5 @@ export class ControlShell {
     this.feedRm({ type: "monitor-result", nowMs: this.o.clock(), wallSec: wallSec(), rsc, seq, result: { rc: 7, status: "done", reason, durationMs: 0 } });
   }
 
-  primitive(id: string): PrimitiveConfig | undefined { return primitivesOf(this.o.config).find((p) => p.id === id); }
+
 }

@@ -2,6 +2,7 @@
 // hands every change of view, quorum and DC to the controller shell (cluster-control.ts), and serves what it sees
 // over the local API.
 
+import { renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
@@ -23,6 +24,8 @@ import { VERSION } from "../version.js";
 
 export interface ClusterMemberOptions {
   config: ClusterConfig;
+  /** The text `config` was read from: the cluster's configuration epoch 0 until one is pushed. */
+  configYaml: string;
   me: string;
   stateDir: string;
   out?: (line: string) => void;
@@ -67,7 +70,7 @@ export class ClusterMemberDaemon {
   private lastFacts = "";
   /** When this daemon last recorded holding its lease (see leaseFile). */
   private leaseSavedMs = -Infinity;
-  private leaseFile!: StateFile<{ heldAtMs: number }>;
+  private leasePath = "";
   /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
   private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
   private resolveDone!: (code: number) => void;
@@ -101,13 +104,13 @@ export class ClusterMemberDaemon {
     this.loopLag.enable();
     this.event("info", `Paceline ${VERSION} cluster node ${me} (incarnation ${inc}) of \`${config.cluster}\`: ${config.nodes.length} nodes, ${self.links.length} link(s), heartbeat every ${this.p.intervalMs} ms, dead after ${this.p.deadMs} ms`);
     this.control = new ControlShell({
-      config, me, inc, key, stateDir: this.o.stateDir, stopMarginMs: config.heartbeat.stopMarginMs, clock: monotonicMs,
+      config, configYaml: this.o.configYaml, me, inc, key, stateDir: this.o.stateDir, stopMarginMs: config.heartbeat.stopMarginMs, clock: monotonicMs,
       log: (level, text) => this.event(level, text), onExit: () => this.leave(),
     });
     // A previous daemon of this node that died holding resources left when it last held its lease: the resources
     // it left running must stop within the grace of that moment unless this daemon gets the lease back in time.
-    this.leaseFile = new StateFile<{ heldAtMs: number }>(join(this.o.stateDir, "lease.json"));
-    const lease = readJsonState(this.leaseFile.path, (v): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number");
+    this.leasePath = join(this.o.stateDir, "lease.json");
+    const lease = readJsonState(this.leasePath, (v): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number");
     try {
       await this.control.start(lease.kind === "ok" ? lease.value.heldAtMs : undefined);
     } catch (e) {
@@ -143,7 +146,13 @@ export class ClusterMemberDaemon {
     const facts = this.viewFacts(now);
     if (facts.holdsLease && now - this.leaseSavedMs >= Math.max(100, this.p.intervalMs)) {
       this.leaseSavedMs = now;
-      this.leaseFile.save({ heldAtMs: now });
+      // Written often, so not fsynced: it only matters while this machine stays up (a reboot stops the resources).
+      try {
+        writeFileSync(`${this.leasePath}.tmp`, JSON.stringify({ heldAtMs: now }));
+        renameSync(`${this.leasePath}.tmp`, this.leasePath);
+      } catch (e) {
+        this.event("error", `cannot record the lease in ${this.leasePath}: ${(e as Error).message}`);
+      }
     }
     const key = JSON.stringify([facts.viewKey, facts.members, facts.quorate, facts.holdsLease, facts.dc]);
     if (key !== this.lastFacts) { this.lastFacts = key; this.control.view(facts); }
@@ -164,13 +173,20 @@ export class ClusterMemberDaemon {
   why(id: string): { ok: boolean; message: string } {
     if (!this.control) return { ok: false, message: "the daemon is starting" };
     const co = this.control.co;
-    const input = schedulerInputOf({ config: this.o.config, admin: co.admin, members: co.members, reports: co.reports, attributes: co.attributes, dc: co.dc ?? this.o.me, wallSec: Date.now() / 1000 });
+    const input = schedulerInputOf({ config: this.control.config, admin: co.admin, members: co.members, reports: co.reports, attributes: co.attributes, dc: co.dc ?? this.o.me, wallSec: Date.now() / 1000 });
     try {
       return { ok: true, message: explain(schedule(input), id) };
     } catch (e) {
       return { ok: false, message: (e as Error).message };
     }
   }
+
+  pushConfig(yaml: string, baseEpoch?: number): Promise<{ ok: boolean; message: string }> {
+    if (!this.control) return Promise.resolve({ ok: false, message: "the daemon is starting" });
+    return this.control.push(yaml, baseEpoch);
+  }
+
+  configDoc(): { epoch: number; yaml: string; hash: string } | undefined { return this.control?.configDoc; }
 
   /** An administrator's change, carried out by the DC (forwarded to it from any node). */
   admin(command: AdminCommand): { ok: boolean; message: string } {
@@ -261,7 +277,7 @@ export class ClusterMemberDaemon {
       }),
       packets: { sent: st.sent, received: st.received, bytesSent: st.bytesSent, bytesReceived: st.bytesReceived, rejected: st.rejected },
       eventLoopLagMs: { p50: lagMs(this.loopLag.percentile(50)), p99: lagMs(this.loopLag.percentile(99)), max: lagMs(this.loopLag.max) },
-      events: [...this.events], resources: this.control ? clusterResources(this.o.config, this.control.co) : [], admin: this.control?.co.admin,
+      events: [...this.events], resources: this.control ? clusterResources(this.control.config, this.control.co) : [], admin: this.control?.co.admin,
     };
   }
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import type { MembershipStatus } from "../../src/api/types.js";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { CLI, sleep, tempDir, cleanupDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { Sampler as SamplerBase, VipProbe, webServerSource } from "../vip-probe.js";
@@ -210,4 +210,42 @@ test("power-off of the active node: the group starts on a survivor after the lea
   assert.deepEqual(sampler.overlaps, []);
   assert.ok(tookMs > 0);
   console.log(`# power-off → VIP answering again: ${tookMs} ms (fast profile)`);
+});
+
+test("config push: the DC numbers it, every node runs it, a node that was down catches up; what may not change is refused", { skip }, async () => {
+  const base = readFileSync(node("n1").configPath, "utf8");
+  const withExtra = base.replace("defaults:", "  extra: { agent: ocf:heartbeat:Dummy, params: { state: /run/paceline-test-extra.state }, monitor: 2s }\ndefaults:");
+  const file = `${dir}/pushed.yaml`;
+  writeFileSync(file, withExtra);
+  for (const n of NODES) {
+    const p = node(n).proc;
+    if (p && (p.exitCode !== null || p.signalCode !== null)) { c.setLink(n, 0, "up"); node(n).start(); } // powered off before
+  }
+  await c.converge(NODES, NODES, "n1", true, 20_000);
+  await node("n3").stop();
+  await c.converge(["n1", "n2"], ["n1", "n2"], "n1", true, 20_000);
+  let r = cli("n2", "config", "push", file);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /epoch 1: adds extra; sent to n1, n2/);
+  await waitFor(async () => (await node("n1").membership()).resources.find((x) => x.id === "extra")?.state === "started", 10_000, "extra to start");
+  node("n3").start();
+  await c.converge(NODES, NODES, "n1", true, 20_000);
+  await waitFor(() => /epoch 1/.test(cli("n3", "config", "show").stdout), 10_000, "n3 to catch up with epoch 1");
+  assert.match(node("n3").output, /runs a newer cluster configuration \(epoch 1; this node has 0\)/);
+
+  writeFileSync(file, withExtra.replace("profile: fast", "profile: default"));
+  r = cli("n1", "config", "push", file);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /refused: heartbeat cannot change while the cluster runs/);
+  writeFileSync(file, base);
+  r = cli("n3", "config", "push", file);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /extra \(runs on n\d\) would be removed while running/);
+  assert.equal(cli("n1", "resource", "disable", "extra").status, 0);
+  await waitFor(async () => (await node("n1").membership()).resources.find((x) => x.id === "extra")?.state === "stopped", 10_000, "extra to stop");
+  r = cli("n3", "config", "push", file);
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /epoch 2: removes extra/);
+  r = cli("n1", "config", "push", file, "--base-epoch", "1");
+  assert.match(r.stdout, /refused: the configuration changed meanwhile \(now epoch 2/);
 });

@@ -37,6 +37,8 @@ export interface NodeRmState {
   reportSeq: number;
   probed: boolean;
   admin: AdminState;
+  /** The configuration version this node runs (set by the shell; carried in reports). */
+  config: { epoch: number; hash: string };
   shuttingDown?: { sinceMs: number };
   /** Since when this node has not held its quorum lease (a view change takes it away for a heartbeat or so). */
   noLeaseSinceMs?: number;
@@ -59,6 +61,8 @@ export type NodeRmInput =
   | { type: "op-done"; nowMs: number; wallSec: number; opId: number; result: OpResult }
   | { type: "monitor-result"; nowMs: number; wallSec: number; rsc: string; seq: number; result: OpResult }
   | { type: "shutdown"; nowMs: number }
+  /** The shell now runs another configuration version (rm.config): the members hear of it in a report. */
+  | { type: "config-changed"; nowMs: number }
   | { type: "tick"; nowMs: number; wallSec: number };
 
 export type NodeRmOutput =
@@ -75,7 +79,7 @@ export type NodeRmOutput =
 export function initNodeRm(me: string, inc: number): NodeRmState {
   return {
     me, inc, nowMs: 0, wallSec: 0, viewKey: "", members: [me], quorate: false, history: {}, nextCallId: 1, nextOpId: 1, ops: {},
-    monitors: {}, monitorSeq: 0, done: [], refused: [], reportSeq: 0, probed: false, admin: emptyAdmin(), exited: false,
+    monitors: {}, monitorSeq: 0, done: [], refused: [], reportSeq: 0, probed: false, admin: emptyAdmin(), config: { epoch: 0, hash: "" }, exited: false,
   };
 }
 
@@ -180,7 +184,7 @@ const followedDc = (s: NodeRmState) => (s.quorate && !s.frozenInView ? s.dc : un
 export function reportOf(s: NodeRmState): NodeReport {
   return {
     node: s.me, inc: s.inc, viewKey: s.viewKey, seq: ++s.reportSeq, dc: followedDc(s), probed: s.probed, shuttingDown: !!s.shuttingDown,
-    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>, done: [...s.done], refused: [...s.refused], admin: s.admin,
+    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>, done: [...s.done], refused: [...s.refused], admin: s.admin, config: { ...s.config },
   };
 }
 
@@ -222,6 +226,7 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
         st.markReport();
       }
       break;
+    case "config-changed": st.markReport(); break;
     case "tick":
       thawIfFresh(st, s.noLeaseSinceMs === undefined);
       if (!s.frozenInView && s.selfStop === "frozen" && s.quorate) s.selfStop = undefined;
@@ -314,7 +319,7 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       return;
     }
     default:
-      return; // reports and admin requests are for the DC logic
+      return; // reports, admin requests and configurations are for the coordinator and the shell
   }
 }
 

@@ -6,6 +6,7 @@
 // Deterministic: time arrives with every input.
 
 import type { OpStatus } from "../operation.js";
+import type { ConfigMessage } from "./config-sync.js";
 
 export type ControlOp = "start" | "stop" | "probe" | "promote" | "demote";
 
@@ -65,6 +66,8 @@ export interface NodeReport {
   /** Action ids it refused (not following that DC yet): the DC may send them again. */
   refused: string[];
   admin: AdminState;
+  /** The cluster configuration this node runs (epoch 0: its own file, never pushed). */
+  config: { epoch: number; hash: string };
 }
 
 export type AdminCommand =
@@ -83,6 +86,7 @@ export type ControlMessage =
   | { t: "do"; viewKey: string; id: string; rsc: string; op: ControlOp | "cleanup" }
   | { t: "admin-state"; viewKey: string; admin: AdminState }
   /** To the DC: an administrator's request made on another node. */
-  | { t: "admin"; viewKey: string; command: AdminCommand };
+  | { t: "admin"; viewKey: string; command: AdminCommand }
+  | ConfigMessage;
 
 export const viewKeyOf = (v: { id: number; leader: string; leaderInc: number }) => `${v.id}/${v.leader}/${v.leaderInc}`;
