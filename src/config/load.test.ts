@@ -90,7 +90,7 @@ nodes:
   assert.equal(ok.heartbeat.intervalMs, 80, "from the fast profile");
   assert.equal(ok.heartbeat.deadMs, 500, "overridden");
   assert.deepEqual(ok.quorum, { twoNode: true, waitForAll: true, noQuorumPolicy: "stop", arbiter: undefined });
-  assert.deepEqual(ok.ping, { targets: ["192.0.2.1"], intervalMs: 2000, timeoutMs: 1000, multiplier: 1000, attribute: "pingd" });
+  assert.deepEqual(ok.ping, { targets: ["192.0.2.1"], intervalMs: 2000, timeoutMs: 1000, multiplier: 1000, attribute: "pingd", preferConnected: true });
   const errs = errorsOf(`
 heartbeat: { interval: 1s, dead: 1500ms }
 quorum: { two-node: true }
