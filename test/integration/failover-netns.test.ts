@@ -212,6 +212,39 @@ test("power-off of the active node: the group starts on a survivor after the lea
   console.log(`# power-off → VIP answering again: ${tookMs} ms (fast profile)`);
 });
 
+test("rolling restart of every daemon, one by one: the group moves at most once per restart and is never on two nodes", { skip }, async () => {
+  for (const n of NODES) {
+    const p = node(n).proc;
+    if (p && (p.exitCode !== null || p.signalCode !== null)) { c.setLink(n, 0, "up"); node(n).start(); }
+  }
+  await c.converge(NODES, NODES, "n1", true, 20_000);
+  await waitFor(() => whoAnswers(), 15_000, "the VIP to answer");
+  const sampler = new Sampler();
+  const gaps: string[] = [];
+  try {
+    for (const n of NODES) {
+      const holder = await waitFor(() => whoAnswers(), 15_000, "the VIP to answer");
+      let failed = 0;
+      let polling = true;
+      const poll = (async () => { while (polling) { if ((await whoAnswers()) === undefined) failed++; await sleep(50); } })();
+      const code = await node(n).stop();
+      assert.equal(code, 0, `${n} stopped cleanly`);
+      node(n).start();
+      await c.converge(NODES, NODES, "n1", true, 30_000);
+      await waitFor(() => whoAnswers(), 15_000, "the VIP to answer");
+      polling = false;
+      await poll;
+      gaps.push(`${n}${n === holder ? " (ran the group)" : ""}: ${failed} failed polls`);
+      if (n !== holder) assert.equal(failed, 0, `restarting ${n}, which did not run the group, interrupted it: ${gaps.join("; ")}`);
+    }
+  } finally {
+    await sampler.stop();
+  }
+  console.log(`# rolling restart: ${gaps.join("; ")}`);
+  assert.deepEqual(sampler.overlaps, []);
+  assert.match(node("n1").output, /shutting down: asking DC \w+ to move resources away first/);
+});
+
 test("config push: the DC numbers it, every node runs it, a node that was down catches up; what may not change is refused", { skip }, async () => {
   const base = readFileSync(node("n1").configPath, "utf8");
   const withExtra = base.replace("defaults:", "  extra: { agent: ocf:heartbeat:Dummy, params: { state: /run/paceline-test-extra.state }, monitor: 2s }\ndefaults:");
