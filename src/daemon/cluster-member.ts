@@ -63,7 +63,9 @@ export class ClusterMemberDaemon {
   private timer?: NodeJS.Timeout;
   private readonly events: EventLine[] = [];
   private readonly sinceMs = Date.now();
-  private lastQuorate?: boolean;
+  /** Quorum as last said in the log; a loss is said only once it has lasted longer than a view change takes. */
+  private saidQuorate?: boolean;
+  private noQuorumSinceMs?: number;
   private stopping = false;
   private pingTimer?: NodeJS.Timeout;
   private control?: ControlShell;
@@ -138,9 +140,17 @@ export class ClusterMemberDaemon {
     }
     const now = monotonicMs();
     const q = isQuorate(this.p, this.state, now);
-    if (q !== this.lastQuorate && !this.state.left) {
-      this.lastQuorate = q;
-      this.event(q ? "info" : "warn", q ? `quorate in view ${this.state.view.id}; DC is ${this.state.view.leader}` : `no quorum (view ${this.state.view.id}: ${this.state.view.members.join(", ")})`);
+    if (q) this.noQuorumSinceMs = undefined;
+    else this.noQuorumSinceMs ??= now;
+    const lastingLoss = !q && now - this.noQuorumSinceMs! > this.p.intervalMs + this.p.maxDelayMs;
+    if (!this.state.left && ((q && this.saidQuorate !== true) || (lastingLoss && this.saidQuorate !== false))) {
+      this.saidQuorate = q;
+      const v = this.state.view;
+      const heardVotes = v.members.filter((m) => m === this.state.me || now - (this.state.peers[m]?.supportMs ?? -Infinity) <= this.p.deadMs)
+        .reduce((a, m) => a + (this.p.nodes.find((n) => n.name === m)?.votes ?? 0), 0);
+      const expected = this.p.nodes.reduce((a, n) => a + n.votes, 0) + (this.p.arbiterVotes ?? 0);
+      this.event(q ? "info" : "warn", q ? `quorate in view ${v.id}; DC is ${v.leader}`
+        : `no quorum: view ${v.id} (${v.members.join(", ")}); ${heardVotes} of ${expected} votes heard in it within the lease${this.p.arbiterVotes ? " (+ the arbiter's, if lent)" : ""}, ${quorumVotes(this.p)} needed`);
     }
     if (!this.control) return;
     const facts = this.viewFacts(now);

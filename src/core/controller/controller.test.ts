@@ -139,3 +139,13 @@ test("auto-failback: true sends the group back to its preferred node when it ret
     assert.deepEqual(c.where("vip"), [failback ? "n1" : away], `auto-failback ${failback}: expected ${expected}`);
   }
 });
+
+test("restart of a group stops its members last first, then starts them in order", () => {
+  const c = cluster();
+  const before = c.log.length;
+  c.admin("n2", { kind: "restart", rsc: "web" });
+  c.advance(500);
+  const ops = c.log.slice(before).filter((l) => /^n1: (stop|start) (vip|app) on n1$/.test(l)).map((l) => l.slice(4));
+  assert.deepEqual(ops, ["stop app on n1", "stop vip on n1", "start vip on n1", "start app on n1"]);
+  assert.deepEqual(c.where("app"), ["n1"]);
+});

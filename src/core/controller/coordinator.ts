@@ -222,21 +222,26 @@ function sendOp(st: CoordStep, op: WaveOp | { node: string; rsc: string; op: "cl
   st.send(op.node, { t: "do", viewKey: s.viewKey, id, rsc: op.rsc, op: op.op });
 }
 
-/** Cleanup and restart act at once: cleanup re-probes the resource wherever it has history; restart stops it
- * where it runs (the next schedule starts it again). */
+/** Cleanup and restart act at once. Cleanup re-probes the resource wherever it has history. Restart stops it
+ * where it runs, a group's later members first (one wave each: it stays queued until all are down); the next
+ * schedule starts it again. */
 function runQueued(st: CoordStep): boolean {
   const s = st.s;
-  const c = s.queued.shift();
+  const c = s.queued[0];
   if (!c || (c.kind !== "cleanup" && c.kind !== "restart")) return false;
   const prims = st.config.resources.flatMap((r) => (r.kind === "group" ? (r.id === c.rsc ? r.members : r.members.filter((m) => m.id === c.rsc)) : r.id === c.rsc ? [r] : []));
+  const runsOn = (id: string) => s.members.filter((m) => isRunning(s.reports[m]!.history[id]));
   let sent = false;
-  for (const m of s.members) {
-    for (const p of prims) {
-      const h = s.reports[m]!.history[p.id];
-      if (c.kind === "cleanup" && h) { sendOp(st, { node: m, rsc: p.id, op: "cleanup" }); sent = true; }
-      if (c.kind === "restart" && isRunning(h)) { sendOp(st, { node: m, rsc: p.id, op: "stop" }); sent = true; }
-    }
+  if (c.kind === "cleanup") {
+    for (const m of s.members) for (const p of prims) if (s.reports[m]!.history[p.id]) { sendOp(st, { node: m, rsc: p.id, op: "cleanup" }); sent = true; }
+  } else {
+    const running = prims.filter((p) => runsOn(p.id).length > 0);
+    const last = running.at(-1);
+    if (last) for (const m of runsOn(last.id)) { sendOp(st, { node: m, rsc: last.id, op: "stop" }); sent = true; }
   }
-  st.log("info", `admin: ${c.kind} ${c.rsc}${sent ? "" : " — nothing to do"}`);
+  if (!sent || c.kind === "cleanup") {
+    s.queued.shift();
+    st.log("info", `admin: ${c.kind} ${c.rsc}${sent ? "" : c.kind === "restart" ? " — stopped; starting it again" : " — nothing to clean up"}`);
+  }
   return sent;
 }
