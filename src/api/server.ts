@@ -18,6 +18,8 @@ export interface ApiHandlers {
   pushConfig?(yaml: string, baseEpoch?: number): Promise<{ ok: boolean; message: string }>;
   /** Cluster mode: the configuration the cluster runs. */
   configDoc?(): { epoch: number; yaml: string; hash: string } | undefined;
+  /** Cluster mode: a person confirms NODE is off (a manual fencing level waits for it). */
+  confirmFence?(node: string): { ok: boolean; message: string };
   /** Cluster mode: why a resource is where it is (scores and what made them). */
   why?(rsc: string): { ok: boolean; message: string };
 }
@@ -68,6 +70,12 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
       return h.pushConfig!(text, base === null ? undefined : Number(base));
     }).then((r) => send(res, r.ok ? 200 : 409, r), (e: Error) => send(res, 400, { ok: false, message: e.message }));
     return;
+  }
+  const fc = /^\/v1\/fence\/([^/]+)\/confirm$/.exec(url.pathname);
+  if (req.method === "POST" && fc) {
+    if (!h.confirmFence) return send(res, 409, { ok: false, message: "fence confirm needs a cluster" });
+    const r = h.confirmFence(decodeURIComponent(fc[1]!));
+    return send(res, r.ok ? 200 : 409, r);
   }
   const w = /^\/v1\/why\/([^/]+)$/.exec(url.pathname);
   if (req.method === "GET" && w) {

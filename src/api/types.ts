@@ -113,6 +113,12 @@ export interface MembershipStatus {
   eventLoopLagMs: { p50: number; p99: number; max: number };
   events: EventLine[];
   resources: ClusterResourceStatus[];
+  /** Nodes being fenced (how long, why) and every fencing outcome the cluster knows. */
+  fencing?: {
+    enabled: boolean;
+    pending: Array<{ target: string; reason: string; running: boolean; elapsedMs: number }>;
+    history: Array<{ target: string; ok: boolean; by: string; atSec: number; reason: string }>;
+  };
   /** Standby nodes, move/ban constraints, maintenance (the cluster's administrative state). */
   admin?: { epoch: number; standby: string[]; maintenance: boolean; placements: Array<{ rsc: string; node: string; kind: string }>; resources: Record<string, { disabled?: boolean; unmanaged?: boolean }> };
 }

@@ -34,6 +34,8 @@ Usage:
   paceline arbiter --config FILE          run the tie-breaker of quorum.arbiter (on a third machine)
   paceline fence NODE --config FILE [--off] [--yes]
                                           fence NODE from here with its configured devices and levels
+  paceline fence confirm NODE [--yes]     (cluster) NODE is powered off: completes a manual fencing level
+  paceline fence history                  (cluster) every fencing outcome the cluster knows
   paceline attribute set NAME VALUE | delete NAME
                                           set or remove one of this node's attributes (cluster mode)
   paceline status [--json]                what runs, how, and what failed
@@ -130,6 +132,7 @@ async function clusterDaemon(config: ClusterConfig, configYaml: string, values: 
       status: () => d.status(), admin: () => ({ ok: false, message: "use the cluster commands" }),
       attribute: (name, value) => d.attribute(name, value), clusterAdmin: (c) => d.admin(c), why: (id) => d.why(id),
       pushConfig: (yaml, base) => d.pushConfig(yaml, base), configDoc: () => d.configDoc(),
+      confirmFence: (node) => d.confirmFence(node),
     });
   } catch (e) {
     d.shutdown();
@@ -289,7 +292,35 @@ async function arbiter(args: string[]): Promise<number> {
 const CONFIRM_WARNING = (node: string) => `WARNING: confirm only if ${node} is really powered off (or its cluster software and services are
 certainly stopped). If it is still running, its services may now start on a second node and corrupt shared data.`;
 
+/** Asks a person to confirm NODE is off (seed 000's meatware warning), unless --yes was given. */
+async function askConfirm(target: string, yes: boolean): Promise<boolean> {
+  console.log(CONFIRM_WARNING(target));
+  if (yes) { console.log("--yes given: confirmed."); return true; }
+  if (!process.stdin.isTTY) { console.log(`no terminal to ask on; run again with --yes once ${target} is off`); return false; }
+  const rl = (await import("node:readline/promises")).createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await rl.question(`Is ${target} powered off? Type yes to confirm: `);
+  rl.close();
+  return answer.trim() === "yes";
+}
+
 async function fence(args: string[]): Promise<number> {
+  if (args[0] === "confirm") {
+    const { values, positionals } = parse(args.slice(1), { yes: { type: "boolean" } }, 1);
+    const target = positionals[0];
+    if (!target) throw new UsageError("`paceline fence confirm NODE [--yes]` (tells the cluster NODE is powered off)");
+    if (!(await askConfirm(target, values.yes === true))) return 1;
+    const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/fence/${encodeURIComponent(target)}/confirm`);
+    console.log(body.message);
+    return body.ok ? 0 : 1;
+  }
+  if (args[0] === "history") {
+    const { values } = parse(args.slice(1), {});
+    const { body } = await callDaemon<MembershipStatus>(socketOf(values), "GET", "/v1/status");
+    const h = body.fencing?.history ?? [];
+    if (h.length === 0) console.log("no fencing has happened");
+    for (const r of h) console.log(`${new Date(r.atSec * 1000).toISOString().replace("T", " ").slice(0, 19)}  ${r.target}  ${r.ok ? `fenced by ${r.by}` : `FAILED (${r.by}): ${r.reason}`}${r.ok ? ` — ${r.reason}` : ""}`);
+    return 0;
+  }
   const { values, positionals } = parse(args, { config: { type: "string", short: "c" }, off: { type: "boolean" }, yes: { type: "boolean" } }, 1);
   const node = positionals[0];
   const file = values.config as string | undefined;
@@ -297,15 +328,7 @@ async function fence(args: string[]): Promise<number> {
   const r = loadConfigFile(file);
   for (const p of r.problems) console.error(formatProblem(p));
   if (!r.config) return 1;
-  const confirm = async (target: string): Promise<boolean> => {
-    console.log(CONFIRM_WARNING(target));
-    if (values.yes === true) { console.log("--yes given: confirmed."); return true; }
-    if (!process.stdin.isTTY) { console.log(`no terminal to ask on; run again with --yes once ${target} is off`); return false; }
-    const rl = (await import("node:readline/promises")).createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question(`Is ${target} powered off? Type yes to confirm: `);
-    rl.close();
-    return answer.trim() === "yes";
-  };
+  const confirm = (target: string) => askConfirm(target, values.yes === true);
   try {
     const done = await runFencing({
       config: r.config.fencing, target: node, action: values.off === true ? "off" : "reboot",

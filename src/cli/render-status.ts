@@ -92,6 +92,10 @@ export function renderMembership(s: MembershipStatus): string {
     const attrs = Object.entries(n.attributes).map(([k, v]) => `${k}=${v}`).join(" ");
     if (attrs) lines.push(`  ${"".padEnd(width)}  attributes: ${attrs}`);
   }
+  const fx = s.fencing;
+  for (const p of fx?.pending ?? []) lines.push(`FENCING ${p.target}: ${p.running ? "in progress" : "waiting to retry"} for ${(p.elapsedMs / 1000).toFixed(1)} s (${p.reason}); what it ran stays stopped until it is fenced`);
+  const lastFence = new Map((fx?.history ?? []).map((h) => [h.target, h]));
+  for (const [target, h] of lastFence) lines.push(`Last fencing of ${target}: ${h.ok ? `fenced by ${h.by}` : `FAILED: ${h.reason}`} at ${new Date(h.atSec * 1000).toISOString().slice(11, 19)}`);
   const adm = s.admin;
   if (adm?.maintenance) lines.push("", "MAINTENANCE MODE: nothing is started, stopped or recovered");
   if (adm?.standby.length) lines.push(`Standby: ${adm.standby.join(", ")}`);

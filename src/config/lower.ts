@@ -53,7 +53,7 @@ export function lowerConfig(config: ClusterConfig, nodeNames: string[]): Schedul
   });
   return {
     nowSec: 0, haveQuorum: true,
-    properties: { "stonith-enabled": "false", "no-quorum-policy": "stop", "start-failure-is-fatal": String(config.properties.startFailureIsFatal), "maintenance-mode": String(config.properties.maintenanceMode) },
+    properties: { "stonith-enabled": String(config.fencing.enabled), "no-quorum-policy": "stop", "start-failure-is-fatal": String(config.properties.startFailureIsFatal), "maintenance-mode": String(config.properties.maintenanceMode) },
     rscDefaults: [], opDefaults: [], nodes, resources, locations, colocations: [], orders: [], tickets: [], ticketStates: {}, tags: {},
     nodeStates: nodeNames.map((name): NodeStateDef => ({ id: name, uname: name, inCcm: "true", crmd: "online", join: "member", expected: "member", transient: {}, lrm: [] })),
   };

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import type { ClusterConfig, PrimitiveConfig } from "../config/model.js";
 import { findResource, primitivesOf } from "../config/model.js";
 import { didYouMean } from "../config/suggest.js";
-import { initCoordinator, stepCoordinator, type CoordinatorOutput, type CoordinatorState } from "../core/controller/coordinator.js";
+import { runFencing } from "./fence-runner.js";
+import { initCoordinator, stepCoordinator, uncleanOf, type FenceRecord, type CoordinatorOutput, type CoordinatorState } from "../core/controller/coordinator.js";
 import { decidePush, hashOf, newer, parseDoc, pushProblem, type ConfigDoc } from "../core/controller/config-sync.js";
 import { initNodeRm, isRunning, mayBeActive, stepNodeRm, type NodeRmInput, type NodeRmOutput, type NodeRmState } from "../core/controller/node-rm.js";
 import type { AdminCommand, AdminState, ControlMessage } from "../core/controller/types.js";
@@ -56,6 +57,8 @@ export class ControlShell {
   private readonly configFile: StateFile<{ doc: ConfigDoc }>;
   private readonly pushWaiters = new Map<string, (r: { ok: boolean; message: string }) => void>();
   private nextPushId = 1;
+  private readonly confirmWaiters = new Map<string, (yes: boolean) => void>();
+  private readonly fencingNow = new Set<string>();
   private configAskedMs = -Infinity;
   /** New definitions of resources that were running when they changed: used from their next stop on. */
   private readonly pendingAgents = new Map<string, PrimitiveConfig>();
@@ -170,6 +173,12 @@ export class ControlShell {
       }
     } else if (msg.t === "admin") {
       if (msg.viewKey === this.co.viewKey) this.feedCo({ type: "admin", nowMs, wallSec: wallSec(), command: msg.command });
+    } else if (msg.t === "fence-please") {
+      if (from === this.co.dc && !this.fencingNow.has(msg.target)) void this.fence(msg.target, `${msg.reason}; asked by the DC, ${from}`);
+    } else if (msg.t === "fence-confirm") {
+      this.confirmFence(msg.target);
+    } else if (msg.t === "fence-result") {
+      this.feedCo({ type: "fence-result", nowMs, wallSec: wallSec(), record: msg.record });
     } else if (msg.t === "config-please") {
       this.deliver(from, { t: "config", doc: this.doc });
     } else if (msg.t === "config") {
@@ -196,6 +205,43 @@ export class ControlShell {
       this.pushWaiters.set(id, (r) => { clearTimeout(timer); this.pushWaiters.delete(id); resolve(r); });
       this.deliver(this.co.dc!, { t: "config-push", viewKey: this.co.viewKey, id, yaml, baseEpoch: base });
     });
+  }
+
+  /** Runs the escalation for `target` with the configured devices; the outcome goes to every member. */
+  private async fence(target: string, reason: string): Promise<void> {
+    if (this.fencingNow.has(target)) return;
+    this.fencingNow.add(target);
+    const f = this.config.fencing;
+    const inc = this.co.fencing[target]?.inc;
+    this.o.log("warn", `fencing ${target} (${reason})`);
+    let record: FenceRecord;
+    try {
+      const r = await runFencing({
+        config: f, target, action: "reboot", log: (level, text) => this.o.log(level, text),
+        confirm: (t) => new Promise<boolean>((resolve) => {
+          this.o.log("warn", `${t} must be powered off by hand: once it is, run \`paceline fence confirm ${t}\` on any node`);
+          this.confirmWaiters.set(t, resolve);
+        }),
+      });
+      record = { target, ok: true, by: `${r.by} (from ${this.o.me})`, atSec: wallSec(), reason: `${reason}; took ${(r.elapsedMs / 1000).toFixed(1)} s`, targetInc: inc };
+    } catch (e) {
+      record = { target, ok: false, by: this.o.me, atSec: wallSec(), reason: (e as Error).message, targetInc: inc };
+    }
+    this.confirmWaiters.delete(target);
+    this.fencingNow.delete(target);
+    for (const m of this.co.members) if (m !== this.o.me) this.deliver(m, { t: "fence-result", record });
+    this.feedCo({ type: "fence-result", nowMs: this.o.clock(), wallSec: wallSec(), record });
+  }
+
+  /** `paceline fence confirm NODE`: a person says NODE is off; the fencing waiting for them completes. */
+  confirmFence(target: string): { ok: boolean; message: string } {
+    const waiter = this.confirmWaiters.get(target);
+    if (waiter) { waiter(true); return { ok: true, message: `${target} confirmed off: the fencing waiting for a person completes` }; }
+    if (this.co.dc && !this.co.isDc) {
+      this.deliver(this.co.dc, { t: "fence-confirm", target });
+      return { ok: true, message: `sent to the DC, ${this.co.dc}` };
+    }
+    return { ok: false, message: `nothing is waiting for a person to confirm ${target} is off${this.co.fencing[target] ? " (its fencing is at an automatic device now)" : ""}` };
   }
 
   /** The running configuration and its epoch (`paceline config show`). */
@@ -259,8 +305,13 @@ export class ControlShell {
     if (this.closed) return;
     let outs: CoordinatorOutput[];
     try { outs = stepCoordinator(this.config, { stopMarginMs: this.o.stopMarginMs }, this.co, input); } catch (e) { this.o.log("error", `internal error in the coordinator: ${(e as Error).stack}`); return; }
+    this.rm.unclean = uncleanOf(this.co);
     for (const o of outs) {
       if (o.type === "send") this.deliver(o.to, o.msg);
+      else if (o.type === "fence") {
+        if (o.by === this.o.me) void this.fence(o.target, o.reason);
+        else this.deliver(o.by, { t: "fence-please", target: o.target, reason: o.reason });
+      }
       else this.o.log(o.level, `${this.co.isDc ? "DC: " : ""}${o.text}`);
     }
   }

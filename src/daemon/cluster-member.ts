@@ -198,6 +198,11 @@ export class ClusterMemberDaemon {
 
   configDoc(): { epoch: number; yaml: string; hash: string } | undefined { return this.control?.configDoc; }
 
+  confirmFence(node: string): { ok: boolean; message: string } {
+    if (!this.o.config.nodes.some((n) => n.name === node)) return { ok: false, message: `no node \`${node}\` (nodes: ${this.o.config.nodes.map((n) => n.name).join(", ")})` };
+    return this.control ? this.control.confirmFence(node) : { ok: false, message: "the daemon is starting" };
+  }
+
   /** An administrator's change, carried out by the DC (forwarded to it from any node). */
   admin(command: AdminCommand): { ok: boolean; message: string } {
     if (!this.control) return { ok: false, message: "the daemon is starting" };
@@ -288,6 +293,11 @@ export class ClusterMemberDaemon {
       packets: { sent: st.sent, received: st.received, bytesSent: st.bytesSent, bytesReceived: st.bytesReceived, rejected: st.rejected },
       eventLoopLagMs: { p50: lagMs(this.loopLag.percentile(50)), p99: lagMs(this.loopLag.percentile(99)), max: lagMs(this.loopLag.max) },
       events: [...this.events], resources: this.control ? clusterResources(this.control.config, this.control.co) : [], admin: this.control?.co.admin,
+      fencing: this.control ? {
+        enabled: this.control.config.fencing.enabled,
+        pending: Object.entries(this.control.co.fencing).map(([target, f]) => ({ target, reason: f.reason, running: f.running, elapsedMs: now - f.sinceMs })),
+        history: [...this.control.co.fenceHistory],
+      } : undefined,
     };
   }
 }

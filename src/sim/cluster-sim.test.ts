@@ -9,11 +9,11 @@ import { simulateCluster, type ClusterSimOptions } from "./cluster-sim.js";
 
 const SEEDS = Math.ceil(Number(process.env.PACELINE_SIM_SEEDS ?? 1500) / 3);
 
-function runMany(count: number, nodes: number, bug?: ClusterSimOptions["bug"]): string[] {
+function runMany(count: number, nodes: number, bug?: ClusterSimOptions["bug"], fencing = false): string[] {
   const failures: string[] = [];
   for (let seed = 1; seed <= count; seed++) {
-    const r = simulateCluster({ seed, nodes, links: 2, faultMs: 20_000, livenessMs: 20_000, bug });
-    if (!r.ok) failures.push(`seed ${seed}: ${r.violation} [${r.where}] (replay: npm run sim:cluster -- --seed ${seed} --nodes ${nodes}${bug ? ` --bug ${bug}` : ""} --trace)`);
+    const r = simulateCluster({ seed, nodes, links: 2, faultMs: 20_000, livenessMs: 30_000, bug, fencing });
+    if (!r.ok) failures.push(`seed ${seed}: ${r.violation} [${r.where}] (replay: npm run sim:cluster -- --seed ${seed} --nodes ${nodes}${fencing ? " --fencing" : ""}${bug ? ` --bug ${bug}` : ""} --trace)`);
   }
   return failures;
 }
@@ -24,6 +24,16 @@ test(`cluster control: ${SEEDS} seeds × 3 nodes never run a resource twice and 
 
 test(`cluster control: ${Math.ceil(SEEDS / 3)} seeds × 5 nodes never run a resource twice and recover after healing`, () => {
   assert.deepEqual(runMany(Math.ceil(SEEDS / 3), 5), []);
+});
+
+test(`with fencing (devices that fail, hang, or power the node off; it reboots): ${SEEDS} seeds × 3 nodes never run a resource twice, not even around a frozen node`, () => {
+  assert.deepEqual(runMany(SEEDS, 3, undefined, true), []);
+});
+
+test("the simulator catches a fence device that claims success without powering the node off", () => {
+  const lies = runMany(150, 3, "fence-claims-success", true);
+  assert.ok(lies.length > 0, "a lying fence device went unnoticed");
+  assert.match(lies[0]!, /runs on n\d and n\d at once/);
 });
 
 test("the simulator catches a node that keeps its resources after losing quorum, and survivors that do not wait for the stop margin", () => {

@@ -11,7 +11,7 @@ import { loadConfigText } from "../config/load.js";
 import type { ClusterConfig } from "../config/model.js";
 import { primitivesOf } from "../config/model.js";
 import { dcOf, hasLeft, holdsLease, isQuorate } from "../core/membership/member.js";
-import { initCoordinator, stepCoordinator, type CoordinatorInput, type CoordinatorState } from "../core/controller/coordinator.js";
+import { initCoordinator, stepCoordinator, uncleanOf, type CoordinatorInput, type CoordinatorState } from "../core/controller/coordinator.js";
 import { initNodeRm, stepNodeRm, type NodeRmInput, type NodeRmState } from "../core/controller/node-rm.js";
 import type { ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
@@ -19,7 +19,10 @@ import { MembershipSim, type SimNode, type SimOptions, type SimResult } from "./
 
 export interface ClusterSimOptions extends SimOptions {
   /** Deliberate bugs, so the simulator's own tests can show it catches them. */
-  bug?: "no-stop-on-lost-quorum" | "no-hold";
+  bug?: "no-stop-on-lost-quorum" | "no-hold" | "fence-claims-success";
+  /** Fencing configured: a device powers the target off (after a delay; it sometimes fails or hangs). Then even
+   * a frozen node is no excuse: nothing may ever run twice. */
+  fencing?: boolean;
 }
 
 interface Control { rm: NodeRmState; co: CoordinatorState; factsKey: string; inc: number; daemonOnlyCrash: boolean; resumedAt: number; leaseHeldAtMs?: number }
@@ -27,7 +30,7 @@ interface Control { rm: NodeRmState; co: CoordinatorState; factsKey: string; inc
 /** Resumed this recently: still allowed to be stopping what it held while frozen. */
 const RESUME_GRACE_MS = 600;
 
-export function simConfig(nodes: number, p: { intervalMs: number; deadMs: number; maxDelayMs: number; warnMs: number }): ClusterConfig {
+export function simConfig(nodes: number, p: { intervalMs: number; deadMs: number; maxDelayMs: number; warnMs: number }, fencing = false): ClusterConfig {
   const names = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
   const r = loadConfigText(`cluster: sim
 heartbeat: { interval: ${p.intervalMs}ms, warn: ${p.warnMs}ms, dead: ${p.deadMs}ms, max-delay: ${p.maxDelayMs}ms, stop-margin: 1s }
@@ -41,7 +44,7 @@ resources:
       app: { agent: ocf:heartbeat:Dummy, monitor: 1s }
   db: { agent: ocf:heartbeat:Dummy, monitor: 1s }
 defaults: { stickiness: 100 }
-`);
+${fencing ? `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${names.join(", ")}], timeout: 2s }\n` : ""}`);
   if (!r.config) throw new Error(`simulator config: ${JSON.stringify(r.problems)}`);
   return r.config;
 }
@@ -55,7 +58,7 @@ export class ClusterSim extends MembershipSim {
 
   constructor(readonly co: ClusterSimOptions) {
     super(co);
-    this.config = simConfig(co.nodes, this.p);
+    this.config = simConfig(co.nodes, this.p, co.fencing || co.bug === "fence-claims-success");
     // The margin covers the slowest stop sequence here: a group of two, up to 400 ms each.
     if (co.bug === "no-hold") this.config.heartbeat.stopMarginMs = 0;
     this.prims = primitivesOf(this.config).map((x) => x.id);
@@ -147,9 +150,13 @@ export class ClusterSim extends MembershipSim {
 
   private feedCo(n: SimNode, input: CoordinatorInput): void {
     const c = this.ctl.get(n.name)!;
-    for (const o of stepCoordinator(this.config, { stopMarginMs: this.config.heartbeat.stopMarginMs }, c.co, input)) {
+    const outs = stepCoordinator(this.config, { stopMarginMs: this.config.heartbeat.stopMarginMs }, c.co, input);
+    c.rm.unclean = uncleanOf(c.co);
+    for (const o of outs) {
       if (o.type === "log") this.note(`${n.name}: ${o.text}`);
-      else this.sendControl(n, o.to, o.msg);
+      else if (o.type === "send") this.sendControl(n, o.to, o.msg);
+      else if (o.by === n.name) this.fence(n, o.target);
+      else this.sendControl(n, o.by, { t: "fence-please", target: o.target, reason: o.reason });
     }
   }
 
@@ -171,6 +178,8 @@ export class ClusterSim extends MembershipSim {
     const now = this.clock(n);
     if (msg.t === "report") this.feedCo(n, { type: "report", nowMs: now, wallSec: this.wall(), report: msg.report });
     else if (msg.t === "admin") this.feedCo(n, { type: "admin", nowMs: now, wallSec: this.wall(), command: msg.command });
+    else if (msg.t === "fence-please") this.fence(n, msg.target);
+    else if (msg.t === "fence-result") this.feedCo(n, { type: "fence-result", nowMs: now, wallSec: this.wall(), record: msg.record });
     else this.feedRm(n, { type: "message", nowMs: now, from, msg });
   }
 
@@ -204,10 +213,42 @@ export class ClusterSim extends MembershipSim {
     });
   }
 
+  /** A simulated power switch: after a delay it powers the target off (or fails, or never answers and times out);
+   * the outcome goes to the fencing node and every member it can reach, like the shell's announcement. */
+  private fence(by: SimNode, target: string): void {
+    const inc = this.ctl.get(by.name)!.inc;
+    const t = this.nodes.find((x) => x.name === target)!;
+    const roll = this.rng.int(0, 9);
+    const ms = roll === 9 ? 2000 : this.rng.int(20, 600);
+    const ok = roll < 7 || this.co.bug === "fence-claims-success";
+    this.note(`${by.name}: fencing ${target} (${ok ? "will succeed" : roll === 9 ? "device hangs" : "device fails"})`);
+    this.schedule({
+      kind: "call", at: this.now + ms, fn: () => {
+        if (ok && this.co.bug !== "fence-claims-success") {
+          const c = this.ctl.get(target)!;
+          // A power switch turns off whatever runs on the node now, whichever daemon life it is in.
+          if (!t.crashed || c.daemonOnlyCrash) {
+            t.crashed = true;
+            c.daemonOnlyCrash = false;
+            this.crashed(t);
+            this.note(`FENCED ${target}: powered off; it reboots`);
+            const rebootMs = this.rng.int(1000, 4000);
+            this.schedule({ kind: "call", at: this.now + rebootMs, fn: () => { if (t.crashed && !this.ctl.get(target)!.daemonOnlyCrash) { this.restart(t); this.note(`${target} is back after the reboot`); } } });
+          }
+        }
+        if (by.crashed || this.ctl.get(by.name)!.inc !== inc) return;
+        const record = { target, ok, by: by.name, atSec: this.wall(), reason: ok ? "powered off" : "device failed", targetInc: this.ctl.get(target)!.rm.inc };
+        for (const m of this.ctl.get(by.name)!.co.members) if (m !== by.name) this.sendControl(by, m, { t: "fence-result", record });
+        this.feedCo(by, { type: "fence-result", nowMs: this.clock(by), wallSec: this.wall(), record });
+      },
+    });
+  }
+
   protected override extraSafety(): void {
     for (const [rsc, set] of this.running) {
       if (set.size < 2) continue;
       const excused = (name: string) => {
+        if (this.co.fencing) return false; // with fencing there is no window at all
         const node = this.nodes.find((x) => x.name === name)!;
         return this.now < node.pausedUntil || this.now - this.ctl.get(name)!.resumedAt < RESUME_GRACE_MS;
       };

@@ -18,6 +18,8 @@ export class ControlCluster {
   /** Scripted failures: `${node}/${rsc}/${action}` → rc. */
   readonly failing = new Map<string, number>();
   readonly log: string[] = [];
+  /** Fencing the DCs asked for ("n2 fences n1"); the test answers with fenceResult(). */
+  readonly fenceRequests: string[] = [];
   private queue: Array<() => void> = [];
 
   constructor(readonly config: ClusterConfig, readonly p: CoordinatorParams = { stopMarginMs: 1000 }) {
@@ -64,6 +66,15 @@ export class ControlCluster {
   admin(at: string, command: AdminCommand): void {
     const n = this.node(at);
     this.handleCo(n, stepCoordinator(this.config, this.p, n.co, { type: "admin", nowMs: this.nowMs, wallSec: this.wall(), command }));
+    this.settle();
+  }
+
+  /** A fencing outcome reaches every running node (as the DC's announcement does). */
+  fenceResult(target: string, ok: boolean, by: string): void {
+    for (const n of this.nodes.values()) {
+      if (!n.up) continue;
+      this.handleCo(n, stepCoordinator(this.config, this.p, n.co, { type: "fence-result", nowMs: this.nowMs, wallSec: this.wall(), record: { target, ok, by, atSec: this.wall(), reason: ok ? "off" : "device failed" } }));
+    }
     this.settle();
   }
 
@@ -120,6 +131,7 @@ export class ControlCluster {
   private handleCo(n: SimNode, outs: ReturnType<typeof stepCoordinator>): void {
     for (const o of outs) {
       if (o.type === "send") this.deliver(n.name, o.to, o.msg);
+      else if (o.type === "fence") this.fenceRequests.push(`${o.by} fences ${o.target}`);
       else this.log.push(`${n.name}: ${o.text}`);
     }
   }

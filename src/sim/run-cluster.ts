@@ -1,4 +1,5 @@
-// npm run sim:cluster -- --seeds N [--nodes 3] [--seed S --trace] [--bug no-stop-on-lost-quorum|no-hold]
+// npm run sim:cluster -- --seeds N [--nodes 3] [--fencing] [--seed S --trace]
+//                        [--bug no-stop-on-lost-quorum|no-hold|fence-claims-success]
 // Runs the cluster (membership + controller) simulator over many seeds; every failure prints the command that
 // replays it with a trace.
 
@@ -9,6 +10,7 @@ const { values } = parseArgs({
   options: {
     seeds: { type: "string", default: process.env.PACELINE_SIM_SEEDS ?? "1000" }, seed: { type: "string" },
     nodes: { type: "string", default: "3" }, trace: { type: "boolean" }, bug: { type: "string" }, "fault-ms": { type: "string", default: "20000" },
+    fencing: { type: "boolean" },
   },
 });
 const nodes = Number(values.nodes);
@@ -18,11 +20,11 @@ let failed = 0;
 const converge: number[] = [];
 const t0 = performance.now();
 for (const seed of seeds) {
-  const r = simulateCluster({ seed, nodes, links: 2, faultMs: Number(values["fault-ms"]), livenessMs: 20_000, bug, trace: values.trace === true });
+  const r = simulateCluster({ seed, nodes, links: 2, faultMs: Number(values["fault-ms"]), livenessMs: 30_000, bug, fencing: values.fencing === true, trace: values.trace === true });
   if (values.trace) console.log(r.trace.join("\n"));
   if (r.ok) { converge.push(r.convergedAfterMs!); continue; }
   failed++;
-  console.log(`FAIL seed ${seed} at ${r.atMs} ms: ${r.violation} [${r.where}]\n  replay: npm run sim:cluster -- --seed ${seed} --nodes ${nodes}${bug ? ` --bug ${bug}` : ""} --trace`);
+  console.log(`FAIL seed ${seed} at ${r.atMs} ms: ${r.violation} [${r.where}]\n  replay: npm run sim:cluster -- --seed ${seed} --nodes ${nodes}${values.fencing ? " --fencing" : ""}${bug ? ` --bug ${bug}` : ""} --trace`);
 }
 converge.sort((a, b) => a - b);
 const q = (f: number) => converge[Math.min(converge.length - 1, Math.floor(f * converge.length))] ?? NaN;

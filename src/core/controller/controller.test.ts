@@ -149,3 +149,46 @@ test("restart of a group stops its members last first, then starts them in order
   assert.deepEqual(ops, ["stop app on n1", "stop vip on n1", "start vip on n1", "start app on n1"]);
   assert.deepEqual(c.where("app"), ["n1"]);
 });
+
+test("with fencing, a lost node's resources wait for a successful fence, not for time; a failed fence keeps them down and is retried", () => {
+  const c = cluster(`${CONFIG}
+fencing:
+  devices:
+    by-hand: { agent: manual, targets: [n1, n2, n3] }
+`);
+  c.crash("n1");
+  c.view(2, ["n2", "n3"], "n2");
+  c.advance(5000);
+  assert.deepEqual(c.fenceRequests, ["n2 fences n1"]);
+  assert.deepEqual(c.where("vip"), [], "not started while n1 is unfenced, however long it takes");
+  assert.ok(c.log.some((l) => l.includes("n1 is UNCLEAN")));
+  c.fenceResult("n1", false, "n2");
+  c.advance(5000);
+  assert.deepEqual(c.where("vip"), []);
+  c.advance(6000);
+  assert.deepEqual(c.fenceRequests, ["n2 fences n1", "n2 fences n1"], "retried after the pause");
+  c.fenceResult("n1", true, "by-hand (from n2)");
+  c.advance(500);
+  assert.equal(c.where("vip").length, 1);
+  assert.deepEqual(c.where("app"), c.where("vip"));
+  assert.ok(c.log.some((l) => l.includes("n1 fenced by by-hand (from n2): vip, app may start elsewhere")), c.log.join("\n"));
+});
+
+test("a stop failure with on-fail=fence fences that node, then the group starts on a peer", () => {
+  const c = cluster(`${CONFIG.replace("app: { agent: ocf:heartbeat:Dummy, monitor: 1s }", "app: { agent: ocf:heartbeat:Dummy, monitor: 1s, ops: { stop: { on-fail: fence } } }")}
+fencing:
+  devices:
+    by-hand: { agent: manual, targets: [n1, n2, n3] }
+`);
+  c.failing.set("n1/app/stop", 1);
+  c.admin("n2", { kind: "move", rsc: "web", node: "n2" });
+  c.advance(1000);
+  assert.deepEqual(c.fenceRequests, ["n2 fences n1"], "the DC (n1) has another member fence it");
+  assert.deepEqual(c.where("vip"), ["n1"], "nothing moves before the fence");
+  c.crash("n1"); // the fence device powers it off
+  c.fenceResult("n1", true, "by-hand");
+  c.view(3, ["n2", "n3"], "n2");
+  c.advance(1000);
+  assert.deepEqual(c.where("vip"), ["n2"], c.log.slice(-15).join("\n"));
+  assert.deepEqual(c.where("app"), ["n2"]);
+});

@@ -22,6 +22,16 @@ export interface CoordinatorParams {
   stopMarginMs: number;
 }
 
+/** One fencing outcome, as the whole cluster learns it. */
+export interface FenceRecord { target: string; ok: boolean; by: string; atSec: number; reason: string; targetInc?: number }
+
+/** Pause before asking again to fence a node whose fencing failed (its resources stay down meanwhile). */
+const FENCE_RETRY_MS = 10_000;
+const FENCE_HISTORY_KEPT = 50;
+
+/** Fencing is on and some device can fence this node. */
+export const canFence = (config: ClusterConfig, node: string) => config.fencing.enabled && !!config.fencing.levels[node]?.length;
+
 export interface CoordinatorState {
   me: string;
   nowMs: number;
@@ -35,7 +45,7 @@ export interface CoordinatorState {
   attributes: Record<string, Record<string, string>>;
   /** Lost members (no goodbye) that may still run these resources until `untilMs`: the stop margin, counted from
    * when this node's view is quorate (its lease handover done, so the lost member's lease has run out). */
-  held: Record<string, { untilMs?: number; rscs: string[] }>;
+  held: Record<string, { untilMs?: number; rscs: string[]; needsFence?: boolean }>;
   inflight: Record<string, { node: string; rsc: string; op: string; sentMs: number; timeoutMs: number }>;
   nextAction: number;
   admin: AdminState;
@@ -44,6 +54,12 @@ export interface CoordinatorState {
   askedMs: Record<string, number>;
   /** The last "waiting"/"nothing to do" sentence, so it is said once, not every tick. */
   said?: string;
+  /** Nodes to fence (lost while they may run resources, or asked by the scheduler): since when, and whether the
+   * shell is at it; `retryAtMs` after a failure. */
+  fencing: Record<string, { sinceMs: number; reason: string; running: boolean; retryAtMs?: number; inc: number }>;
+  /** The incarnation of each node last fenced: its reports from that life are void (it was powered off). */
+  fencedInc: Record<string, number>;
+  fenceHistory: FenceRecord[];
   /** Something changed since the last schedule (the scheduler also runs every RESCHEDULE_MS, for failure-timeout). */
   dirty: boolean;
   scheduledMs: number;
@@ -53,14 +69,18 @@ export type CoordinatorInput =
   | { type: "view"; nowMs: number; wallSec: number; viewKey: string; members: string[]; dc?: string; leftCleanly: string[]; attributes: Record<string, Record<string, string>> }
   | { type: "report"; nowMs: number; wallSec: number; report: NodeReport }
   | { type: "admin"; nowMs: number; wallSec: number; command: AdminCommand }
-  | { type: "tick"; nowMs: number; wallSec: number; attributes?: Record<string, Record<string, string>> };
+  | { type: "tick"; nowMs: number; wallSec: number; attributes?: Record<string, Record<string, string>> }
+  /** A fencing outcome: from this node's shell (it ran the devices) or another node's announcement. */
+  | { type: "fence-result"; nowMs: number; wallSec: number; record: FenceRecord };
 
 export type CoordinatorOutput =
   | { type: "send"; to: string; msg: ControlMessage }
+  /** Run the fencing escalation for this node, here or (`by`) on another member: the DC never fences itself. */
+  | { type: "fence"; target: string; reason: string; by: string }
   | { type: "log"; level: "info" | "warn" | "error"; text: string };
 
 export function initCoordinator(me: string): CoordinatorState {
-  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {}, dirty: true, scheduledMs: -Infinity };
+  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {}, dirty: true, scheduledMs: -Infinity, fencing: {}, fencedInc: {}, fenceHistory: [] };
 }
 
 class CoordStep {
@@ -80,6 +100,7 @@ export function stepCoordinator(config: ClusterConfig, p: CoordinatorParams, s: 
     case "view": onView(st, input); break;
     case "report": onReport(st, input.report); break;
     case "admin": onAdmin(st, input.command); break;
+    case "fence-result": onFenceResult(st, input.record); break;
     case "tick":
       if (input.attributes && JSON.stringify(input.attributes) !== JSON.stringify(s.attributes)) { s.attributes = input.attributes; s.dirty = true; }
       break;
@@ -94,13 +115,29 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   s.attributes = v.attributes;
   if (v.viewKey === s.viewKey && v.dc === s.dc) return;
   for (const gone of s.members.filter((m) => !v.members.includes(m))) {
-    const held = Object.entries(s.reports[gone]?.history ?? {}).filter(([, h]) => mayBeActive(h) && h.last).map(([rsc]) => rsc);
-    if (v.leftCleanly.includes(gone) || held.length === 0) continue;
-    s.held[gone] = { rscs: held };
-    st.log("warn", `${gone} was lost while it may run ${held.join(", ")}: they start elsewhere only once its lease has run out and it has had ${st.p.stopMarginMs} ms to stop them`);
+    // What it may run: what its last report shows running, failed or in flight, and what we asked it to do since.
+    const held = [...new Set([
+      ...Object.entries(s.reports[gone]?.history ?? {}).filter(([, h]) => h.pending || (mayBeActive(h) && h.last)).map(([rsc]) => rsc),
+      ...Object.values(s.inflight).filter((a) => a.node === gone && a.op !== "stop").map((a) => a.rsc),
+    ])];
+    const inc = s.reports[gone]?.inc ?? 0;
+    if (v.leftCleanly.includes(gone) || (s.fencedInc[gone] ?? 0) >= inc) continue; // said goodbye, or fenced
+    if (canFence(st.config, gone)) {
+      // Fenced even if it ran nothing: cut off, it might start something (a split in a two-node cluster).
+      if (held.length) s.held[gone] = { rscs: held, needsFence: true };
+      s.fencing[gone] ??= { sinceMs: v.nowMs, reason: held.length ? `it was lost while it may run ${held.join(", ")}` : "it was lost without a goodbye", running: false, inc };
+      st.log("warn", `${gone} is UNCLEAN (lost without a goodbye${held.length ? ` while it may run ${held.join(", ")}` : ""}): it will be fenced${held.length ? "; they start elsewhere only once it is" : ""}`);
+    } else if (held.length) {
+      s.held[gone] = { rscs: held };
+      st.log("warn", `${gone} was lost while it may run ${held.join(", ")}: they start elsewhere only once its lease has run out and it has had ${st.p.stopMarginMs} ms to stop them`);
+    }
   }
-  for (const back of v.members) if (s.held[back]) delete s.held[back]; // it reports for itself again
-  if (v.dc) for (const h of Object.values(s.held)) h.untilMs ??= v.nowMs + st.p.stopMarginMs;
+  for (const back of v.members) {
+    // It reports for itself again: what it runs is known, so nothing is held for it, and it needs no fencing.
+    if (s.held[back]) delete s.held[back];
+    if (s.fencing[back] && !s.fencing[back].running) delete s.fencing[back];
+  }
+  if (v.dc) for (const h of Object.values(s.held)) if (!h.needsFence) h.untilMs ??= v.nowMs + st.p.stopMarginMs;
   s.viewKey = v.viewKey;
   s.members = v.members;
   s.dc = v.dc;
@@ -116,8 +153,17 @@ function onReport(st: CoordStep, r: NodeReport): void {
   const s = st.s;
   const prev = s.reports[r.node];
   if (prev && (prev.inc > r.inc || (prev.inc === r.inc && prev.seq > r.seq))) return; // older life, or overtaken
+  if ((s.fencedInc[r.node] ?? 0) >= r.inc) return; // that life was fenced (powered off)
   s.reports[r.node] = r;
   for (const id of [...r.done, ...r.refused]) delete s.inflight[id];
+  // What the reporter knows about lost nodes we never saw (we joined, or restarted, after they were lost).
+  for (const [node, u] of Object.entries(r.unclean ?? {})) {
+    if (s.members.includes(node) || s.held[node] || (s.fencedInc[node] ?? 0) >= u.inc || (s.reports[node]?.inc ?? 0) > u.inc) continue;
+    const needsFence = u.needsFence && canFence(st.config, node);
+    s.held[node] = { rscs: u.rscs, needsFence };
+    if (needsFence) s.fencing[node] ??= { sinceMs: s.nowMs, reason: `${r.node} saw it lost while it may run ${u.rscs.join(", ")}`, running: false, inc: u.inc };
+    st.log("warn", `${r.node} says ${node} was lost while it may run ${u.rscs.join(", ")}: ${needsFence ? "they wait for it to be fenced" : "they wait for its lease and stop margin"}`);
+  }
   if (r.admin.epoch > s.admin.epoch) {
     s.admin = r.admin;
     // A DC hands a newer administrative state it learns to every member (e.g. after partitions merged).
@@ -165,14 +211,17 @@ function onAdmin(st: CoordStep, c: AdminCommand): void {
 
 function drive(st: CoordStep): void {
   const s = st.s;
+  const members = s.members.filter((m) => (s.fencedInc[m] ?? 0) < (s.reports[m]?.inc ?? Infinity));
+  requestFencing(st);
   for (const [node, h] of Object.entries(s.held)) {
+    if (h.needsFence) continue; // released by a successful fence only
     h.untilMs ??= s.nowMs + st.p.stopMarginMs;
     if (s.nowMs < h.untilMs) continue;
     delete s.held[node];
     s.dirty = true;
     st.log("info", `${node}'s lease has run out and its stop margin passed: ${h.rscs.join(", ")} count as stopped there`);
   }
-  const stale = s.members.filter((m) => s.reports[m]?.viewKey !== s.viewKey || !s.reports[m]?.probed || s.reports[m]?.dc !== s.me);
+  const stale = members.filter((m) => s.reports[m]?.viewKey !== s.viewKey || !s.reports[m]?.probed || s.reports[m]?.dc !== s.me);
   if (stale.length) {
     for (const m of stale) {
       if (s.nowMs - (s.askedMs[m] ?? -Infinity) < ASK_AGAIN_MS) continue;
@@ -189,21 +238,32 @@ function drive(st: CoordStep): void {
     st.log("warn", `no result for ${a.op} ${a.rsc} on ${a.node} after ${a.timeoutMs + RESULT_GRACE_MS} ms: asking ${a.node} what happened`);
     st.send(a.node, { t: "report-please", viewKey: s.viewKey });
   }
-  const pending = s.members.flatMap((m) => Object.entries(s.reports[m]!.history).filter(([, h]) => h.pending).map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`));
+  const pending = members.flatMap((m) => Object.entries(s.reports[m]!.history).filter(([, h]) => h.pending).map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`));
   if (Object.keys(s.inflight).length || pending.length) return;
   if (runQueued(st)) return;
   if (!s.dirty && s.nowMs - s.scheduledMs < RESCHEDULE_MS && Object.keys(s.held).length === 0) return;
   s.dirty = false;
   s.scheduledMs = s.nowMs;
 
-  const input = schedulerInputOf({ config: st.config, admin: s.admin, members: s.members, reports: s.reports, attributes: s.attributes, dc: s.me, wallSec: s.wallSec });
+  const input = schedulerInputOf({ config: st.config, admin: s.admin, members, reports: s.reports, attributes: s.attributes, dc: s.me, wallSec: s.wallSec });
   const { transition } = schedule(input);
+  for (const f of transition.fences) {
+    // The scheduler wants a member fenced (a stop failed with on-fail=fence): its resources wait for it.
+    if (s.fencing[f.node] || !canFence(st.config, f.node)) continue;
+    s.fencing[f.node] = { sinceMs: s.nowMs, reason: "a stop failed there (on-fail=fence)", running: false, inc: s.reports[f.node]?.inc ?? 0 };
+    const rscs = Object.entries(s.reports[f.node]?.history ?? {}).filter(([, h]) => mayBeActive(h) && h.last).map(([rsc]) => rsc);
+    s.held[f.node] = { rscs, needsFence: true };
+    st.log("warn", `${f.node} must be fenced: a stop failed there (on-fail=fence); ${rscs.join(", ")} wait for it`);
+  }
+  requestFencing(st);
   const heldRscs = new Set(Object.values(s.held).flatMap((h) => h.rscs));
   const runningOn = (rsc: string, node: string) => isRunning(s.reports[node]?.history[rsc]);
-  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn).filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)));
+  // Nothing is sent to a node being fenced (it could not be trusted to do it), nor started while its holder is held.
+  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn).filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node]);
   const heldBack = transition.actions.filter((a) => !a.blocked && heldRscs.has(a.rsc) && a.to).map((a) => a.rsc);
   if (wave.length === 0) {
-    const heldText = heldBack.length ? `; waiting for ${Object.entries(s.held).map(([n, h]) => `${n}'s lease (${Math.ceil((h.untilMs! - s.nowMs) / 100) / 10} s more)`).join(", ")} before starting ${heldBack.join(", ")}` : "";
+    const waitFor = Object.entries(s.held).map(([n, h]) => (h.needsFence ? `${n} to be fenced` : `${n}'s lease (${Math.ceil((h.untilMs! - s.nowMs) / 100) / 10} s more)`));
+    const heldText = heldBack.length ? `; waiting for ${waitFor.join(", ")} before starting ${heldBack.join(", ")}` : "";
     const blocked = transition.actions.filter((a) => a.blocked).map((a) => `${a.verb.toLowerCase()} ${a.rsc}`);
     st.say(`no action: I am ${s.me}, the DC with quorum; ${transition.actions.length === 0 ? "every resource is where it should be" : `blocked: ${blocked.join(", ") || "nothing to run now"}`}${heldText}`);
     return;
@@ -244,4 +304,43 @@ function runQueued(st: CoordStep): boolean {
     st.log("info", `admin: ${c.kind} ${c.rsc}${sent ? "" : c.kind === "restart" ? " — stopped; starting it again" : " — nothing to clean up"}`);
   }
   return sent;
+}
+
+/** The DC asks its shell to fence every node that needs it (one escalation at a time per node). */
+function requestFencing(st: CoordStep): void {
+  const s = st.s;
+  for (const [target, f] of Object.entries(s.fencing)) {
+    if (f.running || (f.retryAtMs !== undefined && s.nowMs < f.retryAtMs)) continue;
+    const by = target !== s.me ? s.me : s.members.find((m) => m !== s.me);
+    if (!by) continue; // alone: nobody else can fence this node
+    f.running = true;
+    st.out.push({ type: "fence", target, reason: f.reason, by });
+  }
+}
+
+function onFenceResult(st: CoordStep, r: FenceRecord): void {
+  const s = st.s;
+  if (!s.fenceHistory.some((x) => x.target === r.target && x.atSec === r.atSec && x.by === r.by)) {
+    s.fenceHistory.push(r);
+    if (s.fenceHistory.length > FENCE_HISTORY_KEPT) s.fenceHistory.shift();
+  }
+  const f = s.fencing[r.target];
+  if (!r.ok) {
+    if (f) { f.running = false; f.retryAtMs = s.nowMs + FENCE_RETRY_MS; }
+    st.log("error", `fencing ${r.target} FAILED: ${r.reason}; what it ran stays stopped; trying again in ${FENCE_RETRY_MS / 1000} s`);
+    return;
+  }
+  const inc = r.targetInc ?? f?.inc ?? s.reports[r.target]?.inc ?? 0;
+  s.fencedInc[r.target] = Math.max(s.fencedInc[r.target] ?? 0, inc);
+  delete s.fencing[r.target];
+  const held = s.held[r.target];
+  delete s.held[r.target];
+  st.log("info", `${r.target} fenced by ${r.by}${held ? `: ${held.rscs.join(", ")} may start elsewhere` : ""}`);
+}
+
+/** What this node holds for lost nodes, as its reports carry it. */
+export function uncleanOf(s: CoordinatorState): NodeReport["unclean"] {
+  const out: NonNullable<NodeReport["unclean"]> = {};
+  for (const [node, h] of Object.entries(s.held)) out[node] = { inc: s.fencing[node]?.inc ?? s.reports[node]?.inc ?? 0, rscs: h.rscs, needsFence: !!h.needsFence };
+  return Object.keys(out).length ? out : undefined;
 }

@@ -37,6 +37,8 @@ export interface NodeRmState {
   reportSeq: number;
   probed: boolean;
   admin: AdminState;
+  /** What this node's coordinator holds for lost nodes (set by the shell; carried in reports). */
+  unclean?: NodeReport["unclean"];
   /** The configuration version this node runs (set by the shell; carried in reports). */
   config: { epoch: number; hash: string };
   shuttingDown?: { sinceMs: number };
@@ -184,7 +186,7 @@ const followedDc = (s: NodeRmState) => (s.quorate && !s.frozenInView ? s.dc : un
 export function reportOf(s: NodeRmState): NodeReport {
   return {
     node: s.me, inc: s.inc, viewKey: s.viewKey, seq: ++s.reportSeq, dc: followedDc(s), probed: s.probed, shuttingDown: !!s.shuttingDown,
-    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>, done: [...s.done], refused: [...s.refused], admin: s.admin, config: { ...s.config },
+    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>, done: [...s.done], refused: [...s.refused], admin: s.admin, config: { ...s.config }, unclean: s.unclean,
   };
 }
 

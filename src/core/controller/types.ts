@@ -66,6 +66,8 @@ export interface NodeReport {
   /** Action ids it refused (not following that DC yet): the DC may send them again. */
   refused: string[];
   admin: AdminState;
+  /** Lost nodes this node knows may still run resources (a DC that never saw them learns it from here). */
+  unclean?: Record<string, { inc: number; rscs: string[]; needsFence: boolean }>;
   /** The cluster configuration this node runs (epoch 0: its own file, never pushed). */
   config: { epoch: number; hash: string };
 }
@@ -87,6 +89,12 @@ export type ControlMessage =
   | { t: "admin-state"; viewKey: string; admin: AdminState }
   /** To the DC: an administrator's request made on another node. */
   | { t: "admin"; viewKey: string; command: AdminCommand }
-  | ConfigMessage;
+  | ConfigMessage
+  /** The DC that fenced a node tells every member, so nobody fences it again and everyone can show it. */
+  /** From the DC: fence this node (the DC itself is the target, and never fences itself). */
+  | { t: "fence-please"; target: string; reason: string }
+  /** To the DC: a person confirmed on another node that this node is off. */
+  | { t: "fence-confirm"; target: string }
+  | { t: "fence-result"; record: { target: string; ok: boolean; by: string; atSec: number; reason: string; targetInc?: number } };
 
 export const viewKeyOf = (v: { id: number; leader: string; leaderInc: number }) => `${v.id}/${v.leader}/${v.leaderInc}`;
