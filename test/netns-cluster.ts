@@ -24,10 +24,10 @@ export class NetnsCluster {
   private dir = "";
 
   /** `subnet`: the second octet of 10.X.link.node, distinct per cluster that may run at once; `moreYaml`: extra
-   * top-level cluster.yaml lines. Each bridge has address 10.X.link.254 (a "router" to ping). */
+   * top-level cluster.yaml lines (or a function of this cluster, for lines that name its namespaces). Each bridge has address 10.X.link.254 (a "router" to ping). */
   /** `supervised`: daemons run under `paceline daemon`'s supervisor (which respawns them); otherwise the tests
    * restart them themselves. */
-  constructor(nodeCount: number, linkCount: number, private readonly heartbeat: string, private readonly subnet: number, private readonly moreYaml = "", private readonly supervised = false) {
+  constructor(nodeCount: number, linkCount: number, private readonly heartbeat: string, private readonly subnet: number, private readonly moreYaml: string | ((c: NetnsCluster) => string) = "", private readonly supervised = false) {
     this.nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
     this.links = Array.from({ length: linkCount }, (_, l) => l);
     this.tag = `${process.pid.toString(36)}${(clusters++).toString(36)}`;
@@ -69,7 +69,7 @@ export class NetnsCluster {
     writeClusterKey(key);
     const yaml = `cluster: netns
 heartbeat: { ${this.heartbeat}, key-file: ${key} }
-${this.moreYaml}
+${typeof this.moreYaml === "function" ? this.moreYaml(this) : this.moreYaml}
 nodes:
 ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, l)).join(", ")}] }`).join("\n")}
 `;

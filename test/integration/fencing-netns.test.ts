@@ -1,0 +1,125 @@
+// Fencing for real between Paceline daemons in network namespaces. The fence device is a fence-agents-style
+// program (key=value on stdin) that stands in for a power switch: "off"/"reboot" kills every process of the target
+// node's namespace, pulls its cable and forgets its addresses (what a power-off does); "status" says whether
+// anything still runs there.
+//  - a stop that fails with on-fail=fence: the node is fenced, then the group starts on a peer;
+//  - a two-node split brain (the link between them cut) with fencing and a delay on one device: exactly one
+//    survivor, every time.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { cleanupDir, script, sleep, tempDir, waitFor } from "../helpers.js";
+import { NetnsCluster } from "../netns-cluster.js";
+import { VipProbe } from "../vip-probe.js";
+
+const haveNsenter = (() => { try { execFileSync("nsenter", ["--version"]); return true; } catch { return false; } })();
+const skip = process.getuid?.() !== 0 ? "needs root for network namespaces" : !haveNsenter ? "needs nsenter (util-linux)" : !existsSync("/usr/lib/ocf/resource.d/heartbeat/IPaddr2") ? "resource-agents (IPaddr2) is not installed" : false;
+const REPS = Number(process.env.PACELINE_SPLIT_REPS ?? 20);
+const dir = tempDir("fencing");
+
+/** plug = "NAMESPACE:HOST-VETH". */
+const FENCE_NETNS = `
+action=reboot; plug=
+while IFS='=' read -r k v; do case "$k" in action) action=$v;; plug|port) plug=$v;; esac; done
+ns=\${plug%%:*}; veth=\${plug#*:}
+case "$action" in
+  metadata) echo '<?xml version="1.0"?><resource-agent name="fence_netns" shortdesc="test power switch"><parameters><parameter name="action"/><parameter name="plug"/><parameter name="port"/></parameters><actions><action name="on"/><action name="off"/><action name="reboot"/><action name="status"/><action name="monitor"/><action name="metadata"/></actions></resource-agent>'; exit 0;;
+  monitor|list) exit 0;;
+  status) [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && exit 0 || exit 2;;
+  on) exit 0;;
+  off|reboot)
+    for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
+    nsenter -t 1 -n ip link set "$veth" down
+    ip -n "$ns" addr flush dev eth0
+    exit 0;;
+esac
+echo "unknown action $action" >&2; exit 1
+`;
+
+function fencingYaml(c: NetnsCluster, agent: string, delays: Record<string, string> = {}): string {
+  return `fencing:
+  timeout: 20s
+  devices:
+${c.nodes.map((n) => `    power-${n}: { agent: ${agent}, host-map: { ${n}: "${c.ns(n)}:${c.hostVeth(n, 0)}" }, timeout: 5s${delays[n] ? `, delay: ${delays[n]}` : ""} }`).join("\n")}
+`;
+}
+
+const alive = (c: NetnsCluster, n: string) => { try { return execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" }).trim().length > 0; } catch { return false; } };
+
+before(() => {
+  if (skip) return;
+  script(dir, "fence_netns", FENCE_NETNS);
+  // A service whose copy on each node leaves a file named after the node's namespace; its stop fails on demand.
+  script(dir, "svc-start.sh", `touch ${dir}/$(ip netns identify).up`);
+  script(dir, "svc-stop.sh", `[ -f ${dir}/fail-stop ] && exit 1; rm -f ${dir}/$(ip netns identify).up`);
+  script(dir, "svc-status.sh", `[ -f ${dir}/$(ip netns identify).up ]`);
+});
+const svc = (extra = "") => `{ exec: { start: ${dir}/svc-start.sh, stop: ${dir}/svc-stop.sh, status: ${dir}/svc-status.sh }, ops: { monitor: { interval: 1s }${extra} } }`;
+after(() => cleanupDir(dir));
+
+test("a stop that fails with on-fail=fence: the node is fenced, then the group starts on a peer", { skip }, async () => {
+  const VIP = "10.221.0.100";
+  const full = new NetnsCluster(3, 1, "profile: fast", 221, (c) => `
+resources:
+  web:
+    prefer: n1
+    members:
+      vip: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
+      app: ${svc(", stop: { on-fail: fence }")}
+${fencingYaml(c, `${dir}/fence_netns`)}`, true);
+  try {
+    full.setup();
+    for (const n of full.nodes) full.node(n).start();
+    await full.converge(full.nodes, full.nodes, "n1");
+    await waitFor(() => existsSync(`${dir}/${full.ns("n1")}.up`), 15_000, "the group to start on n1");
+    execFileSync("touch", [`${dir}/fail-stop`]);
+    const t0 = Date.now();
+    execFileSync(process.execPath, [new URL("../../../bin/paceline.js", import.meta.url).pathname, "resource", "move", "web", "n2", "--state-dir", full.node("n3").stateDir]);
+    await waitFor(() => !alive(full, "n1"), 15_000, "n1 to be fenced");
+    execFileSync("rm", [`${dir}/fail-stop`]);
+    const probe = new VipProbe(full, VIP);
+    const at = await waitFor(async () => (await probe.holds("n2")) ? "n2" : (await probe.holds("n3")) ? "n3" : undefined, 15_000, "the VIP on a peer");
+    await waitFor(() => existsSync(`${dir}/${full.ns(at)}.up`), 5000, "the group's service to run with the VIP");
+    const s = await full.node("n2").membership();
+    assert.ok(s.fencing?.history.some((h) => h.target === "n1" && h.ok), JSON.stringify(s.fencing));
+    console.log(`# stop failure → n1 fenced → VIP back on a peer in ${Date.now() - t0} ms`);
+  } finally {
+    await full.teardown();
+  }
+});
+
+test(`two-node split brain with fencing, a delay on the device that fences n1: exactly one survivor, ${REPS} times`, { skip }, async () => {
+  const c = new NetnsCluster(2, 1, "profile: fast", 222, (cl) => `quorum: { two-node: true }
+resources:
+  svc: ${svc()}
+${fencingYaml(cl, `${dir}/fence_netns`, { n1: "2s" })}`, true);
+  const survivors: string[] = [];
+  try {
+    c.setup();
+    for (const n of c.nodes) c.node(n).start();
+    for (let rep = 0; rep < REPS; rep++) {
+      await c.converge(c.nodes, c.nodes, "n1", true, 30_000);
+      await sleep(300);
+      // Cut the link between them: each side keeps quorum (two-node) and fences the other.
+      c.filter("n1", `ip saddr ${c.addr("n2", 0)} drop`);
+      c.filter("n2", `ip saddr ${c.addr("n1", 0)} drop`);
+      await waitFor(() => !alive(c, "n1") || !alive(c, "n2"), 20_000, "one node to be fenced");
+      await sleep(3000); // the delayed device of the other side would have fired by now
+      const up = c.nodes.filter((n) => alive(c, n));
+      assert.equal(up.length, 1, `rep ${rep + 1}: survivors ${up.join(", ") || "none"}`);
+      survivors.push(up[0]!);
+      const dead = c.nodes.find((n) => n !== up[0])!;
+      try { c.unfilter(up[0]!); } catch { /* gone with its namespace's rules */ }
+      try { c.unfilter(dead); } catch { /* flushed */ }
+      c.setLink(dead, 0, "up");
+      execFileSync("ip", ["-n", c.ns(dead), "addr", "add", `${c.addr(dead, 0)}/24`, "dev", "eth0"]);
+      c.node(dead).start();
+    }
+  } finally {
+    await c.teardown();
+  }
+  console.log(`# split brain × ${REPS}: survivors ${survivors.join(" ")}`);
+  assert.ok(survivors.every((s) => s === "n1"), "the node whose device waits (n2 shoots late) should lose every race");
+});
