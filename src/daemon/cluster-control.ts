@@ -251,8 +251,9 @@ export class ControlShell {
     const active = (rsc: string) => this.co.members.filter((m) => mayBeActive(this.co.reports[m]?.history[rsc]) && this.co.reports[m]?.history[rsc]?.last);
     const d = decidePush({ doc: this.doc, config: this.config }, { yaml, baseEpoch }, this.co.isDc, active);
     if ("refused" in d) { this.o.log("warn", `configuration push refused: ${d.refused}`); return { ok: false, message: `refused: ${d.refused}` }; }
-    this.applyConfig(d.doc, d.config, "pushed");
+    // Members get it before any command that needs it (applying it here schedules at once).
     for (const m of this.co.members) if (m !== this.o.me) this.deliver(m, { t: "config", doc: d.doc });
+    this.applyConfig(d.doc, d.config, "pushed");
     return { ok: true, message: `${d.message}; sent to ${this.co.members.join(", ")}` };
   }
 

@@ -260,7 +260,8 @@ test("config push: the DC numbers it, every node runs it, a node that was down c
   let r = cli("n2", "config", "push", file);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /epoch 1: adds extra; sent to n1, n2/);
-  await waitFor(async () => (await node("n1").membership()).resources.find((x) => x.id === "extra")?.state === "started", 10_000, "extra to start");
+  await waitFor(async () => (await node("n1").membership()).resources.find((x) => x.id === "extra")?.state === "started", 10_000, "extra to start")
+    .catch(async (e: Error) => { throw new Error(`${e.message}: ${JSON.stringify((await node("n1").membership()).resources.find((x) => x.id === "extra"))}\n${node("n1").output.slice(-2500)}`); });
   node("n3").start();
   await c.converge(NODES, NODES, "n1", true, 20_000);
   await waitFor(() => /epoch 1/.test(cli("n3", "config", "show").stdout), 10_000, "n3 to catch up with epoch 1");

@@ -16,6 +16,7 @@ import { emptyAdmin } from "./types.js";
 const RESULT_GRACE_MS = 5000;
 const ASK_AGAIN_MS = 1000;
 const RESCHEDULE_MS = 10_000;
+const REFUSED_PAUSE_MS = 1000;
 
 export interface CoordinatorParams {
   /** After a lost member's lease runs out, how long it may take to stop what it ran. */
@@ -63,6 +64,8 @@ export interface CoordinatorState {
   /** Something changed since the last schedule (the scheduler also runs every RESCHEDULE_MS, for failure-timeout). */
   dirty: boolean;
   scheduledMs: number;
+  /** After a refused command: no new wave before this (own clock). */
+  pauseUntilMs?: number;
 }
 
 export type CoordinatorInput =
@@ -155,7 +158,11 @@ function onReport(st: CoordStep, r: NodeReport): void {
   if (prev && (prev.inc > r.inc || (prev.inc === r.inc && prev.seq > r.seq))) return; // older life, or overtaken
   if ((s.fencedInc[r.node] ?? 0) >= r.inc) return; // that life was fenced (powered off)
   s.reports[r.node] = r;
-  for (const id of [...r.done, ...r.refused]) delete s.inflight[id];
+  for (const id of r.done) delete s.inflight[id];
+  for (const id of r.refused) {
+    // Refused (not following us yet, or a configuration it does not run yet): ask again, but not in a tight loop.
+    if (s.inflight[id]) { delete s.inflight[id]; s.pauseUntilMs = s.nowMs + REFUSED_PAUSE_MS; }
+  }
   // What the reporter knows about lost nodes we never saw (we joined, or restarted, after they were lost).
   for (const [node, u] of Object.entries(r.unclean ?? {})) {
     if (s.members.includes(node) || s.held[node] || (s.fencedInc[node] ?? 0) >= u.inc || (s.reports[node]?.inc ?? 0) > u.inc) continue;
@@ -241,6 +248,7 @@ function drive(st: CoordStep): void {
   const pending = members.flatMap((m) => Object.entries(s.reports[m]!.history).filter(([, h]) => h.pending).map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`));
   if (Object.keys(s.inflight).length || pending.length) return;
   if (runQueued(st)) return;
+  if (s.pauseUntilMs !== undefined && s.nowMs < s.pauseUntilMs) return;
   if (!s.dirty && s.nowMs - s.scheduledMs < RESCHEDULE_MS && Object.keys(s.held).length === 0) return;
   s.dirty = false;
   s.scheduledMs = s.nowMs;

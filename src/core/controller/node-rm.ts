@@ -307,7 +307,12 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       }
       if (s.done.includes(msg.id) || Object.values(s.ops).some((o) => o.actionId === msg.id)) return; // a repeat
       const p = st.prim(msg.rsc);
-      if (!p) { st.log("warn", `ignored ${msg.op} of unknown resource ${msg.rsc} from DC ${from} (configurations differ?)`); return; }
+      if (!p) {
+        st.log("warn", `ignored ${msg.op} of unknown resource ${msg.rsc} from DC ${from} (configurations differ?)`);
+        s.refused.push(msg.id); // the DC may send it again once this node runs the same configuration
+        st.markReport();
+        return;
+      }
       if (s.selfStop && msg.op !== "stop") return;
       const h = st.hist(p.id);
       if (h.pending) { st.log("warn", `ignored ${msg.op} ${p.id}: ${h.pending.op} is still running`); return; }
