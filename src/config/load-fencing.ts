@@ -52,5 +52,5 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
   for (const node of Object.keys(rawLevels)) if (!nodeNames.includes(node)) report(`fencing.levels.${node}`, `${node} is not a node of this cluster`);
   const enabled = typeof f.enabled === "boolean" ? f.enabled : devices.length > 0;
   if (enabled && nodeNames.length > 1) for (const node of nodeNames) if (!levels[node]) report("fencing", `no device can fence ${node}: a lost ${node} would keep its resources stuck until someone confirms it is off`, "warning");
-  return { enabled, timeoutMs: parseDurationMs(f.timeout) ?? 60_000, devices, levels };
+  return { enabled, timeoutMs: parseDurationMs(f.timeout) ?? 60_000, priorityDelayMs: parseDurationMs(f["priority-delay"]) ?? 0, devices, levels };
 }

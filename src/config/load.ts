@@ -170,6 +170,7 @@ class Builder {
       preRecoveryScript: typeof pick("pre-recovery-script") === "string" ? this.cmd(pick("pre-recovery-script") as string) : undefined,
       preRecoveryTimeoutMs: this.ms(pick("pre-recovery-timeout"), 30_000),
       stickiness: parseScore(pick("stickiness")) ?? 0,
+      priority: typeof pick("priority") === "number" ? (pick("priority") as number) : 0,
       targetRole: role === "stopped" ? "stopped" : "started",
       managed: pick("managed") !== false,
       prefer: typeof raw.prefer === "string" ? raw.prefer : undefined,

@@ -48,6 +48,8 @@ export interface RecoveryPolicy {
 }
 
 export interface ResourceMeta extends RecoveryPolicy {
+  /** Importance, for priority-delay in fence races (and Pacemaker's priority meta). */
+  priority: number;
   targetRole: "started" | "stopped";
   managed: boolean;
   prefer?: string;
@@ -160,6 +162,8 @@ export interface FenceDeviceConfig {
 export interface FencingConfig {
   enabled: boolean;
   timeoutMs: number;
+  /** Fencing a node running more resource priority than the fencer waits this long (priority-fencing-delay). */
+  priorityDelayMs: number;
   devices: FenceDeviceConfig[];
   /** Per node: device names per level, in escalation order. */
   levels: Record<string, string[][]>;

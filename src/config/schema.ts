@@ -68,6 +68,7 @@ const recoveryProperties: Record<string, Schema> = {
   "pre-recovery-script": { type: "string", description: "Runs before each recovery step with PACELINE_ACTION (RECOVERY, RESTART, FAILOVER, FINALACTION), PACELINE_RESOURCE, PACELINE_MONITOR_NAME, PACELINE_RESTART_COUNT, PACELINE_RECOVERY_COUNT, PACELINE_FAILOVER_COUNT." },
   "pre-recovery-timeout": duration("The pre-recovery script is killed after this long (default 30s)."),
   stickiness: { ...score, description: "Preference to stay where the resource runs (resource-stickiness)." },
+  priority: { type: "integer", description: "How important it is (default 0): with fencing.priority-delay, in a split the node running more priority is fenced last, so it survives." },
 };
 
 const metaProperties: Record<string, Schema> = {
@@ -188,6 +189,7 @@ export const clusterSchema: Schema = {
       properties: {
         enabled: { type: "boolean", description: "Fence lost or failed nodes before recovering their resources (default true when devices are configured)." },
         timeout: duration("The longest one fencing attempt may take (default 60s)."),
+        "priority-delay": duration("Fencing a node that runs more resource priority than the node asking waits this long first (Pacemaker's priority-fencing-delay): in a split the node with the more important resources shoots first and survives. Default 0 (off)."),
         devices: {
           type: "object", description: "Fence devices by name.",
           additionalProperties: {

@@ -174,7 +174,7 @@ export class ControlShell {
     } else if (msg.t === "admin") {
       if (msg.viewKey === this.co.viewKey) this.feedCo({ type: "admin", nowMs, wallSec: wallSec(), command: msg.command });
     } else if (msg.t === "fence-please") {
-      if (from === this.co.dc && !this.fencingNow.has(msg.target)) void this.fence(msg.target, `${msg.reason}; asked by the DC, ${from}`);
+      if (from === this.co.dc && !this.fencingNow.has(msg.target)) void this.fence(msg.target, `${msg.reason}; asked by the DC, ${from}`, msg.delayMs ?? 0);
     } else if (msg.t === "fence-confirm") {
       this.confirmFence(msg.target);
     } else if (msg.t === "fence-result") {
@@ -208,9 +208,10 @@ export class ControlShell {
   }
 
   /** Runs the escalation for `target` with the configured devices; the outcome goes to every member. */
-  private async fence(target: string, reason: string): Promise<void> {
+  private async fence(target: string, reason: string, delayMs = 0): Promise<void> {
     if (this.fencingNow.has(target)) return;
     this.fencingNow.add(target);
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     const f = this.config.fencing;
     const inc = this.co.fencing[target]?.inc;
     this.o.log("warn", `fencing ${target} (${reason})`);
@@ -310,8 +311,8 @@ export class ControlShell {
     for (const o of outs) {
       if (o.type === "send") this.deliver(o.to, o.msg);
       else if (o.type === "fence") {
-        if (o.by === this.o.me) void this.fence(o.target, o.reason);
-        else this.deliver(o.by, { t: "fence-please", target: o.target, reason: o.reason });
+        if (o.by === this.o.me) void this.fence(o.target, o.reason, o.delayMs);
+        else this.deliver(o.by, { t: "fence-please", target: o.target, reason: o.reason, delayMs: o.delayMs });
       }
       else this.o.log(o.level, `${this.co.isDc ? "DC: " : ""}${o.text}`);
     }

@@ -155,8 +155,8 @@ export class ClusterSim extends MembershipSim {
     for (const o of outs) {
       if (o.type === "log") this.note(`${n.name}: ${o.text}`);
       else if (o.type === "send") this.sendControl(n, o.to, o.msg);
-      else if (o.by === n.name) this.fence(n, o.target);
-      else this.sendControl(n, o.by, { t: "fence-please", target: o.target, reason: o.reason });
+      else if (o.by === n.name) this.fence(n, o.target, o.delayMs);
+      else this.sendControl(n, o.by, { t: "fence-please", target: o.target, reason: o.reason, delayMs: o.delayMs });
     }
   }
 
@@ -178,7 +178,7 @@ export class ClusterSim extends MembershipSim {
     const now = this.clock(n);
     if (msg.t === "report") this.feedCo(n, { type: "report", nowMs: now, wallSec: this.wall(), report: msg.report });
     else if (msg.t === "admin") this.feedCo(n, { type: "admin", nowMs: now, wallSec: this.wall(), command: msg.command });
-    else if (msg.t === "fence-please") this.fence(n, msg.target);
+    else if (msg.t === "fence-please") this.fence(n, msg.target, msg.delayMs ?? 0);
     else if (msg.t === "fence-result") this.feedCo(n, { type: "fence-result", nowMs: now, wallSec: this.wall(), record: msg.record });
     else this.feedRm(n, { type: "message", nowMs: now, from, msg });
   }
@@ -215,15 +215,17 @@ export class ClusterSim extends MembershipSim {
 
   /** A simulated power switch: after a delay it powers the target off (or fails, or never answers and times out);
    * the outcome goes to the fencing node and every member it can reach, like the shell's announcement. */
-  private fence(by: SimNode, target: string): void {
+  private fence(by: SimNode, target: string, delayMs = 0): void {
     const inc = this.ctl.get(by.name)!.inc;
     const t = this.nodes.find((x) => x.name === target)!;
     const roll = this.rng.int(0, 9);
-    const ms = roll === 9 ? 2000 : this.rng.int(20, 600);
+    const ms = delayMs + (roll === 9 ? 2000 : this.rng.int(20, 600));
     const ok = roll < 7 || this.co.bug === "fence-claims-success";
     this.note(`${by.name}: fencing ${target} (${ok ? "will succeed" : roll === 9 ? "device hangs" : "device fails"})`);
     this.schedule({
       kind: "call", at: this.now + ms, fn: () => {
+        // A fencer powered off during its delay never sends the command.
+        if (by.crashed && !this.ctl.get(by.name)!.daemonOnlyCrash && delayMs > 0) return;
         if (ok && this.co.bug !== "fence-claims-success") {
           const c = this.ctl.get(target)!;
           // A power switch turns off whatever runs on the node now, whichever daemon life it is in.

@@ -131,7 +131,7 @@ export class ControlCluster {
   private handleCo(n: SimNode, outs: ReturnType<typeof stepCoordinator>): void {
     for (const o of outs) {
       if (o.type === "send") this.deliver(n.name, o.to, o.msg);
-      else if (o.type === "fence") this.fenceRequests.push(`${o.by} fences ${o.target}`);
+      else if (o.type === "fence") this.fenceRequests.push(`${o.by} fences ${o.target}${o.delayMs ? ` after ${o.delayMs} ms` : ""}`);
       else this.log.push(`${n.name}: ${o.text}`);
     }
   }

@@ -23,8 +23,9 @@ function cluster(text = CONFIG): ControlCluster {
   const r = loadConfigText(text);
   assert.deepEqual(r.problems.filter((p) => p.severity === "error"), []);
   const c = new ControlCluster(r.config!);
-  for (const n of ["n1", "n2", "n3"]) c.boot(n);
-  c.view(1, ["n1", "n2", "n3"], "n1");
+  const names = r.config!.nodes.map((n) => n.name);
+  for (const n of names) c.boot(n);
+  c.view(1, names, "n1");
   c.advance(500);
   return c;
 }
@@ -191,4 +192,24 @@ fencing:
   c.advance(1000);
   assert.deepEqual(c.where("vip"), ["n2"], c.log.slice(-15).join("\n"));
   assert.deepEqual(c.where("app"), ["n2"]);
+});
+
+test("priority-delay: in a two-node split, fencing the node with the more important resources waits, so it shoots first", () => {
+  const c = cluster(`cluster: t
+nodes:
+  n1: { links: [10.0.0.1] }
+  n2: { links: [10.0.0.2] }
+quorum: { two-node: true }
+resources:
+  db: { agent: ocf:heartbeat:Dummy, prefer: n2, priority: 10 }
+  web: { agent: ocf:heartbeat:Dummy, prefer: n1 }
+fencing:
+  priority-delay: 5s
+  devices:
+    power: { agent: manual, targets: [n1, n2] }
+`);
+  assert.deepEqual(c.where("db"), ["n2"]);
+  c.view(2, ["n1"], "n1");
+  c.view(3, ["n2"], "n2");
+  assert.deepEqual(c.fenceRequests.filter((r) => /fences n[12]/.test(r)).sort(), ["n1 fences n2 after 5000 ms", "n2 fences n1"]);
 });

@@ -78,8 +78,9 @@ export type CoordinatorInput =
 
 export type CoordinatorOutput =
   | { type: "send"; to: string; msg: ControlMessage }
-  /** Run the fencing escalation for this node, here or (`by`) on another member: the DC never fences itself. */
-  | { type: "fence"; target: string; reason: string; by: string }
+  /** Run the fencing escalation for this node, here or (`by`) on another member: the DC never fences itself.
+   * `delayMs`: wait first (priority-delay: the target runs more important resources than the fencer). */
+  | { type: "fence"; target: string; reason: string; by: string; delayMs: number }
   | { type: "log"; level: "info" | "warn" | "error"; text: string };
 
 export function initCoordinator(me: string): CoordinatorState {
@@ -322,7 +323,9 @@ function requestFencing(st: CoordStep): void {
     const by = target !== s.me ? s.me : s.members.find((m) => m !== s.me);
     if (!by) continue; // alone: nobody else can fence this node
     f.running = true;
-    st.out.push({ type: "fence", target, reason: f.reason, by });
+    const delayMs = st.config.fencing.priorityDelayMs > 0 && priorityOf(st.config, s, target) > priorityOf(st.config, s, by) ? st.config.fencing.priorityDelayMs : 0;
+    if (delayMs) st.log("info", `fencing ${target} waits ${delayMs} ms first: it runs more important resources than ${by} (priority-delay), so in a split it shoots first`);
+    st.out.push({ type: "fence", target, reason: f.reason, by, delayMs });
   }
 }
 
@@ -351,4 +354,15 @@ export function uncleanOf(s: CoordinatorState): NodeReport["unclean"] {
   const out: NonNullable<NodeReport["unclean"]> = {};
   for (const [node, h] of Object.entries(s.held)) out[node] = { inc: s.fencing[node]?.inc ?? s.reports[node]?.inc ?? 0, rscs: h.rscs, needsFence: !!h.needsFence };
   return Object.keys(out).length ? out : undefined;
+}
+
+/** The total priority of what a node runs (as last reported): a top-level resource counts once, with its priority. */
+export function priorityOf(config: ClusterConfig, s: CoordinatorState, node: string): number {
+  const h = s.reports[node]?.history ?? {};
+  let total = 0;
+  for (const r of config.resources) {
+    const prims = r.kind === "group" ? r.members : [r];
+    if (prims.some((p) => isRunning(h[p.id]))) total += r.kind === "group" ? Math.max(r.meta.priority, ...r.members.map((m) => m.meta.priority)) : r.meta.priority;
+  }
+  return total;
 }

@@ -92,7 +92,7 @@ export type ControlMessage =
   | ConfigMessage
   /** The DC that fenced a node tells every member, so nobody fences it again and everyone can show it. */
   /** From the DC: fence this node (the DC itself is the target, and never fences itself). */
-  | { t: "fence-please"; target: string; reason: string }
+  | { t: "fence-please"; target: string; reason: string; delayMs?: number }
   /** To the DC: a person confirmed on another node that this node is off. */
   | { t: "fence-confirm"; target: string }
   | { t: "fence-result"; record: { target: string; ok: boolean; by: string; atSec: number; reason: string; targetInc?: number } };
