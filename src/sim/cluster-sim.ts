@@ -5,7 +5,8 @@
 // Invariants, after every event:
 //   - no resource runs on two nodes at once, except on a node frozen right now or just resumed (the one window
 //     that needs fencing: a frozen daemon cannot stop anything);
-//   - liveness: once everything is healed, every resource runs exactly once, group members together.
+//   - liveness: once everything is healed (and, as an operator would, failures cleaned up), every resource runs
+//     exactly once, group members together.
 
 import { loadConfigText } from "../config/load.js";
 import type { ClusterConfig } from "../config/model.js";
@@ -54,6 +55,8 @@ export class ClusterSim extends MembershipSim {
   private readonly ctl = new Map<string, Control>();
   /** Where each resource really runs. */
   readonly running = new Map<string, Set<string>>();
+  /** Scripted agent failures: "node/rsc/start|stop" → the next such operation fails. */
+  private readonly failNext = new Set<string>();
   private readonly prims: string[];
 
   constructor(readonly co: ClusterSimOptions) {
@@ -96,6 +99,11 @@ export class ClusterSim extends MembershipSim {
       const respawnMs = r.int(50, 600); // a node process starts in about 0.3 s
       this.note(`FAULT daemon crash ${n.name} (respawned in ${respawnMs} ms)`);
       this.schedule({ kind: "call", at: this.now + respawnMs, fn: () => { if (n.crashed && c.daemonOnlyCrash) { this.restart(n); this.note(`respawn ${n.name}`); } } });
+    } else if (roll === 2 || (roll === 3 && this.co.fencing)) {
+      // The next start (or, with fencing, stop) of a resource on a node fails: a stop failure gets that node fenced.
+      const key = `${n.name}/${r.pick(this.prims)}/${roll === 2 ? "start" : "stop"}`;
+      this.failNext.add(key);
+      this.note(`FAULT next ${key} fails`);
     } else if (roll === 1) {
       const rsc = r.pick(this.prims);
       const where = [...this.running.get(rsc)!];
@@ -185,6 +193,11 @@ export class ClusterSim extends MembershipSim {
 
   private opDone(n: SimNode, inc: number, opId: number, rsc: string, action: string, ms: number): void {
     const set = this.running.get(rsc)!;
+    if (this.failNext.delete(`${n.name}/${rsc}/${action}`)) {
+      this.note(`${n.name}: ${rsc} ${action} FAILS (scripted)`);
+      this.deliverResult(n, inc, opId, { rc: 1, status: "done", reason: "scripted failure", durationMs: ms });
+      return;
+    }
     const powered = !(n.crashed && !this.ctl.get(n.name)!.daemonOnlyCrash);
     if (powered && action === "start") set.add(n.name);
     if (powered && action === "stop") set.delete(n.name);
@@ -244,6 +257,19 @@ export class ClusterSim extends MembershipSim {
         this.feedCo(by, { type: "fence-result", nowMs: this.clock(by), wallSec: this.wall(), record });
       },
     });
+  }
+
+  /** As an operator would after an incident: once the cluster has a DC again, `paceline resource cleanup` for every
+   * resource (fail counts reset, failed operations forgotten, re-probed), so nothing stays banned or blocked. */
+  protected override healed(): void {
+    this.failNext.clear();
+    const cleanup = () => {
+      const dc = this.nodes.find((n) => !n.crashed && this.ctl.get(n.name)!.co.isDc);
+      if (!dc) { this.schedule({ kind: "call", at: this.now + 500, fn: cleanup }); return; }
+      this.note(`operator: cleanup of every resource on ${dc.name}`);
+      for (const r of this.config.resources) this.feedCo(dc, { type: "admin", nowMs: this.clock(dc), wallSec: this.wall(), command: { kind: "cleanup", rsc: r.id } });
+    };
+    this.schedule({ kind: "call", at: this.now + 3000, fn: cleanup });
   }
 
   protected override extraSafety(): void {

@@ -175,6 +175,8 @@ export class MembershipSim {
   protected afterStep(_n: SimNode, _tick: boolean): void { /* membership only */ }
   protected restarted(_n: SimNode): void { /* membership only */ }
   protected crashed(_n: SimNode): void { /* membership only */ }
+  /** Everything was just healed (the liveness phase begins). */
+  protected healed(): void { /* membership only */ }
   /** More invariants, checked after every event. */
   protected extraSafety(): void { /* membership only */ }
   /** Converged beyond membership (e.g. every resource running). */
@@ -261,6 +263,7 @@ export class MembershipSim {
       n.pausedUntil = 0;
       if (n.crashed) this.restart(n);
     }
+    this.healed();
     this.note("HEAL everything");
   }
 

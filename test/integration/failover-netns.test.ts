@@ -210,6 +210,18 @@ test("power-off of the active node: the group starts on a survivor after the lea
   assert.deepEqual(sampler.overlaps, []);
   assert.ok(tookMs > 0);
   console.log(`# power-off → VIP answering again: ${tookMs} ms (fast profile)`);
+  // The node comes back (powered on): it rejoins, and the group stays where it is — no bounce.
+  const holder = await waitFor(() => whoAnswers(), 10_000, "the VIP to answer");
+  let failed = 0;
+  let polling = true;
+  const poll = (async () => { while (polling) { const who = await whoAnswers(); if (who !== holder) failed++; await sleep(50); } })();
+  c.setLink(active, 0, "up");
+  node(active).start();
+  await c.converge(NODES, NODES, "n1", true, 20_000);
+  await sleep(1500);
+  polling = false;
+  await poll;
+  assert.equal(failed, 0, `the group moved or paused while ${active} rejoined`);
 });
 
 test("rolling restart of every daemon, one by one: the group moves at most once per restart and is never on two nodes", { skip }, async () => {

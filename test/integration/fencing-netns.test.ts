@@ -123,3 +123,42 @@ ${fencingYaml(cl, `${dir}/fence_netns`, { n1: "2s" })}`, true);
   console.log(`# split brain × ${REPS}: survivors ${survivors.join(" ")}`);
   assert.ok(survivors.every((s) => s === "n1"), "the node whose device waits (n2 shoots late) should lose every race");
 });
+
+test("escalation: a device that fails, then one that hangs, then a person confirms with `paceline fence confirm`", { skip }, async () => {
+  script(dir, "fence_fails", "cat >/dev/null; echo 'simulated BMC failure' >&2; exit 1");
+  script(dir, "fence_hangs", "cat >/dev/null; sleep 100");
+  const c = new NetnsCluster(3, 1, "profile: fast", 223, `
+resources:
+  svc: ${svc().replace("{ exec:", "{ prefer: n3, exec:")}
+fencing:
+  timeout: 60s
+  devices:
+    bmc: { agent: ${dir}/fence_fails, targets: [n1, n2, n3], timeout: 2s }
+    pdu: { agent: ${dir}/fence_hangs, targets: [n1, n2, n3], timeout: 1500ms }
+    by-hand: { agent: manual, targets: [n1, n2, n3] }
+  levels:
+    n3: [[bmc], [pdu], [by-hand]]
+`, true);
+  const cli = (n: string, ...args: string[]) => execFileSync(process.execPath, [new URL("../../../bin/paceline.js", import.meta.url).pathname, ...args, "--state-dir", c.node(n).stateDir], { encoding: "utf8" });
+  try {
+    c.setup();
+    for (const n of c.nodes) c.node(n).start();
+    await c.converge(c.nodes, c.nodes, "n1");
+    await waitFor(() => existsSync(`${dir}/${c.ns("n3")}.up`), 15_000, "svc to start on n3");
+    for (const pid of execFileSync("ip", ["netns", "pids", c.ns("n3")], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number)) process.kill(pid, "SIGKILL");
+    c.setLink("n3", 0, "down");
+    await waitFor(() => /n3 must be powered off by hand/.test(c.node("n1").output), 30_000, "the manual level to be reached");
+    const log = c.node("n1").output;
+    assert.match(log, /simulated BMC failure/);
+    assert.match(log, /pdu failed \(.*did not finish within 1500 ms/);
+    await sleep(1000);
+    assert.ok(!existsSync(`${dir}/${c.ns("n1")}.up`) && !existsSync(`${dir}/${c.ns("n2")}.up`), "nothing starts before a person confirms");
+    assert.match((await c.node("n2").membership()).fencing!.pending.map((p) => p.target).join(), /n3/);
+    const out = cli("n2", "fence", "confirm", "n3", "--yes");
+    assert.match(out, /sent to the DC, n1|confirmed off/);
+    await waitFor(() => existsSync(`${dir}/${c.ns("n1")}.up`) || existsSync(`${dir}/${c.ns("n2")}.up`), 15_000, "svc to start on a survivor");
+    assert.match(cli("n2", "fence", "history"), /n3 {2}fenced by manual confirmation by an operator/);
+  } finally {
+    await c.teardown();
+  }
+});
