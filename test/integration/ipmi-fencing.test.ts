@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { CLI, cleanupDir, killPid, sleep, tempDir, waitFor } from "../helpers.js";
 
@@ -45,11 +45,11 @@ set_working_mc 0x20
 `);
   writeFileSync(`${dir}/sim.emu`, "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nmc_enable 0x20\n");
   // ipmi_sim reads commands on stdin and exits when it closes: keep it open (a pipe we own).
-  sim = spawn("ipmi_sim", ["-c", `${dir}/lan.conf`, "-f", `${dir}/sim.emu`, "-s", dir, "-n"], { stdio: ["pipe", "pipe", "pipe"] });
-  let simOut = "";
-  sim.stdout!.on("data", (b: Buffer) => (simOut += b.toString()));
-  sim.stderr!.on("data", (b: Buffer) => (simOut += b.toString()));
-  await waitFor(() => power() === "on", 10_000, "the simulated BMC to answer, power on").catch((e: Error) => { throw new Error(`${e.message}\n${simOut}`); });
+  // Its output goes to a file: the server process it starts inherits it, and a pipe would keep this test alive.
+  const out = openSync(`${dir}/ipmi_sim.log`, "a");
+  sim = spawn("ipmi_sim", ["-c", `${dir}/lan.conf`, "-f", `${dir}/sim.emu`, "-s", dir, "-n"], { stdio: ["pipe", out, out] });
+  closeSync(out);
+  await waitFor(() => power() === "on", 10_000, "the simulated BMC to answer, power on").catch((e: Error) => { throw new Error(`${e.message}\n${readFileSync(`${dir}/ipmi_sim.log`, "utf8")}`); });
   writeFileSync(`${dir}/bmc.pw`, "secret\n", { mode: 0o600 });
   writeFileSync(`${dir}/wrong.pw`, "not-the-password\n", { mode: 0o600 });
   const yaml = (pw: string, timeout: string) => `cluster: ipmi
@@ -66,8 +66,8 @@ fencing:
 });
 
 after(() => {
+  for (const pid of serverPids()) killPid(pid); // while ipmi_sim is still their parent
   if (sim?.pid) { sim.stdin?.end(); killPid(sim.pid); }
-  for (const pid of serverPids()) killPid(pid);
   cleanupDir(dir);
 });
 
