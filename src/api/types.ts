@@ -68,6 +68,8 @@ export interface LinkStatus { link: number; address?: string; state: "up" | "war
 export interface PeerNodeStatus {
   name: string;
   state: "online" | "offline" | "unclean";
+  /** Offline because the cluster fenced it (powered off by a device or confirmed by a person). */
+  fenced?: boolean;
   inView: boolean;
   incarnation: number;
   links: LinkStatus[];

@@ -86,7 +86,7 @@ export function renderMembership(s: MembershipStatus): string {
   lines.push("", "Nodes:");
   const width = Math.max(8, ...s.nodes.map((n) => n.name.length));
   for (const n of s.nodes) {
-    const state = n.state === "online" ? (n.inView ? "online" : "online (not in view)") : n.state === "unclean" ? "UNCLEAN (lost)" : "OFFLINE";
+    const state = n.state === "online" ? (n.inView ? "online" : "online (not in view)") : n.state === "unclean" ? "UNCLEAN (lost)" : n.fenced ? "OFFLINE (fenced)" : "OFFLINE";
     const links = n.name === s.node ? "(this node)" : n.links.map((l) => `link ${l.link} ${l.state}${linkDetail(l)}`).join(", ");
     lines.push(`  ${n.name.padEnd(width)}  ${state.padEnd(20)} ${links}`);
     const attrs = Object.entries(n.attributes).map(([k, v]) => `${k}=${v}`).join(" ");

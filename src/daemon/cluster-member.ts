@@ -275,6 +275,7 @@ export class ClusterMemberDaemon {
     const g = s.arbiterGrant;
     const arbiterHeld = !!g && sameView(g.view, s.view) && now < g.untilMs;
     const expected = this.p.nodes.reduce((a, n) => a + n.votes, 0) + arbiterVotes;
+    const fenced = (node: string, inc: number) => (this.control?.co.fencedInc[node] ?? 0) >= inc && inc > 0;
     const present = s.view.members.reduce((a, m) => a + (this.p.nodes.find((n) => n.name === m)?.votes ?? 0), 0) + (arbiterHeld ? arbiterVotes : 0);
     return {
       cluster: this.o.config.cluster, node: s.me, incarnation: s.inc, pid: process.pid, sinceMs: this.sinceMs, version: VERSION,
@@ -286,7 +287,9 @@ export class ClusterMemberDaemon {
         const peer = s.peers[n.name]!;
         return {
           // Lost without saying goodbye: it may still run things until fenced or back (Pacemaker's UNCLEAN).
-          name: n.name, state: heard(this.p, peer, now) ? "online" as const : peer.inc === 0 || hasLeft(peer) ? "offline" as const : "unclean" as const,
+          // A fenced life is off for sure: offline, not unclean.
+          name: n.name, state: heard(this.p, peer, now) ? "online" as const : peer.inc === 0 || hasLeft(peer) || fenced(n.name, peer.inc) ? "offline" as const : "unclean" as const,
+          fenced: !heard(this.p, peer, now) && fenced(n.name, peer.inc) ? true : undefined,
           inView: s.view.members.includes(n.name), incarnation: peer.inc,
           links: n.links.map((address, link) => ({ link, address, state: linkState(this.p, peer, link, now), lastHeardMsAgo: Number.isFinite(peer.heardMs[link]!) ? now - peer.heardMs[link]! : undefined, rttMs: this.transport.stats.rttMs[n.name]?.[link] })),
           attributes: { ...peer.attrs },

@@ -84,6 +84,9 @@ ${fencingYaml(c, `${dir}/fence_netns`)}`, true);
     await waitFor(() => existsSync(`${dir}/${full.ns(at)}.up`), 5000, "the group's service to run with the VIP");
     const s = await full.node("n2").membership();
     assert.ok(s.fencing?.history.some((h) => h.target === "n1" && h.ok), JSON.stringify(s.fencing));
+    const n1 = s.nodes.find((n) => n.name === "n1")!;
+    assert.equal(n1.state, "offline", "a fenced node is off for sure, not UNCLEAN");
+    assert.equal(n1.fenced, true);
     console.log(`# stop failure → n1 fenced → VIP back on a peer in ${Date.now() - t0} ms`);
   } finally {
     await full.teardown();
