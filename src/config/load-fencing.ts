@@ -20,7 +20,8 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
     for (const t of listed) if (!nodeNames.includes(t)) report(`${path}.targets`, `${t} is not a node of this cluster (nodes: ${nodeNames.join(", ") || "none"})`);
     const params = isObj(d.params) ? Object.fromEntries(Object.entries(d.params).map(([k, v]) => [k, String(v)])) : {};
     for (const k of ["password", "passwd"]) if (k in params) report(`${path}.params.${k}`, "keep passwords out of cluster.yaml: use password-file: /etc/paceline/NAME.pw (mode 600) or password-env: VAR");
-    if (d.agent === "manual" && (d["password-file"] || d["password-env"])) report(path, "a manual device has no password", "warning");
+    if ((d.agent === "manual" || d.agent === "guard") && (d["password-file"] || d["password-env"])) report(path, `a ${d.agent} device has no password`, "warning");
+    if (d.agent === "guard" && !isObj(d["host-map"])) report(`${path}.host-map`, "a guard needs each target's addresses to ping: host-map: { node2: \"10.0.0.2,10.0.100.2\" } (its OS and BMC addresses)");
     devices.push({
       name, agent: d.agent, params,
       password: typeof d["password-file"] === "string" ? { file: d["password-file"] } : typeof d["password-env"] === "string" ? { env: d["password-env"] } : undefined,

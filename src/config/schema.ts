@@ -195,7 +195,7 @@ export const clusterSchema: Schema = {
           additionalProperties: {
             type: "object", additionalProperties: false, required: ["agent"],
             properties: {
-              agent: { type: "string", description: "A fence-agents program (fence_ipmilan, fence_virsh, …, or an absolute path), or `manual` (a person powers the node off and confirms)." },
+              agent: { type: "string", description: "A fence-agents program (fence_ipmilan, fence_virsh, …, or an absolute path), `manual` (a person powers the node off and confirms), or `guard` (seed 000's stonith-helper: pings the target's addresses — host-map: \"OS-IP,BMC-IP\" — and reports it off only if all are silent and it ran nothing, else the next level shoots; params.protect: RESOURCE makes its delay apply only on nodes not running it)." },
               params: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] }, description: "The agent's options (ip, username, lanplus, …); not the password." },
               "password-file": { type: "string", description: "A file holding the device password (mode 600)." },
               "password-env": { type: "string", description: "An environment variable holding the device password." },

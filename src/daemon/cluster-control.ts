@@ -219,6 +219,10 @@ export class ControlShell {
     try {
       const r = await runFencing({
         config: f, target, action: "reboot", log: (level, text) => this.o.log(level, text),
+        context: {
+          iRun: (rsc) => { const r = findResource(this.config, rsc); const ids = r?.kind === "group" ? r.members.map((m) => m.id) : [rsc]; return ids.some((id) => isRunning(this.rm.history[id])); },
+          targetRuns: (t) => [...new Set([...(this.co.held[t]?.rscs ?? []), ...Object.entries(this.co.reports[t]?.history ?? {}).filter(([, h]) => h.pending || (mayBeActive(h) && h.last)).map(([rsc]) => rsc)])],
+        },
         confirm: (t) => new Promise<boolean>((resolve) => {
           this.o.log("warn", `${t} must be powered off by hand: once it is, run \`paceline fence confirm ${t}\` on any node`);
           this.confirmWaiters.set(t, resolve);

@@ -165,3 +165,41 @@ fencing:
     await c.teardown();
   }
 });
+
+test("guard (seed 000's stonith-helper): a silent node that ran nothing is considered off; one that ran something is still powered off", { skip }, async () => {
+  const c = new NetnsCluster(3, 1, "profile: fast", 224, (cl) => `
+resources:
+  svc: ${svc().replace("{ exec:", "{ prefer: n1, exec:")}
+fencing:
+  devices:
+    guard: { agent: guard, host-map: { ${cl.nodes.map((n) => `${n}: "${cl.addr(n, 0)}"`).join(", ")} }, timeout: 5s }
+${cl.nodes.map((n) => `    power-${n}: { agent: ${dir}/fence_netns, host-map: { ${n}: "${cl.ns(n)}:${cl.hostVeth(n, 0)}" }, timeout: 5s }`).join("\n")}
+  levels:
+${cl.nodes.map((n) => `    ${n}: [[guard], [power-${n}]]`).join("\n")}
+`, true);
+  const powerOff = (n: string) => {
+    for (const pid of execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number)) process.kill(pid, "SIGKILL");
+    c.setLink(n, 0, "down");
+  };
+  try {
+    c.setup();
+    for (const n of c.nodes) c.node(n).start();
+    await c.converge(c.nodes, c.nodes, "n1");
+    await waitFor(() => existsSync(`${dir}/${c.ns("n1")}.up`), 15_000, "svc to start on n1");
+    powerOff("n3"); // ran nothing
+    await waitFor(async () => (await c.node("n1").membership()).fencing?.history.some((h) => h.target === "n3" && h.ok), 20_000, "n3 to be fenced");
+    let log = c.node("n1").output;
+    assert.match(log, /n3 is silent on every address \(10\.224\.0\.3\) and ran nothing: considered off/);
+    assert.doesNotMatch(log, /with power-n3/, "no power switch needed");
+    c.setLink("n3", 0, "up"); // n3 comes back, so that two of three remain when n1 goes
+    c.node("n3").start();
+    await c.converge(c.nodes, c.nodes, "n1", true, 20_000);
+    powerOff("n1"); // ran svc: the guard must not call it off; the power switch does it
+    await waitFor(async () => (await c.node("n2").membership()).fencing?.history.some((h) => h.target === "n1" && h.ok), 20_000, "n1 to be fenced");
+    log = c.node("n2").output;
+    assert.match(log, /n1 is silent on 10\.224\.0\.1 but may run svc: it must be powered off/);
+    assert.match(log, /fencing n1 \(reboot\) with power-n1 \(level 2 of 2/);
+  } finally {
+    await c.teardown();
+  }
+});

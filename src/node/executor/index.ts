@@ -72,7 +72,7 @@ export async function checkAgents(config: ClusterConfig, file: string, dirs: Age
       problems.push({ file, path: `${pathOf(rsc)}.agent`, message: (e as Error).message, severity: "error" });
     }
   }));
-  await Promise.all(config.fencing.devices.filter((d) => d.agent !== "manual").map(async (d) => {
+  await Promise.all(config.fencing.devices.filter((d) => d.agent !== "manual" && d.agent !== "guard").map(async (d) => {
     const path = `fencing.devices.${d.name}`;
     let program: string;
     try { program = fenceAgentPath(d.agent); } catch (e) { problems.push({ file, path: `${path}.agent`, message: (e as Error).message, severity: "error" }); return; }
