@@ -53,5 +53,12 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
   for (const node of Object.keys(rawLevels)) if (!nodeNames.includes(node)) report(`fencing.levels.${node}`, `${node} is not a node of this cluster`);
   const enabled = typeof f.enabled === "boolean" ? f.enabled : devices.length > 0;
   if (enabled && nodeNames.length > 1) for (const node of nodeNames) if (!levels[node]) report("fencing", `no device can fence ${node}: a lost ${node} would keep its resources stuck until someone confirms it is off`, "warning");
-  return { enabled, timeoutMs: parseDurationMs(f.timeout) ?? 60_000, priorityDelayMs: parseDurationMs(f["priority-delay"]) ?? 0, devices, levels };
+  const timeoutMs = parseDurationMs(f.timeout) ?? 60_000;
+  for (const [node, lv] of Object.entries(levels)) {
+    lv.forEach((level, i) => {
+      const sum = level.reduce((a, name) => a + (devices.find((d) => d.name === name && d.agent !== "manual")?.timeoutMs ?? 0), 0);
+      if (sum > timeoutMs) report("fencing.timeout", `level ${i + 1} for ${node} may need ${sum} ms (its devices' timeouts), more than fencing.timeout (${timeoutMs} ms): the attempt would be cut short`, "warning");
+    });
+  }
+  return { enabled, timeoutMs, priorityDelayMs: parseDurationMs(f["priority-delay"]) ?? 0, startupFencing: f["startup-fencing"] !== false, devices, levels };
 }

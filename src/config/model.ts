@@ -164,6 +164,8 @@ export interface FencingConfig {
   timeoutMs: number;
   /** Fencing a node running more resource priority than the fencer waits this long (priority-fencing-delay). */
   priorityDelayMs: number;
+  /** Nodes never seen since the cluster started are fenced before anything starts (Pacemaker's startup-fencing). */
+  startupFencing: boolean;
   devices: FenceDeviceConfig[];
   /** Per node: device names per level, in escalation order. */
   levels: Record<string, string[][]>;

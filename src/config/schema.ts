@@ -189,6 +189,7 @@ export const clusterSchema: Schema = {
       properties: {
         enabled: { type: "boolean", description: "Fence lost or failed nodes before recovering their resources (default true when devices are configured)." },
         timeout: duration("The longest one fencing attempt may take (default 60s)."),
+        "startup-fencing": { type: "boolean", description: "A node not seen since the cluster started may run anything: it is fenced before resources start (default true; Pacemaker's startup-fencing). false: assume nodes that are down at start run nothing." },
         "priority-delay": duration("Fencing a node that runs more resource priority than the node asking waits this long first (Pacemaker's priority-fencing-delay): in a split the node with the more important resources shoots first and survives. Default 0 (off)."),
         devices: {
           type: "object", description: "Fence devices by name.",

@@ -213,3 +213,25 @@ fencing:
   c.view(3, ["n2"], "n2");
   assert.deepEqual(c.fenceRequests.filter((r) => /fences n[12]/.test(r)).sort(), ["n1 fences n2 after 5000 ms", "n2 fences n1"]);
 });
+
+test("startup-fencing: a node not seen since the cluster started is fenced (after initial-dead) before anything starts", () => {
+  const r = loadConfigText(`${CONFIG}
+fencing:
+  devices:
+    by-hand: { agent: manual, targets: [n1, n2, n3] }
+`);
+  const c = new ControlCluster(r.config!);
+  c.boot("n1");
+  c.boot("n2");
+  c.crash("n3"); // never comes up
+  c.view(1, ["n1", "n2"], "n1");
+  c.advance(5000);
+  assert.deepEqual(c.where("vip"), [], "nothing starts while n3 may run anything");
+  assert.deepEqual(c.fenceRequests, [], "n3 still has initial-dead to join");
+  c.advance(16_000);
+  assert.deepEqual(c.fenceRequests, ["n1 fences n3"]);
+  c.fenceResult("n3", true, "by-hand");
+  c.advance(500);
+  assert.equal(c.where("vip").length, 1);
+  assert.equal(c.where("other").length, 1);
+});

@@ -57,7 +57,7 @@ export interface CoordinatorState {
   said?: string;
   /** Nodes to fence (lost while they may run resources, or asked by the scheduler): since when, and whether the
    * shell is at it; `retryAtMs` after a failure. */
-  fencing: Record<string, { sinceMs: number; reason: string; running: boolean; retryAtMs?: number; inc: number }>;
+  fencing: Record<string, { sinceMs: number; reason: string; running: boolean; retryAtMs?: number; inc: number; startup?: boolean }>;
   /** The incarnation of each node last fenced: its reports from that life are void (it was powered off). */
   fencedInc: Record<string, number>;
   fenceHistory: FenceRecord[];
@@ -66,6 +66,8 @@ export interface CoordinatorState {
   scheduledMs: number;
   /** After a refused command: no new wave before this (own clock). */
   pauseUntilMs?: number;
+  /** When this node became the DC (own clock): startup fencing waits initial-dead for slow starters. */
+  dcSinceMs?: number;
 }
 
 export type CoordinatorInput =
@@ -149,6 +151,7 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   s.isDc = v.dc === s.me;
   s.inflight = {}; // commands of an older view are void; their results still arrive in reports
   s.askedMs = {};
+  if (s.isDc && !wasDc) s.dcSinceMs = v.nowMs;
   if (s.isDc && !wasDc) st.log("info", `I am the DC of view ${v.viewKey} (${v.members.join(", ")}): collecting every member's report before deciding anything`);
   s.said = undefined;
 }
@@ -220,6 +223,7 @@ function onAdmin(st: CoordStep, c: AdminCommand): void {
 function drive(st: CoordStep): void {
   const s = st.s;
   const members = s.members.filter((m) => (s.fencedInc[m] ?? 0) < (s.reports[m]?.inc ?? Infinity));
+  startupFencing(st);
   requestFencing(st);
   for (const [node, h] of Object.entries(s.held)) {
     if (h.needsFence) continue; // released by a successful fence only
@@ -267,8 +271,12 @@ function drive(st: CoordStep): void {
   requestFencing(st);
   const heldRscs = new Set(Object.values(s.held).flatMap((h) => h.rscs));
   const runningOn = (rsc: string, node: string) => isRunning(s.reports[node]?.history[rsc]);
-  // Nothing is sent to a node being fenced (it could not be trusted to do it), nor started while its holder is held.
-  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn).filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node]);
+  // Nothing is sent to a node being fenced (it could not be trusted to do it), nor started while its holder is held,
+  // nor started at all while a node unseen since startup may run anything.
+  const unseen = unseenNodes(st);
+  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn)
+    .filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node] && (op.op === "stop" || unseen.length === 0));
+  if (unseen.length && wave.length === 0) { st.say(`no action yet: nothing starts until ${unseen.join(", ")} (not seen since the cluster started) ${unseen.some((n) => s.fencing[n]) ? "is fenced" : "joins or, after initial-dead, is fenced"} (startup-fencing)`); return; }
   const heldBack = transition.actions.filter((a) => !a.blocked && heldRscs.has(a.rsc) && a.to).map((a) => a.rsc);
   if (wave.length === 0) {
     const waitFor = Object.entries(s.held).map(([n, h]) => (h.needsFence ? `${n} to be fenced` : `${n}'s lease (${Math.ceil((h.untilMs! - s.nowMs) / 100) / 10} s more)`));
@@ -365,4 +373,23 @@ export function priorityOf(config: ClusterConfig, s: CoordinatorState, node: str
     if (prims.some((p) => isRunning(h[p.id]))) total += r.kind === "group" ? Math.max(r.meta.priority, ...r.members.map((m) => m.meta.priority)) : r.meta.priority;
   }
   return total;
+}
+
+/** Configured nodes this DC has never heard from, with startup fencing on: they may run anything. */
+function unseenNodes(st: CoordStep): string[] {
+  const s = st.s;
+  const f = st.config.fencing;
+  if (!f.enabled || !f.startupFencing) return [];
+  return st.config.nodes.map((n) => n.name).filter((n) => !s.members.includes(n) && !s.reports[n] && !(n in s.fencedInc) && canFence(st.config, n));
+}
+
+/** After initial-dead as DC, the nodes still unseen are fenced (slow starters have had their time to join). */
+function startupFencing(st: CoordStep): void {
+  const s = st.s;
+  if (s.dcSinceMs === undefined || s.nowMs - s.dcSinceMs < st.config.heartbeat.initialDeadMs) return;
+  for (const n of unseenNodes(st)) {
+    if (s.fencing[n]) continue;
+    s.fencing[n] = { sinceMs: s.nowMs, reason: "not seen since the cluster started, so it may run anything (startup-fencing)", running: false, inc: 0, startup: true };
+    st.log("warn", `${n} has not been seen since the cluster started: fencing it before anything starts (startup-fencing; fencing.startup-fencing: false to trust that down nodes run nothing)`);
+  }
 }
