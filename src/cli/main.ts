@@ -21,13 +21,15 @@ import { VERSION } from "../version.js";
 import { renderMembership, renderStatus } from "./render-status.js";
 import { runDemo } from "./demo.js";
 import { canRunClusterDemo, runClusterDemo } from "./demo-cluster.js";
+import { runLoopbackDemo } from "./demo-loopback.js";
 import { loadCibFile, simulate } from "./simulate.js";
 
 const USAGE = `Paceline ${VERSION} — high-availability cluster manager
 
 Usage:
-  paceline demo [--keep] [--single]       watch a 3-node cluster fail a virtual IP over (as root; else, or with
-                                          --single, a supervised service killed and restarted on one server)
+  paceline demo [--keep] [--single|--loopback]
+                                          watch a 3-node cluster fail over (as root: namespaces and a real virtual
+                                          IP; else, or --loopback, on loopback); --single: one server
   paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout); in a cluster a small
                                           supervisor respawns it if it dies (--no-supervise: under systemd)
   paceline keygen [-o FILE]               write a new cluster key (default /etc/paceline/authkey)
@@ -379,10 +381,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case "demo": {
-        const { values } = parse(rest, { keep: { type: "boolean" }, single: { type: "boolean" } });
-        if (!values.single && canRunClusterDemo()) return await runClusterDemo(values.keep === true);
-        if (!values.single) console.log("(the three-node cluster demo needs root, network namespaces and resource-agents' IPaddr2; showing the single-server demo)");
-        return await runDemo(values.keep === true);
+        const { values } = parse(rest, { keep: { type: "boolean" }, single: { type: "boolean" }, loopback: { type: "boolean" } });
+        if (values.single) return await runDemo(values.keep === true);
+        return canRunClusterDemo() && !values.loopback ? await runClusterDemo(values.keep === true) : await runLoopbackDemo(values.keep === true);
       }
       case "keygen": {
         const { values } = parse(rest, { output: { type: "string", short: "o" } });

@@ -151,7 +151,7 @@ export class ClusterMemberDaemon {
       const expected = this.p.nodes.reduce((a, n) => a + n.votes, 0) + (this.p.arbiterVotes ?? 0);
       const waitingMs = this.state.settleUntilMs - now;
       this.event(q ? "info" : "warn", q ? `quorate in view ${v.id}; DC is ${v.leader}`
-        : heardVotes >= quorumVotes(this.p) && waitingMs > 0 ? `no quorum yet: view ${v.id} (${v.members.join(", ")}) waits ${waitingMs} ms more for the quorum lease of what it dropped (or of this node's previous life) to run out`
+        : waitingMs > 0 ? `no quorum yet: view ${v.id} (${v.members.join(", ")}) waits ${waitingMs} ms more for the quorum lease of what it dropped (or of this node's previous life) to run out`
         : `no quorum: view ${v.id} (${v.members.join(", ")}); ${heardVotes} of ${expected} votes heard in it within the lease${this.p.arbiterVotes ? " (+ the arbiter's, if lent)" : ""}, ${quorumVotes(this.p)} needed`);
     }
     if (!this.control) return;

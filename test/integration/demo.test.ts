@@ -16,6 +16,14 @@ test("paceline demo (cluster): the VIP fails over twice, and every namespace and
   assert.doesNotMatch(execFileSync("ip", ["link"], { encoding: "utf8" }), /pl-demo-/);
 });
 
+test("paceline demo --loopback (what a non-root user gets): the service fails over to another node and everything stops", () => {
+  const r = spawnSync(process.execPath, [CLI, "demo", "--loopback"], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
+  assert.match(r.stdout, /answers: "hello from n1"/);
+  assert.match(r.stdout, />>> Failover: "hello from n[23]"/);
+  assert.match(r.stdout, /web\s+exec\s+started on n[23]/, "it stays there when n1 comes back");
+});
+
 test("paceline demo --single: a killed and a frozen service recover", () => {
   const r = spawnSync(process.execPath, [CLI, "demo", "--single"], { encoding: "utf8", timeout: 120_000 });
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
