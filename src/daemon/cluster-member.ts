@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
+import { findResource } from "../config/model.js";
 import { pingOnce } from "../agents/checks.js";
 import { attrProblem, dcOf, holdsLease, hasLeft, heard, sameView, initMember, isQuorate, linkState, quorumVotes, step } from "../core/membership/member.js";
 import type { MemberState, MembershipParams, Output } from "../core/membership/types.js";
@@ -187,7 +188,12 @@ export class ClusterMemberDaemon {
     const co = this.control.co;
     const input = schedulerInputOf({ config: this.control.config, admin: co.admin, members: co.members, reports: co.reports, attributes: co.attributes, dc: co.dc ?? this.o.me, wallSec: Date.now() / 1000 });
     try {
-      return { ok: true, message: explain(schedule(input), id) };
+      // Beyond the scores: what holds it back right now (a lost node's lease or fencing), as this node knows it.
+      const r = findResource(this.control.config, id);
+      const ids = r?.kind === "group" ? [r.id, ...r.members.map((m) => m.id)] : [id];
+      const holds = Object.entries(co.held).filter(([, h]) => h.rscs.some((x) => ids.includes(x)))
+        .map(([node, h]) => `held: ${node} may still run ${h.rscs.filter((x) => ids.includes(x)).join(", ")}; ${h.needsFence ? `it starts elsewhere once ${node} is fenced${co.fencing[node] ? ` (fencing: ${co.fencing[node]!.reason})` : ""}` : "it starts elsewhere once that node's lease and stop margin have passed"}`);
+      return { ok: true, message: [explain(schedule(input), id), ...holds].join("\n") };
     } catch (e) {
       return { ok: false, message: (e as Error).message };
     }

@@ -157,6 +157,7 @@ fencing:
     await sleep(1000);
     assert.ok(!existsSync(`${dir}/${c.ns("n1")}.up`) && !existsSync(`${dir}/${c.ns("n2")}.up`), "nothing starts before a person confirms");
     assert.match((await c.node("n2").membership()).fencing!.pending.map((p) => p.target).join(), /n3/);
+    assert.match(cli("n2", "status", "--why", "svc"), /held: n3 may still run svc; it starts elsewhere once n3 is fenced/);
     const out = cli("n2", "fence", "confirm", "n3", "--yes");
     assert.match(out, /sent to the DC, n1|confirmed off/);
     await waitFor(() => existsSync(`${dir}/${c.ns("n1")}.up`) || existsSync(`${dir}/${c.ns("n2")}.up`), 15_000, "svc to start on a survivor");
