@@ -3,22 +3,21 @@
 // runs on one node. The demo powers the active node off, then cuts the next one's network, and shows the VIP
 // answering from a survivor each time. Everything it creates is removed on exit, even after Ctrl-C.
 
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callDaemon } from "../api/client.js";
 import type { MembershipStatus } from "../api/types.js";
 import { writeClusterKey } from "../node/key.js";
 import { renderMembership } from "./render-status.js";
+import { askService, sleep, startNode, stopNodes, until } from "./demo-common.js";
 
 const NODES = ["n1", "n2", "n3"];
 const NET = "10.213.0";
 const VIP = `${NET}.100`;
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
 const quietly = (f: () => unknown) => { try { f(); } catch { /* gone already */ } };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const canRunClusterDemo = () => process.getuid?.() === 0 && existsSync("/usr/lib/ocf/resource.d/heartbeat/IPaddr2") && (() => { try { ip("netns", "list"); return true; } catch { return false; } })();
 
@@ -27,28 +26,7 @@ const me = Object.values(os.networkInterfaces()).flat().find((a) => a.address.st
 http.createServer((q, s) => s.end("hello from " + (me ? "n" + me.address.split(".")[3] : "?") + "\\n")).listen(8080, "0.0.0.0");
 `;
 
-function askVip(): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = request({ host: VIP, port: 8080, path: "/", timeout: 300 }, (res) => {
-      let body = "";
-      res.on("data", (b: Buffer) => (body += b.toString()));
-      res.on("end", () => resolve(body.trim()));
-    });
-    req.on("error", () => resolve(undefined));
-    req.on("timeout", () => { req.destroy(); resolve(undefined); });
-    req.end();
-  });
-}
-
-async function until<T>(f: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await sleep(50);
-  }
-  return undefined;
-}
+const askVip = () => askService(VIP, 8080);
 
 class DemoCluster {
   readonly dir = mkdtempSync(join(tmpdir(), "paceline-cluster-demo-"));
@@ -91,13 +69,7 @@ defaults: { stickiness: 100, migration-threshold: 1 }
 
   start(n: string): void {
     mkdirSync(this.stateDir(n), { recursive: true });
-    const cli = new URL("../../../bin/paceline.js", import.meta.url).pathname;
-    const p = spawn("ip", ["netns", "exec", this.ns(n), process.execPath, cli, "daemon", "--config", join(this.dir, "cluster.yaml"), "--node", n, "--state-dir", this.stateDir(n)], { stdio: ["ignore", "pipe", "pipe"] });
-    const prefix = `    ${n} | `;
-    const relay = (b: Buffer) => process.stdout.write(b.toString().split("\n").filter(Boolean).map((l) => `${prefix}${l.replace(/^\S+Z /, "")}\n`).join(""));
-    p.stdout!.on("data", relay);
-    p.stderr!.on("data", relay);
-    this.procs.set(n, p);
+    this.procs.set(n, startNode(n, ["ip", "netns", "exec", this.ns(n)], ["--config", join(this.dir, "cluster.yaml"), "--state-dir", this.stateDir(n)]));
   }
 
   status(n: string): Promise<MembershipStatus> { return callDaemon<MembershipStatus>(join(this.stateDir(n), "paceline.sock"), "GET", "/v1/status").then((r) => r.body); }
@@ -112,8 +84,7 @@ defaults: { stickiness: 100, migration-threshold: 1 }
   setCable(n: string, state: "up" | "down"): void { ip("link", "set", this.veth(n), state); }
 
   async teardown(): Promise<void> {
-    for (const p of this.procs.values()) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
-    await Promise.all([...this.procs.values()].map((p) => (p.exitCode !== null || p.signalCode !== null ? undefined : Promise.race([new Promise((r) => p.once("exit", r)), sleep(10_000)]))));
+    await stopNodes(this.procs.values());
     for (const n of NODES) {
       for (const pid of (() => { try { return ip("netns", "pids", this.ns(n)).split("\n").filter(Boolean).map(Number); } catch { return []; } })()) quietly(() => process.kill(pid, "SIGKILL"));
       quietly(() => ip("link", "del", this.veth(n)));

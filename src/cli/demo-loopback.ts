@@ -3,19 +3,18 @@
 // 127.0.0.100:PORT, which only one web server can hold at a time, so whoever answers there is the node running it.
 // The demo powers the active node off (kill -9 of its supervisor, daemon and service) and shows another node take over.
 
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callDaemon } from "../api/client.js";
 import type { MembershipStatus } from "../api/types.js";
 import { writeClusterKey } from "../node/key.js";
 import { renderMembership } from "./render-status.js";
+import { askService, sleep, startNode, stopNodes, until } from "./demo-common.js";
 
 const NODES = ["n1", "n2", "n3"];
 const FLOATING = "127.0.0.100";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The web server learns its node from its parent, the node's daemon (`--node nX` on its command line).
 const WEB_JS = `const http = require("http"), fs = require("fs");
@@ -23,28 +22,6 @@ let node = "?";
 try { const a = fs.readFileSync("/proc/" + process.ppid + "/cmdline", "utf8").split("\\0"); node = a[a.indexOf("--node") + 1] || "?"; } catch {}
 http.createServer((q, s) => s.end("hello from " + node + "\\n")).listen(Number(process.argv[2]), "${FLOATING}");
 `;
-
-function ask(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = request({ host: FLOATING, port, path: "/", timeout: 300 }, (res) => {
-      let body = "";
-      res.on("data", (b: Buffer) => (body += b.toString()));
-      res.on("end", () => resolve(body.trim()));
-    });
-    req.on("error", () => resolve(undefined));
-    req.on("timeout", () => { req.destroy(); resolve(undefined); });
-    req.end();
-  });
-}
-
-async function until<T>(f: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined || Date.now() > end) return v;
-    await sleep(50);
-  }
-}
 
 /** Every process of one node: its supervisor and all it started (the daemon, the service), recursively. */
 function nodePids(supervisor: number): number[] {
@@ -65,15 +42,11 @@ export async function runLoopbackDemo(keep: boolean): Promise<number> {
   process.once("SIGINT", () => { interrupted = true; });
   process.once("SIGTERM", () => { interrupted = true; });
   process.stdout.on("error", () => undefined);
-  const cli = new URL("../../../bin/paceline.js", import.meta.url).pathname;
   const start = (n: string) => {
     mkdirSync(join(dir, n), { recursive: true });
-    const p = spawn(process.execPath, [cli, "daemon", "--config", join(dir, "cluster.yaml"), "--node", n, "--state-dir", join(dir, n)], { stdio: ["ignore", "pipe", "pipe"] });
-    const relay = (b: Buffer) => process.stdout.write(b.toString().split("\n").filter(Boolean).map((l) => `    ${n} | ${l.replace(/^\S+Z /, "")}\n`).join(""));
-    p.stdout!.on("data", relay);
-    p.stderr!.on("data", relay);
-    procs.set(n, p);
+    procs.set(n, startNode(n, [], ["--config", join(dir, "cluster.yaml"), "--state-dir", join(dir, n)]));
   };
+  const ask = (p: number) => askService(FLOATING, p);
   const status = (n: string) => callDaemon<MembershipStatus>(join(dir, n, "paceline.sock"), "GET", "/v1/status").then((r) => r.body);
   let code = 0;
   try {
@@ -114,8 +87,7 @@ defaults: { stickiness: 100, migration-threshold: 1 }
     code = 1;
   } finally {
     say("Stopping the cluster.");
-    for (const p of procs.values()) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
-    await Promise.all([...procs.values()].map((p) => (p.exitCode !== null || p.signalCode !== null ? undefined : Promise.race([new Promise((r) => p.once("exit", r)), sleep(10_000)]))));
+    await stopNodes(procs.values());
     for (const p of procs.values()) if (p.pid) for (const pid of nodePids(p.pid)) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,9 +8,9 @@ import type { ClusterConfig, PrimitiveConfig } from "../config/model.js";
 import { findResource, primitivesOf } from "../config/model.js";
 import { didYouMean } from "../config/suggest.js";
 import { runFencing } from "./fence-runner.js";
-import { initCoordinator, stepCoordinator, uncleanOf, type FenceRecord, type CoordinatorOutput, type CoordinatorState } from "../core/controller/coordinator.js";
+import { initCoordinator, mayRunOn, stepCoordinator, uncleanOf, type FenceRecord, type CoordinatorOutput, type CoordinatorState } from "../core/controller/coordinator.js";
 import { decidePush, hashOf, newer, parseDoc, pushProblem, type ConfigDoc } from "../core/controller/config-sync.js";
-import { initNodeRm, isRunning, mayBeActive, stepNodeRm, type NodeRmInput, type NodeRmOutput, type NodeRmState } from "../core/controller/node-rm.js";
+import { initNodeRm, isRunning, mayRun, stepNodeRm, type NodeRmInput, type NodeRmOutput, type NodeRmState } from "../core/controller/node-rm.js";
 import type { AdminCommand, AdminState, ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
 import { CommandAgent, createAgent, type AgentDirs, type AgentRunner, type ProcessIdentity } from "../node/executor/index.js";
@@ -221,7 +221,7 @@ export class ControlShell {
         config: f, target, action: "reboot", log: (level, text) => this.o.log(level, text),
         context: {
           iRun: (rsc) => { const r = findResource(this.config, rsc); const ids = r?.kind === "group" ? r.members.map((m) => m.id) : [rsc]; return ids.some((id) => isRunning(this.rm.history[id])); },
-          targetRuns: (t) => [...new Set([...(this.co.held[t]?.rscs ?? []), ...Object.entries(this.co.reports[t]?.history ?? {}).filter(([, h]) => h.pending || (mayBeActive(h) && h.last)).map(([rsc]) => rsc)])],
+          targetRuns: (t) => [...new Set([...(this.co.held[t]?.rscs ?? []), ...mayRunOn(this.co, t)])],
         },
         confirm: (t) => new Promise<boolean>((resolve) => {
           this.o.log("warn", `${t} must be powered off by hand: once it is, run \`paceline fence confirm ${t}\` on any node`);
@@ -253,7 +253,7 @@ export class ControlShell {
   get configDoc(): ConfigDoc { return this.doc; }
 
   private decide(yaml: string, baseEpoch: number): { ok: boolean; message: string } {
-    const active = (rsc: string) => this.co.members.filter((m) => mayBeActive(this.co.reports[m]?.history[rsc]) && this.co.reports[m]?.history[rsc]?.last);
+    const active = (rsc: string) => this.co.members.filter((m) => mayRun(this.co.reports[m]?.history[rsc]));
     const d = decidePush({ doc: this.doc, config: this.config }, { yaml, baseEpoch }, this.co.isDc, active);
     if ("refused" in d) { this.o.log("warn", `configuration push refused: ${d.refused}`); return { ok: false, message: `refused: ${d.refused}` }; }
     // Members get it before any command that needs it (applying it here schedules at once).

@@ -6,7 +6,7 @@
 
 import type { ClusterConfig } from "../../config/model.js";
 import { schedule } from "../scheduler/index.js";
-import { mayBeActive, isRunning } from "./node-rm.js";
+import { isRunning, mayRun } from "./node-rm.js";
 import { dependenciesOf, nextWave, type WaveOp } from "./plan.js";
 import { schedulerInputOf } from "./scheduler-input.js";
 import type { AdminCommand, AdminState, ControlMessage, NodeReport } from "./types.js";
@@ -123,7 +123,7 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   for (const gone of s.members.filter((m) => !v.members.includes(m))) {
     // What it may run: what its last report shows running, failed or in flight, and what we asked it to do since.
     const held = [...new Set([
-      ...Object.entries(s.reports[gone]?.history ?? {}).filter(([, h]) => h.pending || (mayBeActive(h) && h.last)).map(([rsc]) => rsc),
+      ...mayRunOn(s, gone),
       ...Object.values(s.inflight).filter((a) => a.node === gone && a.op !== "stop").map((a) => a.rsc),
     ])];
     const inc = s.reports[gone]?.inc ?? 0;
@@ -183,7 +183,7 @@ function onReport(st: CoordStep, r: NodeReport): void {
 }
 
 /** Applies an administrator's change (DC only); returns what to tell them. */
-export function applyAdmin(admin: AdminState, c: AdminCommand): { admin: AdminState; message: string } {
+export function applyAdmin(admin: AdminState, c: Exclude<AdminCommand, { kind: "cleanup" } | { kind: "restart" }>): { admin: AdminState; message: string } {
   const a: AdminState = JSON.parse(JSON.stringify(admin)) as AdminState;
   a.epoch++;
   const r = (id: string) => (a.resources[id] ??= {});
@@ -202,7 +202,6 @@ export function applyAdmin(admin: AdminState, c: AdminCommand): { admin: AdminSt
     case "unmanage": r(c.rsc).unmanaged = true; return { admin: a, message: `${c.rsc} is unmanaged: Paceline neither starts, stops nor recovers it` };
     case "manage": r(c.rsc).unmanaged = false; return { admin: a, message: `${c.rsc} is managed again` };
     case "maintenance": a.maintenance = c.on; return { admin: a, message: c.on ? "maintenance mode: nothing is started, stopped or recovered" : "maintenance mode off" };
-    default: a.epoch--; return { admin: a, message: `${c.kind} ${c.rsc}: queued` };
   }
 }
 
@@ -264,7 +263,7 @@ function drive(st: CoordStep): void {
     // The scheduler wants a member fenced (a stop failed with on-fail=fence): its resources wait for it.
     if (s.fencing[f.node] || !canFence(st.config, f.node)) continue;
     s.fencing[f.node] = { sinceMs: s.nowMs, reason: "a stop failed there (on-fail=fence)", running: false, inc: s.reports[f.node]?.inc ?? 0 };
-    const rscs = Object.entries(s.reports[f.node]?.history ?? {}).filter(([, h]) => mayBeActive(h) && h.last).map(([rsc]) => rsc);
+    const rscs = mayRunOn(s, f.node);
     s.held[f.node] = { rscs, needsFence: true };
     st.log("warn", `${f.node} must be fenced: a stop failed there (on-fail=fence); ${rscs.join(", ")} wait for it`);
   }
@@ -392,4 +391,9 @@ function startupFencing(st: CoordStep): void {
     s.fencing[n] = { sinceMs: s.nowMs, reason: "not seen since the cluster started, so it may run anything (startup-fencing)", running: false, inc: 0, startup: true };
     st.log("warn", `${n} has not been seen since the cluster started: fencing it before anything starts (startup-fencing; fencing.startup-fencing: false to trust that down nodes run nothing)`);
   }
+}
+
+/** What a node may run, as its last report shows it. */
+export function mayRunOn(s: CoordinatorState, node: string): string[] {
+  return Object.entries(s.reports[node]?.history ?? {}).filter(([, h]) => mayRun(h)).map(([rsc]) => rsc);
 }

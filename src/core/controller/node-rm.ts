@@ -94,6 +94,11 @@ export function mayBeActive(h: RscHistory | undefined): boolean {
   return true;
 }
 
+/** Could it run there right now: an operation in flight, or a history that does not show it stopped. */
+export function mayRun(h: RscHistory | undefined): boolean {
+  return !!h && (!!h.pending || (!!h.last && mayBeActive(h)));
+}
+
 /** Known to be running here (started, or found running by a probe), and not seen failed since. */
 export function isRunning(h: RscHistory | undefined): boolean {
   if (!h?.last) return false;
@@ -153,16 +158,16 @@ class NodeStep {
   selfStop(): void {
     for (const p of this.prims) {
       const h = this.s.history[p.id];
-      if (h?.pending || !mayBeActive(h) || !h?.last) continue;
+      if (h?.pending || !mayRun(h)) continue;
       const later = p.group ? this.prims.filter((q) => q.group === p.group && this.prims.indexOf(q) > this.prims.indexOf(p)) : [];
-      if (later.some((q) => mayBeActive(this.s.history[q.id]) || this.s.history[q.id]?.pending)) continue;
+      if (later.some((q) => mayRun(this.s.history[q.id]))) continue;
       this.stopMonitor(p.id);
       this.exec(p, "stop");
     }
   }
 
   anythingHere(): boolean {
-    return this.prims.some((p) => { const h = this.s.history[p.id]; return !!h?.pending || (!!h?.last && mayBeActive(h)); });
+    return this.prims.some((p) => mayRun(this.s.history[p.id]));
   }
 
   finish(): NodeRmOutput[] {

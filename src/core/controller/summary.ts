@@ -5,7 +5,7 @@ import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
 import { agentName } from "../../config/model.js";
 import type { ClusterResourceStatus } from "../../api/types.js";
 import type { CoordinatorState } from "./coordinator.js";
-import { isRunning, mayBeActive } from "./node-rm.js";
+import { isRunning, mayRun } from "./node-rm.js";
 
 function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResourceStatus {
   const runningOn: string[] = [];
@@ -26,7 +26,7 @@ function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResou
   const heldBy = Object.entries(co.held).find(([, h]) => h.rscs.includes(p.id))?.[0];
   const a = co.admin.resources[p.id] ?? {};
   const state = blockedOn ? "blocked" : pending ? `${pending.op}ing` : runningOn.length ? (failed.some((f) => runningOn.includes(f.node) && !isRunning(co.reports[f.node]?.history[p.id])) ? "FAILED" : "started")
-    : co.members.some((m) => mayBeActive(co.reports[m]?.history[p.id]) && co.reports[m]?.history[p.id]?.last) ? "FAILED" : "stopped";
+    : co.members.some((m) => mayRun(co.reports[m]?.history[p.id])) ? "FAILED" : "stopped";
   return {
     id: p.id, kind: "primitive", agent: agentName(p.agent), runningOn, state: state.replace("stoping", "stopping").replace("probeing", "probing"), pending, failed, failCounts,
     managed: !(a.unmanaged ?? false) && p.meta.managed, disabled: a.disabled ?? p.meta.targetRole === "stopped",

@@ -79,7 +79,8 @@ export type AdminCommand =
   | { kind: "clear"; rsc: string }
   | { kind: "disable" | "enable" | "manage" | "unmanage"; rsc: string }
   | { kind: "maintenance"; on: boolean }
-  | { kind: "cleanup" | "restart"; rsc: string };
+  | { kind: "cleanup"; rsc: string }
+  | { kind: "restart"; rsc: string };
 
 /** Messages between nodes (over the authenticated stream). */
 export type ControlMessage =
