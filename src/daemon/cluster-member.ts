@@ -155,7 +155,8 @@ export class ClusterMemberDaemon {
         : waitingMs > 0 ? `no quorum yet: view ${v.id} (${v.members.join(", ")}) waits ${waitingMs} ms more for the quorum lease of what it dropped (or of this node's previous life) to run out`
         : `no quorum: view ${v.id} (${v.members.join(", ")}); ${heardVotes} of ${expected} votes heard in it within the lease${this.p.arbiterVotes ? " (+ the arbiter's, if lent)" : ""}, ${quorumVotes(this.p)} needed`);
     }
-    if (!this.control) return;
+    // Off the per-packet path: the controller hears of view changes at once, of everything else on the next tick.
+    if (!this.control || (input.type !== "tick" && !outputs.some((o) => o.type === "view"))) return;
     const facts = this.viewFacts(now);
     if (facts.holdsLease && now - this.leaseSavedMs >= Math.max(100, this.p.intervalMs)) {
       this.leaseSavedMs = now;

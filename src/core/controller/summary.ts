@@ -5,13 +5,16 @@ import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
 import { agentName } from "../../config/model.js";
 import type { ClusterResourceStatus } from "../../api/types.js";
 import type { CoordinatorState } from "./coordinator.js";
+import type { ControlOp } from "./types.js";
 import { isRunning, mayRun } from "./node-rm.js";
+
+const PENDING_WORDS = { start: "starting", stop: "stopping", probe: "probing", promote: "promoting", demote: "demoting" } as const;
 
 function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResourceStatus {
   const runningOn: string[] = [];
   const failed: ClusterResourceStatus["failed"] = [];
   const failCounts: Record<string, number> = {};
-  let pending: ClusterResourceStatus["pending"];
+  let pending: { op: ControlOp; node: string } | undefined;
   let blockedOn: string | undefined;
   for (const node of co.members) {
     const h = co.reports[node]?.history[p.id];
@@ -25,10 +28,10 @@ function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResou
   }
   const heldBy = Object.entries(co.held).find(([, h]) => h.rscs.includes(p.id))?.[0];
   const a = co.admin.resources[p.id] ?? {};
-  const state = blockedOn ? "blocked" : pending ? `${pending.op}ing` : runningOn.length ? (failed.some((f) => runningOn.includes(f.node) && !isRunning(co.reports[f.node]?.history[p.id])) ? "FAILED" : "started")
+  const state = blockedOn ? "blocked" : pending ? PENDING_WORDS[pending.op] : runningOn.length ? (failed.some((f) => runningOn.includes(f.node) && !isRunning(co.reports[f.node]?.history[p.id])) ? "FAILED" : "started")
     : co.members.some((m) => mayRun(co.reports[m]?.history[p.id])) ? "FAILED" : "stopped";
   return {
-    id: p.id, kind: "primitive", agent: agentName(p.agent), runningOn, state: state.replace("stoping", "stopping").replace("probeing", "probing"), pending, failed, failCounts,
+    id: p.id, kind: "primitive", agent: agentName(p.agent), runningOn, state: state, pending, failed, failCounts,
     managed: !(a.unmanaged ?? false) && p.meta.managed, disabled: a.disabled ?? p.meta.targetRole === "stopped",
     blocked: blockedOn ? `its stop failed on ${blockedOn}: fix it, then \`paceline resource cleanup ${p.id}\`` : undefined,
     heldFor: heldBy ? `${heldBy} may still run it until its lease runs out` : undefined,
