@@ -7,19 +7,23 @@ import type { AdminCommand } from "../core/local/types.js";
 import type { AdminCommand as ClusterAdminCommand } from "../core/controller/types.js";
 import type { DaemonStatus, MembershipStatus } from "./types.js";
 
+type Answer = { ok: boolean; message: string };
+/** Cluster requests are answered by the node core, at once or after a message to the DC. */
+type Reply = Answer | Promise<Answer>;
+
 export interface ApiHandlers {
   status(): DaemonStatus | MembershipStatus;
   admin(command: AdminCommand): { ok: boolean; message: string };
   /** Sets (value) or removes (undefined) one of this node's attributes; cluster mode only. */
-  attribute?(name: string, value: string | undefined): { ok: boolean; message: string };
+  attribute?(name: string, value: string | undefined): Reply;
   /** Cluster mode: an administrator's change, carried out by the DC. */
-  clusterAdmin?(command: ClusterAdminCommand): { ok: boolean; message: string };
+  clusterAdmin?(command: ClusterAdminCommand): Reply;
   /** Cluster mode: a new cluster configuration (YAML text), numbered and distributed by the DC. */
   pushConfig?(yaml: string, baseEpoch?: number): Promise<{ ok: boolean; message: string }>;
   /** Cluster mode: the configuration the cluster runs. */
   configDoc?(): { epoch: number; yaml: string; hash: string } | undefined;
   /** Cluster mode: a person confirms NODE is off (a manual fencing level waits for it). */
-  confirmFence?(node: string): { ok: boolean; message: string };
+  confirmFence?(node: string): Reply;
   /** Cluster mode: why a resource is where it is (scores and what made them). */
   why?(rsc: string): { ok: boolean; message: string };
 }
@@ -56,6 +60,10 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
+function answer(res: ServerResponse, r: Reply, refusedCode: number): void {
+  void Promise.resolve(r).then((a) => send(res, a.ok ? 200 : refusedCode, a), (e: Error) => send(res, 500, { ok: false, message: `internal error: ${e.message}` }));
+}
+
 function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://local");
   if (req.method === "GET" && url.pathname === "/v1/status") return send(res, 200, h.status());
@@ -74,8 +82,7 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
   const fc = /^\/v1\/fence\/([^/]+)\/confirm$/.exec(url.pathname);
   if (req.method === "POST" && fc) {
     if (!h.confirmFence) return send(res, 409, { ok: false, message: "fence confirm needs a cluster" });
-    const r = h.confirmFence(decodeURIComponent(fc[1]!));
-    return send(res, r.ok ? 200 : 409, r);
+    return answer(res, h.confirmFence(decodeURIComponent(fc[1]!)), 409);
   }
   const w = /^\/v1\/why\/([^/]+)$/.exec(url.pathname);
   if (req.method === "GET" && w) {
@@ -86,7 +93,7 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
   if (req.method === "POST" && h.clusterAdmin) {
     const c = clusterRoute(h, url);
     if (typeof c === "string") return send(res, 400, { ok: false, message: c });
-    if (c) { const r = h.clusterAdmin(c); return send(res, r.ok ? 200 : 409, r); }
+    if (c) return answer(res, h.clusterAdmin(c), 409);
   }
   const m = /^\/v1\/resources\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
   if (req.method === "POST" && m && ADMIN_KINDS.has(m[2]!)) {
@@ -98,8 +105,7 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
     if (!h.attribute) return send(res, 409, { ok: false, message: "node attributes exist in cluster mode only" });
     const value = req.method === "PUT" ? url.searchParams.get("value") : undefined;
     if (value === null) return send(res, 400, { ok: false, message: "PUT /v1/attributes/NAME?value=VALUE needs a value" });
-    const r = h.attribute(decodeURIComponent(a[1]!), value);
-    return send(res, r.ok ? 200 : 400, r);
+    return answer(res, h.attribute(decodeURIComponent(a[1]!), value), 400);
   }
   send(res, 404, { ok: false, message: `no such endpoint: ${req.method} ${url.pathname}` });
 }

@@ -8,7 +8,7 @@ import type { DaemonStatus, MembershipStatus } from "../api/types.js";
 import type { ClusterConfig } from "../config/model.js";
 import { ArbiterDaemon } from "../daemon/arbiter.js";
 import { runFencing } from "../daemon/fence-runner.js";
-import { ClusterMemberDaemon, whoAmI } from "../daemon/cluster-member.js";
+import { NodeDaemon, whoAmI } from "../daemon/node-daemon.js";
 import { writeClusterKey } from "../node/key.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cibToClusterYaml } from "../config/import-cib.js";
@@ -125,7 +125,7 @@ function importCib(args: string[]): number {
 }
 
 async function clusterDaemon(config: ClusterConfig, configYaml: string, values: Record<string, unknown>): Promise<number> {
-  const d = new ClusterMemberDaemon({ config, configYaml, me: whoAmI(config, values.node as string | undefined), stateDir: stateDirOf(values) });
+  const d = new NodeDaemon({ config, configYaml, me: whoAmI(config, values.node as string | undefined), stateDir: stateDirOf(values) });
   if (await socketAlive(socketOf(values))) throw new Error(`another Paceline daemon is already running (it answers on ${socketOf(values)})`);
   await d.start();
   let server;

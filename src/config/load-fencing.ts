@@ -2,7 +2,7 @@
 // devices that can fence that node). Passwords are only ever referenced (file or environment), never stored.
 
 import { parseDurationMs } from "./duration.js";
-import type { FenceDeviceConfig, FencingConfig } from "./model.js";
+import { DEFAULT_FENCE_DEVICE_TIMEOUT_MS, type FenceDeviceConfig, type FencingConfig } from "./model.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -26,7 +26,7 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
       name, agent: d.agent, params,
       password: typeof d["password-file"] === "string" ? { file: d["password-file"] } : typeof d["password-env"] === "string" ? { env: d["password-env"] } : undefined,
       targets: Object.fromEntries(listed.map((t) => [t, hostMap[t] ?? ""])),
-      timeoutMs: parseDurationMs(d.timeout) ?? 20_000,
+      timeoutMs: parseDurationMs(d.timeout) ?? DEFAULT_FENCE_DEVICE_TIMEOUT_MS,
       delayMs: parseDurationMs(d.delay) ?? 0,
       delayMaxMs: parseDurationMs(d["delay-max"]) ?? 0,
     });

@@ -6,16 +6,16 @@ import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { formatDuration, parseDurationMs } from "./duration.js";
 import { loadFencing } from "./load-fencing.js";
+import { DEFAULT_OP_TIMEOUT_MS } from "./model.js";
 import type {
   AgentSpec, ClusterConfig, ExecSpec, FinalAction, GroupConfig, MonitorAction, MonitorConfig, MonitorType,
   NodeConfig, OnFail, OpConfig, PrimitiveConfig, ResourceConfig, ResourceMeta,
 } from "./model.js";
 import { ConfigError, type Problem } from "./problems.js";
 import { clusterSchema } from "./schema.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../util/suggest.js";
 import { validateTree, type PositionIndex } from "./validate-tree.js";
 
-export const DEFAULT_OP_TIMEOUT_MS = 20_000;
 
 /** Heartbeat timings: `default` tolerates loss and load; `fast` is for sub-second failover on a quiet network. */
 export const HEARTBEAT_PROFILES = {

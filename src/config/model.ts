@@ -204,6 +204,18 @@ export function opOf(rsc: PrimitiveConfig, name: string): OpConfig | undefined {
   return rsc.ops.find((o) => o.name === name);
 }
 
+/** An operation without a configured timeout gets this one (Pacemaker's default too). */
+export const DEFAULT_OP_TIMEOUT_MS = 20_000;
+/** A fence device without a configured timeout gets this one. */
+export const DEFAULT_FENCE_DEVICE_TIMEOUT_MS = 20_000;
+
+/** The timeout of a one-shot operation (a probe is a one-shot monitor): its own op, else that op's recurring one. */
+export function opTimeoutMs(rsc: PrimitiveConfig | undefined, action: string): number {
+  const name = action === "probe" ? "monitor" : action;
+  const ops = rsc?.ops.filter((o) => o.name === name) ?? [];
+  return (ops.find((o) => o.intervalMs === 0) ?? ops[0])?.timeoutMs ?? DEFAULT_OP_TIMEOUT_MS;
+}
+
 export function agentName(a: AgentSpec): string {
   switch (a.class) {
     case "ocf": return `ocf:${a.provider}:${a.type}`;

@@ -2,7 +2,7 @@
 // position, and remembering where each field path is so later (cross-field) checks can point at it too.
 
 import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair } from "yaml";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../util/suggest.js";
 import type { Problem, SourcePos } from "./problems.js";
 import type { Schema, SchemaType } from "./schema.js";
 

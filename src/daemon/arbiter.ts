@@ -7,7 +7,7 @@ import { isIPv6 } from "node:net";
 import type { ClusterConfig } from "../config/model.js";
 import { arbiterDecide, initArbiter, type ArbiterState } from "../core/membership/arbiter.js";
 import { readClusterKey } from "../node/key.js";
-import { monotonicMs } from "./cluster-member.js";
+import { monotonicMs } from "./node-daemon.js";
 import { ARBITER_PORT, splitAddress } from "../node/transport.js";
 import { ARBITER_NAME, decode, encode, ReplayWindow } from "../node/wire.js";
 

@@ -1,43 +1,92 @@
-// The whole cluster in the simulator: the membership simulator's nodes, clocks, links and faults, plus every
-// node's controller core (resource manager + coordinator) and simulated agents (a resource runs on a node between
-// a successful start and a stop, a crash, or its death). Faults on top of membership's: a daemon-only crash that
-// the supervisor respawns (resources keep running), a resource that dies, slow operations.
-// Invariants, after every event:
-//   - no resource runs on two nodes at once, except on a node frozen right now or just resumed (the one window
-//     that needs fencing: a frozen daemon cannot stop anything);
-//   - liveness: once everything is healed (and, as an operator would, failures cleaned up), every resource runs
-//     exactly once, group members together.
+// The deterministic simulator: N nodes, each running the very node core the daemon runs (core/node), on simulated
+// clocks (offset and rate drift) over simulated links (delay, jitter, loss, duplication, reordering, one-way and full
+// partitions, links down), with simulated agents (a resource runs on a node between a successful start and a stop,
+// a crash, or its death), simulated fence devices (they power the target off, fail, or hang), crashes, daemon-only
+// crashes with a respawn, pauses (SIGSTOP), clean shutdowns, an arbiter, and timers that fire late. What the core
+// asks for is carried out here the way the daemon carries it out, only with simulated IO.
+//
+// A seeded fault phase is followed by a liveness phase (everything healed). Invariants after every event:
+//   - never two quorate partitions at once: every node quorate right now is in the same view (hence one DC),
+//     except with two-node quorum, where each half keeps quorum by design and fencing settles the split;
+//   - views agree: a view (id, leader, incarnation) has one membership wherever it is installed;
+//   - no resource runs on two nodes at once, except (without fencing) around a frozen daemon, which cannot stop
+//     anything while frozen: that window is excused for the freeze and RESUME_GRACE_MS after it;
+//   - liveness: once healed (and, as an operator would, failures cleaned up), all nodes agree on one quorate view
+//     with everyone, and every resource runs exactly once, group members together.
+// Deliberate bugs (`bug`) tamper with the core's state from outside, so the tests can show each is caught.
 
-import { loadConfigText } from "../config/load.js";
 import type { ClusterConfig } from "../config/model.js";
+import { loadConfigText } from "../config/load.js";
 import { primitivesOf } from "../config/model.js";
-import { dcOf, hasLeft, holdsLease, isQuorate } from "../core/membership/member.js";
-import { initCoordinator, stepCoordinator, uncleanOf, type CoordinatorInput, type CoordinatorState } from "../core/controller/coordinator.js";
-import { initNodeRm, stepNodeRm, type NodeRmInput, type NodeRmState } from "../core/controller/node-rm.js";
-import type { ControlMessage } from "../core/controller/types.js";
+import { hashOf, parseDoc } from "../config/doc.js";
+import { arbiterDecide, initArbiter, type ArbiterState } from "../core/membership/arbiter.js";
+import { isQuorate, leaseMs } from "../core/membership/member.js";
+import type { ArbiterReply, ArbiterRequest, MembershipParams, Message, View } from "../core/membership/types.js";
+import { initNode, membershipParams, stepNode, type NodeState } from "../core/node/node.js";
+import type { NodeEffect, NodeInputBody, NodeRequest, StoredState } from "../core/node/types.js";
+import type { ConfigDoc } from "../core/node/config-sync.js";
+import type { AdminState, ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
-import { MembershipSim, type SimNode, type SimOptions, type SimResult } from "./membership-sim.js";
+import { Random } from "../core/random.js";
 
-export interface ClusterSimOptions extends SimOptions {
-  /** Deliberate bugs, so the simulator's own tests can show it catches them. */
-  bug?: "no-stop-on-lost-quorum" | "no-hold" | "fence-claims-success";
-  /** Fencing configured: a device powers the target off (after a delay; it sometimes fails or hangs). Then even
-   * a frozen node is no excuse: nothing may ever run twice. */
+export type SimBug =
+  /** A node counts a vote it did not hear (quorum reached one vote short). */
+  | "phantom-vote"
+  /** A view that dropped members acts at once, without waiting out their quorum lease. */
+  | "no-lease-handover"
+  /** A node believes the arbiter's vote three times longer than the arbiter lends it. */
+  | "arbiter-overtrust"
+  /** A node keeps its resources after losing quorum. */
+  | "no-stop-on-lost-quorum"
+  /** Survivors start a lost node's resources without the stop margin. */
+  | "no-hold"
+  /** A fence device that claims success without powering the node off. */
+  | "fence-claims-success";
+
+export interface Timing { intervalMs: number; warnMs: number; deadMs: number; initialDeadMs: number; maxDelayMs: number; stopMarginMs: number }
+
+export const SIM_TIMING: Timing = { intervalMs: 200, warnMs: 500, deadMs: 1000, initialDeadMs: 2000, maxDelayMs: 100, stopMarginMs: 1000 };
+
+export interface SimOptions {
+  seed: number;
+  nodes: number;
+  links: number;
+  timing?: Partial<Timing>;
+  /** Simulated duration of the fault phase (0: no random faults; a scripted run). */
+  faultMs: number;
+  /** Bound on convergence after healing. */
+  livenessMs: number;
+  /** Keep a readable trace of every event. */
+  trace?: boolean;
+  /** An arbiter with one vote (reachable over its own simulated links, partitioned and restarted like a node). */
+  arbiter?: boolean;
+  /** Resources to run (default: a group of two and one more, all Dummy agents); `false`: membership only. */
+  resources?: string | false;
+  /** Fencing configured: a device powers the target off (after a delay; it sometimes fails or hangs). Then even a
+   * frozen node is no excuse: nothing may ever run twice. */
   fencing?: boolean;
+  /** Extra cluster.yaml text (e.g. `defaults:`), appended as is. */
+  extraYaml?: string;
+  bug?: SimBug;
+  /** A network without loss, duplication or jitter and clocks without drift (for transcripts). */
+  ideal?: boolean;
 }
 
-interface Control { rm: NodeRmState; co: CoordinatorState; factsKey: string; inc: number; daemonOnlyCrash: boolean; resumedAt: number; leaseHeldAtMs?: number }
+export interface SimResult {
+  seed: number;
+  ok: boolean;
+  violation?: string;
+  atMs?: number;
+  trace: string[];
+  steps: number;
+  /** Simulated time from the heal to full convergence. */
+  convergedAfterMs?: number;
+}
 
-/** Resumed this recently: still allowed to be stopping what it held while frozen. */
+/** Resumed this recently: still allowed to be stopping what it held while frozen (without fencing). */
 const RESUME_GRACE_MS = 600;
 
-export function simConfig(nodes: number, p: { intervalMs: number; deadMs: number; maxDelayMs: number; warnMs: number }, fencing = false): ClusterConfig {
-  const names = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
-  const r = loadConfigText(`cluster: sim
-heartbeat: { interval: ${p.intervalMs}ms, warn: ${p.warnMs}ms, dead: ${p.deadMs}ms, max-delay: ${p.maxDelayMs}ms, stop-margin: 1s }
-nodes:
-${names.map((n, i) => `  ${n}: { links: [10.0.0.${i + 1}] }`).join("\n")}
-resources:
+const DEFAULT_RESOURCES = `resources:
   web:
     prefer: n1
     members:
@@ -45,260 +94,529 @@ resources:
       app: { agent: ocf:heartbeat:Dummy, monitor: 1s }
   db: { agent: ocf:heartbeat:Dummy, monitor: 1s }
 defaults: { stickiness: 100 }
-${fencing ? `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${names.join(", ")}], timeout: 2s }\n` : ""}`);
-  if (!r.config) throw new Error(`simulator config: ${JSON.stringify(r.problems)}`);
-  return r.config;
+`;
+
+export function simConfigText(o: Pick<SimOptions, "nodes" | "links" | "timing" | "arbiter" | "resources" | "fencing" | "extraYaml" | "bug">): string {
+  const t = { ...SIM_TIMING, ...o.timing, ...(o.bug === "no-hold" ? { stopMarginMs: 0 } : {}) };
+  const names = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
+  const links = (i: number) => Array.from({ length: o.links }, (_, l) => `10.0.${l}.${i + 1}`).join(", ");
+  return `cluster: sim
+heartbeat: { interval: ${t.intervalMs}ms, warn: ${t.warnMs}ms, dead: ${t.deadMs}ms, initial-dead: ${t.initialDeadMs}ms, max-delay: ${t.maxDelayMs}ms, stop-margin: ${t.stopMarginMs}ms }
+nodes:
+${names.map((n, i) => `  ${n}: { links: [${links(i)}] }`).join("\n")}
+${o.arbiter ? "quorum: { arbiter: 10.0.9.9 }\n" : ""}${o.resources === false ? "" : o.resources ?? DEFAULT_RESOURCES}${o.fencing || o.bug === "fence-claims-success" ? `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${names.join(", ")}], timeout: 2s }\n` : ""}${o.extraYaml ?? ""}`;
 }
 
-export class ClusterSim extends MembershipSim {
+export interface SimNode {
+  name: string;
+  /** The daemon's core; undefined while the daemon is not running (powered off, crashed, or left). */
+  core?: NodeState;
+  inc: number;
+  /** The machine is on (its resources can run); false after a power-off until it boots again. */
+  powered: boolean;
+  pausedUntil: number;
+  resumedAt: number;
+  clockOffset: number;
+  clockRate: number;
+  /** What survives the daemon on this machine's disk. */
+  disk: { admin?: AdminState; config?: ConfigDoc; leaseHeldAtMs?: number };
+  /** Only the latest wake-at counts. */
+  wakeSeq: number;
+  lastView?: string;
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+type Event =
+  | { at: number; seq: number; kind: "wake"; node: string; wakeSeq: number }
+  | { at: number; seq: number; kind: "input"; node: string; inc: number; body: NodeInputBody; from?: string; link?: number }
+  | { at: number; seq: number; kind: "fault" }
+  | { at: number; seq: number; kind: "to-arbiter"; msg: ArbiterRequest }
+  | { at: number; seq: number; kind: "from-arbiter"; reply: ArbiterReply }
+  | { at: number; seq: number; kind: "call"; fn: () => void };
+
+const ok = (reason: string): OpResult => ({ rc: 0, status: "done", reason, durationMs: 1 });
+
+export class ClusterSim {
+  readonly rng: Random;
   readonly config: ClusterConfig;
-  private readonly ctl = new Map<string, Control>();
+  readonly configYaml: string;
+  readonly mp: MembershipParams;
+  readonly nodes: SimNode[] = [];
+  private queue: Event[] = [];
+  private seq = 0;
+  now = 0;
+  steps = 0;
+  readonly trace: string[] = [];
+  /** Everything the nodes logged, "node: text" (scripted runs read it; the trace has the times). */
+  readonly log: string[] = [];
+  /** Directed link cuts: "from>to#link" or "from>to#*". */
+  private readonly cut = new Set<string>();
+  private lossPct = 0;
+  private readonly installed = new Map<string, string>();
+  violation?: { text: string; at: number };
+  private arbiter?: ArbiterState;
   /** Where each resource really runs. */
   readonly running = new Map<string, Set<string>>();
-  /** Scripted agent failures: "node/rsc/start|stop" → the next such operation fails. */
-  private readonly failNext = new Set<string>();
+  /** Scripted agent failures: "node/rsc/action" → the next such operation fails. */
+  readonly failNext = new Set<string>();
   private readonly prims: string[];
+  /** Scripted fence device outcomes, used in order before any random one (scripted runs). */
+  readonly deviceScript: Array<"ok" | "fail" | "hang"> = [];
+  /** Every fence device run: "n2 runs power on n1". */
+  readonly deviceRuns: string[] = [];
+  /** Answers to requests (scripted runs): id → answer. */
+  readonly replies = new Map<number, { ok: boolean; message: string }>();
+  private nextRequest = 1;
+  /** Last time each stream pair delivered, so the stream stays in order (TCP). */
+  private readonly streamAt = new Map<string, number>();
+  private readonly seenGrant = new Map<string, number>();
+  /** The liveness phase has begun. */
+  private healed = false;
 
-  constructor(readonly co: ClusterSimOptions) {
-    super(co);
-    this.config = simConfig(co.nodes, this.p, co.fencing || co.bug === "fence-claims-success");
-    // The margin covers the slowest stop sequence here: a group of two, up to 400 ms each.
-    if (co.bug === "no-hold") this.config.heartbeat.stopMarginMs = 0;
-    this.prims = primitivesOf(this.config).map((x) => x.id);
+  constructor(readonly o: SimOptions) {
+    this.rng = new Random(o.seed);
+    this.configYaml = simConfigText(o);
+    const r = loadConfigText(this.configYaml, "sim.yaml");
+    if (!r.config) throw new Error(`simulator config: ${JSON.stringify(r.problems)}`);
+    this.config = r.config;
+    this.mp = membershipParams(r.config);
+    this.prims = primitivesOf(this.config).map((p) => p.id);
     for (const id of this.prims) this.running.set(id, new Set());
-    for (const n of this.nodes) this.boot(n);
+    if (o.arbiter) this.arbiter = initArbiter(-leaseMs(this.mp)); // up and past its start-up wait
+    for (const n of this.config.nodes) {
+      const drift = o.ideal ? 0 : (this.rng.next() * 2 - 1) * this.mp.clockDrift;
+      const node: SimNode = { name: n.name, inc: 0, powered: true, pausedUntil: 0, resumedAt: -Infinity, clockOffset: o.ideal ? 0 : this.rng.int(0, 100_000), clockRate: 1 + drift, disk: {}, wakeSeq: 0 };
+      this.nodes.push(node);
+    }
+    for (const n of this.nodes) this.schedule({ kind: "call", at: o.ideal ? 0 : this.rng.int(0, this.mp.intervalMs), fn: () => { if (n.powered) this.startDaemon(n); } });
   }
 
+
+  node(name: string): SimNode { return this.nodes.find((x) => x.name === name)!; }
+  clock(n: SimNode): number { return Math.floor(n.clockOffset + this.now * n.clockRate); }
+  private simTimeOf(n: SimNode, nodeMs: number): number { return Math.ceil((nodeMs - n.clockOffset) / n.clockRate); }
   private wall(): number { return 1_700_000_000 + this.now / 1000; }
 
-  private boot(n: SimNode): void {
-    const prev = this.ctl.get(n.name);
-    const c: Control = { rm: initNodeRm(n.name, n.inc), co: initCoordinator(n.name), factsKey: "", inc: n.inc, daemonOnlyCrash: false, resumedAt: prev?.resumedAt ?? -Infinity };
-    this.ctl.set(n.name, c);
-    // What the daemon records in its state directory (lease.json), read by the next one.
-    this.feedRm(n, { type: "boot", nowMs: this.clock(n), wallSec: this.wall(), leaseHeldAtMs: prev?.leaseHeldAtMs });
+  protected schedule(e: DistributiveOmit<Event, "seq">): void {
+    const ev = { ...e, seq: this.seq++ } as Event;
+    let lo = 0, hi = this.queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const q = this.queue[mid]!;
+      if (q.at < ev.at || (q.at === ev.at && q.seq < ev.seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.queue.splice(lo, 0, ev);
   }
 
-  protected override restarted(n: SimNode): void { this.boot(n); }
+  note(text: string): void { if (this.o.trace) this.trace.push(`${String(this.now).padStart(7)} ${text}`); }
+  protected fail(text: string): void { if (!this.violation) this.violation = { text, at: this.now }; }
 
-  protected override crashed(n: SimNode): void {
-    const c = this.ctl.get(n.name)!;
-    if (c.daemonOnlyCrash) return; // the daemon died; what it started keeps running
-    for (const set of this.running.values()) set.delete(n.name); // power-off
+  // ---- daemons -------------------------------------------------------------------------------------------------------
+
+  /** A daemon starts on a powered machine: a new incarnation reading what its predecessors left on disk. */
+  startDaemon(n: SimNode): void {
+    n.inc++;
+    n.powered = true;
+    n.core = initNode({ me: n.name, inc: n.inc, config: this.config, doc: { epoch: 0, yaml: this.configYaml, hash: hashOf(this.configYaml) }, seed: this.rng.int(0, 2 ** 31), nowMs: this.clock(n) });
+    const stored: StoredState = { admin: n.disk.admin, leaseHeldAtMs: n.disk.leaseHeldAtMs };
+    if (n.disk.config) stored.config = { doc: n.disk.config, parsed: parseDoc(n.disk.config) };
+    this.feed(n, { type: "boot", stored });
   }
 
-  protected override injectFault(): void {
-    const r = this.rng;
-    const roll = r.int(0, 19);
-    const n = r.pick(this.nodes);
-    const c = this.ctl.get(n.name)!;
-    if (roll === 0 && !n.crashed) {
-      // The daemon alone dies; the supervisor starts a new one a moment later.
-      c.daemonOnlyCrash = true;
-      n.crashed = true;
-      const respawnMs = r.int(50, 600); // a node process starts in about 0.3 s
-      this.note(`FAULT daemon crash ${n.name} (respawned in ${respawnMs} ms)`);
-      this.schedule({ kind: "call", at: this.now + respawnMs, fn: () => { if (n.crashed && c.daemonOnlyCrash) { this.restart(n); this.note(`respawn ${n.name}`); } } });
-    } else if (roll === 2 || (roll === 3 && this.co.fencing)) {
-      // The next start (or, with fencing, stop) of a resource on a node fails: a stop failure gets that node fenced.
-      const key = `${n.name}/${r.pick(this.prims)}/${roll === 2 ? "start" : "stop"}`;
-      this.failNext.add(key);
-      this.note(`FAULT next ${key} fails`);
-    } else if (roll === 1) {
-      const rsc = r.pick(this.prims);
-      const where = [...this.running.get(rsc)!];
-      if (where.length) {
-        const at = r.pick(where);
-        this.running.get(rsc)!.delete(at);
-        this.note(`FAULT ${rsc} dies on ${at}`);
+  /** The daemon dies; with `powerOff` the machine too, and everything it ran stops existing. */
+  stopDaemon(n: SimNode, powerOff: boolean): void {
+    n.core = undefined;
+    n.wakeSeq++;
+    if (!powerOff) return;
+    n.powered = false;
+    for (const set of this.running.values()) set.delete(n.name);
+  }
+
+  /** One input to a node's core, now (or when it resumes); its effects carried out. */
+  feed(n: SimNode, body: NodeInputBody): void {
+    if (!n.core) return;
+    if (this.now < n.pausedUntil) { this.schedule({ kind: "input", at: n.pausedUntil, node: n.name, inc: n.inc, body }); return; }
+    const core = n.core;
+    if (this.o.bug === "no-stop-on-lost-quorum") core.rm.noLeaseSinceMs = undefined;
+    const effects = stepNode(core, { ...body, nowMs: this.clock(n), wallSec: this.wall() } as Parameters<typeof stepNode>[1]);
+    this.steps++;
+    this.tamper(core);
+    this.recordView(n, core.member.view);
+    for (const e of effects) this.perform(n, e);
+  }
+
+  /** Deliberate bugs, applied to a core's state after each of its steps. */
+  private tamper(core: NodeState): void {
+    const m = core.member;
+    if (this.o.bug === "no-lease-handover") m.settleUntilMs = -Infinity;
+    if (this.o.bug === "phantom-vote") {
+      const silent = m.view.members.find((x) => x !== m.me && core.nowMs - (m.peers[x]?.supportMs ?? -Infinity) > leaseMs(core.mp));
+      if (silent) m.peers[silent]!.supportMs = core.nowMs;
+    }
+    if (this.o.bug === "arbiter-overtrust" && m.arbiterGrant) {
+      const g = m.arbiterGrant;
+      if (this.seenGrant.get(m.me) !== g.untilMs) { g.untilMs += 2 * leaseMs(core.mp); this.seenGrant.set(m.me, g.untilMs); }
+    }
+    if (this.o.bug === "no-stop-on-lost-quorum" && core.rm.selfStop === "no quorum") core.rm.selfStop = undefined;
+  }
+
+  private recordView(n: SimNode, v: View): void {
+    const key = `${v.id}/${v.leader}@${v.leaderInc}`;
+    if (n.lastView === key) return;
+    n.lastView = key;
+    const members = v.members.join(",");
+    const seen = this.installed.get(key);
+    if (seen !== undefined && seen !== members) this.fail(`view ${key} installed with different members: ${seen} on one node, ${members} on ${n.name}`);
+    this.installed.set(key, members);
+  }
+
+  private perform(n: SimNode, e: NodeEffect): void {
+    const inc = n.inc;
+    switch (e.type) {
+      case "datagram": return this.datagram(n, e.to, e.link, e.msg);
+      case "to-arbiter":
+        if (!this.cut.has(`${n.name}>arbiter#*`) && !this.lost()) this.schedule({ kind: "to-arbiter", at: this.now + this.delay(), msg: e.msg });
+        return;
+      case "send": return this.stream(n, e.to, e.msg);
+      case "exec": {
+        const ms = this.o.ideal ? 10 : this.rng.chance(0.1) ? this.rng.int(150, 400) : this.rng.int(5, 150); // some operations are slow
+        this.schedule({ kind: "call", at: this.now + ms, fn: () => this.opDone(n, inc, e.id, e.rsc, e.action, ms) });
+        return;
       }
-    } else {
-      super.injectFault();
-    }
-    const paused = this.nodes.filter((x) => x.pausedUntil > this.now);
-    for (const x of paused) this.ctl.get(x.name)!.resumedAt = Math.max(this.ctl.get(x.name)!.resumedAt, x.pausedUntil);
-  }
-
-  protected override afterStep(n: SimNode, tick: boolean): void {
-    const c = this.ctl.get(n.name)!;
-    const now = this.clock(n);
-    const s = n.state;
-    const quorate = isQuorate(this.p, s, now);
-    const lease = this.co.bug === "no-stop-on-lost-quorum" ? true : holdsLease(this.p, s, now);
-    const viewKey = `${s.view.id}/${s.view.leader}/${s.view.leaderInc}`;
-    const dc = dcOf(this.p, s, now);
-    if (lease) c.leaseHeldAtMs = now;
-    const key = JSON.stringify([viewKey, s.view.members, quorate, lease, dc]);
-    if (key !== c.factsKey) {
-      c.factsKey = key;
-      this.feedRm(n, { type: "view", nowMs: now, viewKey, members: [...s.view.members], quorate, holdsLease: lease, dc });
-      this.feedCo(n, { type: "view", nowMs: now, wallSec: this.wall(), viewKey, members: [...s.view.members], dc, attributes: {}, leftCleanly: Object.entries(s.peers).filter(([, p]) => hasLeft(p)).map(([x]) => x) });
-    }
-    if (tick) {
-      this.feedRm(n, { type: "tick", nowMs: now, wallSec: this.wall() });
-      this.feedCo(n, { type: "tick", nowMs: now, wallSec: this.wall() });
-    }
-  }
-
-  private feedRm(n: SimNode, input: NodeRmInput): void {
-    const c = this.ctl.get(n.name)!;
-    const inc = c.inc;
-    for (const o of stepNodeRm(this.config, c.rm, input)) {
-      if (o.type === "log") this.note(`${n.name}: ${o.text}`);
-      else if (o.type === "exec") {
-        const ms = this.rng.chance(0.1) ? this.rng.int(150, 400) : this.rng.int(5, 150); // some operations are slow
-        this.schedule({ kind: "call", at: this.now + ms, fn: () => this.opDone(n, inc, o.opId, o.rsc, o.action, ms) });
-      } else if (o.type === "monitor-start") this.scheduleMonitor(n, inc, o.rsc, o.seq, o.intervalMs);
-      else if (o.type === "report") {
-        for (const m of c.rm.members) if (m !== n.name) this.sendControl(n, m, { t: "report", report: o.report });
-        this.feedCo(n, { type: "report", nowMs: this.clock(n), wallSec: this.wall(), report: o.report });
-      } else if (o.type === "send") this.sendControl(n, o.to, o.msg);
+      case "define-agent": case "fence-cancel": return;
+      case "fence-device": return this.fenceDevice(n, inc, e);
+      case "ping": this.input(n, inc, this.now + 1, { type: "ping-done", answered: e.targets.length }); return;
+      case "persist":
+        if (e.file === "admin") n.disk.admin = e.value;
+        else if (e.file === "config") n.disk.config = e.value;
+        else n.disk.leaseHeldAtMs = e.value.heldAtMs;
+        return;
+      case "reply": this.replies.set(e.id, { ok: e.ok, message: e.message }); this.note(`${n.name}: reply ${e.id}: ${e.message}`); return;
+      case "wake-at": {
+        const seq = ++n.wakeSeq;
+        this.schedule({ kind: "wake", at: Math.max(this.now + 1, this.simTimeOf(n, e.atMs)), node: n.name, wakeSeq: seq });
+        return;
+      }
+      case "log":
+        this.note(`${n.name}: ${e.text}`);
+        this.log.push(`${n.name}: ${e.text}`);
+        return;
+      case "left": {
+        // The daemon exits after its goodbye; an operator starts it again a little later (sooner once healed).
+        this.stopDaemon(n, false);
+        const back = this.now + (this.healed ? 200 : this.o.ideal ? 5000 : this.rng.int(1000, 5000));
+        if (!this.o.ideal || this.healed) this.schedule({ kind: "call", at: back, fn: () => { if (n.powered && !n.core && n.inc === inc) this.startDaemon(n); } });
+        return;
+      }
     }
   }
 
-  private feedCo(n: SimNode, input: CoordinatorInput): void {
-    const c = this.ctl.get(n.name)!;
-    const outs = stepCoordinator(this.config, { stopMarginMs: this.config.heartbeat.stopMarginMs }, c.co, input);
-    c.rm.unclean = uncleanOf(c.co);
-    for (const o of outs) {
-      if (o.type === "log") this.note(`${n.name}: ${o.text}`);
-      else if (o.type === "send") this.sendControl(n, o.to, o.msg);
-      else if (o.by === n.name) this.fence(n, o.target, o.delayMs);
-      else this.sendControl(n, o.by, { t: "fence-please", target: o.target, reason: o.reason, delayMs: o.delayMs });
+  /** An input for a node later (an agent's or device's answer): lost if the daemon that asked is gone. */
+  private input(n: SimNode, inc: number, at: number, body: NodeInputBody): void {
+    this.schedule({ kind: "input", at, node: n.name, inc, body });
+  }
+
+  private lost(): boolean { return !this.o.ideal && this.rng.chance(this.lossPct / 100); }
+  private delay(): number { return this.o.ideal ? 1 : this.rng.int(1, this.mp.maxDelayMs); }
+
+  private datagram(n: SimNode, to: string | "*", link: number | "all", msg: Message): void {
+    const targets = to === "*" ? this.nodes.filter((x) => x !== n).map((x) => x.name) : [to];
+    const links = link === "all" ? Array.from({ length: this.o.links }, (_, i) => i) : [link];
+    for (const t of targets) {
+      for (const l of links) {
+        if (this.isCut(n.name, t, l) || this.lost()) continue;
+        const copies = !this.o.ideal && this.rng.chance(0.02) ? 2 : 1; // duplication
+        for (let c = 0; c < copies; c++) this.schedule({ kind: "input", at: this.now + this.delay(), node: t, inc: -1, body: { type: "datagram", link: l, msg }, from: n.name, link: l });
+      }
     }
   }
 
-  /** The node stream: TCP, so no loss or reordering, but nothing passes a cut link; a paused node reads later. */
-  private sendControl(from: SimNode, to: string, msg: ControlMessage): void {
-    const target = this.nodes.find((x) => x.name === to)!;
-    if (to === from.name) { this.receiveControl(target, from.name, msg); return; }
-    if (!this.canReach(from.name, to)) return;
-    const inc = this.ctl.get(to)!.inc;
-    const deliver = () => {
-      if (target.crashed || this.ctl.get(to)!.inc !== inc) return;
-      if (this.now < target.pausedUntil) { this.schedule({ kind: "call", at: target.pausedUntil, fn: deliver }); return; }
-      this.receiveControl(target, from.name, msg);
-    };
-    this.schedule({ kind: "call", at: this.now + this.rng.int(1, this.p.maxDelayMs), fn: deliver });
+  /** The node stream: TCP, so no loss or reordering while connected; nothing passes a cut, and a restarted
+   * receiver's new life never gets what was sent to the old one. */
+  private stream(n: SimNode, to: string, msg: ControlMessage): void {
+    const target = this.node(to);
+    if (!this.canReach(n.name, to) || !target.core) return;
+    const pair = `${n.name}>${to}`;
+    const at = Math.max(this.now + this.delay(), this.streamAt.get(pair) ?? 0);
+    this.streamAt.set(pair, at);
+    const parsed = msg.t === "config" ? parseDoc(msg.doc) : undefined;
+    this.schedule({ kind: "input", at, node: to, inc: target.inc, body: { type: "stream", from: n.name, msg, parsed }, from: n.name });
   }
 
-  private receiveControl(n: SimNode, from: string, msg: ControlMessage): void {
-    const now = this.clock(n);
-    if (msg.t === "report") this.feedCo(n, { type: "report", nowMs: now, wallSec: this.wall(), report: msg.report });
-    else if (msg.t === "admin") this.feedCo(n, { type: "admin", nowMs: now, wallSec: this.wall(), command: msg.command });
-    else if (msg.t === "fence-please") this.fence(n, msg.target, msg.delayMs ?? 0);
-    else if (msg.t === "fence-result") this.feedCo(n, { type: "fence-result", nowMs: now, wallSec: this.wall(), record: msg.record });
-    else this.feedRm(n, { type: "message", nowMs: now, from, msg });
+  private isCut(from: string, to: string, link: number): boolean { return this.cut.has(`${from}>${to}#*`) || this.cut.has(`${from}>${to}#${link}`); }
+  canReach(from: string, to: string): boolean {
+    return Array.from({ length: this.o.links }, (_, l) => l).some((l) => !this.isCut(from, to, l));
   }
 
-  private opDone(n: SimNode, inc: number, opId: number, rsc: string, action: string, ms: number): void {
+  // ---- simulated agents and devices -----------------------------------------------------------------------------------
+
+  private opDone(n: SimNode, inc: number, id: string, rsc: string, action: string, ms: number): void {
     const set = this.running.get(rsc)!;
     if (this.failNext.delete(`${n.name}/${rsc}/${action}`)) {
       this.note(`${n.name}: ${rsc} ${action} FAILS (scripted)`);
-      this.deliverResult(n, inc, opId, { rc: 1, status: "done", reason: "scripted failure", durationMs: ms });
+      this.input(n, inc, this.now, { type: "op-done", id, result: { rc: 1, status: "done", reason: "scripted failure", durationMs: ms } });
       return;
     }
-    const powered = !(n.crashed && !this.ctl.get(n.name)!.daemonOnlyCrash);
-    if (powered && action === "start") set.add(n.name);
-    if (powered && action === "stop") set.delete(n.name);
+    if (n.powered && action === "start") set.add(n.name);
+    if (n.powered && action === "stop") set.delete(n.name);
     if (action === "start" || action === "stop") this.note(`${n.name}: ${rsc} ${action === "start" ? "started" : "stopped"}`);
-    const result: OpResult = action === "probe" && !set.has(n.name) ? { rc: 7, status: "done", reason: "not running", durationMs: ms } : { ...ok(action === "probe" ? "running" : "done"), durationMs: ms };
-    this.deliverResult(n, inc, opId, result);
+    const checking = action === "probe" || action === "monitor";
+    const result: OpResult = checking && !set.has(n.name) ? { rc: 7, status: "done", reason: "not running", durationMs: ms } : { ...ok(checking ? "running" : "done"), durationMs: ms };
+    this.input(n, inc, this.now, { type: "op-done", id, result });
   }
 
-  /** A frozen daemon gets the result when it wakes; a dead one never does. */
-  private deliverResult(n: SimNode, inc: number, opId: number, result: OpResult): void {
-    if (n.crashed || n.inc !== inc) return;
-    if (this.now < n.pausedUntil) { this.schedule({ kind: "call", at: n.pausedUntil, fn: () => this.deliverResult(n, inc, opId, result) }); return; }
-    this.feedRm(n, { type: "op-done", nowMs: this.clock(n), wallSec: this.wall(), opId, result });
-  }
-
-  private scheduleMonitor(n: SimNode, inc: number, rsc: string, seq: number, intervalMs: number): void {
-    this.schedule({
-      kind: "call", at: this.now + intervalMs, fn: () => {
-        const c = this.ctl.get(n.name)!;
-        if (n.crashed || c.inc !== inc || c.rm.monitors[rsc] !== seq) return;
-        if (this.now < n.pausedUntil) { this.scheduleMonitor(n, inc, rsc, seq, intervalMs); return; }
-        const result = this.running.get(rsc)!.has(n.name) ? ok("running") : { rc: 7, status: "done" as const, reason: "not running", durationMs: 1 };
-        this.feedRm(n, { type: "monitor-result", nowMs: this.clock(n), wallSec: this.wall(), rsc, seq, result });
-        this.scheduleMonitor(n, inc, rsc, seq, intervalMs);
-      },
-    });
-  }
-
-  /** A simulated power switch: after a delay it powers the target off (or fails, or never answers and times out);
-   * the outcome goes to the fencing node and every member it can reach, like the shell's announcement. */
-  private fence(by: SimNode, target: string, delayMs = 0): void {
-    const inc = this.ctl.get(by.name)!.inc;
-    const t = this.nodes.find((x) => x.name === target)!;
-    const roll = this.rng.int(0, 9);
-    const ms = delayMs + (roll === 9 ? 2000 : this.rng.int(20, 600));
-    const ok = roll < 7 || this.co.bug === "fence-claims-success";
-    this.note(`${by.name}: fencing ${target} (${ok ? "will succeed" : roll === 9 ? "device hangs" : "device fails"})`);
+  /** A simulated power switch: after its delay it powers the target off (or fails, or never answers). */
+  private fenceDevice(by: SimNode, inc: number, e: Extract<NodeEffect, { type: "fence-device" }>): void {
+    const t = this.node(e.target);
+    this.deviceRuns.push(`${by.name} runs ${e.device} on ${e.target}${e.delayMs ? ` after ${e.delayMs} ms` : ""}`);
+    const scripted = this.deviceScript.shift();
+    const roll = scripted ? { ok: 0, fail: 7, hang: 9 }[scripted] : this.o.ideal ? 0 : this.rng.int(0, 9);
+    const hangs = roll === 9;
+    const works = roll < 7 || this.o.bug === "fence-claims-success";
+    this.note(`${by.name}: device ${e.device} on ${e.target}: ${works ? "will succeed" : hangs ? "hangs" : "fails"}`);
+    if (hangs) return; // the escalation times it out
+    const ms = e.delayMs + (this.o.ideal ? 100 : this.rng.int(20, 600));
     this.schedule({
       kind: "call", at: this.now + ms, fn: () => {
-        // A fencer powered off during its delay never sends the command.
-        if (by.crashed && !this.ctl.get(by.name)!.daemonOnlyCrash && delayMs > 0) return;
-        if (ok && this.co.bug !== "fence-claims-success") {
-          const c = this.ctl.get(target)!;
-          // A power switch turns off whatever runs on the node now, whichever daemon life it is in.
-          if (!t.crashed || c.daemonOnlyCrash) {
-            t.crashed = true;
-            c.daemonOnlyCrash = false;
-            this.crashed(t);
-            this.note(`FENCED ${target}: powered off; it reboots`);
-            const rebootMs = this.rng.int(1000, 4000);
-            this.schedule({ kind: "call", at: this.now + rebootMs, fn: () => { if (t.crashed && !this.ctl.get(target)!.daemonOnlyCrash) { this.restart(t); this.note(`${target} is back after the reboot`); } } });
-          }
+        // A fencer powered off during its delay never sends the command (a crashed daemon's agent still runs).
+        if (!by.powered && e.delayMs > 0) return;
+        if (works && this.o.bug !== "fence-claims-success" && t.powered) {
+          this.stopDaemon(t, true);
+          this.note(`FENCED ${t.name}: powered off; it reboots`);
+          const rebootMs = this.o.ideal ? 3000 : this.rng.int(1000, 4000);
+          this.schedule({ kind: "call", at: this.now + rebootMs, fn: () => { if (!t.powered) { this.startDaemon(t); this.note(`${t.name} is back after the reboot`); } } });
         }
-        if (by.crashed || this.ctl.get(by.name)!.inc !== inc) return;
-        const record = { target, ok, by: by.name, atSec: this.wall(), reason: ok ? "powered off" : "device failed", targetInc: this.ctl.get(target)!.rm.inc };
-        for (const m of this.ctl.get(by.name)!.co.members) if (m !== by.name) this.sendControl(by, m, { t: "fence-result", record });
-        this.feedCo(by, { type: "fence-result", nowMs: this.clock(by), wallSec: this.wall(), record });
+        this.input(by, inc, this.now, { type: "fence-done", runId: e.runId, device: e.device, ok: works, reason: works ? "powered off" : "device failed" });
       },
     });
   }
 
-  /** As an operator would after an incident: once the cluster has a DC again, `paceline resource cleanup` for every
-   * resource (fail counts reset, failed operations forgotten, re-probed), so nothing stays banned or blocked. */
-  protected override healed(): void {
-    this.failNext.clear();
-    const cleanup = () => {
-      const dc = this.nodes.find((n) => !n.crashed && this.ctl.get(n.name)!.co.isDc);
-      if (!dc) { this.schedule({ kind: "call", at: this.now + 500, fn: cleanup }); return; }
-      this.note(`operator: cleanup of every resource on ${dc.name}`);
-      for (const r of this.config.resources) this.feedCo(dc, { type: "admin", nowMs: this.clock(dc), wallSec: this.wall(), command: { kind: "cleanup", rsc: r.id } });
-    };
-    this.schedule({ kind: "call", at: this.now + 3000, fn: cleanup });
+  // ---- scripted actions (transcripts and the fault phase use the same) ----------------------------------------------
+
+  /** A person's request on a node; its answer lands in `replies` under the returned id. */
+  request(node: string, request: NodeRequest): number {
+    const id = this.nextRequest++;
+    const n = this.node(node);
+    this.feed(n, { type: "request", id, request });
+    return id;
   }
 
-  protected override extraSafety(): void {
+  /** The resource dies on a node (its monitor will notice). */
+  kill(rsc: string, node: string): void {
+    this.running.get(rsc)?.delete(node);
+    this.note(`FAULT ${rsc} dies on ${node}`);
+  }
+
+  powerOff(name: string): void { this.stopDaemon(this.node(name), true); this.note(`FAULT power-off ${name}`); }
+  powerOn(name: string): void { const n = this.node(name); if (!n.core) this.startDaemon(n); this.note(`power-on ${name}`); }
+
+  /** The daemon alone dies (kill -9); resources keep running; the supervisor starts a new one after `respawnMs`. */
+  daemonCrash(name: string, respawnMs: number): void {
+    const n = this.node(name);
+    if (!n.core) return;
+    const inc = n.inc;
+    this.stopDaemon(n, false);
+    this.note(`FAULT daemon crash ${name} (respawned in ${respawnMs} ms)`);
+    this.schedule({ kind: "call", at: this.now + respawnMs, fn: () => { if (n.powered && !n.core && n.inc === inc) { this.startDaemon(n); this.note(`respawn ${name}`); } } });
+  }
+
+  pause(name: string, ms: number): void {
+    const n = this.node(name);
+    n.pausedUntil = Math.max(n.pausedUntil, this.now + ms);
+    n.resumedAt = Math.max(n.resumedAt, n.pausedUntil);
+    this.note(`FAULT pause ${name} until ${n.pausedUntil}`);
+  }
+
+  /** A clean stop (SIGTERM): the core moves or stops its resources, then says goodbye. */
+  shutdown(name: string): void { this.feed(this.node(name), { type: "shutdown" }); this.note(`shutdown ${name}`); }
+
+  /** Cuts every link between two endpoints (node names or "arbiter"), both ways. */
+  cutBetween(a: string, b: string): void {
+    this.cut.add(`${a}>${b}#*`);
+    this.cut.add(`${b}>${a}#*`);
+    this.note(`cut ${a} <-> ${b}`);
+  }
+
+  /** Cuts a node off from every other node (and the arbiter). */
+  isolate(name: string): void {
+    for (const x of this.nodes) if (x.name !== name) this.cutBetween(name, x.name);
+    if (this.o.arbiter) this.cutBetween(name, "arbiter");
+  }
+
+  healLinks(): void { this.cut.clear(); this.note("links healed"); }
+
+  where(rsc: string): string[] { return [...(this.running.get(rsc) ?? [])].sort(); }
+
+  // ---- faults ---------------------------------------------------------------------------------------------------------
+
+  protected injectFault(): void {
+    const r = this.rng;
+    const n = r.pick(this.nodes);
+    const other = r.pick(this.nodes.filter((x) => x !== n));
+    const resources = this.prims.length > 0;
+    const roll = r.int(0, resources ? 19 : 9);
+    if (roll === 10 && n.core) this.daemonCrash(n.name, r.int(50, 600)); // a node process starts in about 0.3 s
+    else if (roll === 11 || (roll === 12 && (this.o.fencing ?? false))) {
+      // The next start (or, with fencing, stop) of a resource fails: a stop failure gets that node fenced.
+      const key = `${n.name}/${r.pick(this.prims)}/${roll === 11 ? "start" : "stop"}`;
+      this.failNext.add(key);
+      this.note(`FAULT next ${key} fails`);
+    } else if (roll === 13) {
+      const rsc = r.pick(this.prims);
+      const where = [...this.running.get(rsc)!];
+      if (where.length) this.kill(rsc, r.pick(where));
+    } else if (roll === 0 && n.powered) this.powerOff(n.name);
+    else if (roll === 1 && !n.core) this.powerOn(n.name);
+    else if (roll === 2) this.pause(n.name, r.int(1, 4) * this.mp.deadMs);
+    else if (roll === 3) {
+      const link = r.int(0, this.o.links - 1);
+      this.cut.add(`${n.name}>${other.name}#${link}`);
+      this.cut.add(`${other.name}>${n.name}#${link}`);
+      this.note(`FAULT link ${link} down between ${n.name} and ${other.name}`);
+    } else if (roll === 4) {
+      const to = this.o.arbiter && r.chance(0.3) ? "arbiter" : other.name;
+      const [from, dest] = r.chance(0.5) ? [n.name, to] : [to, n.name];
+      this.cut.add(`${from}>${dest}#*`);
+      this.note(`FAULT one-way cut ${from} -> ${dest}`);
+    } else if (roll === 5) {
+      const all = [...this.nodes.map((x) => x.name), ...(this.o.arbiter ? ["arbiter"] : [])];
+      const side = new Set(all.filter(() => r.chance(0.5)));
+      for (const a of all) for (const b of all) if (side.has(a) !== side.has(b)) this.cut.add(`${a}>${b}#*`);
+      this.note(`FAULT partition {${[...side].join(",")}} | rest`);
+    } else if (roll === 8 && this.o.arbiter && r.chance(0.3)) {
+      this.arbiter = this.arbiter ? undefined : initArbiter(this.now);
+      this.note(`FAULT arbiter ${this.arbiter ? "restarts" : "crashes"}`);
+    } else if (roll === 7 && n.core && r.chance(0.5)) {
+      this.shutdown(n.name);
+      // Without resources to move, a clean stop is over at once; the machine stays up and starts again later.
+    } else if (roll === 6) {
+      this.lossPct = r.pick([0, 5, 20, 40]);
+      this.note(`FAULT loss ${this.lossPct}%`);
+    } else if (roll < 10 || roll > 13) {
+      this.cut.clear();
+      this.note("FAULT heal links");
+    }
+  }
+
+  private heal(): void {
+    this.cut.clear();
+    this.lossPct = 0;
+    this.failNext.clear();
+    if (this.o.arbiter && !this.arbiter) this.arbiter = initArbiter(this.now);
+    for (const n of this.nodes) {
+      n.pausedUntil = Math.min(n.pausedUntil, this.now);
+      if (!n.core) this.startDaemon(n);
+    }
+    this.healed = true;
+    this.note("HEAL everything");
+    if (this.prims.length) this.schedule({ kind: "call", at: this.now + 3000, fn: () => this.cleanupEverything() });
+  }
+
+  /** As an operator would after an incident: once there is a DC, `paceline resource cleanup` of every resource. */
+  private cleanupEverything(): void {
+    const dc = this.nodes.find((n) => n.core?.co.isDc);
+    if (!dc) { this.schedule({ kind: "call", at: this.now + 500, fn: () => this.cleanupEverything() }); return; }
+    this.note(`operator: cleanup of every resource on ${dc.name}`);
+    for (const r of this.config.resources) this.request(dc.name, { kind: "admin", command: { kind: "cleanup", rsc: r.id } });
+  }
+
+  // ---- invariants -----------------------------------------------------------------------------------------------------
+
+  checkSafety(): void {
+    const quorate = this.nodes.filter((n) => n.core && isQuorate(n.core.mp, n.core.member, this.clock(n)));
+    const keys = new Set(quorate.map((n) => n.lastView));
+    // two-node: each half of a split keeps quorum by design; fencing (checked below, on resources) makes it safe.
+    if (keys.size > 1 && !this.config.quorum.twoNode) this.fail(`two quorate partitions at once: ${quorate.map((n) => `${n.name} in view ${n.lastView} {${n.core!.member.view.members.join(",")}}`).join("; ")}`);
     for (const [rsc, set] of this.running) {
       if (set.size < 2) continue;
       const excused = (name: string) => {
-        if (this.co.fencing) return false; // with fencing there is no window at all
-        const node = this.nodes.find((x) => x.name === name)!;
-        return this.now < node.pausedUntil || this.now - this.ctl.get(name)!.resumedAt < RESUME_GRACE_MS;
+        if (this.o.fencing) return false; // with fencing there is no window at all
+        const x = this.node(name);
+        return this.now < x.pausedUntil || this.now - x.resumedAt < RESUME_GRACE_MS;
       };
       const holders = [...set].filter((x) => !excused(x));
       if (holders.length > 1) this.fail(`${rsc} runs on ${holders.join(" and ")} at once`);
     }
   }
 
-  protected override extraConverged(): boolean {
+  private converged(): boolean {
+    const first = this.nodes[0]!.lastView;
+    const views = this.nodes.every((n) => n.core && n.lastView === first && n.core.member.view.members.length === this.nodes.length && isQuorate(n.core.mp, n.core.member, this.clock(n)));
+    if (!views || this.prims.length === 0) return views;
     const on = (id: string) => [...this.running.get(id)!];
-    return this.prims.every((id) => on(id).length === 1) && on("vip")[0] === on("app")[0];
+    const group = this.config.resources.find((r) => r.kind === "group");
+    const together = !group || group.kind !== "group" || new Set(group.members.flatMap((m) => on(m.id))).size === 1;
+    return this.prims.every((id) => on(id).length === 1) && together;
   }
 
-  where(): string {
-    return this.prims.map((id) => `${id}@${[...this.running.get(id)!].join("+") || "-"}`).join(" ");
+  // ---- the run ----------------------------------------------------------------------------------------------------------
+
+  /** Runs events until `until` (simulated ms); stops early at a violation. */
+  runUntil(until: number, faults = false): void {
+    if (faults) this.schedule({ kind: "fault", at: this.now + this.rng.int(300, 2000) });
+    while (this.queue.length && this.queue[0]!.at <= until && !this.violation) {
+      const ev = this.queue.shift()!;
+      this.now = ev.at;
+      if (ev.kind === "wake") {
+        const n = this.node(ev.node);
+        if (n.core && n.wakeSeq === ev.wakeSeq) this.feed(n, { type: "wake" });
+      } else if (ev.kind === "input") {
+        const n = this.node(ev.node);
+        if (ev.body.type === "datagram" && ev.from && this.isCut(ev.from, ev.node, ev.link ?? 0)) continue; // cut while in flight
+        if (ev.body.type === "stream" && ev.from && !this.canReach(ev.from, ev.node)) continue;
+        if (ev.inc !== -1 && ev.inc !== n.inc) continue; // for a daemon that is gone
+        this.feed(n, ev.body);
+      } else if (ev.kind === "to-arbiter") {
+        if (!this.arbiter || this.cut.has(`${ev.msg.from}>arbiter#*`)) continue;
+        const { reply, log } = arbiterDecide(this.arbiter, this.now, leaseMs(this.mp), ev.msg);
+        if (log) this.note(`arbiter: ${log}`);
+        if (!this.cut.has(`arbiter>${reply.to}#*`) && !this.lost()) this.schedule({ kind: "from-arbiter", at: this.now + this.delay(), reply });
+      } else if (ev.kind === "from-arbiter") {
+        const n = this.node(ev.reply.to);
+        if (!this.cut.has(`arbiter>${n.name}#*`)) this.feed(n, { type: "arbiter-reply", reply: ev.reply });
+      } else if (ev.kind === "call") {
+        ev.fn();
+      } else if (faults && this.now < until) {
+        this.injectFault();
+        this.schedule({ kind: "fault", at: this.now + this.rng.int(300, 3000) });
+      }
+      this.checkSafety();
+    }
+    this.now = Math.max(this.now, until);
   }
+
+  /** Scripted runs: advance the simulated time by `ms`. */
+  advance(ms: number): void { this.runUntil(this.now + ms); }
+
+  /** Read through a method so that type narrowing does not assume it is unchanged after a call. */
+  private failure(): { text: string; at: number } | undefined { return this.violation; }
+
+  run(): SimResult {
+    this.runUntil(this.o.faultMs, this.o.faultMs > 0);
+    let converged: number | undefined;
+    if (!this.failure()) {
+      this.queue = this.queue.filter((e) => e.kind !== "fault");
+      this.heal();
+      const healedAt = this.now;
+      for (let t = healedAt; t <= healedAt + this.o.livenessMs && !this.failure(); t += 100) {
+        this.runUntil(t);
+        if (this.converged()) { converged = this.now - healedAt; break; }
+      }
+      if (converged === undefined && !this.failure()) {
+        this.fail(`no convergence within ${this.o.livenessMs} ms of healing: ${this.nodes.map((n) => `${n.name} ${n.core ? `view ${n.lastView} {${n.core.member.view.members.join(",")}} quorate=${isQuorate(n.core.mp, n.core.member, this.clock(n))}` : "down"}`).join("; ")} [${this.describe()}]`);
+      }
+    }
+    const v = this.failure();
+    return { seed: this.o.seed, ok: !v, violation: v?.text, atMs: v?.at, trace: this.trace, steps: this.steps, convergedAfterMs: converged };
+  }
+
+  describe(): string { return this.prims.map((id) => `${id}@${[...this.running.get(id)!].join("+") || "-"}`).join(" "); }
 }
 
-const ok = (reason: string): OpResult => ({ rc: 0, status: "done", reason, durationMs: 1 });
-
-export function simulateCluster(o: ClusterSimOptions): SimResult & { where: string } {
+export function simulate(o: SimOptions): SimResult & { where: string } {
   const sim = new ClusterSim(o);
   const r = sim.run();
-  return { ...r, where: sim.where() };
+  return { ...r, where: sim.describe() };
 }

@@ -6,7 +6,7 @@
 // Deterministic: time arrives with every input.
 
 import type { OpStatus } from "../operation.js";
-import type { ConfigMessage } from "./config-sync.js";
+import type { ConfigMessage } from "../node/config-sync.js";
 
 export type ControlOp = "start" | "stop" | "probe" | "promote" | "demote";
 

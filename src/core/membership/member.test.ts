@@ -1,45 +1,50 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultParams, MembershipSim } from "../../sim/membership-sim.js";
+import { ClusterSim, type SimOptions } from "../../sim/cluster-sim.js";
+import type { MemberState } from "./types.js";
+/** Membership only: the simulator's nodes run the node core with no resources. */
+const membership = (o: Omit<SimOptions, "faultMs" | "livenessMs">) => new ClusterSim({ faultMs: 0, livenessMs: 0, resources: false, ...o });
+const st = (n: ClusterSim["nodes"][0]): MemberState => n.core!.member;
+
 import { attrProblem, dcOf, heard, initMember, isQuorate, linkState, quorumVotes, settleMs, step } from "./member.js";
 
 test("three healthy nodes agree on one view, elect n1 as DC, and see every link up", () => {
-  const sim = new MembershipSim({ seed: 7, nodes: 3, links: 2, faultMs: 0, livenessMs: 0 });
-  sim.runUntil(6000, false);
-  const views = sim.nodes.map((n) => `${n.state.view.id}/${n.state.view.leader}:${n.state.view.members.join(",")}`);
+  const sim = membership({ seed: 7, nodes: 3, links: 2 });
+  sim.runUntil(6000);
+  const views = sim.nodes.map((n) => `${st(n).view.id}/${st(n).view.leader}:${st(n).view.members.join(",")}`);
   assert.equal(new Set(views).size, 1, views.join(" | "));
-  assert.deepEqual(sim.nodes[0]!.state.view.members, ["n1", "n2", "n3"]);
+  assert.deepEqual(st(sim.nodes[0]!).view.members, ["n1", "n2", "n3"]);
   for (const n of sim.nodes) {
     const now = sim.clock(n);
-    assert.equal(isQuorate(sim.p, n.state, now), true);
-    assert.equal(dcOf(sim.p, n.state, now), "n1");
-    for (const peer of Object.values(n.state.peers)) {
-      assert.equal(heard(sim.p, peer, now), true);
-      assert.deepEqual([0, 1].map((l) => linkState(sim.p, peer, l, now)), ["up", "up"]);
+    assert.equal(isQuorate(sim.mp, st(n), now), true);
+    assert.equal(dcOf(sim.mp, st(n), now), "n1");
+    for (const peer of Object.values(st(n).peers)) {
+      assert.equal(heard(sim.mp, peer, now), true);
+      assert.deepEqual([0, 1].map((l) => linkState(sim.mp, peer, l, now)), ["up", "up"]);
     }
   }
 });
 
 test("quorum is a majority of votes; two-node clusters keep quorum alone", () => {
-  const sim = new MembershipSim({ seed: 1, nodes: 5, links: 1, faultMs: 0, livenessMs: 0 });
-  assert.equal(quorumVotes(sim.p), 3);
-  const two = new MembershipSim({ seed: 1, nodes: 2, links: 1, faultMs: 0, livenessMs: 0, params: { twoNode: true } });
-  assert.equal(quorumVotes(two.p), 1);
+  const sim = membership({ seed: 1, nodes: 5, links: 1 });
+  assert.equal(quorumVotes(sim.mp), 3);
+  const two = membership({ seed: 1, nodes: 2, links: 1, extraYaml: "quorum: { two-node: true }\n" });
+  assert.equal(quorumVotes(two.mp), 1);
 });
 
 test("a node that stops hearing its peers loses quorum when its lease runs out, before others act without it", () => {
-  const sim = new MembershipSim({ seed: 3, nodes: 3, links: 1, faultMs: 0, livenessMs: 0 });
-  sim.runUntil(6000, false);
+  const sim = membership({ seed: 3, nodes: 3, links: 1 });
+  sim.runUntil(6000);
   const n3 = sim.nodes[2]!;
   // Its clock jumps past the lease with nothing heard: no longer quorate.
-  assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3)), true);
-  assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3) + sim.p.deadMs + 1), false);
+  assert.equal(isQuorate(sim.mp, st(n3), sim.clock(n3)), true);
+  assert.equal(isQuorate(sim.mp, st(n3), sim.clock(n3) + sim.mp.deadMs + 1), false);
   // A view that drops a member waits out the lease plus the longest delay (with clock drift) before acting.
-  assert.ok(settleMs(sim.p) > sim.p.deadMs + sim.p.maxDelayMs);
+  assert.ok(settleMs(sim.mp) > sim.mp.deadMs + sim.mp.maxDelayMs);
 });
 
 test("a peer whose configuration names unknown nodes is ignored with one plain warning, never followed", () => {
-  const p = defaultParams(["n1", "n2", "n3"], 1);
+  const p = membership({ seed: 1, nodes: 3, links: 1 }).mp;
   const s = initMember(p, "n2", 1, 0);
   const view = { id: 9, leader: "n1", leaderInc: 1, members: ["n1", "n2", "n4"] };
   const logs: string[] = [];
@@ -54,61 +59,62 @@ test("a peer whose configuration names unknown nodes is ignored with one plain w
 });
 
 test("a clean shutdown is acted on at once: the survivors drop the node without waiting out `dead` or its lease", () => {
-  const sim = new MembershipSim({ seed: 11, nodes: 3, links: 2, faultMs: 0, livenessMs: 0 });
-  sim.runUntil(6000, false);
+  const sim = membership({ seed: 11, nodes: 3, links: 2 });
+  sim.runUntil(6000);
   const [n1, n2, n3] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0], typeof sim.nodes[0]];
-  assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3)), true);
+  assert.equal(isQuorate(sim.mp, st(n3), sim.clock(n3)), true);
   const t0 = sim.now;
-  sim.cleanShutdown(n3);
-  assert.equal(isQuorate(sim.p, n3.state, sim.clock(n3)), false, "the leaving node stops counting itself quorate first");
+  const leaving = st(n3);
+  sim.shutdown("n3");
+  assert.equal(isQuorate(sim.mp, leaving, sim.clock(n3)), false, "the leaving node stops counting itself quorate first");
   // Well within `dead`: the goodbye arrives, n1 proposes a view without n3, and it acts with no lease handover.
-  sim.runUntil(t0 + sim.p.deadMs / 2, false);
+  sim.runUntil(t0 + sim.mp.deadMs / 2);
   for (const n of [n1, n2]) {
-    assert.deepEqual(n.state.view.members, ["n1", "n2"]);
-    assert.equal(dcOf(sim.p, n.state, sim.clock(n)), "n1", `${n.name} acts at once`);
+    assert.deepEqual(st(n).view.members, ["n1", "n2"]);
+    assert.equal(dcOf(sim.mp, st(n), sim.clock(n)), "n1", `${n.name} acts at once`);
   }
   assert.equal(sim.violation, undefined);
 });
 
 test("node attributes reach every peer with the next heartbeat, are bounded, and are forgotten when a node restarts", () => {
-  const sim = new MembershipSim({ seed: 5, nodes: 3, links: 1, faultMs: 0, livenessMs: 0 });
-  sim.runUntil(6000, false);
+  const sim = membership({ seed: 5, nodes: 3, links: 1 });
+  sim.runUntil(6000);
   const [n1, n2] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0]];
-  const out = step(sim.p, n2.state, { type: "attr", nowMs: sim.clock(n2), name: "pingd", value: "1000" }).outputs;
+  const out = step(sim.mp, st(n2), { type: "attr", nowMs: sim.clock(n2), name: "pingd", value: "1000" }).outputs;
   assert.ok(out.some((o) => o.type === "send" && o.msg.t === "hb" && o.msg.attrs.pingd === "1000"), "sent at once, not at the next interval");
   assert.ok(out.some((o) => o.type === "log" && o.text === "attribute pingd = 1000"));
-  sim.runUntil(sim.now + 2 * sim.p.intervalMs, false);
-  assert.deepEqual(n1.state.peers.n2!.attrs, { pingd: "1000" });
+  sim.runUntil(sim.now + 2 * sim.mp.intervalMs);
+  assert.deepEqual(st(n1).peers.n2!.attrs, { pingd: "1000" });
   assert.equal(attrProblem({}, "x", "v".repeat(257)), "a value has at most 256 characters");
-  const refusedLogs = step(sim.p, n2.state, { type: "attr", nowMs: sim.clock(n2), name: "x", value: "v".repeat(257) }).outputs.filter((o) => o.type === "log").map((o) => (o as { text: string }).text);
+  const refusedLogs = step(sim.mp, st(n2), { type: "attr", nowMs: sim.clock(n2), name: "x", value: "v".repeat(257) }).outputs.filter((o) => o.type === "log").map((o) => (o as { text: string }).text);
   assert.deepEqual(refusedLogs, ["attribute x not set: a value has at most 256 characters"], "a refused value is not reported as set");
   const full = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`a${i}`, "1"]));
   assert.equal(attrProblem(full, "another", "1"), "a node has at most 32 attributes");
   assert.equal(attrProblem(full, "a1", "2"), undefined, "changing an existing one is fine");
   // A restarted n2 starts with no attributes: peers drop the old ones on hearing the new incarnation.
-  step(sim.p, n1.state, { type: "recv", nowMs: sim.clock(n1), link: 0, msg: { t: "hb", from: "n2", inc: 99, seq: 1, view: { id: 0, leader: "n2", leaderInc: 99, members: ["n2"] }, hears: [], settled: false, attrs: {} } });
-  assert.deepEqual(n1.state.peers.n2!.attrs, {});
+  step(sim.mp, st(n1), { type: "recv", nowMs: sim.clock(n1), link: 0, msg: { t: "hb", from: "n2", inc: 99, seq: 1, view: { id: 0, leader: "n2", leaderInc: 99, members: ["n2"] }, hears: [], settled: false, attrs: {} } });
+  assert.deepEqual(st(n1).peers.n2!.attrs, {});
 });
 
 test("two nodes and an arbiter: when the nodes lose each other, exactly one keeps quorum, and the arbiter decides which", () => {
-  const sim = new MembershipSim({ seed: 21, nodes: 2, links: 2, faultMs: 0, livenessMs: 0, arbiter: true });
-  assert.equal(quorumVotes(sim.p), 2, "2 node votes + 1 arbiter vote: 2 needed");
-  sim.runUntil(6000, false);
+  const sim = membership({ seed: 21, nodes: 2, links: 2, arbiter: true });
+  assert.equal(quorumVotes(sim.mp), 2, "2 node votes + 1 arbiter vote: 2 needed");
+  sim.runUntil(6000);
   const [n1, n2] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0]];
-  assert.ok(isQuorate(sim.p, n1.state, sim.clock(n1)) && isQuorate(sim.p, n2.state, sim.clock(n2)));
+  assert.ok(isQuorate(sim.mp, st(n1), sim.clock(n1)) && isQuorate(sim.mp, st(n2), sim.clock(n2)));
   sim.cutBetween("n1", "n2");
-  sim.runUntil(sim.now + 4 * sim.p.deadMs, false);
-  const quorate = [n1, n2].filter((n) => isQuorate(sim.p, n.state, sim.clock(n)));
+  sim.runUntil(sim.now + 4 * sim.mp.deadMs);
+  const quorate = [n1, n2].filter((n) => isQuorate(sim.mp, st(n), sim.clock(n)));
   assert.equal(quorate.length, 1, "one side, not both, not neither");
-  assert.deepEqual(quorate[0]!.state.view.members, [quorate[0]!.name]);
+  assert.deepEqual(st(quorate[0]!).view.members, [quorate[0]!.name]);
   // The loser cannot get the vote while the winner keeps renewing it.
   const loser = [n1, n2].find((n) => n !== quorate[0])!;
-  sim.runUntil(sim.now + 10 * sim.p.deadMs, false);
-  assert.equal(isQuorate(sim.p, loser.state, sim.clock(loser)), false);
+  sim.runUntil(sim.now + 10 * sim.mp.deadMs);
+  assert.equal(isQuorate(sim.mp, st(loser), sim.clock(loser)), false);
   assert.equal(sim.violation, undefined);
   // Cut off from its peer and the arbiter, the winner lets go of quorum too.
   sim.cutBetween(quorate[0]!.name, "arbiter");
-  sim.runUntil(sim.now + 3 * sim.p.deadMs, false);
-  assert.equal(isQuorate(sim.p, quorate[0]!.state, sim.clock(quorate[0]!)), false);
+  sim.runUntil(sim.now + 3 * sim.mp.deadMs);
+  assert.equal(isQuorate(sim.mp, st(quorate[0]!), sim.clock(quorate[0]!)), false);
   assert.equal(sim.violation, undefined);
 });

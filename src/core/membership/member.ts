@@ -22,7 +22,7 @@ export function settleMs(p: MembershipParams): number {
 export function quorumVotes(p: MembershipParams): number {
   if (p.twoNode && p.nodes.length === 2) return 1;
   const total = p.nodes.reduce((a, n) => a + n.votes, 0) + (p.arbiterVotes ?? 0);
-  return Math.floor(total / 2) + 1 - (p.injectedBug === "quorum-off-by-one" ? 1 : 0);
+  return Math.floor(total / 2) + 1;
 }
 
 export function initMember(p: MembershipParams, me: string, inc: number, nowMs: number): MemberState {
@@ -33,8 +33,9 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
   }
   return {
     me, inc, startedMs: nowMs, nowMs, seq: 0, nextHeartbeatMs: nowMs, peers,
-    // A (re)started node waits out the lease handover too: its previous life may still count as quorate elsewhere.
-    view: { id: 0, leader: me, leaderInc: inc, members: [me] }, installedMs: nowMs, settleUntilMs: nowMs + settleMs(p), highestViewId: 0,
+    // A (re)started node waits out the lease handover too: its previous life may still count as quorate elsewhere
+    // (alone in its configuration, there is nobody else to be quorate).
+    view: { id: 0, leader: me, leaderInc: inc, members: [me] }, installedMs: nowMs, settleUntilMs: p.nodes.length > 1 ? nowMs + settleMs(p) : nowMs, highestViewId: 0,
     seenAll: p.nodes.length === 1,
     left: false,
     attrs: {},
@@ -63,7 +64,7 @@ export function isQuorate(p: MembershipParams, s: MemberState, nowMs: number): b
   if (s.left || !s.view.members.includes(s.me)) return false;
   // Promised to move to a newer view: this one no longer has our vote.
   if (promiseActive(p, s, nowMs)) return false;
-  if (nowMs < s.settleUntilMs && p.injectedBug !== "no-lease-handover") return false;
+  if (nowMs < s.settleUntilMs) return false;
   return holdsLease(p, s, nowMs);
 }
 
@@ -87,7 +88,7 @@ export function promiseActive(p: MembershipParams, s: MemberState, nowMs: number
 /** How long a node counts the arbiter's vote after asking: shorter than the arbiter keeps it (leaseMs from when
  * the request arrived, on the arbiter's clock) by more than the clock-rate error, so the node always lets go first. */
 export function arbiterBeliefMs(p: MembershipParams): number {
-  return p.injectedBug === "arbiter-overtrust" ? 3 * leaseMs(p) : Math.floor(leaseMs(p) * (1 - 3 * p.clockDrift));
+  return Math.floor(leaseMs(p) * (1 - 3 * p.clockDrift));
 }
 
 /** The peer's current life announced a clean shutdown: dropping it needs no lease handover. */
@@ -240,6 +241,17 @@ class Step {
     return false;
   }
 
+  /** This node did not run for `gapMs`: the others may have formed a view without it, and its socket may hold
+   * their heartbeats from before that, which would look fresh now. Its lease is void, and it counts as quorate
+   * again only after a whole handover, by which time every such stale heartbeat has been read and aged out. */
+  thaw(gapMs: number): void {
+    const s = this.s;
+    for (const peer of Object.values(s.peers)) peer.supportMs = -Infinity;
+    s.arbiterGrant = undefined;
+    s.settleUntilMs = Math.max(s.settleUntilMs, this.now() + settleMs(this.p));
+    this.log(`this node did not run for ${gapMs} ms: its quorum lease is void; waiting ${settleMs(this.p)} ms before counting itself quorate again`);
+  }
+
   heartbeat(): void {
     const s = this.s;
     if (this.now() < s.nextHeartbeatMs) return;
@@ -288,10 +300,17 @@ export function attrProblem(attrs: Record<string, string>, name: string, value: 
 }
 
 /** One input in, outputs out; the state is updated in place and returned. */
+/** Not running for this long (SIGSTOP, a paused VM, a stalled event loop), peers may have dropped this node. */
+export function freezeMs(p: MembershipParams): number {
+  return Math.max(p.intervalMs, p.deadMs - p.intervalMs - p.maxDelayMs);
+}
+
 export function step(p: MembershipParams, s: MemberState, input: Input): { state: MemberState; outputs: Output[] } {
+  const gapMs = input.nowMs - s.nowMs;
   s.nowMs = Math.max(s.nowMs, input.nowMs);
   const st = new Step(p, s);
   if (s.left) return { state: s, outputs: [] };
+  if (gapMs > freezeMs(p)) st.thaw(gapMs);
   if (input.type === "leave") {
     s.left = true;
     // Twice on every link: a lost goodbye only costs the normal failure detection.

@@ -23,8 +23,6 @@ export interface MembershipParams {
   /** Votes of an arbiter (a `paceline arbiter` on a third machine that lends its vote to one view at a time);
    * 0 or absent: no arbiter. */
   arbiterVotes?: number;
-  /** Deliberate bugs, so the simulator's own tests can show it catches them. Never set outside tests. */
-  injectedBug?: "quorum-off-by-one" | "no-lease-handover" | "arbiter-overtrust";
 }
 
 export type LinkState = "up" | "warn" | "down";

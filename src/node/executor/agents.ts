@@ -5,7 +5,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { join } from "node:path";
 import type { PrimitiveConfig } from "../../config/model.js";
 import { formatDuration } from "../../config/duration.js";
-import type { OpAction, OpResult } from "../../core/operation.js";
+import { isRoleAction, type OpAction, type OpResult } from "../../core/operation.js";
 import { OCF, ocfMeaning } from "./ocf-codes.js";
 import { runProcess, type RunResult, type RunSpec } from "./run-process.js";
 
@@ -77,7 +77,11 @@ abstract class ScriptAgent implements AgentRunner {
   protected abstract spec(path: string, req: OpRequest): Omit<RunSpec, "timeoutMs">;
   protected abstract mapRc(action: OpAction, code: number): number;
 
+  /** Only OCF agents have roles to promote and demote. */
+  protected readonly hasRoles: boolean = false;
+
   async run(req: OpRequest): Promise<OpResult> {
+    if (isRoleAction(req.action) && !this.hasRoles) return { rc: OCF.ERR_UNIMPLEMENTED, status: "done", reason: `${req.action} is not implemented by this agent class`, durationMs: 0 };
     const where = this.locate();
     if ("error" in where) return { rc: OCF.ERR_INSTALLED, status: "error", reason: where.error, durationMs: 0 };
     const r = await runProcess({ ...this.spec(where.path, req), timeoutMs: req.timeoutMs });
@@ -88,6 +92,7 @@ abstract class ScriptAgent implements AgentRunner {
 }
 
 export class OcfAgent extends ScriptAgent {
+  protected override readonly hasRoles = true;
   constructor(private readonly rsc: PrimitiveConfig, private readonly dirs: AgentDirs) { super(); }
 
   locate(): { path: string } | { error: string } {

@@ -6,10 +6,12 @@ import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatDuration } from "../../config/duration.js";
 import type { ExecSpec, PrimitiveConfig } from "../../config/model.js";
-import type { OpResult } from "../../core/operation.js";
+import { isRoleAction, type OpAction, type OpResult } from "../../core/operation.js";
 import { baseEnv, checkExecutable, commandSpec, toOpResult, type AgentRunner, type OpRequest } from "./agents.js";
 import { OCF } from "./ocf-codes.js";
 import { killGroup, runProcess } from "./run-process.js";
+
+const unimplemented = (action: OpAction): OpResult => ({ rc: OCF.ERR_UNIMPLEMENTED, status: "done", reason: `${action} is not implemented by exec resources`, durationMs: 0 });
 
 function execEnv(rsc: PrimitiveConfig, spec: ExecSpec, action: string): NodeJS.ProcessEnv {
   return baseEnv({ ...spec.env, PACELINE_RESOURCE: rsc.id, PACELINE_OPERATION: action });
@@ -31,6 +33,7 @@ export class ExecScriptAgent implements AgentRunner {
   }
 
   async run(req: OpRequest): Promise<OpResult> {
+    if (isRoleAction(req.action)) return unimplemented(req.action);
     const action = req.action === "probe" ? "monitor" : req.action;
     const script = action === "start" ? this.spec.start : action === "stop" ? this.spec.stop : this.spec.status;
     const where = this.locate();
@@ -114,6 +117,7 @@ export class CommandAgent implements AgentRunner {
   }
 
   async run(req: OpRequest): Promise<OpResult> {
+    if (isRoleAction(req.action)) return unimplemented(req.action);
     switch (req.action) {
       case "start": return this.start(req.timeoutMs);
       case "stop": return this.stop(req.timeoutMs);

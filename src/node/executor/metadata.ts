@@ -2,7 +2,7 @@
 // Used to reject a misspelled or missing parameter when the configuration is checked, not at 3 a.m.
 
 import { XMLParser } from "fast-xml-parser";
-import { didYouMean } from "../../config/suggest.js";
+import { didYouMean } from "../../util/suggest.js";
 
 export interface AgentParameter {
   name: string; required: boolean; unique: boolean; type?: string; default?: string; shortdesc?: string;

@@ -1,15 +1,16 @@
 // The cluster's configuration, versioned: `paceline config push` hands a new cluster.yaml to the DC, which checks
 // it, numbers it (epoch + 1) and sends it to every member; each stores it and runs it. A node that finds a member
 // with a higher epoch asks it for that configuration (a node rejoining after a push catches up). Without quorum
-// there is no DC, so nothing can be pushed. Deterministic: parsing is the pure config loader; no IO here.
+// there is no DC, so nothing can be pushed. Deterministic: documents arrive already parsed by the shell
+// (config/doc.ts), so the core neither hashes nor parses.
 
-import { createHash } from "node:crypto";
-import { loadConfigText } from "../../config/load.js";
 import type { ClusterConfig } from "../../config/model.js";
 import { primitivesOf } from "../../config/model.js";
-import { formatProblem } from "../../config/problems.js";
 
 export interface ConfigDoc { epoch: number; yaml: string; hash: string }
+
+/** A document as the shell read it: the text, its checksum, and the configuration it parses to (or why not). */
+export interface ParsedDoc { yaml: string; hash: string; config?: ClusterConfig; error?: string }
 
 export type ConfigMessage =
   | { t: "config-please"; viewKey: string }
@@ -17,25 +18,28 @@ export type ConfigMessage =
   | { t: "config-push"; viewKey: string; id: string; yaml: string; baseEpoch: number }
   | { t: "config-result"; id: string; ok: boolean; message: string };
 
-export const hashOf = (yaml: string) => createHash("sha256").update(yaml).digest("hex").slice(0, 16);
-
 /** What may not change while the cluster runs: membership is built from it (a rolling restart applies it). */
 const FIXED = ["cluster", "nodes", "heartbeat", "quorum", "ping"] as const;
 
-export function parseDoc(doc: ConfigDoc): { config?: ClusterConfig; error?: string } {
-  if (hashOf(doc.yaml) !== doc.hash) return { error: "its checksum does not match" };
-  const r = loadConfigText(doc.yaml, `cluster configuration epoch ${doc.epoch}`);
-  if (!r.config) return { error: r.problems.filter((p) => p.severity === "error").map(formatProblem).join("; ") };
-  return { config: r.config };
+export interface PushProblems {
+  /** Sections that may not change at run time. */
+  fixed: string[];
+  /** Resources the new configuration drops while they run somewhere: resource → nodes. */
+  removedRunning: Array<{ rsc: string; on: string[] }>;
 }
 
-/** Why the DC refuses a new configuration, or undefined to accept it. */
-export function pushProblem(current: ClusterConfig, next: ClusterConfig, active: (rsc: string) => string[]): string | undefined {
-  const changed = FIXED.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
-  if (changed.length) return `${changed.join(", ")} cannot change while the cluster runs (membership is built from them): edit the file on every node and restart the daemons one by one`;
+export function pushProblems(current: ClusterConfig, next: ClusterConfig, active: (rsc: string) => string[]): PushProblems {
+  const fixed = FIXED.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
   const kept = new Set(primitivesOf(next).map((p) => p.id));
-  const removedRunning = primitivesOf(current).filter((p) => !kept.has(p.id) && active(p.id).length > 0);
-  if (removedRunning.length) return `${removedRunning.map((p) => `${p.id} (runs on ${active(p.id).join(", ")})`).join(", ")} would be removed while running: \`paceline resource disable\` ${removedRunning.length > 1 ? "them" : "it"} first, then push`;
+  const removedRunning = primitivesOf(current).filter((p) => !kept.has(p.id)).map((p) => ({ rsc: p.id, on: active(p.id) })).filter((r) => r.on.length > 0);
+  return { fixed, removedRunning };
+}
+
+/** Why the DC refuses a new configuration, in words, or undefined to accept it. */
+export function pushRefusal(p: PushProblems): string | undefined {
+  if (p.fixed.length) return `${p.fixed.join(", ")} cannot change while the cluster runs (membership is built from them): edit the file on every node and restart the daemons one by one`;
+  const r = p.removedRunning;
+  if (r.length) return `${r.map((x) => `${x.rsc} (runs on ${x.on.join(", ")})`).join(", ")} would be removed while running: \`paceline resource disable\` ${r.length > 1 ? "them" : "it"} first, then push`;
   return undefined;
 }
 
@@ -55,15 +59,15 @@ export function describeChange(current: ClusterConfig, next: ClusterConfig): str
 
 /** The DC's decision on a pushed configuration: the new numbered document, or why not. */
 export function decidePush(
-  current: { doc: ConfigDoc; config: ClusterConfig }, push: { yaml: string; baseEpoch: number }, isDc: boolean, active: (rsc: string) => string[],
+  current: { doc: ConfigDoc; config: ClusterConfig }, push: { parsed: ParsedDoc; baseEpoch: number }, isDc: boolean, active: (rsc: string) => string[],
 ): { doc: ConfigDoc; config: ClusterConfig; message: string } | { refused: string } {
   if (!isDc) return { refused: "this node is no longer the DC (the view changed): push again" };
   if (push.baseEpoch !== current.doc.epoch) return { refused: `the configuration changed meanwhile (now epoch ${current.doc.epoch}; you edited epoch ${push.baseEpoch}): check \`paceline config show\` and push again` };
-  const doc: ConfigDoc = { epoch: current.doc.epoch + 1, yaml: push.yaml, hash: hashOf(push.yaml) };
-  const parsed = parseDoc(doc);
-  if (!parsed.config) return { refused: `it does not validate: ${parsed.error}` };
-  const problem = pushProblem(current.config, parsed.config, active);
+  const { parsed } = push;
+  if (!parsed.config) return { refused: `it does not validate: ${parsed.error ?? "unreadable"}` };
+  const problem = pushRefusal(pushProblems(current.config, parsed.config, active));
   if (problem) return { refused: problem };
+  const doc: ConfigDoc = { epoch: current.doc.epoch + 1, yaml: parsed.yaml, hash: parsed.hash };
   return { doc, config: parsed.config, message: `epoch ${doc.epoch}: ${describeChange(current.config, parsed.config)}` };
 }
 

@@ -1,12 +1,12 @@
 // What `paceline status` shows about resources in a cluster: for each resource, where it runs according to the
 // members' own reports, what is pending, what failed where, and the administrative state laid over it.
 
-import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
-import { agentName } from "../../config/model.js";
-import type { ClusterResourceStatus } from "../../api/types.js";
-import type { CoordinatorState } from "./coordinator.js";
-import type { ControlOp } from "./types.js";
-import { isRunning, mayRun } from "./node-rm.js";
+import type { ClusterConfig, PrimitiveConfig } from "../config/model.js";
+import { agentName } from "../config/model.js";
+import type { ClusterResourceStatus } from "./types.js";
+import type { CoordinatorState } from "../core/controller/coordinator.js";
+import type { ControlOp } from "../core/controller/types.js";
+import { isRunning, mayRun } from "../core/controller/node-rm.js";
 
 const PENDING_WORDS = { start: "starting", stop: "stopping", probe: "probing", promote: "promoting", demote: "demoting" } as const;
 

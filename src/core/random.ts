@@ -1,7 +1,8 @@
-// A small seeded PRNG (mulberry32): the same seed gives the same run, so any failure can be replayed.
+// A small seeded PRNG (mulberry32): the same seed gives the same run, so any failure can be replayed. Its whole
+// state is one number (`state`), so a deterministic core can keep it in its own state.
 
 export class Random {
-  private state: number;
+  state: number;
   constructor(seed: number) { this.state = seed >>> 0; }
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;

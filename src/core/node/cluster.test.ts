@@ -1,0 +1,247 @@
+// The node core in a scripted cluster: three simulated nodes, each running the core the daemon runs, on an ideal
+// network (1 ms, no loss) with real membership (interval 200 ms, dead 1 s), simulated agents and fence devices.
+// Each test scripts one situation and checks where resources run and what the nodes said.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ClusterSim, type SimOptions } from "../../sim/cluster-sim.js";
+import type { AdminCommand } from "../controller/types.js";
+
+const RESOURCES = `resources:
+  web:
+    prefer: n1
+    members:
+      vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }
+      app: { agent: ocf:heartbeat:Dummy, monitor: 1s }
+  other: { agent: ocf:heartbeat:Dummy, monitor: 1s }
+`;
+const DEFAULTS = "defaults: { stickiness: 50, migration-threshold: 1 }\n";
+const MANUAL_FENCING = "fencing:\n  devices:\n    by-hand: { agent: manual, targets: [n1, n2, n3] }\n";
+
+function cluster(o: Partial<SimOptions> = {}): ClusterSim {
+  const c = new ClusterSim({ seed: 1, nodes: 3, links: 1, faultMs: 0, livenessMs: 0, ideal: true, resources: RESOURCES + DEFAULTS, ...o });
+  c.advance(3000);
+  return c;
+}
+
+const admin = (c: ClusterSim, at: string, command: AdminCommand) => {
+  const id = c.request(at, { kind: "admin", command });
+  return c.replies.get(id);
+};
+const said = (c: ClusterSim, re: RegExp) => c.log.some((l) => re.test(l));
+
+test("the DC starts a group in order on its preferred node once every member has probed", () => {
+  const c = cluster();
+  assert.deepEqual(c.where("vip"), ["n1"]);
+  assert.deepEqual(c.where("app"), ["n1"]);
+  assert.equal(c.where("other").length, 1);
+  const starts = c.log.filter((l) => /^n1: DC: start (vip|app) on n1$/.test(l));
+  assert.deepEqual(starts, ["n1: DC: start vip on n1", "n1: DC: start app on n1"]);
+  assert.ok(said(c, /no action: I am n1, the DC with quorum; every resource is where it should be/), c.log.join("\n"));
+  assert.equal(c.violation, undefined);
+});
+
+test("a lost node's resources start elsewhere only after its lease and stop margin", () => {
+  const c = cluster();
+  const t0 = c.now;
+  c.powerOff("n1");
+  // n1 is lost after `dead` (1 s); the survivors' view waits out its lease (≈ 1.3 s), then the stop margin (1 s).
+  c.advance(3000);
+  assert.deepEqual(c.where("vip"), [], "held while n1 may still run it");
+  assert.ok(said(c, /n1 was lost while it may run vip, app/), c.log.join("\n"));
+  c.advance(1500);
+  assert.equal(c.where("vip").length, 1, c.log.slice(-10).join("\n"));
+  assert.deepEqual(c.where("app"), c.where("vip"));
+  assert.ok(c.now - t0 <= 4500);
+  assert.equal(c.violation, undefined);
+});
+
+test("a cut-off node stops its resources itself when it loses quorum; the majority starts them after that", () => {
+  const c = cluster();
+  c.isolate("n1");
+  c.advance(200);
+  assert.deepEqual(c.where("vip"), ["n1"], "not before its lease runs out");
+  c.advance(1500);
+  assert.deepEqual(c.where("vip"), []);
+  assert.deepEqual(c.where("app"), []);
+  assert.ok(said(c, /^n1: lost quorum \d+ ms ago: stopping every resource here/), c.log.join("\n"));
+  c.advance(3000);
+  assert.equal(c.where("vip").length, 1);
+  assert.notEqual(c.where("vip")[0], "n1");
+  assert.equal(c.violation, undefined);
+});
+
+test("a failed monitor with migration-threshold 1 moves the group; standby and online; move and clear", () => {
+  const c = cluster();
+  c.kill("app", "n1");
+  c.advance(1500);
+  const at = c.where("vip");
+  assert.equal(at.length, 1);
+  assert.notEqual(at[0], "n1");
+  assert.deepEqual(c.where("app"), at);
+
+  assert.equal(admin(c, "n1", { kind: "move", rsc: "web", node: "n3" })?.ok, true);
+  c.advance(500);
+  assert.deepEqual(c.where("vip"), ["n3"]);
+  admin(c, "n2", { kind: "standby", node: "n3" });
+  c.advance(500);
+  assert.equal(c.where("vip").length, 1, "a move is a preference: standby wins");
+  assert.notEqual(c.where("vip")[0], "n3");
+  admin(c, "n2", { kind: "online", node: "n3" });
+  c.advance(500);
+  assert.deepEqual(c.where("vip"), ["n3"]);
+  admin(c, "n1", { kind: "clear", rsc: "web" });
+  c.advance(500);
+  assert.deepEqual(c.where("vip"), ["n3"], "stickiness keeps it where it is");
+});
+
+test("a stop that fails (no fencing): the resource stays blocked where it is and nothing starts elsewhere", () => {
+  const c = cluster();
+  c.failNext.add("n1/app/stop");
+  admin(c, "n1", { kind: "move", rsc: "web", node: "n2" });
+  c.advance(2000);
+  assert.deepEqual(c.where("app"), ["n1"], "still there: its stop failed");
+  assert.deepEqual(c.where("vip"), ["n1"], "a group member before it cannot stop under it");
+  assert.equal(c.where("other").length, 1);
+  assert.ok(said(c, /^n1: app: stop FAILED here/), c.log.join("\n"));
+  assert.ok(!said(c, /start (vip|app) on n2/));
+});
+
+test("requests name what exists: an unknown resource or node is refused with a suggestion", () => {
+  const c = cluster();
+  assert.deepEqual(admin(c, "n2", { kind: "disable", rsc: "wbe" }), { ok: false, message: "no resource `wbe` — did you mean `web`? (resources: web, other)" });
+  assert.match(admin(c, "n2", { kind: "standby", node: "n4" })!.message, /^no node `n4`/);
+});
+
+test("maintenance mode: nothing is started, stopped or recovered", () => {
+  const c = cluster();
+  admin(c, "n2", { kind: "maintenance", on: true });
+  c.advance(100);
+  c.kill("app", "n1");
+  c.advance(2000);
+  assert.deepEqual(c.where("app"), [], "not recovered");
+  assert.deepEqual(c.where("vip"), ["n1"], "not stopped");
+  admin(c, "n2", { kind: "maintenance", on: false });
+  c.advance(2000);
+  assert.equal(c.where("app").length, 1);
+});
+
+test("disable stops a resource and keeps it stopped; enable starts it again", () => {
+  const c = cluster();
+  admin(c, "n3", { kind: "disable", rsc: "other" });
+  c.advance(500);
+  assert.deepEqual(c.where("other"), []);
+  admin(c, "n3", { kind: "enable", rsc: "other" });
+  c.advance(500);
+  assert.equal(c.where("other").length, 1);
+});
+
+test("auto-failback: true sends the group back to its preferred node when it returns; false keeps it where it runs", () => {
+  for (const failback of [true, false]) {
+    const c = cluster({ resources: `${RESOURCES}properties: { auto-failback: ${failback} }\n` });
+    c.powerOff("n1");
+    c.advance(6000);
+    const away = c.where("vip")[0]!;
+    assert.ok(away && away !== "n1", c.describe());
+    c.powerOn("n1");
+    c.advance(6000);
+    assert.deepEqual(c.where("vip"), [failback ? "n1" : away], `auto-failback ${failback}`);
+    assert.equal(c.violation, undefined);
+  }
+});
+
+test("restart of a group stops its members last first, then starts them in order", () => {
+  const c = cluster();
+  const before = c.log.length;
+  admin(c, "n2", { kind: "restart", rsc: "web" });
+  c.advance(500);
+  const ops = c.log.slice(before).filter((l) => /^n1: DC: (stop|start) (vip|app) on n1$/.test(l)).map((l) => l.slice(8));
+  assert.deepEqual(ops, ["stop app on n1", "stop vip on n1", "start vip on n1", "start app on n1"]);
+  assert.deepEqual(c.where("app"), ["n1"]);
+});
+
+test("with fencing, a lost node's resources wait for a successful fence, not for time; a failed fence keeps them down and is retried", () => {
+  const c = cluster({ extraYaml: "fencing:\n  timeout: 3s\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3], timeout: 1s }\n" });
+  c.deviceScript.push("fail", "fail", "fail", "fail", "fail", "fail", "fail", "fail");
+  c.powerOff("n1");
+  c.advance(8000);
+  assert.ok(c.deviceRuns.length >= 1 && c.deviceRuns.every((r) => r === "n2 runs power on n1"), c.deviceRuns.join("\n"));
+  assert.deepEqual(c.where("vip"), [], "not started while n1 is unfenced, however long it takes");
+  assert.ok(said(c, /n1 is UNCLEAN/));
+  assert.ok(said(c, /fencing n1 FAILED/), c.log.join("\n"));
+  const runs = c.deviceRuns.length;
+  c.deviceScript.length = 0; // the device works again
+  c.advance(12_000);
+  assert.ok(c.deviceRuns.length > runs, "retried after the pause");
+  assert.equal(c.where("vip").length, 1, c.log.slice(-20).join("\n"));
+  assert.deepEqual(c.where("app"), c.where("vip"));
+  assert.ok(said(c, /n1 fenced by power \(from n2\): vip, app may start elsewhere/), c.log.join("\n"));
+  assert.equal(c.violation, undefined);
+});
+
+test("a manual fencing level waits for a person: `fence confirm` on any node completes it", () => {
+  const c = cluster({ extraYaml: MANUAL_FENCING });
+  c.powerOff("n1");
+  c.advance(5000);
+  assert.ok(said(c, /^n2: n1 must be powered off by hand: once it is, run `paceline fence confirm n1` on any node/), c.log.join("\n"));
+  assert.deepEqual(c.where("vip"), []);
+  const id = c.request("n3", { kind: "fence-confirm", target: "n1" });
+  assert.equal(c.replies.get(id)?.ok, true);
+  c.advance(500);
+  assert.equal(c.where("vip").length, 1, c.log.slice(-10).join("\n"));
+  assert.ok(said(c, /n1 fenced by manual confirmation by an operator \(from n2\)/), c.log.join("\n"));
+});
+
+test("a stop failure with on-fail=fence fences that node, then the group starts on a peer", () => {
+  const c = cluster({
+    resources: RESOURCES.replace("app: { agent: ocf:heartbeat:Dummy, monitor: 1s }", "app: { agent: ocf:heartbeat:Dummy, monitor: 1s, ops: { stop: { on-fail: fence } } }") + DEFAULTS,
+    extraYaml: "fencing:\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3], timeout: 1s }\n",
+  });
+  c.failNext.add("n1/app/stop");
+  admin(c, "n2", { kind: "move", rsc: "web", node: "n2" });
+  c.advance(100);
+  assert.deepEqual(c.deviceRuns, ["n2 runs power on n1"], "the DC (n1) has another member fence it");
+  assert.deepEqual(c.where("vip"), ["n1"], "nothing moves before the fence");
+  c.advance(5000);
+  assert.deepEqual(c.where("vip"), ["n2"], c.log.slice(-15).join("\n"));
+  assert.deepEqual(c.where("app"), ["n2"]);
+  assert.equal(c.violation, undefined);
+});
+
+test("priority-delay: in a two-node split, fencing the node with the more important resources waits, so it shoots first", () => {
+  const c = cluster({
+    nodes: 2, extraYaml: "quorum: { two-node: true }\nfencing:\n  priority-delay: 5s\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2] }\n",
+    resources: "resources:\n  db: { agent: ocf:heartbeat:Dummy, prefer: n2, priority: 10 }\n  web: { agent: ocf:heartbeat:Dummy, prefer: n1 }\n",
+  });
+  assert.deepEqual(c.where("db"), ["n2"]);
+  c.cutBetween("n1", "n2");
+  c.advance(4000);
+  assert.deepEqual(c.deviceRuns, ["n2 runs power on n1"], "n1 waits 5 s before shooting n2, which runs the more important db");
+  assert.ok(said(c, /^n1: DC: fencing n2 waits 5000 ms first/), c.log.join("\n"));
+  c.advance(4000);
+  assert.deepEqual(c.deviceRuns, ["n2 runs power on n1"], "n1 was powered off before its delay ended");
+  assert.equal(c.where("web").length, 1);
+  assert.deepEqual(c.where("web"), ["n2"]);
+});
+
+test("startup-fencing: a node not seen since the cluster started is fenced (after initial-dead) before anything starts", () => {
+  const c = new ClusterSim({ seed: 1, nodes: 3, links: 1, faultMs: 0, livenessMs: 0, ideal: true, resources: RESOURCES + DEFAULTS, extraYaml: "fencing:\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3] }\n" });
+  c.powerOff("n3"); // never comes up
+  c.advance(1500);
+  assert.deepEqual(c.where("vip"), [], "nothing starts while n3 may run anything");
+  assert.deepEqual(c.deviceRuns, [], "n3 still has initial-dead to join");
+  c.advance(6000);
+  assert.deepEqual(c.deviceRuns, ["n1 runs power on n3"], c.log.join("\n"));
+  assert.equal(c.where("vip").length, 1);
+  assert.equal(c.where("other").length, 1);
+});
+
+test("a node that restarted its daemon quickly keeps what it runs: no move, no bounce", () => {
+  const c = cluster();
+  const t = c.log.length;
+  c.daemonCrash("n1", 300);
+  c.advance(6000);
+  assert.deepEqual(c.where("vip"), ["n1"], c.log.slice(t).join("\n"));
+  assert.ok(!said(c, /start vip on n[23]/));
+  assert.equal(c.violation, undefined);
+});

@@ -1,0 +1,331 @@
+// A cluster node's daemon: the shell around core/node. It feeds the core everything that happens (datagrams,
+// stream messages, agent and fence-device results, requests from the API, the clock) and carries out what the core
+// asks (send, run an agent or a fence device, ping, write a state file, wake me at t). It decides nothing.
+
+import { randomInt } from "node:crypto";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { join } from "node:path";
+import type { ClusterConfig } from "../config/model.js";
+import { findResource, type PrimitiveConfig } from "../config/model.js";
+import { hashOf, parseConfigText, parseDoc } from "../config/doc.js";
+import { pingOnce } from "../agents/checks.js";
+import type { ConfigDoc, ParsedDoc } from "../core/node/config-sync.js";
+import { initNode, stepNode, tickMs, type NodeState } from "../core/node/node.js";
+import type { NodeEffect, NodeInputBody, NodeRequest, StoredState } from "../core/node/types.js";
+import type { AdminCommand, AdminState, ControlMessage } from "../core/controller/types.js";
+import type { OpResult } from "../core/operation.js";
+import { readClusterKey } from "../node/key.js";
+import { CommandAgent, createAgent, type AgentDirs, type AgentRunner, type ProcessIdentity } from "../node/executor/index.js";
+import { runFenceAgent } from "../node/executor/fence-agent.js";
+import { readJsonState, StateFile } from "../node/store.js";
+import { StreamHub } from "../node/stream.js";
+import { UdpTransport } from "../node/transport.js";
+import { agentSpec, guardPings } from "./fence-runner.js";
+import { nodeStatus } from "../api/node-status.js";
+import { whyText } from "../core/node/why.js";
+import type { EventLine, MembershipStatus } from "../api/types.js";
+import { VERSION } from "../version.js";
+
+export interface NodeDaemonOptions {
+  config: ClusterConfig;
+  /** The text `config` was read from: the cluster's configuration epoch 0 until one is pushed. */
+  configYaml: string;
+  me: string;
+  stateDir: string;
+  dirs?: AgentDirs;
+  out?: (line: string) => void;
+}
+
+/** The clock the core runs on: monotonic (never steps back with NTP), in ms. Shared with the arbiter. */
+export const monotonicMs = () => Math.floor(performance.timeOrigin + performance.now());
+
+/** Which node this is: --node, else the host name. */
+export function whoAmI(config: ClusterConfig, asked?: string): string {
+  const name = asked ?? hostname();
+  if (!config.nodes.some((n) => n.name === name)) {
+    throw new Error(`this host is \`${name}\`, which is not a node of the configuration (nodes: ${config.nodes.map((n) => n.name).join(", ")}); give --node NAME`);
+  }
+  return name;
+}
+
+/** The port of the node stream: the heartbeat port + 1. */
+export const streamPort = (config: ClusterConfig) => config.heartbeat.port + 1;
+
+/** The histogram samples with a timer of this period and records the whole period: the lag is what exceeds it. */
+const LAG_SAMPLE_MS = 10;
+const lagMs = (ns: number) => Math.max(0, ns / 1e6 - LAG_SAMPLE_MS);
+const EVENTS_KEPT = 200;
+
+const isProcesses = (v: unknown): v is { processes: Record<string, ProcessIdentity> } => typeof (v as { processes?: unknown })?.processes === "object";
+const isAdmin = (v: unknown): v is { admin: AdminState } => typeof (v as { admin?: { epoch?: unknown } })?.admin?.epoch === "number";
+const isDoc = (v: unknown): v is { doc: ConfigDoc } => typeof (v as { doc?: { epoch?: unknown } })?.doc?.epoch === "number";
+const isLease = (v: unknown): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number";
+
+export class NodeDaemon {
+  private s!: NodeState;
+  private transport!: UdpTransport;
+  private hub!: StreamHub;
+  private readonly agents = new Map<string, AgentRunner>();
+  private savedProcesses: Record<string, ProcessIdentity> = {};
+  private wakeTimer?: NodeJS.Timeout;
+  private readonly events: EventLine[] = [];
+  private readonly sinceMs = Date.now();
+  private nextRequest = 1;
+  private readonly waiting = new Map<number, (r: { ok: boolean; message: string }) => void>();
+  private closed = false;
+  private readonly adminFile: StateFile<{ admin: AdminState }>;
+  private readonly configFile: StateFile<{ doc: ConfigDoc }>;
+  /** Supervised commands' PIDs (+ start times), so a restarted daemon finds the ones that outlived it. */
+  private readonly processFile: StateFile<{ processes: Record<string, ProcessIdentity> }>;
+  private readonly leasePath: string;
+  /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
+  private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
+  private resolveDone!: (code: number) => void;
+  readonly done = new Promise<number>((res) => { this.resolveDone = res; });
+
+  constructor(private readonly o: NodeDaemonOptions) {
+    mkdirSync(join(o.stateDir, "logs"), { recursive: true, mode: 0o700 });
+    this.adminFile = new StateFile(join(o.stateDir, "admin.json"));
+    this.configFile = new StateFile(join(o.stateDir, "config.json"));
+    this.processFile = new StateFile(join(o.stateDir, "processes.json"));
+    this.leasePath = join(o.stateDir, "lease.json");
+  }
+
+  async start(): Promise<void> {
+    const { config, me } = this.o;
+    const linkless = config.nodes.filter((n) => n.links.length === 0).map((n) => n.name);
+    if (linkless.length) throw new Error(`cannot run as a cluster: node(s) ${linkless.join(", ")} have no heartbeat link address (nodes.NAME.links: [10.0.0.1, ...])`);
+    const key = readClusterKey(config.heartbeat.keyFile);
+    // Each start is a new incarnation, remembered across restarts so peers can tell a restart from a delayed packet.
+    const incFile = new StateFile<{ incarnation: number }>(join(this.o.stateDir, "incarnation.json"));
+    const prev = readJsonState(incFile.path, (v): v is { incarnation: number } => typeof (v as { incarnation?: unknown })?.incarnation === "number");
+    const inc = (prev.kind === "ok" ? prev.value.incarnation : 0) + 1;
+    incFile.save({ incarnation: inc });
+    const doc = { epoch: 0, yaml: this.o.configYaml, hash: hashOf(this.o.configYaml) };
+    this.s = initNode({ me, inc, config, doc, seed: randomInt(2 ** 31), nowMs: monotonicMs() });
+    const self = config.nodes.find((n) => n.name === me)!;
+    const peers = Object.fromEntries(config.nodes.filter((n) => n.name !== me).map((n) => [n.name, n.links]));
+    this.transport = new UdpTransport({
+      cluster: config.cluster, me, inc, key, port: config.heartbeat.port, links: self.links, peers,
+      onMessage: (link, env) => this.feed({ type: "datagram", link, msg: env.msg }),
+      probeEveryMs: Math.max(1000, config.heartbeat.intervalMs), arbiter: config.quorum.arbiter,
+      onArbiterReply: (reply) => this.feed({ type: "arbiter-reply", reply }),
+    });
+    this.hub = new StreamHub({
+      cluster: config.cluster, me, inc, key, port: streamPort(config), listen: self.links, peers,
+      onMessage: (from, msg) => this.onStream(from, msg),
+    });
+    await this.transport.start();
+    try {
+      await this.hub.start();
+    } catch (e) {
+      this.transport.close();
+      throw e;
+    }
+    this.loopLag.enable();
+    const saved = readJsonState(this.processFile.path, isProcesses);
+    if (saved.kind === "ok") this.savedProcesses = saved.value.processes;
+    this.event("info", `Paceline ${VERSION} cluster node ${me} (incarnation ${inc}) of \`${config.cluster}\`: ${config.nodes.length} nodes, ${self.links.length} link(s), heartbeat every ${config.heartbeat.intervalMs} ms, dead after ${config.heartbeat.deadMs} ms`);
+    this.feed({ type: "boot", stored: this.readStored() });
+  }
+
+  /** What the previous lives of this node left in the state directory. */
+  private readStored(): StoredState {
+    const stored: StoredState = { problems: [] };
+    const admin = readJsonState(this.adminFile.path, isAdmin);
+    if (admin.kind === "ok") stored.admin = admin.value.admin;
+    if (admin.kind === "corrupt") stored.problems!.push(`administrative state was unreadable (${admin.error}); moved to ${admin.movedTo}; the DC's copy will be taken`);
+    const doc = readJsonState(this.configFile.path, isDoc);
+    if (doc.kind === "ok" && doc.value.doc.epoch > 0) stored.config = { doc: doc.value.doc, parsed: parseDoc(doc.value.doc) };
+    // A previous daemon of this node that died holding resources left when it last held its lease.
+    const lease = readJsonState(this.leasePath, isLease);
+    if (lease.kind === "ok") stored.leaseHeldAtMs = lease.value.heldAtMs;
+    return stored;
+  }
+
+  // ---- the loop: one input in, the core decides, its effects carried out ----------------------------------------
+
+  private feed(body: NodeInputBody): void {
+    if (this.closed) return;
+    let effects: NodeEffect[];
+    try {
+      effects = stepNode(this.s, { ...body, nowMs: monotonicMs(), wallSec: Date.now() / 1000 } as Parameters<typeof stepNode>[1]);
+    } catch (e) {
+      this.event("error", `internal error handling ${body.type}: ${(e as Error).stack ?? String(e)}`);
+      effects = [{ type: "wake-at", atMs: monotonicMs() + tickMs(this.s) }];
+    }
+    for (const e of effects) {
+      try {
+        this.perform(e);
+      } catch (err) {
+        this.event("error", `internal error performing ${e.type}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private perform(e: NodeEffect): void {
+    switch (e.type) {
+      case "datagram": return this.transport.send(e.to, e.link, e.msg);
+      case "to-arbiter": return this.transport.sendToArbiter(e.msg);
+      case "send": return this.hub.send(e.to, e.msg);
+      case "exec": return void this.exec(e.id, e.rsc, e.action, e.timeoutMs, e.intervalMs);
+      case "define-agent": return this.defineAgent(e.rsc);
+      case "fence-device": return void this.runDevice(e);
+      case "fence-cancel": return; // the agent's own timeout ends it; its late answer is ignored by the core
+      case "ping": return void this.ping(e.targets, e.timeoutMs);
+      case "persist": return this.persist(e);
+      case "reply": { const w = this.waiting.get(e.id); this.waiting.delete(e.id); return w?.({ ok: e.ok, message: e.message }); }
+      case "wake-at": return this.armWake(e.atMs);
+      case "log": return this.event(e.level, e.text);
+      case "left": return this.close();
+    }
+  }
+
+  private armWake(atMs: number): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.feed({ type: "wake" }), Math.max(0, atMs - monotonicMs()));
+  }
+
+  private onStream(from: string, raw: unknown): void {
+    const msg = raw as ControlMessage;
+    if (typeof msg !== "object" || msg === null || typeof msg.t !== "string") return;
+    let parsed: ParsedDoc | undefined;
+    if (msg.t === "config" && typeof msg.doc === "object" && msg.doc !== null) parsed = parseDoc(msg.doc);
+    if (msg.t === "config-push" && typeof msg.yaml === "string") parsed = parseConfigText(msg.yaml, "pushed configuration");
+    this.feed({ type: "stream", from, msg, parsed });
+  }
+
+  private persist(e: Extract<NodeEffect, { type: "persist" }>): void {
+    try {
+      if (e.file === "admin") this.adminFile.save({ admin: e.value });
+      else if (e.file === "config") this.configFile.save({ doc: e.value });
+      else {
+        // Written often, so not fsynced: it only matters while this machine stays up.
+        writeFileSync(`${this.leasePath}.tmp`, JSON.stringify(e.value));
+        renameSync(`${this.leasePath}.tmp`, this.leasePath);
+      }
+    } catch (err) {
+      this.event("error", `cannot write the ${e.file} state file in ${this.o.stateDir}: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- agents ------------------------------------------------------------------------------------------------------
+
+  private primitive(rsc: string): PrimitiveConfig | undefined {
+    const r = findResource(this.s.config, rsc);
+    return r?.kind === "primitive" ? r : undefined;
+  }
+
+  private defineAgent(rsc: string): void {
+    const p = this.primitive(rsc);
+    if (!p) return;
+    const old = this.agents.get(rsc);
+    if (old instanceof CommandAgent) old.dispose();
+    const agent = createAgent(p, {
+      dirs: this.o.dirs, logDir: join(this.o.stateDir, "logs"),
+      onChildExit: (id, exit) => this.feed({ type: "child-exit", rsc: id, reason: `pid ${exit.pid} ${exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`}` }),
+    });
+    const ident = this.savedProcesses[rsc];
+    if (agent instanceof CommandAgent && ident) { agent.adopt(ident); delete this.savedProcesses[rsc]; }
+    this.agents.set(rsc, agent);
+  }
+
+  private async exec(id: string, rsc: string, action: Parameters<AgentRunner["run"]>[0]["action"], timeoutMs: number, intervalMs: number): Promise<void> {
+    const agent = this.agents.get(rsc);
+    let result: OpResult;
+    if (!agent) result = { rc: 5, status: "error", reason: "no agent for this resource here (configurations differ?)", durationMs: 0 };
+    else {
+      try { result = await agent.run({ action, timeoutMs, intervalMs }); } catch (e) { result = { rc: 1, status: "error", reason: (e as Error).message, durationMs: 0 }; }
+    }
+    if (agent instanceof CommandAgent && (action === "start" || action === "stop")) this.saveProcesses();
+    this.feed({ type: "op-done", id, result });
+  }
+
+  private saveProcesses(): void {
+    const processes: Record<string, ProcessIdentity> = {};
+    for (const [id, a] of this.agents) {
+      const ident = a instanceof CommandAgent ? a.identity() : undefined;
+      if (ident) processes[id] = ident;
+    }
+    this.processFile.save({ processes });
+  }
+
+  private async runDevice(e: Extract<NodeEffect, { type: "fence-device" }>): Promise<void> {
+    if (e.delayMs > 0) await new Promise((r) => setTimeout(r, e.delayMs));
+    if (e.guard) return this.feed({ type: "fence-done", runId: e.runId, device: e.device, ok: true, reason: "pinged", answered: await guardPings(e.guard.addresses, e.timeoutMs) });
+    const dev = this.s.config.fencing.devices.find((d) => d.name === e.device);
+    let r: { ok: boolean; reason: string };
+    try {
+      if (!dev) throw new Error(`no fence device ${e.device} in the running configuration`);
+      r = await runFenceAgent(agentSpec(dev, e.target), e.action);
+    } catch (err) {
+      r = { ok: false, reason: (err as Error).message };
+    }
+    this.feed({ type: "fence-done", runId: e.runId, device: e.device, ok: r.ok, reason: r.reason });
+  }
+
+  private async ping(targets: string[], timeoutMs: number): Promise<void> {
+    const answers = await Promise.all(targets.map((t) => pingOnce(t, timeoutMs)));
+    this.feed({ type: "ping-done", answered: answers.filter(Boolean).length });
+  }
+
+  // ---- requests and queries from the API ---------------------------------------------------------------------------
+
+  private request(r: NodeRequest): Promise<{ ok: boolean; message: string }> {
+    if (!this.s?.booted) return Promise.resolve({ ok: false, message: "the daemon is starting" });
+    const id = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.feed({ type: "request", id, request: r });
+    });
+  }
+
+  admin(command: AdminCommand) { return this.request({ kind: "admin", command }); }
+  attribute(name: string, value: string | undefined) { return this.request({ kind: "attr", name, value }); }
+  confirmFence(target: string) { return this.request({ kind: "fence-confirm", target }); }
+  pushConfig(yaml: string, baseEpoch?: number) { return this.request({ kind: "push", parsed: parseConfigText(yaml, "pushed configuration"), baseEpoch }); }
+  configDoc(): ConfigDoc | undefined { return this.s?.doc; }
+
+  why(id: string): { ok: boolean; message: string } {
+    if (!this.s?.booted) return { ok: false, message: "the daemon is starting" };
+    try {
+      return { ok: true, message: whyText(this.s, id) };
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  }
+
+  status(): MembershipStatus {
+    return nodeStatus(this.s, monotonicMs(), {
+      pid: process.pid, sinceMs: this.sinceMs, version: VERSION, events: [...this.events], transport: this.transport.stats,
+      eventLoopLagMs: { p50: lagMs(this.loopLag.percentile(50)), p99: lagMs(this.loopLag.percentile(99)), max: lagMs(this.loopLag.max) },
+    });
+  }
+
+  /** A clean stop: resources move away first (the DC moves them; without quorum they are stopped here), then
+   * peers are told, so they drop this node at once instead of waiting `dead` and the lease. */
+  shutdown(): void { this.feed({ type: "shutdown" }); }
+
+  /** After the goodbye: a moment for the datagrams to leave, then the sockets close. */
+  private close(): void {
+    this.closed = true;
+    clearTimeout(this.wakeTimer);
+    this.loopLag.disable();
+    for (const a of this.agents.values()) if (a instanceof CommandAgent) a.dispose();
+    setTimeout(() => {
+      this.hub.close();
+      this.transport.close();
+      this.event("info", "Paceline stopped");
+      this.resolveDone(0);
+    }, 50);
+  }
+
+  private event(level: string, text: string): void {
+    const line = { atMs: Date.now(), level, text };
+    this.events.push(line);
+    if (this.events.length > EVENTS_KEPT) this.events.shift();
+    (this.o.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(`${new Date(line.atMs).toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`);
+  }
+}

@@ -1,0 +1,38 @@
+// npm run sim -- --seeds N [--nodes 3] [--links 2] [--membership] [--arbiter] [--fencing] [--bug B]
+//                [--seed S --trace] [--fault-ms MS]
+// Runs the simulator (every node running the daemon's node core) over many seeds; every failure prints the command
+// that replays it with a trace. --membership runs no resources (membership and quorum only).
+
+import { parseArgs } from "node:util";
+import { simulate, type SimBug } from "./cluster-sim.js";
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: "string", default: process.env.PACELINE_SIM_SEEDS ?? "1000" }, seed: { type: "string" },
+    nodes: { type: "string", default: "3" }, links: { type: "string", default: "2" }, trace: { type: "boolean" }, bug: { type: "string" },
+    "fault-ms": { type: "string", default: "20000" }, fencing: { type: "boolean" }, arbiter: { type: "boolean" }, membership: { type: "boolean" },
+  },
+});
+const nodes = Number(values.nodes);
+const links = Number(values.links);
+const bug = values.bug as SimBug | undefined;
+const seeds = values.seed ? [Number(values.seed)] : Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
+const flags = `--nodes ${nodes} --links ${links}${values.membership ? " --membership" : ""}${values.arbiter ? " --arbiter" : ""}${values.fencing ? " --fencing" : ""}${bug ? ` --bug ${bug}` : ""}`;
+let failed = 0;
+const converge: number[] = [];
+const t0 = performance.now();
+for (const seed of seeds) {
+  const r = simulate({
+    seed, nodes, links, faultMs: Number(values["fault-ms"]), livenessMs: 30_000, bug, fencing: values.fencing === true, arbiter: values.arbiter === true,
+    resources: values.membership ? false : undefined, trace: values.trace === true,
+  });
+  if (values.trace) console.log(r.trace.join("\n"));
+  if (r.ok) { converge.push(r.convergedAfterMs!); continue; }
+  failed++;
+  console.log(`FAIL seed ${seed} at ${r.atMs} ms: ${r.violation} [${r.where}]\n  replay: npm run sim -- --seed ${seed} ${flags} --trace`);
+}
+converge.sort((a, b) => a - b);
+const q = (f: number) => converge[Math.min(converge.length - 1, Math.floor(f * converge.length))] ?? NaN;
+console.log(`simulation: ${seeds.length} seeds × ${nodes} nodes (${flags}), ${((performance.now() - t0) / 1000).toFixed(1)} s; converged after healing: median ${q(0.5)} ms, p95 ${q(0.95)} ms`);
+console.log(`simulation: ${seeds.length - failed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
