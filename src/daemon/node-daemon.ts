@@ -38,8 +38,9 @@ export interface NodeDaemonOptions {
   out?: (line: string) => void;
 }
 
-/** The clock the core runs on: monotonic (never steps back with NTP), in ms. Shared with the arbiter. */
-export const monotonicMs = () => Math.floor(performance.timeOrigin + performance.now());
+/** The clock the core runs on: the machine's monotonic clock (CLOCK_MONOTONIC: never steps with NTP, the same in
+ * every process), in ms. The lease record is read by the next daemon and the supervisor, so it must be machine-wide. */
+export const monotonicMs = () => Number(process.hrtime.bigint() / 1_000_000n);
 
 /** Which node this is: --node, else the host name. */
 export function whoAmI(config: ClusterConfig, asked?: string): string {

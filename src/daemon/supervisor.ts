@@ -1,18 +1,15 @@
-// The small process `paceline daemon` keeps in front of a cluster daemon (as systemd's Restart= would): it
-// respawns the daemon when it dies, so a crash costs a restart, not a failover (the new daemon finds its resources
-// running and rejoins under the same lease). If the daemon keeps dying, it stops this node's resources itself —
-// the majority will start them elsewhere once this node's lease has run out — and gives up.
+// The small process `paceline daemon` keeps in front of a cluster daemon (as systemd's Restart= would): it respawns
+// the daemon when it dies, so a crash costs a restart, not a failover, and it keeps the lease's promise while no
+// daemon runs: the lease keeper (core/node/keeper.ts) decides when this node's resources must be stopped here.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
-import { opOf, primitivesOf } from "../config/model.js";
+import { opTimeoutMs, primitivesOf } from "../config/model.js";
+import { initKeeper, keeperParams, keeperStep, type KeeperEffect, type KeeperInput } from "../core/node/keeper.js";
 import { CommandAgent, createAgent, type ProcessIdentity } from "../node/executor/index.js";
 import { readJsonState } from "../node/store.js";
-
-/** Dying this soon after a restart means the daemon is not staying up. */
-const UNSTABLE_MS = 10_000;
-const GIVE_UP_AFTER = 5;
+import { monotonicMs } from "./node-daemon.js";
 
 export interface SupervisorOptions {
   config: ClusterConfig;
@@ -27,54 +24,51 @@ export async function stopAllHere(config: ClusterConfig, stateDir: string, log: 
   // The agents wait on unref'd timers (a daemon has other work keeping it alive; this process has none).
   const keepAlive = setInterval(() => undefined, 1000);
   try {
-    await stopEach(config, stateDir, log);
+    const saved = readJsonState(join(stateDir, "processes.json"), (v): v is { processes: Record<string, ProcessIdentity> } => typeof (v as { processes?: unknown })?.processes === "object");
+    for (const p of primitivesOf(config).reverse()) {
+      const agent = createAgent(p, { logDir: join(stateDir, "logs") });
+      const ident = saved.kind === "ok" ? saved.value.processes[p.id] : undefined;
+      if (agent instanceof CommandAgent && ident) agent.adopt(ident);
+      const r = await agent.run({ action: "stop", timeoutMs: opTimeoutMs(p, "stop"), intervalMs: 0 });
+      log(`${p.id}: ${r.rc === 0 ? "stopped" : `STOP FAILED: ${r.reason}`}`);
+      if (agent instanceof CommandAgent) agent.dispose();
+    }
   } finally {
     clearInterval(keepAlive);
   }
 }
 
-async function stopEach(config: ClusterConfig, stateDir: string, log: (text: string) => void): Promise<void> {
-  const saved = readJsonState(join(stateDir, "processes.json"), (v): v is { processes: Record<string, ProcessIdentity> } => typeof (v as { processes?: unknown })?.processes === "object");
-  for (const p of primitivesOf(config).reverse()) {
-    const agent = createAgent(p, { logDir: join(stateDir, "logs") });
-    const ident = saved.kind === "ok" ? saved.value.processes[p.id] : undefined;
-    if (agent instanceof CommandAgent && ident) agent.adopt(ident);
-    const r = await agent.run({ action: "stop", timeoutMs: opOf(p, "stop")?.timeoutMs ?? 20_000, intervalMs: 0 });
-    log(`${p.id}: ${r.rc === 0 ? "stopped" : `STOP FAILED: ${r.reason}`}`);
-    if (agent instanceof CommandAgent) agent.dispose();
-  }
+/** When the daemon last recorded holding its quorum lease (the machine's monotonic clock), if ever. */
+export function leaseRecord(stateDir: string): number | undefined {
+  const r = readJsonState(join(stateDir, "lease.json"), (v): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number");
+  return r.kind === "ok" ? r.value.heldAtMs : undefined;
 }
 
 export function superviseDaemon(o: SupervisorOptions): Promise<number> {
   return new Promise((resolve) => {
+    const p = keeperParams(o.config);
+    const s = initKeeper(monotonicMs());
     let child: ChildProcess | undefined;
-    let stopping = false;
-    let lastRestartMs = -Infinity;
-    let quickDeaths = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const feed = (input: KeeperInput) => { for (const e of keeperStep(p, s, input)) perform(e); };
+    const perform = (e: KeeperEffect) => {
+      switch (e.type) {
+        case "spawn": return run();
+        case "stop-all": return void stopAllHere(o.config, o.stateDir, o.log).then(() => feed({ type: "stopped", nowMs: monotonicMs() }));
+        case "wake-at":
+          clearTimeout(timer);
+          timer = setTimeout(() => feed({ type: "lease", nowMs: monotonicMs(), heldAtMs: leaseRecord(o.stateDir) }), Math.min(Math.max(0, e.atMs - monotonicMs()), 100));
+          return;
+        case "log": return o.log(e.text);
+        case "exit": clearTimeout(timer); return resolve(e.code);
+      }
+    };
     const run = () => {
       child = spawn(o.command[0]!, o.command.slice(1), { stdio: "inherit" });
-      child.once("exit", (code, signal) => void died(code, signal));
+      feed({ type: "started", nowMs: monotonicMs() });
+      child.once("exit", (code, signal) => feed({ type: "exited", nowMs: monotonicMs(), code, how: signal ? `was killed by ${signal}` : `exited with code ${code}`, heldAtMs: leaseRecord(o.stateDir) }));
     };
-    const died = async (code: number | null, signal: NodeJS.Signals | null) => {
-      if (stopping || code === 0) return resolve(code ?? 0);
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const unstable = Date.now() - lastRestartMs < UNSTABLE_MS;
-      quickDeaths = unstable ? quickDeaths + 1 : 0;
-      if (quickDeaths >= GIVE_UP_AFTER) {
-        o.log(`the daemon ${how}, ${quickDeaths} times in a row within ${UNSTABLE_MS / 1000} s of starting: stopping this node's resources and giving up`);
-        await stopAllHere(o.config, o.stateDir, o.log);
-        return resolve(1);
-      }
-      if (unstable) {
-        // It is not staying up: it may not make it back before its lease runs out, so nothing may run here meanwhile.
-        o.log(`the daemon ${how} again soon after starting: stopping this node's resources before restarting it`);
-        await stopAllHere(o.config, o.stateDir, o.log);
-      } else o.log(`the daemon ${how}: restarting it at once (it finds its resources running and keeps them if it rejoins in time)`);
-      lastRestartMs = Date.now();
-      if (!stopping) run();
-      else resolve(1);
-    };
-    const forward = (sig: NodeJS.Signals) => { stopping = true; child?.kill(sig); };
+    const forward = (sig: NodeJS.Signals) => { feed({ type: "signal", nowMs: monotonicMs() }); child?.kill(sig); };
     process.on("SIGTERM", () => forward("SIGTERM"));
     process.on("SIGINT", () => forward("SIGINT"));
     run();

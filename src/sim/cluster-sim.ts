@@ -28,6 +28,8 @@ import type { ConfigDoc } from "../core/node/config-sync.js";
 import type { AdminState, ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
 import { Random } from "../core/random.js";
+import { initKeeper, keeperParams, keeperStep, type KeeperInput, type KeeperState } from "../core/node/keeper.js";
+
 
 export type SimBug =
   /** A node counts a vote it did not hear (quorum reached one vote short). */
@@ -122,6 +124,12 @@ export interface SimNode {
   disk: { admin?: AdminState; config?: ConfigDoc; leaseHeldAtMs?: number };
   /** Only the latest wake-at counts. */
   wakeSeq: number;
+  /** The supervisor's lease keeper on this machine (gone with the power). */
+  keeper?: KeeperState;
+  /** Counts power cycles: work the keeper scheduled before one is void. */
+  powerSeq: number;
+  /** Only the keeper's latest look at the lease record counts. */
+  keeperWakeSeq: number;
   lastView?: string;
 }
 
@@ -186,7 +194,7 @@ export class ClusterSim {
     if (o.arbiter) this.arbiter = initArbiter(-leaseMs(this.mp)); // up and past its start-up wait
     for (const n of this.config.nodes) {
       const drift = o.ideal ? 0 : (this.rng.next() * 2 - 1) * this.mp.clockDrift;
-      const node: SimNode = { name: n.name, inc: 0, powered: true, pausedUntil: 0, resumedAt: -Infinity, clockOffset: o.ideal ? 0 : this.rng.int(0, 100_000), clockRate: 1 + drift, disk: {}, wakeSeq: 0 };
+      const node: SimNode = { name: n.name, inc: 0, powered: true, pausedUntil: 0, resumedAt: -Infinity, clockOffset: o.ideal ? 0 : this.rng.int(0, 100_000), clockRate: 1 + drift, disk: {}, wakeSeq: 0, powerSeq: 0, keeperWakeSeq: 0 };
       this.nodes.push(node);
     }
     for (const n of this.nodes) this.schedule({ kind: "call", at: o.ideal ? 0 : this.rng.int(0, this.mp.intervalMs), fn: () => { if (n.powered) this.startDaemon(n); } });
@@ -218,6 +226,7 @@ export class ClusterSim {
   /** A daemon starts on a powered machine: a new incarnation reading what its predecessors left on disk. */
   startDaemon(n: SimNode): void {
     n.inc++;
+    if (!n.powered || !n.keeper) n.keeper = initKeeper(this.clock(n));
     n.powered = true;
     n.core = initNode({ me: n.name, inc: n.inc, config: this.config, doc: { epoch: 0, yaml: this.configYaml, hash: hashOf(this.configYaml) }, seed: this.rng.int(0, 2 ** 31), nowMs: this.clock(n) });
     const stored: StoredState = { admin: n.disk.admin, leaseHeldAtMs: n.disk.leaseHeldAtMs };
@@ -231,6 +240,8 @@ export class ClusterSim {
     n.wakeSeq++;
     if (!powerOff) return;
     n.powered = false;
+    n.keeper = undefined;
+    n.powerSeq++;
     for (const set of this.running.values()) set.delete(n.name);
   }
 
@@ -412,14 +423,43 @@ export class ClusterSim {
   powerOff(name: string): void { this.stopDaemon(this.node(name), true); this.note(`FAULT power-off ${name}`); }
   powerOn(name: string): void { const n = this.node(name); if (!n.core) this.startDaemon(n); this.note(`power-on ${name}`); }
 
-  /** The daemon alone dies (kill -9); resources keep running; the supervisor starts a new one after `respawnMs`. */
+  /** The daemon alone dies (kill -9); resources keep running; the supervisor's lease keeper respawns it (the new
+   * one starts after `respawnMs`) and stops the resources itself if no daemon holds the lease again in time. */
   daemonCrash(name: string, respawnMs: number): void {
     const n = this.node(name);
     if (!n.core) return;
-    const inc = n.inc;
     this.stopDaemon(n, false);
     this.note(`FAULT daemon crash ${name} (respawned in ${respawnMs} ms)`);
-    this.schedule({ kind: "call", at: this.now + respawnMs, fn: () => { if (n.powered && !n.core && n.inc === inc) { this.startDaemon(n); this.note(`respawn ${name}`); } } });
+    this.keeper(n, { type: "exited", nowMs: this.clock(n), how: "was killed by SIGKILL", code: null, heldAtMs: n.disk.leaseHeldAtMs }, respawnMs);
+  }
+
+  private keeper(n: SimNode, input: KeeperInput, respawnMs = 0): void {
+    if (!n.keeper) return;
+    for (const e of keeperStep(keeperParams(this.config), n.keeper, input)) {
+      if (e.type === "log") this.note(`${n.name} supervisor: ${e.text}`);
+      else if (e.type === "spawn") {
+        const seq = n.powerSeq;
+        this.schedule({ kind: "call", at: this.now + respawnMs, fn: () => {
+          if (n.powered && !n.core && n.powerSeq === seq) { this.startDaemon(n); this.note(`respawn ${n.name}`); this.keeper(n, { type: "started", nowMs: this.clock(n) }); }
+        } });
+      } else if (e.type === "stop-all") {
+        const seq = n.powerSeq;
+        this.schedule({ kind: "call", at: this.now + (this.o.ideal ? 20 : this.rng.int(5, 300)), fn: () => {
+          if (n.powerSeq !== seq) return;
+          for (const set of this.running.values()) set.delete(n.name);
+          this.note(`${n.name} supervisor: every resource stopped`);
+          this.keeper(n, { type: "stopped", nowMs: this.clock(n) });
+        } });
+      } else if (e.type === "wake-at") {
+        // Like the supervisor: one pending look at the lease record, at most 100 ms away.
+        const seq = ++n.keeperWakeSeq;
+        const power = n.powerSeq;
+        this.schedule({ kind: "call", at: Math.max(this.now + 1, Math.min(this.simTimeOf(n, e.atMs), this.now + 100)), fn: () => {
+          if (n.keeperWakeSeq === seq && n.powerSeq === power) this.keeper(n, { type: "lease", nowMs: this.clock(n), heldAtMs: n.disk.leaseHeldAtMs });
+        } });
+      }
+      // exit: the supervisor gave up; the machine runs no daemon until it is healed.
+    }
   }
 
   pause(name: string, ms: number): void {
@@ -457,7 +497,8 @@ export class ClusterSim {
     const other = r.pick(this.nodes.filter((x) => x !== n));
     const resources = this.prims.length > 0;
     const roll = r.int(0, resources ? 19 : 9);
-    if (roll === 10 && n.core) this.daemonCrash(n.name, r.int(50, 600)); // a node process starts in about 0.3 s
+    // A node process starts in about 0.3 s; on a busy machine it can take longer than dead.
+    if (roll === 10 && n.core) this.daemonCrash(n.name, r.chance(0.7) ? r.int(50, 600) : r.int(600, 4 * this.mp.deadMs));
     else if (roll === 11 || (roll === 12 && (this.o.fencing ?? false))) {
       // The next start (or, with fencing, stop) of a resource fails: a stop failure gets that node fenced.
       const key = `${n.name}/${r.pick(this.prims)}/${roll === 11 ? "start" : "stop"}`;

@@ -64,6 +64,8 @@ export interface NodeState {
   /** Resources whose definition changed while they ran here: their new agent is made once they stop. */
   pendingDefs: string[];
   leaseSavedMs: number;
+  /** When the node looks at its clocks next (anchored here, so a stream of datagrams cannot postpone it). */
+  nextTickMs: number;
   /** Quorum as last said in the log; a loss is said only once it outlasts a view change. */
   saidQuorate?: boolean;
   noQuorumSinceMs?: number;
@@ -90,7 +92,7 @@ export function initNode(o: NodeInit): NodeState {
   return {
     me: o.me, inc: o.inc, nowMs: o.nowMs, wallSec: 0, config: o.config, doc: o.doc, mp, member: initMember(mp, o.me, o.inc, o.nowMs), rm,
     co: initCoordinator(o.me), rng: o.seed >>> 0, booted: false, factsKey: "", monitors: {}, fences: {}, nextRunId: 1, forwarded: {},
-    nextForwardId: 1, configAskedMs: -Infinity, pendingDefs: [], leaseSavedMs: -Infinity, ping: { busy: false, dueMs: o.nowMs }, leaving: false,
+    nextForwardId: 1, configAskedMs: -Infinity, pendingDefs: [], leaseSavedMs: -Infinity, nextTickMs: o.nowMs, ping: { busy: false, dueMs: o.nowMs }, leaving: false,
   };
 }
 
@@ -532,7 +534,7 @@ class NodeStep {
 
   wakeAt(): number {
     const s = this.s;
-    let t = Math.min(s.nowMs + tickMs(s), s.member.nextHeartbeatMs);
+    let t = Math.min(s.nextTickMs, s.member.nextHeartbeatMs);
     for (const m of Object.values(s.monitors)) if (!m.running) t = Math.min(t, m.dueMs);
     for (const f of Object.values(s.fences)) t = Math.min(t, f.run ? fenceRunWakeMs(f.run) : f.startAtMs);
     for (const f of Object.values(s.forwarded)) t = Math.min(t, f.deadlineMs);
@@ -548,14 +550,8 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
   const st = new NodeStep(s);
   if (s.leaving && input.type !== "wake") return [{ type: "wake-at", atMs: s.nowMs + tickMs(s) }];
   switch (input.type) {
-    case "boot": st.boot(input.stored); st.member({ type: "tick", nowMs: s.nowMs }); st.facts(true); break;
-    case "wake":
-      if (s.leaving) break;
-      st.member({ type: "tick", nowMs: s.nowMs });
-      st.facts(true);
-      st.fenceTicks();
-      st.expireForwarded();
-      break;
+    case "boot": st.boot(input.stored); break;
+    case "wake": break; // the tick below does what is due
     case "datagram": st.member({ type: "recv", nowMs: s.nowMs, link: input.link, msg: input.msg }); st.facts(false); break;
     case "arbiter-reply": st.member({ type: "arbiter-reply", nowMs: s.nowMs, reply: input.reply }); st.facts(false); break;
     case "stream": st.message(input.from, input.msg, input.parsed); break;
@@ -569,6 +565,14 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
     case "ping-done": st.pingDone(input.answered); st.facts(false); break;
     case "request": st.request(input.id, input.request); st.facts(false); break;
     case "shutdown": st.rm({ type: "shutdown", nowMs: s.nowMs }); break;
+  }
+  // Time to look at the clocks (whatever woke the node: a late timer must not wait behind a stream of packets).
+  if (s.booted && !s.leaving && s.nowMs >= s.nextTickMs) {
+    s.nextTickMs = s.nowMs + tickMs(s);
+    st.member({ type: "tick", nowMs: s.nowMs });
+    st.facts(true);
+    st.fenceTicks();
+    st.expireForwarded();
   }
   st.drainInbox();
   if (!s.leaving) { st.runDueMonitors(); st.runDuePing(); }
