@@ -3,6 +3,7 @@
 
 import { createHash } from "node:crypto";
 import type { ConfigDoc, ParsedDoc } from "../core/node/config-sync.js";
+import type { ControlMessage } from "../core/controller/types.js";
 import { loadConfigText } from "./load.js";
 import { formatProblem } from "./problems.js";
 
@@ -20,4 +21,11 @@ export function parseConfigText(yaml: string, label = "cluster.yaml", baseDir?: 
 export function parseDoc(doc: ConfigDoc): ParsedDoc {
   if (typeof doc.yaml !== "string" || hashOf(doc.yaml) !== doc.hash) return { yaml: String(doc.yaml), hash: String(doc.hash), error: "its checksum does not match" };
   return parseConfigText(doc.yaml, `cluster configuration epoch ${doc.epoch}`);
+}
+
+/** The configuration a node-stream message carries, read for the core (the daemon and the simulator both use this). */
+export function docOfMessage(msg: ControlMessage): ParsedDoc | undefined {
+  if (msg.t === "config" && typeof msg.doc === "object" && msg.doc !== null) return parseDoc(msg.doc);
+  if (msg.t === "config-push" && typeof msg.yaml === "string") return parseConfigText(msg.yaml, "pushed configuration");
+  return undefined;
 }

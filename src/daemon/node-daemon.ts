@@ -9,9 +9,9 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
 import { findResource, type PrimitiveConfig } from "../config/model.js";
-import { hashOf, parseConfigText, parseDoc } from "../config/doc.js";
+import { docOfMessage, hashOf, parseConfigText, parseDoc } from "../config/doc.js";
 import { pingOnce } from "../agents/checks.js";
-import type { ConfigDoc, ParsedDoc } from "../core/node/config-sync.js";
+import type { ConfigDoc } from "../core/node/config-sync.js";
 import { initNode, stepNode, tickMs, type NodeState } from "../core/node/node.js";
 import type { NodeEffect, NodeInputBody, NodeRequest, StoredState } from "../core/node/types.js";
 import type { AdminCommand, AdminState, ControlMessage } from "../core/controller/types.js";
@@ -192,10 +192,7 @@ export class NodeDaemon {
   private onStream(from: string, raw: unknown): void {
     const msg = raw as ControlMessage;
     if (typeof msg !== "object" || msg === null || typeof msg.t !== "string") return;
-    let parsed: ParsedDoc | undefined;
-    if (msg.t === "config" && typeof msg.doc === "object" && msg.doc !== null) parsed = parseDoc(msg.doc);
-    if (msg.t === "config-push" && typeof msg.yaml === "string") parsed = parseConfigText(msg.yaml, "pushed configuration");
-    this.feed({ type: "stream", from, msg, parsed });
+    this.feed({ type: "stream", from, msg, parsed: docOfMessage(msg) });
   }
 
   private persist(e: Extract<NodeEffect, { type: "persist" }>): void {

@@ -18,7 +18,7 @@
 import type { ClusterConfig } from "../config/model.js";
 import { loadConfigText } from "../config/load.js";
 import { primitivesOf } from "../config/model.js";
-import { hashOf, parseDoc } from "../config/doc.js";
+import { docOfMessage, hashOf, parseDoc } from "../config/doc.js";
 import { arbiterDecide, initArbiter, type ArbiterState } from "../core/membership/arbiter.js";
 import { isQuorate, leaseMs } from "../core/membership/member.js";
 import type { ArbiterReply, ArbiterRequest, MembershipParams, Message, View } from "../core/membership/types.js";
@@ -352,8 +352,7 @@ export class ClusterSim {
     const pair = `${n.name}>${to}`;
     const at = Math.max(this.now + this.delay(), this.streamAt.get(pair) ?? 0);
     this.streamAt.set(pair, at);
-    const parsed = msg.t === "config" ? parseDoc(msg.doc) : undefined;
-    this.schedule({ kind: "input", at, node: to, inc: target.inc, body: { type: "stream", from: n.name, msg, parsed }, from: n.name });
+    this.schedule({ kind: "input", at, node: to, inc: target.inc, body: { type: "stream", from: n.name, msg, parsed: docOfMessage(msg) }, from: n.name });
   }
 
   private isCut(from: string, to: string, link: number): boolean { return this.cut.has(`${from}>${to}#*`) || this.cut.has(`${from}>${to}#${link}`); }
@@ -364,6 +363,7 @@ export class ClusterSim {
   // ---- simulated agents and devices -----------------------------------------------------------------------------------
 
   private opDone(n: SimNode, inc: number, id: string, rsc: string, action: string, ms: number): void {
+    if (!this.running.has(rsc)) this.running.set(rsc, new Set()); // a resource added by a pushed configuration
     const set = this.running.get(rsc)!;
     if (this.failNext.delete(`${n.name}/${rsc}/${action}`)) {
       this.note(`${n.name}: ${rsc} ${action} FAILS (scripted)`);

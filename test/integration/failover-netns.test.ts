@@ -53,11 +53,22 @@ before(() => {
   writeFileSync(www, wwwSource);
   c.setup();
 });
+
+/** Every test starts from the same place, whatever ran before it (or alone, with --test-name-pattern): every
+ * daemon running with its link up, one view with DC n1, and the VIP answering. Returns who answers. */
+async function ready(): Promise<string> {
+  for (const n of NODES) {
+    const p = node(n).proc;
+    c.setLink(n, 0, "up");
+    if (!p || p.exitCode !== null || p.signalCode !== null) node(n).start();
+  }
+  await c.converge(NODES, NODES, "n1", true, 30_000);
+  return await waitFor(() => whoAnswers(), 20_000, "the VIP to answer");
+}
 after(async () => { await c.teardown(); cleanupDir(dir); });
 
 test("the group starts on its preferred node and the VIP answers from it", { skip }, async () => {
-  for (const n of NODES) node(n).start();
-  await c.converge(NODES, NODES, "n1");
+  await ready();
   await answeredBy("n1", 20_000);
   const s: MembershipStatus = await waitFor(async () => { const x = await node("n3").membership(); return x.resources[0]?.state === "started" ? x : undefined; }, 5000, "n3 to show web started");
   const web = s.resources.find((r) => r.id === "web")!;
@@ -73,6 +84,7 @@ test("the group starts on its preferred node and the VIP answers from it", { ski
 });
 
 test("standby moves the group away, online lets it come back (stickiness keeps it), move and clear", { skip }, async () => {
+  await ready();
   const sampler = new Sampler();
   try {
     let r = cli("n3", "node", "standby", "n1");
@@ -104,20 +116,21 @@ test("standby moves the group away, online lets it come back (stickiness keeps i
 });
 
 test("the service dies (migration-threshold 1): the group moves; cleanup clears the failure", { skip }, async () => {
+  const active = await ready();
   const sampler = new Sampler();
   try {
-    const pid = execFileSync("ip", ["netns", "pids", c.ns("n1")], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number)
+    const pid = execFileSync("ip", ["netns", "pids", c.ns(active)], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number)
       .find((p) => { try { return execFileSync("cat", [`/proc/${p}/cmdline`], { encoding: "utf8" }).includes("www.cjs"); } catch { return false; } });
-    assert.ok(pid, "the web server runs on n1");
+    assert.ok(pid, `the web server runs on ${active}`);
     process.kill(pid, "SIGKILL");
-    const to = await Promise.race([answeredBy("n2"), answeredBy("n3")]);
+    const to = await Promise.race(NODES.filter((n) => n !== active).map((n) => answeredBy(n)));
     assert.ok(to >= 0);
-    const s = await node("n1").membership();
+    const s = await node(active).membership();
     const www = s.resources.find((r) => r.id === "web")!.members!.find((m) => m.id === "www")!;
-    assert.equal(www.failCounts.n1, 1);
-    assert.match(cli("n1", "status").stdout, /Failed actions/);
-    assert.equal(cli("n1", "resource", "cleanup", "www").status, 0);
-    await waitFor(async () => (await node("n1").membership()).resources.find((r) => r.id === "web")!.members!.every((m) => m.failed.length === 0), 5000, "the failure to be cleaned up");
+    assert.equal(www.failCounts[active], 1);
+    assert.match(cli(active, "status").stdout, /Failed actions/);
+    assert.equal(cli(active, "resource", "cleanup", "www").status, 0);
+    await waitFor(async () => (await node(active).membership()).resources.find((r) => r.id === "web")!.members!.every((m) => m.failed.length === 0), 5000, "the failure to be cleaned up");
   } finally {
     await sampler.stop();
   }
@@ -125,7 +138,7 @@ test("the service dies (migration-threshold 1): the group moves; cleanup clears 
 });
 
 test("network cut of the active node: it stops the group itself, the majority takes over, never both", { skip }, async () => {
-  const active = (await whoAnswers())!;
+  const active = await ready();
   const others = NODES.filter((n) => n !== active);
   const sampler = new Sampler();
   try {
@@ -143,7 +156,7 @@ test("network cut of the active node: it stops the group itself, the majority ta
 });
 
 test("daemon crash: kill -9 of the active node's daemon only: the supervisor restarts it; never on two nodes", { skip }, async () => {
-  const active = await waitFor(() => whoAnswers(), 10_000, "the VIP to answer");
+  const active = await ready();
   const sampler = new Sampler();
   let gaps = 0;
   let stopPolling = false;
@@ -168,7 +181,7 @@ test("daemon crash: kill -9 of the active node's daemon only: the supervisor res
 });
 
 test("daemon hang: SIGSTOP beyond dead, then SIGCONT: survivors take over after the lease; on resume the node stops at once", { skip }, async () => {
-  const active = await waitFor(() => whoAnswers(), 10_000, "the VIP to answer");
+  const active = await ready();
   const others = NODES.filter((n) => n !== active);
   const pid = c.daemonPid(active)!;
   const sampler = new Sampler();
@@ -194,7 +207,7 @@ test("daemon hang: SIGSTOP beyond dead, then SIGCONT: survivors take over after 
 });
 
 test("power-off of the active node: the group starts on a survivor after the lease", { skip }, async () => {
-  const active = await waitFor(() => whoAnswers(), 10_000, "the VIP to answer");
+  const active = await ready();
   const others = NODES.filter((n) => n !== active);
   const sampler = new Sampler();
   let tookMs = 0;
@@ -225,12 +238,7 @@ test("power-off of the active node: the group starts on a survivor after the lea
 });
 
 test("rolling restart of every daemon, one by one: the group moves at most once per restart and is never on two nodes", { skip }, async () => {
-  for (const n of NODES) {
-    const p = node(n).proc;
-    if (p && (p.exitCode !== null || p.signalCode !== null)) { c.setLink(n, 0, "up"); node(n).start(); }
-  }
-  await c.converge(NODES, NODES, "n1", true, 20_000);
-  await waitFor(() => whoAnswers(), 15_000, "the VIP to answer");
+  await ready();
   const sampler = new Sampler();
   const gaps: string[] = [];
   try {
@@ -262,11 +270,7 @@ test("config push: the DC numbers it, every node runs it, a node that was down c
   const withExtra = base.replace("defaults:", "  extra: { agent: ocf:heartbeat:Dummy, params: { state: /run/paceline-test-extra.state }, monitor: 2s }\ndefaults:");
   const file = `${dir}/pushed.yaml`;
   writeFileSync(file, withExtra);
-  for (const n of NODES) {
-    const p = node(n).proc;
-    if (p && (p.exitCode !== null || p.signalCode !== null)) { c.setLink(n, 0, "up"); node(n).start(); } // powered off before
-  }
-  await c.converge(NODES, NODES, "n1", true, 20_000);
+  await ready();
   await node("n3").stop();
   await c.converge(["n1", "n2"], ["n1", "n2"], "n1", true, 20_000);
   let r = cli("n2", "config", "push", file);
@@ -288,7 +292,8 @@ test("config push: the DC numbers it, every node runs it, a node that was down c
   assert.equal(r.status, 1);
   assert.match(r.stdout, /extra \(runs on n\d\) would be removed while running/);
   assert.equal(cli("n1", "resource", "disable", "extra").status, 0);
-  await waitFor(async () => (await node("n1").membership()).resources.find((x) => x.id === "extra")?.state === "stopped", 10_000, "extra to stop");
+  await waitFor(async () => (await node("n1").membership()).resources.find((x) => x.id === "extra")?.state === "stopped", 10_000, "extra to stop")
+    .catch(async (e: Error) => { throw new Error(`${e.message}: ${JSON.stringify((await node("n1").membership()).resources.find((x) => x.id === "extra"))}\n${node("n1").output.slice(-1500)}\n--- n3 ---\n${node("n3").output.slice(-2500)}`); });
   r = cli("n3", "config", "push", file);
   assert.equal(r.status, 0, r.stdout);
   assert.match(r.stdout, /epoch 2: removes extra/);

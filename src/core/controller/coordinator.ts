@@ -21,6 +21,8 @@ const REFUSED_PAUSE_MS = 1000;
 export interface CoordinatorParams {
   /** After a lost member's lease runs out, how long it may take to stop what it ran. */
   stopMarginMs: number;
+  /** The configuration epoch this node runs: members running another one are waited for (they catch up). */
+  configEpoch: number;
 }
 
 /** One fencing outcome, as the whole cluster learns it. */
@@ -232,14 +234,17 @@ function drive(st: CoordStep): void {
     s.dirty = true;
     st.log("info", `${node}'s lease has run out and its stop margin passed: ${h.rscs.join(", ")} count as stopped there`);
   }
-  const stale = members.filter((m) => s.reports[m]?.viewKey !== s.viewKey || !s.reports[m]?.probed || s.reports[m]?.dc !== s.me);
+  const stale = members.filter((m) => {
+    const r = s.reports[m];
+    return r?.viewKey !== s.viewKey || !r.probed || r.dc !== s.me || r.config.epoch !== st.p.configEpoch;
+  });
   if (stale.length) {
     for (const m of stale) {
       if (s.nowMs - (s.askedMs[m] ?? -Infinity) < ASK_AGAIN_MS) continue;
       s.askedMs[m] = s.nowMs;
       st.send(m, { t: "report-please", viewKey: s.viewKey });
     }
-    st.say(`no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report in this view (probes done, following this DC)`);
+    st.say(`no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report in this view (probes done, following this DC, running configuration epoch ${st.p.configEpoch})`);
     return;
   }
   for (const [id, a] of Object.entries(s.inflight)) {

@@ -233,7 +233,17 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
         st.markReport();
       }
       break;
-    case "config-changed": st.markReport(); break;
+    case "config-changed": {
+      // A resource this node has never looked at (new in this configuration) is probed before the DC may place it.
+      const fresh = st.prims.filter((p) => !s.history[p.id]?.last && !s.history[p.id]?.pending);
+      if (fresh.length) {
+        s.probed = false;
+        st.log("info", `probing ${fresh.map((p) => p.id).join(", ")} (new in this configuration) to learn whether it already runs here`);
+        for (const p of fresh) st.exec(p, "probe");
+      }
+      st.markReport();
+      break;
+    }
     case "tick":
       thawIfFresh(st, s.noLeaseSinceMs === undefined);
       if (!s.frozenInView && s.selfStop === "frozen" && s.quorate) s.selfStop = undefined;
@@ -286,7 +296,9 @@ function checkQuorum(st: NodeStep): void {
   const lackingMs = s.nowMs - s.noLeaseSinceMs;
   if (lackingMs < noQuorumGraceMs(st.config) || (policy !== "stop" && policy !== "demote") || !st.anythingHere()) return;
   s.selfStop = "no quorum";
-  st.log("warn", `lost quorum ${lackingMs} ms ago: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`);
+  st.log("warn", s.probed
+    ? `lost quorum ${lackingMs} ms ago: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`
+    : `this node has not held the quorum lease for ${lackingMs} ms (its previous daemon's lease included): stopping whatever the probes find running here (no-quorum-policy ${policy}) so none can run twice`);
 }
 
 function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClusterSim, type SimOptions } from "../../sim/cluster-sim.js";
 import type { AdminCommand } from "../controller/types.js";
+import { parseConfigText } from "../../config/doc.js";
 
 const RESOURCES = `resources:
   web:
@@ -243,5 +244,26 @@ test("a node that restarted its daemon quickly keeps what it runs: no move, no b
   c.advance(6000);
   assert.deepEqual(c.where("vip"), ["n1"], c.log.slice(t).join("\n"));
   assert.ok(!said(c, /start vip on n[23]/));
+  assert.equal(c.violation, undefined);
+});
+
+test("config push: the DC numbers it; a node that was down catches up and probes what it adds before anything is placed", () => {
+  const c = cluster();
+  c.shutdown("n3");
+  c.advance(1500);
+  const yaml = c.configYaml.replace("  other:", "  extra: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n  other:");
+  const id = c.request("n2", { kind: "push", parsed: parseConfigText(yaml, "pushed configuration") });
+  c.advance(100);
+  assert.match(c.replies.get(id)?.message ?? "", /^epoch 1: adds extra; sent to n1, n2/);
+  c.advance(1000);
+  assert.equal(c.where("extra").length, 1);
+  c.powerOn("n3");
+  c.advance(4000);
+  assert.ok(said(c, /^n3: running cluster configuration epoch 1 \(from n\d\)/), c.log.join("\n"));
+  assert.ok(said(c, /^n3: probing extra \(new in this configuration\)/), c.log.join("\n"));
+  assert.ok(said(c, /^n1: DC: no action: I am n1, the DC with quorum; every resource is where it should be/));
+  const refused = c.request("n3", { kind: "push", parsed: parseConfigText(yaml.replace("interval: 200ms", "interval: 300ms"), "pushed configuration") });
+  c.advance(100);
+  assert.match(c.replies.get(refused)?.message ?? "", /refused: heartbeat cannot change while the cluster runs/);
   assert.equal(c.violation, undefined);
 });

@@ -204,7 +204,7 @@ class NodeStep {
 
   co(input: CoordinatorInput): void {
     const s = this.s;
-    const outs = stepCoordinator(this.config, { stopMarginMs: this.config.heartbeat.stopMarginMs }, s.co, input);
+    const outs = stepCoordinator(this.config, { stopMarginMs: this.config.heartbeat.stopMarginMs, configEpoch: s.doc.epoch }, s.co, input);
     // What this node holds for lost nodes travels in its reports (a DC that never saw them learns it from there).
     s.rm.unclean = uncleanOf(s.co);
     for (const o of outs) {
