@@ -5,7 +5,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { CLI, cleanupDir, REPO, tempDir } from "./helpers.js";
+import { CLI, cleanupDir, freeUdpPort, REPO, tempDir } from "./helpers.js";
+import { unmet } from "./requires.js";
 
 const dir = tempDir("cli");
 after(() => cleanupDir(dir));
@@ -67,9 +68,11 @@ test("cluster daemon: a wrong node, a missing or exposed key, a foreign address 
   const key = join(dir, "authkey");
   assert.equal(run("keygen", "-o", key).status, 0);
   assert.match(run("keygen", "-o", key).stderr, /it exists already \(remove it first to replace the key\)/);
-  const conf = (keyFile: string, bAddr = "127.0.0.1:5592") => {
+  // Ports the system hands out now (free at this moment), not fixed numbers another run might hold.
+  const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
+  const conf = (keyFile: string, bAddr = `127.0.0.1:${portB}`) => {
     const f = join(dir, "two.yaml");
-    writeFileSync(f, `cluster: t\nheartbeat: { key-file: ${keyFile} }\nquorum: { two-node: true }\nnodes:\n  a: { links: ["127.0.0.1:5591"] }\n  b: { links: ["${bAddr}"] }\n`);
+    writeFileSync(f, `cluster: t\nheartbeat: { key-file: ${keyFile} }\nquorum: { two-node: true }\nnodes:\n  a: { links: ["127.0.0.1:${portA}"] }\n  b: { links: ["${bAddr}"] }\n`);
     return f;
   };
   const start = (f: string, node: string, stateDir = join(dir, `st-${node}`)) => run("daemon", "--config", f, "--node", node, "--state-dir", stateDir);
@@ -87,7 +90,7 @@ test("cluster daemon: a wrong node, a missing or exposed key, a foreign address 
     for (let i = 0; i < 100 && !out.includes("cluster node a"); i++) await new Promise((r) => setTimeout(r, 50));
     const second = start(conf(key), "a", join(dir, "st-a2"));
     assert.equal(second.status, 1);
-    assert.match(second.stderr, /cannot listen on heartbeat link 0 \(127\.0\.0\.1:5591\): the port is taken \(is another Paceline daemon running for this node\?\)/);
+    assert.ok(second.stderr.includes(`cannot listen on heartbeat link 0 (127.0.0.1:${portA}): the port is taken (is another Paceline daemon running for this node?)`), second.stderr);
   } finally {
     first.kill("SIGTERM");
   }
@@ -139,7 +142,7 @@ fencing:
   assert.match(none.stderr, /paceline fence: no fence device can fence node1: add one under fencing\.devices with targets: \[node1\]/);
 });
 
-test("config validate checks fence devices against the agents' own metadata", { skip: existsSync("/usr/sbin/fence_virsh") ? false : "fence-agents is not installed" }, () => {
+test("config validate checks fence devices against the agents' own metadata", { skip: unmet([existsSync("/usr/sbin/fence_virsh"), "fence-agents is not installed"]) }, () => {
   const f = join(dir, "fence-check.yaml");
   writeFileSync(f, `nodes:
   node1: { links: [10.0.0.1] }

@@ -2,6 +2,7 @@
 // and clean up (by PID) whatever happens.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,15 @@ export const REPO = new URL("../..", import.meta.url).pathname;
 export const CLI = join(REPO, "bin", "paceline.js");
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A UDP port on loopback that nothing uses right now (the system picks it). */
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket("udp4");
+    s.once("error", reject);
+    s.bind(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
 
 export async function waitFor<T>(what: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, label = "condition", pollMs = 25): Promise<T> {
   const end = Date.now() + timeoutMs;

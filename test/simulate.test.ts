@@ -7,9 +7,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CLI, cleanupDir, REPO, tempDir } from "./helpers.js";
+import { unmet } from "./requires.js";
 
 const CORPUS = [join(REPO, "..", "shared", "conformance", "pacemaker-scheduler", "public"), "/work/shared/conformance/pacemaker-scheduler/public"].find((d) => existsSync(d)) ?? "";
-const skip = !existsSync(CORPUS) && "the conformance corpus (../shared) is not here";
+const skip = unmet([existsSync(CORPUS), "the conformance corpus (../shared) is not here"]);
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, "simulate", ...args], { encoding: "utf8" });
 const dir = tempDir("simulate");
 after(() => cleanupDir(dir));

@@ -58,6 +58,8 @@ export class VipProbe {
 /** `exclude`: powered-off nodes (their namespace, and what was configured in it, outlives them). */
 export class Sampler {
   overlaps: string[] = [];
+  /** When each overlap was sampled (ms since the epoch). */
+  overlapTimes: number[] = [];
   samples = 0;
   exclude = new Set<string>();
   private running = true;
@@ -68,7 +70,7 @@ export class Sampler {
         const at = Date.now();
         const holders = (await Promise.all(probe.c.nodes.map(async (n) => ((await probe.holds(n)) && !this.exclude.has(n) ? n : "")))).filter(Boolean);
         this.samples++;
-        if (holders.length > 1) this.overlaps.push(`${new Date(at).toISOString().slice(11, 23)} ${holders.join("+")}`);
+        if (holders.length > 1) { this.overlaps.push(`${new Date(at).toISOString().slice(11, 23)} ${holders.join("+")}`); this.overlapTimes.push(at); }
         await sleep(Math.max(0, 50 - (Date.now() - at)));
       }
     })();

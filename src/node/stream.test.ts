@@ -9,16 +9,18 @@ const hubs: StreamHub[] = [];
 after(() => { for (const h of hubs) h.close(); });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Node a on port 5695, b on 5696 (loopback); `got` collects what each receives. */
-async function pair(bOptions: Partial<StreamOptions> = {}, aPeerB = "127.0.0.1:5696") {
+/** Nodes a and b on loopback, each on a port the system picks; `got` collects what each receives. `aPeerB`: where
+ * a looks for b (default: where b listens). */
+async function pair(bOptions: Partial<StreamOptions> = {}, aPeerB?: (bPort: number) => string) {
   const got: Record<string, Array<{ from: string; msg: unknown }>> = { a: [], b: [] };
-  const peers = { a: ["127.0.0.1:5695"], b: ["127.0.0.1:5696"] };
-  const b = new StreamHub({ cluster: "c", me: "b", inc: 1, key, port: 0, listen: peers.b, peers: { a: peers.a }, onMessage: (from, msg) => got.b!.push({ from, msg }), ...bOptions });
-  const a = new StreamHub({ cluster: "c", me: "a", inc: 1, key, port: 0, listen: peers.a, peers: { b: [aPeerB] }, onMessage: (from, msg) => got.a!.push({ from, msg }) });
+  const b = new StreamHub({ cluster: "c", me: "b", inc: 1, key, port: 0, listen: ["127.0.0.1:0"], peers: { a: [] }, onMessage: (from, msg) => got.b!.push({ from, msg }), ...bOptions });
   await b.start();
+  const bPort = b.ports[0]!;
+  const a = new StreamHub({ cluster: "c", me: "a", inc: 1, key, port: 0, listen: ["127.0.0.1:0"], peers: { b: [aPeerB ? aPeerB(bPort) : `127.0.0.1:${bPort}`] }, onMessage: (from, msg) => got.a!.push({ from, msg }) });
   await a.start();
+  b.o.peers.a = [`127.0.0.1:${a.ports[0]}`];
   hubs.push(a, b);
-  return { a, b, got, stop: () => { a.close(); b.close(); } };
+  return { a, b, bPort, got, stop: () => { a.close(); b.close(); } };
 }
 
 async function until(cond: () => boolean, label: string): Promise<void> {
@@ -44,12 +46,12 @@ test("a large message crosses an authenticated stream, and the answer comes back
 });
 
 test("a stranger with another key, garbage bytes and oversized frames are refused; the hub keeps working", async () => {
-  const { a, b, got, stop } = await pair({ maxFrameBytes: 4096 });
-  const stranger = new StreamHub({ cluster: "c", me: "a", inc: 9, key: randomBytes(32), port: 0, listen: [], peers: { b: ["127.0.0.1:5696"] }, onMessage: () => undefined });
+  const { a, b, bPort, got, stop } = await pair({ maxFrameBytes: 4096 });
+  const stranger = new StreamHub({ cluster: "c", me: "a", inc: 9, key: randomBytes(32), port: 0, listen: [], peers: { b: [`127.0.0.1:${bPort}`] }, onMessage: () => undefined });
   try {
     stranger.send("b", { evil: true });
     await until(() => (b.stats.rejected.auth ?? 0) >= 1, "b to refuse the stranger");
-    const raw = connect({ host: "127.0.0.1", port: 5696 });
+    const raw = connect({ host: "127.0.0.1", port: bPort });
     raw.on("error", () => undefined);
     raw.write(randomBytes(3000));
     await until(() => (b.stats.rejected["bad-hello"] ?? 0) + (b.stats.rejected.auth ?? 0) >= 2, "b to refuse garbage");
@@ -66,21 +68,24 @@ test("a stranger with another key, garbage bytes and oversized frames are refuse
 });
 
 test("a recorded connection replayed later delivers nothing: per-connection keys", async () => {
-  // A recording proxy on 5697 between a and b.
+  // A recording proxy between a and b.
   const recorded: Buffer[] = [];
+  let bPortSeen = 0;
   const proxy = createServer((inbound: Socket) => {
-    const out = connect({ host: "127.0.0.1", port: 5696 });
+    const out = connect({ host: "127.0.0.1", port: bPortSeen });
     inbound.on("data", (d: Buffer) => { recorded.push(d); out.write(d); });
     out.on("data", (d: Buffer) => inbound.write(d));
     inbound.on("error", () => out.destroy());
     out.on("error", () => inbound.destroy());
   });
-  await new Promise<void>((r) => proxy.listen(5697, "127.0.0.1", () => r()));
-  const { a, b, got, stop } = await pair({}, "127.0.0.1:5697");
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+  const proxyPort = (proxy.address() as { port: number }).port;
+  const { a, b, bPort, got, stop } = await pair({}, () => `127.0.0.1:${proxyPort}`);
+  bPortSeen = bPort;
   try {
     a.send("b", { order: "promote db" });
     await until(() => got.b!.length === 1, "the original message");
-    const replay = connect({ host: "127.0.0.1", port: 5696 });
+    const replay = connect({ host: "127.0.0.1", port: bPort });
     replay.on("error", () => undefined);
     replay.write(Buffer.concat(recorded));
     await until(() => (b.stats.rejected.auth ?? 0) >= 1, "b to refuse the replayed frames");

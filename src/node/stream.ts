@@ -149,6 +149,9 @@ export class StreamHub {
     }
   }
 
+  /** The ports it listens on (one per listen address; useful when they were given as 0). */
+  get ports(): number[] { return this.servers.map((sv) => { const a = sv.address(); return typeof a === "object" && a ? a.port : 0; }); }
+
   reject(reason: string): void { this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1; }
 
   opened(c: Conn): void {

@@ -158,6 +158,8 @@ export class ClusterSim {
   readonly trace: string[] = [];
   /** Everything the nodes logged, "node: text" (scripted runs read it; the trace has the times). */
   readonly log: string[] = [];
+  /** When each log line was said (simulated ms). */
+  readonly logTimes: number[] = [];
   /** Directed link cuts: "from>to#link" or "from>to#*". */
   private readonly cut = new Set<string>();
   private lossPct = 0;
@@ -216,6 +218,13 @@ export class ClusterSim {
       else hi = mid;
     }
     this.queue.splice(lo, 0, ev);
+  }
+
+  /** A line a node (or its supervisor) logged. */
+  private say(n: SimNode, text: string): void {
+    this.note(`${n.name}: ${text}`);
+    this.log.push(`${n.name}: ${text}`);
+    this.logTimes.push(this.now);
   }
 
   note(text: string): void { if (this.o.trace) this.trace.push(`${String(this.now).padStart(7)} ${text}`); }
@@ -310,10 +319,7 @@ export class ClusterSim {
         this.schedule({ kind: "wake", at: Math.max(this.now + 1, this.simTimeOf(n, e.atMs)), node: n.name, wakeSeq: seq });
         return;
       }
-      case "log":
-        this.note(`${n.name}: ${e.text}`);
-        this.log.push(`${n.name}: ${e.text}`);
-        return;
+      case "log": this.say(n, e.text); return;
       case "left": {
         // The daemon exits after its goodbye; an operator starts it again a little later (sooner once healed).
         this.stopDaemon(n, false);
@@ -436,7 +442,7 @@ export class ClusterSim {
   private keeper(n: SimNode, input: KeeperInput, respawnMs = 0): void {
     if (!n.keeper) return;
     for (const e of keeperStep(keeperParams(this.config), n.keeper, input)) {
-      if (e.type === "log") this.note(`${n.name} supervisor: ${e.text}`);
+      if (e.type === "log") this.say(n, `supervisor: ${e.text}`);
       else if (e.type === "spawn") {
         const seq = n.powerSeq;
         this.schedule({ kind: "call", at: this.now + respawnMs, fn: () => {
@@ -447,7 +453,7 @@ export class ClusterSim {
         this.schedule({ kind: "call", at: this.now + (this.o.ideal ? 20 : this.rng.int(5, 300)), fn: () => {
           if (n.powerSeq !== seq) return;
           for (const set of this.running.values()) set.delete(n.name);
-          this.note(`${n.name} supervisor: every resource stopped`);
+          this.say(n, "supervisor: every resource stopped");
           this.keeper(n, { type: "stopped", nowMs: this.clock(n) });
         } });
       } else if (e.type === "wake-at") {

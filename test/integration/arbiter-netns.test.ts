@@ -7,8 +7,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { after, before, test } from "node:test";
 import { CLI, sleep, waitFor } from "../helpers.js";
 import { haveNft, NetnsCluster, summary } from "../netns-cluster.js";
+import { ROOT, unmet } from "../requires.js";
 
-const skip = process.getuid?.() !== 0 ? "needs root for network namespaces" : !haveNft ? "nftables is not installed" : false;
+const skip = unmet(ROOT, [haveNft, "nftables is not installed"]);
 const c = new NetnsCluster(2, 1, "profile: fast", 218, 'quorum: { arbiter: "10.218.0.254:5406" }');
 let arbiter: ChildProcess | undefined;
 let arbiterOut = "";

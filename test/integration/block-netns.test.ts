@@ -7,8 +7,9 @@ import { spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { CLI, cleanupDir, script, sleep, tempDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
+import { OCF_AGENTS, ROOT, unmet } from "../requires.js";
 
-const skip = process.getuid?.() === 0 ? false : "needs root for network namespaces";
+const skip = unmet(ROOT, OCF_AGENTS);
 const dir = tempDir("block");
 // Each node's copy of the resource leaves a file named after its namespace (ip netns identify).
 const c = new NetnsCluster(3, 1, "profile: fast", 220, `

@@ -9,10 +9,10 @@ import { after, before, test } from "node:test";
 import { writeClusterKey } from "../../src/node/key.js";
 import { CLI, cleanupDir, DaemonUnderTest, tempDir, waitFor } from "../helpers.js";
 import { haveNft, NetnsCluster, summary } from "../netns-cluster.js";
+import { ROOT, unmet } from "../requires.js";
 
-const isRoot = process.getuid?.() === 0;
-const skip = isRoot ? false : "needs root for network namespaces";
-const skipNft = skip || (!haveNft && "nftables is not installed");
+const skip = unmet(ROOT);
+const skipNft = unmet(ROOT, [haveNft, "nftables is not installed"]);
 const NODES = ["n1", "n2", "n3"];
 const LINKS = [0, 1];
 const c = new NetnsCluster(3, 2, "profile: fast", 214, "ping: { targets: [10.214.0.254, 10.214.1.254], interval: 300ms, timeout: 1s, multiplier: 100 }");

@@ -6,8 +6,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { CLI } from "../helpers.js";
 import { canRunClusterDemo } from "../../src/cli/demo-cluster.js";
+import { OCF_AGENTS, ROOT, unmet } from "../requires.js";
 
-test("paceline demo (cluster): the VIP fails over twice, and every namespace and link is removed", { skip: canRunClusterDemo() ? false : "needs root and resource-agents" }, () => {
+test("paceline demo (cluster): the VIP fails over twice, and every namespace and link is removed", { skip: unmet(ROOT, OCF_AGENTS, [canRunClusterDemo(), "the cluster demo cannot run here"]) }, () => {
   const r = spawnSync(process.execPath, [CLI, "demo"], { encoding: "utf8", timeout: 120_000 });
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
   assert.match(r.stdout, /answers: "hello from n1"/);

@@ -11,10 +11,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { CLI, sleep, tempDir, cleanupDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { Sampler as SamplerBase, VipProbe, webServerSource } from "../vip-probe.js";
+import { OCF_AGENTS, ROOT, unmet } from "../requires.js";
 
-const isRoot = process.getuid?.() === 0;
-const haveIpaddr2 = spawnSync("test", ["-x", "/usr/lib/ocf/resource.d/heartbeat/IPaddr2"]).status === 0;
-const skip = !isRoot ? "needs root for network namespaces" : !haveIpaddr2 ? "resource-agents (IPaddr2) is not installed" : false;
+const skip = unmet(ROOT, OCF_AGENTS);
 const SUBNET = 215;
 const VIP = `10.${SUBNET}.0.100`;
 const dir = tempDir("failover");
@@ -89,8 +88,7 @@ test("standby moves the group away, online lets it come back (stickiness keeps i
   try {
     let r = cli("n3", "node", "standby", "n1");
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    const away = await Promise.race([answeredBy("n2"), answeredBy("n3")]);
-    assert.ok(away >= 0);
+    await probe.answeredByAny(["n2", "n3"]);
     r = cli("n1", "node", "online", "n1");
     assert.equal(r.status, 0, r.stdout + r.stderr);
     await sleep(1500);
@@ -123,8 +121,7 @@ test("the service dies (migration-threshold 1): the group moves; cleanup clears 
       .find((p) => { try { return execFileSync("cat", [`/proc/${p}/cmdline`], { encoding: "utf8" }).includes("www.cjs"); } catch { return false; } });
     assert.ok(pid, `the web server runs on ${active}`);
     process.kill(pid, "SIGKILL");
-    const to = await Promise.race(NODES.filter((n) => n !== active).map((n) => answeredBy(n)));
-    assert.ok(to >= 0);
+    await probe.answeredByAny(NODES.filter((n) => n !== active));
     const s = await node(active).membership();
     const www = s.resources.find((r) => r.id === "web")!.members!.find((m) => m.id === "www")!;
     assert.equal(www.failCounts[active], 1);
@@ -145,7 +142,7 @@ test("network cut of the active node: it stops the group itself, the majority ta
     c.setLink(active, 0, "down");
     await c.converge(others, others, others[0]);
     await waitFor(async () => !(await ipAddr(active)).includes(`${VIP}/`), 10_000, `${active} to remove the VIP itself`);
-    await Promise.race(others.map((n) => answeredBy(n)));
+    await probe.answeredByAny(others);
     assert.match(node(active).output, /lost quorum \d+ ms ago: stopping every resource here/);
     c.setLink(active, 0, "up");
     await c.converge(NODES, NODES, "n1");
@@ -186,14 +183,15 @@ test("daemon hang: SIGSTOP beyond dead, then SIGCONT: survivors take over after 
   const pid = c.daemonPid(active)!;
   const sampler = new Sampler();
   let resumeToStopMs = 0;
+  let resumedAt = 0;
   try {
     process.kill(pid, "SIGSTOP");
     await waitFor(async () => (await node(others[0]!).membership()).resources[0]?.runningOn.some((n) => others.includes(n)), 15_000, "a survivor to run the group");
     await sleep(300);
-    const t0 = Date.now();
+    resumedAt = Date.now();
     process.kill(pid, "SIGCONT");
     await waitFor(async () => !(await ipAddr(active)).includes(`${VIP}/`), 10_000, `${active} to drop the VIP after resuming`, 10);
-    resumeToStopMs = Date.now() - t0;
+    resumeToStopMs = Date.now() - resumedAt;
     await c.converge(NODES, NODES, "n1", true, 20_000);
   } finally {
     process.kill(pid, "SIGCONT");
@@ -201,9 +199,12 @@ test("daemon hang: SIGSTOP beyond dead, then SIGCONT: survivors take over after 
   }
   assert.match(node(active).output, /did not run for \d+ ms \(longer than dead/);
   // Without fencing this is the one double-active window: from the survivor's start until the frozen node resumes
-  // and stops. Reported, not asserted (fencing closes it).
+  // and stops (fencing closes it). It must end with the resumed node's own stop: no sample of the VIP on two nodes
+  // after that, and that stop is prompt (a bound for safety, not a speed target).
   console.log(`# daemon hang: VIP on two nodes in ${sampler.overlaps.length} of ${sampler.samples} samples (50 ms apart, while frozen); resume → VIP removed in ${resumeToStopMs} ms`);
-  assert.ok(resumeToStopMs < 5000);
+  const lateOverlaps = sampler.overlapTimes.filter((t) => t > resumedAt + resumeToStopMs + 100);
+  assert.deepEqual(lateOverlaps.map((t) => new Date(t).toISOString()), [], "the VIP on two nodes after the resumed node had dropped it");
+  assert.ok(resumeToStopMs < 3000, `the resumed node took ${resumeToStopMs} ms to drop the VIP`);
 });
 
 test("power-off of the active node: the group starts on a survivor after the lease", { skip }, async () => {
@@ -215,13 +216,13 @@ test("power-off of the active node: the group starts on a survivor after the lea
     const t0 = Date.now();
     sampler.exclude.add(active);
     powerOff(active);
-    await Promise.race(others.map((n) => answeredBy(n)));
+    await probe.answeredByAny(others);
     tookMs = Date.now() - t0;
   } finally {
     await sampler.stop();
   }
   assert.deepEqual(sampler.overlaps, []);
-  assert.ok(tookMs > 0);
+  assert.ok(others.includes((await whoAnswers())!), "a survivor answers");
   console.log(`# power-off → VIP answering again: ${tookMs} ms (fast profile)`);
   // The node comes back (powered on): it rejoins, and the group stays where it is — no bounce.
   const holder = await waitFor(() => whoAnswers(), 10_000, "the VIP to answer");

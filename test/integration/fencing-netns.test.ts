@@ -13,9 +13,10 @@ import { after, before, test } from "node:test";
 import { cleanupDir, script, sleep, tempDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { VipProbe } from "../vip-probe.js";
+import { OCF_AGENTS, ROOT, unmet } from "../requires.js";
 
 const haveNsenter = (() => { try { execFileSync("nsenter", ["--version"]); return true; } catch { return false; } })();
-const skip = process.getuid?.() !== 0 ? "needs root for network namespaces" : !haveNsenter ? "needs nsenter (util-linux)" : !existsSync("/usr/lib/ocf/resource.d/heartbeat/IPaddr2") ? "resource-agents (IPaddr2) is not installed" : false;
+const skip = unmet(ROOT, [haveNsenter, "needs nsenter (util-linux)"], OCF_AGENTS);
 const REPS = Number(process.env.PACELINE_SPLIT_REPS ?? 20);
 const dir = tempDir("fencing");
 

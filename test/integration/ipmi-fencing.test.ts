@@ -8,9 +8,10 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { CLI, cleanupDir, killPid, sleep, tempDir, waitFor } from "../helpers.js";
+import { unmet } from "../requires.js";
 
 const have = (p: string) => existsSync(p);
-const skip = !have("/usr/bin/ipmi_sim") ? "needs openipmi (ipmi_sim)" : !have("/usr/sbin/fence_ipmilan") ? "needs fence-agents (fence_ipmilan)" : !have("/usr/bin/ipmitool") ? "needs ipmitool" : false;
+const skip = unmet([have("/usr/bin/ipmi_sim"), "needs openipmi (ipmi_sim)"], [have("/usr/sbin/fence_ipmilan"), "needs fence-agents (fence_ipmilan)"], [have("/usr/bin/ipmitool"), "needs ipmitool"]);
 const dir = tempDir("ipmi");
 const PORT = 9700 + (process.pid % 200);
 const MARK = `paceline-ipmi-node-${process.pid}`;

@@ -6,11 +6,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { cleanupDir, DaemonUnderTest, tempDir } from "../helpers.js";
+import { ROOT, unmet } from "../requires.js";
 
 const NS = `pl-ipaddr2-${process.pid}`;
 const haveAgents = existsSync("/usr/lib/ocf/resource.d/heartbeat/IPaddr2") && existsSync("/usr/lib/ocf/resource.d/pacemaker/Dummy");
-const isRoot = process.getuid?.() === 0;
-const skip = !haveAgents ? "resource-agents / pacemaker-resource-agents are not installed" : !isRoot ? "needs root for network namespaces" : false;
+const skip = unmet([haveAgents, "resource-agents / pacemaker-resource-agents are not installed"], ROOT);
 
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
 const addrs = () => ip("-n", NS, "-4", "addr", "show", "dev", "eth0");

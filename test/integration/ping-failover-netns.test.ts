@@ -3,16 +3,15 @@
 // ping score drops to 0 and the group (a real IPaddr2 VIP + web server) moves to a node that can still reach it.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+
 import { writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { cleanupDir, tempDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { VipProbe, webServerSource } from "../vip-probe.js";
+import { OCF_AGENTS, ROOT, unmet } from "../requires.js";
 
-const isRoot = process.getuid?.() === 0;
-const haveIpaddr2 = spawnSync("test", ["-x", "/usr/lib/ocf/resource.d/heartbeat/IPaddr2"]).status === 0;
-const skip = !isRoot ? "needs root for network namespaces" : !haveIpaddr2 ? "resource-agents (IPaddr2) is not installed" : false;
+const skip = unmet(ROOT, OCF_AGENTS);
 const SUBNET = 219;
 const VIP = `10.${SUBNET}.1.100`;
 const dir = tempDir("ping-failover");

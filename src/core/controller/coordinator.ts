@@ -70,6 +70,9 @@ export interface CoordinatorState {
   pauseUntilMs?: number;
   /** When this node became the DC (own clock): startup fencing waits initial-dead for slow starters. */
   dcSinceMs?: number;
+  /** Nodes that have been members of this node's views (in this daemon's life): what they run was reported in a
+   * view. Any other node may run anything as far as this DC knows — a report from outside the view proves nothing. */
+  seen: string[];
 }
 
 export type CoordinatorInput =
@@ -88,7 +91,7 @@ export type CoordinatorOutput =
   | { type: "log"; level: "info" | "warn" | "error"; text: string };
 
 export function initCoordinator(me: string): CoordinatorState {
-  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {}, dirty: true, scheduledMs: -Infinity, fencing: {}, fencedInc: {}, fenceHistory: [] };
+  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {}, dirty: true, scheduledMs: -Infinity, fencing: {}, fencedInc: {}, fenceHistory: [], seen: [] };
 }
 
 class CoordStep {
@@ -149,6 +152,7 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   s.viewKey = v.viewKey;
   s.members = v.members;
   s.dc = v.dc;
+  for (const m of v.members) if (!s.seen.includes(m)) s.seen.push(m);
   const wasDc = s.isDc;
   s.isDc = v.dc === s.me;
   s.inflight = {}; // commands of an older view are void; their results still arrive in reports
@@ -277,13 +281,23 @@ function drive(st: CoordStep): void {
   const runningOn = (rsc: string, node: string) => isRunning(s.reports[node]?.history[rsc]);
   // Nothing is sent to a node being fenced (it could not be trusted to do it), nor started while its holder is held,
   // nor started at all while a node unseen since startup may run anything.
+  // A node this DC has never had in its view may run anything: with startup fencing it is fenced first; without,
+  // nothing starts until its lease (which ended before this view became quorate) plus the stop margin has passed.
   const unseen = unseenNodes(st);
+  const toFence = unseen.filter((n) => startupFenced(st, n));
+  const marginLeftMs = unseen.length > toFence.length ? (s.dcSinceMs ?? s.nowMs) + st.p.stopMarginMs - s.nowMs : 0;
+  const startsWait = toFence.length > 0 || marginLeftMs > 0;
   const wave = nextWave(transition.actions, dependenciesOf(input), runningOn)
-    .filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node] && (op.op === "stop" || unseen.length === 0));
-  if (unseen.length && wave.length === 0) { st.say(`no action yet: nothing starts until ${unseen.join(", ")} (not seen since the cluster started) ${unseen.some((n) => s.fencing[n]) ? "is fenced" : "joins or, after initial-dead, is fenced"} (startup-fencing)`); return; }
+    .filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node] && (op.op === "stop" || !startsWait));
+  if (startsWait && wave.length === 0) {
+    st.say(toFence.length
+      ? `no action yet: nothing starts until ${toFence.join(", ")} (not seen since this DC started) ${toFence.some((n) => s.fencing[n]) ? "is fenced" : "joins or, after initial-dead, is fenced"} (startup-fencing)`
+      : `no action yet: ${unseen.join(", ")} (not seen since this DC started) may still be stopping what it ran: nothing starts for the stop margin`);
+    return;
+  }
   const heldBack = transition.actions.filter((a) => !a.blocked && heldRscs.has(a.rsc) && a.to).map((a) => a.rsc);
   if (wave.length === 0) {
-    const waitFor = Object.entries(s.held).map(([n, h]) => (h.needsFence ? `${n} to be fenced` : `${n}'s lease (${Math.ceil((h.untilMs! - s.nowMs) / 100) / 10} s more)`));
+    const waitFor = Object.entries(s.held).map(([n, h]) => (h.needsFence ? `${n} to be fenced` : `${n}'s lease and stop margin to pass`));
     const heldText = heldBack.length ? `; waiting for ${waitFor.join(", ")} before starting ${heldBack.join(", ")}` : "";
     const blocked = transition.actions.filter((a) => a.blocked).map((a) => `${a.verb.toLowerCase()} ${a.rsc}`);
     st.say(`no action: I am ${s.me}, the DC with quorum; ${transition.actions.length === 0 ? "every resource is where it should be" : `blocked: ${blocked.join(", ") || "nothing to run now"}`}${heldText}`);
@@ -382,18 +396,19 @@ export function priorityOf(config: ClusterConfig, s: CoordinatorState, node: str
 /** Configured nodes this DC has never heard from, with startup fencing on: they may run anything. */
 function unseenNodes(st: CoordStep): string[] {
   const s = st.s;
-  const f = st.config.fencing;
-  if (!f.enabled || !f.startupFencing) return [];
-  return st.config.nodes.map((n) => n.name).filter((n) => !s.members.includes(n) && !s.reports[n] && !(n in s.fencedInc) && canFence(st.config, n));
+  return st.config.nodes.map((n) => n.name).filter((n) => !s.members.includes(n) && !s.seen.includes(n) && !(n in s.fencedInc) && !s.held[n]);
 }
+
+/** Startup fencing applies to this unseen node (fencing on, startup-fencing on, a device for it). */
+const startupFenced = (st: CoordStep, n: string) => st.config.fencing.enabled && st.config.fencing.startupFencing && canFence(st.config, n);
 
 /** After initial-dead as DC, the nodes still unseen are fenced (slow starters have had their time to join). */
 function startupFencing(st: CoordStep): void {
   const s = st.s;
   if (s.dcSinceMs === undefined || s.nowMs - s.dcSinceMs < st.config.heartbeat.initialDeadMs) return;
-  for (const n of unseenNodes(st)) {
+  for (const n of unseenNodes(st).filter((x) => startupFenced(st, x))) {
     if (s.fencing[n]) continue;
-    s.fencing[n] = { sinceMs: s.nowMs, reason: "not seen since the cluster started, so it may run anything (startup-fencing)", running: false, inc: 0, startup: true };
+    s.fencing[n] = { sinceMs: s.nowMs, reason: "not seen since the cluster started, so it may run anything (startup-fencing)", running: false, inc: s.reports[n]?.inc ?? 0, startup: true };
     st.log("warn", `${n} has not been seen since the cluster started: fencing it before anything starts (startup-fencing; fencing.startup-fencing: false to trust that down nodes run nothing)`);
   }
 }

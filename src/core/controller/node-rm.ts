@@ -53,9 +53,9 @@ export interface NodeRmState {
 }
 
 export type NodeRmInput =
-  /** `leaseHeldAtMs`: when this node's previous daemon last held its quorum lease (a lower bound of when it ran
-   * out, on this machine's clock), if it recorded it: a daemon that died while resources ran must stop them
-   * within the grace of that moment unless it gets the lease back first. */
+  /** `leaseHeldAtMs`: when this node's previous daemon last recorded holding its quorum lease (this machine's
+   * monotonic clock), if it did: that lease ran out one lease later at the latest, and what the predecessor left
+   * running must stop within the grace of that moment unless this daemon gets the lease back first. */
   | { type: "boot"; nowMs: number; wallSec: number; admin?: AdminState; leaseHeldAtMs?: number }
   /** `holdsLease`: a majority heard in this view within the lease (quorate may lag it by a view change). */
   | { type: "view"; nowMs: number; viewKey: string; members: string[]; quorate: boolean; holdsLease: boolean; dc?: string }
@@ -216,7 +216,11 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   switch (input.type) {
     case "boot":
       if (input.admin) s.admin = input.admin;
-      s.noLeaseSinceMs = Math.min(input.nowMs, input.leaseHeldAtMs ?? input.nowMs);
+      // The predecessor's lease ran out at the latest one lease after its last record: until then the others still
+      // count this node in, so what it left running may stay (the lease keeper stops it from then on, too). A
+      // record from the future is from before a reboot (the monotonic clock restarted): it proves nothing.
+      const held = input.leaseHeldAtMs;
+      s.noLeaseSinceMs = held === undefined || held > input.nowMs ? input.nowMs : held + config.heartbeat.deadMs;
       st.log("info", `probing ${st.prims.length} resource(s) to learn what already runs here`);
       for (const p of st.prims) st.exec(p, "probe");
       if (st.prims.length === 0) s.probed = true;

@@ -8,6 +8,7 @@ import { primitivesOf, type PrimitiveConfig } from "../../config/model.js";
 import { checkAgents, createAgent, type ChildExit } from "./index.js";
 import { CommandAgent } from "./exec-agent.js";
 import { isAlive, processIdentity } from "./exec-agent.js";
+import { unmet } from "../../../test/requires.js";
 
 const dir = mkdtempSync(join(tmpdir(), "paceline-exec-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,7 +22,7 @@ function rsc(yaml: string): PrimitiveConfig {
 const req = (action: "start" | "stop" | "monitor" | "probe", timeoutMs = 10_000) => ({ action, timeoutMs, intervalMs: 0 });
 
 for (const provider of ["heartbeat", "pacemaker"]) {
-  test(`ocf:${provider}:Dummy starts, monitors and stops`, { skip: !haveOcf && "resource-agents is not installed" }, async () => {
+  test(`ocf:${provider}:Dummy starts, monitors and stops`, { skip: unmet([haveOcf, "resource-agents is not installed"]) }, async () => {
     const state = join(dir, `dummy-${provider}.state`);
     const a = createAgent(rsc(`resources:\n  d: { agent: "ocf:${provider}:Dummy", params: { state: ${state} } }`), { logDir: dir });
     assert.equal((await a.run(req("probe"))).rc, 7);
@@ -35,7 +36,7 @@ for (const provider of ["heartbeat", "pacemaker"]) {
   });
 }
 
-test("OCF parameters are checked against the agent's meta-data", { skip: !haveOcf && "resource-agents is not installed" }, async () => {
+test("OCF parameters are checked against the agent's meta-data", { skip: unmet([haveOcf, "resource-agents is not installed"]) }, async () => {
   const r = loadConfigText(`resources:
   vip: { agent: ocf:heartbeat:IPaddr2, params: { ipp: 10.9.9.9 } }
   nope: { agent: ocf:heartbeat:NoSuchAgent }

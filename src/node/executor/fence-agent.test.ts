@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fenceAgentMetadata, runFenceAgent } from "./fence-agent.js";
+import { unmet } from "../../../test/requires.js";
 
 const dir = mkdtempSync(join(tmpdir(), "paceline-fence-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,14 +65,14 @@ test("cluster-glue external plugins: COMMAND HOST as arguments, options in the e
   }
 });
 
-test("Debian's cluster-glue external/libvirt lists its options", { skip: existsSync("/usr/lib/stonith/plugins/external/libvirt") ? false : "cluster-glue is not installed" }, async () => {
+test("Debian's cluster-glue external/libvirt lists its options", { skip: unmet([existsSync("/usr/lib/stonith/plugins/external/libvirt"), "cluster-glue is not installed"]) }, async () => {
   const meta = await fenceAgentMetadata("external/libvirt");
   assert.deepEqual(meta.parameters.map((p) => p.name), ["hostlist", "hypervisor_uri", "reboot_method"]);
 });
 
 const haveIpmilan = existsSync("/usr/sbin/fence_ipmilan");
 
-test("Debian's fence_ipmilan: metadata is read, and a BMC that does not answer fails cleanly without the password", { skip: haveIpmilan ? false : "fence-agents is not installed" }, async () => {
+test("Debian's fence_ipmilan: metadata is read, and a BMC that does not answer fails cleanly without the password", { skip: unmet([haveIpmilan, "fence-agents is not installed"]) }, async () => {
   const meta = await fenceAgentMetadata("fence_ipmilan");
   for (const p of ["ip", "username", "password", "lanplus"]) assert.ok(meta.parameters.some((x) => x.name === p), `parameter ${p}`);
   const r = await runFenceAgent({ agent: "fence_ipmilan", params: { ip: "127.0.0.1", ipport: "9", username: "admin", password: "hunter2x", login_timeout: "1", power_timeout: "1", retry_on: "1" }, secret: ["password"], timeoutMs: 30_000 }, "status");
