@@ -31,7 +31,7 @@ const pureImports = {
 const clock = "reaches the outside world: deterministic code gets time, timers and randomness as inputs";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "schema/**"] },
+  { ignores: ["dist/**", "node_modules/**", "schema/**", "tmp/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -214,7 +214,7 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   }
   if ("wallSec" in input) s.wallSec = input.wallSec;
   switch (input.type) {
-    case "boot":
+    case "boot": {
       if (input.admin) s.admin = input.admin;
       // The predecessor's lease ran out at the latest one lease after its last record: until then the others still
       // count this node in, so what it left running may stay (the lease keeper stops it from then on, too). A
@@ -225,6 +225,7 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
       for (const p of st.prims) st.exec(p, "probe");
       if (st.prims.length === 0) s.probed = true;
       break;
+    }
     case "view": onView(st, input); break;
     case "message": onMessage(st, input.from, input.msg); break;
     case "op-done": onOpDone(st, input.opId, input.result); break;
