@@ -8,13 +8,13 @@ import type { CoordinatorState } from "../core/controller/coordinator.js";
 import type { ControlOp } from "../core/controller/types.js";
 import { isRunning, mayRun } from "../core/controller/node-rm.js";
 
-const PENDING_WORDS = { start: "starting", stop: "stopping", probe: "probing", promote: "promoting", demote: "demoting" } as const;
+const PENDING_WORDS = { start: "starting", stop: "stopping", probe: "probing", promote: "promoting", demote: "demoting", hook: "running its recovery script" } as const;
 
 function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResourceStatus {
   const runningOn: string[] = [];
   const failed: ClusterResourceStatus["failed"] = [];
   const failCounts: Record<string, number> = {};
-  let pending: { op: ControlOp; node: string } | undefined;
+  let pending: { op: ControlOp | "hook"; node: string } | undefined;
   let blockedOn: string | undefined;
   for (const node of co.members) {
     const h = co.reports[node]?.history[p.id];
@@ -35,8 +35,14 @@ function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResou
     managed: !(a.unmanaged ?? false) && p.meta.managed, disabled: a.disabled ?? p.meta.targetRole === "stopped",
     blocked: blockedOn ? `its stop failed on ${blockedOn}: fix it, then \`paceline resource cleanup ${p.id}\`` : undefined,
     heldFor: heldBy ? `${heldBy} may still run it until its lease runs out` : undefined,
+    held: holdOf(co, p.id),
   };
 }
+
+const holdOf = (co: CoordinatorState, id: string) => {
+  const a = co.admin.resources[id];
+  return a?.blocked ? `left alone: ${a.blocked}` : a?.heldStopped ? `kept stopped: ${a.heldStopped}` : undefined;
+};
 
 export function clusterResources(config: ClusterConfig, co: CoordinatorState): ClusterResourceStatus[] {
   return config.resources.map((r) => {
@@ -48,7 +54,7 @@ export function clusterResources(config: ClusterConfig, co: CoordinatorState): C
       : members.some((m) => m.state === "FAILED" || m.state === "blocked") ? "FAILED" : "partly started";
     return {
       id: r.id, kind: "group", runningOn: nodes, state, failed: [], failCounts: {}, managed: !(a.unmanaged ?? false) && r.meta.managed,
-      disabled: a.disabled ?? r.meta.targetRole === "stopped", members,
+      disabled: a.disabled ?? r.meta.targetRole === "stopped", members, held: holdOf(co, r.id),
     };
   });
 }

@@ -93,6 +93,8 @@ export interface ClusterResourceStatus {
   blocked?: string;
   /** Waiting for a lost node's lease before it may start elsewhere. */
   heldFor?: string;
+  /** Kept stopped, or left alone, because of a failure (a built-in monitor's action, a final action) until cleanup. */
+  held?: string;
   members?: ClusterResourceStatus[];
 }
 
@@ -115,6 +117,8 @@ export interface MembershipStatus {
   eventLoopLagMs: { p50: number; p99: number; max: number };
   events: EventLine[];
   resources: ClusterResourceStatus[];
+  /** This node's built-in monitors (cluster.yaml `monitors:`). */
+  monitors?: MonitorStatus[];
   /** Nodes being fenced (how long, why) and every fencing outcome the cluster knows. */
   fencing?: {
     enabled: boolean;

@@ -107,13 +107,18 @@ export function renderMembership(s: MembershipStatus): string {
     for (const x of [r, ...(r.members ?? [])]) {
       const indent = x === r ? "  " : "    ";
       const where = x.runningOn.length ? ` on ${x.runningOn.join(", ")}` : "";
-      const flags = [x.disabled ? "disabled" : "", x.managed ? "" : "unmanaged", x.pending ? `${x.pending.op} on ${x.pending.node}…` : "", x.heldFor ?? "", x.blocked ?? ""].filter(Boolean);
+      const flags = [x.disabled ? "disabled" : "", x.managed ? "" : "unmanaged", x.pending ? `${x.pending.op} on ${x.pending.node}…` : "", x.heldFor ?? "", x.blocked ?? "", x.held ?? ""].filter(Boolean);
       const moved = adm?.placements.filter((p) => p.rsc === x.id).map((p) => `${p.kind === "move" ? "moved to" : "banned from"} ${p.node}`) ?? [];
       lines.push(`${indent}${x.id.padEnd(rw - indent.length + 2)}  ${(x.agent ?? "group").padEnd(24)}  ${x.state}${where}${[...flags, ...moved].length ? `  (${[...flags, ...moved].join("; ")})` : ""}`);
       for (const f of x.failed) failedLines.push(`  ${x.id} ${f.op} on ${f.node}: ${f.reason} (rc ${f.rc}, ${new Date(f.atSec * 1000).toISOString().slice(11, 19)}; fail count ${x.failCounts[f.node] ?? 0})`);
     }
   }
   if (failedLines.length) lines.push("", "Failed actions (`paceline resource cleanup ID` clears them):", ...failedLines);
+  if (s.monitors?.length) {
+    lines.push("", `Monitors on ${s.node}:`);
+    const mw = Math.max(8, ...s.monitors.map((m) => m.name.length));
+    for (const m of s.monitors) lines.push(monitorLine(m, mw));
+  }
   const rejected = Object.entries(s.packets.rejected).map(([k, v]) => `${v} ${k}`).join(", ");
   lines.push("", `Packets: ${s.packets.sent} sent, ${s.packets.received} received${rejected ? `, rejected: ${rejected}` : ""}; event-loop lag p99 ${s.eventLoopLagMs.p99.toFixed(1)} ms`);
   const recent = s.events.slice(-6);

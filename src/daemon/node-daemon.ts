@@ -8,7 +8,10 @@ import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
-import { findResource, type PrimitiveConfig } from "../config/model.js";
+import { findResource, type MonitorConfig, type PrimitiveConfig } from "../config/model.js";
+import { boundedCheck, type Check } from "../agents/checks.js";
+import { commandSpec } from "../node/executor/agents.js";
+import { runProcess } from "../node/executor/run-process.js";
 import { docOfMessage, hashOf, parseConfigText, parseDoc } from "../config/doc.js";
 import { pingOnce } from "../agents/checks.js";
 import type { ConfigDoc } from "../core/node/config-sync.js";
@@ -69,6 +72,7 @@ export class NodeDaemon {
   private transport!: UdpTransport;
   private hub!: StreamHub;
   private readonly agents = new Map<string, AgentRunner>();
+  private readonly checks = new Map<string, { config: MonitorConfig; run: Check }>();
   private savedProcesses: Record<string, ProcessIdentity> = {};
   private wakeTimer?: NodeJS.Timeout;
   private readonly events: EventLine[] = [];
@@ -181,7 +185,35 @@ export class NodeDaemon {
       case "wake-at": return this.armWake(e.atMs);
       case "log": return this.event(e.level, e.text);
       case "left": return this.close();
+      case "hook": return void this.hook(e);
+      case "check": return void this.check(e.id, e.monitor);
+      case "reboot": return void this.reboot();
     }
+  }
+
+  private async hook(e: Extract<NodeEffect, { type: "hook" }>): Promise<void> {
+    const started = Date.now();
+    const r = await runProcess({ ...commandSpec(e.command), env: { ...process.env, ...e.env }, timeoutMs: e.timeoutMs });
+    const ok = !r.spawnError && !r.timedOut && r.exitCode === 0;
+    const reason = r.spawnError ?? (r.timedOut ? "timed out" : `exit code ${r.exitCode}`);
+    this.event(ok ? "info" : "warn", `${e.purpose} script ${e.command} (${e.env.PACELINE_ACTION} ${e.env.PACELINE_RESOURCE}) finished in ${Date.now() - started} ms: ${reason}`);
+    this.feed({ type: "hook-done", id: e.id, ok, reason });
+  }
+
+  /** A built-in monitor's check (one at a time per monitor: a hung check fails the next one at once). */
+  private async check(id: string, monitor: string): Promise<void> {
+    const m = this.s.config.monitors.find((x) => x.name === monitor);
+    if (!m) return this.feed({ type: "check-done", id, ok: false, reason: `no monitor ${monitor} in the running configuration` });
+    let c = this.checks.get(monitor);
+    if (!c || c.config !== m) this.checks.set(monitor, (c = { config: m, run: boundedCheck(m) }));
+    const r = await c.run().catch((err: Error) => ({ ok: false, reason: err.message }));
+    this.feed({ type: "check-done", id, ok: r.ok, reason: r.reason });
+  }
+
+  private async reboot(): Promise<void> {
+    const cmd = this.s.config.properties.rebootCommand ?? "systemctl reboot || reboot";
+    const r = await runProcess({ file: "/bin/sh", args: ["-c", cmd], timeoutMs: 60_000 });
+    if (r.exitCode !== 0) this.event("error", `reboot command \`${cmd}\` failed: ${r.spawnError ?? `exit code ${r.exitCode}`}`);
   }
 
   private armWake(atMs: number): void {

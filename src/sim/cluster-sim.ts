@@ -95,7 +95,9 @@ const DEFAULT_RESOURCES = `resources:
       vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }
       app: { agent: ocf:heartbeat:Dummy, monitor: 1s }
   db: { agent: ocf:heartbeat:Dummy, monitor: 1s }
-defaults: { stickiness: 100 }
+defaults: { stickiness: 100, migration-threshold: 3, pre-recovery-script: /sim/pre.sh }
+monitors:
+  dbcheck: { type: custom, script: /sim/dbcheck.sh, interval: 700ms, failures: 2, recover: db, recovery-script-attempts: 1, when: target-started }
 `;
 
 export function simConfigText(o: Pick<SimOptions, "nodes" | "links" | "timing" | "arbiter" | "resources" | "fencing" | "extraYaml" | "bug">): string {
@@ -175,6 +177,10 @@ export class ClusterSim {
   readonly deviceScript: Array<"ok" | "fail" | "hang"> = [];
   /** Every fence device run: "n2 runs power on n1". */
   readonly deviceRuns: string[] = [];
+  /** Every script run: where, why, and the environment it got. */
+  readonly hooks: Array<{ node: string; purpose: string; rsc: string; env: Record<string, string> }> = [];
+  /** Built-in monitor verdicts to give, in order ("node/monitor" or "monitor" → true/false); then healthy. */
+  readonly checkScript = new Map<string, boolean[]>();
   /** Answers to requests (scripted runs): id → answer. */
   readonly replies = new Map<number, { ok: boolean; message: string }>();
   private nextRequest = 1;
@@ -306,6 +312,20 @@ export class ClusterSim {
         return;
       }
       case "define-agent": case "fence-cancel": return;
+      case "hook":
+        this.hooks.push({ node: n.name, purpose: e.purpose, rsc: e.rsc, env: e.env });
+        this.input(n, inc, this.now + (this.o.ideal ? 5 : this.rng.int(5, 100)), { type: "hook-done", id: e.id, ok: true, reason: "exit code 0" });
+        return;
+      case "check": {
+        const verdict = this.checkScript.get(`${n.name}/${e.monitor}`)?.shift() ?? this.checkScript.get(e.monitor)?.shift() ?? true;
+        this.input(n, inc, this.now + (this.o.ideal ? 5 : this.rng.int(5, 100)), { type: "check-done", id: e.id, ok: verdict, reason: verdict ? "healthy" : "check failed (scripted)" });
+        return;
+      }
+      case "reboot":
+        this.say(n, "REBOOT (final action)");
+        this.stopDaemon(n, true);
+        this.schedule({ kind: "call", at: this.now + 3000, fn: () => { if (!n.powered) this.startDaemon(n); } });
+        return;
       case "fence-device": return this.fenceDevice(n, inc, e);
       case "ping": this.input(n, inc, this.now + 1, { type: "ping-done", answered: e.targets.length }); return;
       case "persist":
@@ -510,6 +530,10 @@ export class ClusterSim {
       const key = `${n.name}/${r.pick(this.prims)}/${roll === 11 ? "start" : "stop"}`;
       this.failNext.add(key);
       this.note(`FAULT next ${key} fails`);
+    } else if (roll === 14 && this.config.monitors.length) {
+      const m = r.pick(this.config.monitors);
+      this.checkScript.set(`${n.name}/${m.name}`, Array(r.int(1, 3)).fill(false));
+      this.note(`FAULT ${m.name} fails on ${n.name}`);
     } else if (roll === 13) {
       const rsc = r.pick(this.prims);
       const where = [...this.running.get(rsc)!];
@@ -541,7 +565,7 @@ export class ClusterSim {
     } else if (roll === 6) {
       this.lossPct = r.pick([0, 5, 20, 40]);
       this.note(`FAULT loss ${this.lossPct}%`);
-    } else if (roll < 10 || roll > 13) {
+    } else if (roll < 10 || roll > 14) {
       this.cut.clear();
       this.note("FAULT heal links");
     }
@@ -551,6 +575,7 @@ export class ClusterSim {
     this.cut.clear();
     this.lossPct = 0;
     this.failNext.clear();
+    this.checkScript.clear();
     if (this.o.arbiter && !this.arbiter) this.arbiter = initArbiter(this.now);
     for (const n of this.nodes) {
       n.pausedUntil = Math.min(n.pausedUntil, this.now);

@@ -15,6 +15,8 @@
 //   device ok|fail|hang           the next fence device run does that
 //   admin n2 standby n3 | admin n2 move web n3 | admin n2 cleanup web | …
 //   confirm n3 n1                 a person on n3 confirms n1 is off
+//   check-fails n1 alive 2        the built-in monitor `alive` on n1 fails its next 2 checks
+//   hooks                         prints the scripts run so far (node, purpose, resource, CLP_* values)
 //   where                         prints where each resource runs
 //   devices                       prints the fence device runs so far
 
@@ -24,6 +26,12 @@ import { ClusterSim } from "./cluster-sim.js";
 const RESOURCES: Record<string, string> = {
   group: "resources:\n  web:\n    prefer: n1\n    members:\n      vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n      app: { agent: ocf:heartbeat:Dummy, monitor: 1s }\ndefaults: { migration-threshold: 1 }\n",
   single: "resources:\n  svc: { agent: ocf:heartbeat:Dummy, monitor: 1s, prefer: n1 }\n",
+  // CLUSTERPRO's ladder: restart in place, then fail over, then the final action; a script before each step.
+  ladder: "resources:\n  svc: { agent: ocf:heartbeat:Dummy, monitor: 1s, prefer: n1, migration-threshold: 2, pre-recovery-script: /etc/paceline/pre.sh, final-action: { script: /etc/paceline/final.sh } }\n"
+    + "monitors:\n  alive: { type: custom, script: /etc/paceline/alive.sh, interval: 1s, failures: 2, recover: svc, when: target-started }\n",
+  // A built-in monitor on a group: a recovery script first, then the whole group fails over (threshold 1).
+  monitored: "resources:\n  web:\n    prefer: n1\n    migration-threshold: 1\n    pre-recovery-script: /etc/paceline/pre.sh\n    members:\n      vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n      app: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n"
+    + "monitors:\n  genw: { type: custom, script: /etc/paceline/genw.sh, interval: 500ms, failures: 2, recover: web, recovery-script-attempts: 1, when: target-started }\n",
 };
 const FENCING: Record<string, (targets: string) => string> = {
   power: (targets) => `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${targets}], timeout: 1s }\n`,
@@ -98,6 +106,13 @@ export function runTranscript(text: string): string {
           extra.push(`> ${sim!.replies.get(id)?.message ?? "(no answer yet)"}`);
           break;
         }
+        case "check-fails": sim!.checkScript.set(`${w[1]}/${w[2]}`, Array(Number(w[3] ?? 1)).fill(false)); break;
+        case "hooks":
+          for (const h of sim!.hooks.splice(0)) {
+            const e = h.env;
+            extra.push(`hook: ${h.node} ${h.purpose} ${e.CLP_RESOURCE} CLP_ACTION=${e.CLP_ACTION} CLP_MONITORNAME=${e.CLP_MONITORNAME} CLP_RESTARTCOUNT=${e.CLP_RESTARTCOUNT} CLP_FAILOVERCOUNT=${e.CLP_FAILOVERCOUNT} CLP_RECOVERYCOUNT=${e.CLP_RECOVERYCOUNT} PACELINE_FAIL_COUNT=${e.PACELINE_FAIL_COUNT}`);
+          }
+          break;
         case "where": extra.push(`where: ${sim!.describe()}`); break;
         case "devices": extra.push(...sim!.deviceRuns.map((r) => `device: ${r}`)); break;
         default: throw new Error(`unknown command: ${c}`);

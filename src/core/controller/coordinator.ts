@@ -5,9 +5,11 @@
 // Deterministic: step(config, state, input) → outputs.
 
 import type { ClusterConfig } from "../../config/model.js";
+import { DEFAULT_OP_TIMEOUT_MS, opTimeoutMs } from "../../config/model.js";
 import { schedule } from "../scheduler/index.js";
 import { isRunning, mayRun } from "./node-rm.js";
 import { dependenciesOf, nextWave, type WaveOp } from "./plan.js";
+import { recoverySentence, recoverySteps, type RecoveryStep } from "./recovery.js";
 import { schedulerInputOf } from "./scheduler-input.js";
 import type { AdminCommand, AdminState, ControlMessage, NodeReport } from "./types.js";
 import { emptyAdmin } from "./types.js";
@@ -70,6 +72,8 @@ export interface CoordinatorState {
   pauseUntilMs?: number;
   /** When this node became the DC (own clock): startup fencing waits initial-dead for slow starters. */
   dcSinceMs?: number;
+  /** Failures already described in the log (node/rsc/callId), so each is said once. */
+  noted: string[];
   /** Nodes that have been members of this node's views (in this daemon's life): what they run was reported in a
    * view. Any other node may run anything as far as this DC knows — a report from outside the view proves nothing. */
   seen: string[];
@@ -91,7 +95,7 @@ export type CoordinatorOutput =
   | { type: "log"; level: "info" | "warn" | "error"; text: string };
 
 export function initCoordinator(me: string): CoordinatorState {
-  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {}, dirty: true, scheduledMs: -Infinity, fencing: {}, fencedInc: {}, fenceHistory: [], seen: [] };
+  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {}, dirty: true, scheduledMs: -Infinity, fencing: {}, fencedInc: {}, fenceHistory: [], seen: [], noted: [] };
 }
 
 class CoordStep {
@@ -208,6 +212,9 @@ export function applyAdmin(admin: AdminState, c: Exclude<AdminCommand, { kind: "
     case "unmanage": r(c.rsc).unmanaged = true; return { admin: a, message: `${c.rsc} is unmanaged: Paceline neither starts, stops nor recovers it` };
     case "manage": r(c.rsc).unmanaged = false; return { admin: a, message: `${c.rsc} is managed again` };
     case "maintenance": a.maintenance = c.on; return { admin: a, message: c.on ? "maintenance mode: nothing is started, stopped or recovered" : "maintenance mode off" };
+    case "hold":
+      r(c.rsc)[c.hold] = c.reason;
+      return { admin: a, message: `${c.rsc} ${c.hold === "blocked" ? "is left alone" : "is kept stopped"} until \`paceline resource cleanup ${c.rsc}\`: ${c.reason}` };
   }
 }
 
@@ -218,11 +225,32 @@ function onAdmin(st: CoordStep, c: AdminCommand): void {
     else st.log("warn", `admin: ${c.kind} refused: this node's view has no quorum, so the cluster's state cannot change here`);
     return;
   }
-  if (c.kind === "cleanup" || c.kind === "restart") { s.queued.push(c); return; }
+  if (c.kind === "cleanup" || c.kind === "restart") {
+    if (c.kind === "cleanup") releaseHolds(st, c.rsc);
+    s.queued.push(c);
+    return;
+  }
   const { admin, message } = applyAdmin(s.admin, c);
+  setAdmin(st, admin, message);
+}
+
+function setAdmin(st: CoordStep, admin: AdminState, message: string): void {
+  const s = st.s;
   s.admin = admin;
   st.log("info", `admin: ${message} (epoch ${admin.epoch})`);
   for (const m of s.members) st.send(m, { t: "admin-state", viewKey: s.viewKey, admin });
+}
+
+/** Cleanup also lifts what failures put on a resource (and its group or members): kept stopped, left alone. */
+function releaseHolds(st: CoordStep, rsc: string): void {
+  const r = st.config.resources.find((x) => x.id === rsc || (x.kind === "group" && x.members.some((m) => m.id === rsc)));
+  const ids = !r ? [rsc] : r.kind === "group" ? [r.id, ...r.members.map((m) => m.id)] : [r.id];
+  const held = ids.filter((id) => st.s.admin.resources[id]?.heldStopped || st.s.admin.resources[id]?.blocked);
+  if (!held.length) return;
+  const a: AdminState = JSON.parse(JSON.stringify(st.s.admin)) as AdminState;
+  a.epoch++;
+  for (const id of held) { delete a.resources[id]!.heldStopped; delete a.resources[id]!.blocked; }
+  setAdmin(st, a, `${held.join(", ")}: failure holds lifted by cleanup`);
 }
 
 function drive(st: CoordStep): void {
@@ -277,8 +305,23 @@ function drive(st: CoordStep): void {
     st.log("warn", `${f.node} must be fenced: a stop failed there (on-fail=fence); ${rscs.join(", ")} wait for it`);
   }
   requestFencing(st);
-  const heldRscs = new Set(Object.values(s.held).flatMap((h) => h.rscs));
   const runningOn = (rsc: string, node: string) => isRunning(s.reports[node]?.history[rsc]);
+  // Before the scheduler's operations for a new failure: the pre-recovery script, or the final action, there.
+  const prims = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r]));
+  const { steps, noted } = recoverySteps(prims, st.config.monitors, transition.actions, members, s.reports, (rsc) => members.filter((m) => runningOn(rsc, m)));
+  for (const n of noted) {
+    const key = `${n.node}/${n.rsc}/${n.order.failureCallId}`;
+    if (s.noted.includes(key)) continue;
+    s.noted.push(key);
+    if (s.noted.length > 200) s.noted.shift();
+    st.log("warn", recoverySentence(n.node, n.order, members.length));
+  }
+  if (steps.length) {
+    s.said = undefined;
+    for (const step of steps) sendRecovery(st, step);
+    return;
+  }
+  const heldRscs = new Set(Object.values(s.held).flatMap((h) => h.rscs));
   // Nothing is sent to a node being fenced (it could not be trusted to do it), nor started while its holder is held,
   // nor started at all while a node unseen since startup may run anything.
   // A node this DC has never had in its view may run anything: with startup fencing it is fenced first; without,
@@ -307,11 +350,21 @@ function drive(st: CoordStep): void {
   for (const op of wave) sendOp(st, op);
 }
 
+/** The DC's order for a failure: a script (or the final action) on the node where it failed. */
+function sendRecovery(st: CoordStep, step: RecoveryStep): void {
+  const s = st.s;
+  const id = `${s.viewKey}#${s.nextAction++}`;
+  const prim = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r])).find((x) => x.id === step.rsc);
+  s.inflight[id] = { node: step.node, rsc: step.rsc, op: step.kind, sentMs: s.nowMs, timeoutMs: prim?.meta.preRecoveryTimeoutMs ?? DEFAULT_OP_TIMEOUT_MS };
+  st.log("info", `${step.kind === "hook" ? `pre-recovery script (${step.order.action})` : "final action"} for ${step.rsc} on ${step.node}`);
+  st.send(step.node, { t: "do", viewKey: s.viewKey, id, rsc: step.rsc, op: step.kind, recovery: step.order });
+}
+
 function sendOp(st: CoordStep, op: WaveOp | { node: string; rsc: string; op: "cleanup" }): void {
   const s = st.s;
   const id = `${s.viewKey}#${s.nextAction++}`;
   const prim = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r])).find((x) => x.id === op.rsc);
-  const timeoutMs = prim?.ops.find((o) => o.name === (op.op === "cleanup" ? "monitor" : op.op) && o.intervalMs === 0)?.timeoutMs ?? 20_000;
+  const timeoutMs = opTimeoutMs(prim, op.op === "cleanup" ? "probe" : op.op);
   s.inflight[id] = { node: op.node, rsc: op.rsc, op: op.op, sentMs: s.nowMs, timeoutMs };
   st.log("info", `${op.op} ${op.rsc} on ${op.node}`);
   st.send(op.node, { t: "do", viewKey: s.viewKey, id, rsc: op.rsc, op: op.op });

@@ -5,10 +5,12 @@
 // Deterministic: step(config, state, input) → outputs; time comes with inputs.
 
 import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
-import { opOf, primitivesOf } from "../../config/model.js";
+import { findResource, opOf, primitivesOf } from "../../config/model.js";
 import { INFINITY_SCORE } from "../../config/pacemaker-values.js";
 import type { OpResult } from "../operation.js";
-import type { AdminState, ControlMessage, ControlOp, NodeReport, OpEntry, RscHistory } from "./types.js";
+import type { AdminState, ControlMessage, ControlOp, NodeReport, OpEntry, RecoveryOrder, RscHistory } from "./types.js";
+import { checkActive, checkResult, targetPrimitives } from "./checks.js";
+import { describeFinal, recoveryEnv } from "./recovery.js";
 import { emptyAdmin } from "./types.js";
 
 const OCF_OK = 0;
@@ -50,7 +52,15 @@ export interface NodeRmState {
   frozenInView?: string;
   frozenAtMs?: number;
   exited: boolean;
+  /** Built-in monitors (cluster.yaml `monitors:`) on this node. */
+  checks: Record<string, CheckState>;
+  /** Scripts running here (pre-recovery and final-action), by id. */
+  hooks: Record<string, { rsc: string; failureCallId: number; final: boolean; actionId?: string }>;
+  nextHookId: number;
 }
+
+/** A built-in monitor on this node: whether it watches now, its failures in a row, its recovery-script runs. */
+export interface CheckState { active: boolean; consecutive: number; recoveries: number; lastOk?: boolean; lastReason?: string; lastCheckSec?: number }
 
 export type NodeRmInput =
   /** `leaseHeldAtMs`: when this node's previous daemon last recorded holding its quorum lease (this machine's
@@ -61,11 +71,15 @@ export type NodeRmInput =
   | { type: "view"; nowMs: number; viewKey: string; members: string[]; quorate: boolean; holdsLease: boolean; dc?: string }
   | { type: "message"; nowMs: number; from: string; msg: ControlMessage }
   | { type: "op-done"; nowMs: number; wallSec: number; opId: number; result: OpResult }
-  | { type: "monitor-result"; nowMs: number; wallSec: number; rsc: string; seq: number; result: OpResult }
+  /** `source`: "process" when a supervised command's exit said it (not the agent's monitor). */
+  | { type: "monitor-result"; nowMs: number; wallSec: number; rsc: string; seq: number; result: OpResult; source?: string }
   | { type: "shutdown"; nowMs: number }
   /** The shell now runs another configuration version (rm.config): the members hear of it in a report. */
   | { type: "config-changed"; nowMs: number }
-  | { type: "tick"; nowMs: number; wallSec: number };
+  | { type: "tick"; nowMs: number; wallSec: number }
+  | { type: "hook-done"; nowMs: number; wallSec: number; id: string; ok: boolean; reason: string }
+  /** A built-in monitor's check finished. */
+  | { type: "check-result"; nowMs: number; wallSec: number; monitor: string; ok: boolean; reason: string };
 
 export type NodeRmOutput =
   | { type: "exec"; opId: number; rsc: string; action: ControlOp; timeoutMs: number }
@@ -76,12 +90,19 @@ export type NodeRmOutput =
   | { type: "send"; to: string; msg: ControlMessage }
   | { type: "persist-admin"; admin: AdminState }
   | { type: "log"; level: "info" | "warn" | "error"; text: string }
-  | { type: "exit" };
+  | { type: "exit" }
+  /** Run a pre-recovery or final-action script; its end comes back as hook-done. */
+  | { type: "hook"; id: string; rsc: string; purpose: "pre-recovery" | "final-action"; command: string; env: Record<string, string>; timeoutMs: number }
+  /** The final action `reboot`: the operating system restarts. */
+  | { type: "reboot" }
+  /** Start (or stop) running a built-in monitor's check every interval. */
+  | { type: "check"; monitor: string; active: boolean };
 
 export function initNodeRm(me: string, inc: number): NodeRmState {
   return {
     me, inc, nowMs: 0, wallSec: 0, viewKey: "", members: [me], quorate: false, history: {}, nextCallId: 1, nextOpId: 1, ops: {},
     monitors: {}, monitorSeq: 0, done: [], refused: [], reportSeq: 0, probed: false, admin: emptyAdmin(), config: { epoch: 0, hash: "" }, exited: false,
+    checks: {}, hooks: {}, nextHookId: 1,
   };
 }
 
@@ -166,6 +187,31 @@ class NodeStep {
     }
   }
 
+  /** A script for `p` (its pending op is "hook" while it runs, so the DC waits for it). */
+  hook(p: PrimitiveConfig, purpose: "pre-recovery" | "final-action", command: string, env: Record<string, string>, failureCallId: number, final: boolean, actionId?: string): void {
+    const id = `hook-${this.s.nextHookId++}`;
+    this.s.hooks[id] = { rsc: p.id, failureCallId, final, actionId };
+    this.hist(p.id).pending = { op: "hook", actionId, sinceSec: this.s.wallSec };
+    this.out.push({ type: "hook", id, rsc: p.id, purpose, command, env, timeoutMs: p.meta.preRecoveryTimeoutMs });
+    this.reportDue = true;
+  }
+
+  /** An order from the DC is carried out (its id goes into the next report). */
+  doneAction(actionId: string | undefined): void {
+    if (!actionId) return;
+    this.s.done.push(actionId);
+    if (this.s.done.length > DONE_KEPT) this.s.done.shift();
+    this.reportDue = true;
+  }
+
+  /** Asks the DC to keep a resource stopped (or leave it alone) until cleanup. */
+  hold(rsc: string, kind: "heldStopped" | "blocked", reason: string): void {
+    const s = this.s;
+    const dc = followedDc(s);
+    if (!dc) { this.log("warn", `${rsc}: cannot ask the DC to ${kind === "blocked" ? "leave it alone" : "keep it stopped"} (${reason}): this node follows no DC now`); return; }
+    this.out.push({ type: "send", to: dc, msg: { t: "hold", viewKey: s.viewKey, rsc, kind, reason } });
+  }
+
   anythingHere(): boolean {
     return this.prims.some((p) => mayRun(this.s.history[p.id]));
   }
@@ -173,6 +219,7 @@ class NodeStep {
   finish(): NodeRmOutput[] {
     const s = this.s;
     if (s.selfStop) this.selfStop();
+    watchChecks(this);
     if (s.shuttingDown && !s.exited && !this.anythingHere() && Object.keys(s.ops).length === 0) {
       s.exited = true;
       this.log("info", "nothing runs here any more: leaving the cluster");
@@ -229,7 +276,7 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
     case "view": onView(st, input); break;
     case "message": onMessage(st, input.from, input.msg); break;
     case "op-done": onOpDone(st, input.opId, input.result); break;
-    case "monitor-result": onMonitor(st, input.rsc, input.seq, input.result); break;
+    case "monitor-result": onMonitor(st, input.rsc, input.seq, input.result, input.source); break;
     case "shutdown":
       if (!s.shuttingDown) {
         s.shuttingDown = { sinceMs: input.nowMs };
@@ -238,6 +285,8 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
         st.markReport();
       }
       break;
+    case "hook-done": onHookDone(st, input.id, input.ok, input.reason); break;
+    case "check-result": onCheckResult(st, input.monitor, input.ok, input.reason); break;
     case "config-changed": {
       // A resource this node has never looked at (new in this configuration) is probed before the DC may place it.
       const fresh = st.prims.filter((p) => !s.history[p.id]?.last && !s.history[p.id]?.pending);
@@ -338,8 +387,13 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       if (s.selfStop && msg.op !== "stop") return;
       const h = st.hist(p.id);
       if (h.pending) { st.log("warn", `ignored ${msg.op} ${p.id}: ${h.pending.op} is still running`); return; }
+      if (msg.op === "hook" || msg.op === "final") {
+        if (msg.recovery) recoveryOrder(st, p, msg.op, msg.recovery, msg.id);
+        return;
+      }
       if (msg.op === "cleanup") {
-        h.failCount = 0; h.lastFailure = undefined; h.monitor = undefined;
+        h.failCount = 0; h.lastFailure = undefined; h.monitor = undefined; h.recoveries = undefined;
+        for (const m of st.config.monitors) if (m.recover === p.id || m.recover === p.group) { const c = s.checks[m.name]; if (c) c.recoveries = 0; }
         st.exec(p, "probe", msg.id);
         return;
       }
@@ -351,6 +405,92 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       return; // reports, admin requests and configurations are for the coordinator and the shell
   }
 }
+
+// ---- recovery: the DC's orders about a failure here, and the built-in monitors ----------------------------------
+
+/** The DC's order about a failure of `p` here: run its pre-recovery script, or carry out its final action. */
+function recoveryOrder(st: NodeStep, p: PrimitiveConfig, kind: "hook" | "final", o: RecoveryOrder, actionId: string): void {
+  const s = st.s;
+  const h = st.hist(p.id);
+  const env = { ...recoveryEnv(o, h.recoveries ?? 0), PACELINE_NODE: s.me };
+  if (kind === "hook") {
+    if (!p.meta.preRecoveryScript) { h.hooked = o.failureCallId; st.doneAction(actionId); return; }
+    st.hook(p, "pre-recovery", p.meta.preRecoveryScript, env, o.failureCallId, false, actionId);
+    return;
+  }
+  const fa = p.meta.finalAction;
+  st.log("error", `${o.resource}: ${o.monitor} failed (${o.reason}); giving up after ${o.failCount >= INFINITY_SCORE ? "a fatal failure" : `${o.failCount} failure${o.failCount === 1 ? "" : "s"}`} (migration-threshold ${fmtScore(p.meta.migrationThreshold)}): ${describeFinal(p)}`);
+  if (fa.kind === "script") { st.hook(p, "final-action", fa.path, env, o.failureCallId, true, actionId); return; }
+  h.finalized = o.failureCallId;
+  st.doneAction(actionId);
+  if (fa.kind === "stop-group") st.hold(p.group ?? p.id, "heldStopped", `final action after ${p.id} failed`);
+  else if (fa.kind === "reboot") { st.log("error", "final action: rebooting the operating system"); st.out.push({ type: "reboot" }); }
+  else if (fa.kind === "stop-daemon" && !s.shuttingDown) {
+    st.log("error", "final action: stopping every resource here and Paceline");
+    s.shuttingDown = { sinceMs: s.nowMs };
+    if (!s.quorate || !s.dc) s.selfStop ??= "the final action stops Paceline";
+  }
+}
+
+function onHookDone(st: NodeStep, id: string, ok: boolean, reason: string): void {
+  const s = st.s;
+  const hk = s.hooks[id];
+  if (!hk) return;
+  delete s.hooks[id];
+  const h = st.hist(hk.rsc);
+  if (h.pending?.op === "hook") h.pending = undefined;
+  if (!ok) st.log("warn", `${hk.rsc}: ${hk.final ? "final-action" : "recovery"} script failed (${reason}); recovery goes on`);
+  if (hk.final) h.finalized = hk.failureCallId;
+  else if (hk.failureCallId > 0) h.hooked = hk.failureCallId;
+  if (hk.actionId) st.doneAction(hk.actionId);
+  st.markReport();
+}
+
+function onCheckResult(st: NodeStep, name: string, ok: boolean, reason: string): void {
+  const s = st.s;
+  const m = st.config.monitors.find((x) => x.name === name);
+  const c = s.checks[name];
+  if (!m || !c?.active) return;
+  c.lastCheckSec = s.wallSec;
+  const d = checkResult(st.config, m, c, ok, reason);
+  if (d.kind === "none") { if (d.text) st.log(d.level ?? "info", d.text); return; }
+  st.log("warn", d.text);
+  if (d.kind === "recovery-script") {
+    const target = findResource(st.config, d.target)!;
+    const p = target.kind === "group" ? target.members[0]! : target;
+    const h = st.hist(p.id);
+    h.recoveries = (h.recoveries ?? 0) + 1;
+    const order: RecoveryOrder = { action: "RECOVERY", resource: d.target, failureCallId: 0, monitor: name, restarts: 0, failovers: 0, failCount: h.failCount, reason };
+    st.hook(p, "pre-recovery", target.meta.preRecoveryScript!, { ...recoveryEnv(order, h.recoveries), PACELINE_NODE: s.me }, 0, false);
+    return;
+  }
+  // A failure of the target here, as if its own monitor had seen it: the DC restarts it, moves it, or gives up.
+  const p = d.record;
+  const threshold = Math.min(p.meta.migrationThreshold, INFINITY_SCORE);
+  const e = st.record(p.id, { op: "monitor", intervalMs: m.intervalMs, rc: 1, status: "done", reason, source: name });
+  const h = st.hist(p.id);
+  st.failed(p.id, e, 1);
+  if (d.action === "final-action") h.failCount = Math.max(h.failCount, threshold);
+  st.stopMonitor(p.id);
+  if (d.action === "stop") st.hold(d.target, "heldStopped", `monitor ${name} failed: ${reason}`);
+  if (d.action === "block") st.hold(d.target, "blocked", `monitor ${name} failed: ${reason}`);
+}
+
+/** Built-in monitors watch while they should (after the probes; with when: target-started, while it runs here). */
+function watchChecks(st: NodeStep): void {
+  const s = st.s;
+  for (const m of st.config.monitors) {
+    const c = (s.checks[m.name] ??= { active: false, consecutive: 0, recoveries: 0 });
+    const active = checkActive(m, s.probed, !!s.shuttingDown, (rsc) => isRunning(s.history[rsc]), targetPrimitives(st.config, m));
+    if (active === c.active) continue;
+    c.active = active;
+    c.consecutive = 0;
+    c.lastOk = undefined; // a fresh watch: earlier verdicts belong to the target's previous run
+    st.out.push({ type: "check", monitor: m.name, active });
+  }
+}
+
+const fmtScore = (n: number) => (Number.isFinite(n) ? String(n) : "INFINITY");
 
 function onOpDone(st: NodeStep, opId: number, result: OpResult): void {
   const s = st.s;
@@ -380,7 +520,7 @@ function onOpDone(st: NodeStep, opId: number, result: OpResult): void {
   if (op.op === "stop" && p) st.stopMonitor(p.id);
 }
 
-function onMonitor(st: NodeStep, rsc: string, seq: number, result: OpResult): void {
+function onMonitor(st: NodeStep, rsc: string, seq: number, result: OpResult, source?: string): void {
   const s = st.s;
   if (s.monitors[rsc] !== seq) return; // stale: from a monitor since stopped
   const h = st.hist(rsc);
@@ -388,7 +528,7 @@ function onMonitor(st: NodeStep, rsc: string, seq: number, result: OpResult): vo
   const ok = result.status === "done" && (result.rc === OCF_OK || result.rc === OCF_RUNNING_PROMOTED);
   if (ok && prev && prev.rc === result.rc && prev.callId > (h.last?.callId ?? 0)) return; // unchanged: nothing to tell
   const interval = st.prim(rsc)?.ops.find((o) => o.name === "monitor" && o.intervalMs > 0)?.intervalMs ?? 0;
-  const e = st.record(rsc, { op: "monitor", intervalMs: interval, rc: result.rc, status: result.status, reason: result.reason });
+  const e = st.record(rsc, { op: "monitor", intervalMs: interval, rc: result.rc, status: result.status, reason: result.reason, ...(source ? { source } : {}) });
   if (!ok) {
     st.failed(rsc, e, 1);
     st.stopMonitor(rsc);

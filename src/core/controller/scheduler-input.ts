@@ -49,8 +49,8 @@ export function schedulerInputOf(p: ClusterPicture): SchedulerInput {
       const o = p.admin.resources[d.id];
       if (!o) continue;
       const values = d.meta[0]!.values;
-      if (o.disabled) values["target-role"] = "Stopped";
-      if (o.unmanaged) values["is-managed"] = "false";
+      if (o.disabled || o.heldStopped) values["target-role"] = "Stopped";
+      if (o.unmanaged || o.blocked) values["is-managed"] = "false";
     }
   }
   for (const pl of p.admin.placements) {

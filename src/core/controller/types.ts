@@ -21,6 +21,27 @@ export interface OpEntry {
   callId: number;
   /** Wall clock (s), for failure-timeout and for people. */
   atSec: number;
+  /** What saw a failure when it was not the agent's own operation: "process" (a supervised command exited) or the
+   * name of a built-in monitor. */
+  source?: string;
+}
+
+/** CLUSTERPRO's recovery steps, as the pre-recovery script hears of them (CLP_ACTION / PACELINE_ACTION). */
+export type RecoveryAction = "RECOVERY" | "RESTART" | "FAILOVER" | "FINALACTION";
+
+/** The DC's order to a node about one failure there: run the pre-recovery script, or carry out the final action. */
+export interface RecoveryOrder {
+  action: RecoveryAction;
+  /** The resource the step is about, as people named it: a built-in monitor's target (a group), else the primitive. */
+  resource: string;
+  /** The failure (its callId on that node) this step answers: each runs once per failure. */
+  failureCallId: number;
+  /** What saw the failure: "monitor", "process", a built-in monitor's name, or the failed operation. */
+  monitor: string;
+  restarts: number;
+  failovers: number;
+  failCount: number;
+  reason: string;
 }
 
 /** A resource's history on one node: the last one-shot operation, the last recurring monitor, the last failure. */
@@ -29,7 +50,12 @@ export interface RscHistory {
   monitor?: OpEntry;
   lastFailure?: OpEntry;
   failCount: number;
-  pending?: { op: ControlOp; actionId?: string; sinceSec: number };
+  pending?: { op: ControlOp | "hook"; actionId?: string; sinceSec: number };
+  /** The last failure whose pre-recovery script ran here (its callId), and the last whose final action ran. */
+  hooked?: number;
+  finalized?: number;
+  /** Recovery-script runs here (a built-in monitor's attempts before a restart) since the last cleanup. */
+  recoveries?: number;
 }
 
 /** Cluster-wide administrative state (standby, move/ban, maintenance, per-resource target role): changed only
@@ -40,8 +66,9 @@ export interface AdminState {
   maintenance: boolean;
   /** Location preferences from `resource move` (+INFINITY) and `resource ban` (-INFINITY). */
   placements: Array<{ rsc: string; node: string; kind: "move" | "ban" }>;
-  /** Per resource: disabled (target role stopped) and/or unmanaged. */
-  resources: Record<string, { disabled?: boolean; unmanaged?: boolean }>;
+  /** Per resource: disabled (target role stopped) and/or unmanaged; `heldStopped`/`blocked`: kept stopped or left
+   * alone because of a failure (a built-in monitor's action, a final action) until `paceline resource cleanup`. */
+  resources: Record<string, { disabled?: boolean; unmanaged?: boolean; heldStopped?: string; blocked?: string }>;
 }
 
 export const emptyAdmin = (): AdminState => ({ epoch: 0, standby: [], maintenance: false, placements: [], resources: {} });
@@ -80,13 +107,17 @@ export type AdminCommand =
   | { kind: "disable" | "enable" | "manage" | "unmanage"; rsc: string }
   | { kind: "maintenance"; on: boolean }
   | { kind: "cleanup"; rsc: string }
-  | { kind: "restart"; rsc: string };
+  | { kind: "restart"; rsc: string }
+  /** From a node: keep a resource stopped (heldStopped) or leave it alone (blocked) until cleanup, and why. */
+  | { kind: "hold"; rsc: string; hold: "heldStopped" | "blocked"; reason: string };
 
 /** Messages between nodes (over the authenticated stream). */
 export type ControlMessage =
   | { t: "report"; report: NodeReport }
   | { t: "report-please"; viewKey: string }
-  | { t: "do"; viewKey: string; id: string; rsc: string; op: ControlOp | "cleanup" }
+  | { t: "do"; viewKey: string; id: string; rsc: string; op: ControlOp | "cleanup" | "hook" | "final"; recovery?: RecoveryOrder }
+  /** To the DC: a built-in monitor here says hold this resource stopped (action stop) or leave it alone (block). */
+  | { t: "hold"; viewKey: string; rsc: string; kind: "heldStopped" | "blocked"; reason: string }
   | { t: "admin-state"; viewKey: string; admin: AdminState }
   /** To the DC: an administrator's request made on another node. */
   | { t: "admin"; viewKey: string; command: AdminCommand }

@@ -34,6 +34,8 @@ export interface ViewFacts {
 }
 
 interface MonitorClock { seq: number; intervalMs: number; timeoutMs: number; dueMs: number; running: boolean }
+/** A built-in monitor's clock: due time, and the check in flight (by id) if any. */
+interface CheckClock { seq: number; dueMs: number; running?: string }
 
 /** A fencing this node was asked to carry out: waiting out its priority delay, then running. */
 interface FenceJob { target: string; reason: string; startAtMs: number; targetInc?: number; run?: FenceRunState }
@@ -55,6 +57,8 @@ export interface NodeState {
   /** The view facts last handed to the resource manager and coordinator. */
   factsKey: string;
   monitors: Record<string, MonitorClock>;
+  checks: Record<string, CheckClock>;
+  nextCheckSeq: number;
   fences: Record<string, FenceJob>;
   nextRunId: number;
   /** Pushes forwarded to the DC: message id → the request to answer, and until when. */
@@ -91,7 +95,7 @@ export function initNode(o: NodeInit): NodeState {
   rm.config = { epoch: o.doc.epoch, hash: o.doc.hash };
   return {
     me: o.me, inc: o.inc, nowMs: o.nowMs, wallSec: 0, config: o.config, doc: o.doc, mp, member: initMember(mp, o.me, o.inc, o.nowMs), rm,
-    co: initCoordinator(o.me), rng: o.seed >>> 0, booted: false, factsKey: "", monitors: {}, fences: {}, nextRunId: 1, forwarded: {},
+    co: initCoordinator(o.me), rng: o.seed >>> 0, booted: false, factsKey: "", monitors: {}, checks: {}, nextCheckSeq: 1, fences: {}, nextRunId: 1, forwarded: {},
     nextForwardId: 1, configAskedMs: -Infinity, pendingDefs: [], leaseSavedMs: -Infinity, nextTickMs: o.nowMs, ping: { busy: false, dueMs: o.nowMs }, leaving: false,
   };
 }
@@ -198,6 +202,12 @@ class NodeStep {
         case "persist-admin": this.emit({ type: "persist", file: "admin", value: o.admin }); break;
         case "log": this.log(o.level, o.text); break;
         case "exit": this.leave(); break;
+        case "hook": this.emit(o); break;
+        case "reboot": this.emit(o); break;
+        case "check":
+          if (o.active) s.checks[o.monitor] = { seq: s.nextCheckSeq++, dueMs: s.nowMs + (this.config.monitors.find((m) => m.name === o.monitor)?.intervalMs ?? 0) };
+          else delete s.checks[o.monitor];
+          break;
       }
     }
   }
@@ -244,6 +254,9 @@ class NodeStep {
         return;
       case "admin":
         if (msg.viewKey === s.co.viewKey) this.co({ type: "admin", nowMs: now, wallSec: s.wallSec, command: msg.command });
+        return;
+      case "hold":
+        if (msg.viewKey === s.co.viewKey) this.co({ type: "admin", nowMs: now, wallSec: s.wallSec, command: { kind: "hold", rsc: msg.rsc, hold: msg.kind, reason: msg.reason } });
         return;
       case "fence-please":
         // Only the DC this node follows may have it fence anyone.
@@ -354,7 +367,7 @@ class NodeStep {
   childExit(rsc: string, reason: string): void {
     const m = this.s.monitors[rsc];
     if (!m) return;
-    this.rm({ type: "monitor-result", nowMs: this.s.nowMs, wallSec: this.s.wallSec, rsc, seq: m.seq, result: { rc: 7, status: "done", reason, durationMs: 0 } });
+    this.rm({ type: "monitor-result", nowMs: this.s.nowMs, wallSec: this.s.wallSec, rsc, seq: m.seq, result: { rc: 7, status: "done", reason, durationMs: 0 }, source: "process" });
   }
 
   runDueMonitors(): void {
@@ -364,6 +377,25 @@ class NodeStep {
       m.running = true;
       this.emit({ type: "exec", id: `mon:${rsc}:${m.seq}`, rsc, action: "monitor", timeoutMs: m.timeoutMs, intervalMs: m.intervalMs });
     }
+  }
+
+  runDueChecks(): void {
+    const s = this.s;
+    for (const [name, c] of Object.entries(s.checks)) {
+      if (c.running || s.nowMs < c.dueMs) continue;
+      c.running = `chk-${c.seq}-${s.nowMs}`;
+      this.emit({ type: "check", id: c.running, monitor: name });
+    }
+  }
+
+  checkDone(id: string, ok: boolean, reason: string): void {
+    const s = this.s;
+    const found = Object.entries(s.checks).find(([, c]) => c.running === id);
+    if (!found) return; // a check stopped (or restarted) since
+    const [name, c] = found;
+    c.running = undefined;
+    c.dueMs = s.nowMs + (this.config.monitors.find((m) => m.name === name)?.intervalMs ?? 60_000);
+    this.rm({ type: "check-result", nowMs: s.nowMs, wallSec: s.wallSec, monitor: name, ok, reason });
   }
 
   runDuePing(): void {
@@ -536,6 +568,7 @@ class NodeStep {
     const s = this.s;
     let t = Math.min(s.nextTickMs, s.member.nextHeartbeatMs);
     for (const m of Object.values(s.monitors)) if (!m.running) t = Math.min(t, m.dueMs);
+    for (const c of Object.values(s.checks)) if (!c.running) t = Math.min(t, c.dueMs);
     for (const f of Object.values(s.fences)) t = Math.min(t, f.run ? fenceRunWakeMs(f.run) : f.startAtMs);
     for (const f of Object.values(s.forwarded)) t = Math.min(t, f.deadlineMs);
     if (this.config.ping && !s.ping.busy) t = Math.min(t, s.ping.dueMs);
@@ -563,6 +596,8 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
       break;
     }
     case "ping-done": st.pingDone(input.answered); st.facts(false); break;
+    case "hook-done": st.rm({ type: "hook-done", nowMs: s.nowMs, wallSec: s.wallSec, id: input.id, ok: input.ok, reason: input.reason }); break;
+    case "check-done": st.checkDone(input.id, input.ok, input.reason); break;
     case "request": st.request(input.id, input.request); st.facts(false); break;
     case "shutdown": st.rm({ type: "shutdown", nowMs: s.nowMs }); break;
   }
@@ -575,7 +610,7 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
     st.expireForwarded();
   }
   st.drainInbox();
-  if (!s.leaving) { st.runDueMonitors(); st.runDuePing(); }
+  if (!s.leaving) { st.runDueMonitors(); st.runDueChecks(); st.runDuePing(); }
   st.out.push({ type: "wake-at", atMs: st.wakeAt() });
   return st.out;
 }

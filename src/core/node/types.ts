@@ -42,6 +42,10 @@ export type NodeInputBody =
   | { type: "fence-done"; runId: number; device: string; ok: boolean; reason: string; answered?: string[] }
   /** The ping targets answering now (of `ping.targets`). */
   | { type: "ping-done"; answered: number }
+  /** A pre-recovery or final-action script ended. */
+  | { type: "hook-done"; id: string; ok: boolean; reason: string }
+  /** A built-in monitor's check ended (`id` from its `check` effect). */
+  | { type: "check-done"; id: string; ok: boolean; reason: string }
   | { type: "request"; id: number; request: NodeRequest }
   /** Stop cleanly: move or stop resources, then say goodbye. */
   | { type: "shutdown" };
@@ -66,6 +70,12 @@ export type NodeEffect =
   /** A device the escalation gave up on: its late answer is ignored anyway; the shell may kill it. */
   | { type: "fence-cancel"; runId: number; device: string }
   | { type: "ping"; targets: string[]; timeoutMs: number }
+  /** Run a script (pre-recovery or final action) with this environment added; its end comes back as hook-done. */
+  | { type: "hook"; id: string; rsc: string; purpose: "pre-recovery" | "final-action"; command: string; env: Record<string, string>; timeoutMs: number }
+  /** Run a built-in monitor's check once; its verdict comes back as check-done. */
+  | { type: "check"; id: string; monitor: string }
+  /** The final action `reboot`: restart the operating system. */
+  | { type: "reboot" }
   | { type: "persist"; file: "admin"; value: AdminState }
   | { type: "persist"; file: "config"; value: ConfigDoc }
   /** Not fsynced: it only matters while the machine stays up (a reboot stops the resources anyway). */
