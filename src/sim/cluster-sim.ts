@@ -446,6 +446,13 @@ export class ClusterSim {
     this.note(`FAULT ${rsc} dies on ${node}`);
   }
 
+  /** A supervised command dies on a node: its daemon hears of the exit at once. */
+  processExit(rsc: string, node: string): void {
+    this.running.get(rsc)?.delete(node);
+    this.note(`FAULT ${rsc}'s process exits on ${node}`);
+    this.feed(this.node(node), { type: "child-exit", rsc, reason: "pid 4242 killed by SIGKILL" });
+  }
+
   powerOff(name: string): void { this.stopDaemon(this.node(name), true); this.note(`FAULT power-off ${name}`); }
   powerOn(name: string): void { const n = this.node(name); if (!n.core) this.startDaemon(n); this.note(`power-on ${name}`); }
 
@@ -537,7 +544,7 @@ export class ClusterSim {
     } else if (roll === 13) {
       const rsc = r.pick(this.prims);
       const where = [...this.running.get(rsc)!];
-      if (where.length) this.kill(rsc, r.pick(where));
+      if (where.length) { const at = r.pick(where); if (r.chance(0.5)) this.kill(rsc, at); else this.processExit(rsc, at); }
     } else if (roll === 0 && n.powered) this.powerOff(n.name);
     else if (roll === 1 && !n.core) this.powerOn(n.name);
     else if (roll === 2) this.pause(n.name, r.int(1, 4) * this.mp.deadMs);

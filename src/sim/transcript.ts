@@ -11,6 +11,7 @@
 //   isolate n1 | heal             cut every link of n1 / restore every link
 //   pause n1 2s                   SIGSTOP for 2 s
 //   kill app n1                   the resource dies on n1 (its monitor will notice)
+//   process-exit app n1           a supervised command's process dies on n1 (noticed at once)
 //   fail-next n1 app stop         the next stop of app on n1 fails
 //   device ok|fail|hang           the next fence device run does that
 //   admin n2 standby n3 | admin n2 move web n3 | admin n2 cleanup web | …
@@ -94,6 +95,7 @@ export function runTranscript(text: string): string {
         case "heal": sim!.healLinks(); break;
         case "pause": sim!.pause(w[1]!, durationMs(w[2]!)); break;
         case "kill": sim!.kill(w[1]!, w[2]!); break;
+        case "process-exit": sim!.processExit(w[1]!, w[2]!); break;
         case "fail-next": sim!.failNext.add(`${w[1]}/${w[2]}/${w[3]}`); break;
         case "device": sim!.deviceScript.push(w[1] as "ok"); break;
         case "admin": {

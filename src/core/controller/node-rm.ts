@@ -78,6 +78,8 @@ export type NodeRmInput =
   | { type: "config-changed"; nowMs: number }
   | { type: "tick"; nowMs: number; wallSec: number }
   | { type: "hook-done"; nowMs: number; wallSec: number; id: string; ok: boolean; reason: string }
+  /** A supervised command started here exited: it has failed, whether or not a recurring monitor watches it. */
+  | { type: "child-exit"; nowMs: number; wallSec: number; rsc: string; reason: string }
   /** A built-in monitor's check finished. */
   | { type: "check-result"; nowMs: number; wallSec: number; monitor: string; ok: boolean; reason: string };
 
@@ -286,6 +288,18 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
       }
       break;
     case "hook-done": onHookDone(st, input.id, input.ok, input.reason); break;
+    case "child-exit": {
+      const h = s.history[input.rsc];
+      const seq = s.monitors[input.rsc];
+      const gone = { rc: 7, status: "done" as const, reason: input.reason, durationMs: 0 };
+      if (seq !== undefined) onMonitor(st, input.rsc, seq, gone, "process");
+      else if (isRunning(h) && !h!.pending) {
+        const e = st.record(input.rsc, { op: "monitor", intervalMs: 0, rc: 7, status: "done", reason: input.reason, source: "process" });
+        st.failed(input.rsc, e, 1);
+        st.log("error", `${input.rsc}: its process is gone here: ${input.reason}`);
+      }
+      break;
+    }
     case "check-result": onCheckResult(st, input.monitor, input.ok, input.reason); break;
     case "config-changed": {
       // A resource this node has never looked at (new in this configuration) is probed before the DC may place it.

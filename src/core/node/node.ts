@@ -363,11 +363,9 @@ class NodeStep {
     }
   }
 
-  /** A supervised command exited: its monitor fails at once instead of at the next interval. */
+  /** A supervised command exited: a failure at once, not at its next monitor. */
   childExit(rsc: string, reason: string): void {
-    const m = this.s.monitors[rsc];
-    if (!m) return;
-    this.rm({ type: "monitor-result", nowMs: this.s.nowMs, wallSec: this.s.wallSec, rsc, seq: m.seq, result: { rc: 7, status: "done", reason, durationMs: 0 }, source: "process" });
+    this.rm({ type: "child-exit", nowMs: this.s.nowMs, wallSec: this.s.wallSec, rsc, reason });
   }
 
   runDueMonitors(): void {
