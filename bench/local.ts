@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { callDaemon } from "../src/api/client.js";
 import type { DaemonStatus } from "../src/api/types.js";
 import { loadConfigText } from "../src/config/load.js";
-import { SingleServerDaemon } from "../src/daemon/single-server.js";
+import { NodeDaemon } from "../src/daemon/node-daemon.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 20);
@@ -29,10 +29,10 @@ resources:
   svc: { exec: { command: sleep 100000 }, monitor: 1s }
 `).config!;
   const events: Array<{ t: number; text: string }> = [];
-  const d = new SingleServerDaemon({ config, stateDir: join(dir, "state"), out: (line) => events.push({ t: performance.now(), text: line }) });
-  d.start();
+  const d = new NodeDaemon({ single: true, config, configYaml: "", me: "bench", stateDir: join(dir, "state"), out: (line) => events.push({ t: performance.now(), text: line }) });
+  await d.start();
   const noticed: number[] = [], begun: number[] = [], up: number[] = [], monitorOk: number[] = [];
-  const svc = () => d.status().resources[0]!;
+  const svc = () => d.localStatus().resources[0]!;
   const until = async (pred: () => boolean) => { while (!pred()) await sleep(1); };
   await until(() => svc().role === "started" && !!svc().pid);
   for (let i = 0; i < RUNS; i++) {
@@ -45,8 +45,8 @@ resources:
     const tOk = performance.now();
     const at = (re: RegExp) => events.find((e) => re.test(e.text))?.t ?? NaN;
     noticed.push(at(/process failed/) - t0);
-    begun.push(at(/svc: starting/) - t0);
-    up.push(at(/svc: started/) - t0);
+    begun.push(at(/start svc on/) - t0);
+    up.push(at(/svc: start done/) - t0);
     monitorOk.push(tOk - t0);
     await sleep(50);
   }

@@ -5,6 +5,7 @@ import { dcOf, hasLeft, heard, isQuorate, linkState, quorumVotes, sameView } fro
 import type { NodeState } from "../core/node/node.js";
 import type { TransportStats } from "../node/transport.js";
 import { clusterResources } from "./cluster-resources.js";
+import { monitorStatuses } from "./single-status.js";
 import type { EventLine, MembershipStatus } from "./types.js";
 
 export interface ShellFacts {
@@ -48,11 +49,7 @@ export function nodeStatus(n: NodeState, now: number, x: ShellFacts): Membership
     }),
     packets: { sent: st.sent, received: st.received, bytesSent: st.bytesSent, bytesReceived: st.bytesReceived, rejected: st.rejected },
     eventLoopLagMs: x.eventLoopLagMs, events: x.events, resources: clusterResources(config, n.co), admin: n.co.admin,
-    monitors: config.monitors.map((m) => {
-      const c = n.rm.checks[m.name];
-      const state = !c?.active ? "inactive" as const : c.lastOk === undefined ? "unknown" as const : c.lastOk ? "ok" as const : c.consecutive > 0 ? "failing" as const : "failed" as const;
-      return { name: m.name, type: m.type, target: m.recover, intervalMs: m.intervalMs, active: !!c?.active, state, consecutiveFailures: c?.consecutive ?? 0, failuresBeforeAction: m.failures, lastReason: c?.lastReason, lastCheckMs: c?.lastCheckSec === undefined ? undefined : c.lastCheckSec * 1000 };
-    }),
+    monitors: monitorStatuses(n),
     fencing: {
       enabled: config.fencing.enabled,
       pending: Object.entries(n.co.fencing).map(([target, f]) => ({ target, reason: f.reason, running: f.running, elapsedMs: now - f.sinceMs })),

@@ -3,17 +3,18 @@
 
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { chmodSync, unlinkSync } from "node:fs";
-import type { AdminCommand } from "../core/local/types.js";
 import type { AdminCommand as ClusterAdminCommand } from "../core/controller/types.js";
 import type { DaemonStatus, MembershipStatus } from "./types.js";
 
 type Answer = { ok: boolean; message: string };
+/** Single-server mode's resource commands. */
+export interface AdminCommand { kind: "cleanup" | "restart" | "disable" | "enable"; id: string }
 /** Cluster requests are answered by the node core, at once or after a message to the DC. */
 type Reply = Answer | Promise<Answer>;
 
 export interface ApiHandlers {
   status(): DaemonStatus | MembershipStatus;
-  admin(command: AdminCommand): { ok: boolean; message: string };
+  admin(command: AdminCommand): Reply;
   /** Sets (value) or removes (undefined) one of this node's attributes; cluster mode only. */
   attribute?(name: string, value: string | undefined): Reply;
   /** Cluster mode: an administrator's change, carried out by the DC. */
@@ -97,8 +98,7 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
   }
   const m = /^\/v1\/resources\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
   if (req.method === "POST" && m && ADMIN_KINDS.has(m[2]!)) {
-    const r = h.admin({ kind: m[2] as AdminCommand["kind"], id: decodeURIComponent(m[1]!) });
-    return send(res, r.ok ? 200 : 404, r);
+    return answer(res, h.admin({ kind: m[2] as AdminCommand["kind"], id: decodeURIComponent(m[1]!) }), 404);
   }
   const a = /^\/v1\/attributes\/([^/]+)$/.exec(url.pathname);
   if (a && (req.method === "PUT" || req.method === "DELETE")) {

@@ -10,11 +10,11 @@ import { ArbiterDaemon } from "../daemon/arbiter.js";
 import { runFencing } from "../daemon/fence-runner.js";
 import { NodeDaemon, whoAmI } from "../daemon/node-daemon.js";
 import { writeClusterKey } from "../node/key.js";
+import { hostname } from "node:os";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cibToClusterYaml } from "../config/import-cib.js";
 import { loadConfigFile, loadConfigText } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
-import { SingleServerDaemon } from "../daemon/single-server.js";
 import { superviseDaemon } from "../daemon/supervisor.js";
 import { checkAgents } from "../node/executor/index.js";
 import { VERSION } from "../version.js";
@@ -177,8 +177,11 @@ async function daemon(args: string[]): Promise<number> {
     }
   }
   for (const p of await checkAgents(r.config, file)) console.error(formatProblem(p));
-  const d = new SingleServerDaemon({ config: r.config, stateDir: stateDirOf(values) });
-  const server = await listenApi(socketOf(values), { status: () => d.status(), admin: (c) => d.admin(c) });
+  const d = new NodeDaemon({ single: true, config: r.config, configYaml: readFileSync(file, "utf8"), me: (values.node as string | undefined) ?? hostname(), stateDir: stateDirOf(values) });
+  const server = await listenApi(socketOf(values), {
+    status: () => d.localStatus(),
+    admin: (c) => d.admin({ kind: c.kind, rsc: c.id }).then((a) => (a.ok ? { ok: true, message: `${c.kind} ${c.id}: done` } : a)),
+  });
   let signals = 0;
   const onSignal = (sig: string) => {
     if (++signals > 1) return console.error(`paceline: ${sig} again: still stopping resources (they are stopped before Paceline exits)`);
@@ -188,7 +191,7 @@ async function daemon(args: string[]): Promise<number> {
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("uncaughtException", (e) => console.error(`paceline: internal error (the daemon keeps running): ${e.stack ?? e.message}`));
-  d.start();
+  await d.start();
   const code = await d.done;
   server.close();
   return code;

@@ -3,12 +3,12 @@
 // asks (send, run an agent or a fence device, ping, write a state file, wake me at t). It decides nothing.
 
 import { randomInt } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
-import { findResource, type MonitorConfig, type PrimitiveConfig } from "../config/model.js";
+import { findResource, primitivesOf, type MonitorConfig, type PrimitiveConfig } from "../config/model.js";
 import { boundedCheck, type Check } from "../agents/checks.js";
 import { commandSpec } from "../node/executor/agents.js";
 import { runProcess } from "../node/executor/run-process.js";
@@ -16,7 +16,7 @@ import { docOfMessage, hashOf, parseConfigText, parseDoc } from "../config/doc.j
 import { pingOnce } from "../agents/checks.js";
 import type { ConfigDoc } from "../core/node/config-sync.js";
 import { initNode, stepNode, tickMs, type NodeState } from "../core/node/node.js";
-import type { NodeEffect, NodeInputBody, NodeRequest, StoredState } from "../core/node/types.js";
+import type { DurableFailures, NodeEffect, NodeInputBody, NodeRequest, StoredState } from "../core/node/types.js";
 import type { AdminCommand, AdminState, ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
 import { readClusterKey } from "../node/key.js";
@@ -28,10 +28,13 @@ import { UdpTransport } from "../node/transport.js";
 import { agentSpec, guardPings } from "./fence-runner.js";
 import { nodeStatus } from "../api/node-status.js";
 import { whyText } from "../core/node/why.js";
-import type { EventLine, MembershipStatus } from "../api/types.js";
+import type { DaemonStatus, EventLine, MembershipStatus } from "../api/types.js";
+import { singleStatus } from "../api/single-status.js";
 import { VERSION } from "../version.js";
 
 export interface NodeDaemonOptions {
+  /** Single-server mode: a one-node cluster with no heartbeat links, no key and no membership traffic. */
+  single?: boolean;
   config: ClusterConfig;
   /** The text `config` was read from: the cluster's configuration epoch 0 until one is pushed. */
   configYaml: string;
@@ -65,12 +68,17 @@ const EVENTS_KEPT = 200;
 const isProcesses = (v: unknown): v is { processes: Record<string, ProcessIdentity> } => typeof (v as { processes?: unknown })?.processes === "object";
 const isAdmin = (v: unknown): v is { admin: AdminState } => typeof (v as { admin?: { epoch?: unknown } })?.admin?.epoch === "number";
 const isDoc = (v: unknown): v is { doc: ConfigDoc } => typeof (v as { doc?: { epoch?: unknown } })?.doc?.epoch === "number";
+/** state.json: version 2 (failures per resource); version 1 (single-server mode before the one node core) has the
+ * same fail counts under the same key. */
+const isFailures = (v: unknown): v is { resources: Record<string, DurableFailures> } => typeof (v as { resources?: unknown })?.resources === "object" && (v as { resources: unknown }).resources !== null;
 const isLease = (v: unknown): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number";
 
 export class NodeDaemon {
   private s!: NodeState;
-  private transport!: UdpTransport;
-  private hub!: StreamHub;
+  private transport?: UdpTransport;
+  private hub?: StreamHub;
+  /** The configuration the core runs: a single server's names this node as its one node. */
+  readonly config: ClusterConfig;
   private readonly agents = new Map<string, AgentRunner>();
   private readonly checks = new Map<string, { config: MonitorConfig; run: Check }>();
   private savedProcesses: Record<string, ProcessIdentity> = {};
@@ -85,6 +93,8 @@ export class NodeDaemon {
   /** Supervised commands' PIDs (+ start times), so a restarted daemon finds the ones that outlived it. */
   private readonly processFile: StateFile<{ processes: Record<string, ProcessIdentity> }>;
   private readonly leasePath: string;
+  private readonly failuresFile: StateFile<{ version: 2; resources: Record<string, DurableFailures> }>;
+  private readonly eventsFile: string;
   /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
   private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
   private resolveDone!: (code: number) => void;
@@ -96,10 +106,20 @@ export class NodeDaemon {
     this.configFile = new StateFile(join(o.stateDir, "config.json"));
     this.processFile = new StateFile(join(o.stateDir, "processes.json"));
     this.leasePath = join(o.stateDir, "lease.json");
+    this.failuresFile = new StateFile(join(o.stateDir, "state.json"));
+    this.eventsFile = join(o.stateDir, "events.log");
+    this.config = o.single && o.config.nodes.length === 0 ? { ...o.config, nodes: [{ name: o.me, links: [], votes: 1, attributes: {} }] } : o.config;
   }
 
   async start(): Promise<void> {
-    const { config, me } = this.o;
+    const { me } = this.o;
+    const config = this.config;
+    if (this.o.single) {
+      this.s = this.initCore(0);
+      this.event("info", `Paceline ${VERSION} single-server daemon on ${me} (pid ${process.pid}), config \`${config.cluster}\`: ${primitivesOf(config).length} resources, ${config.monitors.length} monitors`);
+      this.feed({ type: "boot", stored: this.readStored() });
+      return;
+    }
     const linkless = config.nodes.filter((n) => n.links.length === 0).map((n) => n.name);
     if (linkless.length) throw new Error(`cannot run as a cluster: node(s) ${linkless.join(", ")} have no heartbeat link address (nodes.NAME.links: [10.0.0.1, ...])`);
     const key = readClusterKey(config.heartbeat.keyFile);
@@ -107,9 +127,7 @@ export class NodeDaemon {
     const incFile = new StateFile<{ incarnation: number }>(join(this.o.stateDir, "incarnation.json"));
     const prev = readJsonState(incFile.path, (v): v is { incarnation: number } => typeof (v as { incarnation?: unknown })?.incarnation === "number");
     const inc = (prev.kind === "ok" ? prev.value.incarnation : 0) + 1;
-    incFile.save({ incarnation: inc });
-    const doc = { epoch: 0, yaml: this.o.configYaml, hash: hashOf(this.o.configYaml) };
-    this.s = initNode({ me, inc, config, doc, seed: randomInt(2 ** 31), nowMs: monotonicMs() });
+    this.s = this.initCore(inc);
     const self = config.nodes.find((n) => n.name === me)!;
     const peers = Object.fromEntries(config.nodes.filter((n) => n.name !== me).map((n) => [n.name, n.links]));
     this.transport = new UdpTransport({
@@ -130,14 +148,21 @@ export class NodeDaemon {
       throw e;
     }
     this.loopLag.enable();
-    const saved = readJsonState(this.processFile.path, isProcesses);
-    if (saved.kind === "ok") this.savedProcesses = saved.value.processes;
     this.event("info", `Paceline ${VERSION} cluster node ${me} (incarnation ${inc}) of \`${config.cluster}\`: ${config.nodes.length} nodes, ${self.links.length} link(s), heartbeat every ${config.heartbeat.intervalMs} ms, dead after ${config.heartbeat.deadMs} ms`);
     this.feed({ type: "boot", stored: this.readStored() });
   }
 
+  /** A new life of this node's core (a single server does not count incarnations: nobody else hears of them). */
+  private initCore(inc: number): NodeState {
+    if (inc > 0) new StateFile<{ incarnation: number }>(join(this.o.stateDir, "incarnation.json")).save({ incarnation: inc });
+    const doc = { epoch: 0, yaml: this.o.configYaml, hash: hashOf(this.o.configYaml) };
+    return initNode({ me: this.o.me, inc: Math.max(1, inc), config: this.config, doc, seed: randomInt(2 ** 31), nowMs: monotonicMs() });
+  }
+
   /** What the previous lives of this node left in the state directory. */
   private readStored(): StoredState {
+    const saved = readJsonState(this.processFile.path, isProcesses);
+    if (saved.kind === "ok") this.savedProcesses = saved.value.processes;
     const stored: StoredState = { problems: [] };
     const admin = readJsonState(this.adminFile.path, isAdmin);
     if (admin.kind === "ok") stored.admin = admin.value.admin;
@@ -147,6 +172,9 @@ export class NodeDaemon {
     // A previous daemon of this node that died holding resources left when it last held its lease.
     const lease = readJsonState(this.leasePath, isLease);
     if (lease.kind === "ok") stored.leaseHeldAtMs = lease.value.heldAtMs;
+    const failures = readJsonState(this.failuresFile.path, isFailures);
+    if (failures.kind === "ok") stored.failures = failures.value.resources;
+    if (failures.kind === "corrupt") stored.problems!.push(`state file was unreadable (${failures.error}); moved to ${failures.movedTo} and starting with empty fail counts`);
     return stored;
   }
 
@@ -172,9 +200,9 @@ export class NodeDaemon {
 
   private perform(e: NodeEffect): void {
     switch (e.type) {
-      case "datagram": return this.transport.send(e.to, e.link, e.msg);
-      case "to-arbiter": return this.transport.sendToArbiter(e.msg);
-      case "send": return this.hub.send(e.to, e.msg);
+      case "datagram": return this.transport?.send(e.to, e.link, e.msg);
+      case "to-arbiter": return this.transport?.sendToArbiter(e.msg);
+      case "send": return this.hub?.send(e.to, e.msg);
       case "exec": return void this.exec(e.id, e.rsc, e.action, e.timeoutMs, e.intervalMs);
       case "define-agent": return this.defineAgent(e.rsc);
       case "fence-device": return void this.runDevice(e);
@@ -231,6 +259,7 @@ export class NodeDaemon {
     try {
       if (e.file === "admin") this.adminFile.save({ admin: e.value });
       else if (e.file === "config") this.configFile.save({ doc: e.value });
+      else if (e.file === "failures") this.failuresFile.save({ version: 2, resources: e.value });
       else {
         // Written often, so not fsynced: it only matters while this machine stays up.
         writeFileSync(`${this.leasePath}.tmp`, JSON.stringify(e.value));
@@ -329,8 +358,17 @@ export class NodeDaemon {
 
   status(): MembershipStatus {
     return nodeStatus(this.s, monotonicMs(), {
-      pid: process.pid, sinceMs: this.sinceMs, version: VERSION, events: [...this.events], transport: this.transport.stats,
+      pid: process.pid, sinceMs: this.sinceMs, version: VERSION, events: [...this.events], transport: this.transport?.stats ?? { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, rejected: {}, rttMs: {} },
       eventLoopLagMs: { p50: lagMs(this.loopLag.percentile(50)), p99: lagMs(this.loopLag.percentile(99)), max: lagMs(this.loopLag.max) },
+    });
+  }
+
+  /** Single-server status: each resource's role, fail count and why it is down, monitors, failed actions. */
+  localStatus(): DaemonStatus {
+    if (!this.s?.booted) throw new Error("the daemon is starting");
+    return singleStatus(this.s, {
+      pid: process.pid, sinceMs: this.sinceMs, version: VERSION, events: [...this.events], host: this.o.me,
+      pidOf: (rsc) => { const a = this.agents.get(rsc); return a instanceof CommandAgent ? a.identity()?.pid : undefined; },
     });
   }
 
@@ -345,8 +383,8 @@ export class NodeDaemon {
     this.loopLag.disable();
     for (const a of this.agents.values()) if (a instanceof CommandAgent) a.dispose();
     setTimeout(() => {
-      this.hub.close();
-      this.transport.close();
+      this.hub?.close();
+      this.transport?.close();
       this.event("info", "Paceline stopped");
       this.resolveDone(0);
     }, 50);
@@ -356,6 +394,12 @@ export class NodeDaemon {
     const line = { atMs: Date.now(), level, text };
     this.events.push(line);
     if (this.events.length > EVENTS_KEPT) this.events.shift();
-    (this.o.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(`${new Date(line.atMs).toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`);
+    const formatted = `${new Date(line.atMs).toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`;
+    (this.o.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(formatted);
+    try {
+      appendFileSync(this.eventsFile, `${formatted}\n`);
+    } catch {
+      // the event log is a convenience; the daemon goes on without it
+    }
   }
 }

@@ -23,7 +23,7 @@ import { arbiterDecide, initArbiter, type ArbiterState } from "../core/membershi
 import { isQuorate, leaseMs } from "../core/membership/member.js";
 import type { ArbiterReply, ArbiterRequest, MembershipParams, Message, View } from "../core/membership/types.js";
 import { initNode, membershipParams, stepNode, type NodeState } from "../core/node/node.js";
-import type { NodeEffect, NodeInputBody, NodeRequest, StoredState } from "../core/node/types.js";
+import type { DurableFailures, NodeEffect, NodeInputBody, NodeRequest, StoredState } from "../core/node/types.js";
 import type { ConfigDoc } from "../core/node/config-sync.js";
 import type { AdminState, ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
@@ -123,7 +123,7 @@ export interface SimNode {
   clockOffset: number;
   clockRate: number;
   /** What survives the daemon on this machine's disk. */
-  disk: { admin?: AdminState; config?: ConfigDoc; leaseHeldAtMs?: number };
+  disk: { admin?: AdminState; config?: ConfigDoc; leaseHeldAtMs?: number; failures?: Record<string, DurableFailures> };
   /** Only the latest wake-at counts. */
   wakeSeq: number;
   /** The supervisor's lease keeper on this machine (gone with the power). */
@@ -244,7 +244,7 @@ export class ClusterSim {
     if (!n.powered || !n.keeper) n.keeper = initKeeper(this.clock(n));
     n.powered = true;
     n.core = initNode({ me: n.name, inc: n.inc, config: this.config, doc: { epoch: 0, yaml: this.configYaml, hash: hashOf(this.configYaml) }, seed: this.rng.int(0, 2 ** 31), nowMs: this.clock(n) });
-    const stored: StoredState = { admin: n.disk.admin, leaseHeldAtMs: n.disk.leaseHeldAtMs };
+    const stored: StoredState = { admin: n.disk.admin, leaseHeldAtMs: n.disk.leaseHeldAtMs, failures: n.disk.failures };
     if (n.disk.config) stored.config = { doc: n.disk.config, parsed: parseDoc(n.disk.config) };
     this.feed(n, { type: "boot", stored });
   }
@@ -331,6 +331,7 @@ export class ClusterSim {
       case "persist":
         if (e.file === "admin") n.disk.admin = e.value;
         else if (e.file === "config") n.disk.config = e.value;
+        else if (e.file === "failures") n.disk.failures = e.value;
         else n.disk.leaseHeldAtMs = e.value.heldAtMs;
         return;
       case "reply": this.replies.set(e.id, { ok: e.ok, message: e.message }); this.note(`${n.name}: reply ${e.id}: ${e.message}`); return;

@@ -3,7 +3,8 @@
 // lines that match the current `show` filter, with the simulated time), up to a blank line. The simulator runs
 // every node's real core on an ideal network (1 ms, no loss), so the output is exact and repeatable.
 //
-//   cluster nodes=3 [links=1] [fencing=power|manual] [resources=group|single] [extra=YAML line]
+//   cluster nodes=3 [links=1] [fencing=power|manual] [resources=group|single|ladder|monitored]
+//     resources: …                lines indented under `cluster` are cluster.yaml of its own (instead of a preset)
 //   show REGEX                    which log lines to print from now on (default: everything)
 //   run 3s                        advance the simulated time
 //   power-off n1 | power-on n1    a machine loses power (everything on it stops) / boots
@@ -71,7 +72,13 @@ export function runTranscript(text: string): string {
     i++; // the ----
     while (i < lines.length && lines[i]!.trim() !== "") i++; // the old expected output
     const said: string[] = [];
+    // Indented lines belong to the command above them (a cluster's own YAML).
+    const grouped: Array<{ line: string; yaml: string[] }> = [];
     for (const c of commands) {
+      if (c.startsWith("  ") && grouped.length) grouped.at(-1)!.yaml.push(c.slice(2));
+      else grouped.push({ line: c, yaml: [] });
+    }
+    for (const { line: c, yaml } of grouped) {
       const w = c.trim().split(/\s+/);
       const before = sim?.log.length ?? 0;
       const extra: string[] = [];
@@ -82,7 +89,7 @@ export function runTranscript(text: string): string {
           const targets = Array.from({ length: nodes }, (_, k) => `n${k + 1}`).join(", ");
           sim = new ClusterSim({
             seed: 1, nodes, links: Number(o.links ?? 1), faultMs: 0, livenessMs: 0, ideal: true,
-            resources: RESOURCES[o.resources ?? "group"], extraYaml: o.fencing ? FENCING[o.fencing]!(targets) : "",
+            resources: yaml.length ? `${yaml.join("\n")}\n` : RESOURCES[o.resources ?? "group"], extraYaml: o.fencing ? FENCING[o.fencing]!(targets) : "",
           });
           break;
         }

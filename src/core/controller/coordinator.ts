@@ -72,8 +72,12 @@ export interface CoordinatorState {
   pauseUntilMs?: number;
   /** When this node became the DC (own clock): startup fencing waits initial-dead for slow starters. */
   dcSinceMs?: number;
-  /** Failures already described in the log (node/rsc/callId), so each is said once. */
+  /** When the earliest failure expires (its failure-timeout, wall clock s): the scheduler runs again then. */
+  expirySec?: number;
+  /** Failures already described in the log (node/rsc/callId), so each is said once; those from before this
+   * daemon started (`bornSec`, wall clock) were said by its predecessor. */
   noted: string[];
+  bornSec?: number;
   /** Nodes that have been members of this node's views (in this daemon's life): what they run was reported in a
    * view. Any other node may run anything as far as this DC knows — a report from outside the view proves nothing. */
   seen: string[];
@@ -111,6 +115,7 @@ export function stepCoordinator(config: ClusterConfig, p: CoordinatorParams, s: 
   const st = new CoordStep(config, p, s);
   s.nowMs = input.nowMs;
   s.wallSec = input.wallSec;
+  s.bornSec ??= input.wallSec;
   switch (input.type) {
     case "view": onView(st, input); break;
     case "report": onReport(st, input.report); break;
@@ -162,7 +167,7 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   s.inflight = {}; // commands of an older view are void; their results still arrive in reports
   s.askedMs = {};
   if (s.isDc && !wasDc) s.dcSinceMs = v.nowMs;
-  if (s.isDc && !wasDc) st.log("info", `I am the DC of view ${v.viewKey} (${v.members.join(", ")}): collecting every member's report before deciding anything`);
+  if (s.isDc && !wasDc && st.config.nodes.length > 1) st.log("info", `I am the DC of view ${v.viewKey} (${v.members.join(", ")}): collecting every member's report before deciding anything`);
   s.said = undefined;
 }
 
@@ -276,7 +281,7 @@ function drive(st: CoordStep): void {
       s.askedMs[m] = s.nowMs;
       st.send(m, { t: "report-please", viewKey: s.viewKey });
     }
-    st.say(`no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report in this view (probes done, following this DC, running configuration epoch ${st.p.configEpoch})`);
+    if (st.config.nodes.length > 1) st.say(`no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report in this view (probes done, following this DC, running configuration epoch ${st.p.configEpoch})`);
     return;
   }
   for (const [id, a] of Object.entries(s.inflight)) {
@@ -290,12 +295,14 @@ function drive(st: CoordStep): void {
   if (Object.keys(s.inflight).length || pending.length) return;
   if (runQueued(st)) return;
   if (s.pauseUntilMs !== undefined && s.nowMs < s.pauseUntilMs) return;
-  if (!s.dirty && s.nowMs - s.scheduledMs < RESCHEDULE_MS && Object.keys(s.held).length === 0) return;
+  const expired = s.expirySec !== undefined && s.wallSec >= s.expirySec;
+  if (!s.dirty && !expired && s.nowMs - s.scheduledMs < RESCHEDULE_MS && Object.keys(s.held).length === 0) return;
   s.dirty = false;
   s.scheduledMs = s.nowMs;
 
   const input = schedulerInputOf({ config: st.config, admin: s.admin, members, reports: s.reports, attributes: s.attributes, dc: s.me, wallSec: s.wallSec });
   const { transition } = schedule(input);
+  s.expirySec = nextExpirySec(st, members);
   for (const f of transition.fences) {
     // The scheduler wants a member fenced (a stop failed with on-fail=fence): its resources wait for it.
     if (s.fencing[f.node] || !canFence(st.config, f.node)) continue;
@@ -311,7 +318,7 @@ function drive(st: CoordStep): void {
   const { steps, noted } = recoverySteps(prims, st.config.monitors, transition.actions, members, s.reports, (rsc) => members.filter((m) => runningOn(rsc, m)));
   for (const n of noted) {
     const key = `${n.node}/${n.rsc}/${n.order.failureCallId}`;
-    if (s.noted.includes(key)) continue;
+    if (s.noted.includes(key) || (s.reports[n.node]?.history[n.rsc]?.lastFailure?.atSec ?? 0) < s.bornSec!) continue;
     s.noted.push(key);
     if (s.noted.length > 200) s.noted.shift();
     st.log("warn", recoverySentence(n.node, n.order, members.length));
@@ -343,7 +350,7 @@ function drive(st: CoordStep): void {
     const waitFor = Object.entries(s.held).map(([n, h]) => (h.needsFence ? `${n} to be fenced` : `${n}'s lease and stop margin to pass`));
     const heldText = heldBack.length ? `; waiting for ${waitFor.join(", ")} before starting ${heldBack.join(", ")}` : "";
     const blocked = transition.actions.filter((a) => a.blocked).map((a) => `${a.verb.toLowerCase()} ${a.rsc}`);
-    st.say(`no action: I am ${s.me}, the DC with quorum; ${transition.actions.length === 0 ? "every resource is where it should be" : `blocked: ${blocked.join(", ") || "nothing to run now"}`}${heldText}`);
+    st.say(`no action: ${st.config.nodes.length > 1 ? `I am ${s.me}, the DC with quorum; ` : ""}${transition.actions.length === 0 ? "every resource is where it should be" : `blocked: ${blocked.join(", ") || "nothing to run now"}`}${heldText}`);
     return;
   }
   s.said = undefined;
@@ -464,6 +471,20 @@ function startupFencing(st: CoordStep): void {
     s.fencing[n] = { sinceMs: s.nowMs, reason: "not seen since the cluster started, so it may run anything (startup-fencing)", running: false, inc: s.reports[n]?.inc ?? 0, startup: true };
     st.log("warn", `${n} has not been seen since the cluster started: fencing it before anything starts (startup-fencing; fencing.startup-fencing: false to trust that down nodes run nothing)`);
   }
+}
+
+/** The earliest moment a failure on a member expires (failure-timeout), if any. */
+function nextExpirySec(st: CoordStep, members: string[]): number | undefined {
+  let next: number | undefined;
+  for (const p of st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r]))) {
+    if (p.meta.failureTimeoutMs <= 0) continue;
+    for (const m of members) {
+      const h = st.s.reports[m]?.history[p.id];
+      const at = h && h.failCount > 0 ? h.lastFailure?.atSec : undefined;
+      if (at !== undefined && at + p.meta.failureTimeoutMs / 1000 > st.s.wallSec) next = Math.min(next ?? Infinity, at + p.meta.failureTimeoutMs / 1000);
+    }
+  }
+  return next;
 }
 
 /** What a node may run, as its last report shows it. */

@@ -14,6 +14,7 @@ import { describeFinal, recoveryEnv } from "./recovery.js";
 import { emptyAdmin } from "./types.js";
 
 const OCF_OK = 0;
+const OCF_UNIMPLEMENTED = 3;
 const OCF_NOT_RUNNING = 7;
 const OCF_RUNNING_PROMOTED = 8;
 const DONE_KEPT = 64;
@@ -253,7 +254,7 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   s.nowMs = input.nowMs;
   // Frozen longer than `dead`: the others have dropped us and may be starting our resources; packets that waited
   // in our socket during the freeze would make the old view look alive, so nothing of it is trusted.
-  if (s.viewKey && gapMs > config.heartbeat.deadMs && Object.keys(s.history).length) {
+  if (s.viewKey && gapMs > config.heartbeat.deadMs && Object.keys(s.history).length && config.nodes.length > 1) {
     s.frozenInView = s.viewKey;
     s.frozenAtMs = input.nowMs;
     if (st.anythingHere()) {
@@ -516,10 +517,13 @@ function onOpDone(st: NodeStep, opId: number, result: OpResult): void {
   h.pending = undefined;
   if (op.actionId) { s.done.push(op.actionId); if (s.done.length > DONE_KEPT) s.done.shift(); }
   const name = op.op === "probe" ? "monitor" : op.op;
+  // An agent that cannot tell (an exec resource without a status script) is taken as stopped: the start is then
+  // its own check (an idempotent start script is the convention for these).
+  if (op.op === "probe" && result.status === "done" && result.rc === OCF_UNIMPLEMENTED) result = { ...result, rc: OCF_NOT_RUNNING, reason: `${result.reason}; taken as stopped` };
   const e = st.record(op.rsc, { op: name, intervalMs: 0, rc: result.rc, status: result.status, reason: result.reason });
   const ok = result.status === "done" && (result.rc === OCF_OK || (result.rc === OCF_RUNNING_PROMOTED && op.op !== "start") || (op.op === "probe" && result.rc === OCF_NOT_RUNNING));
   if (op.op === "probe") {
-    if (!ok) st.log("warn", `${op.rsc}: probe failed (${result.reason})`);
+    if (!ok) { h.lastFailure = e; st.log("warn", `${op.rsc}: probe failed (${result.reason})`); }
     else if (result.rc !== OCF_NOT_RUNNING) { st.log("info", `${op.rsc}: found running here`); if (p && s.monitors[p.id] === undefined) st.startMonitor(p); }
     if (!s.probed && st.prims.every((q) => s.history[q.id]?.last)) { s.probed = true; st.log("info", "all resources probed"); }
   } else if (ok) {

@@ -59,11 +59,12 @@ export function recoverySteps(prims: PrimitiveConfig[], monitors: MonitorConfig[
     for (const node of members) {
       const h = reports[node]?.history[p.id];
       const f = h?.lastFailure;
-      if (!h || !f || h.failCount === 0) continue;
+      // A failed stop is not a step of the ladder: the resource is blocked where it is (or its node is fenced).
+      if (!h || !f || h.failCount === 0 || f.op === "stop") continue;
       const action = stepFor(actions, p.id, node, h.failCount, thresholdOf(p), runsOn(p.id));
       if (!action || (action === "FINALACTION" && node !== latest)) continue;
       const order: RecoveryOrder = {
-        action, resource: monitors.find((m) => m.name === f.source)?.recover ?? p.id, failureCallId: f.callId, monitor: failureSource(f), restarts: restartsOf(h, p), failovers: failoversOf(p, members, reports),
+        action, resource: monitors.find((m) => m.name === f.source)?.recover ?? p.id, builtin: monitors.some((m) => m.name === f.source), failureCallId: f.callId, monitor: failureSource(f), restarts: restartsOf(h, p), failovers: failoversOf(p, members, reports),
         failCount: h.failCount, reason: f.reason,
       };
       noted.push({ node, rsc: p.id, order });
@@ -78,10 +79,10 @@ export function recoverySteps(prims: PrimitiveConfig[], monitors: MonitorConfig[
 export function recoverySentence(node: string, o: RecoveryOrder, members: number): string {
   const rsc = o.resource;
   const where = members > 1 ? ` on ${node}` : "";
-  const what = `${rsc}: ${o.monitor} failed${where} (${o.reason})`;
+  const what = `${rsc}: ${o.builtin ? `monitor ${o.monitor}` : o.monitor} failed${where} (${o.reason})`;
   if (o.action === "RESTART") return `${what}; restarting${members > 1 ? " there" : ""}, attempt ${o.restarts}`;
   if (o.action === "FAILOVER") return `${what}; failing over to another node (failover ${o.failovers}, after ${o.failCount >= INFINITY_SCORE ? "a fatal failure" : `${o.failCount} failure${o.failCount === 1 ? "" : "s"}`} there)`;
-  return `${what}; no node is left to run it: its final action runs${where}`;
+  return `${what}; no node is left to run it${where ? `: its final action runs${where}` : ""}`;
 }
 
 /** The pre-recovery (or final-action) script's environment: Paceline's names and CLUSTERPRO's. */
@@ -100,7 +101,7 @@ export function recoveryEnv(o: RecoveryOrder, recoveries: number): Record<string
 export function describeFinal(p: PrimitiveConfig): string {
   const fa = p.meta.finalAction;
   switch (fa.kind) {
-    case "none": return "it stays stopped until `paceline resource cleanup`";
+    case "none": return p.meta.failureTimeoutMs > 0 ? `it stays stopped until its failures expire (failure-timeout ${Math.round(p.meta.failureTimeoutMs / 1000)} s) or \`paceline resource cleanup\`` : "it stays stopped until `paceline resource cleanup`";
     case "stop-group": return p.group ? `final action: stop its group ${p.group}` : "final action: keep it stopped";
     case "stop-daemon": return "final action: stop every resource here and Paceline";
     case "reboot": return "final action: reboot this node's operating system";

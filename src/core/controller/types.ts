@@ -38,6 +38,8 @@ export interface RecoveryOrder {
   failureCallId: number;
   /** What saw the failure: "monitor", "process", a built-in monitor's name, or the failed operation. */
   monitor: string;
+  /** `monitor` names a built-in monitor (cluster.yaml `monitors:`). */
+  builtin?: boolean;
   restarts: number;
   failovers: number;
   failCount: number;

@@ -310,7 +310,7 @@ export function step(p: MembershipParams, s: MemberState, input: Input): { state
   s.nowMs = Math.max(s.nowMs, input.nowMs);
   const st = new Step(p, s);
   if (s.left) return { state: s, outputs: [] };
-  if (gapMs > freezeMs(p)) st.thaw(gapMs);
+  if (gapMs > freezeMs(p) && p.nodes.length > 1) st.thaw(gapMs); // alone, nobody could have taken over
   if (input.type === "leave") {
     s.left = true;
     // Twice on every link: a lost goodbye only costs the normal failure detection.

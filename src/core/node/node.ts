@@ -16,7 +16,7 @@ import { attrProblem, dcOf, hasLeft, holdsLease, initMember, isQuorate, quorumVo
 import type { Input as MemberInput, MemberState, MembershipParams } from "../membership/types.js";
 import { Random } from "../random.js";
 import { decidePush, newer, pushProblems, type ConfigDoc, type ParsedDoc } from "./config-sync.js";
-import type { NodeEffect, NodeInit, NodeInput, NodeRequest, StoredState } from "./types.js";
+import type { DurableFailures, NodeEffect, NodeInit, NodeInput, NodeRequest, StoredState } from "./types.js";
 
 /** How long a push forwarded to the DC waits for its answer. */
 const PUSH_ANSWER_MS = 10_000;
@@ -68,6 +68,8 @@ export interface NodeState {
   /** Resources whose definition changed while they ran here: their new agent is made once they stop. */
   pendingDefs: string[];
   leaseSavedMs: number;
+  /** The failures last written (JSON), so they are written only when they change. */
+  failuresKey: string;
   /** When the node looks at its clocks next (anchored here, so a stream of datagrams cannot postpone it). */
   nextTickMs: number;
   /** Quorum as last said in the log; a loss is said only once it outlasts a view change. */
@@ -86,8 +88,9 @@ export function membershipParams(config: ClusterConfig): MembershipParams {
   };
 }
 
-/** How often the node looks at its clocks when nothing else wakes it: detection needs a few looks per interval. */
-export const tickMs = (s: NodeState) => Math.max(10, Math.floor(s.mp.intervalMs / 4));
+/** How often the node looks at its clocks when nothing else wakes it: failure detection needs a few looks per
+ * heartbeat interval; alone (a single server) there is nothing to detect, and timers of its own wake it anyway. */
+export const tickMs = (s: NodeState) => (s.mp.nodes.length < 2 ? 1000 : Math.max(10, Math.floor(s.mp.intervalMs / 4)));
 
 export function initNode(o: NodeInit): NodeState {
   const mp = membershipParams(o.config);
@@ -96,8 +99,17 @@ export function initNode(o: NodeInit): NodeState {
   return {
     me: o.me, inc: o.inc, nowMs: o.nowMs, wallSec: 0, config: o.config, doc: o.doc, mp, member: initMember(mp, o.me, o.inc, o.nowMs), rm,
     co: initCoordinator(o.me), rng: o.seed >>> 0, booted: false, factsKey: "", monitors: {}, checks: {}, nextCheckSeq: 1, fences: {}, nextRunId: 1, forwarded: {},
-    nextForwardId: 1, configAskedMs: -Infinity, pendingDefs: [], leaseSavedMs: -Infinity, nextTickMs: o.nowMs, ping: { busy: false, dueMs: o.nowMs }, leaving: false,
+    nextForwardId: 1, configAskedMs: -Infinity, pendingDefs: [], leaseSavedMs: -Infinity, failuresKey: "{}", nextTickMs: o.nowMs, ping: { busy: false, dueMs: o.nowMs }, leaving: false,
   };
+}
+
+export function durableFailures(s: NodeState): Record<string, DurableFailures> {
+  const out: Record<string, DurableFailures> = {};
+  for (const [rsc, h] of Object.entries(s.rm.history)) {
+    if (!h.failCount && !h.lastFailure && !h.hooked && !h.finalized && !h.recoveries) continue;
+    out[rsc] = { failCount: h.failCount, lastFailure: h.lastFailure, hooked: h.hooked, finalized: h.finalized, recoveries: h.recoveries };
+  }
+  return out;
 }
 
 export function viewFacts(s: NodeState): ViewFacts {
@@ -164,7 +176,7 @@ class NodeStep {
     if (f.quorate) s.noQuorumSinceMs = undefined;
     else s.noQuorumSinceMs ??= now;
     const lastingLoss = !f.quorate && now - s.noQuorumSinceMs! > s.mp.intervalMs + s.mp.maxDelayMs;
-    if (m.left || !((f.quorate && s.saidQuorate !== true) || (lastingLoss && s.saidQuorate !== false))) return;
+    if (m.left || s.mp.nodes.length < 2 || !((f.quorate && s.saidQuorate !== true) || (lastingLoss && s.saidQuorate !== false))) return;
     s.saidQuorate = f.quorate;
     const v = m.view;
     if (f.quorate) { this.log("info", `quorate in view ${v.id}; DC is ${v.leader}`); return; }
@@ -180,7 +192,8 @@ class NodeStep {
   /** While it holds its lease, the node notes when (a successor daemon of this node honours it after a crash). */
   private recordLease(f: ViewFacts): void {
     const s = this.s;
-    if (!f.holdsLease || s.nowMs - s.leaseSavedMs < Math.max(100, s.mp.intervalMs)) return;
+    // Alone there is no lease to honour: nobody else could take over.
+    if (!f.holdsLease || s.mp.nodes.length < 2 || s.nowMs - s.leaseSavedMs < Math.max(100, s.mp.intervalMs)) return;
     s.leaseSavedMs = s.nowMs;
     this.emit({ type: "persist", file: "lease", value: { heldAtMs: s.nowMs } });
   }
@@ -222,7 +235,7 @@ class NodeStep {
       else if (o.type === "fence") {
         if (o.by === s.me) this.fenceAsked(o.target, o.reason, o.delayMs);
         else this.deliver(o.by, { t: "fence-please", target: o.target, reason: o.reason, delayMs: o.delayMs });
-      } else this.log(o.level, `${s.co.isDc ? "DC: " : ""}${o.text}`);
+      } else this.log(o.level, `${s.co.isDc && s.config.nodes.length > 1 ? "DC: " : ""}${o.text}`);
     }
   }
 
@@ -336,6 +349,13 @@ class NodeStep {
       }
     }
     for (const p of primitivesOf(s.config)) this.emit({ type: "define-agent", rsc: p.id });
+    // Failures survive the daemon: a restart does not give a flapping resource a fresh restart budget.
+    for (const [rsc, f] of Object.entries(stored.failures ?? {})) {
+      s.rm.history[rsc] = { ...s.rm.history[rsc], ...f };
+      // This life's operations come after those failures (the scheduler orders a node's operations by call id).
+      s.rm.nextCallId = Math.max(s.rm.nextCallId, (f.lastFailure?.callId ?? 0) + 1, (f.hooked ?? 0) + 1, (f.finalized ?? 0) + 1);
+    }
+    s.failuresKey = ""; // written once at start, so the file is always there and current
     s.booted = true;
     this.rm({ type: "boot", nowMs: s.nowMs, wallSec: s.wallSec, admin: stored.admin, leaseHeldAtMs: stored.leaseHeldAtMs });
   }
@@ -562,9 +582,20 @@ class NodeStep {
     this.emit({ type: "left" });
   }
 
+  /** Writes the failures when they changed. */
+  persistFailures(): void {
+    const s = this.s;
+    const value = durableFailures(s);
+    const key = JSON.stringify(value);
+    if (key === s.failuresKey) return;
+    s.failuresKey = key;
+    this.emit({ type: "persist", file: "failures", value });
+  }
+
   wakeAt(): number {
     const s = this.s;
-    let t = Math.min(s.nextTickMs, s.member.nextHeartbeatMs);
+    // Heartbeats are due on their own clock (alone, there is nobody to send them to).
+    let t = s.mp.nodes.length > 1 ? Math.min(s.nextTickMs, s.member.nextHeartbeatMs) : s.nextTickMs;
     for (const m of Object.values(s.monitors)) if (!m.running) t = Math.min(t, m.dueMs);
     for (const c of Object.values(s.checks)) if (!c.running) t = Math.min(t, c.dueMs);
     for (const f of Object.values(s.fences)) t = Math.min(t, f.run ? fenceRunWakeMs(f.run) : f.startAtMs);
@@ -609,6 +640,7 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
   }
   st.drainInbox();
   if (!s.leaving) { st.runDueMonitors(); st.runDueChecks(); st.runDuePing(); }
+  if (s.booted && input.type !== "datagram") st.persistFailures();
   st.out.push({ type: "wake-at", atMs: st.wakeAt() });
   return st.out;
 }

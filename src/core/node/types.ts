@@ -5,7 +5,7 @@
 import type { ClusterConfig } from "../../config/model.js";
 import type { ArbiterReply, ArbiterRequest, Message } from "../membership/types.js";
 import type { OpResult } from "../operation.js";
-import type { AdminCommand, AdminState, ControlMessage } from "../controller/types.js";
+import type { AdminCommand, AdminState, ControlMessage, OpEntry } from "../controller/types.js";
 import type { ConfigDoc, ParsedDoc } from "./config-sync.js";
 
 /** What a node's previous lives left on its disk, as the shell read it at start. */
@@ -15,11 +15,16 @@ export interface StoredState {
   config?: { doc: ConfigDoc; parsed: ParsedDoc };
   /** When the previous daemon of this node last held its quorum lease (this machine's monotonic clock). */
   leaseHeldAtMs?: number;
+  /** Failures its previous daemons saw here (fail counts, last failures, recovery steps done). */
+  failures?: Record<string, DurableFailures>;
   /** What the shell could not read (moved aside), to be said. */
   problems?: string[];
 }
 
 /** Something a person asked for, through the CLI/API of this node. Answered by a `reply` effect with its id. */
+/** What of a resource's history on a node outlives the daemon: its failures and the recovery steps taken for them. */
+export interface DurableFailures { failCount: number; lastFailure?: OpEntry; hooked?: number; finalized?: number; recoveries?: number }
+
 export type NodeRequest =
   | { kind: "admin"; command: AdminCommand }
   /** `parsed`: the new configuration as the shell read it. */
@@ -80,6 +85,8 @@ export type NodeEffect =
   | { type: "persist"; file: "config"; value: ConfigDoc }
   /** Not fsynced: it only matters while the machine stays up (a reboot stops the resources anyway). */
   | { type: "persist"; file: "lease"; value: { heldAtMs: number } }
+  /** Written when a failure, or a recovery step taken for one, changes (not on every healthy monitor). */
+  | { type: "persist"; file: "failures"; value: Record<string, DurableFailures> }
   | { type: "reply"; id: number; ok: boolean; message: string }
   /** Step the core again at this time (monotonic ms) at the latest. Every step ends with one. */
   | { type: "wake-at"; atMs: number }
