@@ -24,7 +24,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let current: NetnsCluster | undefined;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => { void (current?.teardown() ?? Promise.resolve()).finally(() => process.exit(130)); });
+  process.on(sig, () => {
+    void (current?.teardown() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
 }
 
 function stats(xs: number[]): string {
@@ -35,14 +37,21 @@ function stats(xs: number[]): string {
 }
 
 async function measureProfile(profile: string, dir: string): Promise<{ powerOff: number[]; cut: number[] }> {
-  const c = new NetnsCluster(3, 1, `profile: ${profile}`, SUBNET, `
+  const c = new NetnsCluster(
+    3,
+    1,
+    `profile: ${profile}`,
+    SUBNET,
+    `
 resources:
   web:
     members:
       vip: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
       www: { exec: { command: "${process.execPath} ${dir}/www.cjs" }, monitor: 1s }
 defaults: { stickiness: 100 }
-`, true);
+`,
+    true,
+  );
   current = c;
   const probe = new VipProbe(c, VIP);
   const out = { powerOff: [] as number[], cut: [] as number[] };
@@ -58,11 +67,22 @@ defaults: { stickiness: 100 }
       await sleep(profile === "default" ? 2000 : 500); // settled: monitors running, no view change in flight
       const t0 = performance.now();
       if (fault === "powerOff") {
-        for (const pid of execFileSync("ip", ["netns", "pids", c.ns(active)], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number)) {
-          try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+        for (const pid of execFileSync("ip", ["netns", "pids", c.ns(active)], { encoding: "utf8" })
+          .split("\n")
+          .filter(Boolean)
+          .map(Number)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            /* gone */
+          }
         }
         c.setLink(active, 0, "down");
-        try { execFileSync("ip", ["-n", c.ns(active), "addr", "del", `${VIP}/24`, "dev", "eth0"]); } catch { /* not there */ }
+        try {
+          execFileSync("ip", ["-n", c.ns(active), "addr", "del", `${VIP}/24`, "dev", "eth0"]);
+        } catch {
+          /* not there */
+        }
       } else c.setLink(active, 0, "down");
       for (;;) {
         const who = await probe.whoAnswers();
@@ -74,7 +94,9 @@ defaults: { stickiness: 100 }
       c.setLink(active, 0, "up");
       if (fault === "powerOff") c.node(active).start();
       await c.converge(c.nodes, c.nodes, "n1", true, 120_000);
-      process.stdout.write(`  ${profile} ${fault === "powerOff" ? "power-off" : "network cut"} of ${active}: ${out[fault].at(-1)!.toFixed(0)} ms\n`);
+      process.stdout.write(
+        `  ${profile} ${fault === "powerOff" ? "power-off" : "network cut"} of ${active}: ${out[fault].at(-1)!.toFixed(0)} ms\n`,
+      );
     }
   } finally {
     await c.teardown();
@@ -101,7 +123,12 @@ function measurePeer(name: "pacemaker" | "keepalived", setupArgs: string[]): Rec
   try {
     const setup = spawnSync("bash", [join(d, "setup.sh"), ...setupArgs], { env, encoding: "utf8", timeout: 300_000 });
     if (setup.status !== 0) return `setup failed: ${(setup.stderr || setup.stdout).slice(-400)}`;
-    for (const fault of ["kill", "netcut"]) spawnSync("bash", [join(d, "measure.sh"), fault, String(PEER_RUNS)], { env, encoding: "utf8", timeout: 1_800_000 });
+    for (const fault of ["kill", "netcut"])
+      spawnSync("bash", [join(d, "measure.sh"), fault, String(PEER_RUNS)], {
+        env,
+        encoding: "utf8",
+        timeout: 1_800_000,
+      });
     const times: Record<string, number[]> = { kill: [], netcut: [] };
     for (const line of existsSync(env.OUT) ? readFileSync(env.OUT, "utf8").split("\n") : []) {
       if (!line.startsWith("{")) continue;
@@ -119,7 +146,10 @@ function measurePeer(name: "pacemaker" | "keepalived", setupArgs: string[]): Rec
 const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) { console.log("bench:failover needs root (network namespaces)"); return; }
+  if (process.getuid?.() !== 0) {
+    console.log("bench:failover needs root (network namespaces)");
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), "paceline-bench-failover-"));
   writeFileSync(join(dir, "www.cjs"), webServerSource(`10.${SUBNET}.0.`, VIP));
   const rows: string[] = [];
@@ -134,11 +164,19 @@ async function main(): Promise<void> {
   if (process.env.BENCH_PEERS !== "none" && existsSync(PEERS_DIR)) {
     if (have("pacemakerd") && have("corosync")) {
       const r = measurePeer("pacemaker", ["3", "default"]);
-      rows.push(typeof r === "string" ? `Pacemaker + Corosync, defaults, 3 nodes: ${r}` : `Pacemaker + Corosync, defaults, 3 nodes: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`);
+      rows.push(
+        typeof r === "string"
+          ? `Pacemaker + Corosync, defaults, 3 nodes: ${r}`
+          : `Pacemaker + Corosync, defaults, 3 nodes: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`,
+      );
     } else rows.push("Pacemaker + Corosync: not installed (apt install pacemaker corosync)");
     if (have("keepalived")) {
       const r = measurePeer("keepalived", ["3", "1"]);
-      rows.push(typeof r === "string" ? `keepalived, advert_int 1 s, 3 nodes: ${r}` : `keepalived, advert_int 1 s, 3 nodes: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`);
+      rows.push(
+        typeof r === "string"
+          ? `keepalived, advert_int 1 s, 3 nodes: ${r}`
+          : `keepalived, advert_int 1 s, 3 nodes: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`,
+      );
     } else rows.push("keepalived: not installed (apt install keepalived)");
   }
   console.log("\nfault → VIP answering from another node:");

@@ -29,11 +29,23 @@ resources:
   svc: { exec: { command: sleep 100000 }, monitor: 1s }
 `).config!;
   const events: Array<{ t: number; text: string }> = [];
-  const d = new NodeDaemon({ single: true, config, configYaml: "", me: "bench", stateDir: join(dir, "state"), out: (line) => events.push({ t: performance.now(), text: line }) });
+  const d = new NodeDaemon({
+    single: true,
+    config,
+    configYaml: "",
+    me: "bench",
+    stateDir: join(dir, "state"),
+    out: (line) => events.push({ t: performance.now(), text: line }),
+  });
   await d.start();
-  const noticed: number[] = [], begun: number[] = [], up: number[] = [], monitorOk: number[] = [];
+  const noticed: number[] = [],
+    begun: number[] = [],
+    up: number[] = [],
+    monitorOk: number[] = [];
   const svc = () => d.localStatus().resources[0]!;
-  const until = async (pred: () => boolean) => { while (!pred()) await sleep(1); };
+  const until = async (pred: () => boolean) => {
+    while (!pred()) await sleep(1);
+  };
   await until(() => svc().role === "started" && !!svc().pid);
   for (let i = 0; i < RUNS; i++) {
     const pid = svc().pid!;
@@ -41,7 +53,13 @@ resources:
     const t0 = performance.now();
     const wall0 = Date.now();
     process.kill(pid, "SIGKILL");
-    await until(() => svc().role === "started" && svc().pid !== pid && (svc().lastMonitor?.atMs ?? 0) >= wall0 && svc().lastMonitor?.rc === 0);
+    await until(
+      () =>
+        svc().role === "started" &&
+        svc().pid !== pid &&
+        (svc().lastMonitor?.atMs ?? 0) >= wall0 &&
+        svc().lastMonitor?.rc === 0,
+    );
     const tOk = performance.now();
     const at = (re: RegExp) => events.find((e) => re.test(e.text))?.t ?? NaN;
     noticed.push(at(/process failed/) - t0);
@@ -55,13 +73,18 @@ resources:
   rmSync(dir, { recursive: true, force: true });
   console.log(`kill -9 → death noticed:      ${stats(noticed)}   (aim < 50 ms)`);
   console.log(`kill -9 → restart begun:      ${stats(begun)}`);
-  console.log(`kill -9 → started:            ${stats(up)}   (includes the 200 ms start settle of a supervised command)`);
+  console.log(
+    `kill -9 → started:            ${stats(up)}   (includes the 200 ms start settle of a supervised command)`,
+  );
   console.log(`kill -9 → first monitor OK:   ${stats(monitorOk)}   (${RUNS} runs)`);
 }
 
 function procTimes(pid: number): { cpuTicks: number; childTicks: number; rssKb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  const f = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
   const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
   return { cpuTicks: f[11]! + f[12]!, childTicks: f[13]! + f[14]!, rssKb: Number(rss ?? 0) };
 }
@@ -72,15 +95,23 @@ async function idle(wantDummies: number): Promise<void> {
   const dummies = haveDummy ? wantDummies : 0;
   const lines = ["resources:"];
   for (let i = 0; i < 50 - dummies; i++) lines.push(`  cmd${i}: { exec: { command: sleep 100000 }, monitor: 1s }`);
-  for (let i = 0; i < dummies; i++) lines.push(`  dummy${i}: { agent: ocf:heartbeat:Dummy, params: { state: ${dir}/d${i}.state }, monitor: 1s }`);
+  for (let i = 0; i < dummies; i++)
+    lines.push(`  dummy${i}: { agent: ocf:heartbeat:Dummy, params: { state: ${dir}/d${i}.state }, monitor: 1s }`);
   writeFileSync(join(dir, "cluster.yaml"), lines.join("\n") + "\n");
   const cli = new URL("../../bin/paceline.js", import.meta.url).pathname;
-  const child = spawn(process.execPath, [cli, "daemon", "--config", join(dir, "cluster.yaml"), "--state-dir", join(dir, "state")], { stdio: "ignore" });
+  const child = spawn(
+    process.execPath,
+    [cli, "daemon", "--config", join(dir, "cluster.yaml"), "--state-dir", join(dir, "state")],
+    { stdio: "ignore" },
+  );
   const socket = join(dir, "state", "paceline.sock");
   try {
     for (;;) {
       await sleep(200);
-      const s = await callDaemon<DaemonStatus>(socket, "GET", "/v1/status").then((r) => r.body, () => undefined);
+      const s = await callDaemon<DaemonStatus>(socket, "GET", "/v1/status").then(
+        (r) => r.body,
+        () => undefined,
+      );
       if (s && s.resources.every((r) => r.role === "started")) break;
     }
     await sleep(2000);
@@ -90,9 +121,15 @@ async function idle(wantDummies: number): Promise<void> {
     const b = procTimes(child.pid!);
     const seconds = (performance.now() - t0) / 1000;
     const hz = 100;
-    console.log(`idle, 50 resources (${50 - dummies} supervised commands, ${dummies} ocf:heartbeat:Dummy), 1 s monitors, ${IDLE_SECONDS} s:`);
-    console.log(`  daemon CPU ${(100 * (b.cpuTicks - a.cpuTicks) / hz / seconds).toFixed(2)} % of one core   (aim < 1 %)`);
-    console.log(`  agent processes it ran (Dummy monitors) ${(100 * (b.childTicks - a.childTicks) / hz / seconds).toFixed(2)} % of one core`);
+    console.log(
+      `idle, 50 resources (${50 - dummies} supervised commands, ${dummies} ocf:heartbeat:Dummy), 1 s monitors, ${IDLE_SECONDS} s:`,
+    );
+    console.log(
+      `  daemon CPU ${((100 * (b.cpuTicks - a.cpuTicks)) / hz / seconds).toFixed(2)} % of one core   (aim < 1 %)`,
+    );
+    console.log(
+      `  agent processes it ran (Dummy monitors) ${((100 * (b.childTicks - a.childTicks)) / hz / seconds).toFixed(2)} % of one core`,
+    );
     console.log(`  daemon RSS ${(b.rssKb / 1024).toFixed(1)} MB   (aim < 80 MB)`);
   } finally {
     child.kill("SIGTERM");

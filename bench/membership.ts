@@ -1,7 +1,7 @@
 // npm run bench:membership — cluster membership figures from real daemons in network namespaces (needs root):
 //  1. kill -9 of a node, and a node cut off (all its links down): time until every survivor has installed the same
 //     view without it ("agreed"), and until that view is quorate with a DC ("acting": after the lost node's quorum
-//     lease has surely run out). Median and p95 over BENCH_RUNS (default 20; BENCH_DEFAULT_PROFILE_RUNS, default 5, for the
+// lease has surely run out). Median and p95 over BENCH_RUNS (default 20; BENCH_DEFAULT_PROFILE_RUNS, default 5, for the
 //     slow default profile), for the fast and default profiles (BENCH_PROFILES).
 //  2. Idle cost per node for 3 and 16 nodes: CPU % and heartbeat bytes/s.
 // Status is polled every 10 ms, so figures carry up to ~10 ms of polling error. Prints figures; asserts nothing.
@@ -20,7 +20,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Interrupted (Ctrl-C), the namespaces, veths and daemons of the cluster being measured are still removed.
 let current: NetnsCluster | undefined;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => { void (current?.teardown() ?? Promise.resolve()).finally(() => process.exit(130)); });
+  process.on(sig, () => {
+    void (current?.teardown() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
 }
 function cluster(nodes: number, profile: string, subnet: number): NetnsCluster {
   current = new NetnsCluster(nodes, 2, `profile: ${profile}`, subnet);
@@ -34,14 +36,24 @@ function stats(xs: number[]): string {
 }
 
 /** Polls the survivors until they agree on a view without `lost`, then until it is quorate; times both from t0. */
-async function timeRecovery(c: NetnsCluster, survivors: string[], lost: string, t0: number): Promise<{ agreedMs: number; actingMs: number }> {
+async function timeRecovery(
+  c: NetnsCluster,
+  survivors: string[],
+  lost: string,
+  t0: number,
+): Promise<{ agreedMs: number; actingMs: number }> {
   let agreedMs = NaN;
   for (;;) {
     const all: MembershipStatus[] = await Promise.all(survivors.map((n) => c.node(n).membership()));
-    const same = new Set(all.map((s) => `${s.view.id}/${s.view.leader}`)).size === 1 && all.every((s) => !s.view.members.includes(lost));
+    const same =
+      new Set(all.map((s) => `${s.view.id}/${s.view.leader}`)).size === 1 &&
+      all.every((s) => !s.view.members.includes(lost));
     if (same && Number.isNaN(agreedMs)) agreedMs = performance.now() - t0;
     if (same && all.every((s) => s.quorate && s.dc)) return { agreedMs, actingMs: performance.now() - t0 };
-    if (performance.now() - t0 > 120_000) throw new Error(`no recovery after 120 s: ${all.map((s) => `${s.node} view ${s.view.members.join(",")} quorate=${s.quorate}`).join(" | ")}`);
+    if (performance.now() - t0 > 120_000)
+      throw new Error(
+        `no recovery after 120 s: ${all.map((s) => `${s.node} view ${s.view.members.join(",")} quorate=${s.quorate}`).join(" | ")}`,
+      );
     await sleep(10);
   }
 }
@@ -101,11 +113,13 @@ async function idle(nodes: number, profile: string): Promise<void> {
     await sleep(IDLE_SECONDS * 1000);
     const seconds = (performance.now() - t0) / 1000;
     const after = await Promise.all(c.nodes.map((n) => c.node(n).membership()));
-    const cpu = pids.map((p, i) => (cpuTicks(p) - ticks0[i]!) / 100 / seconds * 100);
+    const cpu = pids.map((p, i) => ((cpuTicks(p) - ticks0[i]!) / 100 / seconds) * 100);
     const bytes = after.map((s, i) => (s.packets.bytesSent - before[i]!.packets.bytesSent) / seconds);
     const lag = Math.max(...after.map((s) => s.eventLoopLagMs.p99));
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    console.log(`  ${String(nodes).padStart(2)} nodes, ${profile.padEnd(7)}: CPU ${avg(cpu).toFixed(2)} % per node (max ${Math.max(...cpu).toFixed(2)} %), sent ${(avg(bytes) / 1024).toFixed(1)} KiB/s per node, event-loop lag p99 ≤ ${lag.toFixed(1)} ms`);
+    console.log(
+      `  ${String(nodes).padStart(2)} nodes, ${profile.padEnd(7)}: CPU ${avg(cpu).toFixed(2)} % per node (max ${Math.max(...cpu).toFixed(2)} %), sent ${(avg(bytes) / 1024).toFixed(1)} KiB/s per node, event-loop lag p99 ≤ ${lag.toFixed(1)} ms`,
+    );
   } finally {
     await c.teardown();
   }
@@ -115,7 +129,9 @@ if (process.getuid?.() !== 0) {
   console.error("bench:membership needs root (network namespaces)");
   process.exit(1);
 }
-console.log(`Membership: 3 nodes, 2 links, ${RUNS} runs per fault (${DEFAULT_PROFILE_RUNS} for the default profile); time from the fault to all survivors agreeing / acting`);
+console.log(
+  `Membership: 3 nodes, 2 links, ${RUNS} runs per fault (${DEFAULT_PROFILE_RUNS} for the default profile); time from the fault to all survivors agreeing / acting`,
+);
 for (const p of PROFILES) await failover(p);
 console.log(`Idle cost (${IDLE_SECONDS} s, 2 links):`);
 for (const n of [3, 16]) for (const p of PROFILES) await idle(n, p);

@@ -19,7 +19,10 @@ async function cleanup(): Promise<void> {
   for (const b of burners) if (b.exitCode === null) b.kill("SIGKILL");
   await c.teardown();
 }
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => { void cleanup().finally(() => process.exit(130)); });
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.on(sig, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
 
 if (process.getuid?.() !== 0) {
   console.error("bench:soak needs root (network namespaces)");
@@ -30,7 +33,8 @@ try {
   for (const d of c.daemons.values()) d.start();
   const first = await c.converge(c.nodes, c.nodes, "n1", true, 120_000);
   for (const n of c.nodes) c.filter(n, `udp dport 5405 numgen random mod 100 < ${LOSS_PCT} drop`);
-  for (let i = 0; i < cpus().length; i++) burners.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+  for (let i = 0; i < cpus().length; i++)
+    burners.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
   let viewChanges = 0;
   let offlineSightings = 0;
   let worstSilenceMs = 0;
@@ -41,7 +45,10 @@ try {
     await sleep(250);
     for (const n of c.nodes) {
       const s = await c.node(n).membership();
-      if (s.view.id !== viewIds.get(n)) { viewChanges++; viewIds.set(n, s.view.id); }
+      if (s.view.id !== viewIds.get(n)) {
+        viewChanges++;
+        viewIds.set(n, s.view.id);
+      }
       for (const p of s.nodes) {
         if (p.name === n) continue;
         if (p.state !== "online") offlineSightings++;
@@ -53,9 +60,13 @@ try {
     }
   }
   const s = await c.node("n1").membership();
-  console.log(`Soak: ${SECONDS} s, ${PROFILE} profile (dead ${HEARTBEAT_PROFILES[PROFILE === "fast" ? "fast" : "default"].deadMs} ms), ${LOSS_PCT} % loss on every node, ${burners.length} CPU burners`);
+  console.log(
+    `Soak: ${SECONDS} s, ${PROFILE} profile (dead ${HEARTBEAT_PROFILES[PROFILE === "fast" ? "fast" : "default"].deadMs} ms), ${LOSS_PCT} % loss on every node, ${burners.length} CPU burners`,
+  );
   console.log(`  view changes seen: ${viewChanges}; peer-offline sightings: ${offlineSightings}`);
-  console.log(`  longest silence of a peer on its best link: ${worstSilenceMs} ms; worst event-loop lag: ${worstLagMs.toFixed(1)} ms`);
+  console.log(
+    `  longest silence of a peer on its best link: ${worstSilenceMs} ms; worst event-loop lag: ${worstLagMs.toFixed(1)} ms`,
+  );
   console.log(`  n1 packets: ${s.packets.sent} sent, ${s.packets.received} received`);
 } finally {
   await cleanup();

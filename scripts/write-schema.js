@@ -6,5 +6,14 @@ const strip = (s) => JSON.parse(JSON.stringify(s, (k, v) => (k === "x-hint" ? un
 mkdirSync(new URL("../schema/", import.meta.url), { recursive: true });
 writeFileSync(
   new URL("../schema/cluster.schema.json", import.meta.url),
-  JSON.stringify({ $schema: "https://json-schema.org/draft/2020-12/schema", $id: "https://paceline.dev/schema/cluster.schema.json", title: "Paceline cluster.yaml", ...strip(clusterSchema) }, null, 2) + "\n",
+  JSON.stringify(
+    {
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      $id: "https://paceline.dev/schema/cluster.schema.json",
+      title: "Paceline cluster.yaml",
+      ...strip(clusterSchema),
+    },
+    null,
+    2,
+  ) + "\n",
 );

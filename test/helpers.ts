@@ -19,11 +19,19 @@ export function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createSocket("udp4");
     s.once("error", reject);
-    s.bind(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.bind(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
-export async function waitFor<T>(what: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, label = "condition", pollMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  label = "condition",
+  pollMs = 25,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -35,7 +43,9 @@ export async function waitFor<T>(what: () => T | undefined | false | Promise<T |
     }
     await sleep(pollMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${label}${last ? ` (last error: ${(last as Error).message})` : ""}`,
+  );
 }
 
 export function tempDir(prefix: string): string {
@@ -56,7 +66,12 @@ export class DaemonUnderTest {
   readonly socket: string;
   readonly configPath: string;
 
-  constructor(readonly dir: string, yaml: string, readonly wrap: string[] = [], readonly extraArgs: string[] = []) {
+  constructor(
+    readonly dir: string,
+    yaml: string,
+    readonly wrap: string[] = [],
+    readonly extraArgs: string[] = [],
+  ) {
     this.stateDir = join(dir, "state");
     this.socket = join(this.stateDir, "paceline.sock");
     this.configPath = join(dir, "cluster.yaml");
@@ -66,7 +81,9 @@ export class DaemonUnderTest {
   start(): this {
     const args = [CLI, "daemon", "--config", this.configPath, "--state-dir", this.stateDir, ...this.extraArgs];
     const [file, ...pre] = this.wrap.length ? this.wrap : [process.execPath];
-    this.proc = spawn(file!, this.wrap.length ? [...pre, process.execPath, ...args] : args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.proc = spawn(file!, this.wrap.length ? [...pre, process.execPath, ...args] : args, {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.proc.stdout!.on("data", (b: Buffer) => (this.output += b.toString()));
     this.proc.stderr!.on("data", (b: Buffer) => (this.output += b.toString()));
     return this;
@@ -94,16 +111,31 @@ export class DaemonUnderTest {
     return r;
   }
 
-  async waitRsc(id: string, pred: (r: ResourceStatus) => boolean, timeoutMs = 10_000, label = `${id} condition`): Promise<ResourceStatus> {
+  async waitRsc(
+    id: string,
+    pred: (r: ResourceStatus) => boolean,
+    timeoutMs = 10_000,
+    label = `${id} condition`,
+  ): Promise<ResourceStatus> {
     try {
-      return await waitFor(async () => { const r = await this.rsc(id); return pred(r) ? r : undefined; }, timeoutMs, label);
+      return await waitFor(
+        async () => {
+          const r = await this.rsc(id);
+          return pred(r) ? r : undefined;
+        },
+        timeoutMs,
+        label,
+      );
     } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- daemon output (last 3000 characters) ---\n${this.output.slice(-3000)}`);
+      throw new Error(
+        `${(e as Error).message}\n--- daemon output (last 3000 characters) ---\n${this.output.slice(-3000)}`,
+      );
     }
   }
 
   async admin(verb: string, id: string): Promise<{ ok: boolean; message: string }> {
-    return (await callDaemon<{ ok: boolean; message: string }>(this.socket, "POST", `/v1/resources/${id}/${verb}`)).body;
+    return (await callDaemon<{ ok: boolean; message: string }>(this.socket, "POST", `/v1/resources/${id}/${verb}`))
+      .body;
   }
 
   async stop(): Promise<number | null> {
@@ -124,7 +156,11 @@ export class DaemonUnderTest {
 /** Kills a process by PID if it still runs (tests own what they started). */
 export function killPid(pid: number | undefined, signal: NodeJS.Signals = "SIGKILL"): void {
   if (!pid) return;
-  try { process.kill(pid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 export function cleanupDir(dir: string): void {

@@ -13,24 +13,53 @@ async function problems(filePath: string, code: string): Promise<string[]> {
 }
 
 test("src/core may not read the clock, set timers, draw random numbers or import node: modules", async () => {
-  const p = await problems("src/core/node/probe.ts", [
-    'import { readFileSync } from "node:fs";',
-    "export const late = () => Date.now() + performance.now() + Math.random() + readFileSync(\"/x\").length;",
-    "export const later = () => setTimeout(() => undefined, 10);",
-  ].join("\n"));
-  assert.ok(p.some((m) => m.startsWith("paceline/pure-imports") && m.includes("node:fs")), p.join("\n"));
-  assert.ok(p.some((m) => m.includes("Unexpected use of 'Date'")), p.join("\n"));
-  assert.ok(p.some((m) => m.includes("Unexpected use of 'performance'")), p.join("\n"));
-  assert.ok(p.some((m) => m.includes("'Math.random' is restricted")), p.join("\n"));
-  assert.ok(p.some((m) => m.includes("Unexpected use of 'setTimeout'")), p.join("\n"));
+  const p = await problems(
+    "src/core/node/probe.ts",
+    [
+      'import { readFileSync } from "node:fs";',
+      'export const late = () => Date.now() + performance.now() + Math.random() + readFileSync("/x").length;',
+      "export const later = () => setTimeout(() => undefined, 10);",
+    ].join("\n"),
+  );
+  assert.ok(
+    p.some((m) => m.startsWith("paceline/pure-imports") && m.includes("node:fs")),
+    p.join("\n"),
+  );
+  assert.ok(
+    p.some((m) => m.includes("Unexpected use of 'Date'")),
+    p.join("\n"),
+  );
+  assert.ok(
+    p.some((m) => m.includes("Unexpected use of 'performance'")),
+    p.join("\n"),
+  );
+  assert.ok(
+    p.some((m) => m.includes("'Math.random' is restricted")),
+    p.join("\n"),
+  );
+  assert.ok(
+    p.some((m) => m.includes("Unexpected use of 'setTimeout'")),
+    p.join("\n"),
+  );
 });
 
 test("src/core may import the config model but not the API, the daemon or the loader", async () => {
-  const ok = await problems("src/core/node/probe.ts", 'import type { ClusterConfig } from "../../config/model.js";\nexport type C = ClusterConfig;\n');
+  const ok = await problems(
+    "src/core/node/probe.ts",
+    'import type { ClusterConfig } from "../../config/model.js";\nexport type C = ClusterConfig;\n',
+  );
   assert.deepEqual(ok, []);
-  for (const target of ["../../api/types.js", "../../daemon/node-daemon.js", "../../config/load.js", "../../node/store.js"]) {
+  for (const target of [
+    "../../api/types.js",
+    "../../daemon/node-daemon.js",
+    "../../config/load.js",
+    "../../node/store.js",
+  ]) {
     const p = await problems("src/core/node/probe.ts", `import { x } from "${target}";\nexport const y = x;\n`);
-    assert.ok(p.some((m) => m.startsWith("paceline/pure-imports")), `${target}: ${p.join("\n")}`);
+    assert.ok(
+      p.some((m) => m.startsWith("paceline/pure-imports")),
+      `${target}: ${p.join("\n")}`,
+    );
   }
 });
 

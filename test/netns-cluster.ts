@@ -9,10 +9,24 @@ import { writeClusterKey } from "../src/node/key.js";
 import { cleanupDir, DaemonUnderTest, tempDir, waitFor } from "./helpers.js";
 
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
-const quietly = (f: () => unknown) => { try { f(); } catch { /* already gone or never made */ } };
+const quietly = (f: () => unknown) => {
+  try {
+    f();
+  } catch {
+    /* already gone or never made */
+  }
+};
 
-export const haveNft = (() => { try { execFileSync("nft", ["--version"]); return true; } catch { return false; } })();
-export const summary = (s: MembershipStatus) => `${s.node}: view ${s.view.id} [${s.view.members.join(",")}] quorate=${s.quorate} dc=${s.dc ?? "-"}`;
+export const haveNft = (() => {
+  try {
+    execFileSync("nft", ["--version"]);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+export const summary = (s: MembershipStatus) =>
+  `${s.node}: view ${s.view.id} [${s.view.members.join(",")}] quorate=${s.quorate} dc=${s.dc ?? "-"}`;
 
 let clusters = 0;
 
@@ -24,29 +38,55 @@ export class NetnsCluster {
   private dir = "";
 
   /** `subnet`: the second octet of 10.X.link.node, distinct per cluster that may run at once; `moreYaml`: extra
-   * top-level cluster.yaml lines (or a function of this cluster, for lines that name its namespaces). Each bridge has address 10.X.link.254 (a "router" to ping). */
+   * top-level cluster.yaml lines (or a function of this cluster, for lines that name its namespaces). Each bridge has
+   * address 10.X.link.254 (a "router" to ping). */
   /** `supervised`: daemons run under `paceline daemon`'s supervisor (which respawns them); otherwise the tests
    * restart them themselves. */
-  constructor(nodeCount: number, linkCount: number, private readonly heartbeat: string, private readonly subnet: number, private readonly moreYaml: string | ((c: NetnsCluster) => string) = "", private readonly supervised = false) {
+  constructor(
+    nodeCount: number,
+    linkCount: number,
+    private readonly heartbeat: string,
+    private readonly subnet: number,
+    private readonly moreYaml: string | ((c: NetnsCluster) => string) = "",
+    private readonly supervised = false,
+  ) {
     this.nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
     this.links = Array.from({ length: linkCount }, (_, l) => l);
     this.tag = `${process.pid.toString(36)}${(clusters++).toString(36)}`;
   }
 
-  ns(n: string): string { return `pl-${this.tag}-${n}`; }
-  bridge(l: number): string { return `plb${l}${this.tag}`; }
+  ns(n: string): string {
+    return `pl-${this.tag}-${n}`;
+  }
+  bridge(l: number): string {
+    return `plb${l}${this.tag}`;
+  }
   /** The root-namespace end of node n's veth on link l (set it down to cut that link). */
-  hostVeth(n: string, l: number): string { return `pl${this.tag}${n}l${l}`; }
-  addr(n: string, l: number): string { return `10.${this.subnet}.${l}.${this.nodes.indexOf(n) + 1}`; }
-  node(n: string): DaemonUnderTest { return this.daemons.get(n)!; }
+  hostVeth(n: string, l: number): string {
+    return `pl${this.tag}${n}l${l}`;
+  }
+  addr(n: string, l: number): string {
+    return `10.${this.subnet}.${l}.${this.nodes.indexOf(n) + 1}`;
+  }
+  node(n: string): DaemonUnderTest {
+    return this.daemons.get(n)!;
+  }
   /** Under supervision: the PID of the daemon itself (the supervisor's child). */
   daemonPid(n: string): number | undefined {
     const sup = this.node(n).proc?.pid;
-    try { return Number(readFileSync(`/proc/${sup}/task/${sup}/children`, "utf8").trim().split(/\s+/)[0]) || undefined; } catch { return undefined; }
+    try {
+      return Number(readFileSync(`/proc/${sup}/task/${sup}/children`, "utf8").trim().split(/\s+/)[0]) || undefined;
+    } catch {
+      return undefined;
+    }
   }
-  gateway(l: number): string { return `10.${this.subnet}.${l}.254`; }
+  gateway(l: number): string {
+    return `10.${this.subnet}.${l}.254`;
+  }
   /** Cuts or restores node n's link l (from the root namespace, as a pulled cable would). */
-  setLink(n: string, l: number, state: "up" | "down"): void { ip("link", "set", this.hostVeth(n, l), state); }
+  setLink(n: string, l: number, state: "up" | "down"): void {
+    ip("link", "set", this.hostVeth(n, l), state);
+  }
 
   setup(): this {
     this.dir = tempDir("cluster");
@@ -74,7 +114,15 @@ nodes:
 ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, l)).join(", ")}] }`).join("\n")}
 `;
     for (const n of this.nodes) {
-      this.daemons.set(n, new DaemonUnderTest(mkdirSync(`${this.dir}/${n}`, { recursive: true })!, yaml, ["ip", "netns", "exec", this.ns(n)], ["--node", n, ...(this.supervised ? [] : ["--no-supervise"])]));
+      this.daemons.set(
+        n,
+        new DaemonUnderTest(
+          mkdirSync(`${this.dir}/${n}`, { recursive: true })!,
+          yaml,
+          ["ip", "netns", "exec", this.ns(n)],
+          ["--node", n, ...(this.supervised ? [] : ["--no-supervise"])],
+        ),
+      );
     }
     return this;
   }
@@ -84,7 +132,8 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
       quietly(() => d.proc?.kill("SIGCONT")); // a failed SIGSTOP test must not leave it stopped
       const t0 = Date.now();
       await d.stop().catch(() => undefined);
-      if (process.env.PACELINE_TEST_DEBUG) console.log(`# stopped ${d.dir} in ${Date.now() - t0} ms\n${d.output.slice(-1500).replace(/^/gm, "# ")}`);
+      if (process.env.PACELINE_TEST_DEBUG)
+        console.log(`# stopped ${d.dir} in ${Date.now() - t0} ms\n${d.output.slice(-1500).replace(/^/gm, "# ")}`);
     }
     for (const n of this.nodes) {
       for (const l of this.links) quietly(() => ip("link", "del", this.hostVeth(n, l)));
@@ -96,24 +145,43 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
 
   /** Loads nftables input rules inside a node's namespace (its own table, removed with `unfilter`). */
   filter(n: string, rules: string): void {
-    execFileSync("ip", ["netns", "exec", this.ns(n), "nft", "-f", "-"], { input: `table inet plfault {\n chain input {\n  type filter hook input priority 0;\n  ${rules}\n }\n}\n` });
+    execFileSync("ip", ["netns", "exec", this.ns(n), "nft", "-f", "-"], {
+      input: `table inet plfault {\n chain input {\n  type filter hook input priority 0;\n  ${rules}\n }\n}\n`,
+    });
   }
-  unfilter(n: string): void { execFileSync("ip", ["netns", "exec", this.ns(n), "nft", "delete", "table", "inet", "plfault"]); }
+  unfilter(n: string): void {
+    execFileSync("ip", ["netns", "exec", this.ns(n), "nft", "delete", "table", "inet", "plfault"]);
+  }
 
   /** Waits until every listed node reports this membership: the same view, this DC, quorum as given. */
-  async converge(nodes: string[], members: string[], dc: string | undefined, quorate = true, timeoutMs = 15_000, pollMs = 50): Promise<MembershipStatus[]> {
+  async converge(
+    nodes: string[],
+    members: string[],
+    dc: string | undefined,
+    quorate = true,
+    timeoutMs = 15_000,
+    pollMs = 50,
+  ): Promise<MembershipStatus[]> {
     let last: string[] = [];
     try {
-      return await waitFor(async () => {
-        const all = await Promise.all(nodes.map((n) => this.node(n).membership()));
-        last = all.map(summary);
-        const want = [...members].sort().join();
-        const ok = all.every((s) => [...s.view.members].sort().join() === want && s.quorate === quorate && s.dc === dc)
-          && new Set(all.map((s) => `${s.view.id}/${s.view.leader}`)).size === 1;
-        return ok ? all : undefined;
-      }, timeoutMs, `${nodes.join(",")} to agree on [${members.join(",")}], DC ${dc ?? "none"}`, pollMs);
+      return await waitFor(
+        async () => {
+          const all = await Promise.all(nodes.map((n) => this.node(n).membership()));
+          last = all.map(summary);
+          const want = [...members].sort().join();
+          const ok =
+            all.every((s) => [...s.view.members].sort().join() === want && s.quorate === quorate && s.dc === dc) &&
+            new Set(all.map((s) => `${s.view.id}/${s.view.leader}`)).size === 1;
+          return ok ? all : undefined;
+        },
+        timeoutMs,
+        `${nodes.join(",")} to agree on [${members.join(",")}], DC ${dc ?? "none"}`,
+        pollMs,
+      );
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nlast seen:\n  ${last.join("\n  ")}\n--- ${nodes[0]} output ---\n${this.node(nodes[0]!).output.slice(-2500)}`);
+      throw new Error(
+        `${(e as Error).message}\nlast seen:\n  ${last.join("\n  ")}\n--- ${nodes[0]} output ---\n${this.node(nodes[0]!).output.slice(-2500)}`,
+      );
     }
   }
 }

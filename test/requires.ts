@@ -12,10 +12,15 @@ export function unmet(...checks: Array<[met: boolean, missing: string]>): string
   const missing = checks.find(([met]) => !met)?.[1];
   if (!missing) return false;
   if (process.env.PACELINE_REQUIRE_INTEGRATION === "1") {
-    throw new Error(`this test cannot run here: ${missing}. PACELINE_REQUIRE_INTEGRATION=1 (set by .ci/run) makes that a failure, not a skip: run as root with what .ci/run installs`);
+    throw new Error(
+      `this test cannot run here: ${missing}. PACELINE_REQUIRE_INTEGRATION=1 (set by .ci/run) makes that a failure, not a skip: run as root with what .ci/run installs`,
+    );
   }
   return missing;
 }
 
 export const ROOT: [boolean, string] = [isRoot, "needs root for network namespaces"];
-export const OCF_AGENTS: [boolean, string] = [have("/usr/lib/ocf/resource.d/heartbeat/IPaddr2") && have("/usr/lib/ocf/resource.d/heartbeat/Dummy"), "resource-agents (IPaddr2, Dummy) is not installed"];
+export const OCF_AGENTS: [boolean, string] = [
+  have("/usr/lib/ocf/resource.d/heartbeat/IPaddr2") && have("/usr/lib/ocf/resource.d/heartbeat/Dummy"),
+  "resource-agents (IPaddr2, Dummy) is not installed",
+];

@@ -9,7 +9,11 @@ import { after, test } from "node:test";
 import { CLI, cleanupDir, REPO, tempDir } from "./helpers.js";
 import { unmet } from "./requires.js";
 
-const CORPUS = [join(REPO, "..", "shared", "conformance", "pacemaker-scheduler", "public"), "/work/shared/conformance/pacemaker-scheduler/public"].find((d) => existsSync(d)) ?? "";
+const CORPUS =
+  [
+    join(REPO, "..", "shared", "conformance", "pacemaker-scheduler", "public"),
+    "/work/shared/conformance/pacemaker-scheduler/public",
+  ].find((d) => existsSync(d)) ?? "";
 const skip = unmet([existsSync(CORPUS), "the conformance corpus (../shared) is not here"]);
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, "simulate", ...args], { encoding: "utf8" });
 const dir = tempDir("simulate");
@@ -43,7 +47,9 @@ test("simulate refuses bad input clearly", () => {
 
 test("simulate --config: what-if events on a cluster.yaml", () => {
   const cfg = join(dir, "cluster.yaml");
-  writeFileSync(cfg, `nodes: { node1: {}, node2: {} }
+  writeFileSync(
+    cfg,
+    `nodes: { node1: {}, node2: {} }
 defaults: { stickiness: 100, migration-threshold: 1 }
 resources:
   web:
@@ -51,13 +57,17 @@ resources:
     members:
       vip: { exec: { command: sleep 100 }, monitor: 10s }
       app: { exec: { command: sleep 100 }, monitor: 10s }
-`);
+`,
+  );
   const fail = run("--config", cfg, "--node-fail", "node1");
   assert.equal(fail.status, 0, fail.stderr);
   assert.match(fail.stdout, /Starting point: vip on node1, app on node1\./);
   assert.match(fail.stdout, /start +app +on node2/); // without fencing, a failed node is assumed to run nothing
   const op = run("--config", cfg, "--op-fail", "app_monitor_10000@node1=7", "--summary");
-  assert.equal(op.stdout, "ACTION Move vip node1 node2\nACTION Recover app node1 node2\nNODE node1 online\nNODE node2 online\nPLACE app node2 Started\nPLACE vip node2 Started\n");
+  assert.equal(
+    op.stdout,
+    "ACTION Move vip node1 node2\nACTION Recover app node1 node2\nNODE node1 online\nNODE node2 online\nPLACE app node2 Started\nPLACE vip node2 Started\n",
+  );
   const why = run("--config", cfg, "--op-fail", "app_monitor_10000@node1=7", "--explain", "app");
   assert.match(why.stdout, /node1 +-INFINITY .*app failed once here \(migration-threshold 1\)/);
   assert.match(run("--config", cfg, "--standby", "node9").stderr, /no node `node9` \(nodes: node1, node2\)/);
@@ -68,7 +78,10 @@ test("seed 000 and 003 configurations: simulate explains why a resource is where
   const steady = run("--cib", ex("seed000-pgsql-stonith/cib.xml"), "--explain", "prmPg");
   assert.equal(steady.status, 0, steady.stderr);
   assert.match(steady.stdout, /prmPg \(placed with group grpPg\)/);
-  assert.match(steady.stdout, /pm1 +INFINITY +\+200 location rsc_location-grpPg-1 .*\+INFINITY stickiness of prmPg \(it runs here\)/);
+  assert.match(
+    steady.stdout,
+    /pm1 +INFINITY +\+200 location rsc_location-grpPg-1 .*\+INFINITY stickiness of prmPg \(it runs here\)/,
+  );
   assert.match(steady.stdout, /→ runs on pm1 \(it ran on pm1\)/);
   const failed = run("--cib", ex("seed000-pgsql-stonith/cib-pgsql-failed.xml"), "--summary");
   assert.match(failed.stdout, /ACTION Recover prmPg pm1 pm2/);

@@ -13,7 +13,10 @@ http.createServer((q, s) => s.end(me ? me.address : "?")).listen(8080, "0.0.0.0"
 `;
 
 export class VipProbe {
-  constructor(readonly c: NetnsCluster, readonly vip: string) {}
+  constructor(
+    readonly c: NetnsCluster,
+    readonly vip: string,
+  ) {}
 
   /** Which node the VIP answers from (the last octet of the address it reports → node name), or undefined. */
   whoAnswers(): Promise<string | undefined> {
@@ -24,16 +27,23 @@ export class VipProbe {
         res.on("end", () => resolve(this.c.nodes[Number(body.split(".")[3]) - 1]));
       });
       req.on("error", () => resolve(undefined));
-      req.on("timeout", () => { req.destroy(); resolve(undefined); });
+      req.on("timeout", () => {
+        req.destroy();
+        resolve(undefined);
+      });
       req.end();
     });
   }
 
   ipAddr(n: string): Promise<string> {
-    return new Promise((resolve) => execFile("ip", ["-n", this.c.ns(n), "-o", "addr", "show"], (e, out) => resolve(e ? "" : out)));
+    return new Promise((resolve) =>
+      execFile("ip", ["-n", this.c.ns(n), "-o", "addr", "show"], (e, out) => resolve(e ? "" : out)),
+    );
   }
 
-  async holds(n: string): Promise<boolean> { return (await this.ipAddr(n)).includes(`${this.vip}/`); }
+  async holds(n: string): Promise<boolean> {
+    return (await this.ipAddr(n)).includes(`${this.vip}/`);
+  }
 
   /** Waits until the VIP answers from `n`; returns how long that took. On failure, says what every node shows. */
   async answeredBy(n: string, timeoutMs = 15_000): Promise<number> {
@@ -41,18 +51,38 @@ export class VipProbe {
     try {
       await waitFor(async () => (await this.whoAnswers()) === n, timeoutMs, `the VIP to answer from ${n}`, 50);
     } catch (e) {
-      const st = await Promise.all(this.c.nodes.map((x) => this.c.node(x).membership().then((s) => `${x}: ${JSON.stringify(s.resources.map((r) => [r.id, r.state, r.runningOn]))}`).catch(() => `${x}: down`)));
-      throw new Error(`${(e as Error).message}\n${st.join("\n")}\n--- n2 ---\n${this.c.node("n2").output.slice(-3000)}`);
+      const st = await Promise.all(
+        this.c.nodes.map((x) =>
+          this.c
+            .node(x)
+            .membership()
+            .then((s) => `${x}: ${JSON.stringify(s.resources.map((r) => [r.id, r.state, r.runningOn]))}`)
+            .catch(() => `${x}: down`),
+        ),
+      );
+      throw new Error(
+        `${(e as Error).message}\n${st.join("\n")}\n--- n2 ---\n${this.c.node("n2").output.slice(-3000)}`,
+      );
     }
     return Date.now() - t0;
   }
 
   /** Resolves with the first of `nodes` the VIP answers from. */
   answeredByAny(nodes: string[], timeoutMs = 15_000): Promise<number> {
-    return waitFor(async () => { const who = await this.whoAnswers(); return who && nodes.includes(who) ? true : undefined; }, timeoutMs, `the VIP to answer from one of ${nodes.join(", ")}`, 50).then(() => 0);
+    return waitFor(
+      async () => {
+        const who = await this.whoAnswers();
+        return who && nodes.includes(who) ? true : undefined;
+      },
+      timeoutMs,
+      `the VIP to answer from one of ${nodes.join(", ")}`,
+      50,
+    ).then(() => 0);
   }
 
-  sampler(): Sampler { return new Sampler(this); }
+  sampler(): Sampler {
+    return new Sampler(this);
+  }
 }
 
 /** `exclude`: powered-off nodes (their namespace, and what was configured in it, outlives them). */
@@ -68,12 +98,20 @@ export class Sampler {
     this.done = (async () => {
       while (this.running) {
         const at = Date.now();
-        const holders = (await Promise.all(probe.c.nodes.map(async (n) => ((await probe.holds(n)) && !this.exclude.has(n) ? n : "")))).filter(Boolean);
+        const holders = (
+          await Promise.all(probe.c.nodes.map(async (n) => ((await probe.holds(n)) && !this.exclude.has(n) ? n : "")))
+        ).filter(Boolean);
         this.samples++;
-        if (holders.length > 1) { this.overlaps.push(`${new Date(at).toISOString().slice(11, 23)} ${holders.join("+")}`); this.overlapTimes.push(at); }
+        if (holders.length > 1) {
+          this.overlaps.push(`${new Date(at).toISOString().slice(11, 23)} ${holders.join("+")}`);
+          this.overlapTimes.push(at);
+        }
         await sleep(Math.max(0, 50 - (Date.now() - at)));
       }
     })();
   }
-  async stop(): Promise<void> { this.running = false; await this.done; }
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
 }

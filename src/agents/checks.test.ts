@@ -48,8 +48,14 @@ test("nic check reads operstate and carrier", async () => {
 });
 
 test("custom check: exit 0 healthy, exit code and last line otherwise, timeout for a hang", async () => {
-  assert.deepEqual(await boundedCheck(monitor("{ type: custom, script: 'true' }"))(), { ok: true, reason: "exit code 0" });
-  assert.deepEqual(await boundedCheck(monitor("{ type: custom, script: 'echo broken >&2; exit 3' }"))(), { ok: false, reason: "exit code 3: broken" });
+  assert.deepEqual(await boundedCheck(monitor("{ type: custom, script: 'true' }"))(), {
+    ok: true,
+    reason: "exit code 0",
+  });
+  assert.deepEqual(await boundedCheck(monitor("{ type: custom, script: 'echo broken >&2; exit 3' }"))(), {
+    ok: false,
+    reason: "exit code 3: broken",
+  });
   const hung = boundedCheck(monitor("{ type: custom, script: 'sleep 30', timeout: 200ms }"));
   assert.deepEqual(await hung(), { ok: false, reason: "script hung: no answer within 200ms" });
 });
@@ -65,8 +71,13 @@ test("system check reports usage against thresholds", async () => {
 
 test("a check that outlives its timeout fails, and fails the next run at once while still hung", async () => {
   let release: () => void = () => {};
-  const hang = new Promise<void>((r) => { release = r; });
-  const check = withTimeout(async () => { await hang; return { ok: true, reason: "late" }; }, 10);
+  const hang = new Promise<void>((r) => {
+    release = r;
+  });
+  const check = withTimeout(async () => {
+    await hang;
+    return { ok: true, reason: "late" };
+  }, 10);
   assert.deepEqual(await check(), { ok: false, reason: "no answer within 10ms (hung?)" });
   assert.match((await check()).reason, /^previous check still hung after \d+ms$/);
   release();

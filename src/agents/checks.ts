@@ -9,7 +9,10 @@ import type { MonitorConfig } from "../config/model.js";
 import { baseEnv, commandSpec } from "../node/executor/agents.js";
 import { runProcess } from "../node/executor/run-process.js";
 
-export interface CheckResult { ok: boolean; reason: string }
+export interface CheckResult {
+  ok: boolean;
+  reason: string;
+}
 export type Check = () => Promise<CheckResult>;
 
 // ---- process ---------------------------------------------------------------------------------------------------
@@ -44,7 +47,10 @@ function processCheck(m: MonitorConfig): Check {
     const n = countProcesses(p);
     return n >= p.minCount
       ? { ok: true, reason: `${n} ${what} running` }
-      : { ok: false, reason: n === 0 ? `no ${what} running` : `only ${n} ${what} running, expected at least ${p.minCount}` };
+      : {
+          ok: false,
+          reason: n === 0 ? `no ${what} running` : `only ${n} ${what} running, expected at least ${p.minCount}`,
+        };
   };
 }
 
@@ -53,12 +59,19 @@ function processCheck(m: MonitorConfig): Check {
 function customCheck(m: MonitorConfig): Check {
   const s = m.script!;
   return async () => {
-    const r = await runProcess({ ...commandSpec(s.command), env: baseEnv({ ...s.env, PACELINE_MONITOR_NAME: m.name }), timeoutMs: m.timeoutMs });
+    const r = await runProcess({
+      ...commandSpec(s.command),
+      env: baseEnv({ ...s.env, PACELINE_MONITOR_NAME: m.name }),
+      timeoutMs: m.timeoutMs,
+    });
     if (r.spawnError) return { ok: false, reason: `cannot run ${s.command}: ${r.spawnError}` };
     if (r.timedOut) return { ok: false, reason: `script hung: no answer within ${formatDuration(m.timeoutMs)}` };
     if (r.exitCode === 0) return { ok: true, reason: "exit code 0" };
     const said = (r.stderr.trim() || r.stdout.trim()).split("\n").at(-1);
-    return { ok: false, reason: `${r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`}${said ? `: ${said.slice(0, 200)}` : ""}` };
+    return {
+      ok: false,
+      reason: `${r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`}${said ? `: ${said.slice(0, 200)}` : ""}`,
+    };
   };
 }
 
@@ -71,7 +84,10 @@ function diskCheck(m: MonitorConfig): Check {
     try {
       if (statSync(d.path).isDirectory()) target = join(d.path, `.paceline-diskcheck-${process.pid}`);
     } catch (e) {
-      return { ok: false, reason: `cannot use ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+      return {
+        ok: false,
+        reason: `cannot use ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      };
     }
     const data = Buffer.alloc(d.sizeBytes, `${Date.now()}:${m.name}:`);
     const t0 = performance.now();
@@ -83,7 +99,10 @@ function diskCheck(m: MonitorConfig): Check {
       const back = Buffer.alloc(data.length);
       await fh.read(back, 0, back.length, 0);
       if (!back.equals(data)) return { ok: false, reason: `read back different data from ${target}` };
-      return { ok: true, reason: `wrote, synced and read ${d.sizeBytes} bytes in ${Math.round(performance.now() - t0)} ms` };
+      return {
+        ok: true,
+        reason: `wrote, synced and read ${d.sizeBytes} bytes in ${Math.round(performance.now() - t0)} ms`,
+      };
     } catch (e) {
       return { ok: false, reason: `${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
     } finally {
@@ -109,7 +128,9 @@ function pingCheck(m: MonitorConfig): Check {
   return async () => {
     const answers = await Promise.all(targets.map((t) => pingOnce(t, m.timeoutMs)));
     const up = targets.filter((_, i) => answers[i]);
-    return up.length > 0 ? { ok: true, reason: `${up.join(", ")} answered` } : { ok: false, reason: `no answer from ${targets.join(", ")}` };
+    return up.length > 0
+      ? { ok: true, reason: `${up.join(", ")} answered` }
+      : { ok: false, reason: `no answer from ${targets.join(", ")}` };
   };
 }
 
@@ -124,7 +145,11 @@ export function linkState(ifname: string, sysNet = "/sys/class/net"): CheckResul
     return { ok: false, reason: `no interface ${ifname}` };
   }
   let carrier: string | undefined;
-  try { carrier = readFileSync(join(dir, "carrier"), "utf8").trim(); } catch { carrier = undefined; /* reading carrier fails while the link is administratively down */ }
+  try {
+    carrier = readFileSync(join(dir, "carrier"), "utf8").trim();
+  } catch {
+    carrier = undefined; /* reading carrier fails while the link is administratively down */
+  }
   if (oper === "up") return { ok: true, reason: `${ifname} link up` };
   if (oper === "unknown" && carrier === "1") return { ok: true, reason: `${ifname} carrier present` };
   return { ok: false, reason: `${ifname} link ${oper === "unknown" ? "has no carrier" : oper}` };
@@ -145,7 +170,12 @@ function cpuTimes(): { busy: number; total: number } {
 }
 
 export function memoryUsedPercent(): number {
-  const info = Object.fromEntries(readFileSync("/proc/meminfo", "utf8").split("\n").map((l) => l.split(/:\s+/)).map(([k, v]) => [k, parseInt(v ?? "0", 10)]));
+  const info = Object.fromEntries(
+    readFileSync("/proc/meminfo", "utf8")
+      .split("\n")
+      .map((l) => l.split(/:\s+/))
+      .map(([k, v]) => [k, parseInt(v ?? "0", 10)]),
+  );
   return 100 * (1 - (info.MemAvailable ?? 0) / (info.MemTotal ?? 1));
 }
 
@@ -177,7 +207,8 @@ function systemCheck(m: MonitorConfig): Check {
       lastCpu = now;
       judge("memory", memoryUsedPercent(), sys.memoryPercent);
       judge("open files", openFilesPercent(), sys.openFilesPercent);
-      for (const [mount, limit] of Object.entries(sys.diskUsagePercent)) judge(`disk ${mount}`, diskUsedPercent(mount), limit);
+      for (const [mount, limit] of Object.entries(sys.diskUsagePercent))
+        judge(`disk ${mount}`, diskUsedPercent(mount), limit);
     } catch (e) {
       return { ok: false, reason: `cannot read system usage: ${(e as Error).message}` };
     }
@@ -188,7 +219,12 @@ function systemCheck(m: MonitorConfig): Check {
 // ---- one check with a timeout --------------------------------------------------------------------------------------
 
 const MAKERS: Record<MonitorConfig["type"], (m: MonitorConfig) => Check> = {
-  process: processCheck, custom: customCheck, disk: diskCheck, ping: pingCheck, nic: nicCheck, system: systemCheck,
+  process: processCheck,
+  custom: customCheck,
+  disk: diskCheck,
+  ping: pingCheck,
+  nic: nicCheck,
+  system: systemCheck,
 };
 
 /** A check bounded by the monitor's timeout. While an earlier run is still hung, later runs fail at once. */
@@ -200,15 +236,24 @@ export function withTimeout(check: Check, timeoutMs: number): Check {
   let inFlight: Promise<CheckResult> | undefined;
   let inFlightSinceMs = 0;
   return async () => {
-    if (inFlight) return { ok: false, reason: `previous check still hung after ${formatDuration(Math.round(performance.now() - inFlightSinceMs))}` };
+    if (inFlight)
+      return {
+        ok: false,
+        reason: `previous check still hung after ${formatDuration(Math.round(performance.now() - inFlightSinceMs))}`,
+      };
     inFlightSinceMs = performance.now();
     const run = check().catch((e: unknown) => ({ ok: false, reason: `check failed: ${(e as Error).message}` }));
     inFlight = run;
-    run.finally(() => { if (inFlight === run) inFlight = undefined; });
+    run.finally(() => {
+      if (inFlight === run) inFlight = undefined;
+    });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<CheckResult>((resolve) => {
       // A little grace so that checks with their own timeout (custom scripts) report it in their own words.
-      timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${formatDuration(timeoutMs)} (hung?)` }), timeoutMs + 250);
+      timer = setTimeout(
+        () => resolve({ ok: false, reason: `no answer within ${formatDuration(timeoutMs)} (hung?)` }),
+        timeoutMs + 250,
+      );
     });
     try {
       return await Promise.race([run, timedOut]);

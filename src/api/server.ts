@@ -8,7 +8,10 @@ import type { DaemonStatus, MembershipStatus } from "./types.js";
 
 type Answer = { ok: boolean; message: string };
 /** Single-server mode's resource commands. */
-export interface AdminCommand { kind: "cleanup" | "restart" | "disable" | "enable"; id: string }
+export interface AdminCommand {
+  kind: "cleanup" | "restart" | "disable" | "enable";
+  id: string;
+}
 /** Cluster requests are answered by the node core, at once or after a message to the DC. */
 type Reply = Answer | Promise<Answer>;
 
@@ -30,7 +33,17 @@ export interface ApiHandlers {
 }
 
 const ADMIN_KINDS = new Set(["cleanup", "restart", "disable", "enable"]);
-const CLUSTER_RSC_KINDS = new Set(["cleanup", "restart", "disable", "enable", "manage", "unmanage", "clear", "move", "ban"]);
+const CLUSTER_RSC_KINDS = new Set([
+  "cleanup",
+  "restart",
+  "disable",
+  "enable",
+  "manage",
+  "unmanage",
+  "clear",
+  "move",
+  "ban",
+]);
 
 /** Cluster-mode routes: resources (move/ban take ?node=), nodes (standby/online), maintenance (?on=true|false). */
 function clusterRoute(h: ApiHandlers, url: URL): ClusterAdminCommand | string | undefined {
@@ -62,7 +75,10 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 }
 
 function answer(res: ServerResponse, r: Reply, refusedCode: number): void {
-  void Promise.resolve(r).then((a) => send(res, a.ok ? 200 : refusedCode, a), (e: Error) => send(res, 500, { ok: false, message: `internal error: ${e.message}` }));
+  void Promise.resolve(r).then(
+    (a) => send(res, a.ok ? 200 : refusedCode, a),
+    (e: Error) => send(res, 500, { ok: false, message: `internal error: ${e.message}` }),
+  );
 }
 
 function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void {
@@ -70,14 +86,28 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
   if (req.method === "GET" && url.pathname === "/v1/status") return send(res, 200, h.status());
   if (url.pathname === "/v1/config" && req.method === "GET") {
     const doc = h.configDoc?.();
-    return doc ? send(res, 200, doc) : send(res, 409, { ok: false, message: "a single server has no cluster configuration: its file is the configuration" });
+    return doc
+      ? send(res, 200, doc)
+      : send(res, 409, {
+          ok: false,
+          message: "a single server has no cluster configuration: its file is the configuration",
+        });
   }
   if (url.pathname === "/v1/config" && req.method === "PUT") {
-    if (!h.pushConfig) return send(res, 409, { ok: false, message: "config push needs a cluster; a single server reads its file at start" });
-    readBody(req).then((text) => {
-      const base = url.searchParams.get("base-epoch");
-      return h.pushConfig!(text, base === null ? undefined : Number(base));
-    }).then((r) => send(res, r.ok ? 200 : 409, r), (e: Error) => send(res, 400, { ok: false, message: e.message }));
+    if (!h.pushConfig)
+      return send(res, 409, {
+        ok: false,
+        message: "config push needs a cluster; a single server reads its file at start",
+      });
+    readBody(req)
+      .then((text) => {
+        const base = url.searchParams.get("base-epoch");
+        return h.pushConfig!(text, base === null ? undefined : Number(base));
+      })
+      .then(
+        (r) => send(res, r.ok ? 200 : 409, r),
+        (e: Error) => send(res, 400, { ok: false, message: e.message }),
+      );
     return;
   }
   const fc = /^\/v1\/fence\/([^/]+)\/confirm$/.exec(url.pathname);
@@ -87,7 +117,11 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
   }
   const w = /^\/v1\/why\/([^/]+)$/.exec(url.pathname);
   if (req.method === "GET" && w) {
-    if (!h.why) return send(res, 409, { ok: false, message: "--why needs a cluster (single-server status already says why a resource is stopped)" });
+    if (!h.why)
+      return send(res, 409, {
+        ok: false,
+        message: "--why needs a cluster (single-server status already says why a resource is stopped)",
+      });
     const r = h.why(decodeURIComponent(w[1]!));
     return send(res, r.ok ? 200 : 404, r);
   }
@@ -104,7 +138,8 @@ function route(h: ApiHandlers, req: IncomingMessage, res: ServerResponse): void 
   if (a && (req.method === "PUT" || req.method === "DELETE")) {
     if (!h.attribute) return send(res, 409, { ok: false, message: "node attributes exist in cluster mode only" });
     const value = req.method === "PUT" ? url.searchParams.get("value") : undefined;
-    if (value === null) return send(res, 400, { ok: false, message: "PUT /v1/attributes/NAME?value=VALUE needs a value" });
+    if (value === null)
+      return send(res, 400, { ok: false, message: "PUT /v1/attributes/NAME?value=VALUE needs a value" });
     return answer(res, h.attribute(decodeURIComponent(a[1]!), value), 400);
   }
   send(res, 404, { ok: false, message: `no such endpoint: ${req.method} ${url.pathname}` });
@@ -118,7 +153,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) { reject(new Error("the configuration is larger than 1 MiB")); req.destroy(); return; }
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error("the configuration is larger than 1 MiB"));
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
@@ -129,16 +168,27 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** Is a daemon answering on this socket? */
 export function socketAlive(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ socketPath, path: "/v1/status", method: "GET", timeout: 1000 }, (res) => { res.resume(); resolve(true); });
+    const req = request({ socketPath, path: "/v1/status", method: "GET", timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
     req.on("error", () => resolve(false));
-    req.on("timeout", () => { req.destroy(); resolve(false); });
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(false);
+    });
     req.end();
   });
 }
 
 export async function listenApi(socketPath: string, h: ApiHandlers): Promise<Server> {
-  if (await socketAlive(socketPath)) throw new Error(`another Paceline daemon is already running (it answers on ${socketPath})`);
-  try { unlinkSync(socketPath); } catch { /* no stale socket */ }
+  if (await socketAlive(socketPath))
+    throw new Error(`another Paceline daemon is already running (it answers on ${socketPath})`);
+  try {
+    unlinkSync(socketPath);
+  } catch {
+    /* no stale socket */
+  }
   const server = createServer((req, res) => {
     try {
       route(h, req, res);

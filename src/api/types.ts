@@ -1,4 +1,5 @@
-// What the daemon's API returns. The CLI and (later) the web dashboard render these; they never reach inside the daemon.
+// What the daemon's API returns. The CLI and (later) the web dashboard render these; they never reach inside the
+// daemon.
 
 export interface ResourceStatus {
   id: string;
@@ -44,7 +45,12 @@ export interface FailedAction {
   output?: string;
 }
 
-export interface EventLine { atMs: number; level: string; rsc?: string; text: string }
+export interface EventLine {
+  atMs: number;
+  level: string;
+  rsc?: string;
+  text: string;
+}
 
 export interface DaemonStatus {
   cluster: string;
@@ -63,7 +69,13 @@ export interface DaemonStatus {
   events: EventLine[];
 }
 
-export interface LinkStatus { link: number; address?: string; state: "up" | "warn" | "down"; lastHeardMsAgo?: number; rttMs?: number }
+export interface LinkStatus {
+  link: number;
+  address?: string;
+  state: "up" | "warn" | "down";
+  lastHeardMsAgo?: number;
+  rttMs?: number;
+}
 
 export interface PeerNodeStatus {
   name: string;
@@ -112,7 +124,13 @@ export interface MembershipStatus {
   arbiter?: { address: string; voteHeld: boolean };
   dc?: string;
   nodes: PeerNodeStatus[];
-  packets: { sent: number; received: number; bytesSent: number; bytesReceived: number; rejected: Record<string, number> };
+  packets: {
+    sent: number;
+    received: number;
+    bytesSent: number;
+    bytesReceived: number;
+    rejected: Record<string, number>;
+  };
   /** Delay of this daemon's event loop (heartbeats are sent from it), in ms. */
   eventLoopLagMs: { p50: number; p99: number; max: number };
   events: EventLine[];
@@ -126,5 +144,11 @@ export interface MembershipStatus {
     history: Array<{ target: string; ok: boolean; by: string; atSec: number; reason: string }>;
   };
   /** Standby nodes, move/ban constraints, maintenance (the cluster's administrative state). */
-  admin?: { epoch: number; standby: string[]; maintenance: boolean; placements: Array<{ rsc: string; node: string; kind: string }>; resources: Record<string, { disabled?: boolean; unmanaged?: boolean }> };
+  admin?: {
+    epoch: number;
+    standby: string[];
+    maintenance: boolean;
+    placements: Array<{ rsc: string; node: string; kind: string }>;
+    resources: Record<string, { disabled?: boolean; unmanaged?: boolean }>;
+  };
 }

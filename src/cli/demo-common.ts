@@ -15,7 +15,10 @@ export function askService(host: string, port: number): Promise<string | undefin
       res.on("end", () => resolve(body.trim()));
     });
     req.on("error", () => resolve(undefined));
-    req.on("timeout", () => { req.destroy(); resolve(undefined); });
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(undefined);
+    });
     req.end();
   });
 }
@@ -36,7 +39,15 @@ export const CLI_PATH = new URL("../../../bin/paceline.js", import.meta.url).pat
 export function startNode(n: string, prefix: string[], args: string[]): ChildProcess {
   const cmd = [...prefix, process.execPath, CLI_PATH, "daemon", ...args, "--node", n];
   const p = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-  const relay = (b: Buffer) => process.stdout.write(b.toString().split("\n").filter(Boolean).map((l) => `    ${n} | ${l.replace(/^\S+Z /, "")}\n`).join(""));
+  const relay = (b: Buffer) =>
+    process.stdout.write(
+      b
+        .toString()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => `    ${n} | ${l.replace(/^\S+Z /, "")}\n`)
+        .join(""),
+    );
   p.stdout!.on("data", relay);
   p.stderr!.on("data", relay);
   return p;

@@ -27,7 +27,16 @@ http.createServer((q, s) => s.end("hello from " + node + "\\n")).listen(Number(p
 function nodePids(supervisor: number): number[] {
   const all = [supervisor];
   for (let i = 0; i < all.length; i++) {
-    try { all.push(...execFileSync("pgrep", ["-P", String(all[i])], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number)); } catch { /* no children */ }
+    try {
+      all.push(
+        ...execFileSync("pgrep", ["-P", String(all[i])], { encoding: "utf8" })
+          .split("\n")
+          .filter(Boolean)
+          .map(Number),
+      );
+    } catch {
+      /* no children */
+    }
   }
   return all;
 }
@@ -39,28 +48,38 @@ export async function runLoopbackDemo(keep: boolean): Promise<number> {
   const port = base + 10;
   const procs = new Map<string, ChildProcess>();
   let interrupted = false;
-  process.once("SIGINT", () => { interrupted = true; });
-  process.once("SIGTERM", () => { interrupted = true; });
+  process.once("SIGINT", () => {
+    interrupted = true;
+  });
+  process.once("SIGTERM", () => {
+    interrupted = true;
+  });
   process.stdout.on("error", () => undefined);
   const start = (n: string) => {
     mkdirSync(join(dir, n), { recursive: true });
     procs.set(n, startNode(n, [], ["--config", join(dir, "cluster.yaml"), "--state-dir", join(dir, n)]));
   };
   const ask = (p: number) => askService(FLOATING, p);
-  const status = (n: string) => callDaemon<MembershipStatus>(join(dir, n, "paceline.sock"), "GET", "/v1/status").then((r) => r.body);
+  const status = (n: string) =>
+    callDaemon<MembershipStatus>(join(dir, n, "paceline.sock"), "GET", "/v1/status").then((r) => r.body);
   let code = 0;
   try {
     writeClusterKey(join(dir, "authkey"));
     writeFileSync(join(dir, "web.js"), WEB_JS);
-    writeFileSync(join(dir, "cluster.yaml"), `cluster: demo
+    writeFileSync(
+      join(dir, "cluster.yaml"),
+      `cluster: demo
 heartbeat: { profile: fast, port: ${base}, key-file: ${join(dir, "authkey")} }
 nodes:
 ${NODES.map((n, i) => `  ${n}: { links: [127.0.1.${i + 1}] }`).join("\n")}
 resources:
   web: { exec: { command: "${process.execPath} ${join(dir, "web.js")} ${port}" }, monitor: 1s, prefer: n1 }
 defaults: { stickiness: 100, migration-threshold: 1 }
-`);
-    say(`Paceline cluster demo on loopback (run as root for network namespaces and a real virtual IP): nodes n1-n3 on\n    127.0.1.1-3, fast heartbeat profile; service \`web\` answers on ${FLOATING}:${port}, which only one node can hold.\n    Config: ${join(dir, "cluster.yaml")}`);
+`,
+    );
+    say(
+      `Paceline cluster demo on loopback (run as root for network namespaces and a real virtual IP): nodes n1-n3 on\n    127.0.1.1-3, fast heartbeat profile; service \`web\` answers on ${FLOATING}:${port}, which only one node can hold.\n    Config: ${join(dir, "cluster.yaml")}`,
+    );
     for (const n of NODES) start(n);
     const first = await until(() => ask(port), 30_000);
     if (!first) throw new Error(`${FLOATING}:${port} did not answer within 30 s`);
@@ -68,18 +87,39 @@ defaults: { stickiness: 100, migration-threshold: 1 }
     const active = first.split(" ").at(-1)!;
     say(`Powering ${active} off (kill -9 of its supervisor, daemon and service)…`);
     const t0 = Date.now();
-    for (const pid of nodePids(procs.get(active)!.pid!)) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
-    const second = await until(async () => { const a = await ask(port); return a && !a.endsWith(active) ? a : undefined; }, 30_000);
+    for (const pid of nodePids(procs.get(active)!.pid!)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    const second = await until(async () => {
+      const a = await ask(port);
+      return a && !a.endsWith(active) ? a : undefined;
+    }, 30_000);
     if (!second) throw new Error("the service did not come back on a survivor");
-    say(`Failover: "${second}" ${Date.now() - t0} ms after the power-off (detection + waiting out ${active}'s lease + starting it).`);
+    say(
+      `Failover: "${second}" ${Date.now() - t0} ms after the power-off (detection + waiting out ${active}'s lease + starting it).`,
+    );
     say(`Bringing ${active} back: it rejoins, and the service stays where it is (stickiness).`);
     start(active);
-    await until(async () => { const s = await status(active).catch(() => undefined); return s?.quorate && s.view.members.length === 3 ? s : undefined; }, 20_000);
+    await until(async () => {
+      const s = await status(active).catch(() => undefined);
+      return s?.quorate && s.view.members.length === 3 ? s : undefined;
+    }, 20_000);
     await sleep(1000);
     say(`What \`paceline status\` shows on ${active}:`);
-    console.log(renderMembership(await status(active)).split("\n").map((l) => `    ${l}`).join("\n"));
+    console.log(
+      renderMembership(await status(active))
+        .split("\n")
+        .map((l) => `    ${l}`)
+        .join("\n"),
+    );
     if (keep && !interrupted) {
-      say(`The cluster keeps running. Try, in another terminal:\n    curl http://${FLOATING}:${port}/\n    npx paceline status --state-dir ${join(dir, "n2")}\n    npx paceline node standby n2 --state-dir ${join(dir, "n1")}\n    Press Ctrl-C to stop and remove everything.`);
+      say(
+        `The cluster keeps running. Try, in another terminal:\n    curl http://${FLOATING}:${port}/\n    npx paceline status --state-dir ${join(dir, "n2")}\n    npx paceline node standby n2 --state-dir ${join(dir, "n1")}\n    Press Ctrl-C to stop and remove everything.`,
+      );
       while (!interrupted) await sleep(200);
     }
   } catch (e) {
@@ -88,7 +128,15 @@ defaults: { stickiness: 100, migration-threshold: 1 }
   } finally {
     say("Stopping the cluster.");
     await stopNodes(procs.values());
-    for (const p of procs.values()) if (p.pid) for (const pid of nodePids(p.pid)) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
+    for (const p of procs.values())
+      if (p.pid)
+        for (const pid of nodePids(p.pid)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }
     rmSync(dir, { recursive: true, force: true });
   }
   return code;

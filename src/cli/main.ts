@@ -65,15 +65,33 @@ Common options:
 
 class UsageError extends Error {}
 
-function parse(args: string[], options: ParseArgsConfig["options"], positionals = 0): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+function parse(
+  args: string[],
+  options: ParseArgsConfig["options"],
+  positionals = 0,
+): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...options, "state-dir": { type: "string" }, socket: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: {
+        ...options,
+        "state-dir": { type: "string" },
+        socket: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^Unknown option '(.*?)'.*$/s, "unknown option $1"));
   }
-  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument \`${parsed.positionals[positionals]}\``);
-  return { values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
+  if (parsed.positionals.length > positionals)
+    throw new UsageError(`unexpected argument \`${parsed.positionals[positionals]}\``);
+  return {
+    values: parsed.values as Record<string, string | boolean | string[] | undefined>,
+    positionals: parsed.positionals,
+  };
 }
 
 function stateDirOf(values: Record<string, unknown>): string {
@@ -97,7 +115,9 @@ async function validate(args: string[]): Promise<number> {
     return 1;
   }
   const prims = r.config!.resources.flatMap((x) => (x.kind === "group" ? x.members : [x])).length;
-  console.log(`${file}: valid — ${prims} resource${prims === 1 ? "" : "s"}, ${r.config!.monitors.length} monitor${r.config!.monitors.length === 1 ? "" : "s"}`);
+  console.log(
+    `${file}: valid — ${prims} resource${prims === 1 ? "" : "s"}, ${r.config!.monitors.length} monitor${r.config!.monitors.length === 1 ? "" : "s"}`,
+  );
   return 0;
 }
 
@@ -112,28 +132,46 @@ function importCib(args: string[]): number {
     console.error(`paceline config import: ${(e as Error).message}`);
     return 1;
   }
-  const check = loadConfigText(result.yaml, values.output as string | undefined ?? "imported.yaml");
+  const check = loadConfigText(result.yaml, (values.output as string | undefined) ?? "imported.yaml");
   if (!check.config) {
-    console.error(`paceline config import: the result does not validate:\n${check.problems.map(formatProblem).join("\n")}`);
+    console.error(
+      `paceline config import: the result does not validate:\n${check.problems.map(formatProblem).join("\n")}`,
+    );
     return 1;
   }
   if (values.output) {
     writeFileSync(values.output as string, result.yaml);
-    console.error(`wrote ${values.output as string}${result.notImported.length ? `; ${result.notImported.length} item(s) are not representable yet and are listed in its header` : ""}`);
+    console.error(
+      `wrote ${values.output as string}${result.notImported.length ? `; ${result.notImported.length} item(s) are not representable yet and are listed in its header` : ""}`,
+    );
   } else process.stdout.write(result.yaml);
   return 0;
 }
 
-async function clusterDaemon(config: ClusterConfig, configYaml: string, values: Record<string, unknown>): Promise<number> {
-  const d = new NodeDaemon({ config, configYaml, me: whoAmI(config, values.node as string | undefined), stateDir: stateDirOf(values) });
-  if (await socketAlive(socketOf(values))) throw new Error(`another Paceline daemon is already running (it answers on ${socketOf(values)})`);
+async function clusterDaemon(
+  config: ClusterConfig,
+  configYaml: string,
+  values: Record<string, unknown>,
+): Promise<number> {
+  const d = new NodeDaemon({
+    config,
+    configYaml,
+    me: whoAmI(config, values.node as string | undefined),
+    stateDir: stateDirOf(values),
+  });
+  if (await socketAlive(socketOf(values)))
+    throw new Error(`another Paceline daemon is already running (it answers on ${socketOf(values)})`);
   await d.start();
   let server;
   try {
     server = await listenApi(socketOf(values), {
-      status: () => d.status(), admin: () => ({ ok: false, message: "use the cluster commands" }),
-      attribute: (name, value) => d.attribute(name, value), clusterAdmin: (c) => d.admin(c), why: (id) => d.why(id),
-      pushConfig: (yaml, base) => d.pushConfig(yaml, base), configDoc: () => d.configDoc(),
+      status: () => d.status(),
+      admin: () => ({ ok: false, message: "use the cluster commands" }),
+      attribute: (name, value) => d.attribute(name, value),
+      clusterAdmin: (c) => d.admin(c),
+      why: (id) => d.why(id),
+      pushConfig: (yaml, base) => d.pushConfig(yaml, base),
+      configDoc: () => d.configDoc(),
       confirmFence: (node) => d.confirmFence(node),
     });
   } catch (e) {
@@ -141,10 +179,15 @@ async function clusterDaemon(config: ClusterConfig, configYaml: string, values: 
     await d.done;
     throw e;
   }
-  const stop = (sig: string) => { console.error(`paceline: ${sig}: moving resources away, then leaving the cluster`); d.shutdown(); };
+  const stop = (sig: string) => {
+    console.error(`paceline: ${sig}: moving resources away, then leaving the cluster`);
+    d.shutdown();
+  };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  process.on("uncaughtException", (e) => console.error(`paceline: internal error (the daemon keeps running): ${e.stack ?? e.message}`));
+  process.on("uncaughtException", (e) =>
+    console.error(`paceline: internal error (the daemon keeps running): ${e.stack ?? e.message}`),
+  );
   const code = await d.done;
   server.close();
   // Agents may leave children holding our pipes (IPaddr2's send_arp): the daemon's work is done, so exit now.
@@ -152,7 +195,11 @@ async function clusterDaemon(config: ClusterConfig, configYaml: string, values: 
 }
 
 async function daemon(args: string[]): Promise<number> {
-  const { values } = parse(args, { config: { type: "string", short: "c" }, node: { type: "string" }, "no-supervise": { type: "boolean" } });
+  const { values } = parse(args, {
+    config: { type: "string", short: "c" },
+    node: { type: "string" },
+    "no-supervise": { type: "boolean" },
+  });
   const file = values.config as string | undefined;
   if (!file) throw new UsageError("which configuration? `paceline daemon --config /etc/paceline/cluster.yaml`");
   const r = loadConfigFile(file);
@@ -164,7 +211,9 @@ async function daemon(args: string[]): Promise<number> {
   if (r.config.nodes.length > 1 && !values["no-supervise"]) {
     const config = r.config;
     return superviseDaemon({
-      config, stateDir: stateDirOf(values), command: [process.execPath, process.argv[1]!, "daemon", ...args, "--no-supervise"],
+      config,
+      stateDir: stateDirOf(values),
+      command: [process.execPath, process.argv[1]!, "daemon", ...args, "--no-supervise"],
       log: (text) => console.error(`${new Date().toISOString()} paceline supervisor (pid ${process.pid}): ${text}`),
     });
   }
@@ -177,20 +226,30 @@ async function daemon(args: string[]): Promise<number> {
     }
   }
   for (const p of await checkAgents(r.config, file)) console.error(formatProblem(p));
-  const d = new NodeDaemon({ single: true, config: r.config, configYaml: readFileSync(file, "utf8"), me: (values.node as string | undefined) ?? hostname(), stateDir: stateDirOf(values) });
+  const d = new NodeDaemon({
+    single: true,
+    config: r.config,
+    configYaml: readFileSync(file, "utf8"),
+    me: (values.node as string | undefined) ?? hostname(),
+    stateDir: stateDirOf(values),
+  });
   const server = await listenApi(socketOf(values), {
     status: () => d.localStatus(),
-    admin: (c) => d.admin({ kind: c.kind, rsc: c.id }).then((a) => (a.ok ? { ok: true, message: `${c.kind} ${c.id}: done` } : a)),
+    admin: (c) =>
+      d.admin({ kind: c.kind, rsc: c.id }).then((a) => (a.ok ? { ok: true, message: `${c.kind} ${c.id}: done` } : a)),
   });
   let signals = 0;
   const onSignal = (sig: string) => {
-    if (++signals > 1) return console.error(`paceline: ${sig} again: still stopping resources (they are stopped before Paceline exits)`);
+    if (++signals > 1)
+      return console.error(`paceline: ${sig} again: still stopping resources (they are stopped before Paceline exits)`);
     console.error(`paceline: ${sig}: stopping resources, then exiting`);
     d.shutdown();
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("uncaughtException", (e) => console.error(`paceline: internal error (the daemon keeps running): ${e.stack ?? e.message}`));
+  process.on("uncaughtException", (e) =>
+    console.error(`paceline: internal error (the daemon keeps running): ${e.stack ?? e.message}`),
+  );
   await d.start();
   const code = await d.done;
   server.close();
@@ -200,12 +259,18 @@ async function daemon(args: string[]): Promise<number> {
 async function status(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: "boolean" }, why: { type: "string" } });
   if (values.why !== undefined) {
-    const r = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "GET", `/v1/why/${encodeURIComponent(values.why as string)}`);
+    const r = await callDaemon<{ ok: boolean; message: string }>(
+      socketOf(values),
+      "GET",
+      `/v1/why/${encodeURIComponent(values.why as string)}`,
+    );
     console.log(r.body.message);
     return r.body.ok ? 0 : 1;
   }
   const { body } = await callDaemon<DaemonStatus | MembershipStatus>(socketOf(values), "GET", "/v1/status");
-  console.log(values.json ? JSON.stringify(body, null, 2) : "view" in body ? renderMembership(body) : renderStatus(body));
+  console.log(
+    values.json ? JSON.stringify(body, null, 2) : "view" in body ? renderMembership(body) : renderStatus(body),
+  );
   return 0;
 }
 
@@ -218,7 +283,11 @@ async function resource(args: string[]): Promise<number> {
   const [id, node] = positionals;
   if (!id) throw new UsageError(`which resource? \`paceline resource ${verb} ID${needsNode ? " NODE" : ""}\``);
   if (needsNode && !node) throw new UsageError(`${verb} to/from which node? \`paceline resource ${verb} ${id} NODE\``);
-  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/resources/${encodeURIComponent(id)}/${verb}${needsNode ? `?node=${encodeURIComponent(node!)}` : ""}`);
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(
+    socketOf(values),
+    "POST",
+    `/v1/resources/${encodeURIComponent(id)}/${verb}${needsNode ? `?node=${encodeURIComponent(node!)}` : ""}`,
+  );
   console.log(body.message);
   return body.ok ? 0 : 1;
 }
@@ -231,18 +300,35 @@ async function pushConfig(args: string[]): Promise<number> {
   const r = loadConfigFile(file);
   const problems = [...r.problems, ...(r.config ? await checkAgents(r.config, file) : [])];
   for (const p of problems) console.error(formatProblem(p));
-  if (!r.config || problems.some((p) => p.severity === "error")) { console.error(`paceline config push: ${file} has errors; nothing was sent`); return 1; }
+  if (!r.config || problems.some((p) => p.severity === "error")) {
+    console.error(`paceline config push: ${file} has errors; nothing was sent`);
+    return 1;
+  }
   const base = values["base-epoch"] as string | undefined;
-  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "PUT", `/v1/config${base ? `?base-epoch=${encodeURIComponent(base)}` : ""}`, readFileSync(file, "utf8"));
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(
+    socketOf(values),
+    "PUT",
+    `/v1/config${base ? `?base-epoch=${encodeURIComponent(base)}` : ""}`,
+    readFileSync(file, "utf8"),
+  );
   console.log(body.message);
   return body.ok ? 0 : 1;
 }
 
 async function showConfig(args: string[]): Promise<number> {
   const { values } = parse(args, {});
-  const { body } = await callDaemon<{ epoch: number; yaml: string; hash: string; message?: string }>(socketOf(values), "GET", "/v1/config");
-  if (body.message) { console.error(body.message); return 1; }
-  process.stdout.write(`# cluster configuration epoch ${body.epoch}${body.epoch === 0 ? " (this node's own file; nothing pushed yet)" : ""}, sha256 ${body.hash}\n${body.yaml}`);
+  const { body } = await callDaemon<{ epoch: number; yaml: string; hash: string; message?: string }>(
+    socketOf(values),
+    "GET",
+    "/v1/config",
+  );
+  if (body.message) {
+    console.error(body.message);
+    return 1;
+  }
+  process.stdout.write(
+    `# cluster configuration epoch ${body.epoch}${body.epoch === 0 ? " (this node's own file; nothing pushed yet)" : ""}, sha256 ${body.hash}\n${body.yaml}`,
+  );
   return 0;
 }
 
@@ -251,7 +337,11 @@ async function nodeCommand(args: string[]): Promise<number> {
   if (verb !== "standby" && verb !== "online") throw new UsageError("`paceline node` takes: standby NODE, online NODE");
   const { values, positionals } = parse(rest, {}, 1);
   if (!positionals[0]) throw new UsageError(`which node? \`paceline node ${verb} NODE\``);
-  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/nodes/${encodeURIComponent(positionals[0])}/${verb}`);
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(
+    socketOf(values),
+    "POST",
+    `/v1/nodes/${encodeURIComponent(positionals[0])}/${verb}`,
+  );
   console.log(body.message);
   return body.ok ? 0 : 1;
 }
@@ -259,19 +349,29 @@ async function nodeCommand(args: string[]): Promise<number> {
 async function maintenance(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {}, 1);
   if (positionals[0] !== "on" && positionals[0] !== "off") throw new UsageError("`paceline maintenance on|off`");
-  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/maintenance?on=${positionals[0] === "on"}`);
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(
+    socketOf(values),
+    "POST",
+    `/v1/maintenance?on=${positionals[0] === "on"}`,
+  );
   console.log(body.message);
   return body.ok ? 0 : 1;
 }
 
 async function attribute(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  if (verb !== "set" && verb !== "delete") throw new UsageError("`paceline attribute` takes: set NAME VALUE, delete NAME");
+  if (verb !== "set" && verb !== "delete")
+    throw new UsageError("`paceline attribute` takes: set NAME VALUE, delete NAME");
   const { values, positionals } = parse(rest, {}, verb === "set" ? 2 : 1);
   const [name, value] = positionals;
-  if (!name || (verb === "set" && value === undefined)) throw new UsageError(verb === "set" ? "`paceline attribute set NAME VALUE`" : "`paceline attribute delete NAME`");
+  if (!name || (verb === "set" && value === undefined))
+    throw new UsageError(verb === "set" ? "`paceline attribute set NAME VALUE`" : "`paceline attribute delete NAME`");
   const path = `/v1/attributes/${encodeURIComponent(name)}${verb === "set" ? `?value=${encodeURIComponent(value!)}` : ""}`;
-  const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), verb === "set" ? "PUT" : "DELETE", path);
+  const { body } = await callDaemon<{ ok: boolean; message: string }>(
+    socketOf(values),
+    verb === "set" ? "PUT" : "DELETE",
+    path,
+  );
   console.log(body.message);
   return body.ok ? 0 : 1;
 }
@@ -279,10 +379,16 @@ async function attribute(args: string[]): Promise<number> {
 async function arbiter(args: string[]): Promise<number> {
   const { values } = parse(args, { config: { type: "string", short: "c" } });
   const file = values.config as string | undefined;
-  if (!file) throw new UsageError("which configuration? `paceline arbiter --config /etc/paceline/cluster.yaml` (the cluster's own file)");
+  if (!file)
+    throw new UsageError(
+      "which configuration? `paceline arbiter --config /etc/paceline/cluster.yaml` (the cluster's own file)",
+    );
   const r = loadConfigFile(file);
   for (const p of r.problems) console.error(formatProblem(p));
-  if (!r.config) { console.error(`paceline: not starting: ${file} has errors`); return 1; }
+  if (!r.config) {
+    console.error(`paceline: not starting: ${file} has errors`);
+    return 1;
+  }
   const a = new ArbiterDaemon(r.config);
   try {
     await a.start();
@@ -294,14 +400,22 @@ async function arbiter(args: string[]): Promise<number> {
   return a.done;
 }
 
-const CONFIRM_WARNING = (node: string) => `WARNING: confirm only if ${node} is really powered off (or its cluster software and services are
+const CONFIRM_WARNING = (
+  node: string,
+) => `WARNING: confirm only if ${node} is really powered off (or its cluster software and services are
 certainly stopped). If it is still running, its services may now start on a second node and corrupt shared data.`;
 
 /** Asks a person to confirm NODE is off (seed 000's meatware warning), unless --yes was given. */
 async function askConfirm(target: string, yes: boolean): Promise<boolean> {
   console.log(CONFIRM_WARNING(target));
-  if (yes) { console.log("--yes given: confirmed."); return true; }
-  if (!process.stdin.isTTY) { console.log(`no terminal to ask on; run again with --yes once ${target} is off`); return false; }
+  if (yes) {
+    console.log("--yes given: confirmed.");
+    return true;
+  }
+  if (!process.stdin.isTTY) {
+    console.log(`no terminal to ask on; run again with --yes once ${target} is off`);
+    return false;
+  }
   const rl = (await import("node:readline/promises")).createInterface({ input: process.stdin, output: process.stdout });
   const answer = await rl.question(`Is ${target} powered off? Type yes to confirm: `);
   rl.close();
@@ -314,7 +428,11 @@ async function fence(args: string[]): Promise<number> {
     const target = positionals[0];
     if (!target) throw new UsageError("`paceline fence confirm NODE [--yes]` (tells the cluster NODE is powered off)");
     if (!(await askConfirm(target, values.yes === true))) return 1;
-    const { body } = await callDaemon<{ ok: boolean; message: string }>(socketOf(values), "POST", `/v1/fence/${encodeURIComponent(target)}/confirm`);
+    const { body } = await callDaemon<{ ok: boolean; message: string }>(
+      socketOf(values),
+      "POST",
+      `/v1/fence/${encodeURIComponent(target)}/confirm`,
+    );
     console.log(body.message);
     return body.ok ? 0 : 1;
   }
@@ -323,21 +441,34 @@ async function fence(args: string[]): Promise<number> {
     const { body } = await callDaemon<MembershipStatus>(socketOf(values), "GET", "/v1/status");
     const h = body.fencing?.history ?? [];
     if (h.length === 0) console.log("no fencing has happened");
-    for (const r of h) console.log(`${new Date(r.atSec * 1000).toISOString().replace("T", " ").slice(0, 19)}  ${r.target}  ${r.ok ? `fenced by ${r.by}` : `FAILED (${r.by}): ${r.reason}`}${r.ok ? ` — ${r.reason}` : ""}`);
+    for (const r of h)
+      console.log(
+        `${new Date(r.atSec * 1000).toISOString().replace("T", " ").slice(0, 19)}  ${r.target}  ${r.ok ? `fenced by ${r.by}` : `FAILED (${r.by}): ${r.reason}`}${r.ok ? ` — ${r.reason}` : ""}`,
+      );
     return 0;
   }
-  const { values, positionals } = parse(args, { config: { type: "string", short: "c" }, off: { type: "boolean" }, yes: { type: "boolean" } }, 1);
+  const { values, positionals } = parse(
+    args,
+    { config: { type: "string", short: "c" }, off: { type: "boolean" }, yes: { type: "boolean" } },
+    1,
+  );
   const node = positionals[0];
   const file = values.config as string | undefined;
-  if (!node || !file) throw new UsageError("`paceline fence NODE --config cluster.yaml [--off] [--yes]` (fences NODE from this machine)");
+  if (!node || !file)
+    throw new UsageError("`paceline fence NODE --config cluster.yaml [--off] [--yes]` (fences NODE from this machine)");
   const r = loadConfigFile(file);
   for (const p of r.problems) console.error(formatProblem(p));
   if (!r.config) return 1;
   const confirm = (target: string) => askConfirm(target, values.yes === true);
   try {
     const done = await runFencing({
-      config: r.config.fencing, target: node, action: values.off === true ? "off" : "reboot",
-      log: (level, text) => console.log(`${new Date().toISOString().slice(11, 19)} ${level === "info" ? "" : `${level.toUpperCase()} `}${text}`),
+      config: r.config.fencing,
+      target: node,
+      action: values.off === true ? "off" : "reboot",
+      log: (level, text) =>
+        console.log(
+          `${new Date().toISOString().slice(11, 19)} ${level === "info" ? "" : `${level.toUpperCase()} `}${text}`,
+        ),
       confirm,
     });
     console.log(`${node} is fenced (${done.by}).`);
@@ -352,31 +483,53 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
-      case "daemon": return await daemon(rest);
-      case "status": return await status(rest);
+      case "daemon":
+        return await daemon(rest);
+      case "status":
+        return await status(rest);
       case "config":
         if (rest[0] === "validate") return await validate(rest.slice(1));
         if (rest[0] === "import") return importCib(rest.slice(1));
         if (rest[0] === "push") return await pushConfig(rest.slice(1));
         if (rest[0] === "show") return await showConfig(rest.slice(1));
-        throw new UsageError("`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml], push FILE, show");
-      case "resource": return await resource(rest);
-      case "node": return await nodeCommand(rest);
-      case "maintenance": return await maintenance(rest);
-      case "attribute": return await attribute(rest);
-      case "arbiter": return await arbiter(rest);
-      case "fence": return await fence(rest);
+        throw new UsageError(
+          "`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml], push FILE, show",
+        );
+      case "resource":
+        return await resource(rest);
+      case "node":
+        return await nodeCommand(rest);
+      case "maintenance":
+        return await maintenance(rest);
+      case "attribute":
+        return await attribute(rest);
+      case "arbiter":
+        return await arbiter(rest);
+      case "fence":
+        return await fence(rest);
       case "simulate": {
         const { values } = parse(rest, {
-          cib: { type: "string" }, config: { type: "string" }, summary: { type: "boolean" }, explain: { type: "string" },
-          "node-fail": { type: "string", multiple: true }, standby: { type: "string", multiple: true }, "op-fail": { type: "string", multiple: true },
+          cib: { type: "string" },
+          config: { type: "string" },
+          summary: { type: "boolean" },
+          explain: { type: "string" },
+          "node-fail": { type: "string", multiple: true },
+          standby: { type: "string", multiple: true },
+          "op-fail": { type: "string", multiple: true },
         });
         const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
         try {
-          console.log(simulate({
-            cib: values.cib as string | undefined, config: values.config as string | undefined, summary: values.summary === true,
-            explain: values.explain as string | undefined, nodeFail: list(values["node-fail"]), standby: list(values.standby), opFail: list(values["op-fail"]),
-          }));
+          console.log(
+            simulate({
+              cib: values.cib as string | undefined,
+              config: values.config as string | undefined,
+              summary: values.summary === true,
+              explain: values.explain as string | undefined,
+              nodeFail: list(values["node-fail"]),
+              standby: list(values.standby),
+              opFail: list(values["op-fail"]),
+            }),
+          );
         } catch (e) {
           console.error(`paceline simulate: ${(e as Error).message}`);
           return 1;
@@ -384,9 +537,15 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case "demo": {
-        const { values } = parse(rest, { keep: { type: "boolean" }, single: { type: "boolean" }, loopback: { type: "boolean" } });
+        const { values } = parse(rest, {
+          keep: { type: "boolean" },
+          single: { type: "boolean" },
+          loopback: { type: "boolean" },
+        });
         if (values.single) return await runDemo(values.keep === true);
-        return canRunClusterDemo() && !values.loopback ? await runClusterDemo(values.keep === true) : await runLoopbackDemo(values.keep === true);
+        return canRunClusterDemo() && !values.loopback
+          ? await runClusterDemo(values.keep === true)
+          : await runLoopbackDemo(values.keep === true);
       }
       case "keygen": {
         const { values } = parse(rest, { output: { type: "string", short: "o" } });
@@ -394,15 +553,26 @@ export async function main(argv: string[]): Promise<number> {
         try {
           writeClusterKey(out);
         } catch (e) {
-          console.error(`paceline keygen: cannot write ${out}: ${(e as NodeJS.ErrnoException).code === "EEXIST" ? "it exists already (remove it first to replace the key)" : (e as Error).message}`);
+          console.error(
+            `paceline keygen: cannot write ${out}: ${(e as NodeJS.ErrnoException).code === "EEXIST" ? "it exists already (remove it first to replace the key)" : (e as Error).message}`,
+          );
           return 1;
         }
         console.log(`wrote a new cluster key to ${out} (mode 600); copy it to every node`);
         return 0;
       }
-      case "version": case "--version": console.log(VERSION); return 0;
-      case undefined: case "help": case "--help": case "-h": console.log(USAGE); return 0;
-      default: throw new UsageError(`unknown command \`${cmd}\``);
+      case "version":
+      case "--version":
+        console.log(VERSION);
+        return 0;
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        console.log(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command \`${cmd}\``);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -26,7 +26,9 @@ export function loadCibFile(path: string): SchedulerInput {
   try {
     xml = readFileSync(path, "utf8");
   } catch (e) {
-    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new Error(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
   }
   try {
     return readCib(xml);
@@ -39,16 +41,46 @@ function describe(result: ScheduleResult): string {
   const t = result.transition;
   const lines: string[] = [];
   const n = t.actions.length + t.fences.length;
-  lines.push(n === 0 ? "Transition: nothing to do." : `Transition (${t.actions.length} action${t.actions.length === 1 ? "" : "s"}, ${t.fences.length} fence${t.fences.length === 1 ? "" : "s"}):`);
-  for (const f of t.fences) lines.push(`  fence ${f.node} (${f.action}): it is unclean, so nothing it held may start elsewhere until it is fenced`);
-  const words: Record<string, string> = { Start: "start", Stop: "stop", Move: "move", Migrate: "migrate (live)", Restart: "restart", Recover: "recover", Reload: "reload", Promote: "promote", Demote: "demote", "Re-promote": "re-promote" };
+  lines.push(
+    n === 0
+      ? "Transition: nothing to do."
+      : `Transition (${t.actions.length} action${t.actions.length === 1 ? "" : "s"}, ${t.fences.length} fence${t.fences.length === 1 ? "" : "s"}):`,
+  );
+  for (const f of t.fences)
+    lines.push(
+      `  fence ${f.node} (${f.action}): it is unclean, so nothing it held may start elsewhere until it is fenced`,
+    );
+  const words: Record<string, string> = {
+    Start: "start",
+    Stop: "stop",
+    Move: "move",
+    Migrate: "migrate (live)",
+    Restart: "restart",
+    Recover: "recover",
+    Reload: "reload",
+    Promote: "promote",
+    Demote: "demote",
+    "Re-promote": "re-promote",
+  };
   for (const a of [...t.actions].sort((x, y) => x.rsc.localeCompare(y.rsc))) {
-    const where = a.from && a.to ? (a.from === a.to ? `on ${a.from}` : `${a.from} → ${a.to}`) : a.to ? `on ${a.to}` : `on ${a.from}`;
-    lines.push(`  ${words[a.verb]!.padEnd(14)} ${a.rsc.padEnd(24)} ${where}${a.blocked ? "   BLOCKED: cannot run now" : ""}`);
+    const where =
+      a.from && a.to
+        ? a.from === a.to
+          ? `on ${a.from}`
+          : `${a.from} → ${a.to}`
+        : a.to
+          ? `on ${a.to}`
+          : `on ${a.from}`;
+    lines.push(
+      `  ${words[a.verb]!.padEnd(14)} ${a.rsc.padEnd(24)} ${where}${a.blocked ? "   BLOCKED: cannot run now" : ""}`,
+    );
   }
   lines.push("", "Afterwards:");
   for (const nd of t.nodes) lines.push(`  node ${nd.node}: ${nd.state}`);
-  for (const p of [...t.placed].sort((x, y) => x.rsc.localeCompare(y.rsc))) lines.push(`  ${p.rsc.padEnd(24)} ${p.role.padEnd(9)} on ${p.node}${p.flags.length ? ` (${p.flags.join(", ")})` : ""}`);
+  for (const p of [...t.placed].sort((x, y) => x.rsc.localeCompare(y.rsc)))
+    lines.push(
+      `  ${p.rsc.padEnd(24)} ${p.role.padEnd(9)} on ${p.node}${p.flags.length ? ` (${p.flags.join(", ")})` : ""}`,
+    );
   return lines.join("\n");
 }
 
@@ -58,7 +90,13 @@ function describe(result: ScheduleResult): string {
  */
 export function whatIf(opts: SimulateOptions): { input: SchedulerInput; before: ScheduleResult; events: string[] } {
   const loaded = loadConfigFile(opts.config!);
-  if (!loaded.config) throw new Error(loaded.problems.filter((p) => p.severity === "error").map(formatProblem).join("\n"));
+  if (!loaded.config)
+    throw new Error(
+      loaded.problems
+        .filter((p) => p.severity === "error")
+        .map(formatProblem)
+        .join("\n"),
+    );
   const config = loaded.config;
   const nodes = config.nodes.length ? config.nodes.map((n) => n.name) : ["node1"];
   const input = lowerConfig(config, nodes);
@@ -67,7 +105,10 @@ export function whatIf(opts: SimulateOptions): { input: SchedulerInput; before: 
   let callId = 1;
   for (const p of before.transition.placed) {
     const ns = input.nodeStates.find((n) => n.uname === p.node)!;
-    ns.lrm.push({ id: p.rsc, ops: [{ id: `${p.rsc}_start_0`, operation: "start", intervalMs: 0, rc: 0, status: 0, callId: callId++ }] });
+    ns.lrm.push({
+      id: p.rsc,
+      ops: [{ id: `${p.rsc}_start_0`, operation: "start", intervalMs: 0, rc: 0, status: 0, callId: callId++ }],
+    });
   }
   const nodeState = (name: string) => {
     const ns = input.nodeStates.find((n) => n.uname === name);
@@ -85,15 +126,26 @@ export function whatIf(opts: SimulateOptions): { input: SchedulerInput; before: 
   }
   for (const spec of opts.opFail) {
     const m = /^(.+)_(start|stop|monitor|promote|demote)_(\d+)@([^=]+)=(\d+)$/.exec(spec);
-    if (!m) throw new Error(`--op-fail ${spec}: write RSC_OPERATION_INTERVALMS@NODE=RC, e.g. web_monitor_10000@node1=7`);
+    if (!m)
+      throw new Error(`--op-fail ${spec}: write RSC_OPERATION_INTERVALMS@NODE=RC, e.g. web_monitor_10000@node1=7`);
     const [, rsc, op, interval, node, rc] = m;
     const ns = nodeState(node!);
     let lr = ns.lrm.find((l) => l.id === rsc);
     if (!lr) ns.lrm.push((lr = { id: rsc!, ops: [] }));
-    lr.ops.push({ id: `${rsc}_last_failure_0`, operation: op!, intervalMs: Number(interval), rc: Number(rc), status: 0, callId: callId++, lastRcChange: input.nowSec });
+    lr.ops.push({
+      id: `${rsc}_last_failure_0`,
+      operation: op!,
+      intervalMs: Number(interval),
+      rc: Number(rc),
+      status: 0,
+      callId: callId++,
+      lastRcChange: input.nowSec,
+    });
     ns.transient[`fail-count-${rsc}`] = String(Number(ns.transient[`fail-count-${rsc}`] ?? 0) + 1);
     ns.transient[`last-failure-${rsc}`] = String(input.nowSec);
-    events.push(`${rsc} ${op}${op === "monitor" ? ` (every ${Number(interval) / 1000}s)` : ""} on ${node} returns ${rc}`);
+    events.push(
+      `${rsc} ${op}${op === "monitor" ? ` (every ${Number(interval) / 1000}s)` : ""} on ${node} returns ${rc}`,
+    );
   }
   return { input, before, events };
 }
@@ -105,9 +157,15 @@ export function simulate(opts: SimulateOptions): string {
     if (opts.explain) return explain(result, opts.explain);
     if (opts.summary) return normalizedSummary(result.transition).join("\n");
     const start = before.transition.placed.map((p) => `${p.rsc} on ${p.node}`).join(", ") || "nothing running";
-    return [`Starting point: ${start}.`, `Events: ${events.join("; ") || "none (add --node-fail, --standby or --op-fail)"}.`, "", describe(result)].join("\n");
+    return [
+      `Starting point: ${start}.`,
+      `Events: ${events.join("; ") || "none (add --node-fail, --standby or --op-fail)"}.`,
+      "",
+      describe(result),
+    ].join("\n");
   }
-  if (opts.nodeFail.length || opts.standby.length || opts.opFail.length) throw new Error("what-if events (--node-fail, --standby, --op-fail) work with --config cluster.yaml");
+  if (opts.nodeFail.length || opts.standby.length || opts.opFail.length)
+    throw new Error("what-if events (--node-fail, --standby, --op-fail) work with --config cluster.yaml");
   if (!opts.cib) throw new Error("give the input: --cib FILE.xml or --config cluster.yaml");
   const result = schedule(loadCibFile(opts.cib));
   if (opts.explain) return explain(result, opts.explain);

@@ -2,11 +2,31 @@
 // them: id-refs, templates and tags resolved, scores parsed, every lrm_rsc_op kept.
 
 import type {
-  BundleDef, CloneDef, ColocationDef, Expression, GroupDef, LocationDef, LrmResource, NodeDef, NodeStateDef, NvSet, OpDef,
-  OpRecord, OrderDef, PrimitiveDef, ResourceDef, ResourceSet, Rule, SchedulerInput, TicketDef,
+  BundleDef,
+  CloneDef,
+  ColocationDef,
+  Expression,
+  GroupDef,
+  LocationDef,
+  LrmResource,
+  NodeDef,
+  NodeStateDef,
+  NvSet,
+  OpDef,
+  OpRecord,
+  OrderDef,
+  PrimitiveDef,
+  ResourceDef,
+  ResourceSet,
+  Rule,
+  SchedulerInput,
+  TicketDef,
 } from "./cluster-model.js";
 import { childNamed, childrenNamed, parseXml, type XmlElement } from "./xml.js";
-import { parsePacemakerIntervalMs as parseIntervalMs, parsePacemakerScore as parseCibScore } from "./pacemaker-values.js";
+import {
+  parsePacemakerIntervalMs as parseIntervalMs,
+  parsePacemakerScore as parseCibScore,
+} from "./pacemaker-values.js";
 
 class CibReader {
   private readonly byId = new Map<string, XmlElement>();
@@ -21,7 +41,7 @@ class CibReader {
   /** Follows id-ref="…" to the element it names. */
   deref(el: XmlElement): XmlElement {
     const ref = el.attrs["id-ref"];
-    return ref ? this.byId.get(ref) ?? el : el;
+    return ref ? (this.byId.get(ref) ?? el) : el;
   }
 
   nvsets(parent: XmlElement | undefined, name: string): NvSet[] {
@@ -35,7 +55,12 @@ class CibReader {
         if (key !== undefined && values[key] === undefined) values[key] = nv.attrs.value ?? "";
       }
       const ruleEl = childNamed(el, "rule");
-      return { id: el.attrs.id ?? raw.attrs.id ?? "", score: parseCibScore(el.attrs.score), rule: ruleEl ? this.rule(ruleEl) : undefined, values };
+      return {
+        id: el.attrs.id ?? raw.attrs.id ?? "",
+        score: parseCibScore(el.attrs.score),
+        rule: ruleEl ? this.rule(ruleEl) : undefined,
+        values,
+      };
     });
   }
 
@@ -46,12 +71,26 @@ class CibReader {
       const e = this.deref(c);
       switch (c.name) {
         case "expression":
-          expressions.push({ kind: "attr", attribute: e.attrs.attribute ?? "", op: e.attrs.operation ?? "eq", value: e.attrs.value, type: e.attrs.type, valueSource: e.attrs["value-source"] });
+          expressions.push({
+            kind: "attr",
+            attribute: e.attrs.attribute ?? "",
+            op: e.attrs.operation ?? "eq",
+            value: e.attrs.value,
+            type: e.attrs.type,
+            valueSource: e.attrs["value-source"],
+          });
           break;
         case "date_expression": {
           const spec = childNamed(e, "date_spec");
           const dur = childNamed(e, "duration");
-          expressions.push({ kind: "date", op: e.attrs.operation ?? "in_range", start: e.attrs.start, end: e.attrs.end, spec: spec?.attrs, duration: dur?.attrs });
+          expressions.push({
+            kind: "date",
+            op: e.attrs.operation ?? "in_range",
+            start: e.attrs.start,
+            end: e.attrs.end,
+            spec: spec?.attrs,
+            duration: dur?.attrs,
+          });
           break;
         }
         case "rsc_expression":
@@ -66,9 +105,12 @@ class CibReader {
       }
     }
     return {
-      id: el.attrs.id ?? "", booleanOp: el.attrs["boolean-op"] === "or" ? "or" : "and",
+      id: el.attrs.id ?? "",
+      booleanOp: el.attrs["boolean-op"] === "or" ? "or" : "and",
       score: el.attrs.score !== undefined ? parseCibScore(el.attrs.score) : undefined,
-      scoreAttribute: el.attrs["score-attribute"], role: el.attrs.role, expressions,
+      scoreAttribute: el.attrs["score-attribute"],
+      role: el.attrs.role,
+      expressions,
     };
   }
 
@@ -79,10 +121,14 @@ class CibReader {
       const meta: Record<string, string> = {};
       for (const set of this.nvsets(o, "meta_attributes")) Object.assign(meta, set.values);
       return {
-        id: o.attrs.id ?? "", name: o.attrs.name ?? "", intervalMs: parseIntervalMs(o.attrs.interval),
-        role: o.attrs.role, onFail: o.attrs["on-fail"] ?? meta["on-fail"],
+        id: o.attrs.id ?? "",
+        name: o.attrs.name ?? "",
+        intervalMs: parseIntervalMs(o.attrs.interval),
+        role: o.attrs.role,
+        onFail: o.attrs["on-fail"] ?? meta["on-fail"],
         enabled: (o.attrs.enabled ?? meta.enabled ?? "true") !== "false",
-        timeoutMs: o.attrs.timeout ? parseIntervalMs(o.attrs.timeout) : undefined, meta: { ...meta, ...o.attrs },
+        timeoutMs: o.attrs.timeout ? parseIntervalMs(o.attrs.timeout) : undefined,
+        meta: { ...meta, ...o.attrs },
       };
     });
   }
@@ -95,37 +141,64 @@ class CibReader {
     const utilization: Record<string, string> = {};
     for (const set of this.nvsets(el, "utilization")) Object.assign(utilization, set.values);
     return {
-      kind: "primitive", id: el.attrs.id ?? "",
-      cls: el.attrs.class ?? base?.cls ?? "", provider: el.attrs.provider ?? base?.provider, type: el.attrs.type ?? base?.type ?? "",
+      kind: "primitive",
+      id: el.attrs.id ?? "",
+      cls: el.attrs.class ?? base?.cls ?? "",
+      provider: el.attrs.provider ?? base?.provider,
+      type: el.attrs.type ?? base?.type ?? "",
       meta: [...this.nvsets(el, "meta_attributes"), ...(base?.meta ?? [])],
       params: [...this.nvsets(el, "instance_attributes"), ...(base?.params ?? [])],
       utilization: { ...base?.utilization, ...utilization },
-      ops: [...ops, ...(base?.ops ?? []).filter((b) => !ops.some((o) => o.name === b.name && o.intervalMs === b.intervalMs))],
+      ops: [
+        ...ops,
+        ...(base?.ops ?? []).filter((b) => !ops.some((o) => o.name === b.name && o.intervalMs === b.intervalMs)),
+      ],
     };
   }
 
   resource(el: XmlElement): ResourceDef | undefined {
     switch (el.name) {
-      case "primitive": return this.primitive(el);
+      case "primitive":
+        return this.primitive(el);
       case "group": {
-        const g: GroupDef = { kind: "group", id: el.attrs.id ?? "", meta: this.nvsets(el, "meta_attributes"), children: childrenNamed(el, "primitive").map((p) => this.primitive(p)) };
+        const g: GroupDef = {
+          kind: "group",
+          id: el.attrs.id ?? "",
+          meta: this.nvsets(el, "meta_attributes"),
+          children: childrenNamed(el, "primitive").map((p) => this.primitive(p)),
+        };
         return g;
       }
-      case "clone": case "master": {
+      case "clone":
+      case "master": {
         const inner = el.children.find((c) => c.name === "primitive" || c.name === "group");
         if (!inner) return undefined;
         const meta = this.nvsets(el, "meta_attributes");
-        const promotable = el.name === "master" || meta.some((s) => /^(true|yes|1|on)$/i.test(s.values.promotable ?? ""));
-        const c: CloneDef = { kind: "clone", id: el.attrs.id ?? "", meta, promotable, child: this.resource(inner) as PrimitiveDef | GroupDef };
+        const promotable =
+          el.name === "master" || meta.some((s) => /^(true|yes|1|on)$/i.test(s.values.promotable ?? ""));
+        const c: CloneDef = {
+          kind: "clone",
+          id: el.attrs.id ?? "",
+          meta,
+          promotable,
+          child: this.resource(inner) as PrimitiveDef | GroupDef,
+        };
         return c;
       }
       case "bundle": {
         const inner = childNamed(el, "primitive");
         const runtime = el.children.find((c) => c.name === "docker" || c.name === "podman" || c.name === "rkt");
-        const b: BundleDef = { kind: "bundle", id: el.attrs.id ?? "", meta: this.nvsets(el, "meta_attributes"), replicas: Number(runtime?.attrs.replicas ?? 1), child: inner ? this.primitive(inner) : undefined };
+        const b: BundleDef = {
+          kind: "bundle",
+          id: el.attrs.id ?? "",
+          meta: this.nvsets(el, "meta_attributes"),
+          replicas: Number(runtime?.attrs.replicas ?? 1),
+          child: inner ? this.primitive(inner) : undefined,
+        };
         return b;
       }
-      default: return undefined;
+      default:
+        return undefined;
     }
   }
 
@@ -135,9 +208,14 @@ class CibReader {
     return sets.map((raw) => {
       const s = this.deref(raw);
       return {
-        id: s.attrs.id ?? "", resources: childrenNamed(s, "resource_ref").map((r) => r.attrs.id ?? ""),
-        sequential: s.attrs.sequential !== "false", requireAll: s.attrs["require-all"] !== "false",
-        role: s.attrs.role, action: s.attrs.action, ordering: s.attrs.ordering, score: s.attrs.score !== undefined ? parseCibScore(s.attrs.score) : undefined,
+        id: s.attrs.id ?? "",
+        resources: childrenNamed(s, "resource_ref").map((r) => r.attrs.id ?? ""),
+        sequential: s.attrs.sequential !== "false",
+        requireAll: s.attrs["require-all"] !== "false",
+        role: s.attrs.role,
+        action: s.attrs.action,
+        ordering: s.attrs.ordering,
+        score: s.attrs.score !== undefined ? parseCibScore(s.attrs.score) : undefined,
       };
     });
   }
@@ -145,11 +223,24 @@ class CibReader {
   lrmOp(el: XmlElement): OpRecord {
     const a = el.attrs;
     return {
-      id: a.id ?? "", operation: a.operation ?? "", intervalMs: Number(a.interval ?? 0), rc: Number(a["rc-code"] ?? 0),
-      status: Number(a["op-status"] ?? 0), callId: Number(a["call-id"] ?? 0),
-      lastRcChange: a["last-rc-change"] !== undefined ? Number(a["last-rc-change"]) : a["last-run"] !== undefined ? Number(a["last-run"]) : undefined,
-      exitReason: a["exit-reason"], migrateSource: a["migrate_source"], migrateTarget: a["migrate_target"],
-      opDigest: a["op-digest"], restartDigest: a["op-restart-digest"], onNode: a["on_node"],
+      id: a.id ?? "",
+      operation: a.operation ?? "",
+      intervalMs: Number(a.interval ?? 0),
+      rc: Number(a["rc-code"] ?? 0),
+      status: Number(a["op-status"] ?? 0),
+      callId: Number(a["call-id"] ?? 0),
+      lastRcChange:
+        a["last-rc-change"] !== undefined
+          ? Number(a["last-rc-change"])
+          : a["last-run"] !== undefined
+            ? Number(a["last-run"])
+            : undefined,
+      exitReason: a["exit-reason"],
+      migrateSource: a["migrate_source"],
+      migrateTarget: a["migrate_target"],
+      opDigest: a["op-digest"],
+      restartDigest: a["op-restart-digest"],
+      onNode: a["on_node"],
     };
   }
 }
@@ -168,13 +259,32 @@ function expandColocations(list: ColocationDef[], tags: Record<string, string[]>
         const score = set.score ?? c.score;
         if (set.sequential) {
           for (let i = 1; i < set.resources.length; i++) {
-            out.push({ ...c, id: `${c.id}:${set.id}:${i}`, sets: undefined, rsc: set.resources[i], withRsc: set.resources[i - 1], rscRole: set.role, withRscRole: set.role, score });
+            out.push({
+              ...c,
+              id: `${c.id}:${set.id}:${i}`,
+              sets: undefined,
+              rsc: set.resources[i],
+              withRsc: set.resources[i - 1],
+              rscRole: set.role,
+              withRscRole: set.role,
+              score,
+            });
           }
         }
         const next = sets[si + 1];
         if (next && next.resources.length) {
           const anchor = next.resources[0]!;
-          for (const r of set.resources) out.push({ ...c, id: `${c.id}:${set.id}->${next.id}:${r}`, sets: undefined, rsc: r, withRsc: anchor, rscRole: set.role, withRscRole: next.role, score: c.score });
+          for (const r of set.resources)
+            out.push({
+              ...c,
+              id: `${c.id}:${set.id}->${next.id}:${r}`,
+              sets: undefined,
+              rsc: r,
+              withRsc: anchor,
+              rscRole: set.role,
+              withRscRole: next.role,
+              score: c.score,
+            });
         }
       });
       continue;
@@ -190,7 +300,8 @@ function expandColocations(list: ColocationDef[], tags: Record<string, string[]>
 function expandOrderTags(list: OrderDef[], tags: Record<string, string[]>): OrderDef[] {
   return list.flatMap((o) => {
     if (o.sets || !o.first || !o.then || (!tags[o.first] && !tags[o.then])) return [o];
-    const firsts = tags[o.first] ?? [o.first], thens = tags[o.then] ?? [o.then];
+    const firsts = tags[o.first] ?? [o.first],
+      thens = tags[o.then] ?? [o.then];
     return firsts.flatMap((f) => thens.map((t) => ({ ...o, id: `${o.id}:${f}:${t}`, first: f, then: t })));
   });
 }
@@ -214,7 +325,14 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   const nodes: NodeDef[] = childrenNamed(childNamed(conf, "nodes"), "node").map((n) => {
     const util: Record<string, string> = {};
     for (const set of r.nvsets(n, "utilization")) Object.assign(util, set.values);
-    return { id: n.attrs.id ?? n.attrs.uname ?? "", name: n.attrs.uname ?? n.attrs.id ?? "", type: (n.attrs.type === "remote" ? "remote" : n.attrs.type === "ping" ? "ping" : "member"), attrs: r.nvsets(n, "instance_attributes"), utilization: util, score: parseCibScore(n.attrs.score) };
+    return {
+      id: n.attrs.id ?? n.attrs.uname ?? "",
+      name: n.attrs.uname ?? n.attrs.id ?? "",
+      type: n.attrs.type === "remote" ? "remote" : n.attrs.type === "ping" ? "ping" : "member",
+      attrs: r.nvsets(n, "instance_attributes"),
+      utilization: util,
+      score: parseCibScore(n.attrs.score),
+    };
   });
   const rscEl = childNamed(conf, "resources");
   const resources = (rscEl?.children ?? []).map((c) => r.resource(c)).filter((x): x is ResourceDef => x !== undefined);
@@ -228,35 +346,62 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
     switch (c.name) {
       case "rsc_location":
         locations.push({
-          id: a.id ?? "", rsc: a.rsc, rscPattern: a["rsc-pattern"], set: r.sets(c), role: a.role, node: a.node,
-          score: a.score !== undefined ? parseCibScore(a.score) : undefined, rules: childrenNamed(c, "rule").map((x) => r.rule(x)), discovery: a["resource-discovery"],
+          id: a.id ?? "",
+          rsc: a.rsc,
+          rscPattern: a["rsc-pattern"],
+          set: r.sets(c),
+          role: a.role,
+          node: a.node,
+          score: a.score !== undefined ? parseCibScore(a.score) : undefined,
+          rules: childrenNamed(c, "rule").map((x) => r.rule(x)),
+          discovery: a["resource-discovery"],
         });
         break;
       case "rsc_colocation":
         colocations.push({
-          id: a.id ?? "", rsc: a.rsc, withRsc: a["with-rsc"], rscRole: a["rsc-role"], withRscRole: a["with-rsc-role"],
-          score: parseCibScore(a.score), nodeAttribute: a["node-attribute"] ?? "#uname", sets: r.sets(c),
+          id: a.id ?? "",
+          rsc: a.rsc,
+          withRsc: a["with-rsc"],
+          rscRole: a["rsc-role"],
+          withRscRole: a["with-rsc-role"],
+          score: parseCibScore(a.score),
+          nodeAttribute: a["node-attribute"] ?? "#uname",
+          sets: r.sets(c),
           influence: a.influence === undefined ? undefined : !/^(false|no|0|off)$/i.test(a.influence),
         });
         break;
       case "rsc_order": {
-        const kind = a.kind ?? (a.score !== undefined ? (parseCibScore(a.score) === 0 ? "Optional" : "Mandatory") : "Mandatory");
+        const kind =
+          a.kind ?? (a.score !== undefined ? (parseCibScore(a.score) === 0 ? "Optional" : "Mandatory") : "Mandatory");
         orders.push({
-          id: a.id ?? "", first: a.first, then: a.then, firstAction: a["first-action"] ?? "start", thenAction: a["then-action"] ?? a["first-action"] ?? "start",
+          id: a.id ?? "",
+          first: a.first,
+          then: a.then,
+          firstAction: a["first-action"] ?? "start",
+          thenAction: a["then-action"] ?? a["first-action"] ?? "start",
           kind: kind === "Optional" || kind === "Serialize" ? kind : "Mandatory",
           symmetrical: a.symmetrical === undefined ? kind !== "Serialize" : !/^(false|no|0|off)$/i.test(a.symmetrical),
-          score: a.score !== undefined ? parseCibScore(a.score) : undefined, sets: r.sets(c),
+          score: a.score !== undefined ? parseCibScore(a.score) : undefined,
+          sets: r.sets(c),
           requireAll: a["require-all"] === undefined ? undefined : !/^(false|no|0|off)$/i.test(a["require-all"]),
         });
         break;
       }
       case "rsc_ticket":
-        tickets.push({ id: a.id ?? "", ticket: a.ticket ?? "", rsc: a.rsc, rscRole: a["rsc-role"], lossPolicy: a["loss-policy"] ?? "stop", sets: r.sets(c) });
+        tickets.push({
+          id: a.id ?? "",
+          ticket: a.ticket ?? "",
+          rsc: a.rsc,
+          rscRole: a["rsc-role"],
+          lossPolicy: a["loss-policy"] ?? "stop",
+          sets: r.sets(c),
+        });
         break;
     }
   }
   const tags: Record<string, string[]> = {};
-  for (const t of childrenNamed(childNamed(conf, "tags"), "tag")) tags[t.attrs.id ?? ""] = childrenNamed(t, "obj_ref").map((o) => o.attrs.id ?? "");
+  for (const t of childrenNamed(childNamed(conf, "tags"), "tag"))
+    tags[t.attrs.id ?? ""] = childrenNamed(t, "obj_ref").map((o) => o.attrs.id ?? "");
   // A template named in a constraint stands for every primitive made from it, as a tag does.
   const walkTemplates = (el: XmlElement) => {
     for (const c of el.children) {
@@ -268,27 +413,59 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   const status = childNamed(root, "status");
   const nodeStates: NodeStateDef[] = childrenNamed(status, "node_state").map((ns) => {
     const transient: Record<string, string> = {};
-    for (const ta of childrenNamed(ns, "transient_attributes")) for (const set of r.nvsets(ta, "instance_attributes")) Object.assign(transient, set.values);
+    for (const ta of childrenNamed(ns, "transient_attributes"))
+      for (const set of r.nvsets(ta, "instance_attributes")) Object.assign(transient, set.values);
     const lrmEl = childNamed(childNamed(ns, "lrm"), "lrm_resources");
     const lrm: LrmResource[] = childrenNamed(lrmEl, "lrm_resource").map((lr) => ({
-      id: lr.attrs.id ?? "", cls: lr.attrs.class, provider: lr.attrs.provider, type: lr.attrs.type, container: lr.attrs.container,
+      id: lr.attrs.id ?? "",
+      cls: lr.attrs.class,
+      provider: lr.attrs.provider,
+      type: lr.attrs.type,
+      container: lr.attrs.container,
       ops: childrenNamed(lr, "lrm_rsc_op").map((o) => r.lrmOp(o)),
     }));
     const a = ns.attrs;
-    return { id: a.id ?? "", uname: a.uname, inCcm: a.in_ccm, crmd: a.crmd, join: a.join, expected: a.expected, transient, lrm };
+    return {
+      id: a.id ?? "",
+      uname: a.uname,
+      inCcm: a.in_ccm,
+      crmd: a.crmd,
+      join: a.join,
+      expected: a.expected,
+      transient,
+      lrm,
+    };
   });
   const expandedColocations = expandColocations(colocations, tags);
   const ticketStates: Record<string, Record<string, string>> = {};
-  for (const t of childrenNamed(childNamed(status ?? root, "tickets"), "ticket_state")) ticketStates[t.attrs.id ?? ""] = { ...t.attrs };
+  for (const t of childrenNamed(childNamed(status ?? root, "tickets"), "ticket_state"))
+    ticketStates[t.attrs.id ?? ""] = { ...t.attrs };
   const hq = root.attrs["have-quorum"];
   const executionDate = root.attrs["execution-date"];
   return {
-    nowSec: /^\d+$/.test(executionDate ?? "") ? Number(executionDate) : parseCibDate(executionDate) ?? fallbackNowSec,
-    haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq), dcUuid: root.attrs["dc-uuid"],
-    properties, rscDefaults: r.nvsets(childNamed(conf, "rsc_defaults"), "meta_attributes"), opDefaults: r.nvsets(childNamed(conf, "op_defaults"), "meta_attributes"),
-    nodes, resources, locations, colocations: expandedColocations, orders: expandOrderTags(orders, tags), tickets, ticketStates, nodeStates, tags,
+    nowSec: /^\d+$/.test(executionDate ?? "") ? Number(executionDate) : (parseCibDate(executionDate) ?? fallbackNowSec),
+    haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq),
+    dcUuid: root.attrs["dc-uuid"],
+    properties,
+    rscDefaults: r.nvsets(childNamed(conf, "rsc_defaults"), "meta_attributes"),
+    opDefaults: r.nvsets(childNamed(conf, "op_defaults"), "meta_attributes"),
+    nodes,
+    resources,
+    locations,
+    colocations: expandedColocations,
+    orders: expandOrderTags(orders, tags),
+    tickets,
+    ticketStates,
+    nodeStates,
+    tags,
     fencingLevels: childrenNamed(childNamed(conf, "fencing-topology"), "fencing-level").map((l) => ({
-      id: l.attrs.id ?? "", index: Number(l.attrs.index ?? 0), target: l.attrs.target, devices: (l.attrs.devices ?? "").split(",").map((d) => d.trim()).filter(Boolean),
+      id: l.attrs.id ?? "",
+      index: Number(l.attrs.index ?? 0),
+      target: l.attrs.target,
+      devices: (l.attrs.devices ?? "")
+        .split(",")
+        .map((d) => d.trim())
+        .filter(Boolean),
     })),
   };
 }

@@ -12,7 +12,14 @@ export interface NvSet {
 
 export type Expression =
   | { kind: "attr"; attribute: string; op: string; value?: string; type?: string; valueSource?: string }
-  | { kind: "date"; op: string; start?: string; end?: string; duration?: Record<string, string>; spec?: Record<string, string> }
+  | {
+      kind: "date";
+      op: string;
+      start?: string;
+      end?: string;
+      duration?: Record<string, string>;
+      spec?: Record<string, string>;
+    }
   | { kind: "rsc"; cls?: string; provider?: string; type?: string }
   | { kind: "op"; name?: string; interval?: string }
   | { kind: "rule"; rule: Rule };
@@ -48,9 +55,26 @@ export interface PrimitiveDef {
   utilization: Record<string, string>;
   ops: OpDef[];
 }
-export interface GroupDef { kind: "group"; id: string; meta: NvSet[]; children: PrimitiveDef[] }
-export interface CloneDef { kind: "clone"; id: string; meta: NvSet[]; promotable: boolean; child: PrimitiveDef | GroupDef }
-export interface BundleDef { kind: "bundle"; id: string; meta: NvSet[]; replicas: number; child?: PrimitiveDef }
+export interface GroupDef {
+  kind: "group";
+  id: string;
+  meta: NvSet[];
+  children: PrimitiveDef[];
+}
+export interface CloneDef {
+  kind: "clone";
+  id: string;
+  meta: NvSet[];
+  promotable: boolean;
+  child: PrimitiveDef | GroupDef;
+}
+export interface BundleDef {
+  kind: "bundle";
+  id: string;
+  meta: NvSet[];
+  replicas: number;
+  child?: PrimitiveDef;
+}
 export type ResourceDef = PrimitiveDef | GroupDef | CloneDef | BundleDef;
 
 export interface NodeDef {
@@ -62,7 +86,16 @@ export interface NodeDef {
   score: number;
 }
 
-export interface ResourceSet { id: string; resources: string[]; sequential: boolean; requireAll: boolean; role?: string; action?: string; ordering?: string; score?: number }
+export interface ResourceSet {
+  id: string;
+  resources: string[];
+  sequential: boolean;
+  requireAll: boolean;
+  role?: string;
+  action?: string;
+  ordering?: string;
+  score?: number;
+}
 
 export interface LocationDef {
   id: string;
@@ -102,7 +135,14 @@ export interface OrderDef {
   sets?: ResourceSet[];
 }
 
-export interface TicketDef { id: string; ticket: string; rsc?: string; rscRole?: string; lossPolicy: string; sets?: ResourceSet[] }
+export interface TicketDef {
+  id: string;
+  ticket: string;
+  rsc?: string;
+  rscRole?: string;
+  lossPolicy: string;
+  sets?: ResourceSet[];
+}
 
 /** One recorded operation (lrm_rsc_op). */
 export interface OpRecord {
@@ -121,7 +161,14 @@ export interface OpRecord {
   onNode?: string;
 }
 
-export interface LrmResource { id: string; cls?: string; provider?: string; type?: string; container?: string; ops: OpRecord[] }
+export interface LrmResource {
+  id: string;
+  cls?: string;
+  provider?: string;
+  type?: string;
+  container?: string;
+  ops: OpRecord[];
+}
 
 export interface NodeStateDef {
   id: string;

@@ -13,13 +13,22 @@ export const hashOf = (yaml: string) => createHash("sha256").update(yaml).digest
 export function parseConfigText(yaml: string, label = "cluster.yaml", baseDir?: string): ParsedDoc {
   const r = loadConfigText(yaml, label, baseDir);
   const hash = hashOf(yaml);
-  if (!r.config) return { yaml, hash, error: r.problems.filter((p) => p.severity === "error").map(formatProblem).join("; ") };
+  if (!r.config)
+    return {
+      yaml,
+      hash,
+      error: r.problems
+        .filter((p) => p.severity === "error")
+        .map(formatProblem)
+        .join("; "),
+    };
   return { yaml, hash, config: r.config };
 }
 
 /** Parses a stored or received document, checking its checksum first. */
 export function parseDoc(doc: ConfigDoc): ParsedDoc {
-  if (typeof doc.yaml !== "string" || hashOf(doc.yaml) !== doc.hash) return { yaml: String(doc.yaml), hash: String(doc.hash), error: "its checksum does not match" };
+  if (typeof doc.yaml !== "string" || hashOf(doc.yaml) !== doc.hash)
+    return { yaml: String(doc.yaml), hash: String(doc.hash), error: "its checksum does not match" };
   return parseConfigText(doc.yaml, `cluster configuration epoch ${doc.epoch}`);
 }
 

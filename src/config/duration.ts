@@ -2,10 +2,15 @@
 // (Heartbeat and Pacemaker both default to seconds). Also Pacemaker's ISO-ish forms: "20s", "1min".
 
 const UNIT_MS: Record<string, number> = {
-  ms: 1, msec: 1,
-  s: 1000, sec: 1000, "": 1000,
-  m: 60_000, min: 60_000,
-  h: 3_600_000, hr: 3_600_000,
+  ms: 1,
+  msec: 1,
+  s: 1000,
+  sec: 1000,
+  "": 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
   d: 86_400_000,
 };
 
@@ -26,7 +31,12 @@ export function parseDurationMs(value: unknown): number | undefined {
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return "never";
   if (ms === 0) return "0s";
-  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

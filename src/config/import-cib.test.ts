@@ -9,21 +9,45 @@ import { loadConfigText } from "./load.js";
 const REPO = new URL("../../..", import.meta.url).pathname;
 
 test("CIB fencing imports: fence-agents devices with host lists and maps, meatware as manual, the topology as levels", () => {
-  const { yaml, notImported } = cibToClusterYaml(readCib(readFileSync(`${REPO}/examples/fence-topology-cib.xml`, "utf8")));
+  const { yaml, notImported } = cibToClusterYaml(
+    readCib(readFileSync(`${REPO}/examples/fence-topology-cib.xml`, "utf8")),
+  );
   assert.doesNotMatch(yaml, /hunter2/, "a CIB password is never copied");
-  assert.deepEqual(notImported, ["fencing device ipmi2: its password is not copied; write it to /etc/paceline/ipmi2.password (mode 600)"]);
+  assert.deepEqual(notImported, [
+    "fencing device ipmi2: its password is not copied; write it to /etc/paceline/ipmi2.password (mode 600)",
+  ]);
   const doc = parse(yaml) as { fencing: Record<string, unknown> };
   assert.deepEqual(doc.fencing.levels, { node2: [["ipmi2"], ["virsh"], ["human"]] });
-  assert.deepEqual((doc.fencing.devices as Record<string, unknown>).human, { agent: "manual", targets: ["node1", "node2"] });
+  assert.deepEqual((doc.fencing.devices as Record<string, unknown>).human, {
+    agent: "manual",
+    targets: ["node1", "node2"],
+  });
   const loaded = loadConfigText(yaml, "imported.yaml");
-  assert.deepEqual(loaded.problems.filter((p) => p.severity === "error"), []);
+  assert.deepEqual(
+    loaded.problems.filter((p) => p.severity === "error"),
+    [],
+  );
   assert.equal(loaded.config!.fencing.timeoutMs, 90_000);
-  assert.deepEqual(loaded.config!.fencing.devices.find((d) => d.name === "virsh")!.targets, { node1: "vm1", node2: "vm2" });
+  assert.deepEqual(loaded.config!.fencing.devices.find((d) => d.name === "virsh")!.targets, {
+    node1: "vm1",
+    node2: "vm2",
+  });
 });
 
 test("seed 000's devices: what cannot be carried over is listed with the reason", () => {
-  const { notImported } = cibToClusterYaml(readCib(readFileSync(`${REPO}/examples/seed000-pgsql-stonith/cib.xml`, "utf8")));
-  assert.ok(notImported.includes("fencing device prmSt1-1 (external/stonith-helper): the stonith-helper guard is not built into Paceline yet"), notImported.join("\n"));
-  assert.ok(notImported.includes("fencing device prmSt1-2 (external/libvirt): it does not say which nodes it fences (pcmk_host_list, pcmk_host_map or hostlist)"));
+  const { notImported } = cibToClusterYaml(
+    readCib(readFileSync(`${REPO}/examples/seed000-pgsql-stonith/cib.xml`, "utf8")),
+  );
+  assert.ok(
+    notImported.includes(
+      "fencing device prmSt1-1 (external/stonith-helper): the stonith-helper guard is not built into Paceline yet",
+    ),
+    notImported.join("\n"),
+  );
+  assert.ok(
+    notImported.includes(
+      "fencing device prmSt1-2 (external/libvirt): it does not say which nodes it fences (pcmk_host_list, pcmk_host_map or hostlist)",
+    ),
+  );
   assert.ok(notImported.some((n) => /prmSt1-3 \(meatware\): it does not say which nodes it fences/.test(n)));
 });

@@ -8,14 +8,25 @@ import { formatDuration, parseDurationMs } from "./duration.js";
 import { loadFencing } from "./load-fencing.js";
 import { DEFAULT_OP_TIMEOUT_MS } from "./model.js";
 import type {
-  AgentSpec, ClusterConfig, ExecSpec, FinalAction, GroupConfig, MonitorAction, MonitorConfig, MonitorType,
-  NodeConfig, OnFail, OpConfig, PrimitiveConfig, ResourceConfig, ResourceMeta,
+  AgentSpec,
+  ClusterConfig,
+  ExecSpec,
+  FinalAction,
+  GroupConfig,
+  MonitorAction,
+  MonitorConfig,
+  MonitorType,
+  NodeConfig,
+  OnFail,
+  OpConfig,
+  PrimitiveConfig,
+  ResourceConfig,
+  ResourceMeta,
 } from "./model.js";
 import { ConfigError, type Problem } from "./problems.js";
 import { clusterSchema } from "./schema.js";
 import { didYouMean } from "../util/suggest.js";
 import { validateTree, type PositionIndex } from "./validate-tree.js";
-
 
 /** Heartbeat timings: `default` tolerates loss and load; `fast` is for sub-second failover on a quiet network. */
 export const HEARTBEAT_PROFILES = {
@@ -30,7 +41,10 @@ const ID_RE = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export interface LoadResult { config?: ClusterConfig; problems: Problem[] }
+export interface LoadResult {
+  config?: ClusterConfig;
+  problems: Problem[];
+}
 
 export function parseScore(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isInteger(v)) return v;
@@ -50,7 +64,7 @@ function percent(v: unknown): number | undefined {
 const strMap = (v: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries(isObj(v) ? v : {}).map(([k, x]) => [k, String(x)]));
 
-/** Scripts written as ./x or ../x are relative to the configuration file, so a config and its scripts travel together. */
+/** Scripts written as ./x or ../x are relative to the configuration file: a config and its scripts travel together. */
 export function resolveCommand(command: string, baseDir: string | undefined): string {
   if (!baseDir || !/^\.\.?\//.test(command)) return command;
   const [first, ...rest] = command.split(/(\s+)/);
@@ -60,8 +74,14 @@ export function resolveCommand(command: string, baseDir: string | undefined): st
 class Builder {
   readonly problems: Problem[] = [];
   baseDir?: string;
-  cmd(v: string | undefined): string | undefined { return v === undefined ? undefined : resolveCommand(v, this.baseDir); }
-  constructor(readonly file: string, readonly positions: PositionIndex, private readonly treeProblems: Problem[]) {}
+  cmd(v: string | undefined): string | undefined {
+    return v === undefined ? undefined : resolveCommand(v, this.baseDir);
+  }
+  constructor(
+    readonly file: string,
+    readonly positions: PositionIndex,
+    private readonly treeProblems: Problem[],
+  ) {}
 
   /** A derived error is left out when the schema already reported a problem inside that path (its likely cause). */
   error(path: string, message: string): void {
@@ -71,13 +91,18 @@ class Builder {
   warn(path: string, message: string): void {
     this.problems.push({ file: this.file, pos: this.positions.get(path), path, message, severity: "warning" });
   }
-  ms(v: unknown, fallback: number): number { return parseDurationMs(v) ?? fallback; }
+  ms(v: unknown, fallback: number): number {
+    return parseDurationMs(v) ?? fallback;
+  }
 
   agent(raw: Obj, path: string): { agent: AgentSpec; args: string[] } | undefined {
     const text = raw.agent;
     if (text === undefined) {
       if (isObj(raw.exec)) return { agent: { class: "exec" }, args: [] };
-      this.error(path, "a resource needs `agent` (e.g. ocf:heartbeat:IPaddr2, lsb:nginx, exec) or, for a group, `members`");
+      this.error(
+        path,
+        "a resource needs `agent` (e.g. ocf:heartbeat:IPaddr2, lsb:nginx, exec) or, for a group, `members`",
+      );
       return undefined;
     }
     if (typeof text !== "string") return undefined;
@@ -85,35 +110,68 @@ class Builder {
     if (text.includes("::")) {
       // Heartbeat haresources form: drbddisk::r0, Filesystem::/dev/drbd0::/data::ext4
       const [type, ...inline] = text.split("::");
-      if (raw.args !== undefined) this.error(`${path}.args`, "give arguments either inline (name::arg) or in `args`, not both");
+      if (raw.args !== undefined)
+        this.error(`${path}.args`, "give arguments either inline (name::arg) or in `args`, not both");
       return { agent: { class: "heartbeat", type: type!.replace(/^heartbeat:/, "") }, args: inline };
     }
     const parts = text.split(":");
-    if (parts[0] === "ocf" && parts.length === 3) return { agent: { class: "ocf", provider: parts[1]!, type: parts[2]! }, args };
+    if (parts[0] === "ocf" && parts.length === 3)
+      return { agent: { class: "ocf", provider: parts[1]!, type: parts[2]! }, args };
     if (parts[0] === "lsb" && parts.length === 2) return { agent: { class: "lsb", type: parts[1]! }, args };
     if (parts[0] === "heartbeat" && parts.length === 2) return { agent: { class: "heartbeat", type: parts[1]! }, args };
     if (text === "exec") return { agent: { class: "exec" }, args };
-    if (parts[0] === "ocf") this.error(`${path}.agent`, `\`${text}\` needs a provider and a type — write ocf:PROVIDER:TYPE, e.g. ocf:heartbeat:${parts.at(-1) || "Dummy"}`);
-    else if (parts[0] === "systemd" || parts[0] === "service") this.error(`${path}.agent`, `class \`${parts[0]}\` is not supported yet — use lsb:${parts.at(-1)} for an init script, or exec`);
-    else this.error(`${path}.agent`, `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "exec", "heartbeat"])} — write ocf:heartbeat:IPaddr2, lsb:nginx, exec, heartbeat:drbddisk or drbddisk::r0`);
+    if (parts[0] === "ocf")
+      this.error(
+        `${path}.agent`,
+        `\`${text}\` needs a provider and a type — write ocf:PROVIDER:TYPE, e.g. ocf:heartbeat:${parts.at(-1) || "Dummy"}`,
+      );
+    else if (parts[0] === "systemd" || parts[0] === "service")
+      this.error(
+        `${path}.agent`,
+        `class \`${parts[0]}\` is not supported yet — use lsb:${parts.at(-1)} for an init script, or exec`,
+      );
+    else
+      this.error(
+        `${path}.agent`,
+        `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "exec", "heartbeat"])} — write ocf:heartbeat:IPaddr2, lsb:nginx, exec, heartbeat:drbddisk or drbddisk::r0`,
+      );
     return undefined;
   }
 
   exec(raw: Obj, path: string, agent: AgentSpec): ExecSpec | undefined {
     if (agent.class !== "exec") {
-      if (raw.exec !== undefined) this.error(`${path}.exec`, `\`exec\` scripts belong to agent exec, not ${agent.class}`);
+      if (raw.exec !== undefined)
+        this.error(`${path}.exec`, `\`exec\` scripts belong to agent exec, not ${agent.class}`);
       return undefined;
     }
     const e = isObj(raw.exec) ? raw.exec : {};
-    const str = (k: string) => (typeof e[k] === "string" && (e[k] as string).trim() !== "" ? (e[k] as string) : undefined);
+    const str = (k: string) =>
+      typeof e[k] === "string" && (e[k] as string).trim() !== "" ? (e[k] as string) : undefined;
     const spec: ExecSpec = {
-      command: this.cmd(str("command")), start: this.cmd(str("start")), stop: this.cmd(str("stop")), status: this.cmd(str("status")), cwd: this.cmd(str("cwd")),
-      env: strMap(e.env), stopSignal: (str("stop-signal") ?? "SIGTERM") as NodeJS.Signals,
+      command: this.cmd(str("command")),
+      start: this.cmd(str("start")),
+      stop: this.cmd(str("stop")),
+      status: this.cmd(str("status")),
+      cwd: this.cmd(str("cwd")),
+      env: strMap(e.env),
+      stopSignal: (str("stop-signal") ?? "SIGTERM") as NodeJS.Signals,
     };
-    if (spec.command && (spec.start || spec.stop)) this.error(`${path}.exec`, "give either `command` (a supervised foreground process) or `start`/`stop` scripts, not both");
-    else if (!spec.command && !spec.start) this.error(`${path}.exec`, "an exec resource needs `command` (a long-running process) or a `start` script (with `stop`)");
+    if (spec.command && (spec.start || spec.stop))
+      this.error(
+        `${path}.exec`,
+        "give either `command` (a supervised foreground process) or `start`/`stop` scripts, not both",
+      );
+    else if (!spec.command && !spec.start)
+      this.error(
+        `${path}.exec`,
+        "an exec resource needs `command` (a long-running process) or a `start` script (with `stop`)",
+      );
     else if (spec.start && !spec.stop) this.error(`${path}.exec`, "a `start` script needs a matching `stop` script");
-    if (spec.command && spec.status) this.warn(`${path}.exec.status`, "with `command`, running means the process is alive; `status` also runs as the monitor");
+    if (spec.command && spec.status)
+      this.warn(
+        `${path}.exec.status`,
+        "with `command`, running means the process is alive; `status` also runs as the monitor",
+      );
     return spec;
   }
 
@@ -124,29 +182,43 @@ class Builder {
     const rawOps = isObj(raw.ops) ? raw.ops : {};
     const make = (name: string, o: Obj, p: string): OpConfig => {
       const interval = this.ms(o.interval, 0);
-      if (name !== "monitor" && interval > 0) this.error(`${p}.interval`, `only monitor operations recur; \`${name}\` cannot have an interval`);
-      const onFail = (o["on-fail"] as OnFail | undefined) ?? (opDefaults["on-fail"] as OnFail | undefined) ?? (name === "stop" ? "block" : "restart");
+      if (name !== "monitor" && interval > 0)
+        this.error(`${p}.interval`, `only monitor operations recur; \`${name}\` cannot have an interval`);
+      const onFail =
+        (o["on-fail"] as OnFail | undefined) ??
+        (opDefaults["on-fail"] as OnFail | undefined) ??
+        (name === "stop" ? "block" : "restart");
       const op: OpConfig = {
-        name, intervalMs: interval, timeoutMs: this.ms(o.timeout, defaultTimeout), onFail, enabled: o.enabled !== false,
-        startDelayMs: this.ms(o["start-delay"], 0), role: typeof o.role === "string" ? o.role : undefined,
+        name,
+        intervalMs: interval,
+        timeoutMs: this.ms(o.timeout, defaultTimeout),
+        onFail,
+        enabled: o.enabled !== false,
+        startDelayMs: this.ms(o["start-delay"], 0),
+        role: typeof o.role === "string" ? o.role : undefined,
       };
       sourcePath.set(op, p);
       return op;
     };
     for (const [name, v] of Object.entries(rawOps)) {
       const list = Array.isArray(v) ? v : [v];
-      list.forEach((o, i) => ops.push(make(name, isObj(o) ? o : {}, Array.isArray(v) ? `${path}.ops.${name}[${i}]` : `${path}.ops.${name}`)));
+      list.forEach((o, i) =>
+        ops.push(make(name, isObj(o) ? o : {}, Array.isArray(v) ? `${path}.ops.${name}[${i}]` : `${path}.ops.${name}`)),
+      );
     }
     if (raw.monitor !== undefined) {
-      if (ops.some((o) => o.name === "monitor")) this.error(`${path}.monitor`, "give the monitor interval either as `monitor:` or in `ops.monitor`, not both");
+      if (ops.some((o) => o.name === "monitor"))
+        this.error(`${path}.monitor`, "give the monitor interval either as `monitor:` or in `ops.monitor`, not both");
       else ops.push(make("monitor", { interval: raw.monitor }, `${path}.monitor`));
     }
     for (const name of ["start", "stop"]) if (!ops.some((o) => o.name === name)) ops.push(make(name, {}, path));
     const monitors = ops.filter((o) => o.name === "monitor");
-    for (const m of monitors.filter((o) => o.intervalMs === 0)) this.error(sourcePath.get(m)!, "a recurring monitor needs an interval above 0, e.g. 10s");
+    for (const m of monitors.filter((o) => o.intervalMs === 0))
+      this.error(sourcePath.get(m)!, "a recurring monitor needs an interval above 0, e.g. 10s");
     const intervals = new Set<number>();
     for (const m of monitors) {
-      if (intervals.has(m.intervalMs)) this.error(`${path}.ops.monitor`, "two monitors with the same interval — give each a different interval");
+      if (intervals.has(m.intervalMs))
+        this.error(`${path}.ops.monitor`, "two monitors with the same interval — give each a different interval");
       intervals.add(m.intervalMs);
     }
     return ops;
@@ -161,13 +233,15 @@ class Builder {
   meta(raw: Obj, inherited: Obj, path: string): ResourceMeta {
     const pick = (k: string) => raw[k] ?? inherited[k];
     const threshold = parseScore(pick("migration-threshold"));
-    if (threshold !== undefined && threshold <= 0 && Number.isFinite(threshold)) this.warn(`${path}.migration-threshold`, "0 or less disables the threshold (same as INFINITY)");
+    if (threshold !== undefined && threshold <= 0 && Number.isFinite(threshold))
+      this.warn(`${path}.migration-threshold`, "0 or less disables the threshold (same as INFINITY)");
     const role = String(pick("target-role") ?? "started").toLowerCase();
     return {
       migrationThreshold: threshold === undefined || threshold <= 0 ? Infinity : threshold,
       failureTimeoutMs: this.ms(pick("failure-timeout"), 0),
       finalAction: this.finalAction(pick("final-action")),
-      preRecoveryScript: typeof pick("pre-recovery-script") === "string" ? this.cmd(pick("pre-recovery-script") as string) : undefined,
+      preRecoveryScript:
+        typeof pick("pre-recovery-script") === "string" ? this.cmd(pick("pre-recovery-script") as string) : undefined,
       preRecoveryTimeoutMs: this.ms(pick("pre-recovery-timeout"), 30_000),
       stickiness: parseScore(pick("stickiness")) ?? 0,
       priority: typeof pick("priority") === "number" ? (pick("priority") as number) : 0,
@@ -177,15 +251,35 @@ class Builder {
     };
   }
 
-  primitive(id: string, raw: Obj, path: string, inheritedMeta: Obj, opDefaults: Obj, group?: string): PrimitiveConfig | undefined {
+  primitive(
+    id: string,
+    raw: Obj,
+    path: string,
+    inheritedMeta: Obj,
+    opDefaults: Obj,
+    group?: string,
+  ): PrimitiveConfig | undefined {
     const a = this.agent(raw, path);
     if (!a) return undefined;
-    if (a.agent.class !== "heartbeat" && raw.args !== undefined) this.error(`${path}.args`, "`args` are for Heartbeat v1 scripts (heartbeat:NAME); OCF agents take `params`");
-    if (a.agent.class !== "ocf" && a.agent.class !== "heartbeat" && raw.params !== undefined && a.agent.class !== "exec") this.warn(`${path}.params`, `${a.agent.class} scripts take no parameters; \`params\` is ignored`);
+    if (a.agent.class !== "heartbeat" && raw.args !== undefined)
+      this.error(`${path}.args`, "`args` are for Heartbeat v1 scripts (heartbeat:NAME); OCF agents take `params`");
+    if (
+      a.agent.class !== "ocf" &&
+      a.agent.class !== "heartbeat" &&
+      raw.params !== undefined &&
+      a.agent.class !== "exec"
+    )
+      this.warn(`${path}.params`, `${a.agent.class} scripts take no parameters; \`params\` is ignored`);
     return {
-      kind: "primitive", id, agent: a.agent, params: strMap(raw.params), args: a.args,
-      exec: this.exec(raw, path, a.agent), ops: this.ops(raw, path, opDefaults),
-      meta: this.meta(raw, inheritedMeta, path), group,
+      kind: "primitive",
+      id,
+      agent: a.agent,
+      params: strMap(raw.params),
+      args: a.args,
+      exec: this.exec(raw, path, a.agent),
+      ops: this.ops(raw, path, opDefaults),
+      meta: this.meta(raw, inheritedMeta, path),
+      group,
     };
   }
 
@@ -193,7 +287,8 @@ class Builder {
     const out: ResourceConfig[] = [];
     const seen = new Set<string>();
     const claim = (id: string, path: string) => {
-      if (!ID_RE.test(id)) this.error(path, `\`${id}\` is not a valid id: use letters, digits, _ . : - and start with a letter`);
+      if (!ID_RE.test(id))
+        this.error(path, `\`${id}\` is not a valid id: use letters, digits, _ . : - and start with a letter`);
       if (seen.has(id)) this.error(path, `id \`${id}\` is used twice — resource and group ids must be unique`);
       seen.add(id);
     };
@@ -227,11 +322,17 @@ class Builder {
   }
 
   monitors(raw: unknown, resources: ResourceConfig[]): MonitorConfig[] {
-    const ids = new Set(resources.flatMap((r) => (r.kind === "group" ? [r.id, ...r.members.map((m) => m.id)] : [r.id])));
+    const ids = new Set(
+      resources.flatMap((r) => (r.kind === "group" ? [r.id, ...r.members.map((m) => m.id)] : [r.id])),
+    );
     const out: MonitorConfig[] = [];
     const own: Record<MonitorType, string[]> = {
-      process: ["name", "pattern", "min-count"], custom: ["script", "env"], disk: ["path", "size"],
-      ping: ["targets"], nic: ["interface"], system: ["cpu", "memory", "open-files", "disk-usage"],
+      process: ["name", "pattern", "min-count"],
+      custom: ["script", "env"],
+      disk: ["path", "size"],
+      ping: ["targets"],
+      nic: ["interface"],
+      system: ["cpu", "memory", "open-files", "disk-usage"],
     };
     for (const [name, m] of Object.entries(isObj(raw) ? raw : {})) {
       if (!isObj(m) || typeof m.type !== "string" || !(m.type in own)) continue;
@@ -239,39 +340,65 @@ class Builder {
       const type = m.type as MonitorType;
       for (const [t, keys] of Object.entries(own)) {
         if (t === type) continue;
-        for (const k of keys) if (m[k] !== undefined && !own[type].includes(k)) this.error(`${path}.${k}`, `\`${k}\` belongs to ${t} monitors, not ${type}`);
+        for (const k of keys)
+          if (m[k] !== undefined && !own[type].includes(k))
+            this.error(`${path}.${k}`, `\`${k}\` belongs to ${t} monitors, not ${type}`);
       }
       const recover = typeof m.recover === "string" ? m.recover : undefined;
-      if (recover !== undefined && !ids.has(recover)) this.error(`${path}.recover`, `no resource or group \`${recover}\`${didYouMean(recover, ids)}`);
+      if (recover !== undefined && !ids.has(recover))
+        this.error(`${path}.recover`, `no resource or group \`${recover}\`${didYouMean(recover, ids)}`);
       const action = (m.action as MonitorAction | undefined) ?? "restart";
-      if (!recover && action !== "ignore" && m.action !== undefined) this.error(`${path}.action`, `action \`${action}\` needs a \`recover\` target`);
+      if (!recover && action !== "ignore" && m.action !== undefined)
+        this.error(`${path}.action`, `action \`${action}\` needs a \`recover\` target`);
       const mc: MonitorConfig = {
-        name, type, intervalMs: this.ms(m.interval, 10_000), timeoutMs: this.ms(m.timeout, 30_000),
-        failures: typeof m.failures === "number" ? m.failures : 1, recover, action: recover ? action : "ignore",
-        when: (m.when as MonitorConfig["when"] | undefined) ?? (recover && (type === "process" || type === "custom") ? "target-started" : "always"),
+        name,
+        type,
+        intervalMs: this.ms(m.interval, 10_000),
+        timeoutMs: this.ms(m.timeout, 30_000),
+        failures: typeof m.failures === "number" ? m.failures : 1,
+        recover,
+        action: recover ? action : "ignore",
+        when:
+          (m.when as MonitorConfig["when"] | undefined) ??
+          (recover && (type === "process" || type === "custom") ? "target-started" : "always"),
         recoveryScriptAttempts: typeof m["recovery-script-attempts"] === "number" ? m["recovery-script-attempts"] : 0,
       };
-      if (mc.when === "target-started" && !recover) this.error(`${path}.when`, "`target-started` needs a `recover` target");
+      if (mc.when === "target-started" && !recover)
+        this.error(`${path}.when`, "`target-started` needs a `recover` target");
       if (mc.timeoutMs <= 0) this.error(`${path}.timeout`, "a monitor needs a timeout above 0");
       if (mc.intervalMs <= 0) this.error(`${path}.interval`, "a monitor needs an interval above 0");
       switch (type) {
         case "process":
-          if (m.name === undefined && m.pattern === undefined) this.error(path, "a process monitor needs `name` (the process name) or `pattern` (a regular expression on the command line)");
+          if (m.name === undefined && m.pattern === undefined)
+            this.error(
+              path,
+              "a process monitor needs `name` (the process name) or `pattern` (a regular expression on the command line)",
+            );
           if (typeof m.pattern === "string") {
-            try { new RegExp(m.pattern); } catch (e) { this.error(`${path}.pattern`, `not a valid regular expression: ${(e as Error).message}`); }
+            try {
+              new RegExp(m.pattern);
+            } catch (e) {
+              this.error(`${path}.pattern`, `not a valid regular expression: ${(e as Error).message}`);
+            }
           }
-          mc.process = { name: m.name as string | undefined, pattern: m.pattern as string | undefined, minCount: typeof m["min-count"] === "number" ? m["min-count"] : 1 };
+          mc.process = {
+            name: m.name as string | undefined,
+            pattern: m.pattern as string | undefined,
+            minCount: typeof m["min-count"] === "number" ? m["min-count"] : 1,
+          };
           break;
         case "custom":
           if (typeof m.script !== "string") this.error(path, "a custom monitor needs `script` (exit 0 = healthy)");
           mc.script = { command: this.cmd(String(m.script ?? ""))!, env: strMap(m.env) };
           break;
         case "disk":
-          if (typeof m.path !== "string") this.error(path, "a disk monitor needs `path`, a directory on the disk to check");
+          if (typeof m.path !== "string")
+            this.error(path, "a disk monitor needs `path`, a directory on the disk to check");
           mc.disk = { path: String(m.path ?? ""), sizeBytes: typeof m.size === "number" ? m.size : 4096 };
           break;
         case "ping":
-          if (!Array.isArray(m.targets) || m.targets.length === 0) this.error(path, "a ping monitor needs `targets`, a list of addresses");
+          if (!Array.isArray(m.targets) || m.targets.length === 0)
+            this.error(path, "a ping monitor needs `targets`, a list of addresses");
           mc.ping = { targets: Array.isArray(m.targets) ? m.targets.map(String) : [] };
           break;
         case "nic":
@@ -279,16 +406,31 @@ class Builder {
           mc.nic = { interface: String(m.interface ?? "") };
           break;
         case "system": {
-          const sys = { cpuPercent: percent(m.cpu), memoryPercent: percent(m.memory), openFilesPercent: percent(m["open-files"]), diskUsagePercent: {} as Record<string, number> };
-          for (const [k, v] of [["cpu", sys.cpuPercent], ["memory", sys.memoryPercent], ["open-files", sys.openFilesPercent]] as const) {
-            if (Number.isNaN(v)) this.error(`${path}.${k}`, "write a percentage between 1 and 100, e.g. 90 or \"90%\"");
+          const sys = {
+            cpuPercent: percent(m.cpu),
+            memoryPercent: percent(m.memory),
+            openFilesPercent: percent(m["open-files"]),
+            diskUsagePercent: {} as Record<string, number>,
+          };
+          for (const [k, v] of [
+            ["cpu", sys.cpuPercent],
+            ["memory", sys.memoryPercent],
+            ["open-files", sys.openFilesPercent],
+          ] as const) {
+            if (Number.isNaN(v)) this.error(`${path}.${k}`, 'write a percentage between 1 and 100, e.g. 90 or "90%"');
           }
           for (const [mount, v] of Object.entries(isObj(m["disk-usage"]) ? m["disk-usage"] : {})) {
             const p = percent(v);
-            if (p === undefined || Number.isNaN(p)) this.error(`${path}.disk-usage.${mount}`, "write a percentage between 1 and 100");
+            if (p === undefined || Number.isNaN(p))
+              this.error(`${path}.disk-usage.${mount}`, "write a percentage between 1 and 100");
             else sys.diskUsagePercent[mount] = p;
           }
-          if (sys.cpuPercent === undefined && sys.memoryPercent === undefined && sys.openFilesPercent === undefined && Object.keys(sys.diskUsagePercent).length === 0) {
+          if (
+            sys.cpuPercent === undefined &&
+            sys.memoryPercent === undefined &&
+            sys.openFilesPercent === undefined &&
+            Object.keys(sys.diskUsagePercent).length === 0
+          ) {
             this.error(path, "a system monitor needs at least one threshold: cpu, memory, open-files or disk-usage");
           }
           mc.system = sys;
@@ -303,7 +445,12 @@ class Builder {
   nodes(raw: unknown): NodeConfig[] {
     return Object.entries(isObj(raw) ? raw : {}).map(([name, n]) => {
       const o = isObj(n) ? n : {};
-      return { name, links: Array.isArray(o.links) ? o.links.map(String) : [], votes: typeof o.votes === "number" ? o.votes : 1, attributes: strMap(o.attributes) };
+      return {
+        name,
+        links: Array.isArray(o.links) ? o.links.map(String) : [],
+        votes: typeof o.votes === "number" ? o.votes : 1,
+        attributes: strMap(o.attributes),
+      };
     });
   }
 }
@@ -315,12 +462,24 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   const problems: Problem[] = [];
   for (const e of doc.errors) {
     const { line, col } = lines.linePos(e.pos[0]);
-    problems.push({ file, pos: { line, col }, path: "", message: `YAML syntax: ${e.message.split("\n")[0]}`, severity: "error" });
+    problems.push({
+      file,
+      pos: { line, col },
+      path: "",
+      message: `YAML syntax: ${e.message.split("\n")[0]}`,
+      severity: "error",
+    });
   }
   if (problems.length) return { problems };
   const raw = doc.toJS() as unknown;
   if (!isObj(raw)) {
-    problems.push({ file, pos: { line: 1, col: 1 }, path: "", message: "the file is empty or not a mapping — start with `resources:`", severity: "error" });
+    problems.push({
+      file,
+      pos: { line: 1, col: 1 },
+      path: "",
+      message: "the file is empty or not a mapping — start with `resources:`",
+      severity: "error",
+    });
     return { problems };
   }
   const { problems: treeProblems, positions } = validateTree(doc.contents as never, clusterSchema, file, lines);
@@ -330,7 +489,8 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   const props = isObj(raw.properties) ? raw.properties : {};
   // Heartbeat's auto_failback: on = resources go back to their preferred node when it returns (no stickiness);
   // off = they stay where they are (sticky). An explicit defaults.stickiness wins.
-  const autoFailback = typeof props["auto-failback"] === "boolean" ? { stickiness: props["auto-failback"] ? 0 : "INFINITY" } : {};
+  const autoFailback =
+    typeof props["auto-failback"] === "boolean" ? { stickiness: props["auto-failback"] ? 0 : "INFINITY" } : {};
   const defaults = { ...autoFailback, ...(isObj(raw.defaults) ? raw.defaults : {}) };
   const opDefaults = isObj(raw["op-defaults"]) ? raw["op-defaults"] : {};
   const nodes = b.nodes(raw.nodes);
@@ -340,11 +500,15 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   const singleServer = nodes.length <= 1;
   for (const r of resources.flatMap((x) => (x.kind === "group" ? [x, ...x.members] : [x]))) {
     const path = r.kind === "primitive" && r.group ? `resources.${r.group}.members.${r.id}` : `resources.${r.id}`;
-    if (r.meta.prefer !== undefined && nodes.length > 0 && !nodeNames.has(r.meta.prefer)) b.error(`${path}.prefer`, `no node \`${r.meta.prefer}\`${didYouMean(r.meta.prefer, nodeNames)}`);
+    if (r.meta.prefer !== undefined && nodes.length > 0 && !nodeNames.has(r.meta.prefer))
+      b.error(`${path}.prefer`, `no node \`${r.meta.prefer}\`${didYouMean(r.meta.prefer, nodeNames)}`);
     if (r.kind === "primitive" && singleServer) {
       for (const op of r.ops) {
         if (op.onFail === "fence" || op.onFail === "standby" || op.onFail === "demote") {
-          b.warn(`${path}.ops.${op.name}.on-fail`, `on-fail=${op.onFail} needs a cluster; on a single server ${op.onFail === "standby" ? "it stops every resource" : "it acts as block"}`);
+          b.warn(
+            `${path}.ops.${op.name}.on-fail`,
+            `on-fail=${op.onFail} needs a cluster; on a single server ${op.onFail === "standby" ? "it stops every resource" : "it acts as block"}`,
+          );
         }
       }
     }
@@ -354,46 +518,126 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   const hb = isObj(raw.heartbeat) ? raw.heartbeat : {};
   const profile = hb.profile === "fast" ? HEARTBEAT_PROFILES.fast : HEARTBEAT_PROFILES.default;
   const heartbeat = {
-    intervalMs: b.ms(hb.interval, profile.intervalMs), warnMs: b.ms(hb.warn, profile.warnMs), deadMs: b.ms(hb.dead, profile.deadMs),
-    initialDeadMs: b.ms(hb["initial-dead"], profile.initialDeadMs), maxDelayMs: b.ms(hb["max-delay"], profile.maxDelayMs),
+    intervalMs: b.ms(hb.interval, profile.intervalMs),
+    warnMs: b.ms(hb.warn, profile.warnMs),
+    deadMs: b.ms(hb.dead, profile.deadMs),
+    initialDeadMs: b.ms(hb["initial-dead"], profile.initialDeadMs),
+    maxDelayMs: b.ms(hb["max-delay"], profile.maxDelayMs),
     stopMarginMs: b.ms(hb["stop-margin"], profile.stopMarginMs),
-    port: typeof hb.port === "number" ? hb.port : 5405, keyFile: typeof hb["key-file"] === "string" ? hb["key-file"] : "/etc/paceline/authkey",
+    port: typeof hb.port === "number" ? hb.port : 5405,
+    keyFile: typeof hb["key-file"] === "string" ? hb["key-file"] : "/etc/paceline/authkey",
   };
-  if (heartbeat.deadMs <= 2 * heartbeat.intervalMs) problems.push({ file, pos: positions.get("heartbeat.dead"), path: "heartbeat.dead", message: `dead (${formatDuration(heartbeat.deadMs)}) must be more than twice the interval (${formatDuration(heartbeat.intervalMs)}), or one lost heartbeat declares a node dead`, severity: "error" });
-  if (heartbeat.warnMs > heartbeat.deadMs) problems.push({ file, pos: positions.get("heartbeat.warn"), path: "heartbeat.warn", message: "warn must not be longer than dead", severity: "error" });
+  if (heartbeat.deadMs <= 2 * heartbeat.intervalMs)
+    problems.push({
+      file,
+      pos: positions.get("heartbeat.dead"),
+      path: "heartbeat.dead",
+      message: `dead (${formatDuration(heartbeat.deadMs)}) must be more than twice the interval (${formatDuration(heartbeat.intervalMs)}), or one lost heartbeat declares a node dead`,
+      severity: "error",
+    });
+  if (heartbeat.warnMs > heartbeat.deadMs)
+    problems.push({
+      file,
+      pos: positions.get("heartbeat.warn"),
+      path: "heartbeat.warn",
+      message: "warn must not be longer than dead",
+      severity: "error",
+    });
   const q = isObj(raw.quorum) ? raw.quorum : {};
   const quorum = {
-    twoNode: q["two-node"] === true, waitForAll: q["wait-for-all"] !== undefined ? q["wait-for-all"] === true : q["two-node"] === true,
-    noQuorumPolicy: (typeof q["no-quorum-policy"] === "string" ? q["no-quorum-policy"] : "stop") as ClusterConfig["quorum"]["noQuorumPolicy"],
+    twoNode: q["two-node"] === true,
+    waitForAll: q["wait-for-all"] !== undefined ? q["wait-for-all"] === true : q["two-node"] === true,
+    noQuorumPolicy: (typeof q["no-quorum-policy"] === "string"
+      ? q["no-quorum-policy"]
+      : "stop") as ClusterConfig["quorum"]["noQuorumPolicy"],
     arbiter: typeof q.arbiter === "string" ? q.arbiter : undefined,
   };
-  if (quorum.twoNode && quorum.arbiter) problems.push({ file, pos: positions.get("quorum.arbiter"), path: "quorum.arbiter", message: "an arbiter replaces two-node: with an arbiter, two nodes need the arbiter's vote to keep quorum alone; remove two-node", severity: "error" });
-  if (quorum.twoNode && nodes.length !== 2) problems.push({ file, pos: positions.get("quorum.two-node"), path: "quorum.two-node", message: `two-node needs exactly two nodes (there are ${nodes.length})`, severity: "error" });
+  if (quorum.twoNode && quorum.arbiter)
+    problems.push({
+      file,
+      pos: positions.get("quorum.arbiter"),
+      path: "quorum.arbiter",
+      message:
+        "an arbiter replaces two-node: with an arbiter, two nodes need the arbiter's vote to keep quorum alone; remove two-node",
+      severity: "error",
+    });
+  if (quorum.twoNode && nodes.length !== 2)
+    problems.push({
+      file,
+      pos: positions.get("quorum.two-node"),
+      path: "quorum.two-node",
+      message: `two-node needs exactly two nodes (there are ${nodes.length})`,
+      severity: "error",
+    });
   for (const n of nodes) {
-    if (nodes.length > 1 && n.links.length === 0) problems.push({ file, pos: positions.get(`nodes.${n.name}`), path: `nodes.${n.name}.links`, message: "this node has no heartbeat link address (e.g. links: [10.0.0.1]); the cluster daemon will not start until every node has one", severity: "warning" });
+    if (nodes.length > 1 && n.links.length === 0)
+      problems.push({
+        file,
+        pos: positions.get(`nodes.${n.name}`),
+        path: `nodes.${n.name}.links`,
+        message:
+          "this node has no heartbeat link address (e.g. links: [10.0.0.1]); the cluster daemon will not start until every node has one",
+        severity: "warning",
+      });
   }
   const linkCounts = new Set(nodes.filter((n) => n.links.length).map((n) => n.links.length));
-  if (linkCounts.size > 1) problems.push({ file, pos: positions.get("nodes"), path: "nodes", message: "every node needs the same number of links (one address per heartbeat link)", severity: "error" });
+  if (linkCounts.size > 1)
+    problems.push({
+      file,
+      pos: positions.get("nodes"),
+      path: "nodes",
+      message: "every node needs the same number of links (one address per heartbeat link)",
+      severity: "error",
+    });
   const pg = isObj(raw.ping) ? raw.ping : undefined;
-  const ping = pg && Array.isArray(pg.targets) ? {
-    targets: pg.targets.map(String), intervalMs: b.ms(pg.interval, 2000), timeoutMs: b.ms(pg.timeout, 1000),
-    multiplier: typeof pg.multiplier === "number" ? pg.multiplier : 1000, attribute: typeof pg.attribute === "string" ? pg.attribute : "pingd",
-    preferConnected: pg["prefer-connected"] !== false,
-  } : undefined;
-  if (ping && ping.targets.length === 0) problems.push({ file, pos: positions.get("ping.targets"), path: "ping.targets", message: "list at least one address to ping, e.g. targets: [192.168.1.1]", severity: "error" });
-  if (ping && !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(ping.attribute)) problems.push({ file, pos: positions.get("ping.attribute"), path: "ping.attribute", message: "an attribute name is a letter or _ then letters, digits, _ . - (at most 64)", severity: "error" });
-  const fencing = loadFencing(raw.fencing, nodes.map((n) => n.name), (path, message, severity = "error") => problems.push({ file, pos: positions.get(path), path, message, severity }));
+  const ping =
+    pg && Array.isArray(pg.targets)
+      ? {
+          targets: pg.targets.map(String),
+          intervalMs: b.ms(pg.interval, 2000),
+          timeoutMs: b.ms(pg.timeout, 1000),
+          multiplier: typeof pg.multiplier === "number" ? pg.multiplier : 1000,
+          attribute: typeof pg.attribute === "string" ? pg.attribute : "pingd",
+          preferConnected: pg["prefer-connected"] !== false,
+        }
+      : undefined;
+  if (ping && ping.targets.length === 0)
+    problems.push({
+      file,
+      pos: positions.get("ping.targets"),
+      path: "ping.targets",
+      message: "list at least one address to ping, e.g. targets: [192.168.1.1]",
+      severity: "error",
+    });
+  if (ping && !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(ping.attribute))
+    problems.push({
+      file,
+      pos: positions.get("ping.attribute"),
+      path: "ping.attribute",
+      message: "an attribute name is a letter or _ then letters, digits, _ . - (at most 64)",
+      severity: "error",
+    });
+  const fencing = loadFencing(
+    raw.fencing,
+    nodes.map((n) => n.name),
+    (path, message, severity = "error") => problems.push({ file, pos: positions.get(path), path, message, severity }),
+  );
   if (problems.some((p) => p.severity === "error")) return { problems };
   const config: ClusterConfig = {
     cluster: typeof raw.cluster === "string" ? raw.cluster : "paceline",
-    nodes, heartbeat, quorum, ping, fencing,
+    nodes,
+    heartbeat,
+    quorum,
+    ping,
+    fencing,
     properties: {
       startFailureIsFatal: props["start-failure-is-fatal"] !== false,
       maintenanceMode: props["maintenance-mode"] === true,
       rebootCommand: typeof props["reboot-command"] === "string" ? props["reboot-command"] : undefined,
       shutdownStopTimeoutMs: b.ms(props["stop-timeout-on-shutdown"], 300_000),
     },
-    resources, monitors,
+    resources,
+    monitors,
   };
   return { config, problems };
 }
@@ -403,7 +647,16 @@ export function loadConfigFile(file: string): LoadResult {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    return { problems: [{ file, path: "", message: `cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, severity: "error" }] };
+    return {
+      problems: [
+        {
+          file,
+          path: "",
+          message: `cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+          severity: "error",
+        },
+      ],
+    };
   }
   return loadConfigText(text, file, dirname(resolve(file)));
 }

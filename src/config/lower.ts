@@ -1,7 +1,16 @@
 // cluster.yaml's model → the full cluster model the scheduler reads (Pacemaker's vocabulary). Used by
 // `paceline simulate --config` today and by the cluster controller next.
 
-import type { GroupDef, LocationDef, NodeStateDef, NvSet, OpDef, PrimitiveDef, ResourceDef, SchedulerInput } from "./cluster-model.js";
+import type {
+  GroupDef,
+  LocationDef,
+  NodeStateDef,
+  NvSet,
+  OpDef,
+  PrimitiveDef,
+  ResourceDef,
+  SchedulerInput,
+} from "./cluster-model.js";
 import type { ClusterConfig, PrimitiveConfig, ResourceMeta } from "./model.js";
 
 import { INFINITY_SCORE } from "./pacemaker-values.js";
@@ -21,10 +30,25 @@ function metaSet(id: string, meta: ResourceMeta): NvSet[] {
 
 function primitive(p: PrimitiveConfig): PrimitiveDef {
   const a = p.agent;
-  const ops: OpDef[] = p.ops.map((o) => ({ id: `${p.id}-${o.name}-${o.intervalMs}`, name: o.name, intervalMs: o.intervalMs, onFail: o.onFail, enabled: o.enabled, timeoutMs: o.timeoutMs, meta: {} }));
+  const ops: OpDef[] = p.ops.map((o) => ({
+    id: `${p.id}-${o.name}-${o.intervalMs}`,
+    name: o.name,
+    intervalMs: o.intervalMs,
+    onFail: o.onFail,
+    enabled: o.enabled,
+    timeoutMs: o.timeoutMs,
+    meta: {},
+  }));
   return {
-    kind: "primitive", id: p.id, cls: a.class === "exec" ? "exec" : a.class, provider: a.class === "ocf" ? a.provider : undefined,
-    type: a.class === "exec" ? "exec" : a.type, meta: metaSet(p.id, p.meta), params: [{ id: `${p.id}-params`, score: 0, values: p.params }], utilization: {}, ops,
+    kind: "primitive",
+    id: p.id,
+    cls: a.class === "exec" ? "exec" : a.class,
+    provider: a.class === "ocf" ? a.provider : undefined,
+    type: a.class === "exec" ? "exec" : a.type,
+    meta: metaSet(p.id, p.meta),
+    params: [{ id: `${p.id}-params`, score: 0, values: p.params }],
+    utilization: {},
+    ops,
   };
 }
 
@@ -36,25 +60,82 @@ export function lowerConfig(config: ClusterConfig, nodeNames: string[]): Schedul
   });
   const locations: LocationDef[] = [];
   for (const r of config.resources.flatMap((x) => (x.kind === "group" ? [x, ...x.members] : [x]))) {
-    if (r.meta.prefer) locations.push({ id: `${r.id}-prefers-${r.meta.prefer}`, rsc: r.id, node: r.meta.prefer, score: 100, rules: [] });
+    if (r.meta.prefer)
+      locations.push({ id: `${r.id}-prefers-${r.meta.prefer}`, rsc: r.id, node: r.meta.prefer, score: 100, rules: [] });
   }
   const ping = config.ping;
   if (ping?.preferConnected) {
     const attribute = ping.attribute;
     for (const r of config.resources) {
       // Heartbeat's ipfail as Pacemaker writes it: never where no target answers; otherwise prefer more answers.
-      locations.push({ id: `${r.id}-needs-${attribute}`, rsc: r.id, rules: [{ id: `${r.id}-no-${attribute}`, booleanOp: "or", score: -INFINITY_SCORE, expressions: [{ kind: "attr", attribute, op: "not_defined" }, { kind: "attr", attribute, op: "lte", value: "0", type: "number" }] }] });
-      locations.push({ id: `${r.id}-prefers-${attribute}`, rsc: r.id, rules: [{ id: `${r.id}-by-${attribute}`, booleanOp: "and", scoreAttribute: attribute, expressions: [{ kind: "attr", attribute, op: "defined" }] }] });
+      locations.push({
+        id: `${r.id}-needs-${attribute}`,
+        rsc: r.id,
+        rules: [
+          {
+            id: `${r.id}-no-${attribute}`,
+            booleanOp: "or",
+            score: -INFINITY_SCORE,
+            expressions: [
+              { kind: "attr", attribute, op: "not_defined" },
+              { kind: "attr", attribute, op: "lte", value: "0", type: "number" },
+            ],
+          },
+        ],
+      });
+      locations.push({
+        id: `${r.id}-prefers-${attribute}`,
+        rsc: r.id,
+        rules: [
+          {
+            id: `${r.id}-by-${attribute}`,
+            booleanOp: "and",
+            scoreAttribute: attribute,
+            expressions: [{ kind: "attr", attribute, op: "defined" }],
+          },
+        ],
+      });
     }
   }
   const nodes = nodeNames.map((name) => {
     const n = config.nodes.find((x) => x.name === name);
-    return { id: name, name, type: "member" as const, attrs: [{ id: `${name}-attrs`, score: 0, values: n?.attributes ?? {} }], utilization: {}, score: 0 };
+    return {
+      id: name,
+      name,
+      type: "member" as const,
+      attrs: [{ id: `${name}-attrs`, score: 0, values: n?.attributes ?? {} }],
+      utilization: {},
+      score: 0,
+    };
   });
   return {
-    nowSec: 0, haveQuorum: true,
-    properties: { "stonith-enabled": String(config.fencing.enabled), "no-quorum-policy": "stop", "start-failure-is-fatal": String(config.properties.startFailureIsFatal), "maintenance-mode": String(config.properties.maintenanceMode) },
-    rscDefaults: [], opDefaults: [], nodes, resources, locations, colocations: [], orders: [], tickets: [], ticketStates: {}, tags: {},
-    nodeStates: nodeNames.map((name): NodeStateDef => ({ id: name, uname: name, inCcm: "true", crmd: "online", join: "member", expected: "member", transient: {}, lrm: [] })),
+    nowSec: 0,
+    haveQuorum: true,
+    properties: {
+      "stonith-enabled": String(config.fencing.enabled),
+      "no-quorum-policy": "stop",
+      "start-failure-is-fatal": String(config.properties.startFailureIsFatal),
+      "maintenance-mode": String(config.properties.maintenanceMode),
+    },
+    rscDefaults: [],
+    opDefaults: [],
+    nodes,
+    resources,
+    locations,
+    colocations: [],
+    orders: [],
+    tickets: [],
+    ticketStates: {},
+    tags: {},
+    nodeStates: nodeNames.map((name): NodeStateDef => ({
+      id: name,
+      uname: name,
+      inCcm: "true",
+      crmd: "online",
+      join: "member",
+      expected: "member",
+      transient: {},
+      lrm: [],
+    })),
   };
 }

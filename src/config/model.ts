@@ -95,7 +95,12 @@ export interface MonitorConfig {
   disk?: { path: string; sizeBytes: number };
   ping?: { targets: string[] };
   nic?: { interface: string };
-  system?: { cpuPercent?: number; memoryPercent?: number; openFilesPercent?: number; diskUsagePercent: Record<string, number> };
+  system?: {
+    cpuPercent?: number;
+    memoryPercent?: number;
+    openFilesPercent?: number;
+    diskUsagePercent: Record<string, number>;
+  };
 }
 
 export interface NodeConfig {
@@ -218,9 +223,13 @@ export function opTimeoutMs(rsc: PrimitiveConfig | undefined, action: string): n
 
 export function agentName(a: AgentSpec): string {
   switch (a.class) {
-    case "ocf": return `ocf:${a.provider}:${a.type}`;
-    case "lsb": return `lsb:${a.type}`;
-    case "heartbeat": return `heartbeat:${a.type}`;
-    case "exec": return "exec";
+    case "ocf":
+      return `ocf:${a.provider}:${a.type}`;
+    case "lsb":
+      return `lsb:${a.type}`;
+    case "heartbeat":
+      return `heartbeat:${a.type}`;
+    case "exec":
+      return "exec";
   }
 }

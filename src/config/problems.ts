@@ -1,6 +1,9 @@
 // A configuration problem, reported the way compilers do: file:line:column, the field path, what is wrong, how to fix.
 
-export interface SourcePos { line: number; col: number }
+export interface SourcePos {
+  line: number;
+  col: number;
+}
 
 export interface Problem {
   file: string;
@@ -19,7 +22,12 @@ export function formatProblem(p: Problem): string {
 
 export class ConfigError extends Error {
   constructor(readonly problems: Problem[]) {
-    super(problems.filter((p) => p.severity === "error").map(formatProblem).join("\n"));
+    super(
+      problems
+        .filter((p) => p.severity === "error")
+        .map(formatProblem)
+        .join("\n"),
+    );
     this.name = "ConfigError";
   }
 }

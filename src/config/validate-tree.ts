@@ -8,7 +8,9 @@ import type { Schema, SchemaType } from "./schema.js";
 
 export class PositionIndex {
   private readonly byPath = new Map<string, SourcePos>();
-  set(path: string, pos: SourcePos): void { if (!this.byPath.has(path)) this.byPath.set(path, pos); }
+  set(path: string, pos: SourcePos): void {
+    if (!this.byPath.has(path)) this.byPath.set(path, pos);
+  }
   /** The position of the path, else of its nearest ancestor that has one. */
   get(path: string): SourcePos | undefined {
     for (let p = path; ; p = p.slice(0, Math.max(0, p.lastIndexOf(".")))) {
@@ -18,7 +20,12 @@ export class PositionIndex {
   }
 }
 
-interface Walk { file: string; lines: LineCounter; problems: Problem[]; positions: PositionIndex }
+interface Walk {
+  file: string;
+  lines: LineCounter;
+  problems: Problem[];
+  positions: PositionIndex;
+}
 
 function posOf(w: Walk, node: Node | Pair["key"] | null | undefined): SourcePos | undefined {
   const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
@@ -48,19 +55,31 @@ function accepts(schema: Schema, actual: SchemaType): boolean {
 
 function describeTypes(schema: Schema): string {
   const t = Array.isArray(schema.type) ? schema.type : [schema.type ?? "value"];
-  const words: Record<string, string> = { object: "a mapping (key: value)", array: "a list", string: "a string", integer: "an integer", number: "a number", boolean: "true or false", null: "nothing" };
+  const words: Record<string, string> = {
+    object: "a mapping (key: value)",
+    array: "a list",
+    string: "a string",
+    integer: "an integer",
+    number: "a number",
+    boolean: "true or false",
+    null: "nothing",
+  };
   return t.map((x) => words[x] ?? x).join(" or ");
 }
 
 function check(w: Walk, node: Node | null | undefined, schema: Schema, path: string, pos: SourcePos | undefined): void {
   const here = posOf(w, node) ?? pos;
   if (here) w.positions.set(path, here);
-  const report = (message: string, at = here): void => void w.problems.push({ file: w.file, pos: at, path, message, severity: "error" });
+  const report = (message: string, at = here): void =>
+    void w.problems.push({ file: w.file, pos: at, path, message, severity: "error" });
 
   if (schema.anyOf) {
     const actual = typeOf(node);
     const candidates = schema.anyOf.filter((s) => accepts(s, actual));
-    if (candidates.length === 0) return report(`expected ${schema.anyOf.map(describeTypes).join(" or ")}, found ${describeTypes({ type: actual })}`);
+    if (candidates.length === 0)
+      return report(
+        `expected ${schema.anyOf.map(describeTypes).join(" or ")}, found ${describeTypes({ type: actual })}`,
+      );
     // Use the first alternative that reports nothing; otherwise report the first alternative's problems.
     let firstProblems: Problem[] | undefined;
     for (const alt of candidates) {
@@ -75,14 +94,22 @@ function check(w: Walk, node: Node | null | undefined, schema: Schema, path: str
 
   const actual = typeOf(node);
   if (!accepts(schema, actual)) {
-    return report(`expected ${describeTypes(schema)}, found ${describeTypes({ type: actual })}${schema["x-hint"] ? ` (${schema["x-hint"]})` : ""}`);
+    return report(
+      `expected ${describeTypes(schema)}, found ${describeTypes({ type: actual })}${schema["x-hint"] ? ` (${schema["x-hint"]})` : ""}`,
+    );
   }
   if (isScalar(node)) {
     const v = node.value;
     if (schema.enum && !schema.enum.includes(v as string)) {
-      return report(`\`${String(v)}\` is not one of ${schema.enum.join(", ")}${didYouMean(String(v), schema.enum.map(String))}`);
+      return report(
+        `\`${String(v)}\` is not one of ${schema.enum.join(", ")}${didYouMean(String(v), schema.enum.map(String))}`,
+      );
     }
-    if (schema.pattern && (typeof v === "string" || typeof v === "number") && !new RegExp(schema.pattern, "i").test(String(v))) {
+    if (
+      schema.pattern &&
+      (typeof v === "string" || typeof v === "number") &&
+      !new RegExp(schema.pattern, "i").test(String(v))
+    ) {
       return report(`\`${String(v)}\` is not valid${schema["x-hint"] ? `: ${schema["x-hint"]}` : ""}`);
     }
     if (typeof v === "number") {
@@ -102,12 +129,29 @@ function check(w: Walk, node: Node | null | undefined, schema: Schema, path: str
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const keyPos = posOf(w, pair.key as Node) ?? here;
       const childPath = path ? `${path}.${key}` : key;
-      if (seen.has(key)) { w.problems.push({ file: w.file, pos: keyPos, path: childPath, message: `\`${key}\` is given twice`, severity: "error" }); continue; }
+      if (seen.has(key)) {
+        w.problems.push({
+          file: w.file,
+          pos: keyPos,
+          path: childPath,
+          message: `\`${key}\` is given twice`,
+          severity: "error",
+        });
+        continue;
+      }
       seen.add(key);
-      const childSchema = schema.properties?.[key] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
+      const childSchema =
+        schema.properties?.[key] ??
+        (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
       if (!childSchema) {
         if (schema.additionalProperties === false) {
-          w.problems.push({ file: w.file, pos: keyPos, path: childPath, message: `unknown key \`${key}\`${didYouMean(key, known) || (known.length ? ` (known keys: ${known.join(", ")})` : "")}`, severity: "error" });
+          w.problems.push({
+            file: w.file,
+            pos: keyPos,
+            path: childPath,
+            message: `unknown key \`${key}\`${didYouMean(key, known) || (known.length ? ` (known keys: ${known.join(", ")})` : "")}`,
+            severity: "error",
+          });
         }
         continue;
       }
@@ -120,7 +164,12 @@ function check(w: Walk, node: Node | null | undefined, schema: Schema, path: str
   }
 }
 
-export function validateTree(root: Node | null | undefined, schema: Schema, file: string, lines: LineCounter): { problems: Problem[]; positions: PositionIndex } {
+export function validateTree(
+  root: Node | null | undefined,
+  schema: Schema,
+  file: string,
+  lines: LineCounter,
+): { problems: Problem[]; positions: PositionIndex } {
   const w: Walk = { file, lines, problems: [], positions: new PositionIndex() };
   check(w, root, schema, "", { line: 1, col: 1 });
   return { problems: w.problems, positions: w.positions };

@@ -31,7 +31,9 @@ export function parseXml(src: string): XmlElement {
     for (let k = i; k < j; k++) if (src.charCodeAt(k) === 10) line++;
     i = j;
   };
-  const fail = (msg: string): never => { throw new XmlError(`line ${line}: ${msg}`); };
+  const fail = (msg: string): never => {
+    throw new XmlError(`line ${line}: ${msg}`);
+  };
   const attrRe = /\s*([^\s=/>]+)\s*=\s*("([^"]*)"|'([^']*)')/y;
   while (i < src.length) {
     const lt = src.indexOf("<", i);
@@ -89,5 +91,7 @@ export function parseXml(src: string): XmlElement {
   return root;
 }
 
-export const childrenNamed = (el: XmlElement | undefined, name: string): XmlElement[] => el?.children.filter((c) => c.name === name) ?? [];
-export const childNamed = (el: XmlElement | undefined, name: string): XmlElement | undefined => el?.children.find((c) => c.name === name);
+export const childrenNamed = (el: XmlElement | undefined, name: string): XmlElement[] =>
+  el?.children.filter((c) => c.name === name) ?? [];
+export const childNamed = (el: XmlElement | undefined, name: string): XmlElement | undefined =>
+  el?.children.find((c) => c.name === name);

@@ -11,7 +11,6 @@ import { monotonicMs } from "./node-daemon.js";
 import { ARBITER_PORT, splitAddress } from "../node/transport.js";
 import { ARBITER_NAME, decode, encode, ReplayWindow } from "../node/wire.js";
 
-
 export class ArbiterDaemon {
   private sock?: Socket;
   private state!: ArbiterState;
@@ -22,23 +21,39 @@ export class ArbiterDaemon {
   readonly rejected: Record<string, number> = {};
   private readonly lastSaid = new Map<string, string>();
   private resolveDone!: (code: number) => void;
-  readonly done = new Promise<number>((res) => { this.resolveDone = res; });
+  readonly done = new Promise<number>((res) => {
+    this.resolveDone = res;
+  });
 
-  constructor(private readonly config: ClusterConfig, private readonly out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {}
+  constructor(
+    private readonly config: ClusterConfig,
+    private readonly out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  ) {}
 
-  private log(level: string, text: string): void { this.out(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`); }
+  private log(level: string, text: string): void {
+    this.out(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`);
+  }
 
   async start(): Promise<void> {
     const address = this.config.quorum.arbiter;
-    if (!address) throw new Error("the configuration has no quorum.arbiter address: add `quorum: { arbiter: HOST:PORT }`");
+    if (!address)
+      throw new Error("the configuration has no quorum.arbiter address: add `quorum: { arbiter: HOST:PORT }`");
     const key = readClusterKey(this.config.heartbeat.keyFile);
     const { host, port } = splitAddress(address, ARBITER_PORT);
     const sock = createSocket({ type: isIPv6(host) ? "udp6" : "udp4" });
     await new Promise<void>((resolve, reject) => {
-      sock.once("error", (e: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${host}:${port}: ${e.code === "EADDRNOTAVAIL" ? "this host has no such address" : e.code === "EADDRINUSE" ? "the port is taken (another arbiter?)" : e.message}`)));
+      sock.once("error", (e: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `cannot listen on ${host}:${port}: ${e.code === "EADDRNOTAVAIL" ? "this host has no such address" : e.code === "EADDRINUSE" ? "the port is taken (another arbiter?)" : e.message}`,
+          ),
+        ),
+      );
       sock.bind(port, host, () => resolve());
     });
-    sock.on("error", () => { /* a reply to an unreachable node; it will ask again */ });
+    sock.on("error", () => {
+      /* a reply to an unreachable node; it will ask again */
+    });
     this.state = initArbiter(monotonicMs());
     const leaseMs = this.config.heartbeat.deadMs;
     const nodes = new Set(this.config.nodes.map((n) => n.name));
@@ -54,13 +69,28 @@ export class ArbiterDaemon {
       const said = `${reply.granted}:${env.msg.view.id}/${env.msg.view.leader}`;
       if (log && this.lastSaid.get(env.from) !== said) this.log(reply.granted ? "info" : "warn", log);
       this.lastSaid.set(env.from, said);
-      sock.send(encode(key, { cluster: this.config.cluster, from: ARBITER_NAME, inc: this.inc, packet: ++this.packet, msg: reply }), rinfo.port, rinfo.address);
+      sock.send(
+        encode(key, {
+          cluster: this.config.cluster,
+          from: ARBITER_NAME,
+          inc: this.inc,
+          packet: ++this.packet,
+          msg: reply,
+        }),
+        rinfo.port,
+        rinfo.address,
+      );
     });
     this.sock = sock;
-    this.log("info", `Paceline arbiter for \`${this.config.cluster}\` (${[...nodes].join(", ")}) on ${host}:${port}; lease ${leaseMs} ms; lending no vote for the first ${leaseMs} ms`);
+    this.log(
+      "info",
+      `Paceline arbiter for \`${this.config.cluster}\` (${[...nodes].join(", ")}) on ${host}:${port}; lease ${leaseMs} ms; lending no vote for the first ${leaseMs} ms`,
+    );
   }
 
-  private reject(reason: string): void { this.rejected[reason] = (this.rejected[reason] ?? 0) + 1; }
+  private reject(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
 
   shutdown(): void {
     this.sock?.close();

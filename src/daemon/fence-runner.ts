@@ -4,7 +4,14 @@
 
 import { readFileSync, statSync } from "node:fs";
 import type { FenceDeviceConfig, FencingConfig } from "../config/model.js";
-import { beginFenceRun, fencePlan, fenceRunWakeMs, stepFenceRun, type FenceRunInput, type FenceRunOutput } from "../core/fencing/run.js";
+import {
+  beginFenceRun,
+  fencePlan,
+  fenceRunWakeMs,
+  stepFenceRun,
+  type FenceRunInput,
+  type FenceRunOutput,
+} from "../core/fencing/run.js";
 import { isExternalPlugin, runFenceAgent, type FenceAgentSpec } from "../node/executor/fence-agent.js";
 import { pingOnce } from "../agents/checks.js";
 
@@ -15,24 +22,40 @@ export function agentSpec(d: FenceDeviceConfig, target: string): FenceAgentSpec 
   let password: string | undefined;
   if (d.password && "file" in d.password) {
     const st = statSync(d.password.file);
-    if ((st.mode & 0o077) !== 0) throw new Error(`password file ${d.password.file} of ${d.name} is readable by group or others; run chmod 600 ${d.password.file}`);
+    if ((st.mode & 0o077) !== 0)
+      throw new Error(
+        `password file ${d.password.file} of ${d.name} is readable by group or others; run chmod 600 ${d.password.file}`,
+      );
     password = readFileSync(d.password.file, "utf8").replace(/\r?\n$/, "");
   } else if (d.password && "env" in d.password) {
     password = process.env[d.password.env];
-    if (password === undefined) throw new Error(`${d.name}: the environment variable ${d.password.env} (its password) is not set`);
+    if (password === undefined)
+      throw new Error(`${d.name}: the environment variable ${d.password.env} (its password) is not set`);
   }
   // cluster-glue plugins name the password option `passwd`.
   const passwordKey = isExternalPlugin(d.agent) ? "passwd" : "password";
-  return { agent: d.agent, target, params: password !== undefined ? { ...params, [passwordKey]: password } : params, secret: [passwordKey], timeoutMs: d.timeoutMs };
+  return {
+    agent: d.agent,
+    target,
+    params: password !== undefined ? { ...params, [passwordKey]: password } : params,
+    secret: [passwordKey],
+    timeoutMs: d.timeoutMs,
+  };
 }
 
 /** Pings each address (three tries): the guard device's look at its target. */
 export async function guardPings(addresses: string[], timeoutMs: number): Promise<string[]> {
   const tries = 3;
   const answered: string[] = [];
-  await Promise.all(addresses.map(async (a) => {
-    for (let i = 0; i < tries; i++) if (await pingOnce(a, Math.min(1000, Math.floor(timeoutMs / (tries + 1))))) { answered.push(a); return; }
-  }));
+  await Promise.all(
+    addresses.map(async (a) => {
+      for (let i = 0; i < tries; i++)
+        if (await pingOnce(a, Math.min(1000, Math.floor(timeoutMs / (tries + 1))))) {
+          answered.push(a);
+          return;
+        }
+    }),
+  );
   return answered;
 }
 
@@ -59,7 +82,10 @@ export function runFencing(o: FenceRunOptions): Promise<{ by: string; elapsedMs:
         else if (out.type === "ask-person") {
           void o.confirm(o.target).then((yes) => {
             if (yes) feed({ type: "confirm", nowMs: now(), by: "an operator" });
-            else { clearTimeout(timer); reject(new Error(`${o.target} is not fenced: nobody confirmed it is off`)); }
+            else {
+              clearTimeout(timer);
+              reject(new Error(`${o.target} is not fenced: nobody confirmed it is off`));
+            }
           });
         } else if (out.type === "finished") {
           clearTimeout(timer);
@@ -70,18 +96,40 @@ export function runFencing(o: FenceRunOptions): Promise<{ by: string; elapsedMs:
       }
       if (started.run.done) return;
       clearTimeout(timer);
-      timer = setTimeout(() => feed({ type: "tick", nowMs: now() }), Math.max(0, Math.min(fenceRunWakeMs(started.run), now() + 1000) - now()));
+      timer = setTimeout(
+        () => feed({ type: "tick", nowMs: now() }),
+        Math.max(0, Math.min(fenceRunWakeMs(started.run), now() + 1000) - now()),
+      );
     };
     const feed = (input: FenceRunInput) => perform(stepFenceRun(started.run, input, unknown));
     const device = async (out: Extract<FenceRunOutput, { type: "run" }>) => {
       await new Promise((r) => setTimeout(r, out.delayMs));
-      if (out.guard) return feed({ type: "device-done", nowMs: now(), device: out.device, ok: true, reason: "pinged", answered: await guardPings(out.guard.addresses, out.timeoutMs) });
+      if (out.guard)
+        return feed({
+          type: "device-done",
+          nowMs: now(),
+          device: out.device,
+          ok: true,
+          reason: "pinged",
+          answered: await guardPings(out.guard.addresses, out.timeoutMs),
+        });
       const dev = o.config.devices.find((d) => d.name === out.device)!;
       let r: { ok: boolean; reason: string };
-      try { r = await runFenceAgent(agentSpec(dev, o.target), out.action); } catch (e) { r = { ok: false, reason: (e as Error).message }; }
+      try {
+        r = await runFenceAgent(agentSpec(dev, o.target), out.action);
+      } catch (e) {
+        r = { ok: false, reason: (e as Error).message };
+      }
       feed({ type: "device-done", nowMs: now(), device: out.device, ok: r.ok, reason: r.reason });
     };
-    const started = beginFenceRun({ runId: 1, target: o.target, reason: "asked from the command line", config: o.config, plan, nowMs: now() });
+    const started = beginFenceRun({
+      runId: 1,
+      target: o.target,
+      reason: "asked from the command line",
+      config: o.config,
+      plan,
+      nowMs: now(),
+    });
     perform(started.outputs);
   });
 }

@@ -20,7 +20,13 @@ import type { DurableFailures, NodeEffect, NodeInputBody, NodeRequest, StoredSta
 import type { AdminCommand, AdminState, ControlMessage } from "../core/controller/types.js";
 import type { OpResult } from "../core/operation.js";
 import { readClusterKey } from "../node/key.js";
-import { CommandAgent, createAgent, type AgentDirs, type AgentRunner, type ProcessIdentity } from "../node/executor/index.js";
+import {
+  CommandAgent,
+  createAgent,
+  type AgentDirs,
+  type AgentRunner,
+  type ProcessIdentity,
+} from "../node/executor/index.js";
 import { runFenceAgent } from "../node/executor/fence-agent.js";
 import { readJsonState, StateFile } from "../node/store.js";
 import { StreamHub } from "../node/stream.js";
@@ -52,7 +58,9 @@ export const monotonicMs = () => Number(process.hrtime.bigint() / 1_000_000n);
 export function whoAmI(config: ClusterConfig, asked?: string): string {
   const name = asked ?? hostname();
   if (!config.nodes.some((n) => n.name === name)) {
-    throw new Error(`this host is \`${name}\`, which is not a node of the configuration (nodes: ${config.nodes.map((n) => n.name).join(", ")}); give --node NAME`);
+    throw new Error(
+      `this host is \`${name}\`, which is not a node of the configuration (nodes: ${config.nodes.map((n) => n.name).join(", ")}); give --node NAME`,
+    );
   }
   return name;
 }
@@ -65,12 +73,16 @@ const LAG_SAMPLE_MS = 10;
 const lagMs = (ns: number) => Math.max(0, ns / 1e6 - LAG_SAMPLE_MS);
 const EVENTS_KEPT = 200;
 
-const isProcesses = (v: unknown): v is { processes: Record<string, ProcessIdentity> } => typeof (v as { processes?: unknown })?.processes === "object";
-const isAdmin = (v: unknown): v is { admin: AdminState } => typeof (v as { admin?: { epoch?: unknown } })?.admin?.epoch === "number";
-const isDoc = (v: unknown): v is { doc: ConfigDoc } => typeof (v as { doc?: { epoch?: unknown } })?.doc?.epoch === "number";
+const isProcesses = (v: unknown): v is { processes: Record<string, ProcessIdentity> } =>
+  typeof (v as { processes?: unknown })?.processes === "object";
+const isAdmin = (v: unknown): v is { admin: AdminState } =>
+  typeof (v as { admin?: { epoch?: unknown } })?.admin?.epoch === "number";
+const isDoc = (v: unknown): v is { doc: ConfigDoc } =>
+  typeof (v as { doc?: { epoch?: unknown } })?.doc?.epoch === "number";
 /** state.json: version 2 (failures per resource); version 1 (single-server mode before the one node core) has the
  * same fail counts under the same key. */
-const isFailures = (v: unknown): v is { resources: Record<string, DurableFailures> } => typeof (v as { resources?: unknown })?.resources === "object" && (v as { resources: unknown }).resources !== null;
+const isFailures = (v: unknown): v is { resources: Record<string, DurableFailures> } =>
+  typeof (v as { resources?: unknown })?.resources === "object" && (v as { resources: unknown }).resources !== null;
 const isLease = (v: unknown): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number";
 
 export class NodeDaemon {
@@ -98,7 +110,9 @@ export class NodeDaemon {
   /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
   private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
   private resolveDone!: (code: number) => void;
-  readonly done = new Promise<number>((res) => { this.resolveDone = res; });
+  readonly done = new Promise<number>((res) => {
+    this.resolveDone = res;
+  });
 
   constructor(private readonly o: NodeDaemonOptions) {
     mkdirSync(join(o.stateDir, "logs"), { recursive: true, mode: 0o700 });
@@ -108,7 +122,10 @@ export class NodeDaemon {
     this.leasePath = join(o.stateDir, "lease.json");
     this.failuresFile = new StateFile(join(o.stateDir, "state.json"));
     this.eventsFile = join(o.stateDir, "events.log");
-    this.config = o.single && o.config.nodes.length === 0 ? { ...o.config, nodes: [{ name: o.me, links: [], votes: 1, attributes: {} }] } : o.config;
+    this.config =
+      o.single && o.config.nodes.length === 0
+        ? { ...o.config, nodes: [{ name: o.me, links: [], votes: 1, attributes: {} }] }
+        : o.config;
   }
 
   async start(): Promise<void> {
@@ -116,28 +133,50 @@ export class NodeDaemon {
     const config = this.config;
     if (this.o.single) {
       this.s = this.initCore(0);
-      this.event("info", `Paceline ${VERSION} single-server daemon on ${me} (pid ${process.pid}), config \`${config.cluster}\`: ${primitivesOf(config).length} resources, ${config.monitors.length} monitors`);
+      this.event(
+        "info",
+        `Paceline ${VERSION} single-server daemon on ${me} (pid ${process.pid}), config \`${config.cluster}\`: ${primitivesOf(config).length} resources, ${config.monitors.length} monitors`,
+      );
       this.feed({ type: "boot", stored: this.readStored() });
       return;
     }
     const linkless = config.nodes.filter((n) => n.links.length === 0).map((n) => n.name);
-    if (linkless.length) throw new Error(`cannot run as a cluster: node(s) ${linkless.join(", ")} have no heartbeat link address (nodes.NAME.links: [10.0.0.1, ...])`);
+    if (linkless.length)
+      throw new Error(
+        `cannot run as a cluster: node(s) ${linkless.join(", ")} have no heartbeat link address (nodes.NAME.links: [10.0.0.1, ...])`,
+      );
     const key = readClusterKey(config.heartbeat.keyFile);
     // Each start is a new incarnation, remembered across restarts so peers can tell a restart from a delayed packet.
     const incFile = new StateFile<{ incarnation: number }>(join(this.o.stateDir, "incarnation.json"));
-    const prev = readJsonState(incFile.path, (v): v is { incarnation: number } => typeof (v as { incarnation?: unknown })?.incarnation === "number");
+    const prev = readJsonState(
+      incFile.path,
+      (v): v is { incarnation: number } => typeof (v as { incarnation?: unknown })?.incarnation === "number",
+    );
     const inc = (prev.kind === "ok" ? prev.value.incarnation : 0) + 1;
     this.s = this.initCore(inc);
     const self = config.nodes.find((n) => n.name === me)!;
     const peers = Object.fromEntries(config.nodes.filter((n) => n.name !== me).map((n) => [n.name, n.links]));
     this.transport = new UdpTransport({
-      cluster: config.cluster, me, inc, key, port: config.heartbeat.port, links: self.links, peers,
+      cluster: config.cluster,
+      me,
+      inc,
+      key,
+      port: config.heartbeat.port,
+      links: self.links,
+      peers,
       onMessage: (link, env) => this.feed({ type: "datagram", link, msg: env.msg }),
-      probeEveryMs: Math.max(1000, config.heartbeat.intervalMs), arbiter: config.quorum.arbiter,
+      probeEveryMs: Math.max(1000, config.heartbeat.intervalMs),
+      arbiter: config.quorum.arbiter,
       onArbiterReply: (reply) => this.feed({ type: "arbiter-reply", reply }),
     });
     this.hub = new StreamHub({
-      cluster: config.cluster, me, inc, key, port: streamPort(config), listen: self.links, peers,
+      cluster: config.cluster,
+      me,
+      inc,
+      key,
+      port: streamPort(config),
+      listen: self.links,
+      peers,
       onMessage: (from, msg) => this.onStream(from, msg),
     });
     await this.transport.start();
@@ -148,15 +187,26 @@ export class NodeDaemon {
       throw e;
     }
     this.loopLag.enable();
-    this.event("info", `Paceline ${VERSION} cluster node ${me} (incarnation ${inc}) of \`${config.cluster}\`: ${config.nodes.length} nodes, ${self.links.length} link(s), heartbeat every ${config.heartbeat.intervalMs} ms, dead after ${config.heartbeat.deadMs} ms`);
+    this.event(
+      "info",
+      `Paceline ${VERSION} cluster node ${me} (incarnation ${inc}) of \`${config.cluster}\`: ${config.nodes.length} nodes, ${self.links.length} link(s), heartbeat every ${config.heartbeat.intervalMs} ms, dead after ${config.heartbeat.deadMs} ms`,
+    );
     this.feed({ type: "boot", stored: this.readStored() });
   }
 
   /** A new life of this node's core (a single server does not count incarnations: nobody else hears of them). */
   private initCore(inc: number): NodeState {
-    if (inc > 0) new StateFile<{ incarnation: number }>(join(this.o.stateDir, "incarnation.json")).save({ incarnation: inc });
+    if (inc > 0)
+      new StateFile<{ incarnation: number }>(join(this.o.stateDir, "incarnation.json")).save({ incarnation: inc });
     const doc = { epoch: 0, yaml: this.o.configYaml, hash: hashOf(this.o.configYaml) };
-    return initNode({ me: this.o.me, inc: Math.max(1, inc), config: this.config, doc, seed: randomInt(2 ** 31), nowMs: monotonicMs() });
+    return initNode({
+      me: this.o.me,
+      inc: Math.max(1, inc),
+      config: this.config,
+      doc,
+      seed: randomInt(2 ** 31),
+      nowMs: monotonicMs(),
+    });
   }
 
   /** What the previous lives of this node left in the state directory. */
@@ -166,15 +216,22 @@ export class NodeDaemon {
     const stored: StoredState = { problems: [] };
     const admin = readJsonState(this.adminFile.path, isAdmin);
     if (admin.kind === "ok") stored.admin = admin.value.admin;
-    if (admin.kind === "corrupt") stored.problems!.push(`administrative state was unreadable (${admin.error}); moved to ${admin.movedTo}; the DC's copy will be taken`);
+    if (admin.kind === "corrupt")
+      stored.problems!.push(
+        `administrative state was unreadable (${admin.error}); moved to ${admin.movedTo}; the DC's copy will be taken`,
+      );
     const doc = readJsonState(this.configFile.path, isDoc);
-    if (doc.kind === "ok" && doc.value.doc.epoch > 0) stored.config = { doc: doc.value.doc, parsed: parseDoc(doc.value.doc) };
+    if (doc.kind === "ok" && doc.value.doc.epoch > 0)
+      stored.config = { doc: doc.value.doc, parsed: parseDoc(doc.value.doc) };
     // A previous daemon of this node that died holding resources left when it last held its lease.
     const lease = readJsonState(this.leasePath, isLease);
     if (lease.kind === "ok") stored.leaseHeldAtMs = lease.value.heldAtMs;
     const failures = readJsonState(this.failuresFile.path, isFailures);
     if (failures.kind === "ok") stored.failures = failures.value.resources;
-    if (failures.kind === "corrupt") stored.problems!.push(`state file was unreadable (${failures.error}); moved to ${failures.movedTo} and starting with empty fail counts`);
+    if (failures.kind === "corrupt")
+      stored.problems!.push(
+        `state file was unreadable (${failures.error}); moved to ${failures.movedTo} and starting with empty fail counts`,
+      );
     return stored;
   }
 
@@ -184,7 +241,9 @@ export class NodeDaemon {
     if (this.closed) return;
     let effects: NodeEffect[];
     try {
-      effects = stepNode(this.s, { ...body, nowMs: monotonicMs(), wallSec: Date.now() / 1000 } as Parameters<typeof stepNode>[1]);
+      effects = stepNode(this.s, { ...body, nowMs: monotonicMs(), wallSec: Date.now() / 1000 } as Parameters<
+        typeof stepNode
+      >[1]);
     } catch (e) {
       this.event("error", `internal error handling ${body.type}: ${(e as Error).stack ?? String(e)}`);
       effects = [{ type: "wake-at", atMs: monotonicMs() + tickMs(this.s) }];
@@ -200,38 +259,70 @@ export class NodeDaemon {
 
   private perform(e: NodeEffect): void {
     switch (e.type) {
-      case "datagram": return this.transport?.send(e.to, e.link, e.msg);
-      case "to-arbiter": return this.transport?.sendToArbiter(e.msg);
-      case "send": return this.hub?.send(e.to, e.msg);
-      case "exec": return void this.exec(e.id, e.rsc, e.action, e.timeoutMs, e.intervalMs);
-      case "define-agent": return this.defineAgent(e.rsc);
-      case "fence-device": return void this.runDevice(e);
-      case "fence-cancel": return; // the agent's own timeout ends it; its late answer is ignored by the core
-      case "ping": return void this.ping(e.targets, e.timeoutMs);
-      case "persist": return this.persist(e);
-      case "reply": { const w = this.waiting.get(e.id); this.waiting.delete(e.id); return w?.({ ok: e.ok, message: e.message }); }
-      case "wake-at": return this.armWake(e.atMs);
-      case "log": return this.event(e.level, e.text);
-      case "left": return this.close();
-      case "hook": return void this.hook(e);
-      case "check": return void this.check(e.id, e.monitor);
-      case "reboot": return void this.reboot();
+      case "datagram":
+        return this.transport?.send(e.to, e.link, e.msg);
+      case "to-arbiter":
+        return this.transport?.sendToArbiter(e.msg);
+      case "send":
+        return this.hub?.send(e.to, e.msg);
+      case "exec":
+        return void this.exec(e.id, e.rsc, e.action, e.timeoutMs, e.intervalMs);
+      case "define-agent":
+        return this.defineAgent(e.rsc);
+      case "fence-device":
+        return void this.runDevice(e);
+      case "fence-cancel":
+        return; // the agent's own timeout ends it; its late answer is ignored by the core
+      case "ping":
+        return void this.ping(e.targets, e.timeoutMs);
+      case "persist":
+        return this.persist(e);
+      case "reply": {
+        const w = this.waiting.get(e.id);
+        this.waiting.delete(e.id);
+        return w?.({ ok: e.ok, message: e.message });
+      }
+      case "wake-at":
+        return this.armWake(e.atMs);
+      case "log":
+        return this.event(e.level, e.text);
+      case "left":
+        return this.close();
+      case "hook":
+        return void this.hook(e);
+      case "check":
+        return void this.check(e.id, e.monitor);
+      case "reboot":
+        return void this.reboot();
     }
   }
 
   private async hook(e: Extract<NodeEffect, { type: "hook" }>): Promise<void> {
     const started = Date.now();
-    const r = await runProcess({ ...commandSpec(e.command), env: { ...process.env, ...e.env }, timeoutMs: e.timeoutMs });
+    const r = await runProcess({
+      ...commandSpec(e.command),
+      env: { ...process.env, ...e.env },
+      timeoutMs: e.timeoutMs,
+    });
     const ok = !r.spawnError && !r.timedOut && r.exitCode === 0;
     const reason = r.spawnError ?? (r.timedOut ? "timed out" : `exit code ${r.exitCode}`);
-    this.event(ok ? "info" : "warn", `${e.purpose} script ${e.command} (${e.env.PACELINE_ACTION} ${e.env.PACELINE_RESOURCE}) finished in ${Date.now() - started} ms: ${reason}`);
+    this.event(
+      ok ? "info" : "warn",
+      `${e.purpose} script ${e.command} (${e.env.PACELINE_ACTION} ${e.env.PACELINE_RESOURCE}) finished in ${Date.now() - started} ms: ${reason}`,
+    );
     this.feed({ type: "hook-done", id: e.id, ok, reason });
   }
 
   /** A built-in monitor's check (one at a time per monitor: a hung check fails the next one at once). */
   private async check(id: string, monitor: string): Promise<void> {
     const m = this.s.config.monitors.find((x) => x.name === monitor);
-    if (!m) return this.feed({ type: "check-done", id, ok: false, reason: `no monitor ${monitor} in the running configuration` });
+    if (!m)
+      return this.feed({
+        type: "check-done",
+        id,
+        ok: false,
+        reason: `no monitor ${monitor} in the running configuration`,
+      });
     let c = this.checks.get(monitor);
     if (!c || c.config !== m) this.checks.set(monitor, (c = { config: m, run: boundedCheck(m) }));
     const r = await c.run().catch((err: Error) => ({ ok: false, reason: err.message }));
@@ -241,7 +332,8 @@ export class NodeDaemon {
   private async reboot(): Promise<void> {
     const cmd = this.s.config.properties.rebootCommand ?? "systemctl reboot || reboot";
     const r = await runProcess({ file: "/bin/sh", args: ["-c", cmd], timeoutMs: 60_000 });
-    if (r.exitCode !== 0) this.event("error", `reboot command \`${cmd}\` failed: ${r.spawnError ?? `exit code ${r.exitCode}`}`);
+    if (r.exitCode !== 0)
+      this.event("error", `reboot command \`${cmd}\` failed: ${r.spawnError ?? `exit code ${r.exitCode}`}`);
   }
 
   private armWake(atMs: number): void {
@@ -283,20 +375,45 @@ export class NodeDaemon {
     const old = this.agents.get(rsc);
     if (old instanceof CommandAgent) old.dispose();
     const agent = createAgent(p, {
-      dirs: this.o.dirs, logDir: join(this.o.stateDir, "logs"),
-      onChildExit: (id, exit) => this.feed({ type: "child-exit", rsc: id, reason: `pid ${exit.pid} ${exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`}` }),
+      dirs: this.o.dirs,
+      logDir: join(this.o.stateDir, "logs"),
+      onChildExit: (id, exit) =>
+        this.feed({
+          type: "child-exit",
+          rsc: id,
+          reason: `pid ${exit.pid} ${exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`}`,
+        }),
     });
     const ident = this.savedProcesses[rsc];
-    if (agent instanceof CommandAgent && ident) { agent.adopt(ident); delete this.savedProcesses[rsc]; }
+    if (agent instanceof CommandAgent && ident) {
+      agent.adopt(ident);
+      delete this.savedProcesses[rsc];
+    }
     this.agents.set(rsc, agent);
   }
 
-  private async exec(id: string, rsc: string, action: Parameters<AgentRunner["run"]>[0]["action"], timeoutMs: number, intervalMs: number): Promise<void> {
+  private async exec(
+    id: string,
+    rsc: string,
+    action: Parameters<AgentRunner["run"]>[0]["action"],
+    timeoutMs: number,
+    intervalMs: number,
+  ): Promise<void> {
     const agent = this.agents.get(rsc);
     let result: OpResult;
-    if (!agent) result = { rc: 5, status: "error", reason: "no agent for this resource here (configurations differ?)", durationMs: 0 };
+    if (!agent)
+      result = {
+        rc: 5,
+        status: "error",
+        reason: "no agent for this resource here (configurations differ?)",
+        durationMs: 0,
+      };
     else {
-      try { result = await agent.run({ action, timeoutMs, intervalMs }); } catch (e) { result = { rc: 1, status: "error", reason: (e as Error).message, durationMs: 0 }; }
+      try {
+        result = await agent.run({ action, timeoutMs, intervalMs });
+      } catch (e) {
+        result = { rc: 1, status: "error", reason: (e as Error).message, durationMs: 0 };
+      }
     }
     if (agent instanceof CommandAgent && (action === "start" || action === "stop")) this.saveProcesses();
     this.feed({ type: "op-done", id, result });
@@ -313,7 +430,15 @@ export class NodeDaemon {
 
   private async runDevice(e: Extract<NodeEffect, { type: "fence-device" }>): Promise<void> {
     if (e.delayMs > 0) await new Promise((r) => setTimeout(r, e.delayMs));
-    if (e.guard) return this.feed({ type: "fence-done", runId: e.runId, device: e.device, ok: true, reason: "pinged", answered: await guardPings(e.guard.addresses, e.timeoutMs) });
+    if (e.guard)
+      return this.feed({
+        type: "fence-done",
+        runId: e.runId,
+        device: e.device,
+        ok: true,
+        reason: "pinged",
+        answered: await guardPings(e.guard.addresses, e.timeoutMs),
+      });
     const dev = this.s.config.fencing.devices.find((d) => d.name === e.device);
     let r: { ok: boolean; reason: string };
     try {
@@ -341,11 +466,21 @@ export class NodeDaemon {
     });
   }
 
-  admin(command: AdminCommand) { return this.request({ kind: "admin", command }); }
-  attribute(name: string, value: string | undefined) { return this.request({ kind: "attr", name, value }); }
-  confirmFence(target: string) { return this.request({ kind: "fence-confirm", target }); }
-  pushConfig(yaml: string, baseEpoch?: number) { return this.request({ kind: "push", parsed: parseConfigText(yaml, "pushed configuration"), baseEpoch }); }
-  configDoc(): ConfigDoc | undefined { return this.s?.doc; }
+  admin(command: AdminCommand) {
+    return this.request({ kind: "admin", command });
+  }
+  attribute(name: string, value: string | undefined) {
+    return this.request({ kind: "attr", name, value });
+  }
+  confirmFence(target: string) {
+    return this.request({ kind: "fence-confirm", target });
+  }
+  pushConfig(yaml: string, baseEpoch?: number) {
+    return this.request({ kind: "push", parsed: parseConfigText(yaml, "pushed configuration"), baseEpoch });
+  }
+  configDoc(): ConfigDoc | undefined {
+    return this.s?.doc;
+  }
 
   why(id: string): { ok: boolean; message: string } {
     if (!this.s?.booted) return { ok: false, message: "the daemon is starting" };
@@ -358,8 +493,23 @@ export class NodeDaemon {
 
   status(): MembershipStatus {
     return nodeStatus(this.s, monotonicMs(), {
-      pid: process.pid, sinceMs: this.sinceMs, version: VERSION, events: [...this.events], transport: this.transport?.stats ?? { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, rejected: {}, rttMs: {} },
-      eventLoopLagMs: { p50: lagMs(this.loopLag.percentile(50)), p99: lagMs(this.loopLag.percentile(99)), max: lagMs(this.loopLag.max) },
+      pid: process.pid,
+      sinceMs: this.sinceMs,
+      version: VERSION,
+      events: [...this.events],
+      transport: this.transport?.stats ?? {
+        sent: 0,
+        received: 0,
+        bytesSent: 0,
+        bytesReceived: 0,
+        rejected: {},
+        rttMs: {},
+      },
+      eventLoopLagMs: {
+        p50: lagMs(this.loopLag.percentile(50)),
+        p99: lagMs(this.loopLag.percentile(99)),
+        max: lagMs(this.loopLag.max),
+      },
     });
   }
 
@@ -367,14 +517,23 @@ export class NodeDaemon {
   localStatus(): DaemonStatus {
     if (!this.s?.booted) throw new Error("the daemon is starting");
     return singleStatus(this.s, {
-      pid: process.pid, sinceMs: this.sinceMs, version: VERSION, events: [...this.events], host: this.o.me,
-      pidOf: (rsc) => { const a = this.agents.get(rsc); return a instanceof CommandAgent ? a.identity()?.pid : undefined; },
+      pid: process.pid,
+      sinceMs: this.sinceMs,
+      version: VERSION,
+      events: [...this.events],
+      host: this.o.me,
+      pidOf: (rsc) => {
+        const a = this.agents.get(rsc);
+        return a instanceof CommandAgent ? a.identity()?.pid : undefined;
+      },
     });
   }
 
   /** A clean stop: resources move away first (the DC moves them; without quorum they are stopped here), then
    * peers are told, so they drop this node at once instead of waiting `dead` and the lease. */
-  shutdown(): void { this.feed({ type: "shutdown" }); }
+  shutdown(): void {
+    this.feed({ type: "shutdown" });
+  }
 
   /** After the goodbye: a moment for the datagrams to leave, then the sockets close. */
   private close(): void {

@@ -24,7 +24,11 @@ export async function stopAllHere(config: ClusterConfig, stateDir: string, log: 
   // The agents wait on unref'd timers (a daemon has other work keeping it alive; this process has none).
   const keepAlive = setInterval(() => undefined, 1000);
   try {
-    const saved = readJsonState(join(stateDir, "processes.json"), (v): v is { processes: Record<string, ProcessIdentity> } => typeof (v as { processes?: unknown })?.processes === "object");
+    const saved = readJsonState(
+      join(stateDir, "processes.json"),
+      (v): v is { processes: Record<string, ProcessIdentity> } =>
+        typeof (v as { processes?: unknown })?.processes === "object",
+    );
     for (const p of primitivesOf(config).reverse()) {
       const agent = createAgent(p, { logDir: join(stateDir, "logs") });
       const ident = saved.kind === "ok" ? saved.value.processes[p.id] : undefined;
@@ -40,7 +44,10 @@ export async function stopAllHere(config: ClusterConfig, stateDir: string, log: 
 
 /** When the daemon last recorded holding its quorum lease (the machine's monotonic clock), if ever. */
 export function leaseRecord(stateDir: string): number | undefined {
-  const r = readJsonState(join(stateDir, "lease.json"), (v): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number");
+  const r = readJsonState(
+    join(stateDir, "lease.json"),
+    (v): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number",
+  );
   return r.kind === "ok" ? r.value.heldAtMs : undefined;
 }
 
@@ -50,25 +57,48 @@ export function superviseDaemon(o: SupervisorOptions): Promise<number> {
     const s = initKeeper(monotonicMs());
     let child: ChildProcess | undefined;
     let timer: NodeJS.Timeout | undefined;
-    const feed = (input: KeeperInput) => { for (const e of keeperStep(p, s, input)) perform(e); };
+    const feed = (input: KeeperInput) => {
+      for (const e of keeperStep(p, s, input)) perform(e);
+    };
     const perform = (e: KeeperEffect) => {
       switch (e.type) {
-        case "spawn": return run();
-        case "stop-all": return void stopAllHere(o.config, o.stateDir, o.log).then(() => feed({ type: "stopped", nowMs: monotonicMs() }));
+        case "spawn":
+          return run();
+        case "stop-all":
+          return void stopAllHere(o.config, o.stateDir, o.log).then(() =>
+            feed({ type: "stopped", nowMs: monotonicMs() }),
+          );
         case "wake-at":
           clearTimeout(timer);
-          timer = setTimeout(() => feed({ type: "lease", nowMs: monotonicMs(), heldAtMs: leaseRecord(o.stateDir) }), Math.min(Math.max(0, e.atMs - monotonicMs()), 100));
+          timer = setTimeout(
+            () => feed({ type: "lease", nowMs: monotonicMs(), heldAtMs: leaseRecord(o.stateDir) }),
+            Math.min(Math.max(0, e.atMs - monotonicMs()), 100),
+          );
           return;
-        case "log": return o.log(e.text);
-        case "exit": clearTimeout(timer); return resolve(e.code);
+        case "log":
+          return o.log(e.text);
+        case "exit":
+          clearTimeout(timer);
+          return resolve(e.code);
       }
     };
     const run = () => {
       child = spawn(o.command[0]!, o.command.slice(1), { stdio: "inherit" });
       feed({ type: "started", nowMs: monotonicMs() });
-      child.once("exit", (code, signal) => feed({ type: "exited", nowMs: monotonicMs(), code, how: signal ? `was killed by ${signal}` : `exited with code ${code}`, heldAtMs: leaseRecord(o.stateDir) }));
+      child.once("exit", (code, signal) =>
+        feed({
+          type: "exited",
+          nowMs: monotonicMs(),
+          code,
+          how: signal ? `was killed by ${signal}` : `exited with code ${code}`,
+          heldAtMs: leaseRecord(o.stateDir),
+        }),
+      );
     };
-    const forward = (sig: NodeJS.Signals) => { feed({ type: "signal", nowMs: monotonicMs() }); child?.kill(sig); };
+    const forward = (sig: NodeJS.Signals) => {
+      feed({ type: "signal", nowMs: monotonicMs() });
+      child?.kill(sig);
+    };
     process.on("SIGTERM", () => forward("SIGTERM"));
     process.on("SIGINT", () => forward("SIGINT"));
     run();

@@ -9,11 +9,17 @@ export function readClusterKey(path: string): Buffer {
   try {
     st = statSync(path);
   } catch {
-    throw new Error(`cluster key ${path} does not exist; create it with \`paceline keygen -o ${path}\` and copy it to every node`);
+    throw new Error(
+      `cluster key ${path} does not exist; create it with \`paceline keygen -o ${path}\` and copy it to every node`,
+    );
   }
-  if ((st.mode & 0o077) !== 0) throw new Error(`cluster key ${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${path}`);
+  if ((st.mode & 0o077) !== 0)
+    throw new Error(
+      `cluster key ${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${path}`,
+    );
   const text = readFileSync(path, "utf8").trim();
-  if (!/^[0-9a-f]{64}$/i.test(text)) throw new Error(`cluster key ${path} is not 64 hex digits; write a new one with \`paceline keygen -o ${path}\``);
+  if (!/^[0-9a-f]{64}$/i.test(text))
+    throw new Error(`cluster key ${path} is not 64 hex digits; write a new one with \`paceline keygen -o ${path}\``);
   return Buffer.from(text, "hex");
 }
 

@@ -7,14 +7,18 @@ import { readJsonState, StateFile, writeFileAtomic } from "./store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "paceline-store-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const isObj = (v: unknown): v is { n: number } => typeof v === "object" && v !== null && typeof (v as { n: unknown }).n === "number";
+const isObj = (v: unknown): v is { n: number } =>
+  typeof v === "object" && v !== null && typeof (v as { n: unknown }).n === "number";
 
 test("atomic writes leave no temporary file and a private mode", () => {
   const path = join(dir, "a.json");
   writeFileAtomic(path, '{"n":1}');
   assert.deepEqual(readJsonState(path, isObj), { kind: "ok", value: { n: 1 } });
   assert.equal(statSync(path).mode & 0o777, 0o600);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes(".tmp-")), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes(".tmp-")),
+    [],
+  );
 });
 
 test("a corrupt or foreign state file is moved aside, never trusted", () => {

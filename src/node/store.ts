@@ -23,7 +23,8 @@ export function writeFileAtomic(path: string, text: string, mode = 0o600): void 
   }
 }
 
-export type LoadOutcome<T> = { kind: "missing" } | { kind: "ok"; value: T } | { kind: "corrupt"; movedTo: string; error: string };
+export type LoadOutcome<T> =
+  { kind: "missing" } | { kind: "ok"; value: T } | { kind: "corrupt"; movedTo: string; error: string };
 
 /** Reads JSON state; a file that does not parse is moved aside (kept for a human) rather than trusted or lost. */
 export function readJsonState<T>(path: string, isValid: (v: unknown) => v is T): LoadOutcome<T> {

@@ -6,25 +6,58 @@ import { StreamHub, type StreamOptions } from "./stream.js";
 
 const key = randomBytes(32);
 const hubs: StreamHub[] = [];
-after(() => { for (const h of hubs) h.close(); });
+after(() => {
+  for (const h of hubs) h.close();
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Nodes a and b on loopback, each on a port the system picks; `got` collects what each receives. `aPeerB`: where
  * a looks for b (default: where b listens). */
 async function pair(bOptions: Partial<StreamOptions> = {}, aPeerB?: (bPort: number) => string) {
   const got: Record<string, Array<{ from: string; msg: unknown }>> = { a: [], b: [] };
-  const b = new StreamHub({ cluster: "c", me: "b", inc: 1, key, port: 0, listen: ["127.0.0.1:0"], peers: { a: [] }, onMessage: (from, msg) => got.b!.push({ from, msg }), ...bOptions });
+  const b = new StreamHub({
+    cluster: "c",
+    me: "b",
+    inc: 1,
+    key,
+    port: 0,
+    listen: ["127.0.0.1:0"],
+    peers: { a: [] },
+    onMessage: (from, msg) => got.b!.push({ from, msg }),
+    ...bOptions,
+  });
   await b.start();
   const bPort = b.ports[0]!;
-  const a = new StreamHub({ cluster: "c", me: "a", inc: 1, key, port: 0, listen: ["127.0.0.1:0"], peers: { b: [aPeerB ? aPeerB(bPort) : `127.0.0.1:${bPort}`] }, onMessage: (from, msg) => got.a!.push({ from, msg }) });
+  const a = new StreamHub({
+    cluster: "c",
+    me: "a",
+    inc: 1,
+    key,
+    port: 0,
+    listen: ["127.0.0.1:0"],
+    peers: { b: [aPeerB ? aPeerB(bPort) : `127.0.0.1:${bPort}`] },
+    onMessage: (from, msg) => got.a!.push({ from, msg }),
+  });
   await a.start();
   b.o.peers.a = [`127.0.0.1:${a.ports[0]}`];
   hubs.push(a, b);
-  return { a, b, bPort, got, stop: () => { a.close(); b.close(); } };
+  return {
+    a,
+    b,
+    bPort,
+    got,
+    stop: () => {
+      a.close();
+      b.close();
+    },
+  };
 }
 
 async function until(cond: () => boolean, label: string): Promise<void> {
-  for (let i = 0; i < 200; i++) { if (cond()) return; await sleep(10); }
+  for (let i = 0; i < 200; i++) {
+    if (cond()) return;
+    await sleep(10);
+  }
   assert.fail(`timed out waiting for ${label}`);
 }
 
@@ -35,7 +68,10 @@ test("a large message crosses an authenticated stream, and the answer comes back
     a.send("b", big);
     a.send("b", { kind: "second" });
     await until(() => got.b!.length === 2, "b to get both");
-    assert.deepEqual(got.b!.map((m) => m.from), ["a", "a"]);
+    assert.deepEqual(
+      got.b!.map((m) => m.from),
+      ["a", "a"],
+    );
     assert.equal((got.b![0]!.msg as typeof big).text.length, 1024 * 1024);
     b.send("a", { kind: "ack" });
     await until(() => got.a!.length === 1, "a to get the answer");
@@ -47,7 +83,16 @@ test("a large message crosses an authenticated stream, and the answer comes back
 
 test("a stranger with another key, garbage bytes and oversized frames are refused; the hub keeps working", async () => {
   const { a, b, bPort, got, stop } = await pair({ maxFrameBytes: 4096 });
-  const stranger = new StreamHub({ cluster: "c", me: "a", inc: 9, key: randomBytes(32), port: 0, listen: [], peers: { b: [`127.0.0.1:${bPort}`] }, onMessage: () => undefined });
+  const stranger = new StreamHub({
+    cluster: "c",
+    me: "a",
+    inc: 9,
+    key: randomBytes(32),
+    port: 0,
+    listen: [],
+    peers: { b: [`127.0.0.1:${bPort}`] },
+    onMessage: () => undefined,
+  });
   try {
     stranger.send("b", { evil: true });
     await until(() => (b.stats.rejected.auth ?? 0) >= 1, "b to refuse the stranger");
@@ -73,7 +118,10 @@ test("a recorded connection replayed later delivers nothing: per-connection keys
   let bPortSeen = 0;
   const proxy = createServer((inbound: Socket) => {
     const out = connect({ host: "127.0.0.1", port: bPortSeen });
-    inbound.on("data", (d: Buffer) => { recorded.push(d); out.write(d); });
+    inbound.on("data", (d: Buffer) => {
+      recorded.push(d);
+      out.write(d);
+    });
     out.on("data", (d: Buffer) => inbound.write(d));
     inbound.on("error", () => out.destroy());
     out.on("error", () => inbound.destroy());

@@ -30,7 +30,12 @@ export interface StreamOptions {
   maxFrameBytes?: number;
 }
 
-interface Hello { cluster: string; from: string; inc: number; nonce: string }
+interface Hello {
+  cluster: string;
+  from: string;
+  inc: number;
+  nonce: string;
+}
 
 function seal(key: Buffer, iv: Buffer, plain: Buffer): Buffer {
   const c = createCipheriv("aes-256-gcm", key, iv);
@@ -48,8 +53,16 @@ function open(key: Buffer, iv: Buffer, sealed: Buffer): Buffer | undefined {
   }
 }
 
-const counterIv = (n: number) => { const iv = Buffer.alloc(IV); iv.writeUIntBE(n, IV - 6, 6); return iv; };
-const frame = (body: Buffer) => { const len = Buffer.alloc(4); len.writeUInt32BE(body.length); return Buffer.concat([len, body]); };
+const counterIv = (n: number) => {
+  const iv = Buffer.alloc(IV);
+  iv.writeUIntBE(n, IV - 6, 6);
+  return iv;
+};
+const frame = (body: Buffer) => {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  return Buffer.concat([len, body]);
+};
 
 /** One authenticated connection, either direction. */
 class Conn {
@@ -62,20 +75,36 @@ class Conn {
   private readonly myNonce = randomBytes(16);
   private readonly queue: Buffer[] = [];
 
-  constructor(readonly sock: Socket, private readonly hub: StreamHub, readonly outgoingTo?: string) {
+  constructor(
+    readonly sock: Socket,
+    private readonly hub: StreamHub,
+    readonly outgoingTo?: string,
+  ) {
     sock.on("data", (d: Buffer) => this.data(d));
-    sock.on("error", () => { /* closed below */ });
+    sock.on("error", () => {
+      /* closed below */
+    });
     sock.on("close", () => hub.closed(this));
     const iv = randomBytes(IV);
-    const hello: Hello = { cluster: hub.o.cluster, from: hub.o.me, inc: hub.o.inc, nonce: this.myNonce.toString("hex") };
+    const hello: Hello = {
+      cluster: hub.o.cluster,
+      from: hub.o.me,
+      inc: hub.o.inc,
+      nonce: this.myNonce.toString("hex"),
+    };
     sock.write(frame(Buffer.concat([iv, seal(hub.o.key, iv, Buffer.from(JSON.stringify(hello)))])));
   }
 
-  get ready(): boolean { return this.sendKey !== undefined; }
+  get ready(): boolean {
+    return this.sendKey !== undefined;
+  }
 
   send(msg: unknown): void {
     const plain = Buffer.from(JSON.stringify(msg));
-    if (!this.sendKey) { this.queue.push(plain); return; }
+    if (!this.sendKey) {
+      this.queue.push(plain);
+      return;
+    }
     this.sock.write(frame(seal(this.sendKey, counterIv(++this.sendCount), plain)));
   }
 
@@ -102,26 +131,43 @@ class Conn {
     const plain = body.length > IV ? open(this.hub.o.key, body.subarray(0, IV), body.subarray(IV)) : undefined;
     if (!plain) return this.fail("auth");
     let h: Hello;
-    try { h = JSON.parse(plain.toString()) as Hello; } catch { return this.fail("malformed"); }
-    if (!h || typeof h.from !== "string" || typeof h.nonce !== "string" || !/^[0-9a-f]{32}$/.test(h.nonce) || typeof h.inc !== "number") return this.fail("malformed");
+    try {
+      h = JSON.parse(plain.toString()) as Hello;
+    } catch {
+      return this.fail("malformed");
+    }
+    if (
+      !h ||
+      typeof h.from !== "string" ||
+      typeof h.nonce !== "string" ||
+      !/^[0-9a-f]{32}$/.test(h.nonce) ||
+      typeof h.inc !== "number"
+    )
+      return this.fail("malformed");
     if (h.cluster !== this.hub.o.cluster) return this.fail("other-cluster");
     if (!this.hub.o.peers[h.from] || h.from === this.hub.o.me) return this.fail("unknown-sender");
     if (this.outgoingTo && h.from !== this.outgoingTo) return this.fail("unknown-sender");
     this.peer = h.from;
     const theirs = Buffer.from(h.nonce, "hex");
     // Both sides derive the same two keys; each uses "its own nonce first" for the direction it sends.
-    const derive = (a: Buffer, b: Buffer) => Buffer.from(hkdfSync("sha256", this.hub.o.key, Buffer.concat([a, b]), "paceline stream v1", 32));
+    const derive = (a: Buffer, b: Buffer) =>
+      Buffer.from(hkdfSync("sha256", this.hub.o.key, Buffer.concat([a, b]), "paceline stream v1", 32));
     this.sendKey = derive(this.myNonce, theirs);
     this.recvKey = derive(theirs, this.myNonce);
     this.hub.opened(this);
-    for (const plainMsg of this.queue.splice(0)) this.sock.write(frame(seal(this.sendKey, counterIv(++this.sendCount), plainMsg)));
+    for (const plainMsg of this.queue.splice(0))
+      this.sock.write(frame(seal(this.sendKey, counterIv(++this.sendCount), plainMsg)));
   }
 
   private message(body: Buffer): void {
     const plain = open(this.recvKey!, counterIv(++this.recvCount), body);
     if (!plain) return this.fail("auth");
     let msg: unknown;
-    try { msg = JSON.parse(plain.toString()); } catch { return this.fail("malformed"); }
+    try {
+      msg = JSON.parse(plain.toString());
+    } catch {
+      return this.fail("malformed");
+    }
     this.hub.stats.received++;
     this.hub.o.onMessage(this.peer!, msg);
   }
@@ -142,7 +188,13 @@ export class StreamHub {
       const { host, port } = splitAddress(addr, this.o.port);
       const server = createServer((sock) => new Conn(sock, this));
       await new Promise<void>((resolve, reject) => {
-        server.once("error", (e: NodeJS.ErrnoException) => reject(new Error(`cannot listen for node streams on ${host}:${port}: ${e.code === "EADDRINUSE" ? "the port is taken" : e.message}`)));
+        server.once("error", (e: NodeJS.ErrnoException) =>
+          reject(
+            new Error(
+              `cannot listen for node streams on ${host}:${port}: ${e.code === "EADDRINUSE" ? "the port is taken" : e.message}`,
+            ),
+          ),
+        );
         server.listen(port, host, () => resolve());
       });
       this.servers.push(server);
@@ -150,9 +202,16 @@ export class StreamHub {
   }
 
   /** The ports it listens on (one per listen address; useful when they were given as 0). */
-  get ports(): number[] { return this.servers.map((sv) => { const a = sv.address(); return typeof a === "object" && a ? a.port : 0; }); }
+  get ports(): number[] {
+    return this.servers.map((sv) => {
+      const a = sv.address();
+      return typeof a === "object" && a ? a.port : 0;
+    });
+  }
 
-  reject(reason: string): void { this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1; }
+  reject(reason: string): void {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
+  }
 
   opened(c: Conn): void {
     const existing = this.byPeer.get(c.peer!);

@@ -63,17 +63,26 @@ export class UdpTransport {
       // No reuseAddr: a second daemon for the same node must fail to bind, not silently share the port.
       const sock = createSocket({ type: isIPv6(host) ? "udp6" : "udp4" });
       sock.on("message", (data) => this.receive(link, data));
-      sock.on("error", () => { /* a send to an unreachable peer; the failure detector notices silence */ });
+      sock.on("error", () => {
+        /* a send to an unreachable peer; the failure detector notices silence */
+      });
       await new Promise<void>((resolve, reject) => {
         const fail = (e: NodeJS.ErrnoException) => {
           this.close();
           sock.close();
-          const why = e.code === "EADDRINUSE" ? "the port is taken (is another Paceline daemon running for this node?)"
-            : e.code === "EADDRNOTAVAIL" ? "this host has no such address (is this the right node? give --node NAME)" : e.message;
+          const why =
+            e.code === "EADDRINUSE"
+              ? "the port is taken (is another Paceline daemon running for this node?)"
+              : e.code === "EADDRNOTAVAIL"
+                ? "this host has no such address (is this the right node? give --node NAME)"
+                : e.message;
           reject(new Error(`cannot listen on heartbeat link ${link} (${host}:${port}): ${why}`));
         };
         sock.once("error", fail);
-        sock.bind(port, host, () => { sock.off("error", fail); resolve(); });
+        sock.bind(port, host, () => {
+          sock.off("error", fail);
+          resolve();
+        });
       });
       this.sockets.push(sock);
     }
@@ -93,7 +102,8 @@ export class UdpTransport {
   }
 
   private answerProbe(link: number, env: Envelope, p: Probe): void {
-    if (!p.reply) return this.sendOne(env.from, link, { t: "probe", from: this.o.me, inc: this.o.inc, id: p.id, reply: true });
+    if (!p.reply)
+      return this.sendOne(env.from, link, { t: "probe", from: this.o.me, inc: this.o.inc, id: p.id, reply: true });
     const key = `${env.from}#${link}#${p.id}`;
     const sentAt = this.probes.get(key);
     if (sentAt === undefined) return;
@@ -104,7 +114,9 @@ export class UdpTransport {
     row[link] = prev === undefined ? rtt : 0.8 * prev + 0.2 * rtt; // smoothed like TCP's SRTT
   }
 
-  private reject(reason: string): void { this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1; }
+  private reject(reason: string): void {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
+  }
 
   private receive(link: number, data: Buffer): void {
     this.stats.bytesReceived += data.length;
@@ -116,7 +128,8 @@ export class UdpTransport {
     if (env.from === this.o.me || (!this.o.peers[env.from] && !fromArbiter)) return this.reject("unknown-sender");
     if (!this.replay.accept(env.from, env.inc, env.packet)) return this.reject("replay");
     this.stats.received++;
-    if (env.msg.t === "arb-reply") return fromArbiter && env.msg.to === this.o.me ? this.o.onArbiterReply?.(env.msg) : this.reject("unknown-sender");
+    if (env.msg.t === "arb-reply")
+      return fromArbiter && env.msg.to === this.o.me ? this.o.onArbiterReply?.(env.msg) : this.reject("unknown-sender");
     if (env.msg.t === "arb-req") return this.reject("unknown-sender"); // only the arbiter takes requests
     if (env.msg.t === "probe") return this.answerProbe(link, env, env.msg);
     this.o.onMessage(link, env as Envelope & { msg: Message });
@@ -145,7 +158,13 @@ export class UdpTransport {
 
   /** Every datagram gets its own packet number (replay protection) and is sealed with the cluster key. */
   private seal(sock: Socket, host: string, port: number, msg: Message | Probe | ArbiterRequest): void {
-    const data = encode(this.o.key, { cluster: this.o.cluster, from: this.o.me, inc: this.o.inc, packet: ++this.packet, msg });
+    const data = encode(this.o.key, {
+      cluster: this.o.cluster,
+      from: this.o.me,
+      inc: this.o.inc,
+      packet: ++this.packet,
+      msg,
+    });
     sock.send(data, port, host);
     this.stats.sent++;
     this.stats.bytesSent += data.length;

@@ -12,7 +12,16 @@ import { decode, encode, MAX_DATAGRAM_BYTES, ReplayWindow, type Envelope } from 
 
 const key = randomBytes(32);
 const view = { id: 3, leader: "n1", leaderInc: 2, members: ["n1", "n2"] };
-const hb: Message = { t: "hb", from: "n1", inc: 2, seq: 5, view, hears: ["n2"], settled: true, attrs: { pingd: "2000" } };
+const hb: Message = {
+  t: "hb",
+  from: "n1",
+  inc: 2,
+  seq: 5,
+  view,
+  hears: ["n2"],
+  settled: true,
+  attrs: { pingd: "2000" },
+};
 const env: Envelope = { cluster: "c", from: "n1", inc: 2, packet: 1, msg: hb };
 
 test("a sealed datagram opens with the same key, and every message kind survives the trip", () => {
@@ -23,12 +32,17 @@ test("a sealed datagram opens with the same key, and every message kind survives
     { t: "commit", from: "n1", inc: 2, view, settleLeftMs: 700 },
     { t: "leave", from: "n1", inc: 2 },
   ];
-  for (const msg of msgs) assert.deepEqual(decode(key, encode(key, { ...env, msg })), { ok: true, env: { ...env, msg } });
+  for (const msg of msgs)
+    assert.deepEqual(decode(key, encode(key, { ...env, msg })), { ok: true, env: { ...env, msg } });
   const request = { t: "arb-req" as const, from: "n1", inc: 2, seq: 9, view };
   assert.deepEqual(decode(key, encode(key, { ...env, msg: request })), { ok: true, env: { ...env, msg: request } });
   const reply = { t: "arb-reply" as const, to: "n1", inc: 2, seq: 9, view, granted: true };
   assert.equal(decode(key, encode(key, { ...env, from: "@arbiter", msg: reply })).ok, true);
-  assert.deepEqual(decode(key, encode(key, { ...env, msg: reply })), { ok: false, reason: "malformed" }, "only the arbiter answers");
+  assert.deepEqual(
+    decode(key, encode(key, { ...env, msg: reply })),
+    { ok: false, reason: "malformed" },
+    "only the arbiter answers",
+  );
   const probe = { t: "probe" as const, from: "n1", inc: 2, id: 7, reply: true };
   assert.deepEqual(decode(key, encode(key, { ...env, msg: probe })), { ok: true, env: { ...env, msg: probe } });
 });
@@ -43,7 +57,10 @@ test("forged, tampered, truncated, foreign and oversized datagrams are rejected 
   }
   assert.deepEqual(decode(key, good.subarray(0, 10)), { ok: false, reason: "short" });
   assert.deepEqual(decode(key, Buffer.concat([Buffer.from([0x51]), good.subarray(1)])), { ok: false, reason: "magic" });
-  assert.deepEqual(decode(key, Buffer.concat([Buffer.from([0x50, 9]), good.subarray(2)])), { ok: false, reason: "version" });
+  assert.deepEqual(decode(key, Buffer.concat([Buffer.from([0x50, 9]), good.subarray(2)])), {
+    ok: false,
+    reason: "version",
+  });
   assert.deepEqual(decode(key, Buffer.alloc(MAX_DATAGRAM_BYTES + 1)), { ok: false, reason: "oversized" });
 });
 
@@ -60,15 +77,26 @@ test("authentic but ill-formed contents are refused field by field", () => {
     { ...env, cluster: "" },
     null,
   ];
-  for (const b of bad) assert.deepEqual(decode(key, encode(key, b as Envelope)), { ok: false, reason: "malformed" }, JSON.stringify(b)?.slice(0, 80));
+  for (const b of bad)
+    assert.deepEqual(
+      decode(key, encode(key, b as Envelope)),
+      { ok: false, reason: "malformed" },
+      JSON.stringify(b)?.slice(0, 80),
+    );
 });
 
 test("random bytes never crash the decoder (fuzz)", () => {
-  fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 400 }), (bytes) => {
-    const buf = Buffer.from(bytes);
-    if (buf.length > 1) { buf[0] = 0x50; buf[1] = 1; } // past the cheap checks, into the cipher
-    assert.equal(decode(key, buf).ok, false);
-  }), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 0, maxLength: 400 }), (bytes) => {
+      const buf = Buffer.from(bytes);
+      if (buf.length > 1) {
+        buf[0] = 0x50;
+        buf[1] = 1;
+      } // past the cheap checks, into the cipher
+      assert.equal(decode(key, buf).ok, false);
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test("replays are refused: each packet number once per sender life, old lives refused, a window for reordering", () => {
@@ -106,5 +134,17 @@ test("cluster keys: written private and never overwritten; a readable, missing o
   const garbled = join(dir, "garbled");
   writeFileSync(garbled, "secret\n", { mode: 0o600 });
   assert.throws(() => readClusterKey(garbled), /is not 64 hex digits/);
-  assert.doesNotMatch(String((() => { try { readClusterKey(garbled); } catch (e) { return (e as Error).message; } })()), /secret/, "the key's content is never echoed");
+  assert.doesNotMatch(
+    String(
+      (() => {
+        try {
+          readClusterKey(garbled);
+        } catch (e) {
+          return (e as Error).message;
+        }
+      })(),
+    ),
+    /secret/,
+    "the key's content is never echoed",
+  );
 });

@@ -15,8 +15,20 @@ const NONCE = 12;
 const TAG = 16;
 
 /** Round-trip probes are the transport's own business (link RTT for status), never seen by the membership core. */
-export interface Probe { t: "probe"; from: string; inc: number; id: number; reply: boolean }
-export interface Envelope { cluster: string; from: string; inc: number; packet: number; msg: Message | Probe | ArbiterRequest | ArbiterReply }
+export interface Probe {
+  t: "probe";
+  from: string;
+  inc: number;
+  id: number;
+  reply: boolean;
+}
+export interface Envelope {
+  cluster: string;
+  from: string;
+  inc: number;
+  packet: number;
+  msg: Message | Probe | ArbiterRequest | ArbiterReply;
+}
 /** The sender name the arbiter uses (node names cannot contain "@"). */
 export const ARBITER_NAME = "@arbiter";
 
@@ -31,7 +43,9 @@ export function encode(key: Buffer, env: Envelope): Buffer {
   return out;
 }
 
-export type Decoded = { ok: true; env: Envelope } | { ok: false; reason: "short" | "magic" | "version" | "oversized" | "auth" | "malformed" };
+export type Decoded =
+  | { ok: true; env: Envelope }
+  | { ok: false; reason: "short" | "magic" | "version" | "oversized" | "auth" | "malformed" };
 
 export function decode(key: Buffer, data: Buffer): Decoded {
   if (data.length > MAX_DATAGRAM_BYTES) return { ok: false, reason: "oversized" };
@@ -43,7 +57,10 @@ export function decode(key: Buffer, data: Buffer): Decoded {
     const decipher = createDecipheriv("aes-256-gcm", key, data.subarray(HEADER, HEADER + NONCE));
     decipher.setAAD(data.subarray(0, HEADER));
     decipher.setAuthTag(data.subarray(data.length - TAG));
-    plain = Buffer.concat([decipher.update(data.subarray(HEADER + NONCE, data.length - TAG)), decipher.final()]).toString("utf8");
+    plain = Buffer.concat([
+      decipher.update(data.subarray(HEADER + NONCE, data.length - TAG)),
+      decipher.final(),
+    ]).toString("utf8");
   } catch {
     return { ok: false, reason: "auth" };
   }
@@ -67,7 +84,16 @@ const isView = (v: unknown): boolean => {
 const isAttrs = (v: unknown): boolean => {
   if (!v || typeof v !== "object" || Array.isArray(v)) return false;
   const entries = Object.entries(v);
-  return entries.length <= ATTR_LIMITS.count && entries.every(([k, x]) => k.length > 0 && k.length <= ATTR_LIMITS.nameChars && typeof x === "string" && x.length <= ATTR_LIMITS.valueChars);
+  return (
+    entries.length <= ATTR_LIMITS.count &&
+    entries.every(
+      ([k, x]) =>
+        k.length > 0 &&
+        k.length <= ATTR_LIMITS.nameChars &&
+        typeof x === "string" &&
+        x.length <= ATTR_LIMITS.valueChars,
+    )
+  );
 };
 
 /** Even authenticated input is checked field by field: a bug elsewhere must not become a crash here. */
@@ -75,17 +101,33 @@ function isEnvelope(v: unknown): v is Envelope {
   const e = v as Record<string, unknown>;
   if (!e || !isStr(e.cluster) || !isStr(e.from) || !isInt(e.inc) || !isInt(e.packet)) return false;
   const m = e.msg as Record<string, unknown>;
-  if (m && m.t === "arb-reply") return e.from === ARBITER_NAME && isStr(m.to) && isInt(m.inc) && isInt(m.seq) && isView(m.view) && typeof m.granted === "boolean";
+  if (m && m.t === "arb-reply")
+    return (
+      e.from === ARBITER_NAME &&
+      isStr(m.to) &&
+      isInt(m.inc) &&
+      isInt(m.seq) &&
+      isView(m.view) &&
+      typeof m.granted === "boolean"
+    );
   if (!m || m.from !== e.from || m.inc !== e.inc) return false;
   switch (m.t) {
-    case "hb": return isInt(m.seq) && isView(m.view) && isNames(m.hears) && typeof m.settled === "boolean" && isAttrs(m.attrs);
-    case "propose": return isView(m.view);
-    case "ack": return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && isNames(m.had) && isInt(m.settleLeftMs);
-    case "commit": return isView(m.view) && isInt(m.settleLeftMs);
-    case "leave": return true;
-    case "probe": return isInt(m.id) && typeof m.reply === "boolean";
-    case "arb-req": return isInt(m.seq) && isView(m.view);
-    default: return false;
+    case "hb":
+      return isInt(m.seq) && isView(m.view) && isNames(m.hears) && typeof m.settled === "boolean" && isAttrs(m.attrs);
+    case "propose":
+      return isView(m.view);
+    case "ack":
+      return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && isNames(m.had) && isInt(m.settleLeftMs);
+    case "commit":
+      return isView(m.view) && isInt(m.settleLeftMs);
+    case "leave":
+      return true;
+    case "probe":
+      return isInt(m.id) && typeof m.reply === "boolean";
+    case "arb-req":
+      return isInt(m.seq) && isView(m.view);
+    default:
+      return false;
   }
 }
 

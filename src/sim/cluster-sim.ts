@@ -30,7 +30,6 @@ import type { OpResult } from "../core/operation.js";
 import { Random } from "../core/random.js";
 import { initKeeper, keeperParams, keeperStep, type KeeperInput, type KeeperState } from "../core/node/keeper.js";
 
-
 export type SimBug =
   /** A node counts a vote it did not hear (quorum reached one vote short). */
   | "phantom-vote"
@@ -45,9 +44,23 @@ export type SimBug =
   /** A fence device that claims success without powering the node off. */
   | "fence-claims-success";
 
-export interface Timing { intervalMs: number; warnMs: number; deadMs: number; initialDeadMs: number; maxDelayMs: number; stopMarginMs: number }
+export interface Timing {
+  intervalMs: number;
+  warnMs: number;
+  deadMs: number;
+  initialDeadMs: number;
+  maxDelayMs: number;
+  stopMarginMs: number;
+}
 
-export const SIM_TIMING: Timing = { intervalMs: 200, warnMs: 500, deadMs: 1000, initialDeadMs: 2000, maxDelayMs: 100, stopMarginMs: 1000 };
+export const SIM_TIMING: Timing = {
+  intervalMs: 200,
+  warnMs: 500,
+  deadMs: 1000,
+  initialDeadMs: 2000,
+  maxDelayMs: 100,
+  stopMarginMs: 1000,
+};
 
 export interface SimOptions {
   seed: number;
@@ -100,7 +113,9 @@ monitors:
   dbcheck: { type: custom, script: /sim/dbcheck.sh, interval: 700ms, failures: 2, recover: db, recovery-script-attempts: 1, when: target-started }
 `;
 
-export function simConfigText(o: Pick<SimOptions, "nodes" | "links" | "timing" | "arbiter" | "resources" | "fencing" | "extraYaml" | "bug">): string {
+export function simConfigText(
+  o: Pick<SimOptions, "nodes" | "links" | "timing" | "arbiter" | "resources" | "fencing" | "extraYaml" | "bug">,
+): string {
   const t = { ...SIM_TIMING, ...o.timing, ...(o.bug === "no-hold" ? { stopMarginMs: 0 } : {}) };
   const names = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
   const links = (i: number) => Array.from({ length: o.links }, (_, l) => `10.0.${l}.${i + 1}`).join(", ");
@@ -108,7 +123,7 @@ export function simConfigText(o: Pick<SimOptions, "nodes" | "links" | "timing" |
 heartbeat: { interval: ${t.intervalMs}ms, warn: ${t.warnMs}ms, dead: ${t.deadMs}ms, initial-dead: ${t.initialDeadMs}ms, max-delay: ${t.maxDelayMs}ms, stop-margin: ${t.stopMarginMs}ms }
 nodes:
 ${names.map((n, i) => `  ${n}: { links: [${links(i)}] }`).join("\n")}
-${o.arbiter ? "quorum: { arbiter: 10.0.9.9 }\n" : ""}${o.resources === false ? "" : o.resources ?? DEFAULT_RESOURCES}${o.fencing || o.bug === "fence-claims-success" ? `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${names.join(", ")}], timeout: 2s }\n` : ""}${o.extraYaml ?? ""}`;
+${o.arbiter ? "quorum: { arbiter: 10.0.9.9 }\n" : ""}${o.resources === false ? "" : (o.resources ?? DEFAULT_RESOURCES)}${o.fencing || o.bug === "fence-claims-success" ? `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${names.join(", ")}], timeout: 2s }\n` : ""}${o.extraYaml ?? ""}`;
 }
 
 export interface SimNode {
@@ -139,7 +154,16 @@ type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : n
 
 type Event =
   | { at: number; seq: number; kind: "wake"; node: string; wakeSeq: number }
-  | { at: number; seq: number; kind: "input"; node: string; inc: number; body: NodeInputBody; from?: string; link?: number }
+  | {
+      at: number;
+      seq: number;
+      kind: "input";
+      node: string;
+      inc: number;
+      body: NodeInputBody;
+      from?: string;
+      link?: number;
+    }
   | { at: number; seq: number; kind: "fault" }
   | { at: number; seq: number; kind: "to-arbiter"; msg: ArbiterRequest }
   | { at: number; seq: number; kind: "from-arbiter"; reply: ArbiterReply }
@@ -202,21 +226,48 @@ export class ClusterSim {
     if (o.arbiter) this.arbiter = initArbiter(-leaseMs(this.mp)); // up and past its start-up wait
     for (const n of this.config.nodes) {
       const drift = o.ideal ? 0 : (this.rng.next() * 2 - 1) * this.mp.clockDrift;
-      const node: SimNode = { name: n.name, inc: 0, powered: true, pausedUntil: 0, resumedAt: -Infinity, clockOffset: o.ideal ? 0 : this.rng.int(0, 100_000), clockRate: 1 + drift, disk: {}, wakeSeq: 0, powerSeq: 0, keeperWakeSeq: 0 };
+      const node: SimNode = {
+        name: n.name,
+        inc: 0,
+        powered: true,
+        pausedUntil: 0,
+        resumedAt: -Infinity,
+        clockOffset: o.ideal ? 0 : this.rng.int(0, 100_000),
+        clockRate: 1 + drift,
+        disk: {},
+        wakeSeq: 0,
+        powerSeq: 0,
+        keeperWakeSeq: 0,
+      };
       this.nodes.push(node);
     }
-    for (const n of this.nodes) this.schedule({ kind: "call", at: o.ideal ? 0 : this.rng.int(0, this.mp.intervalMs), fn: () => { if (n.powered) this.startDaemon(n); } });
+    for (const n of this.nodes)
+      this.schedule({
+        kind: "call",
+        at: o.ideal ? 0 : this.rng.int(0, this.mp.intervalMs),
+        fn: () => {
+          if (n.powered) this.startDaemon(n);
+        },
+      });
   }
 
-
-  node(name: string): SimNode { return this.nodes.find((x) => x.name === name)!; }
-  clock(n: SimNode): number { return Math.floor(n.clockOffset + this.now * n.clockRate); }
-  private simTimeOf(n: SimNode, nodeMs: number): number { return Math.ceil((nodeMs - n.clockOffset) / n.clockRate); }
-  private wall(): number { return 1_700_000_000 + this.now / 1000; }
+  node(name: string): SimNode {
+    return this.nodes.find((x) => x.name === name)!;
+  }
+  clock(n: SimNode): number {
+    return Math.floor(n.clockOffset + this.now * n.clockRate);
+  }
+  private simTimeOf(n: SimNode, nodeMs: number): number {
+    return Math.ceil((nodeMs - n.clockOffset) / n.clockRate);
+  }
+  private wall(): number {
+    return 1_700_000_000 + this.now / 1000;
+  }
 
   protected schedule(e: DistributiveOmit<Event, "seq">): void {
     const ev = { ...e, seq: this.seq++ } as Event;
-    let lo = 0, hi = this.queue.length;
+    let lo = 0,
+      hi = this.queue.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const q = this.queue[mid]!;
@@ -233,17 +284,29 @@ export class ClusterSim {
     this.logTimes.push(this.now);
   }
 
-  note(text: string): void { if (this.o.trace) this.trace.push(`${String(this.now).padStart(7)} ${text}`); }
-  protected fail(text: string): void { if (!this.violation) this.violation = { text, at: this.now }; }
+  note(text: string): void {
+    if (this.o.trace) this.trace.push(`${String(this.now).padStart(7)} ${text}`);
+  }
+  protected fail(text: string): void {
+    if (!this.violation) this.violation = { text, at: this.now };
+  }
 
-  // ---- daemons -------------------------------------------------------------------------------------------------------
+  // ---- daemons
+  // -------------------------------------------------------------------------------------------------------
 
   /** A daemon starts on a powered machine: a new incarnation reading what its predecessors left on disk. */
   startDaemon(n: SimNode): void {
     n.inc++;
     if (!n.powered || !n.keeper) n.keeper = initKeeper(this.clock(n));
     n.powered = true;
-    n.core = initNode({ me: n.name, inc: n.inc, config: this.config, doc: { epoch: 0, yaml: this.configYaml, hash: hashOf(this.configYaml) }, seed: this.rng.int(0, 2 ** 31), nowMs: this.clock(n) });
+    n.core = initNode({
+      me: n.name,
+      inc: n.inc,
+      config: this.config,
+      doc: { epoch: 0, yaml: this.configYaml, hash: hashOf(this.configYaml) },
+      seed: this.rng.int(0, 2 ** 31),
+      nowMs: this.clock(n),
+    });
     const stored: StoredState = { admin: n.disk.admin, leaseHeldAtMs: n.disk.leaseHeldAtMs, failures: n.disk.failures };
     if (n.disk.config) stored.config = { doc: n.disk.config, parsed: parseDoc(n.disk.config) };
     this.feed(n, { type: "boot", stored });
@@ -263,10 +326,15 @@ export class ClusterSim {
   /** One input to a node's core, now (or when it resumes); its effects carried out. */
   feed(n: SimNode, body: NodeInputBody): void {
     if (!n.core) return;
-    if (this.now < n.pausedUntil) { this.schedule({ kind: "input", at: n.pausedUntil, node: n.name, inc: n.inc, body }); return; }
+    if (this.now < n.pausedUntil) {
+      this.schedule({ kind: "input", at: n.pausedUntil, node: n.name, inc: n.inc, body });
+      return;
+    }
     const core = n.core;
     if (this.o.bug === "no-stop-on-lost-quorum") core.rm.noLeaseSinceMs = undefined;
-    const effects = stepNode(core, { ...body, nowMs: this.clock(n), wallSec: this.wall() } as Parameters<typeof stepNode>[1]);
+    const effects = stepNode(core, { ...body, nowMs: this.clock(n), wallSec: this.wall() } as Parameters<
+      typeof stepNode
+    >[1]);
     this.steps++;
     this.tamper(core);
     this.recordView(n, core.member.view);
@@ -278,12 +346,17 @@ export class ClusterSim {
     const m = core.member;
     if (this.o.bug === "no-lease-handover") m.settleUntilMs = -Infinity;
     if (this.o.bug === "phantom-vote") {
-      const silent = m.view.members.find((x) => x !== m.me && core.nowMs - (m.peers[x]?.supportMs ?? -Infinity) > leaseMs(core.mp));
+      const silent = m.view.members.find(
+        (x) => x !== m.me && core.nowMs - (m.peers[x]?.supportMs ?? -Infinity) > leaseMs(core.mp),
+      );
       if (silent) m.peers[silent]!.supportMs = core.nowMs;
     }
     if (this.o.bug === "arbiter-overtrust" && m.arbiterGrant) {
       const g = m.arbiterGrant;
-      if (this.seenGrant.get(m.me) !== g.untilMs) { g.untilMs += 2 * leaseMs(core.mp); this.seenGrant.set(m.me, g.untilMs); }
+      if (this.seenGrant.get(m.me) !== g.untilMs) {
+        g.untilMs += 2 * leaseMs(core.mp);
+        this.seenGrant.set(m.me, g.untilMs);
+      }
     }
     if (this.o.bug === "no-stop-on-lost-quorum" && core.rm.selfStop === "no quorum") core.rm.selfStop = undefined;
   }
@@ -294,58 +367,102 @@ export class ClusterSim {
     n.lastView = key;
     const members = v.members.join(",");
     const seen = this.installed.get(key);
-    if (seen !== undefined && seen !== members) this.fail(`view ${key} installed with different members: ${seen} on one node, ${members} on ${n.name}`);
+    if (seen !== undefined && seen !== members)
+      this.fail(`view ${key} installed with different members: ${seen} on one node, ${members} on ${n.name}`);
     this.installed.set(key, members);
   }
 
   private perform(n: SimNode, e: NodeEffect): void {
     const inc = n.inc;
     switch (e.type) {
-      case "datagram": return this.datagram(n, e.to, e.link, e.msg);
+      case "datagram":
+        return this.datagram(n, e.to, e.link, e.msg);
       case "to-arbiter":
-        if (!this.cut.has(`${n.name}>arbiter#*`) && !this.lost()) this.schedule({ kind: "to-arbiter", at: this.now + this.delay(), msg: e.msg });
+        if (!this.cut.has(`${n.name}>arbiter#*`) && !this.lost())
+          this.schedule({ kind: "to-arbiter", at: this.now + this.delay(), msg: e.msg });
         return;
-      case "send": return this.stream(n, e.to, e.msg);
+      case "send":
+        return this.stream(n, e.to, e.msg);
       case "exec": {
-        const ms = this.o.ideal ? 10 : this.rng.chance(0.1) ? this.rng.int(150, 400) : this.rng.int(5, 150); // some operations are slow
+        // some operations are slow
+        const ms = this.o.ideal ? 10 : this.rng.chance(0.1) ? this.rng.int(150, 400) : this.rng.int(5, 150);
         this.schedule({ kind: "call", at: this.now + ms, fn: () => this.opDone(n, inc, e.id, e.rsc, e.action, ms) });
         return;
       }
-      case "define-agent": case "fence-cancel": return;
+      case "define-agent":
+      case "fence-cancel":
+        return;
       case "hook":
         this.hooks.push({ node: n.name, purpose: e.purpose, rsc: e.rsc, env: e.env });
-        this.input(n, inc, this.now + (this.o.ideal ? 5 : this.rng.int(5, 100)), { type: "hook-done", id: e.id, ok: true, reason: "exit code 0" });
+        this.input(n, inc, this.now + (this.o.ideal ? 5 : this.rng.int(5, 100)), {
+          type: "hook-done",
+          id: e.id,
+          ok: true,
+          reason: "exit code 0",
+        });
         return;
       case "check": {
-        const verdict = this.checkScript.get(`${n.name}/${e.monitor}`)?.shift() ?? this.checkScript.get(e.monitor)?.shift() ?? true;
-        this.input(n, inc, this.now + (this.o.ideal ? 5 : this.rng.int(5, 100)), { type: "check-done", id: e.id, ok: verdict, reason: verdict ? "healthy" : "check failed (scripted)" });
+        const verdict =
+          this.checkScript.get(`${n.name}/${e.monitor}`)?.shift() ?? this.checkScript.get(e.monitor)?.shift() ?? true;
+        this.input(n, inc, this.now + (this.o.ideal ? 5 : this.rng.int(5, 100)), {
+          type: "check-done",
+          id: e.id,
+          ok: verdict,
+          reason: verdict ? "healthy" : "check failed (scripted)",
+        });
         return;
       }
       case "reboot":
         this.say(n, "REBOOT (final action)");
         this.stopDaemon(n, true);
-        this.schedule({ kind: "call", at: this.now + 3000, fn: () => { if (!n.powered) this.startDaemon(n); } });
+        this.schedule({
+          kind: "call",
+          at: this.now + 3000,
+          fn: () => {
+            if (!n.powered) this.startDaemon(n);
+          },
+        });
         return;
-      case "fence-device": return this.fenceDevice(n, inc, e);
-      case "ping": this.input(n, inc, this.now + 1, { type: "ping-done", answered: e.targets.length }); return;
+      case "fence-device":
+        return this.fenceDevice(n, inc, e);
+      case "ping":
+        this.input(n, inc, this.now + 1, { type: "ping-done", answered: e.targets.length });
+        return;
       case "persist":
         if (e.file === "admin") n.disk.admin = e.value;
         else if (e.file === "config") n.disk.config = e.value;
         else if (e.file === "failures") n.disk.failures = e.value;
         else n.disk.leaseHeldAtMs = e.value.heldAtMs;
         return;
-      case "reply": this.replies.set(e.id, { ok: e.ok, message: e.message }); this.note(`${n.name}: reply ${e.id}: ${e.message}`); return;
+      case "reply":
+        this.replies.set(e.id, { ok: e.ok, message: e.message });
+        this.note(`${n.name}: reply ${e.id}: ${e.message}`);
+        return;
       case "wake-at": {
         const seq = ++n.wakeSeq;
-        this.schedule({ kind: "wake", at: Math.max(this.now + 1, this.simTimeOf(n, e.atMs)), node: n.name, wakeSeq: seq });
+        this.schedule({
+          kind: "wake",
+          at: Math.max(this.now + 1, this.simTimeOf(n, e.atMs)),
+          node: n.name,
+          wakeSeq: seq,
+        });
         return;
       }
-      case "log": this.say(n, e.text); return;
+      case "log":
+        this.say(n, e.text);
+        return;
       case "left": {
         // The daemon exits after its goodbye; an operator starts it again a little later (sooner once healed).
         this.stopDaemon(n, false);
         const back = this.now + (this.healed ? 200 : this.o.ideal ? 5000 : this.rng.int(1000, 5000));
-        if (!this.o.ideal || this.healed) this.schedule({ kind: "call", at: back, fn: () => { if (n.powered && !n.core && n.inc === inc) this.startDaemon(n); } });
+        if (!this.o.ideal || this.healed)
+          this.schedule({
+            kind: "call",
+            at: back,
+            fn: () => {
+              if (n.powered && !n.core && n.inc === inc) this.startDaemon(n);
+            },
+          });
         return;
       }
     }
@@ -356,8 +473,12 @@ export class ClusterSim {
     this.schedule({ kind: "input", at, node: n.name, inc, body });
   }
 
-  private lost(): boolean { return !this.o.ideal && this.rng.chance(this.lossPct / 100); }
-  private delay(): number { return this.o.ideal ? 1 : this.rng.int(1, this.mp.maxDelayMs); }
+  private lost(): boolean {
+    return !this.o.ideal && this.rng.chance(this.lossPct / 100);
+  }
+  private delay(): number {
+    return this.o.ideal ? 1 : this.rng.int(1, this.mp.maxDelayMs);
+  }
 
   private datagram(n: SimNode, to: string | "*", link: number | "all", msg: Message): void {
     const targets = to === "*" ? this.nodes.filter((x) => x !== n).map((x) => x.name) : [to];
@@ -366,7 +487,16 @@ export class ClusterSim {
       for (const l of links) {
         if (this.isCut(n.name, t, l) || this.lost()) continue;
         const copies = !this.o.ideal && this.rng.chance(0.02) ? 2 : 1; // duplication
-        for (let c = 0; c < copies; c++) this.schedule({ kind: "input", at: this.now + this.delay(), node: t, inc: -1, body: { type: "datagram", link: l, msg }, from: n.name, link: l });
+        for (let c = 0; c < copies; c++)
+          this.schedule({
+            kind: "input",
+            at: this.now + this.delay(),
+            node: t,
+            inc: -1,
+            body: { type: "datagram", link: l, msg },
+            from: n.name,
+            link: l,
+          });
       }
     }
   }
@@ -379,29 +509,47 @@ export class ClusterSim {
     const pair = `${n.name}>${to}`;
     const at = Math.max(this.now + this.delay(), this.streamAt.get(pair) ?? 0);
     this.streamAt.set(pair, at);
-    this.schedule({ kind: "input", at, node: to, inc: target.inc, body: { type: "stream", from: n.name, msg, parsed: docOfMessage(msg) }, from: n.name });
+    this.schedule({
+      kind: "input",
+      at,
+      node: to,
+      inc: target.inc,
+      body: { type: "stream", from: n.name, msg, parsed: docOfMessage(msg) },
+      from: n.name,
+    });
   }
 
-  private isCut(from: string, to: string, link: number): boolean { return this.cut.has(`${from}>${to}#*`) || this.cut.has(`${from}>${to}#${link}`); }
+  private isCut(from: string, to: string, link: number): boolean {
+    return this.cut.has(`${from}>${to}#*`) || this.cut.has(`${from}>${to}#${link}`);
+  }
   canReach(from: string, to: string): boolean {
     return Array.from({ length: this.o.links }, (_, l) => l).some((l) => !this.isCut(from, to, l));
   }
 
-  // ---- simulated agents and devices -----------------------------------------------------------------------------------
+  // ---- simulated agents and devices
+  // -----------------------------------------------------------------------------------
 
   private opDone(n: SimNode, inc: number, id: string, rsc: string, action: string, ms: number): void {
     if (!this.running.has(rsc)) this.running.set(rsc, new Set()); // a resource added by a pushed configuration
     const set = this.running.get(rsc)!;
     if (this.failNext.delete(`${n.name}/${rsc}/${action}`)) {
       this.note(`${n.name}: ${rsc} ${action} FAILS (scripted)`);
-      this.input(n, inc, this.now, { type: "op-done", id, result: { rc: 1, status: "done", reason: "scripted failure", durationMs: ms } });
+      this.input(n, inc, this.now, {
+        type: "op-done",
+        id,
+        result: { rc: 1, status: "done", reason: "scripted failure", durationMs: ms },
+      });
       return;
     }
     if (n.powered && action === "start") set.add(n.name);
     if (n.powered && action === "stop") set.delete(n.name);
-    if (action === "start" || action === "stop") this.note(`${n.name}: ${rsc} ${action === "start" ? "started" : "stopped"}`);
+    if (action === "start" || action === "stop")
+      this.note(`${n.name}: ${rsc} ${action === "start" ? "started" : "stopped"}`);
     const checking = action === "probe" || action === "monitor";
-    const result: OpResult = checking && !set.has(n.name) ? { rc: 7, status: "done", reason: "not running", durationMs: ms } : { ...ok(checking ? "running" : "done"), durationMs: ms };
+    const result: OpResult =
+      checking && !set.has(n.name)
+        ? { rc: 7, status: "done", reason: "not running", durationMs: ms }
+        : { ...ok(checking ? "running" : "done"), durationMs: ms };
     this.input(n, inc, this.now, { type: "op-done", id, result });
   }
 
@@ -417,16 +565,33 @@ export class ClusterSim {
     if (hangs) return; // the escalation times it out
     const ms = e.delayMs + (this.o.ideal ? 100 : this.rng.int(20, 600));
     this.schedule({
-      kind: "call", at: this.now + ms, fn: () => {
+      kind: "call",
+      at: this.now + ms,
+      fn: () => {
         // A fencer powered off during its delay never sends the command (a crashed daemon's agent still runs).
         if (!by.powered && e.delayMs > 0) return;
         if (works && this.o.bug !== "fence-claims-success" && t.powered) {
           this.stopDaemon(t, true);
           this.note(`FENCED ${t.name}: powered off; it reboots`);
           const rebootMs = this.o.ideal ? 3000 : this.rng.int(1000, 4000);
-          this.schedule({ kind: "call", at: this.now + rebootMs, fn: () => { if (!t.powered) { this.startDaemon(t); this.note(`${t.name} is back after the reboot`); } } });
+          this.schedule({
+            kind: "call",
+            at: this.now + rebootMs,
+            fn: () => {
+              if (!t.powered) {
+                this.startDaemon(t);
+                this.note(`${t.name} is back after the reboot`);
+              }
+            },
+          });
         }
-        this.input(by, inc, this.now, { type: "fence-done", runId: e.runId, device: e.device, ok: works, reason: works ? "powered off" : "device failed" });
+        this.input(by, inc, this.now, {
+          type: "fence-done",
+          runId: e.runId,
+          device: e.device,
+          ok: works,
+          reason: works ? "powered off" : "device failed",
+        });
       },
     });
   }
@@ -454,8 +619,15 @@ export class ClusterSim {
     this.feed(this.node(node), { type: "child-exit", rsc, reason: "pid 4242 killed by SIGKILL" });
   }
 
-  powerOff(name: string): void { this.stopDaemon(this.node(name), true); this.note(`FAULT power-off ${name}`); }
-  powerOn(name: string): void { const n = this.node(name); if (!n.core) this.startDaemon(n); this.note(`power-on ${name}`); }
+  powerOff(name: string): void {
+    this.stopDaemon(this.node(name), true);
+    this.note(`FAULT power-off ${name}`);
+  }
+  powerOn(name: string): void {
+    const n = this.node(name);
+    if (!n.core) this.startDaemon(n);
+    this.note(`power-on ${name}`);
+  }
 
   /** The daemon alone dies (kill -9); resources keep running; the supervisor's lease keeper respawns it (the new
    * one starts after `respawnMs`) and stops the resources itself if no daemon holds the lease again in time. */
@@ -464,7 +636,17 @@ export class ClusterSim {
     if (!n.core) return;
     this.stopDaemon(n, false);
     this.note(`FAULT daemon crash ${name} (respawned in ${respawnMs} ms)`);
-    this.keeper(n, { type: "exited", nowMs: this.clock(n), how: "was killed by SIGKILL", code: null, heldAtMs: n.disk.leaseHeldAtMs }, respawnMs);
+    this.keeper(
+      n,
+      {
+        type: "exited",
+        nowMs: this.clock(n),
+        how: "was killed by SIGKILL",
+        code: null,
+        heldAtMs: n.disk.leaseHeldAtMs,
+      },
+      respawnMs,
+    );
   }
 
   private keeper(n: SimNode, input: KeeperInput, respawnMs = 0): void {
@@ -473,24 +655,41 @@ export class ClusterSim {
       if (e.type === "log") this.say(n, `supervisor: ${e.text}`);
       else if (e.type === "spawn") {
         const seq = n.powerSeq;
-        this.schedule({ kind: "call", at: this.now + respawnMs, fn: () => {
-          if (n.powered && !n.core && n.powerSeq === seq) { this.startDaemon(n); this.note(`respawn ${n.name}`); this.keeper(n, { type: "started", nowMs: this.clock(n) }); }
-        } });
+        this.schedule({
+          kind: "call",
+          at: this.now + respawnMs,
+          fn: () => {
+            if (n.powered && !n.core && n.powerSeq === seq) {
+              this.startDaemon(n);
+              this.note(`respawn ${n.name}`);
+              this.keeper(n, { type: "started", nowMs: this.clock(n) });
+            }
+          },
+        });
       } else if (e.type === "stop-all") {
         const seq = n.powerSeq;
-        this.schedule({ kind: "call", at: this.now + (this.o.ideal ? 20 : this.rng.int(5, 300)), fn: () => {
-          if (n.powerSeq !== seq) return;
-          for (const set of this.running.values()) set.delete(n.name);
-          this.say(n, "supervisor: every resource stopped");
-          this.keeper(n, { type: "stopped", nowMs: this.clock(n) });
-        } });
+        this.schedule({
+          kind: "call",
+          at: this.now + (this.o.ideal ? 20 : this.rng.int(5, 300)),
+          fn: () => {
+            if (n.powerSeq !== seq) return;
+            for (const set of this.running.values()) set.delete(n.name);
+            this.say(n, "supervisor: every resource stopped");
+            this.keeper(n, { type: "stopped", nowMs: this.clock(n) });
+          },
+        });
       } else if (e.type === "wake-at") {
         // Like the supervisor: one pending look at the lease record, at most 100 ms away.
         const seq = ++n.keeperWakeSeq;
         const power = n.powerSeq;
-        this.schedule({ kind: "call", at: Math.max(this.now + 1, Math.min(this.simTimeOf(n, e.atMs), this.now + 100)), fn: () => {
-          if (n.keeperWakeSeq === seq && n.powerSeq === power) this.keeper(n, { type: "lease", nowMs: this.clock(n), heldAtMs: n.disk.leaseHeldAtMs });
-        } });
+        this.schedule({
+          kind: "call",
+          at: Math.max(this.now + 1, Math.min(this.simTimeOf(n, e.atMs), this.now + 100)),
+          fn: () => {
+            if (n.keeperWakeSeq === seq && n.powerSeq === power)
+              this.keeper(n, { type: "lease", nowMs: this.clock(n), heldAtMs: n.disk.leaseHeldAtMs });
+          },
+        });
       }
       // exit: the supervisor gave up; the machine runs no daemon until it is healed.
     }
@@ -504,7 +703,10 @@ export class ClusterSim {
   }
 
   /** A clean stop (SIGTERM): the core moves or stops its resources, then says goodbye. */
-  shutdown(name: string): void { this.feed(this.node(name), { type: "shutdown" }); this.note(`shutdown ${name}`); }
+  shutdown(name: string): void {
+    this.feed(this.node(name), { type: "shutdown" });
+    this.note(`shutdown ${name}`);
+  }
 
   /** Cuts every link between two endpoints (node names or "arbiter"), both ways. */
   cutBetween(a: string, b: string): void {
@@ -519,11 +721,17 @@ export class ClusterSim {
     if (this.o.arbiter) this.cutBetween(name, "arbiter");
   }
 
-  healLinks(): void { this.cut.clear(); this.note("links healed"); }
+  healLinks(): void {
+    this.cut.clear();
+    this.note("links healed");
+  }
 
-  where(rsc: string): string[] { return [...(this.running.get(rsc) ?? [])].sort(); }
+  where(rsc: string): string[] {
+    return [...(this.running.get(rsc) ?? [])].sort();
+  }
 
-  // ---- faults ---------------------------------------------------------------------------------------------------------
+  // ---- faults
+  // ---------------------------------------------------------------------------------------------------------
 
   protected injectFault(): void {
     const r = this.rng;
@@ -532,7 +740,8 @@ export class ClusterSim {
     const resources = this.prims.length > 0;
     const roll = r.int(0, resources ? 19 : 9);
     // A node process starts in about 0.3 s; on a busy machine it can take longer than dead.
-    if (roll === 10 && n.core) this.daemonCrash(n.name, r.chance(0.7) ? r.int(50, 600) : r.int(600, 4 * this.mp.deadMs));
+    if (roll === 10 && n.core)
+      this.daemonCrash(n.name, r.chance(0.7) ? r.int(50, 600) : r.int(600, 4 * this.mp.deadMs));
     else if (roll === 11 || (roll === 12 && (this.o.fencing ?? false))) {
       // The next start (or, with fencing, stop) of a resource fails: a stop failure gets that node fenced.
       const key = `${n.name}/${r.pick(this.prims)}/${roll === 11 ? "start" : "stop"}`;
@@ -545,7 +754,11 @@ export class ClusterSim {
     } else if (roll === 13) {
       const rsc = r.pick(this.prims);
       const where = [...this.running.get(rsc)!];
-      if (where.length) { const at = r.pick(where); if (r.chance(0.5)) this.kill(rsc, at); else this.processExit(rsc, at); }
+      if (where.length) {
+        const at = r.pick(where);
+        if (r.chance(0.5)) this.kill(rsc, at);
+        else this.processExit(rsc, at);
+      }
     } else if (roll === 0 && n.powered) this.powerOff(n.name);
     else if (roll === 1 && !n.core) this.powerOn(n.name);
     else if (roll === 2) this.pause(n.name, r.int(1, 4) * this.mp.deadMs);
@@ -597,18 +810,26 @@ export class ClusterSim {
   /** As an operator would after an incident: once there is a DC, `paceline resource cleanup` of every resource. */
   private cleanupEverything(): void {
     const dc = this.nodes.find((n) => n.core?.co.isDc);
-    if (!dc) { this.schedule({ kind: "call", at: this.now + 500, fn: () => this.cleanupEverything() }); return; }
+    if (!dc) {
+      this.schedule({ kind: "call", at: this.now + 500, fn: () => this.cleanupEverything() });
+      return;
+    }
     this.note(`operator: cleanup of every resource on ${dc.name}`);
-    for (const r of this.config.resources) this.request(dc.name, { kind: "admin", command: { kind: "cleanup", rsc: r.id } });
+    for (const r of this.config.resources)
+      this.request(dc.name, { kind: "admin", command: { kind: "cleanup", rsc: r.id } });
   }
 
-  // ---- invariants -----------------------------------------------------------------------------------------------------
+  // ---- invariants
+  // -----------------------------------------------------------------------------------------------------
 
   checkSafety(): void {
     const quorate = this.nodes.filter((n) => n.core && isQuorate(n.core.mp, n.core.member, this.clock(n)));
     const keys = new Set(quorate.map((n) => n.lastView));
     // two-node: each half of a split keeps quorum by design; fencing (checked below, on resources) makes it safe.
-    if (keys.size > 1 && !this.config.quorum.twoNode) this.fail(`two quorate partitions at once: ${quorate.map((n) => `${n.name} in view ${n.lastView} {${n.core!.member.view.members.join(",")}}`).join("; ")}`);
+    if (keys.size > 1 && !this.config.quorum.twoNode)
+      this.fail(
+        `two quorate partitions at once: ${quorate.map((n) => `${n.name} in view ${n.lastView} {${n.core!.member.view.members.join(",")}}`).join("; ")}`,
+      );
     for (const [rsc, set] of this.running) {
       if (set.size < 2) continue;
       const excused = (name: string) => {
@@ -623,7 +844,13 @@ export class ClusterSim {
 
   private converged(): boolean {
     const first = this.nodes[0]!.lastView;
-    const views = this.nodes.every((n) => n.core && n.lastView === first && n.core.member.view.members.length === this.nodes.length && isQuorate(n.core.mp, n.core.member, this.clock(n)));
+    const views = this.nodes.every(
+      (n) =>
+        n.core &&
+        n.lastView === first &&
+        n.core.member.view.members.length === this.nodes.length &&
+        isQuorate(n.core.mp, n.core.member, this.clock(n)),
+    );
     if (!views || this.prims.length === 0) return views;
     const on = (id: string) => [...this.running.get(id)!];
     const group = this.config.resources.find((r) => r.kind === "group");
@@ -631,7 +858,8 @@ export class ClusterSim {
     return this.prims.every((id) => on(id).length === 1) && together;
   }
 
-  // ---- the run ----------------------------------------------------------------------------------------------------------
+  // ---- the run
+  // ----------------------------------------------------------------------------------------------------------
 
   /** Runs events until `until` (simulated ms); stops early at a violation. */
   runUntil(until: number, faults = false): void {
@@ -652,7 +880,8 @@ export class ClusterSim {
         if (!this.arbiter || this.cut.has(`${ev.msg.from}>arbiter#*`)) continue;
         const { reply, log } = arbiterDecide(this.arbiter, this.now, leaseMs(this.mp), ev.msg);
         if (log) this.note(`arbiter: ${log}`);
-        if (!this.cut.has(`arbiter>${reply.to}#*`) && !this.lost()) this.schedule({ kind: "from-arbiter", at: this.now + this.delay(), reply });
+        if (!this.cut.has(`arbiter>${reply.to}#*`) && !this.lost())
+          this.schedule({ kind: "from-arbiter", at: this.now + this.delay(), reply });
       } else if (ev.kind === "from-arbiter") {
         const n = this.node(ev.reply.to);
         if (!this.cut.has(`arbiter>${n.name}#*`)) this.feed(n, { type: "arbiter-reply", reply: ev.reply });
@@ -668,10 +897,14 @@ export class ClusterSim {
   }
 
   /** Scripted runs: advance the simulated time by `ms`. */
-  advance(ms: number): void { this.runUntil(this.now + ms); }
+  advance(ms: number): void {
+    this.runUntil(this.now + ms);
+  }
 
   /** Read through a method so that type narrowing does not assume it is unchanged after a call. */
-  private failure(): { text: string; at: number } | undefined { return this.violation; }
+  private failure(): { text: string; at: number } | undefined {
+    return this.violation;
+  }
 
   run(): SimResult {
     this.runUntil(this.o.faultMs, this.o.faultMs > 0);
@@ -682,17 +915,32 @@ export class ClusterSim {
       const healedAt = this.now;
       for (let t = healedAt; t <= healedAt + this.o.livenessMs && !this.failure(); t += 100) {
         this.runUntil(t);
-        if (this.converged()) { converged = this.now - healedAt; break; }
+        if (this.converged()) {
+          converged = this.now - healedAt;
+          break;
+        }
       }
       if (converged === undefined && !this.failure()) {
-        this.fail(`no convergence within ${this.o.livenessMs} ms of healing: ${this.nodes.map((n) => `${n.name} ${n.core ? `view ${n.lastView} {${n.core.member.view.members.join(",")}} quorate=${isQuorate(n.core.mp, n.core.member, this.clock(n))}` : "down"}`).join("; ")} [${this.describe()}]`);
+        this.fail(
+          `no convergence within ${this.o.livenessMs} ms of healing: ${this.nodes.map((n) => `${n.name} ${n.core ? `view ${n.lastView} {${n.core.member.view.members.join(",")}} quorate=${isQuorate(n.core.mp, n.core.member, this.clock(n))}` : "down"}`).join("; ")} [${this.describe()}]`,
+        );
       }
     }
     const v = this.failure();
-    return { seed: this.o.seed, ok: !v, violation: v?.text, atMs: v?.at, trace: this.trace, steps: this.steps, convergedAfterMs: converged };
+    return {
+      seed: this.o.seed,
+      ok: !v,
+      violation: v?.text,
+      atMs: v?.at,
+      trace: this.trace,
+      steps: this.steps,
+      convergedAfterMs: converged,
+    };
   }
 
-  describe(): string { return this.prims.map((id) => `${id}@${[...this.running.get(id)!].join("+") || "-"}`).join(" "); }
+  describe(): string {
+    return this.prims.map((id) => `${id}@${[...this.running.get(id)!].join("+") || "-"}`).join(" ");
+  }
 }
 
 export function simulate(o: SimOptions): SimResult & { where: string } {

@@ -8,9 +8,16 @@ import { simulate, type SimBug } from "./cluster-sim.js";
 
 const { values } = parseArgs({
   options: {
-    seeds: { type: "string", default: process.env.PACELINE_SIM_SEEDS ?? "1000" }, seed: { type: "string" },
-    nodes: { type: "string", default: "3" }, links: { type: "string", default: "2" }, trace: { type: "boolean" }, bug: { type: "string" },
-    "fault-ms": { type: "string", default: "20000" }, fencing: { type: "boolean" }, arbiter: { type: "boolean" }, membership: { type: "boolean" },
+    seeds: { type: "string", default: process.env.PACELINE_SIM_SEEDS ?? "1000" },
+    seed: { type: "string" },
+    nodes: { type: "string", default: "3" },
+    links: { type: "string", default: "2" },
+    trace: { type: "boolean" },
+    bug: { type: "string" },
+    "fault-ms": { type: "string", default: "20000" },
+    fencing: { type: "boolean" },
+    arbiter: { type: "boolean" },
+    membership: { type: "boolean" },
   },
 });
 const nodes = Number(values.nodes);
@@ -23,16 +30,31 @@ const converge: number[] = [];
 const t0 = performance.now();
 for (const seed of seeds) {
   const r = simulate({
-    seed, nodes, links, faultMs: Number(values["fault-ms"]), livenessMs: 30_000, bug, fencing: values.fencing === true, arbiter: values.arbiter === true,
-    resources: values.membership ? false : undefined, trace: values.trace === true,
+    seed,
+    nodes,
+    links,
+    faultMs: Number(values["fault-ms"]),
+    livenessMs: 30_000,
+    bug,
+    fencing: values.fencing === true,
+    arbiter: values.arbiter === true,
+    resources: values.membership ? false : undefined,
+    trace: values.trace === true,
   });
   if (values.trace) console.log(r.trace.join("\n"));
-  if (r.ok) { converge.push(r.convergedAfterMs!); continue; }
+  if (r.ok) {
+    converge.push(r.convergedAfterMs!);
+    continue;
+  }
   failed++;
-  console.log(`FAIL seed ${seed} at ${r.atMs} ms: ${r.violation} [${r.where}]\n  replay: npm run sim -- --seed ${seed} ${flags} --trace`);
+  console.log(
+    `FAIL seed ${seed} at ${r.atMs} ms: ${r.violation} [${r.where}]\n  replay: npm run sim -- --seed ${seed} ${flags} --trace`,
+  );
 }
 converge.sort((a, b) => a - b);
 const q = (f: number) => converge[Math.min(converge.length - 1, Math.floor(f * converge.length))] ?? NaN;
-console.log(`simulation: ${seeds.length} seeds × ${nodes} nodes (${flags}), ${((performance.now() - t0) / 1000).toFixed(1)} s; converged after healing: median ${q(0.5)} ms, p95 ${q(0.95)} ms`);
+console.log(
+  `simulation: ${seeds.length} seeds × ${nodes} nodes (${flags}), ${((performance.now() - t0) / 1000).toFixed(1)} s; converged after healing: median ${q(0.5)} ms, p95 ${q(0.95)} ms`,
+);
 console.log(`simulation: ${seeds.length - failed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

@@ -17,7 +17,9 @@ function runMany(count: number, o: Partial<SimOptions> & { nodes: number }): str
     const r = simulate({ seed, links: 2, faultMs: 20_000, livenessMs: 30_000, ...o });
     if (!r.ok) {
       const flags = `--nodes ${o.nodes}${o.resources === false ? " --membership" : ""}${o.arbiter ? " --arbiter" : ""}${o.fencing ? " --fencing" : ""}${o.bug ? ` --bug ${o.bug}` : ""}`;
-      failures.push(`seed ${seed}: ${r.violation} [${r.where}] (replay: npm run sim -- --seed ${seed} ${flags} --trace)`);
+      failures.push(
+        `seed ${seed}: ${r.violation} [${r.where}] (replay: npm run sim -- --seed ${seed} ${flags} --trace)`,
+      );
     }
   }
   return failures;
@@ -67,12 +69,18 @@ test("the simulator catches a node that trusts the arbiter's vote longer than th
 
 test("the simulator catches a fence device that claims success without powering the node off", () => {
   const lies = caught(150, { nodes: 3, fencing: true, bug: "fence-claims-success" });
-  assert.ok(lies.some((f) => /runs on n\d and n\d at once/.test(f)), `a lying fence device went unnoticed:\n${lies.join("\n")}`);
+  assert.ok(
+    lies.some((f) => /runs on n\d and n\d at once/.test(f)),
+    `a lying fence device went unnoticed:\n${lies.join("\n")}`,
+  );
 });
 
 test("the simulator catches a node that keeps its resources after losing quorum, and survivors that skip the stop margin", () => {
   const keeps = caught(100, { nodes: 3, bug: "no-stop-on-lost-quorum" });
-  assert.ok(keeps.some((f) => /runs on n\d and n\d at once/.test(f)), `a node keeping resources without quorum went unnoticed:\n${keeps.join("\n")}`);
+  assert.ok(
+    keeps.some((f) => /runs on n\d and n\d at once/.test(f)),
+    `a node keeping resources without quorum went unnoticed:\n${keeps.join("\n")}`,
+  );
   const noHold = caught(400, { nodes: 3, bug: "no-hold" });
   assert.ok(noHold.length > 0, "survivors starting without the stop margin went unnoticed");
 });

@@ -9,12 +9,17 @@ import { runTranscript } from "./transcript.js";
 
 const DIR = join(new URL("../../..", import.meta.url).pathname, "test", "transcripts");
 
-for (const file of readdirSync(DIR).filter((f) => f.endsWith(".txt")).sort()) {
+for (const file of readdirSync(DIR)
+  .filter((f) => f.endsWith(".txt"))
+  .sort()) {
   test(`transcript ${file}`, () => {
     const path = join(DIR, file);
     const text = readFileSync(path, "utf8");
     const actual = runTranscript(text.replace(/\n$/, "")) + "\n";
-    if (process.env.PACELINE_REWRITE === "1") { writeFileSync(path, actual); return; }
+    if (process.env.PACELINE_REWRITE === "1") {
+      writeFileSync(path, actual);
+      return;
+    }
     assert.equal(actual, text, `${file} differs (PACELINE_REWRITE=1 npm test rewrites it; then read the diff)`);
   });
 }

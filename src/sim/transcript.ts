@@ -26,14 +26,17 @@ import type { AdminCommand } from "../core/controller/types.js";
 import { ClusterSim } from "./cluster-sim.js";
 
 const RESOURCES: Record<string, string> = {
-  group: "resources:\n  web:\n    prefer: n1\n    members:\n      vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n      app: { agent: ocf:heartbeat:Dummy, monitor: 1s }\ndefaults: { migration-threshold: 1 }\n",
+  group:
+    "resources:\n  web:\n    prefer: n1\n    members:\n      vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n      app: { agent: ocf:heartbeat:Dummy, monitor: 1s }\ndefaults: { migration-threshold: 1 }\n",
   single: "resources:\n  svc: { agent: ocf:heartbeat:Dummy, monitor: 1s, prefer: n1 }\n",
   // CLUSTERPRO's ladder: restart in place, then fail over, then the final action; a script before each step.
-  ladder: "resources:\n  svc: { agent: ocf:heartbeat:Dummy, monitor: 1s, prefer: n1, migration-threshold: 2, pre-recovery-script: /etc/paceline/pre.sh, final-action: { script: /etc/paceline/final.sh } }\n"
-    + "monitors:\n  alive: { type: custom, script: /etc/paceline/alive.sh, interval: 1s, failures: 2, recover: svc, when: target-started }\n",
+  ladder:
+    "resources:\n  svc: { agent: ocf:heartbeat:Dummy, monitor: 1s, prefer: n1, migration-threshold: 2, pre-recovery-script: /etc/paceline/pre.sh, final-action: { script: /etc/paceline/final.sh } }\n" +
+    "monitors:\n  alive: { type: custom, script: /etc/paceline/alive.sh, interval: 1s, failures: 2, recover: svc, when: target-started }\n",
   // A built-in monitor on a group: a recovery script first, then the whole group fails over (threshold 1).
-  monitored: "resources:\n  web:\n    prefer: n1\n    migration-threshold: 1\n    pre-recovery-script: /etc/paceline/pre.sh\n    members:\n      vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n      app: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n"
-    + "monitors:\n  genw: { type: custom, script: /etc/paceline/genw.sh, interval: 500ms, failures: 2, recover: web, recovery-script-attempts: 1, when: target-started }\n",
+  monitored:
+    "resources:\n  web:\n    prefer: n1\n    migration-threshold: 1\n    pre-recovery-script: /etc/paceline/pre.sh\n    members:\n      vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n      app: { agent: ocf:heartbeat:Dummy, monitor: 1s }\n" +
+    "monitors:\n  genw: { type: custom, script: /etc/paceline/genw.sh, interval: 500ms, failures: 2, recover: web, recovery-script-attempts: 1, when: target-started }\n",
 };
 const FENCING: Record<string, (targets: string) => string> = {
   power: (targets) => `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${targets}], timeout: 1s }\n`,
@@ -46,7 +49,20 @@ const durationMs = (s: string): number => {
   return Number(m[1]) * (m[2] === "s" ? 1000 : 1);
 };
 
-const ADMIN_KINDS = new Set(["standby", "online", "move", "ban", "clear", "disable", "enable", "manage", "unmanage", "cleanup", "restart", "maintenance"]);
+const ADMIN_KINDS = new Set([
+  "standby",
+  "online",
+  "move",
+  "ban",
+  "clear",
+  "disable",
+  "enable",
+  "manage",
+  "unmanage",
+  "cleanup",
+  "restart",
+  "maintenance",
+]);
 
 function adminCommand(words: string[]): AdminCommand {
   const [kind, a, b] = words;
@@ -66,7 +82,11 @@ export function runTranscript(text: string): string {
   const lines = text.replace(/\r\n/g, "\n").split("\n");
   while (i < lines.length) {
     // Comments and blank lines between blocks are kept as they are.
-    if (lines[i]!.trim() === "" || lines[i]!.startsWith("#")) { out.push(lines[i]!); i++; continue; }
+    if (lines[i]!.trim() === "" || lines[i]!.startsWith("#")) {
+      out.push(lines[i]!);
+      i++;
+      continue;
+    }
     const commands: string[] = [];
     while (i < lines.length && lines[i] !== "----") commands.push(lines[i++]!);
     i++; // the ----
@@ -88,23 +108,53 @@ export function runTranscript(text: string): string {
           const nodes = Number(o.nodes ?? 3);
           const targets = Array.from({ length: nodes }, (_, k) => `n${k + 1}`).join(", ");
           sim = new ClusterSim({
-            seed: 1, nodes, links: Number(o.links ?? 1), faultMs: 0, livenessMs: 0, ideal: true,
-            resources: yaml.length ? `${yaml.join("\n")}\n` : RESOURCES[o.resources ?? "group"], extraYaml: o.fencing ? FENCING[o.fencing]!(targets) : "",
+            seed: 1,
+            nodes,
+            links: Number(o.links ?? 1),
+            faultMs: 0,
+            livenessMs: 0,
+            ideal: true,
+            resources: yaml.length ? `${yaml.join("\n")}\n` : RESOURCES[o.resources ?? "group"],
+            extraYaml: o.fencing ? FENCING[o.fencing]!(targets) : "",
           });
           break;
         }
-        case "show": show = new RegExp(c.trim().slice(5)); break;
-        case "run": sim!.advance(durationMs(w[1]!)); break;
-        case "power-off": sim!.powerOff(w[1]!); break;
-        case "power-on": sim!.powerOn(w[1]!); break;
-        case "daemon-crash": sim!.daemonCrash(w[1]!, durationMs(w[2] ?? "300ms")); break;
-        case "isolate": sim!.isolate(w[1]!); break;
-        case "heal": sim!.healLinks(); break;
-        case "pause": sim!.pause(w[1]!, durationMs(w[2]!)); break;
-        case "kill": sim!.kill(w[1]!, w[2]!); break;
-        case "process-exit": sim!.processExit(w[1]!, w[2]!); break;
-        case "fail-next": sim!.failNext.add(`${w[1]}/${w[2]}/${w[3]}`); break;
-        case "device": sim!.deviceScript.push(w[1] as "ok"); break;
+        case "show":
+          show = new RegExp(c.trim().slice(5));
+          break;
+        case "run":
+          sim!.advance(durationMs(w[1]!));
+          break;
+        case "power-off":
+          sim!.powerOff(w[1]!);
+          break;
+        case "power-on":
+          sim!.powerOn(w[1]!);
+          break;
+        case "daemon-crash":
+          sim!.daemonCrash(w[1]!, durationMs(w[2] ?? "300ms"));
+          break;
+        case "isolate":
+          sim!.isolate(w[1]!);
+          break;
+        case "heal":
+          sim!.healLinks();
+          break;
+        case "pause":
+          sim!.pause(w[1]!, durationMs(w[2]!));
+          break;
+        case "kill":
+          sim!.kill(w[1]!, w[2]!);
+          break;
+        case "process-exit":
+          sim!.processExit(w[1]!, w[2]!);
+          break;
+        case "fail-next":
+          sim!.failNext.add(`${w[1]}/${w[2]}/${w[3]}`);
+          break;
+        case "device":
+          sim!.deviceScript.push(w[1] as "ok");
+          break;
         case "admin": {
           const id = sim!.request(w[1]!, { kind: "admin", command: adminCommand(w.slice(2)) });
           extra.push(`> ${sim!.replies.get(id)?.message ?? "(no answer yet)"}`);
@@ -115,19 +165,29 @@ export function runTranscript(text: string): string {
           extra.push(`> ${sim!.replies.get(id)?.message ?? "(no answer yet)"}`);
           break;
         }
-        case "check-fails": sim!.checkScript.set(`${w[1]}/${w[2]}`, Array(Number(w[3] ?? 1)).fill(false)); break;
+        case "check-fails":
+          sim!.checkScript.set(`${w[1]}/${w[2]}`, Array(Number(w[3] ?? 1)).fill(false));
+          break;
         case "hooks":
           for (const h of sim!.hooks.splice(0)) {
             const e = h.env;
-            extra.push(`hook: ${h.node} ${h.purpose} ${e.CLP_RESOURCE} CLP_ACTION=${e.CLP_ACTION} CLP_MONITORNAME=${e.CLP_MONITORNAME} CLP_RESTARTCOUNT=${e.CLP_RESTARTCOUNT} CLP_FAILOVERCOUNT=${e.CLP_FAILOVERCOUNT} CLP_RECOVERYCOUNT=${e.CLP_RECOVERYCOUNT} PACELINE_FAIL_COUNT=${e.PACELINE_FAIL_COUNT}`);
+            extra.push(
+              `hook: ${h.node} ${h.purpose} ${e.CLP_RESOURCE} CLP_ACTION=${e.CLP_ACTION} CLP_MONITORNAME=${e.CLP_MONITORNAME} CLP_RESTARTCOUNT=${e.CLP_RESTARTCOUNT} CLP_FAILOVERCOUNT=${e.CLP_FAILOVERCOUNT} CLP_RECOVERYCOUNT=${e.CLP_RECOVERYCOUNT} PACELINE_FAIL_COUNT=${e.PACELINE_FAIL_COUNT}`,
+            );
           }
           break;
-        case "where": extra.push(`where: ${sim!.describe()}`); break;
-        case "devices": extra.push(...sim!.deviceRuns.map((r) => `device: ${r}`)); break;
-        default: throw new Error(`unknown command: ${c}`);
+        case "where":
+          extra.push(`where: ${sim!.describe()}`);
+          break;
+        case "devices":
+          extra.push(...sim!.deviceRuns.map((r) => `device: ${r}`));
+          break;
+        default:
+          throw new Error(`unknown command: ${c}`);
       }
       if (sim) {
-        for (const [k, line] of sim.log.slice(before).entries()) if (show.test(line)) said.push(`${(sim.logTimes[before + k]! / 1000).toFixed(2).padStart(6)} ${line}`);
+        for (const [k, line] of sim.log.slice(before).entries())
+          if (show.test(line)) said.push(`${(sim.logTimes[before + k]! / 1000).toFixed(2).padStart(6)} ${line}`);
         if (sim.violation) said.push(`VIOLATION at ${sim.violation.at} ms: ${sim.violation.text}`);
       }
       said.push(...extra);

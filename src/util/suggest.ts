@@ -22,7 +22,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let bestDistance = Infinity;
   for (const c of candidates) {
     const d = editDistance(lower, c.toLowerCase());
-    if (d < bestDistance) { best = c; bestDistance = d; }
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
   }
   const limit = word.length <= 3 ? 1 : word.length <= 7 ? 2 : 3;
   return bestDistance <= limit ? best : undefined;

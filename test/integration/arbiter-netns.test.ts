@@ -17,7 +17,9 @@ let arbiterOut = "";
 before(() => {
   if (skip) return;
   c.setup();
-  arbiter = spawn(process.execPath, [CLI, "arbiter", "--config", c.node("n1").configPath], { stdio: ["ignore", "pipe", "pipe"] });
+  arbiter = spawn(process.execPath, [CLI, "arbiter", "--config", c.node("n1").configPath], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   arbiter.stdout!.on("data", (b: Buffer) => (arbiterOut += b.toString()));
   arbiter.stderr!.on("data", (b: Buffer) => (arbiterOut += b.toString()));
   for (const d of c.daemons.values()) d.start();
@@ -29,34 +31,50 @@ after(async () => {
 
 test("with the arbiter's vote both nodes hold 3 of 3 votes", { skip }, async () => {
   const all = await c.converge(["n1", "n2"], ["n1", "n2"], "n1");
-  await waitFor(async () => (await c.node("n1").membership()).arbiter?.voteHeld || undefined, 5000, "the arbiter's vote");
+  await waitFor(
+    async () => (await c.node("n1").membership()).arbiter?.voteHeld || undefined,
+    5000,
+    "the arbiter's vote",
+  );
   assert.deepEqual((await c.node("n1").membership()).votes, { present: 3, needed: 2, expected: 3 });
   assert.equal(all.length, 2);
 });
 
-test("the nodes lose each other but both reach the arbiter: exactly one keeps quorum, never both", { skip }, async () => {
-  const peerAddr = (n: string) => c.addr(n, 0);
-  c.filter("n1", `ip saddr ${peerAddr("n2")} udp dport 5405 drop`);
-  c.filter("n2", `ip saddr ${peerAddr("n1")} udp dport 5405 drop`);
-  try {
-    await waitFor(async () => {
+test(
+  "the nodes lose each other but both reach the arbiter: exactly one keeps quorum, never both",
+  { skip },
+  async () => {
+    const peerAddr = (n: string) => c.addr(n, 0);
+    c.filter("n1", `ip saddr ${peerAddr("n2")} udp dport 5405 drop`);
+    c.filter("n2", `ip saddr ${peerAddr("n1")} udp dport 5405 drop`);
+    try {
+      await waitFor(
+        async () => {
+          const s = await Promise.all(["n1", "n2"].map((n) => c.node(n).membership()));
+          return s.every((x) => x.view.members.length === 1) || undefined;
+        },
+        10_000,
+        "each node alone in its view",
+      );
+      for (let i = 0; i < 20; i++) {
+        const s = await Promise.all(["n1", "n2"].map((n) => c.node(n).membership()));
+        assert.ok(s.filter((x) => x.quorate).length <= 1, `two quorate partitions: ${s.map(summary).join(" | ")}`);
+        await sleep(100);
+      }
       const s = await Promise.all(["n1", "n2"].map((n) => c.node(n).membership()));
-      return s.every((x) => x.view.members.length === 1) || undefined;
-    }, 10_000, "each node alone in its view");
-    for (let i = 0; i < 20; i++) {
-      const s = await Promise.all(["n1", "n2"].map((n) => c.node(n).membership()));
-      assert.ok(s.filter((x) => x.quorate).length <= 1, `two quorate partitions: ${s.map(summary).join(" | ")}`);
-      await sleep(100);
+      assert.equal(
+        s.filter((x) => x.quorate).length,
+        1,
+        `one side keeps quorum: ${s.map(summary).join(" | ")}\n${arbiterOut.slice(-1500)}`,
+      );
+      assert.match(arbiterOut, /vote lent to view \d+ \(n[12]\)/);
+    } finally {
+      c.unfilter("n1");
+      c.unfilter("n2");
     }
-    const s = await Promise.all(["n1", "n2"].map((n) => c.node(n).membership()));
-    assert.equal(s.filter((x) => x.quorate).length, 1, `one side keeps quorum: ${s.map(summary).join(" | ")}\n${arbiterOut.slice(-1500)}`);
-    assert.match(arbiterOut, /vote lent to view \d+ \(n[12]\)/);
-  } finally {
-    c.unfilter("n1");
-    c.unfilter("n2");
-  }
-  await c.converge(["n1", "n2"], ["n1", "n2"], "n1");
-});
+    await c.converge(["n1", "n2"], ["n1", "n2"], "n1");
+  },
+);
 
 test("the arbiter stops: the two nodes together keep quorum (2 of 3)", { skip }, async () => {
   arbiter!.kill("SIGTERM");

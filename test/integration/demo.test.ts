@@ -8,14 +8,18 @@ import { CLI } from "../helpers.js";
 import { canRunClusterDemo } from "../../src/cli/demo-cluster.js";
 import { OCF_AGENTS, ROOT, unmet } from "../requires.js";
 
-test("paceline demo (cluster): the VIP fails over twice, and every namespace and link is removed", { skip: unmet(ROOT, OCF_AGENTS, [canRunClusterDemo(), "the cluster demo cannot run here"]) }, () => {
-  const r = spawnSync(process.execPath, [CLI, "demo"], { encoding: "utf8", timeout: 120_000 });
-  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
-  assert.match(r.stdout, /answers: "hello from n1"/);
-  assert.equal(r.stdout.match(/>>> Failover: /g)?.length, 2, r.stdout.slice(-3000));
-  assert.doesNotMatch(execFileSync("ip", ["netns", "list"], { encoding: "utf8" }), /pl-demo-/);
-  assert.doesNotMatch(execFileSync("ip", ["link"], { encoding: "utf8" }), /pl-demo-/);
-});
+test(
+  "paceline demo (cluster): the VIP fails over twice, and every namespace and link is removed",
+  { skip: unmet(ROOT, OCF_AGENTS, [canRunClusterDemo(), "the cluster demo cannot run here"]) },
+  () => {
+    const r = spawnSync(process.execPath, [CLI, "demo"], { encoding: "utf8", timeout: 120_000 });
+    assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
+    assert.match(r.stdout, /answers: "hello from n1"/);
+    assert.equal(r.stdout.match(/>>> Failover: /g)?.length, 2, r.stdout.slice(-3000));
+    assert.doesNotMatch(execFileSync("ip", ["netns", "list"], { encoding: "utf8" }), /pl-demo-/);
+    assert.doesNotMatch(execFileSync("ip", ["link"], { encoding: "utf8" }), /pl-demo-/);
+  },
+);
 
 test("paceline demo --loopback (what a non-root user gets): the service fails over to another node and everything stops", () => {
   const r = spawnSync(process.execPath, [CLI, "demo", "--loopback"], { encoding: "utf8", timeout: 120_000 });

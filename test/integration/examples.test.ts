@@ -14,11 +14,15 @@ after(async () => {
   dirs.forEach(cleanupDir);
 });
 
-const examples = readdirSync(join(REPO, "examples")).filter((e) => existsSync(join(REPO, "examples", e, "cluster.yaml")));
+const examples = readdirSync(join(REPO, "examples")).filter((e) =>
+  existsSync(join(REPO, "examples", e, "cluster.yaml")),
+);
 
 for (const e of examples) {
   test(`examples/${e}/cluster.yaml validates`, () => {
-    const out = execFileSync(process.execPath, [CLI, "config", "validate", join(REPO, "examples", e, "cluster.yaml")], { encoding: "utf8" });
+    const out = execFileSync(process.execPath, [CLI, "config", "validate", join(REPO, "examples", e, "cluster.yaml")], {
+      encoding: "utf8",
+    });
     assert.match(out, /: valid — /);
   });
 }
@@ -32,10 +36,18 @@ test("the HULFT single-server example runs and restarts a killed HULFT daemon", 
     const p = join(dir, "example", "bin", f);
     writeFileSync(p, readFileSync(p, "utf8").replaceAll("/tmp/paceline-hulft", run));
   }
-  const yaml = readFileSync(join(dir, "example", "cluster.yaml"), "utf8").replace(/interval: 5s, recover: exec_hulrcvd/, "interval: 500ms, recover: exec_hulrcvd");
+  const yaml = readFileSync(join(dir, "example", "cluster.yaml"), "utf8").replace(
+    /interval: 5s, recover: exec_hulrcvd/,
+    "interval: 500ms, recover: exec_hulrcvd",
+  );
   daemon = new DaemonUnderTest(join(dir, "example"), yaml).start();
-  for (const id of ["exec_hulrcvd", "exec_hulsndd", "exec_hulobsd"]) await daemon.waitRsc(id, (r) => r.role === "started");
-  await waitFor(async () => (await daemon!.status()).monitors.find((m) => m.name === "psw-hulrcvd")!.state === "ok", 10_000, "process monitor ok");
+  for (const id of ["exec_hulrcvd", "exec_hulsndd", "exec_hulobsd"])
+    await daemon.waitRsc(id, (r) => r.role === "started");
+  await waitFor(
+    async () => (await daemon!.status()).monitors.find((m) => m.name === "psw-hulrcvd")!.state === "ok",
+    10_000,
+    "process monitor ok",
+  );
   const pid = Number(readFileSync(join(run, "hulrcvd.pid"), "utf8"));
   process.kill(pid, "SIGKILL");
   await daemon.waitRsc("exec_hulrcvd", (r) => r.failCount === 1 && r.role === "started", 15_000);
@@ -47,5 +59,6 @@ test("the HULFT single-server example runs and restarts a killed HULFT daemon", 
   assert.match(log, /ACTION : RESTART \(exec_hulrcvd: no process hulrcvd running\)/);
   assert.match(log, /RESTART COUNT : 1/);
   assert.equal(await daemon.stop(), 0);
-  for (const name of ["hulrcvd", "hulsndd", "hulobsd"]) assert.ok(!existsSync(join(run, `${name}.pid`)), `${name} stopped`);
+  for (const name of ["hulrcvd", "hulsndd", "hulobsd"])
+    assert.ok(!existsSync(join(run, `${name}.pid`)), `${name} stopped`);
 });

@@ -11,22 +11,37 @@ import { CLI, cleanupDir, killPid, sleep, tempDir, waitFor } from "../helpers.js
 import { unmet } from "../requires.js";
 
 const have = (p: string) => existsSync(p);
-const skip = unmet([have("/usr/bin/ipmi_sim"), "needs openipmi (ipmi_sim)"], [have("/usr/sbin/fence_ipmilan"), "needs fence-agents (fence_ipmilan)"], [have("/usr/bin/ipmitool"), "needs ipmitool"]);
+const skip = unmet(
+  [have("/usr/bin/ipmi_sim"), "needs openipmi (ipmi_sim)"],
+  [have("/usr/sbin/fence_ipmilan"), "needs fence-agents (fence_ipmilan)"],
+  [have("/usr/bin/ipmitool"), "needs ipmitool"],
+);
 const dir = tempDir("ipmi");
 const PORT = 9700 + (process.pid % 200);
 const MARK = `paceline-ipmi-node-${process.pid}`;
 let sim: ChildProcess | undefined;
 
-const ipmitool = (...args: string[]) => spawnSync("ipmitool", ["-I", "lan", "-H", "127.0.0.1", "-p", String(PORT), "-U", "admin", "-P", "secret", ...args], { encoding: "utf8" });
+const ipmitool = (...args: string[]) =>
+  spawnSync("ipmitool", ["-I", "lan", "-H", "127.0.0.1", "-p", String(PORT), "-U", "admin", "-P", "secret", ...args], {
+    encoding: "utf8",
+  });
 const power = () => /Chassis Power is (\w+)/.exec(ipmitool("chassis", "power", "status").stdout)?.[1];
 /** The "server" the BMC powers: the startcmd's process (a sleep whose parent is ipmi_sim). */
-const serverPids = () => (sim?.pid ? spawnSync("pgrep", ["-P", String(sim.pid)], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number) : []);
+const serverPids = () =>
+  sim?.pid
+    ? spawnSync("pgrep", ["-P", String(sim.pid)], { encoding: "utf8" })
+        .stdout.split("\n")
+        .filter(Boolean)
+        .map(Number)
+    : [];
 
 before(async () => {
   if (skip) return;
   writeFileSync(`${dir}/server.sh`, `#!/bin/sh\n# ${MARK}\nexec sleep 100000\n`);
   chmodSync(`${dir}/server.sh`, 0o755);
-  writeFileSync(`${dir}/lan.conf`, `name "paceline-test"
+  writeFileSync(
+    `${dir}/lan.conf`,
+    `name "paceline-test"
 set_working_mc 0x20
   startlan 1
     addr 127.0.0.1 ${PORT}
@@ -43,14 +58,22 @@ set_working_mc 0x20
   startnow true
   poweroff_wait 1
   kill_wait 1
-`);
-  writeFileSync(`${dir}/sim.emu`, "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nmc_enable 0x20\n");
+`,
+  );
+  writeFileSync(
+    `${dir}/sim.emu`,
+    "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nmc_enable 0x20\n",
+  );
   // ipmi_sim reads commands on stdin and exits when it closes: keep it open (a pipe we own).
   // Its output goes to a file: the server process it starts inherits it, and a pipe would keep this test alive.
   const out = openSync(`${dir}/ipmi_sim.log`, "a");
-  sim = spawn("ipmi_sim", ["-c", `${dir}/lan.conf`, "-f", `${dir}/sim.emu`, "-s", dir, "-n"], { stdio: ["pipe", out, out] });
+  sim = spawn("ipmi_sim", ["-c", `${dir}/lan.conf`, "-f", `${dir}/sim.emu`, "-s", dir, "-n"], {
+    stdio: ["pipe", out, out],
+  });
   closeSync(out);
-  await waitFor(() => power() === "on", 10_000, "the simulated BMC to answer, power on").catch((e: Error) => { throw new Error(`${e.message}\n${readFileSync(`${dir}/ipmi_sim.log`, "utf8")}`); });
+  await waitFor(() => power() === "on", 10_000, "the simulated BMC to answer, power on").catch((e: Error) => {
+    throw new Error(`${e.message}\n${readFileSync(`${dir}/ipmi_sim.log`, "utf8")}`);
+  });
   writeFileSync(`${dir}/bmc.pw`, "secret\n", { mode: 0o600 });
   writeFileSync(`${dir}/wrong.pw`, "not-the-password\n", { mode: 0o600 });
   const yaml = (pw: string, timeout: string) => `cluster: ipmi
@@ -68,25 +91,33 @@ fencing:
 
 after(() => {
   for (const pid of serverPids()) killPid(pid); // while ipmi_sim is still their parent
-  if (sim?.pid) { sim.stdin?.end(); killPid(sim.pid); }
+  if (sim?.pid) {
+    sim.stdin?.end();
+    killPid(sim.pid);
+  }
   cleanupDir(dir);
 });
 
-const fence = (...args: string[]) => spawnSync(process.execPath, [CLI, "fence", ...args], { encoding: "utf8", timeout: 90_000 });
+const fence = (...args: string[]) =>
+  spawnSync(process.execPath, [CLI, "fence", ...args], { encoding: "utf8", timeout: 90_000 });
 
-test("paceline fence --off powers the BMC's server off; status reflects it; a reboot powers it on again", { skip }, async () => {
-  assert.ok(serverPids().length > 0, "the simulated server runs");
-  let r = fence("n2", "--config", `${dir}/cluster.yaml`, "--off");
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /fencing n2 \(off\) with bmc-n2/);
-  assert.match(r.stdout, /n2 is fenced/);
-  assert.equal(power(), "off");
-  await waitFor(() => serverPids().length === 0, 5000, "the server process to be gone");
-  r = fence("n2", "--config", `${dir}/cluster.yaml`);
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.equal(power(), "on", "a reboot leaves it powered on");
-  await waitFor(() => serverPids().length > 0, 5000, "the server to run again");
-});
+test(
+  "paceline fence --off powers the BMC's server off; status reflects it; a reboot powers it on again",
+  { skip },
+  async () => {
+    assert.ok(serverPids().length > 0, "the simulated server runs");
+    let r = fence("n2", "--config", `${dir}/cluster.yaml`, "--off");
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /fencing n2 \(off\) with bmc-n2/);
+    assert.match(r.stdout, /n2 is fenced/);
+    assert.equal(power(), "off");
+    await waitFor(() => serverPids().length === 0, 5000, "the server process to be gone");
+    r = fence("n2", "--config", `${dir}/cluster.yaml`);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(power(), "on", "a reboot leaves it powered on");
+    await waitFor(() => serverPids().length > 0, 5000, "the server to run again");
+  },
+);
 
 test("a wrong BMC password fails cleanly, says why, and never shows a password", { skip }, async () => {
   const before = power();

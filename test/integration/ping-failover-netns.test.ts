@@ -15,7 +15,12 @@ const skip = unmet(ROOT, OCF_AGENTS);
 const SUBNET = 219;
 const VIP = `10.${SUBNET}.1.100`;
 const dir = tempDir("ping-failover");
-const c = new NetnsCluster(3, 2, "profile: fast", SUBNET, `
+const c = new NetnsCluster(
+  3,
+  2,
+  "profile: fast",
+  SUBNET,
+  `
 ping: { targets: [10.${SUBNET}.1.254], interval: 200ms, timeout: 300ms, multiplier: 100 }
 resources:
   web:
@@ -24,7 +29,8 @@ resources:
       vip: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth1 }, monitor: 1s }
       www: { exec: { command: "${process.execPath} ${dir}/www.cjs" }, monitor: 1s }
 defaults: { stickiness: 50, migration-threshold: 1 }
-`);
+`,
+);
 const probe = new VipProbe(c, VIP);
 const NODES = ["n1", "n2", "n3"];
 
@@ -33,23 +39,34 @@ before(() => {
   writeFileSync(`${dir}/www.cjs`, webServerSource(`10.${SUBNET}.1.`, VIP));
   c.setup();
 });
-after(async () => { await c.teardown(); cleanupDir(dir); });
-
-test("the active node loses the router: the group moves to a node that reaches it; the node stays a member", { skip }, async () => {
-  for (const n of NODES) c.node(n).start();
-  await c.converge(NODES, NODES, "n1");
-  await probe.answeredBy("n1", 20_000);
-  const sampler = probe.sampler();
-  try {
-    c.setLink("n1", 1, "down");
-    await probe.answeredByAny(["n2", "n3"]);
-    const s = await c.converge(NODES, NODES, "n1");
-    assert.equal(s[0]!.nodes.find((n) => n.name === "n1")!.attributes.pingd, "0");
-    c.setLink("n1", 1, "up");
-    await waitFor(async () => (await c.node("n2").membership()).nodes.find((n) => n.name === "n1")!.attributes.pingd === "100", 10_000, "n1 to reach the router again");
-    assert.notEqual(await probe.whoAnswers(), "n1", "equal scores again: stickiness keeps the group where it is");
-  } finally {
-    await sampler.stop();
-  }
-  assert.deepEqual(sampler.overlaps, []);
+after(async () => {
+  await c.teardown();
+  cleanupDir(dir);
 });
+
+test(
+  "the active node loses the router: the group moves to a node that reaches it; the node stays a member",
+  { skip },
+  async () => {
+    for (const n of NODES) c.node(n).start();
+    await c.converge(NODES, NODES, "n1");
+    await probe.answeredBy("n1", 20_000);
+    const sampler = probe.sampler();
+    try {
+      c.setLink("n1", 1, "down");
+      await probe.answeredByAny(["n2", "n3"]);
+      const s = await c.converge(NODES, NODES, "n1");
+      assert.equal(s[0]!.nodes.find((n) => n.name === "n1")!.attributes.pingd, "0");
+      c.setLink("n1", 1, "up");
+      await waitFor(
+        async () => (await c.node("n2").membership()).nodes.find((n) => n.name === "n1")!.attributes.pingd === "100",
+        10_000,
+        "n1 to reach the router again",
+      );
+      assert.notEqual(await probe.whoAnswers(), "n1", "equal scores again: stickiness keeps the group where it is");
+    } finally {
+      await sampler.stop();
+    }
+    assert.deepEqual(sampler.overlaps, []);
+  },
+);

@@ -27,13 +27,21 @@ function daemon(prefix: string, yaml: (dir: string) => string): DaemonUnderTest 
 
 describe("single-server recovery", () => {
   test("kill -9 of a supervised process: restarted at once", async () => {
-    const d = daemon("kill", () => `
+    const d = daemon(
+      "kill",
+      () => `
 resources:
   svc: { exec: { command: sleep 1000 }, monitor: 10s }
-`);
+`,
+    );
     const first = await d.waitRsc("svc", (r) => r.role === "started" && !!r.pid);
     process.kill(first.pid!, "SIGKILL");
-    const second = await d.waitRsc("svc", (r) => r.role === "started" && !!r.pid && r.pid !== first.pid, 5000, "a new svc process");
+    const second = await d.waitRsc(
+      "svc",
+      (r) => r.role === "started" && !!r.pid && r.pid !== first.pid,
+      5000,
+      "a new svc process",
+    );
     assert.equal(second.failCount, 1);
     const s = await d.status();
     assert.match(s.failedActions[0]!.reason, new RegExp(`pid ${first.pid} killed by SIGKILL`));
@@ -42,7 +50,9 @@ resources:
   });
 
   test("SIGSTOP (a hang): the custom monitor times out and the process is restarted", async () => {
-    const d = daemon("hang", (dir) => `
+    const d = daemon(
+      "hang",
+      (dir) => `
 resources:
   svc: { exec: { command: "${process.execPath} -e \\"try { require('fs').unlinkSync('${dir}/svc.sock') } catch {} require('net').createServer(c => c.end('ok')).listen('${dir}/svc.sock')\\"" }, ops: { stop: { timeout: 5s } } }
 monitors:
@@ -53,19 +63,33 @@ monitors:
     timeout: 500ms
     failures: 2
     recover: svc
-`);
+`,
+    );
     const first = await d.waitRsc("svc", (r) => r.role === "started" && !!r.pid);
     await waitFor(async () => (await d.status()).monitors[0]!.state === "ok", 10_000, "monitor ok");
     process.kill(first.pid!, "SIGSTOP");
-    const second = await d.waitRsc("svc", (r) => r.role === "started" && !!r.pid && r.pid !== first.pid, 10_000, "svc restarted after the hang");
-    assert.match(d.output, /monitor alive: check failed \(script hung: no answer within 500ms\); 1 of 2 before recovery/);
+    const second = await d.waitRsc(
+      "svc",
+      (r) => r.role === "started" && !!r.pid && r.pid !== first.pid,
+      10_000,
+      "svc restarted after the hang",
+    );
+    assert.match(
+      d.output,
+      /monitor alive: check failed \(script hung: no answer within 500ms\); 1 of 2 before recovery/,
+    );
     assert.match(d.output, /svc: monitor alive failed \(script hung: no answer within 500ms\); restarting, attempt 1/);
-    assert.ok(!existsSync(`/proc/${first.pid}`) || readFileSync(`/proc/${first.pid}/stat`, "utf8").includes(") Z"), "the hung process is gone");
+    assert.ok(
+      !existsSync(`/proc/${first.pid}`) || readFileSync(`/proc/${first.pid}/stat`, "utf8").includes(") Z"),
+      "the hung process is gone",
+    );
     killPid(second.pid);
   });
 
   test("restart limit exhausted: final action runs; the pre-recovery script saw the right variables", async () => {
-    const d = daemon("limit", (dir) => `
+    const d = daemon(
+      "limit",
+      (dir) => `
 defaults:
   migration-threshold: 3
   pre-recovery-script: ${script(dir, "pre.sh", `echo "$PACELINE_ACTION $PACELINE_RESOURCE $PACELINE_MONITOR_NAME restarts=$PACELINE_RESTART_COUNT fails=$PACELINE_FAIL_COUNT" >> ${dir}/pre.log`)}
@@ -73,19 +97,28 @@ defaults:
 resources:
   svc: { exec: { command: sleep 1000 } }
   other: { exec: { command: sleep 1000 } }
-`);
+`,
+    );
     for (let i = 0; i < 3; i++) {
-      const r = await d.waitRsc("svc", (x) => x.role === "started" && !!x.pid && x.failCount === i, 10_000, `svc started with fail count ${i}`);
+      const r = await d.waitRsc(
+        "svc",
+        (x) => x.role === "started" && !!x.pid && x.failCount === i,
+        10_000,
+        `svc started with fail count ${i}`,
+      );
       process.kill(r.pid!, "SIGKILL");
     }
     await waitFor(() => existsSync(join(d.dir, "final.log")), 10_000, "the final action");
     await d.waitRsc("svc", (r) => r.role === "stopped");
     assert.equal(readFileSync(join(d.dir, "final.log"), "utf8"), "final svc\n");
-    assert.equal(readFileSync(join(d.dir, "pre.log"), "utf8"), [
-      "RESTART svc process restarts=1 fails=1",
-      "RESTART svc process restarts=2 fails=2",
-      "FINALACTION svc process restarts=2 fails=3",
-    ].join("\n") + "\n");
+    assert.equal(
+      readFileSync(join(d.dir, "pre.log"), "utf8"),
+      [
+        "RESTART svc process restarts=1 fails=1",
+        "RESTART svc process restarts=2 fails=2",
+        "FINALACTION svc process restarts=2 fails=3",
+      ].join("\n") + "\n",
+    );
     const other = await d.rsc("other");
     assert.equal(other.role, "started", "the other resource is untouched");
     const svc = await d.rsc("svc");
@@ -97,7 +130,9 @@ resources:
   });
 
   test("a stop that times out with on-fail=block: unmanaged FAILED, nothing else touched", async () => {
-    const d = daemon("block", (dir) => `
+    const d = daemon(
+      "block",
+      (dir) => `
 resources:
   app:
     members:
@@ -106,7 +141,8 @@ resources:
         exec: { start: "touch ${dir}/up", stop: ${script(dir, "hang-stop.sh", "sleep 1000")}, status: ${script(dir, "status.sh", `[ -f ${dir}/up ] && [ ! -f ${dir}/down ]`)} }
         ops: { monitor: { interval: 300ms }, stop: { timeout: 700ms, on-fail: block } }
   bystander: { exec: { command: sleep 1000 } }
-`);
+`,
+    );
     await d.waitRsc("stuck", (r) => r.role === "started");
     const firstPid = (await d.rsc("first")).pid;
     const bystanderPid = (await d.rsc("bystander")).pid;
@@ -126,7 +162,10 @@ resources:
 
 describe("bad input never takes the daemon down", () => {
   test("a bad config is refused with every problem listed", async () => {
-    const d = daemon("badcfg", () => "resources:\n  web:\n    agent: ocf:heartbeat:Dummy\n    monitor: often\n    intervall: 3\n");
+    const d = daemon(
+      "badcfg",
+      () => "resources:\n  web:\n    agent: ocf:heartbeat:Dummy\n    monitor: often\n    intervall: 3\n",
+    );
     assert.equal(await d.exited(), 1);
     assert.match(d.output, /cluster\.yaml:4:14: error: resources\.web\.monitor: `often` is not valid/);
     assert.match(d.output, /cluster\.yaml:5:5: error: resources\.web\.intervall: unknown key `intervall`/);
@@ -149,7 +188,14 @@ monitors:
     });
     await d.waitRsc("fine", (r) => r.role === "started");
     await d.waitRsc("garbage", (r) => r.role === "stopped" && r.failCount > 0);
-    const s = await waitFor(async () => { const s = await d.status(); return s.monitors[0]!.state !== "unknown" && s.failedActions.length >= 3 ? s : undefined; }, 10_000, "three failed starts");
+    const s = await waitFor(
+      async () => {
+        const s = await d.status();
+        return s.monitors[0]!.state !== "unknown" && s.failedActions.length >= 3 ? s : undefined;
+      },
+      10_000,
+      "three failed starts",
+    );
     const reasons = Object.fromEntries(s.failedActions.map((f) => [f.rsc, f.reason]));
     assert.match(reasons.missing!, /OCF agent ocf:heartbeat:DoesNotExist not found/);
     assert.match(reasons.noexec!, /not executable \(chmod \+x/);
@@ -162,10 +208,13 @@ monitors:
 
 describe("state survives the daemon", () => {
   test("a restarted daemon adopts running processes and keeps fail counts", async () => {
-    const d = daemon("adopt", () => `
+    const d = daemon(
+      "adopt",
+      () => `
 resources:
   svc: { exec: { command: sleep 1000 }, migration-threshold: 5 }
-`);
+`,
+    );
     const a = await d.waitRsc("svc", (r) => r.role === "started" && !!r.pid);
     process.kill(a.pid!, "SIGKILL");
     const b = await d.waitRsc("svc", (r) => r.role === "started" && !!r.pid && r.pid !== a.pid);
@@ -178,7 +227,12 @@ resources:
     assert.equal(c.failCount, 1);
     assert.match(d2.output, /svc: found running here/);
     process.kill(b.pid!, "SIGKILL");
-    await d2.waitRsc("svc", (r) => r.role === "started" && !!r.pid && r.pid !== b.pid, 5000, "an adopted process's death is noticed");
+    await d2.waitRsc(
+      "svc",
+      (r) => r.role === "started" && !!r.pid && r.pid !== b.pid,
+      5000,
+      "an adopted process's death is noticed",
+    );
     assert.equal(await d2.stop(), 0);
   });
 

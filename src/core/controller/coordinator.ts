@@ -28,14 +28,22 @@ export interface CoordinatorParams {
 }
 
 /** One fencing outcome, as the whole cluster learns it. */
-export interface FenceRecord { target: string; ok: boolean; by: string; atSec: number; reason: string; targetInc?: number }
+export interface FenceRecord {
+  target: string;
+  ok: boolean;
+  by: string;
+  atSec: number;
+  reason: string;
+  targetInc?: number;
+}
 
 /** Pause before asking again to fence a node whose fencing failed (its resources stay down meanwhile). */
 const FENCE_RETRY_MS = 10_000;
 const FENCE_HISTORY_KEPT = 50;
 
 /** Fencing is on and some device can fence this node. */
-export const canFence = (config: ClusterConfig, node: string) => config.fencing.enabled && !!config.fencing.levels[node]?.length;
+export const canFence = (config: ClusterConfig, node: string) =>
+  config.fencing.enabled && !!config.fencing.levels[node]?.length;
 
 export interface CoordinatorState {
   me: string;
@@ -61,7 +69,10 @@ export interface CoordinatorState {
   said?: string;
   /** Nodes to fence (lost while they may run resources, or asked by the scheduler): since when, and whether the
    * shell is at it; `retryAtMs` after a failure. */
-  fencing: Record<string, { sinceMs: number; reason: string; running: boolean; retryAtMs?: number; inc: number; startup?: boolean }>;
+  fencing: Record<
+    string,
+    { sinceMs: number; reason: string; running: boolean; retryAtMs?: number; inc: number; startup?: boolean }
+  >;
   /** The incarnation of each node last fenced: its reports from that life are void (it was powered off). */
   fencedInc: Record<string, number>;
   fenceHistory: FenceRecord[];
@@ -84,7 +95,16 @@ export interface CoordinatorState {
 }
 
 export type CoordinatorInput =
-  | { type: "view"; nowMs: number; wallSec: number; viewKey: string; members: string[]; dc?: string; leftCleanly: string[]; attributes: Record<string, Record<string, string>> }
+  | {
+      type: "view";
+      nowMs: number;
+      wallSec: number;
+      viewKey: string;
+      members: string[];
+      dc?: string;
+      leftCleanly: string[];
+      attributes: Record<string, Record<string, string>>;
+    }
   | { type: "report"; nowMs: number; wallSec: number; report: NodeReport }
   | { type: "admin"; nowMs: number; wallSec: number; command: AdminCommand }
   | { type: "tick"; nowMs: number; wallSec: number; attributes?: Record<string, Record<string, string>> }
@@ -99,30 +119,81 @@ export type CoordinatorOutput =
   | { type: "log"; level: "info" | "warn" | "error"; text: string };
 
 export function initCoordinator(me: string): CoordinatorState {
-  return { me, nowMs: 0, wallSec: 0, isDc: false, viewKey: "", members: [], reports: {}, attributes: {}, held: {}, inflight: {}, nextAction: 1, admin: emptyAdmin(), queued: [], askedMs: {}, dirty: true, scheduledMs: -Infinity, fencing: {}, fencedInc: {}, fenceHistory: [], seen: [], noted: [] };
+  return {
+    me,
+    nowMs: 0,
+    wallSec: 0,
+    isDc: false,
+    viewKey: "",
+    members: [],
+    reports: {},
+    attributes: {},
+    held: {},
+    inflight: {},
+    nextAction: 1,
+    admin: emptyAdmin(),
+    queued: [],
+    askedMs: {},
+    dirty: true,
+    scheduledMs: -Infinity,
+    fencing: {},
+    fencedInc: {},
+    fenceHistory: [],
+    seen: [],
+    noted: [],
+  };
 }
 
 class CoordStep {
   readonly out: CoordinatorOutput[] = [];
-  constructor(readonly config: ClusterConfig, readonly p: CoordinatorParams, readonly s: CoordinatorState) {}
-  log(level: "info" | "warn" | "error", text: string): void { this.out.push({ type: "log", level, text }); }
-  send(to: string, msg: ControlMessage): void { this.out.push({ type: "send", to, msg }); }
+  constructor(
+    readonly config: ClusterConfig,
+    readonly p: CoordinatorParams,
+    readonly s: CoordinatorState,
+  ) {}
+  log(level: "info" | "warn" | "error", text: string): void {
+    this.out.push({ type: "log", level, text });
+  }
+  send(to: string, msg: ControlMessage): void {
+    this.out.push({ type: "send", to, msg });
+  }
   /** Says a steady-state sentence once (until another one replaces it). */
-  say(text: string): void { if (this.s.said !== text) { this.s.said = text; this.log("info", text); } }
+  say(text: string): void {
+    if (this.s.said !== text) {
+      this.s.said = text;
+      this.log("info", text);
+    }
+  }
 }
 
-export function stepCoordinator(config: ClusterConfig, p: CoordinatorParams, s: CoordinatorState, input: CoordinatorInput): CoordinatorOutput[] {
+export function stepCoordinator(
+  config: ClusterConfig,
+  p: CoordinatorParams,
+  s: CoordinatorState,
+  input: CoordinatorInput,
+): CoordinatorOutput[] {
   const st = new CoordStep(config, p, s);
   s.nowMs = input.nowMs;
   s.wallSec = input.wallSec;
   s.bornSec ??= input.wallSec;
   switch (input.type) {
-    case "view": onView(st, input); break;
-    case "report": onReport(st, input.report); break;
-    case "admin": onAdmin(st, input.command); break;
-    case "fence-result": onFenceResult(st, input.record); break;
+    case "view":
+      onView(st, input);
+      break;
+    case "report":
+      onReport(st, input.report);
+      break;
+    case "admin":
+      onAdmin(st, input.command);
+      break;
+    case "fence-result":
+      onFenceResult(st, input.record);
+      break;
     case "tick":
-      if (input.attributes && JSON.stringify(input.attributes) !== JSON.stringify(s.attributes)) { s.attributes = input.attributes; s.dirty = true; }
+      if (input.attributes && JSON.stringify(input.attributes) !== JSON.stringify(s.attributes)) {
+        s.attributes = input.attributes;
+        s.dirty = true;
+      }
       break;
   }
   if (input.type !== "tick") s.dirty = true;
@@ -136,20 +207,35 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   if (v.viewKey === s.viewKey && v.dc === s.dc) return;
   for (const gone of s.members.filter((m) => !v.members.includes(m))) {
     // What it may run: what its last report shows running, failed or in flight, and what we asked it to do since.
-    const held = [...new Set([
-      ...mayRunOn(s, gone),
-      ...Object.values(s.inflight).filter((a) => a.node === gone && a.op !== "stop").map((a) => a.rsc),
-    ])];
+    const held = [
+      ...new Set([
+        ...mayRunOn(s, gone),
+        ...Object.values(s.inflight)
+          .filter((a) => a.node === gone && a.op !== "stop")
+          .map((a) => a.rsc),
+      ]),
+    ];
     const inc = s.reports[gone]?.inc ?? 0;
     if (v.leftCleanly.includes(gone) || (s.fencedInc[gone] ?? 0) >= inc) continue; // said goodbye, or fenced
     if (canFence(st.config, gone)) {
       // Fenced even if it ran nothing: cut off, it might start something (a split in a two-node cluster).
       if (held.length) s.held[gone] = { rscs: held, needsFence: true };
-      s.fencing[gone] ??= { sinceMs: v.nowMs, reason: held.length ? `it was lost while it may run ${held.join(", ")}` : "it was lost without a goodbye", running: false, inc };
-      st.log("warn", `${gone} is UNCLEAN (lost without a goodbye${held.length ? ` while it may run ${held.join(", ")}` : ""}): it will be fenced${held.length ? "; they start elsewhere only once it is" : ""}`);
+      s.fencing[gone] ??= {
+        sinceMs: v.nowMs,
+        reason: held.length ? `it was lost while it may run ${held.join(", ")}` : "it was lost without a goodbye",
+        running: false,
+        inc,
+      };
+      st.log(
+        "warn",
+        `${gone} is UNCLEAN (lost without a goodbye${held.length ? ` while it may run ${held.join(", ")}` : ""}): it will be fenced${held.length ? "; they start elsewhere only once it is" : ""}`,
+      );
     } else if (held.length) {
       s.held[gone] = { rscs: held };
-      st.log("warn", `${gone} was lost while it may run ${held.join(", ")}: they start elsewhere only once its lease has run out and it has had ${st.p.stopMarginMs} ms to stop them`);
+      st.log(
+        "warn",
+        `${gone} was lost while it may run ${held.join(", ")}: they start elsewhere only once its lease has run out and it has had ${st.p.stopMarginMs} ms to stop them`,
+      );
     }
   }
   for (const back of v.members) {
@@ -167,7 +253,11 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   s.inflight = {}; // commands of an older view are void; their results still arrive in reports
   s.askedMs = {};
   if (s.isDc && !wasDc) s.dcSinceMs = v.nowMs;
-  if (s.isDc && !wasDc && st.config.nodes.length > 1) st.log("info", `I am the DC of view ${v.viewKey} (${v.members.join(", ")}): collecting every member's report before deciding anything`);
+  if (s.isDc && !wasDc && st.config.nodes.length > 1)
+    st.log(
+      "info",
+      `I am the DC of view ${v.viewKey} (${v.members.join(", ")}): collecting every member's report before deciding anything`,
+    );
   s.said = undefined;
 }
 
@@ -180,15 +270,33 @@ function onReport(st: CoordStep, r: NodeReport): void {
   for (const id of r.done) delete s.inflight[id];
   for (const id of r.refused) {
     // Refused (not following us yet, or a configuration it does not run yet): ask again, but not in a tight loop.
-    if (s.inflight[id]) { delete s.inflight[id]; s.pauseUntilMs = s.nowMs + REFUSED_PAUSE_MS; }
+    if (s.inflight[id]) {
+      delete s.inflight[id];
+      s.pauseUntilMs = s.nowMs + REFUSED_PAUSE_MS;
+    }
   }
   // What the reporter knows about lost nodes we never saw (we joined, or restarted, after they were lost).
   for (const [node, u] of Object.entries(r.unclean ?? {})) {
-    if (s.members.includes(node) || s.held[node] || (s.fencedInc[node] ?? 0) >= u.inc || (s.reports[node]?.inc ?? 0) > u.inc) continue;
+    if (
+      s.members.includes(node) ||
+      s.held[node] ||
+      (s.fencedInc[node] ?? 0) >= u.inc ||
+      (s.reports[node]?.inc ?? 0) > u.inc
+    )
+      continue;
     const needsFence = u.needsFence && canFence(st.config, node);
     s.held[node] = { rscs: u.rscs, needsFence };
-    if (needsFence) s.fencing[node] ??= { sinceMs: s.nowMs, reason: `${r.node} saw it lost while it may run ${u.rscs.join(", ")}`, running: false, inc: u.inc };
-    st.log("warn", `${r.node} says ${node} was lost while it may run ${u.rscs.join(", ")}: ${needsFence ? "they wait for it to be fenced" : "they wait for its lease and stop margin"}`);
+    if (needsFence)
+      s.fencing[node] ??= {
+        sinceMs: s.nowMs,
+        reason: `${r.node} saw it lost while it may run ${u.rscs.join(", ")}`,
+        running: false,
+        inc: u.inc,
+      };
+    st.log(
+      "warn",
+      `${r.node} says ${node} was lost while it may run ${u.rscs.join(", ")}: ${needsFence ? "they wait for it to be fenced" : "they wait for its lease and stop margin"}`,
+    );
   }
   if (r.admin.epoch > s.admin.epoch) {
     s.admin = r.admin;
@@ -198,28 +306,62 @@ function onReport(st: CoordStep, r: NodeReport): void {
 }
 
 /** Applies an administrator's change (DC only); returns what to tell them. */
-export function applyAdmin(admin: AdminState, c: Exclude<AdminCommand, { kind: "cleanup" } | { kind: "restart" }>): { admin: AdminState; message: string } {
+export function applyAdmin(
+  admin: AdminState,
+  c: Exclude<AdminCommand, { kind: "cleanup" } | { kind: "restart" }>,
+): { admin: AdminState; message: string } {
   const a: AdminState = JSON.parse(JSON.stringify(admin)) as AdminState;
   a.epoch++;
   const r = (id: string) => (a.resources[id] ??= {});
   switch (c.kind) {
-    case "standby": a.standby = [...new Set([...a.standby, c.node])]; return { admin: a, message: `${c.node} is on standby: its resources move away` };
-    case "online": a.standby = a.standby.filter((n) => n !== c.node); return { admin: a, message: `${c.node} is online: it may run resources again` };
+    case "standby":
+      a.standby = [...new Set([...a.standby, c.node])];
+      return { admin: a, message: `${c.node} is on standby: its resources move away` };
+    case "online":
+      a.standby = a.standby.filter((n) => n !== c.node);
+      return { admin: a, message: `${c.node} is online: it may run resources again` };
     case "move":
-      a.placements = [...a.placements.filter((x) => x.rsc !== c.rsc || x.kind !== "move"), { rsc: c.rsc, node: c.node, kind: "move" }];
-      return { admin: a, message: `${c.rsc} moves to ${c.node} and stays there until \`paceline resource clear ${c.rsc}\`` };
+      a.placements = [
+        ...a.placements.filter((x) => x.rsc !== c.rsc || x.kind !== "move"),
+        { rsc: c.rsc, node: c.node, kind: "move" },
+      ];
+      return {
+        admin: a,
+        message: `${c.rsc} moves to ${c.node} and stays there until \`paceline resource clear ${c.rsc}\``,
+      };
     case "ban":
-      a.placements = [...a.placements.filter((x) => !(x.rsc === c.rsc && x.node === c.node)), { rsc: c.rsc, node: c.node, kind: "ban" }];
+      a.placements = [
+        ...a.placements.filter((x) => !(x.rsc === c.rsc && x.node === c.node)),
+        { rsc: c.rsc, node: c.node, kind: "ban" },
+      ];
       return { admin: a, message: `${c.rsc} may not run on ${c.node} until \`paceline resource clear ${c.rsc}\`` };
-    case "clear": a.placements = a.placements.filter((x) => x.rsc !== c.rsc); return { admin: a, message: `${c.rsc}: move and ban constraints cleared` };
-    case "disable": r(c.rsc).disabled = true; return { admin: a, message: `${c.rsc} is disabled (stops and stays stopped)` };
-    case "enable": r(c.rsc).disabled = false; return { admin: a, message: `${c.rsc} is enabled` };
-    case "unmanage": r(c.rsc).unmanaged = true; return { admin: a, message: `${c.rsc} is unmanaged: Paceline neither starts, stops nor recovers it` };
-    case "manage": r(c.rsc).unmanaged = false; return { admin: a, message: `${c.rsc} is managed again` };
-    case "maintenance": a.maintenance = c.on; return { admin: a, message: c.on ? "maintenance mode: nothing is started, stopped or recovered" : "maintenance mode off" };
+    case "clear":
+      a.placements = a.placements.filter((x) => x.rsc !== c.rsc);
+      return { admin: a, message: `${c.rsc}: move and ban constraints cleared` };
+    case "disable":
+      r(c.rsc).disabled = true;
+      return { admin: a, message: `${c.rsc} is disabled (stops and stays stopped)` };
+    case "enable":
+      r(c.rsc).disabled = false;
+      return { admin: a, message: `${c.rsc} is enabled` };
+    case "unmanage":
+      r(c.rsc).unmanaged = true;
+      return { admin: a, message: `${c.rsc} is unmanaged: Paceline neither starts, stops nor recovers it` };
+    case "manage":
+      r(c.rsc).unmanaged = false;
+      return { admin: a, message: `${c.rsc} is managed again` };
+    case "maintenance":
+      a.maintenance = c.on;
+      return {
+        admin: a,
+        message: c.on ? "maintenance mode: nothing is started, stopped or recovered" : "maintenance mode off",
+      };
     case "hold":
       r(c.rsc)[c.hold] = c.reason;
-      return { admin: a, message: `${c.rsc} ${c.hold === "blocked" ? "is left alone" : "is kept stopped"} until \`paceline resource cleanup ${c.rsc}\`: ${c.reason}` };
+      return {
+        admin: a,
+        message: `${c.rsc} ${c.hold === "blocked" ? "is left alone" : "is kept stopped"} until \`paceline resource cleanup ${c.rsc}\`: ${c.reason}`,
+      };
   }
 }
 
@@ -227,7 +369,11 @@ function onAdmin(st: CoordStep, c: AdminCommand): void {
   const s = st.s;
   if (!s.isDc) {
     if (s.dc) st.send(s.dc, { t: "admin", viewKey: s.viewKey, command: c });
-    else st.log("warn", `admin: ${c.kind} refused: this node's view has no quorum, so the cluster's state cannot change here`);
+    else
+      st.log(
+        "warn",
+        `admin: ${c.kind} refused: this node's view has no quorum, so the cluster's state cannot change here`,
+      );
     return;
   }
   if (c.kind === "cleanup" || c.kind === "restart") {
@@ -248,13 +394,18 @@ function setAdmin(st: CoordStep, admin: AdminState, message: string): void {
 
 /** Cleanup also lifts what failures put on a resource (and its group or members): kept stopped, left alone. */
 function releaseHolds(st: CoordStep, rsc: string): void {
-  const r = st.config.resources.find((x) => x.id === rsc || (x.kind === "group" && x.members.some((m) => m.id === rsc)));
+  const r = st.config.resources.find(
+    (x) => x.id === rsc || (x.kind === "group" && x.members.some((m) => m.id === rsc)),
+  );
   const ids = !r ? [rsc] : r.kind === "group" ? [r.id, ...r.members.map((m) => m.id)] : [r.id];
   const held = ids.filter((id) => st.s.admin.resources[id]?.heldStopped || st.s.admin.resources[id]?.blocked);
   if (!held.length) return;
   const a: AdminState = JSON.parse(JSON.stringify(st.s.admin)) as AdminState;
   a.epoch++;
-  for (const id of held) { delete a.resources[id]!.heldStopped; delete a.resources[id]!.blocked; }
+  for (const id of held) {
+    delete a.resources[id]!.heldStopped;
+    delete a.resources[id]!.blocked;
+  }
   setAdmin(st, a, `${held.join(", ")}: failure holds lifted by cleanup`);
 }
 
@@ -269,7 +420,10 @@ function drive(st: CoordStep): void {
     if (s.nowMs < h.untilMs) continue;
     delete s.held[node];
     s.dirty = true;
-    st.log("info", `${node}'s lease has run out and its stop margin passed: ${h.rscs.join(", ")} count as stopped there`);
+    st.log(
+      "info",
+      `${node}'s lease has run out and its stop margin passed: ${h.rscs.join(", ")} count as stopped there`,
+    );
   }
   const stale = members.filter((m) => {
     const r = s.reports[m];
@@ -281,17 +435,27 @@ function drive(st: CoordStep): void {
       s.askedMs[m] = s.nowMs;
       st.send(m, { t: "report-please", viewKey: s.viewKey });
     }
-    if (st.config.nodes.length > 1) st.say(`no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report in this view (probes done, following this DC, running configuration epoch ${st.p.configEpoch})`);
+    if (st.config.nodes.length > 1)
+      st.say(
+        `no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report in this view (probes done, following this DC, running configuration epoch ${st.p.configEpoch})`,
+      );
     return;
   }
   for (const [id, a] of Object.entries(s.inflight)) {
     if (s.nowMs - a.sentMs < a.timeoutMs + RESULT_GRACE_MS) continue;
     delete s.inflight[id];
     s.dirty = true;
-    st.log("warn", `no result for ${a.op} ${a.rsc} on ${a.node} after ${a.timeoutMs + RESULT_GRACE_MS} ms: asking ${a.node} what happened`);
+    st.log(
+      "warn",
+      `no result for ${a.op} ${a.rsc} on ${a.node} after ${a.timeoutMs + RESULT_GRACE_MS} ms: asking ${a.node} what happened`,
+    );
     st.send(a.node, { t: "report-please", viewKey: s.viewKey });
   }
-  const pending = members.flatMap((m) => Object.entries(s.reports[m]!.history).filter(([, h]) => h.pending).map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`));
+  const pending = members.flatMap((m) =>
+    Object.entries(s.reports[m]!.history)
+      .filter(([, h]) => h.pending)
+      .map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`),
+  );
   if (Object.keys(s.inflight).length || pending.length) return;
   if (runQueued(st)) return;
   if (s.pauseUntilMs !== undefined && s.nowMs < s.pauseUntilMs) return;
@@ -300,13 +464,26 @@ function drive(st: CoordStep): void {
   s.dirty = false;
   s.scheduledMs = s.nowMs;
 
-  const input = schedulerInputOf({ config: st.config, admin: s.admin, members, reports: s.reports, attributes: s.attributes, dc: s.me, wallSec: s.wallSec });
+  const input = schedulerInputOf({
+    config: st.config,
+    admin: s.admin,
+    members,
+    reports: s.reports,
+    attributes: s.attributes,
+    dc: s.me,
+    wallSec: s.wallSec,
+  });
   const { transition } = schedule(input);
   s.expirySec = nextExpirySec(st, members);
   for (const f of transition.fences) {
     // The scheduler wants a member fenced (a stop failed with on-fail=fence): its resources wait for it.
     if (s.fencing[f.node] || !canFence(st.config, f.node)) continue;
-    s.fencing[f.node] = { sinceMs: s.nowMs, reason: "a stop failed there (on-fail=fence)", running: false, inc: s.reports[f.node]?.inc ?? 0 };
+    s.fencing[f.node] = {
+      sinceMs: s.nowMs,
+      reason: "a stop failed there (on-fail=fence)",
+      running: false,
+      inc: s.reports[f.node]?.inc ?? 0,
+    };
     const rscs = mayRunOn(s, f.node);
     s.held[f.node] = { rscs, needsFence: true };
     st.log("warn", `${f.node} must be fenced: a stop failed there (on-fail=fence); ${rscs.join(", ")} wait for it`);
@@ -315,7 +492,9 @@ function drive(st: CoordStep): void {
   const runningOn = (rsc: string, node: string) => isRunning(s.reports[node]?.history[rsc]);
   // Before the scheduler's operations for a new failure: the pre-recovery script, or the final action, there.
   const prims = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r]));
-  const { steps, noted } = recoverySteps(prims, st.config.monitors, transition.actions, members, s.reports, (rsc) => members.filter((m) => runningOn(rsc, m)));
+  const { steps, noted } = recoverySteps(prims, st.config.monitors, transition.actions, members, s.reports, (rsc) =>
+    members.filter((m) => runningOn(rsc, m)),
+  );
   for (const n of noted) {
     const key = `${n.node}/${n.rsc}/${n.order.failureCallId}`;
     if (s.noted.includes(key) || (s.reports[n.node]?.history[n.rsc]?.lastFailure?.atSec ?? 0) < s.bornSec!) continue;
@@ -337,20 +516,29 @@ function drive(st: CoordStep): void {
   const toFence = unseen.filter((n) => startupFenced(st, n));
   const marginLeftMs = unseen.length > toFence.length ? (s.dcSinceMs ?? s.nowMs) + st.p.stopMarginMs - s.nowMs : 0;
   const startsWait = toFence.length > 0 || marginLeftMs > 0;
-  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn)
-    .filter((op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node] && (op.op === "stop" || !startsWait));
+  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn).filter(
+    (op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node] && (op.op === "stop" || !startsWait),
+  );
   if (startsWait && wave.length === 0) {
-    st.say(toFence.length
-      ? `no action yet: nothing starts until ${toFence.join(", ")} (not seen since this DC started) ${toFence.some((n) => s.fencing[n]) ? "is fenced" : "joins or, after initial-dead, is fenced"} (startup-fencing)`
-      : `no action yet: ${unseen.join(", ")} (not seen since this DC started) may still be stopping what it ran: nothing starts for the stop margin`);
+    st.say(
+      toFence.length
+        ? `no action yet: nothing starts until ${toFence.join(", ")} (not seen since this DC started) ${toFence.some((n) => s.fencing[n]) ? "is fenced" : "joins or, after initial-dead, is fenced"} (startup-fencing)`
+        : `no action yet: ${unseen.join(", ")} (not seen since this DC started) may still be stopping what it ran: nothing starts for the stop margin`,
+    );
     return;
   }
   const heldBack = transition.actions.filter((a) => !a.blocked && heldRscs.has(a.rsc) && a.to).map((a) => a.rsc);
   if (wave.length === 0) {
-    const waitFor = Object.entries(s.held).map(([n, h]) => (h.needsFence ? `${n} to be fenced` : `${n}'s lease and stop margin to pass`));
-    const heldText = heldBack.length ? `; waiting for ${waitFor.join(", ")} before starting ${heldBack.join(", ")}` : "";
+    const waitFor = Object.entries(s.held).map(([n, h]) =>
+      h.needsFence ? `${n} to be fenced` : `${n}'s lease and stop margin to pass`,
+    );
+    const heldText = heldBack.length
+      ? `; waiting for ${waitFor.join(", ")} before starting ${heldBack.join(", ")}`
+      : "";
     const blocked = transition.actions.filter((a) => a.blocked).map((a) => `${a.verb.toLowerCase()} ${a.rsc}`);
-    st.say(`no action: ${st.config.nodes.length > 1 ? `I am ${s.me}, the DC with quorum; ` : ""}${transition.actions.length === 0 ? "every resource is where it should be" : `blocked: ${blocked.join(", ") || "nothing to run now"}`}${heldText}`);
+    st.say(
+      `no action: ${st.config.nodes.length > 1 ? `I am ${s.me}, the DC with quorum; ` : ""}${transition.actions.length === 0 ? "every resource is where it should be" : `blocked: ${blocked.join(", ") || "nothing to run now"}`}${heldText}`,
+    );
     return;
   }
   s.said = undefined;
@@ -361,9 +549,20 @@ function drive(st: CoordStep): void {
 function sendRecovery(st: CoordStep, step: RecoveryStep): void {
   const s = st.s;
   const id = `${s.viewKey}#${s.nextAction++}`;
-  const prim = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r])).find((x) => x.id === step.rsc);
-  s.inflight[id] = { node: step.node, rsc: step.rsc, op: step.kind, sentMs: s.nowMs, timeoutMs: prim?.meta.preRecoveryTimeoutMs ?? DEFAULT_OP_TIMEOUT_MS };
-  st.log("info", `${step.kind === "hook" ? `pre-recovery script (${step.order.action})` : "final action"} for ${step.rsc} on ${step.node}`);
+  const prim = st.config.resources
+    .flatMap((r) => (r.kind === "group" ? r.members : [r]))
+    .find((x) => x.id === step.rsc);
+  s.inflight[id] = {
+    node: step.node,
+    rsc: step.rsc,
+    op: step.kind,
+    sentMs: s.nowMs,
+    timeoutMs: prim?.meta.preRecoveryTimeoutMs ?? DEFAULT_OP_TIMEOUT_MS,
+  };
+  st.log(
+    "info",
+    `${step.kind === "hook" ? `pre-recovery script (${step.order.action})` : "final action"} for ${step.rsc} on ${step.node}`,
+  );
   st.send(step.node, { t: "do", viewKey: s.viewKey, id, rsc: step.rsc, op: step.kind, recovery: step.order });
 }
 
@@ -384,19 +583,39 @@ function runQueued(st: CoordStep): boolean {
   const s = st.s;
   const c = s.queued[0];
   if (!c || (c.kind !== "cleanup" && c.kind !== "restart")) return false;
-  const prims = st.config.resources.flatMap((r) => (r.kind === "group" ? (r.id === c.rsc ? r.members : r.members.filter((m) => m.id === c.rsc)) : r.id === c.rsc ? [r] : []));
+  const prims = st.config.resources.flatMap((r) =>
+    r.kind === "group"
+      ? r.id === c.rsc
+        ? r.members
+        : r.members.filter((m) => m.id === c.rsc)
+      : r.id === c.rsc
+        ? [r]
+        : [],
+  );
   const runsOn = (id: string) => s.members.filter((m) => isRunning(s.reports[m]!.history[id]));
   let sent = false;
   if (c.kind === "cleanup") {
-    for (const m of s.members) for (const p of prims) if (s.reports[m]!.history[p.id]) { sendOp(st, { node: m, rsc: p.id, op: "cleanup" }); sent = true; }
+    for (const m of s.members)
+      for (const p of prims)
+        if (s.reports[m]!.history[p.id]) {
+          sendOp(st, { node: m, rsc: p.id, op: "cleanup" });
+          sent = true;
+        }
   } else {
     const running = prims.filter((p) => runsOn(p.id).length > 0);
     const last = running.at(-1);
-    if (last) for (const m of runsOn(last.id)) { sendOp(st, { node: m, rsc: last.id, op: "stop" }); sent = true; }
+    if (last)
+      for (const m of runsOn(last.id)) {
+        sendOp(st, { node: m, rsc: last.id, op: "stop" });
+        sent = true;
+      }
   }
   if (!sent || c.kind === "cleanup") {
     s.queued.shift();
-    st.log("info", `admin: ${c.kind} ${c.rsc}${sent ? "" : c.kind === "restart" ? " — stopped; starting it again" : " — nothing to clean up"}`);
+    st.log(
+      "info",
+      `admin: ${c.kind} ${c.rsc}${sent ? "" : c.kind === "restart" ? " — stopped; starting it again" : " — nothing to clean up"}`,
+    );
   }
   return sent;
 }
@@ -409,8 +628,15 @@ function requestFencing(st: CoordStep): void {
     const by = target !== s.me ? s.me : s.members.find((m) => m !== s.me);
     if (!by) continue; // alone: nobody else can fence this node
     f.running = true;
-    const delayMs = st.config.fencing.priorityDelayMs > 0 && priorityOf(st.config, s, target) > priorityOf(st.config, s, by) ? st.config.fencing.priorityDelayMs : 0;
-    if (delayMs) st.log("info", `fencing ${target} waits ${delayMs} ms first: it runs more important resources than ${by} (priority-delay), so in a split it shoots first`);
+    const delayMs =
+      st.config.fencing.priorityDelayMs > 0 && priorityOf(st.config, s, target) > priorityOf(st.config, s, by)
+        ? st.config.fencing.priorityDelayMs
+        : 0;
+    if (delayMs)
+      st.log(
+        "info",
+        `fencing ${target} waits ${delayMs} ms first: it runs more important resources than ${by} (priority-delay), so in a split it shoots first`,
+      );
     st.out.push({ type: "fence", target, reason: f.reason, by, delayMs });
   }
 }
@@ -423,8 +649,14 @@ function onFenceResult(st: CoordStep, r: FenceRecord): void {
   }
   const f = s.fencing[r.target];
   if (!r.ok) {
-    if (f) { f.running = false; f.retryAtMs = s.nowMs + FENCE_RETRY_MS; }
-    st.log("error", `fencing ${r.target} FAILED: ${r.reason}; what it ran stays stopped; trying again in ${FENCE_RETRY_MS / 1000} s`);
+    if (f) {
+      f.running = false;
+      f.retryAtMs = s.nowMs + FENCE_RETRY_MS;
+    }
+    st.log(
+      "error",
+      `fencing ${r.target} FAILED: ${r.reason}; what it ran stays stopped; trying again in ${FENCE_RETRY_MS / 1000} s`,
+    );
     return;
   }
   const inc = r.targetInc ?? f?.inc ?? s.reports[r.target]?.inc ?? 0;
@@ -438,7 +670,8 @@ function onFenceResult(st: CoordStep, r: FenceRecord): void {
 /** What this node holds for lost nodes, as its reports carry it. */
 export function uncleanOf(s: CoordinatorState): NodeReport["unclean"] {
   const out: NonNullable<NodeReport["unclean"]> = {};
-  for (const [node, h] of Object.entries(s.held)) out[node] = { inc: s.fencing[node]?.inc ?? s.reports[node]?.inc ?? 0, rscs: h.rscs, needsFence: !!h.needsFence };
+  for (const [node, h] of Object.entries(s.held))
+    out[node] = { inc: s.fencing[node]?.inc ?? s.reports[node]?.inc ?? 0, rscs: h.rscs, needsFence: !!h.needsFence };
   return Object.keys(out).length ? out : undefined;
 }
 
@@ -448,7 +681,9 @@ export function priorityOf(config: ClusterConfig, s: CoordinatorState, node: str
   let total = 0;
   for (const r of config.resources) {
     const prims = r.kind === "group" ? r.members : [r];
-    if (prims.some((p) => isRunning(h[p.id]))) total += r.kind === "group" ? Math.max(r.meta.priority, ...r.members.map((m) => m.meta.priority)) : r.meta.priority;
+    if (prims.some((p) => isRunning(h[p.id])))
+      total +=
+        r.kind === "group" ? Math.max(r.meta.priority, ...r.members.map((m) => m.meta.priority)) : r.meta.priority;
   }
   return total;
 }
@@ -456,11 +691,14 @@ export function priorityOf(config: ClusterConfig, s: CoordinatorState, node: str
 /** Configured nodes this DC has never heard from, with startup fencing on: they may run anything. */
 function unseenNodes(st: CoordStep): string[] {
   const s = st.s;
-  return st.config.nodes.map((n) => n.name).filter((n) => !s.members.includes(n) && !s.seen.includes(n) && !(n in s.fencedInc) && !s.held[n]);
+  return st.config.nodes
+    .map((n) => n.name)
+    .filter((n) => !s.members.includes(n) && !s.seen.includes(n) && !(n in s.fencedInc) && !s.held[n]);
 }
 
 /** Startup fencing applies to this unseen node (fencing on, startup-fencing on, a device for it). */
-const startupFenced = (st: CoordStep, n: string) => st.config.fencing.enabled && st.config.fencing.startupFencing && canFence(st.config, n);
+const startupFenced = (st: CoordStep, n: string) =>
+  st.config.fencing.enabled && st.config.fencing.startupFencing && canFence(st.config, n);
 
 /** After initial-dead as DC, the nodes still unseen are fenced (slow starters have had their time to join). */
 function startupFencing(st: CoordStep): void {
@@ -468,8 +706,17 @@ function startupFencing(st: CoordStep): void {
   if (s.dcSinceMs === undefined || s.nowMs - s.dcSinceMs < st.config.heartbeat.initialDeadMs) return;
   for (const n of unseenNodes(st).filter((x) => startupFenced(st, x))) {
     if (s.fencing[n]) continue;
-    s.fencing[n] = { sinceMs: s.nowMs, reason: "not seen since the cluster started, so it may run anything (startup-fencing)", running: false, inc: s.reports[n]?.inc ?? 0, startup: true };
-    st.log("warn", `${n} has not been seen since the cluster started: fencing it before anything starts (startup-fencing; fencing.startup-fencing: false to trust that down nodes run nothing)`);
+    s.fencing[n] = {
+      sinceMs: s.nowMs,
+      reason: "not seen since the cluster started, so it may run anything (startup-fencing)",
+      running: false,
+      inc: s.reports[n]?.inc ?? 0,
+      startup: true,
+    };
+    st.log(
+      "warn",
+      `${n} has not been seen since the cluster started: fencing it before anything starts (startup-fencing; fencing.startup-fencing: false to trust that down nodes run nothing)`,
+    );
   }
 }
 
@@ -481,7 +728,8 @@ function nextExpirySec(st: CoordStep, members: string[]): number | undefined {
     for (const m of members) {
       const h = st.s.reports[m]?.history[p.id];
       const at = h && h.failCount > 0 ? h.lastFailure?.atSec : undefined;
-      if (at !== undefined && at + p.meta.failureTimeoutMs / 1000 > st.s.wallSec) next = Math.min(next ?? Infinity, at + p.meta.failureTimeoutMs / 1000);
+      if (at !== undefined && at + p.meta.failureTimeoutMs / 1000 > st.s.wallSec)
+        next = Math.min(next ?? Infinity, at + p.meta.failureTimeoutMs / 1000);
     }
   }
   return next;
@@ -489,5 +737,7 @@ function nextExpirySec(st: CoordStep, members: string[]): number | undefined {
 
 /** What a node may run, as its last report shows it. */
 export function mayRunOn(s: CoordinatorState, node: string): string[] {
-  return Object.entries(s.reports[node]?.history ?? {}).filter(([, h]) => mayRun(h)).map(([rsc]) => rsc);
+  return Object.entries(s.reports[node]?.history ?? {})
+    .filter(([, h]) => mayRun(h))
+    .map(([rsc]) => rsc);
 }

@@ -61,7 +61,14 @@ export interface NodeRmState {
 }
 
 /** A built-in monitor on this node: whether it watches now, its failures in a row, its recovery-script runs. */
-export interface CheckState { active: boolean; consecutive: number; recoveries: number; lastOk?: boolean; lastReason?: string; lastCheckSec?: number }
+export interface CheckState {
+  active: boolean;
+  consecutive: number;
+  recoveries: number;
+  lastOk?: boolean;
+  lastReason?: string;
+  lastCheckSec?: number;
+}
 
 export type NodeRmInput =
   /** `leaseHeldAtMs`: when this node's previous daemon last recorded holding its quorum lease (this machine's
@@ -69,11 +76,27 @@ export type NodeRmInput =
    * running must stop within the grace of that moment unless this daemon gets the lease back first. */
   | { type: "boot"; nowMs: number; wallSec: number; admin?: AdminState; leaseHeldAtMs?: number }
   /** `holdsLease`: a majority heard in this view within the lease (quorate may lag it by a view change). */
-  | { type: "view"; nowMs: number; viewKey: string; members: string[]; quorate: boolean; holdsLease: boolean; dc?: string }
+  | {
+      type: "view";
+      nowMs: number;
+      viewKey: string;
+      members: string[];
+      quorate: boolean;
+      holdsLease: boolean;
+      dc?: string;
+    }
   | { type: "message"; nowMs: number; from: string; msg: ControlMessage }
   | { type: "op-done"; nowMs: number; wallSec: number; opId: number; result: OpResult }
   /** `source`: "process" when a supervised command's exit said it (not the agent's monitor). */
-  | { type: "monitor-result"; nowMs: number; wallSec: number; rsc: string; seq: number; result: OpResult; source?: string }
+  | {
+      type: "monitor-result";
+      nowMs: number;
+      wallSec: number;
+      rsc: string;
+      seq: number;
+      result: OpResult;
+      source?: string;
+    }
   | { type: "shutdown"; nowMs: number }
   /** The shell now runs another configuration version (rm.config): the members hear of it in a report. */
   | { type: "config-changed"; nowMs: number }
@@ -95,7 +118,15 @@ export type NodeRmOutput =
   | { type: "log"; level: "info" | "warn" | "error"; text: string }
   | { type: "exit" }
   /** Run a pre-recovery or final-action script; its end comes back as hook-done. */
-  | { type: "hook"; id: string; rsc: string; purpose: "pre-recovery" | "final-action"; command: string; env: Record<string, string>; timeoutMs: number }
+  | {
+      type: "hook";
+      id: string;
+      rsc: string;
+      purpose: "pre-recovery" | "final-action";
+      command: string;
+      env: Record<string, string>;
+      timeoutMs: number;
+    }
   /** The final action `reboot`: the operating system restarts. */
   | { type: "reboot" }
   /** Start (or stop) running a built-in monitor's check every interval. */
@@ -103,9 +134,29 @@ export type NodeRmOutput =
 
 export function initNodeRm(me: string, inc: number): NodeRmState {
   return {
-    me, inc, nowMs: 0, wallSec: 0, viewKey: "", members: [me], quorate: false, history: {}, nextCallId: 1, nextOpId: 1, ops: {},
-    monitors: {}, monitorSeq: 0, done: [], refused: [], reportSeq: 0, probed: false, admin: emptyAdmin(), config: { epoch: 0, hash: "" }, exited: false,
-    checks: {}, hooks: {}, nextHookId: 1,
+    me,
+    inc,
+    nowMs: 0,
+    wallSec: 0,
+    viewKey: "",
+    members: [me],
+    quorate: false,
+    history: {},
+    nextCallId: 1,
+    nextOpId: 1,
+    ops: {},
+    monitors: {},
+    monitorSeq: 0,
+    done: [],
+    refused: [],
+    reportSeq: 0,
+    probed: false,
+    admin: emptyAdmin(),
+    config: { epoch: 0, hash: "" },
+    exited: false,
+    checks: {},
+    hooks: {},
+    nextHookId: 1,
   };
 }
 
@@ -126,19 +177,35 @@ export function mayRun(h: RscHistory | undefined): boolean {
 /** Known to be running here (started, or found running by a probe), and not seen failed since. */
 export function isRunning(h: RscHistory | undefined): boolean {
   if (!h?.last) return false;
-  const okLast = (h.last.op === "start" || h.last.op === "promote" || h.last.op === "demote" || (h.last.op === "monitor" && h.last.intervalMs === 0)) && (h.last.rc === OCF_OK || h.last.rc === OCF_RUNNING_PROMOTED);
-  const monitorFailed = !!h.monitor && h.monitor.callId > h.last.callId && h.monitor.rc !== OCF_OK && h.monitor.rc !== OCF_RUNNING_PROMOTED;
+  const okLast =
+    (h.last.op === "start" ||
+      h.last.op === "promote" ||
+      h.last.op === "demote" ||
+      (h.last.op === "monitor" && h.last.intervalMs === 0)) &&
+    (h.last.rc === OCF_OK || h.last.rc === OCF_RUNNING_PROMOTED);
+  const monitorFailed =
+    !!h.monitor && h.monitor.callId > h.last.callId && h.monitor.rc !== OCF_OK && h.monitor.rc !== OCF_RUNNING_PROMOTED;
   return okLast && !monitorFailed;
 }
 
 class NodeStep {
   readonly out: NodeRmOutput[] = [];
   private reportDue = false;
-  constructor(readonly config: ClusterConfig, readonly s: NodeRmState, readonly prims: PrimitiveConfig[]) {}
+  constructor(
+    readonly config: ClusterConfig,
+    readonly s: NodeRmState,
+    readonly prims: PrimitiveConfig[],
+  ) {}
 
-  log(level: "info" | "warn" | "error", text: string): void { this.out.push({ type: "log", level, text }); }
-  hist(rsc: string): RscHistory { return (this.s.history[rsc] ??= { failCount: 0 }); }
-  prim(rsc: string): PrimitiveConfig | undefined { return this.prims.find((p) => p.id === rsc); }
+  log(level: "info" | "warn" | "error", text: string): void {
+    this.out.push({ type: "log", level, text });
+  }
+  hist(rsc: string): RscHistory {
+    return (this.s.history[rsc] ??= { failCount: 0 });
+  }
+  prim(rsc: string): PrimitiveConfig | undefined {
+    return this.prims.find((p) => p.id === rsc);
+  }
 
   exec(p: PrimitiveConfig, action: ControlOp, actionId?: string): void {
     const opId = this.s.nextOpId++;
@@ -183,7 +250,9 @@ class NodeStep {
     for (const p of this.prims) {
       const h = this.s.history[p.id];
       if (h?.pending || !mayRun(h)) continue;
-      const later = p.group ? this.prims.filter((q) => q.group === p.group && this.prims.indexOf(q) > this.prims.indexOf(p)) : [];
+      const later = p.group
+        ? this.prims.filter((q) => q.group === p.group && this.prims.indexOf(q) > this.prims.indexOf(p))
+        : [];
       if (later.some((q) => mayRun(this.s.history[q.id]))) continue;
       this.stopMonitor(p.id);
       this.exec(p, "stop");
@@ -191,7 +260,15 @@ class NodeStep {
   }
 
   /** A script for `p` (its pending op is "hook" while it runs, so the DC waits for it). */
-  hook(p: PrimitiveConfig, purpose: "pre-recovery" | "final-action", command: string, env: Record<string, string>, failureCallId: number, final: boolean, actionId?: string): void {
+  hook(
+    p: PrimitiveConfig,
+    purpose: "pre-recovery" | "final-action",
+    command: string,
+    env: Record<string, string>,
+    failureCallId: number,
+    final: boolean,
+    actionId?: string,
+  ): void {
     const id = `hook-${this.s.nextHookId++}`;
     this.s.hooks[id] = { rsc: p.id, failureCallId, final, actionId };
     this.hist(p.id).pending = { op: "hook", actionId, sinceSec: this.s.wallSec };
@@ -211,7 +288,13 @@ class NodeStep {
   hold(rsc: string, kind: "heldStopped" | "blocked", reason: string): void {
     const s = this.s;
     const dc = followedDc(s);
-    if (!dc) { this.log("warn", `${rsc}: cannot ask the DC to ${kind === "blocked" ? "leave it alone" : "keep it stopped"} (${reason}): this node follows no DC now`); return; }
+    if (!dc) {
+      this.log(
+        "warn",
+        `${rsc}: cannot ask the DC to ${kind === "blocked" ? "leave it alone" : "keep it stopped"} (${reason}): this node follows no DC now`,
+      );
+      return;
+    }
     this.out.push({ type: "send", to: dc, msg: { t: "hold", viewKey: s.viewKey, rsc, kind, reason } });
   }
 
@@ -232,7 +315,9 @@ class NodeStep {
     return this.out;
   }
 
-  markReport(): void { this.reportDue = true; }
+  markReport(): void {
+    this.reportDue = true;
+  }
 }
 
 /** The DC whose commands this node takes right now. */
@@ -240,13 +325,28 @@ const followedDc = (s: NodeRmState) => (s.quorate && !s.frozenInView ? s.dc : un
 
 export function reportOf(s: NodeRmState): NodeReport {
   return {
-    node: s.me, inc: s.inc, viewKey: s.viewKey, seq: ++s.reportSeq, dc: followedDc(s), probed: s.probed, shuttingDown: !!s.shuttingDown,
-    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>, done: [...s.done], refused: [...s.refused], admin: s.admin, config: { ...s.config }, unclean: s.unclean,
+    node: s.me,
+    inc: s.inc,
+    viewKey: s.viewKey,
+    seq: ++s.reportSeq,
+    dc: followedDc(s),
+    probed: s.probed,
+    shuttingDown: !!s.shuttingDown,
+    history: JSON.parse(JSON.stringify(s.history)) as Record<string, RscHistory>,
+    done: [...s.done],
+    refused: [...s.refused],
+    admin: s.admin,
+    config: { ...s.config },
+    unclean: s.unclean,
   };
 }
 
 const prims = new WeakMap<ClusterConfig, PrimitiveConfig[]>();
-const primsOf = (c: ClusterConfig) => { let p = prims.get(c); if (!p) prims.set(c, (p = primitivesOf(c))); return p; };
+const primsOf = (c: ClusterConfig) => {
+  let p = prims.get(c);
+  if (!p) prims.set(c, (p = primitivesOf(c)));
+  return p;
+};
 
 export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmInput): NodeRmOutput[] {
   const st = new NodeStep(config, s, primsOf(config));
@@ -259,7 +359,10 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
     s.frozenAtMs = input.nowMs;
     if (st.anythingHere()) {
       s.selfStop = "frozen";
-      st.log("warn", `this daemon did not run for ${gapMs} ms (longer than dead, ${config.heartbeat.deadMs} ms): the others may be taking over; stopping every resource here at once`);
+      st.log(
+        "warn",
+        `this daemon did not run for ${gapMs} ms (longer than dead, ${config.heartbeat.deadMs} ms): the others may be taking over; stopping every resource here at once`,
+      );
     }
   }
   if ("wallSec" in input) s.wallSec = input.wallSec;
@@ -276,38 +379,65 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
       if (st.prims.length === 0) s.probed = true;
       break;
     }
-    case "view": onView(st, input); break;
-    case "message": onMessage(st, input.from, input.msg); break;
-    case "op-done": onOpDone(st, input.opId, input.result); break;
-    case "monitor-result": onMonitor(st, input.rsc, input.seq, input.result, input.source); break;
+    case "view":
+      onView(st, input);
+      break;
+    case "message":
+      onMessage(st, input.from, input.msg);
+      break;
+    case "op-done":
+      onOpDone(st, input.opId, input.result);
+      break;
+    case "monitor-result":
+      onMonitor(st, input.rsc, input.seq, input.result, input.source);
+      break;
     case "shutdown":
       if (!s.shuttingDown) {
         s.shuttingDown = { sinceMs: input.nowMs };
         if (!s.quorate || !s.dc) s.selfStop ??= "shutting down without a quorate cluster to move resources to";
-        st.log("info", s.selfStop ? `shutting down: stopping resources here (${s.selfStop})` : `shutting down: asking DC ${s.dc} to move resources away first`);
+        st.log(
+          "info",
+          s.selfStop
+            ? `shutting down: stopping resources here (${s.selfStop})`
+            : `shutting down: asking DC ${s.dc} to move resources away first`,
+        );
         st.markReport();
       }
       break;
-    case "hook-done": onHookDone(st, input.id, input.ok, input.reason); break;
+    case "hook-done":
+      onHookDone(st, input.id, input.ok, input.reason);
+      break;
     case "child-exit": {
       const h = s.history[input.rsc];
       const seq = s.monitors[input.rsc];
       const gone = { rc: 7, status: "done" as const, reason: input.reason, durationMs: 0 };
       if (seq !== undefined) onMonitor(st, input.rsc, seq, gone, "process");
       else if (isRunning(h) && !h!.pending) {
-        const e = st.record(input.rsc, { op: "monitor", intervalMs: 0, rc: 7, status: "done", reason: input.reason, source: "process" });
+        const e = st.record(input.rsc, {
+          op: "monitor",
+          intervalMs: 0,
+          rc: 7,
+          status: "done",
+          reason: input.reason,
+          source: "process",
+        });
         st.failed(input.rsc, e, 1);
         st.log("error", `${input.rsc}: its process is gone here: ${input.reason}`);
       }
       break;
     }
-    case "check-result": onCheckResult(st, input.monitor, input.ok, input.reason); break;
+    case "check-result":
+      onCheckResult(st, input.monitor, input.ok, input.reason);
+      break;
     case "config-changed": {
       // A resource this node has never looked at (new in this configuration) is probed before the DC may place it.
       const fresh = st.prims.filter((p) => !s.history[p.id]?.last && !s.history[p.id]?.pending);
       if (fresh.length) {
         s.probed = false;
-        st.log("info", `probing ${fresh.map((p) => p.id).join(", ")} (new in this configuration) to learn whether it already runs here`);
+        st.log(
+          "info",
+          `probing ${fresh.map((p) => p.id).join(", ")} (new in this configuration) to learn whether it already runs here`,
+        );
         for (const p of fresh) st.exec(p, "probe");
       }
       st.markReport();
@@ -317,7 +447,11 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
       thawIfFresh(st, s.noLeaseSinceMs === undefined);
       if (!s.frozenInView && s.selfStop === "frozen" && s.quorate) s.selfStop = undefined;
       checkQuorum(st);
-      if (s.shuttingDown && !s.selfStop && input.nowMs - s.shuttingDown.sinceMs >= config.properties.shutdownStopTimeoutMs) {
+      if (
+        s.shuttingDown &&
+        !s.selfStop &&
+        input.nowMs - s.shuttingDown.sinceMs >= config.properties.shutdownStopTimeoutMs
+      ) {
         s.selfStop = "the DC did not move resources away in time";
         st.log("warn", `shutting down: ${s.selfStop}; stopping them here`);
       }
@@ -333,7 +467,10 @@ export const noQuorumGraceMs = (c: ClusterConfig) => c.heartbeat.intervalMs + c.
 function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
   const s = st.s;
   const changed = v.viewKey !== s.viewKey || v.dc !== s.dc || v.quorate !== s.quorate;
-  s.viewKey = v.viewKey; s.members = v.members; s.dc = v.dc; s.quorate = v.quorate;
+  s.viewKey = v.viewKey;
+  s.members = v.members;
+  s.dc = v.dc;
+  s.quorate = v.quorate;
   if (!v.holdsLease) s.noLeaseSinceMs ??= v.nowMs;
   else s.noLeaseSinceMs = undefined;
   thawIfFresh(st, v.holdsLease);
@@ -360,14 +497,21 @@ function thawIfFresh(st: NodeStep, holdsLease: boolean): void {
 function checkQuorum(st: NodeStep): void {
   const s = st.s;
   const policy = st.config.quorum.noQuorumPolicy;
-  if (s.shuttingDown && !s.quorate && !s.selfStop) { s.selfStop = "shutting down without quorum"; return; }
+  if (s.shuttingDown && !s.quorate && !s.selfStop) {
+    s.selfStop = "shutting down without quorum";
+    return;
+  }
   if (s.noLeaseSinceMs === undefined || s.selfStop) return;
   const lackingMs = s.nowMs - s.noLeaseSinceMs;
-  if (lackingMs < noQuorumGraceMs(st.config) || (policy !== "stop" && policy !== "demote") || !st.anythingHere()) return;
+  if (lackingMs < noQuorumGraceMs(st.config) || (policy !== "stop" && policy !== "demote") || !st.anythingHere())
+    return;
   s.selfStop = "no quorum";
-  st.log("warn", s.probed
-    ? `lost quorum ${lackingMs} ms ago: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`
-    : `this node has not held the quorum lease for ${lackingMs} ms (its previous daemon's lease included): stopping whatever the probes find running here (no-quorum-policy ${policy}) so none can run twice`);
+  st.log(
+    "warn",
+    s.probed
+      ? `lost quorum ${lackingMs} ms ago: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`
+      : `this node has not held the quorum lease for ${lackingMs} ms (its previous daemon's lease included): stopping whatever the probes find running here (no-quorum-policy ${policy}) so none can run twice`,
+  );
 }
 
 function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
@@ -385,7 +529,10 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       return;
     case "do": {
       if (from !== followedDc(s) || msg.viewKey !== s.viewKey) {
-        st.log("warn", `ignored ${msg.op} ${msg.rsc} from ${from}: ${msg.viewKey !== s.viewKey ? "it was sent in another view" : s.frozenInView ? "this daemon was frozen in this view" : `${from} is not the DC this node follows (yet)`}`);
+        st.log(
+          "warn",
+          `ignored ${msg.op} ${msg.rsc} from ${from}: ${msg.viewKey !== s.viewKey ? "it was sent in another view" : s.frozenInView ? "this daemon was frozen in this view" : `${from} is not the DC this node follows (yet)`}`,
+        );
         s.refused.push(msg.id);
         if (s.refused.length > DONE_KEPT) s.refused.shift();
         st.markReport();
@@ -401,14 +548,24 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       }
       if (s.selfStop && msg.op !== "stop") return;
       const h = st.hist(p.id);
-      if (h.pending) { st.log("warn", `ignored ${msg.op} ${p.id}: ${h.pending.op} is still running`); return; }
+      if (h.pending) {
+        st.log("warn", `ignored ${msg.op} ${p.id}: ${h.pending.op} is still running`);
+        return;
+      }
       if (msg.op === "hook" || msg.op === "final") {
         if (msg.recovery) recoveryOrder(st, p, msg.op, msg.recovery, msg.id);
         return;
       }
       if (msg.op === "cleanup") {
-        h.failCount = 0; h.lastFailure = undefined; h.monitor = undefined; h.recoveries = undefined;
-        for (const m of st.config.monitors) if (m.recover === p.id || m.recover === p.group) { const c = s.checks[m.name]; if (c) c.recoveries = 0; }
+        h.failCount = 0;
+        h.lastFailure = undefined;
+        h.monitor = undefined;
+        h.recoveries = undefined;
+        for (const m of st.config.monitors)
+          if (m.recover === p.id || m.recover === p.group) {
+            const c = s.checks[m.name];
+            if (c) c.recoveries = 0;
+          }
         st.exec(p, "probe", msg.id);
         return;
       }
@@ -424,23 +581,41 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
 // ---- recovery: the DC's orders about a failure here, and the built-in monitors ----------------------------------
 
 /** The DC's order about a failure of `p` here: run its pre-recovery script, or carry out its final action. */
-function recoveryOrder(st: NodeStep, p: PrimitiveConfig, kind: "hook" | "final", o: RecoveryOrder, actionId: string): void {
+function recoveryOrder(
+  st: NodeStep,
+  p: PrimitiveConfig,
+  kind: "hook" | "final",
+  o: RecoveryOrder,
+  actionId: string,
+): void {
   const s = st.s;
   const h = st.hist(p.id);
   const env = { ...recoveryEnv(o, h.recoveries ?? 0), PACELINE_NODE: s.me };
   if (kind === "hook") {
-    if (!p.meta.preRecoveryScript) { h.hooked = o.failureCallId; st.doneAction(actionId); return; }
+    if (!p.meta.preRecoveryScript) {
+      h.hooked = o.failureCallId;
+      st.doneAction(actionId);
+      return;
+    }
     st.hook(p, "pre-recovery", p.meta.preRecoveryScript, env, o.failureCallId, false, actionId);
     return;
   }
   const fa = p.meta.finalAction;
-  st.log("error", `${o.resource}: ${o.monitor} failed (${o.reason}); giving up after ${o.failCount >= INFINITY_SCORE ? "a fatal failure" : `${o.failCount} failure${o.failCount === 1 ? "" : "s"}`} (migration-threshold ${fmtScore(p.meta.migrationThreshold)}): ${describeFinal(p)}`);
-  if (fa.kind === "script") { st.hook(p, "final-action", fa.path, env, o.failureCallId, true, actionId); return; }
+  st.log(
+    "error",
+    `${o.resource}: ${o.monitor} failed (${o.reason}); giving up after ${o.failCount >= INFINITY_SCORE ? "a fatal failure" : `${o.failCount} failure${o.failCount === 1 ? "" : "s"}`} (migration-threshold ${fmtScore(p.meta.migrationThreshold)}): ${describeFinal(p)}`,
+  );
+  if (fa.kind === "script") {
+    st.hook(p, "final-action", fa.path, env, o.failureCallId, true, actionId);
+    return;
+  }
   h.finalized = o.failureCallId;
   st.doneAction(actionId);
   if (fa.kind === "stop-group") st.hold(p.group ?? p.id, "heldStopped", `final action after ${p.id} failed`);
-  else if (fa.kind === "reboot") { st.log("error", "final action: rebooting the operating system"); st.out.push({ type: "reboot" }); }
-  else if (fa.kind === "stop-daemon" && !s.shuttingDown) {
+  else if (fa.kind === "reboot") {
+    st.log("error", "final action: rebooting the operating system");
+    st.out.push({ type: "reboot" });
+  } else if (fa.kind === "stop-daemon" && !s.shuttingDown) {
     st.log("error", "final action: stopping every resource here and Paceline");
     s.shuttingDown = { sinceMs: s.nowMs };
     if (!s.quorate || !s.dc) s.selfStop ??= "the final action stops Paceline";
@@ -454,7 +629,8 @@ function onHookDone(st: NodeStep, id: string, ok: boolean, reason: string): void
   delete s.hooks[id];
   const h = st.hist(hk.rsc);
   if (h.pending?.op === "hook") h.pending = undefined;
-  if (!ok) st.log("warn", `${hk.rsc}: ${hk.final ? "final-action" : "recovery"} script failed (${reason}); recovery goes on`);
+  if (!ok)
+    st.log("warn", `${hk.rsc}: ${hk.final ? "final-action" : "recovery"} script failed (${reason}); recovery goes on`);
   if (hk.final) h.finalized = hk.failureCallId;
   else if (hk.failureCallId > 0) h.hooked = hk.failureCallId;
   if (hk.actionId) st.doneAction(hk.actionId);
@@ -468,15 +644,34 @@ function onCheckResult(st: NodeStep, name: string, ok: boolean, reason: string):
   if (!m || !c?.active) return;
   c.lastCheckSec = s.wallSec;
   const d = checkResult(st.config, m, c, ok, reason);
-  if (d.kind === "none") { if (d.text) st.log(d.level ?? "info", d.text); return; }
+  if (d.kind === "none") {
+    if (d.text) st.log(d.level ?? "info", d.text);
+    return;
+  }
   st.log("warn", d.text);
   if (d.kind === "recovery-script") {
     const target = findResource(st.config, d.target)!;
     const p = target.kind === "group" ? target.members[0]! : target;
     const h = st.hist(p.id);
     h.recoveries = (h.recoveries ?? 0) + 1;
-    const order: RecoveryOrder = { action: "RECOVERY", resource: d.target, failureCallId: 0, monitor: name, restarts: 0, failovers: 0, failCount: h.failCount, reason };
-    st.hook(p, "pre-recovery", target.meta.preRecoveryScript!, { ...recoveryEnv(order, h.recoveries), PACELINE_NODE: s.me }, 0, false);
+    const order: RecoveryOrder = {
+      action: "RECOVERY",
+      resource: d.target,
+      failureCallId: 0,
+      monitor: name,
+      restarts: 0,
+      failovers: 0,
+      failCount: h.failCount,
+      reason,
+    };
+    st.hook(
+      p,
+      "pre-recovery",
+      target.meta.preRecoveryScript!,
+      { ...recoveryEnv(order, h.recoveries), PACELINE_NODE: s.me },
+      0,
+      false,
+    );
     return;
   }
   // A failure of the target here, as if its own monitor had seen it: the DC restarts it, moves it, or gives up.
@@ -496,7 +691,13 @@ function watchChecks(st: NodeStep): void {
   const s = st.s;
   for (const m of st.config.monitors) {
     const c = (s.checks[m.name] ??= { active: false, consecutive: 0, recoveries: 0 });
-    const active = checkActive(m, s.probed, !!s.shuttingDown, (rsc) => isRunning(s.history[rsc]), targetPrimitives(st.config, m));
+    const active = checkActive(
+      m,
+      s.probed,
+      !!s.shuttingDown,
+      (rsc) => isRunning(s.history[rsc]),
+      targetPrimitives(st.config, m),
+    );
     if (active === c.active) continue;
     c.active = active;
     c.consecutive = 0;
@@ -515,20 +716,39 @@ function onOpDone(st: NodeStep, opId: number, result: OpResult): void {
   const p = st.prim(op.rsc);
   const h = st.hist(op.rsc);
   h.pending = undefined;
-  if (op.actionId) { s.done.push(op.actionId); if (s.done.length > DONE_KEPT) s.done.shift(); }
+  if (op.actionId) {
+    s.done.push(op.actionId);
+    if (s.done.length > DONE_KEPT) s.done.shift();
+  }
   const name = op.op === "probe" ? "monitor" : op.op;
   // An agent that cannot tell (an exec resource without a status script) is taken as stopped: the start is then
   // its own check (an idempotent start script is the convention for these).
-  if (op.op === "probe" && result.status === "done" && result.rc === OCF_UNIMPLEMENTED) result = { ...result, rc: OCF_NOT_RUNNING, reason: `${result.reason}; taken as stopped` };
+  if (op.op === "probe" && result.status === "done" && result.rc === OCF_UNIMPLEMENTED)
+    result = { ...result, rc: OCF_NOT_RUNNING, reason: `${result.reason}; taken as stopped` };
   const e = st.record(op.rsc, { op: name, intervalMs: 0, rc: result.rc, status: result.status, reason: result.reason });
-  const ok = result.status === "done" && (result.rc === OCF_OK || (result.rc === OCF_RUNNING_PROMOTED && op.op !== "start") || (op.op === "probe" && result.rc === OCF_NOT_RUNNING));
+  const ok =
+    result.status === "done" &&
+    (result.rc === OCF_OK ||
+      (result.rc === OCF_RUNNING_PROMOTED && op.op !== "start") ||
+      (op.op === "probe" && result.rc === OCF_NOT_RUNNING));
   if (op.op === "probe") {
-    if (!ok) { h.lastFailure = e; st.log("warn", `${op.rsc}: probe failed (${result.reason})`); }
-    else if (result.rc !== OCF_NOT_RUNNING) { st.log("info", `${op.rsc}: found running here`); if (p && s.monitors[p.id] === undefined) st.startMonitor(p); }
-    if (!s.probed && st.prims.every((q) => s.history[q.id]?.last)) { s.probed = true; st.log("info", "all resources probed"); }
+    if (!ok) {
+      h.lastFailure = e;
+      st.log("warn", `${op.rsc}: probe failed (${result.reason})`);
+    } else if (result.rc !== OCF_NOT_RUNNING) {
+      st.log("info", `${op.rsc}: found running here`);
+      if (p && s.monitors[p.id] === undefined) st.startMonitor(p);
+    }
+    if (!s.probed && st.prims.every((q) => s.history[q.id]?.last)) {
+      s.probed = true;
+      st.log("info", "all resources probed");
+    }
   } else if (ok) {
     st.log("info", `${op.rsc}: ${op.op} done (${result.durationMs} ms)`);
-    if ((op.op === "start" || op.op === "promote" || op.op === "demote") && p) { st.stopMonitor(p.id); st.startMonitor(p); }
+    if ((op.op === "start" || op.op === "promote" || op.op === "demote") && p) {
+      st.stopMonitor(p.id);
+      st.startMonitor(p);
+    }
   } else {
     const fatal = op.op === "stop" || (op.op === "start" && st.config.properties.startFailureIsFatal);
     st.failed(op.rsc, e, fatal ? INFINITY_SCORE : 1);
@@ -546,7 +766,14 @@ function onMonitor(st: NodeStep, rsc: string, seq: number, result: OpResult, sou
   const ok = result.status === "done" && (result.rc === OCF_OK || result.rc === OCF_RUNNING_PROMOTED);
   if (ok && prev && prev.rc === result.rc && prev.callId > (h.last?.callId ?? 0)) return; // unchanged: nothing to tell
   const interval = st.prim(rsc)?.ops.find((o) => o.name === "monitor" && o.intervalMs > 0)?.intervalMs ?? 0;
-  const e = st.record(rsc, { op: "monitor", intervalMs: interval, rc: result.rc, status: result.status, reason: result.reason, ...(source ? { source } : {}) });
+  const e = st.record(rsc, {
+    op: "monitor",
+    intervalMs: interval,
+    rc: result.rc,
+    status: result.status,
+    reason: result.reason,
+    ...(source ? { source } : {}),
+  });
   if (!ok) {
     st.failed(rsc, e, 1);
     st.stopMonitor(rsc);

@@ -6,7 +6,11 @@
 import type { SchedulerInput } from "../../config/cluster-model.js";
 import type { Action } from "../scheduler/transition.js";
 
-export interface WaveOp { node: string; rsc: string; op: "start" | "stop" | "promote" | "demote" }
+export interface WaveOp {
+  node: string;
+  rsc: string;
+  op: "start" | "stop" | "promote" | "demote";
+}
 
 const STOPPING = new Set(["Stop", "Move", "Migrate", "Restart", "Recover"]);
 const STARTING = new Set(["Start", "Move", "Migrate", "Restart", "Recover"]);
@@ -17,13 +21,19 @@ export function dependenciesOf(input: SchedulerInput): Map<string, string[]> {
   const add = (then: string, first: string) => deps.set(then, [...(deps.get(then) ?? []), first]);
   for (const r of input.resources) {
     if (r.kind !== "group") continue;
-    r.children.forEach((c, i) => { if (i > 0) add(c.id, r.children[i - 1]!.id); });
+    r.children.forEach((c, i) => {
+      if (i > 0) add(c.id, r.children[i - 1]!.id);
+    });
   }
   for (const o of input.orders) if (o.first && o.then && o.kind === "Mandatory") add(o.then, o.first);
   return deps;
 }
 
-export function nextWave(actions: Action[], deps: Map<string, string[]>, runningOn: (rsc: string, node: string) => boolean): WaveOp[] {
+export function nextWave(
+  actions: Action[],
+  deps: Map<string, string[]>,
+  runningOn: (rsc: string, node: string) => boolean,
+): WaveOp[] {
   const live = actions.filter((a) => !a.blocked);
   const stops: WaveOp[] = [];
   const starts: WaveOp[] = [];
@@ -35,7 +45,15 @@ export function nextWave(actions: Action[], deps: Map<string, string[]>, running
   }
   if (stops.length) {
     const dependents = (rsc: string) => [...deps].filter(([, firsts]) => firsts.includes(rsc)).map(([then]) => then);
-    return stops.filter((s) => !stops.some((x) => x !== s && x.node === s.node && (dependents(s.rsc).includes(x.rsc) || (x.rsc === s.rsc && x.op === "demote" && s.op === "stop"))));
+    return stops.filter(
+      (s) =>
+        !stops.some(
+          (x) =>
+            x !== s &&
+            x.node === s.node &&
+            (dependents(s.rsc).includes(x.rsc) || (x.rsc === s.rsc && x.op === "demote" && s.op === "stop")),
+        ),
+    );
   }
   return starts.filter((s) => {
     if (s.op === "promote" && starts.some((x) => x.rsc === s.rsc && x.op === "start")) return false;

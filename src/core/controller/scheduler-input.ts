@@ -12,17 +12,29 @@ const EXEC_STATUS = { done: 0, timeout: 2, error: 4 } as const;
 
 function opRecord(rsc: string, e: OpEntry, suffix: string): OpRecord {
   const operation = e.op;
-  return { id: `${rsc}_${suffix}`, operation, intervalMs: e.intervalMs, rc: e.rc, status: EXEC_STATUS[e.status], callId: e.callId, lastRcChange: e.atSec, exitReason: e.reason };
+  return {
+    id: `${rsc}_${suffix}`,
+    operation,
+    intervalMs: e.intervalMs,
+    rc: e.rc,
+    status: EXEC_STATUS[e.status],
+    callId: e.callId,
+    lastRcChange: e.atSec,
+    exitReason: e.reason,
+  };
 }
 
 export function lrmOf(history: Record<string, RscHistory>): NodeStateDef["lrm"] {
-  return Object.entries(history).filter(([, h]) => h.last).map(([rsc, h]) => {
-    const ops = [opRecord(rsc, h.last!, "last_0")];
-    if (h.monitor) ops.push(opRecord(rsc, h.monitor, `monitor_${h.monitor.intervalMs}`));
-    const f = h.lastFailure;
-    if (f && f.callId !== h.last!.callId && f.callId !== h.monitor?.callId) ops.push(opRecord(rsc, f, "last_failure_0"));
-    return { id: rsc, ops };
-  });
+  return Object.entries(history)
+    .filter(([, h]) => h.last)
+    .map(([rsc, h]) => {
+      const ops = [opRecord(rsc, h.last!, "last_0")];
+      if (h.monitor) ops.push(opRecord(rsc, h.monitor, `monitor_${h.monitor.intervalMs}`));
+      const f = h.lastFailure;
+      if (f && f.callId !== h.last!.callId && f.callId !== h.monitor?.callId)
+        ops.push(opRecord(rsc, f, "last_failure_0"));
+      return { id: rsc, ops };
+    });
 }
 
 export interface ClusterPicture {
@@ -54,12 +66,28 @@ export function schedulerInputOf(p: ClusterPicture): SchedulerInput {
     }
   }
   for (const pl of p.admin.placements) {
-    const loc: LocationDef = { id: `cli-${pl.kind === "move" ? "prefer" : "ban"}-${pl.rsc}-on-${pl.node}`, rsc: pl.rsc, node: pl.node, score: pl.kind === "move" ? 1_000_000 : -1_000_000, rules: [] };
+    const loc: LocationDef = {
+      id: `cli-${pl.kind === "move" ? "prefer" : "ban"}-${pl.rsc}-on-${pl.node}`,
+      rsc: pl.rsc,
+      node: pl.node,
+      score: pl.kind === "move" ? 1_000_000 : -1_000_000,
+      rules: [],
+    };
     input.locations.push(loc);
   }
   input.nodeStates = names.map((name): NodeStateDef => {
     const report = p.members.includes(name) ? p.reports[name] : undefined;
-    if (!report) return { id: name, uname: name, inCcm: "false", crmd: "offline", join: "down", expected: "down", transient: {}, lrm: [] };
+    if (!report)
+      return {
+        id: name,
+        uname: name,
+        inCcm: "false",
+        crmd: "offline",
+        join: "down",
+        expected: "down",
+        transient: {},
+        lrm: [],
+      };
     const transient: Record<string, string> = { ...(p.attributes[name] ?? {}) };
     for (const [rsc, h] of Object.entries(report.history)) {
       if (h.failCount > 0) transient[`fail-count-${rsc}`] = String(h.failCount);
@@ -67,7 +95,16 @@ export function schedulerInputOf(p: ClusterPicture): SchedulerInput {
     }
     if (p.admin.standby.includes(name)) transient.standby = "on";
     if (report.shuttingDown) transient.shutdown = String(Math.max(1, Math.floor(p.wallSec)));
-    return { id: name, uname: name, inCcm: "true", crmd: "online", join: "member", expected: "member", transient, lrm: lrmOf(report.history) };
+    return {
+      id: name,
+      uname: name,
+      inCcm: "true",
+      crmd: "online",
+      join: "member",
+      expected: "member",
+      transient,
+      lrm: lrmOf(report.history),
+    };
   });
   return input;
 }

@@ -73,7 +73,13 @@ export interface AdminState {
   resources: Record<string, { disabled?: boolean; unmanaged?: boolean; heldStopped?: string; blocked?: string }>;
 }
 
-export const emptyAdmin = (): AdminState => ({ epoch: 0, standby: [], maintenance: false, placements: [], resources: {} });
+export const emptyAdmin = (): AdminState => ({
+  epoch: 0,
+  standby: [],
+  maintenance: false,
+  placements: [],
+  resources: {},
+});
 
 /** What a node tells its view's members, whole, whenever something changes (and when asked). */
 export interface NodeReport {
@@ -117,7 +123,14 @@ export type AdminCommand =
 export type ControlMessage =
   | { t: "report"; report: NodeReport }
   | { t: "report-please"; viewKey: string }
-  | { t: "do"; viewKey: string; id: string; rsc: string; op: ControlOp | "cleanup" | "hook" | "final"; recovery?: RecoveryOrder }
+  | {
+      t: "do";
+      viewKey: string;
+      id: string;
+      rsc: string;
+      op: ControlOp | "cleanup" | "hook" | "final";
+      recovery?: RecoveryOrder;
+    }
   /** To the DC: a built-in monitor here says hold this resource stopped (action stop) or leave it alone (block). */
   | { t: "hold"; viewKey: string; rsc: string; kind: "heldStopped" | "blocked"; reason: string }
   | { t: "admin-state"; viewKey: string; admin: AdminState }
@@ -129,6 +142,9 @@ export type ControlMessage =
   | { t: "fence-please"; target: string; reason: string; delayMs?: number }
   /** To the DC: a person confirmed on another node that this node is off. */
   | { t: "fence-confirm"; target: string }
-  | { t: "fence-result"; record: { target: string; ok: boolean; by: string; atSec: number; reason: string; targetInc?: number } };
+  | {
+      t: "fence-result";
+      record: { target: string; ok: boolean; by: string; atSec: number; reason: string; targetInc?: number };
+    };
 
 export const viewKeyOf = (v: { id: number; leader: string; leaderInc: number }) => `${v.id}/${v.leader}/${v.leaderInc}`;

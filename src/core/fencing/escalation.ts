@@ -51,8 +51,10 @@ const MAX_RETRY_MS = 60_000;
 
 export function planProblems(plan: FencePlan): string[] {
   const problems: string[] = [];
-  if (plan.levels.length === 0 || plan.levels.some((l) => l.length === 0)) problems.push(`fencing ${plan.target}: every level needs at least one device`);
-  for (const id of plan.levels.flat()) if (!plan.devices[id]) problems.push(`fencing ${plan.target}: no device called ${id}`);
+  if (plan.levels.length === 0 || plan.levels.some((l) => l.length === 0))
+    problems.push(`fencing ${plan.target}: every level needs at least one device`);
+  for (const id of plan.levels.flat())
+    if (!plan.devices[id]) problems.push(`fencing ${plan.target}: no device called ${id}`);
   return problems;
 }
 
@@ -74,9 +76,13 @@ function runCurrent(s: FenceState, nowMs: number, out: FenceOutput[]): void {
   const timeoutMs = dev.manual ? Infinity : dev.timeoutMs;
   const delayMs = dev.delayMs ?? 0;
   s.running = { id, deadlineMs: nowMs + delayMs + timeoutMs };
-  out.push({ type: "log", level: "warn", text: dev.manual
-    ? `fencing ${s.plan.target}: waiting for a person to power it off and confirm that it is off (${id}, ${where(s)})`
-    : `fencing ${s.plan.target} (${s.plan.action}) with ${id} (${where(s)})${delayMs ? ` after a ${delayMs} ms delay` : ""}` });
+  out.push({
+    type: "log",
+    level: "warn",
+    text: dev.manual
+      ? `fencing ${s.plan.target}: waiting for a person to power it off and confirm that it is off (${id}, ${where(s)})`
+      : `fencing ${s.plan.target} (${s.plan.action}) with ${id} (${where(s)})${delayMs ? ` after a ${delayMs} ms delay` : ""}`,
+  });
   if (!dev.manual) out.push({ type: "run", device: id, action: s.plan.action, timeoutMs, delayMs });
 }
 
@@ -85,7 +91,11 @@ function failed(s: FenceState, nowMs: number, why: string, out: FenceOutput[]): 
   s.running = undefined;
   const levels = s.plan.levels;
   if (s.level + 1 < levels.length) {
-    out.push({ type: "log", level: "warn", text: `fencing ${s.plan.target}: ${id} ${why}; level ${s.level + 1} failed, trying level ${s.level + 2}` });
+    out.push({
+      type: "log",
+      level: "warn",
+      text: `fencing ${s.plan.target}: ${id} ${why}; level ${s.level + 1} failed, trying level ${s.level + 2}`,
+    });
     s.level++;
     s.device = 0;
     runCurrent(s, nowMs, out);
@@ -93,7 +103,11 @@ function failed(s: FenceState, nowMs: number, why: string, out: FenceOutput[]): 
   }
   const waitMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (s.round - 1));
   s.retryAtMs = nowMs + waitMs;
-  out.push({ type: "log", level: "error", text: `fencing ${s.plan.target}: ${id} ${why}; every level failed (round ${s.round}); trying again in ${waitMs} ms — its resources stay stopped until it is fenced or confirmed off` });
+  out.push({
+    type: "log",
+    level: "error",
+    text: `fencing ${s.plan.target}: ${id} ${why}; every level failed (round ${s.round}); trying again in ${waitMs} ms — its resources stay stopped until it is fenced or confirmed off`,
+  });
 }
 
 function succeeded(s: FenceState, nowMs: number, by: string, out: FenceOutput[]): void {
@@ -101,7 +115,11 @@ function succeeded(s: FenceState, nowMs: number, by: string, out: FenceOutput[])
   s.done = { by, atMs: nowMs };
   const elapsedMs = nowMs - s.startedMs;
   out.push({ type: "fenced", target: s.plan.target, by, elapsedMs });
-  out.push({ type: "log", level: "info", text: `${s.plan.target} fenced by ${by} in ${(elapsedMs / 1000).toFixed(1)} s` });
+  out.push({
+    type: "log",
+    level: "info",
+    text: `${s.plan.target} fenced by ${by} in ${(elapsedMs / 1000).toFixed(1)} s`,
+  });
 }
 
 export function fenceStep(s: FenceState, input: FenceInput): FenceOutput[] {
@@ -115,7 +133,10 @@ export function fenceStep(s: FenceState, input: FenceInput): FenceOutput[] {
   }
   if (input.type === "result") {
     if (!s.running || input.device !== s.running.id) return out; // a late answer from a device given up on
-    if (!input.ok) { failed(s, now, `failed (${input.reason})`, out); return out; }
+    if (!input.ok) {
+      failed(s, now, `failed (${input.reason})`, out);
+      return out;
+    }
     const level = s.plan.levels[s.level]!;
     if (s.device + 1 < level.length) {
       s.device++;

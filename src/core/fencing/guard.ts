@@ -15,10 +15,22 @@ export interface GuardFacts {
 }
 
 export function guardVerdict(f: GuardFacts): { ok: boolean; reason: string } {
-  if (f.addresses.length === 0) return { ok: false, reason: `no address of ${f.target} to check (give its OS and BMC addresses in host-map)` };
-  if (f.answered.length) return { ok: false, reason: `${f.target} is alive (answers on ${f.answered.join(", ")}): the next level must power it off` };
-  if (f.targetRuns.length) return { ok: false, reason: `${f.target} is silent on ${f.addresses.join(", ")} but may run ${f.targetRuns.join(", ")}: it must be powered off` };
-  return { ok: true, reason: `${f.target} is silent on every address (${f.addresses.join(", ")}) and ran nothing: considered off` };
+  if (f.addresses.length === 0)
+    return { ok: false, reason: `no address of ${f.target} to check (give its OS and BMC addresses in host-map)` };
+  if (f.answered.length)
+    return {
+      ok: false,
+      reason: `${f.target} is alive (answers on ${f.answered.join(", ")}): the next level must power it off`,
+    };
+  if (f.targetRuns.length)
+    return {
+      ok: false,
+      reason: `${f.target} is silent on ${f.addresses.join(", ")} but may run ${f.targetRuns.join(", ")}: it must be powered off`,
+    };
+  return {
+    ok: true,
+    reason: `${f.target} is silent on every address (${f.addresses.join(", ")}) and ran nothing: considered off`,
+  };
 }
 
 /** The guard's delay on this node: only when this node does not run the protected resource. */

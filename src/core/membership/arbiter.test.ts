@@ -18,5 +18,9 @@ test("the arbiter lends its vote to one view at a time, renews it for that view,
   assert.match(refused.log!, /refused b \(view 5\): the vote is lent to view 4 \(a, b\) for 600 ms more/);
   assert.equal(arbiterDecide(s, 2101, 1000, ask("a", aAlone)).reply.granted, true, "after the lease: first come");
   assert.equal(arbiterDecide(s, 2200, 1000, ask("b", bAlone)).reply.granted, false);
-  assert.equal(arbiterDecide(s, 2300, 1000, ask("c", aAlone)).reply.granted, false, "a node asking for a view it is not in");
+  assert.equal(
+    arbiterDecide(s, 2300, 1000, ask("c", aAlone)).reply.granted,
+    false,
+    "a node asking for a view it is not in",
+  );
 });

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import { ClusterSim, type SimOptions } from "../../sim/cluster-sim.js";
 import type { MemberState } from "./types.js";
 /** Membership only: the simulator's nodes run the node core with no resources. */
-const membership = (o: Omit<SimOptions, "faultMs" | "livenessMs">) => new ClusterSim({ faultMs: 0, livenessMs: 0, resources: false, ...o });
+const membership = (o: Omit<SimOptions, "faultMs" | "livenessMs">) =>
+  new ClusterSim({ faultMs: 0, livenessMs: 0, resources: false, ...o });
 const st = (n: ClusterSim["nodes"][0]): MemberState => n.core!.member;
 
 import { attrProblem, dcOf, heard, initMember, isQuorate, linkState, quorumVotes, settleMs, step } from "./member.js";
@@ -20,7 +21,10 @@ test("three healthy nodes agree on one view, elect n1 as DC, and see every link 
     assert.equal(dcOf(sim.mp, st(n), now), "n1");
     for (const peer of Object.values(st(n).peers)) {
       assert.equal(heard(sim.mp, peer, now), true);
-      assert.deepEqual([0, 1].map((l) => linkState(sim.mp, peer, l, now)), ["up", "up"]);
+      assert.deepEqual(
+        [0, 1].map((l) => linkState(sim.mp, peer, l, now)),
+        ["up", "up"],
+      );
     }
   }
 });
@@ -49,24 +53,36 @@ test("a peer whose configuration names unknown nodes is ignored with one plain w
   const view = { id: 9, leader: "n1", leaderInc: 1, members: ["n1", "n2", "n4"] };
   const logs: string[] = [];
   for (let t = 10; t < 50; t += 10) {
-    const out = step(p, s, { type: "recv", nowMs: t, link: 0, msg: { t: "propose", from: "n1", inc: 1, view } }).outputs;
+    const out = step(p, s, {
+      type: "recv",
+      nowMs: t,
+      link: 0,
+      msg: { t: "propose", from: "n1", inc: 1, view },
+    }).outputs;
     for (const o of out) if (o.type === "log") logs.push(o.text);
     assert.ok(!out.some((o) => o.type === "send" && o.msg.t === "ack"), "no promise to a view with a stranger");
   }
   step(p, s, { type: "recv", nowMs: 60, link: 0, msg: { t: "commit", from: "n1", inc: 1, view, settleLeftMs: 0 } });
   assert.notEqual(s.view.id, 9);
-  assert.deepEqual(logs.filter((l) => l.includes("not in my configuration")), ["ignoring n1: it names node(s) n4 that are not in my configuration; the nodes' configurations differ"]);
+  assert.deepEqual(
+    logs.filter((l) => l.includes("not in my configuration")),
+    ["ignoring n1: it names node(s) n4 that are not in my configuration; the nodes' configurations differ"],
+  );
 });
 
 test("a clean shutdown is acted on at once: the survivors drop the node without waiting out `dead` or its lease", () => {
   const sim = membership({ seed: 11, nodes: 3, links: 2 });
   sim.runUntil(6000);
-  const [n1, n2, n3] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0], typeof sim.nodes[0]];
+  const [n1, n2, n3] = sim.nodes as [(typeof sim.nodes)[0], (typeof sim.nodes)[0], (typeof sim.nodes)[0]];
   assert.equal(isQuorate(sim.mp, st(n3), sim.clock(n3)), true);
   const t0 = sim.now;
   const leaving = st(n3);
   sim.shutdown("n3");
-  assert.equal(isQuorate(sim.mp, leaving, sim.clock(n3)), false, "the leaving node stops counting itself quorate first");
+  assert.equal(
+    isQuorate(sim.mp, leaving, sim.clock(n3)),
+    false,
+    "the leaving node stops counting itself quorate first",
+  );
   // Well within `dead`: the goodbye arrives, n1 proposes a view without n3, and it acts with no lease handover.
   sim.runUntil(t0 + sim.mp.deadMs / 2);
   for (const n of [n1, n2]) {
@@ -79,20 +95,43 @@ test("a clean shutdown is acted on at once: the survivors drop the node without 
 test("node attributes reach every peer with the next heartbeat, are bounded, and are forgotten when a node restarts", () => {
   const sim = membership({ seed: 5, nodes: 3, links: 1 });
   sim.runUntil(6000);
-  const [n1, n2] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0]];
+  const [n1, n2] = sim.nodes as [(typeof sim.nodes)[0], (typeof sim.nodes)[0]];
   const out = step(sim.mp, st(n2), { type: "attr", nowMs: sim.clock(n2), name: "pingd", value: "1000" }).outputs;
-  assert.ok(out.some((o) => o.type === "send" && o.msg.t === "hb" && o.msg.attrs.pingd === "1000"), "sent at once, not at the next interval");
+  assert.ok(
+    out.some((o) => o.type === "send" && o.msg.t === "hb" && o.msg.attrs.pingd === "1000"),
+    "sent at once, not at the next interval",
+  );
   assert.ok(out.some((o) => o.type === "log" && o.text === "attribute pingd = 1000"));
   sim.runUntil(sim.now + 2 * sim.mp.intervalMs);
   assert.deepEqual(st(n1).peers.n2!.attrs, { pingd: "1000" });
   assert.equal(attrProblem({}, "x", "v".repeat(257)), "a value has at most 256 characters");
-  const refusedLogs = step(sim.mp, st(n2), { type: "attr", nowMs: sim.clock(n2), name: "x", value: "v".repeat(257) }).outputs.filter((o) => o.type === "log").map((o) => (o as { text: string }).text);
-  assert.deepEqual(refusedLogs, ["attribute x not set: a value has at most 256 characters"], "a refused value is not reported as set");
+  const refusedLogs = step(sim.mp, st(n2), { type: "attr", nowMs: sim.clock(n2), name: "x", value: "v".repeat(257) })
+    .outputs.filter((o) => o.type === "log")
+    .map((o) => (o as { text: string }).text);
+  assert.deepEqual(
+    refusedLogs,
+    ["attribute x not set: a value has at most 256 characters"],
+    "a refused value is not reported as set",
+  );
   const full = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`a${i}`, "1"]));
   assert.equal(attrProblem(full, "another", "1"), "a node has at most 32 attributes");
   assert.equal(attrProblem(full, "a1", "2"), undefined, "changing an existing one is fine");
   // A restarted n2 starts with no attributes: peers drop the old ones on hearing the new incarnation.
-  step(sim.mp, st(n1), { type: "recv", nowMs: sim.clock(n1), link: 0, msg: { t: "hb", from: "n2", inc: 99, seq: 1, view: { id: 0, leader: "n2", leaderInc: 99, members: ["n2"] }, hears: [], settled: false, attrs: {} } });
+  step(sim.mp, st(n1), {
+    type: "recv",
+    nowMs: sim.clock(n1),
+    link: 0,
+    msg: {
+      t: "hb",
+      from: "n2",
+      inc: 99,
+      seq: 1,
+      view: { id: 0, leader: "n2", leaderInc: 99, members: ["n2"] },
+      hears: [],
+      settled: false,
+      attrs: {},
+    },
+  });
   assert.deepEqual(st(n1).peers.n2!.attrs, {});
 });
 
@@ -100,7 +139,7 @@ test("two nodes and an arbiter: when the nodes lose each other, exactly one keep
   const sim = membership({ seed: 21, nodes: 2, links: 2, arbiter: true });
   assert.equal(quorumVotes(sim.mp), 2, "2 node votes + 1 arbiter vote: 2 needed");
   sim.runUntil(6000);
-  const [n1, n2] = sim.nodes as [typeof sim.nodes[0], typeof sim.nodes[0]];
+  const [n1, n2] = sim.nodes as [(typeof sim.nodes)[0], (typeof sim.nodes)[0]];
   assert.ok(isQuorate(sim.mp, st(n1), sim.clock(n1)) && isQuorate(sim.mp, st(n2), sim.clock(n2)));
   sim.cutBetween("n1", "n2");
   sim.runUntil(sim.now + 4 * sim.mp.deadMs);

@@ -6,13 +6,27 @@
 // longest time an excluded member could still believe itself quorate (the lease handover), so two quorate
 // partitions never overlap in time. Deterministic: no clocks, timers or randomness here.
 
-import type { ArbiterReply, Input, LinkState, MemberState, MembershipParams, Message, Output, PeerState, View } from "./types.js";
+import type {
+  ArbiterReply,
+  Input,
+  LinkState,
+  MemberState,
+  MembershipParams,
+  Message,
+  Output,
+  PeerState,
+  View,
+} from "./types.js";
 
 const sameMembers = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-export const sameView = (a: { id: number; leader: string; leaderInc: number }, b: { id: number; leader: string; leaderInc: number }) =>
-  a.id === b.id && a.leader === b.leader && a.leaderInc === b.leaderInc;
+export const sameView = (
+  a: { id: number; leader: string; leaderInc: number },
+  b: { id: number; leader: string; leaderInc: number },
+) => a.id === b.id && a.leader === b.leader && a.leaderInc === b.leaderInc;
 
-export function leaseMs(p: MembershipParams): number { return p.deadMs; }
+export function leaseMs(p: MembershipParams): number {
+  return p.deadMs;
+}
 
 /** How long a view that dropped members waits before acting: the excluded side's lease must have run out. */
 export function settleMs(p: MembershipParams): number {
@@ -29,13 +43,31 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
   const peers: Record<string, PeerState> = {};
   for (const n of p.nodes) {
     if (n.name === me) continue;
-    peers[n.name] = { inc: 0, heardMs: Array(p.links).fill(-Infinity), hears: [], view: { id: 0, leader: n.name, leaderInc: 0, members: [n.name] }, settled: false, supportMs: -Infinity, leftInc: 0, attrs: {} };
+    peers[n.name] = {
+      inc: 0,
+      heardMs: Array(p.links).fill(-Infinity),
+      hears: [],
+      view: { id: 0, leader: n.name, leaderInc: 0, members: [n.name] },
+      settled: false,
+      supportMs: -Infinity,
+      leftInc: 0,
+      attrs: {},
+    };
   }
   return {
-    me, inc, startedMs: nowMs, nowMs, seq: 0, nextHeartbeatMs: nowMs, peers,
+    me,
+    inc,
+    startedMs: nowMs,
+    nowMs,
+    seq: 0,
+    nextHeartbeatMs: nowMs,
+    peers,
     // A (re)started node waits out the lease handover too: its previous life may still count as quorate elsewhere
     // (alone in its configuration, there is nobody else to be quorate).
-    view: { id: 0, leader: me, leaderInc: inc, members: [me] }, installedMs: nowMs, settleUntilMs: p.nodes.length > 1 ? nowMs + settleMs(p) : nowMs, highestViewId: 0,
+    view: { id: 0, leader: me, leaderInc: inc, members: [me] },
+    installedMs: nowMs,
+    settleUntilMs: p.nodes.length > 1 ? nowMs + settleMs(p) : nowMs,
+    highestViewId: 0,
     seenAll: p.nodes.length === 1,
     left: false,
     attrs: {},
@@ -74,9 +106,11 @@ export function isQuorate(p: MembershipParams, s: MemberState, nowMs: number): b
 export function holdsLease(p: MembershipParams, s: MemberState, nowMs: number): boolean {
   if (s.left || !s.view.members.includes(s.me)) return false;
   if (p.twoNode && p.waitForAll && !s.seenAll) return false;
-  const supporters = s.view.members.filter((m) => m === s.me || nowMs - (s.peers[m]?.supportMs ?? -Infinity) <= leaseMs(p));
+  const supporters = s.view.members.filter(
+    (m) => m === s.me || nowMs - (s.peers[m]?.supportMs ?? -Infinity) <= leaseMs(p),
+  );
   const g = s.arbiterGrant;
-  const arbiter = g && sameView(g.view, s.view) && nowMs < g.untilMs ? p.arbiterVotes ?? 0 : 0;
+  const arbiter = g && sameView(g.view, s.view) && nowMs < g.untilMs ? (p.arbiterVotes ?? 0) : 0;
   return votesOf(p, supporters) + arbiter >= quorumVotes(p);
 }
 
@@ -92,7 +126,9 @@ export function arbiterBeliefMs(p: MembershipParams): number {
 }
 
 /** The peer's current life announced a clean shutdown: dropping it needs no lease handover. */
-export function hasLeft(peer: PeerState): boolean { return peer.leftInc !== 0 && peer.leftInc === peer.inc; }
+export function hasLeft(peer: PeerState): boolean {
+  return peer.leftInc !== 0 && peer.leftInc === peer.inc;
+}
 
 /** The designated coordinator: the view's leader, while the view is quorate. */
 export function dcOf(p: MembershipParams, s: MemberState, nowMs: number): string | undefined {
@@ -101,14 +137,28 @@ export function dcOf(p: MembershipParams, s: MemberState, nowMs: number): string
 
 class Step {
   readonly out: Output[] = [];
-  constructor(readonly p: MembershipParams, readonly s: MemberState) {}
+  constructor(
+    readonly p: MembershipParams,
+    readonly s: MemberState,
+  ) {}
 
-  send(to: string | "*", msg: Message): void { this.out.push({ type: "send", to, link: "all", msg }); }
-  log(text: string): void { this.out.push({ type: "log", text }); }
-  now(): number { return this.s.nowMs; }
+  send(to: string | "*", msg: Message): void {
+    this.out.push({ type: "send", to, link: "all", msg });
+  }
+  log(text: string): void {
+    this.out.push({ type: "log", text });
+  }
+  now(): number {
+    return this.s.nowMs;
+  }
 
   alive(): string[] {
-    const names = [this.s.me, ...Object.entries(this.s.peers).filter(([, peer]) => heard(this.p, peer, this.now())).map(([n]) => n)];
+    const names = [
+      this.s.me,
+      ...Object.entries(this.s.peers)
+        .filter(([, peer]) => heard(this.p, peer, this.now()))
+        .map(([n]) => n),
+    ];
     return names.sort();
   }
 
@@ -116,7 +166,11 @@ class Step {
     const s = this.s;
     const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m) && !this.leftCleanly(m));
     // A handover already running (here or at any member) is not cut short by a later view.
-    s.settleUntilMs = Math.max(s.settleUntilMs, this.now() + settleLeftMs, removed ? this.now() + settleMs(this.p) : -Infinity);
+    s.settleUntilMs = Math.max(
+      s.settleUntilMs,
+      this.now() + settleLeftMs,
+      removed ? this.now() + settleMs(this.p) : -Infinity,
+    );
     s.view = view;
     s.installedMs = this.now();
     s.highestViewId = Math.max(s.highestViewId, view.id);
@@ -125,8 +179,12 @@ class Step {
     // Support is counted afresh in the new view.
     for (const peer of Object.values(s.peers)) peer.supportMs = -Infinity;
     const wait = s.settleUntilMs - this.now();
-    const why = removed ? "once the dropped members' quorum leases have run out" : "once any quorum lease from before (a dropped member's, or this node's previous life's) has run out";
-    this.log(`view ${view.id} installed: ${view.members.join(", ")} (leader ${view.leader})${wait > 0 ? `; acting in ${wait} ms, ${why}` : ""}`);
+    const why = removed
+      ? "once the dropped members' quorum leases have run out"
+      : "once any quorum lease from before (a dropped member's, or this node's previous life's) has run out";
+    this.log(
+      `view ${view.id} installed: ${view.members.join(", ")} (leader ${view.leader})${wait > 0 ? `; acting in ${wait} ms, ${why}` : ""}`,
+    );
     this.out.push({ type: "view", view, quorate: isQuorate(this.p, s, this.now()) });
   }
 
@@ -137,11 +195,23 @@ class Step {
     if (msg.inc < peer.inc) return; // a previous life of that node
     if (msg.inc > peer.inc) {
       if (peer.inc !== 0) this.log(`${msg.from} restarted (incarnation ${msg.inc})`);
-      Object.assign(peer, { inc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), hears: [], supportMs: -Infinity, attrs: {} });
+      Object.assign(peer, {
+        inc: msg.inc,
+        heardMs: Array(this.p.links).fill(-Infinity),
+        hears: [],
+        supportMs: -Infinity,
+        attrs: {},
+      });
     }
     if (msg.inc <= peer.leftInc) return; // late packets of a life that said goodbye
     if (msg.t === "leave") {
-      Object.assign(peer, { leftInc: msg.inc, heardMs: Array(this.p.links).fill(-Infinity), supportMs: -Infinity, hears: [], attrs: {} });
+      Object.assign(peer, {
+        leftInc: msg.inc,
+        heardMs: Array(this.p.links).fill(-Infinity),
+        supportMs: -Infinity,
+        hears: [],
+        attrs: {},
+      });
       this.log(`${msg.from} left the cluster (clean shutdown)`);
       return;
     }
@@ -156,32 +226,53 @@ class Step {
         peer.attrs = msg.attrs;
         s.highestViewId = Math.max(s.highestViewId, msg.view.id);
         // While promised to a newer view, support for the old one is not collected (it must not outlive the promise).
-        if (sameView(msg.view, s.view) && s.view.members.includes(msg.from) && !promiseActive(this.p, s, this.now())) peer.supportMs = this.now();
+        if (sameView(msg.view, s.view) && s.view.members.includes(msg.from) && !promiseActive(this.p, s, this.now()))
+          peer.supportMs = this.now();
         return;
       case "propose": {
         const v = msg.view;
         s.highestViewId = Math.max(s.highestViewId, v.id);
         if (!v.members.includes(s.me) || v.leader !== msg.from || v.id <= s.view.id) return;
         const pr = s.promised;
-        const promiseStands = pr && this.now() - pr.atMs <= this.p.deadMs && (pr.id > v.id || (pr.id === v.id && (pr.leader !== v.leader || pr.leaderInc !== v.leaderInc)));
+        const promiseStands =
+          pr &&
+          this.now() - pr.atMs <= this.p.deadMs &&
+          (pr.id > v.id || (pr.id === v.id && (pr.leader !== v.leader || pr.leaderInc !== v.leaderInc)));
         if (promiseStands) return;
         s.promised = { id: v.id, leader: v.leader, leaderInc: v.leaderInc, atMs: this.now() };
         for (const x of Object.values(s.peers)) x.supportMs = -Infinity; // support for the old view ends here
         this.send(msg.from, {
-          t: "ack", from: s.me, inc: s.inc, viewId: v.id, leader: v.leader, leaderInc: v.leaderInc,
-          had: s.view.id === 0 ? [] : s.view.members, settleLeftMs: Math.max(0, s.settleUntilMs - this.now()),
+          t: "ack",
+          from: s.me,
+          inc: s.inc,
+          viewId: v.id,
+          leader: v.leader,
+          leaderInc: v.leaderInc,
+          had: s.view.id === 0 ? [] : s.view.members,
+          settleLeftMs: Math.max(0, s.settleUntilMs - this.now()),
         });
         return;
       }
       case "ack": {
         const pr = s.proposal;
-        if (!pr || msg.viewId !== pr.view.id || msg.leader !== s.me || msg.leaderInc !== s.inc || !pr.view.members.includes(msg.from)) return;
+        if (
+          !pr ||
+          msg.viewId !== pr.view.id ||
+          msg.leader !== s.me ||
+          msg.leaderInc !== s.inc ||
+          !pr.view.members.includes(msg.from)
+        )
+          return;
         if (!pr.acks.includes(msg.from)) pr.acks.push(msg.from);
         for (const h of msg.had) if (!pr.had.includes(h)) pr.had.push(h);
         pr.settleUntilMs = Math.max(pr.settleUntilMs, this.now() + msg.settleLeftMs);
         if (pr.view.members.every((m) => m === s.me || pr.acks.includes(m))) {
           const dropped = pr.had.some((h) => !pr.view.members.includes(h) && !this.leftCleanly(h));
-          const until = Math.max(pr.settleUntilMs, s.settleUntilMs, dropped ? this.now() + settleMs(this.p) : -Infinity);
+          const until = Math.max(
+            pr.settleUntilMs,
+            s.settleUntilMs,
+            dropped ? this.now() + settleMs(this.p) : -Infinity,
+          );
           const settleLeftMs = Math.max(0, until - this.now());
           this.send("*", { t: "commit", from: s.me, inc: s.inc, view: pr.view, settleLeftMs });
           this.install(pr.view, settleLeftMs);
@@ -191,7 +282,15 @@ class Step {
       case "commit": {
         const v = msg.view;
         const pr = s.promised;
-        if (!v.members.includes(s.me) || v.id <= s.view.id || !pr || pr.id !== v.id || pr.leader !== v.leader || pr.leaderInc !== v.leaderInc) return;
+        if (
+          !v.members.includes(s.me) ||
+          v.id <= s.view.id ||
+          !pr ||
+          pr.id !== v.id ||
+          pr.leader !== v.leader ||
+          pr.leaderInc !== v.leaderInc
+        )
+          return;
         this.install(v, msg.settleLeftMs);
         return;
       }
@@ -207,12 +306,17 @@ class Step {
   setAttr(name: string, value: string | undefined): void {
     const s = this.s;
     const refused = attrProblem(s.attrs, name, value);
-    if (refused) { this.log(`attribute ${name.slice(0, 64)} not set: ${refused}`); return; }
+    if (refused) {
+      this.log(`attribute ${name.slice(0, 64)} not set: ${refused}`);
+      return;
+    }
     const before = s.attrs[name];
     if (before === value) return;
     if (value === undefined) delete s.attrs[name];
     else s.attrs[name] = value;
-    this.log(`attribute ${name} ${value === undefined ? "removed" : `= ${value}`}${before !== undefined ? ` (was ${before})` : ""}`);
+    this.log(
+      `attribute ${name} ${value === undefined ? "removed" : `= ${value}`}${before !== undefined ? ` (was ${before})` : ""}`,
+    );
     s.nextHeartbeatMs = this.now(); // peers learn it now, not at the next interval
   }
 
@@ -231,12 +335,21 @@ class Step {
   /** A peer whose configuration lists other nodes than ours must not make us install a view we cannot reason about. */
   private namesKnownNodes(msg: Message): boolean {
     const s = this.s;
-    const names = msg.t === "hb" ? [...msg.view.members, ...msg.hears] : msg.t === "ack" ? msg.had : msg.t === "leave" ? [] : msg.view.members;
+    const names =
+      msg.t === "hb"
+        ? [...msg.view.members, ...msg.hears]
+        : msg.t === "ack"
+          ? msg.had
+          : msg.t === "leave"
+            ? []
+            : msg.view.members;
     const strangers = names.filter((n) => n !== s.me && !s.peers[n]);
     if (strangers.length === 0) return true;
     if (!s.warnedStrangers.includes(msg.from)) {
       s.warnedStrangers.push(msg.from);
-      this.log(`ignoring ${msg.from}: it names node(s) ${[...new Set(strangers)].join(", ")} that are not in my configuration; the nodes' configurations differ`);
+      this.log(
+        `ignoring ${msg.from}: it names node(s) ${[...new Set(strangers)].join(", ")} that are not in my configuration; the nodes' configurations differ`,
+      );
     }
     return false;
   }
@@ -249,7 +362,9 @@ class Step {
     for (const peer of Object.values(s.peers)) peer.supportMs = -Infinity;
     s.arbiterGrant = undefined;
     s.settleUntilMs = Math.max(s.settleUntilMs, this.now() + settleMs(this.p));
-    this.log(`this node did not run for ${gapMs} ms: its quorum lease is void; waiting ${settleMs(this.p)} ms before counting itself quorate again`);
+    this.log(
+      `this node did not run for ${gapMs} ms: its quorum lease is void; waiting ${settleMs(this.p)} ms before counting itself quorate again`,
+    );
   }
 
   heartbeat(): void {
@@ -257,7 +372,10 @@ class Step {
     if (this.now() < s.nextHeartbeatMs) return;
     s.nextHeartbeatMs = this.now() + this.p.intervalMs;
     s.seq++;
-    const hears = Object.entries(s.peers).filter(([, peer]) => heard(this.p, peer, this.now())).map(([n]) => n).sort();
+    const hears = Object.entries(s.peers)
+      .filter(([, peer]) => heard(this.p, peer, this.now()))
+      .map(([n]) => n)
+      .sort();
     const settled = this.now() >= s.settleUntilMs;
     this.send("*", { t: "hb", from: s.me, inc: s.inc, seq: s.seq, view: s.view, hears, settled, attrs: s.attrs });
     if (this.p.arbiterVotes) {
@@ -270,7 +388,10 @@ class Step {
   lead(): void {
     const s = this.s;
     const alive = this.alive();
-    if (alive[0] !== s.me) { s.proposal = undefined; return; }
+    if (alive[0] !== s.me) {
+      s.proposal = undefined;
+      return;
+    }
     // Members: those we hear that hear us too; while starting up, wait for nodes we have never heard.
     const members = alive.filter((n) => n === s.me || s.peers[n]!.hears.includes(s.me));
     const neverHeard = Object.values(s.peers).some((peer) => peer.inc === 0);
@@ -279,23 +400,46 @@ class Step {
     // Our view stands if it has the right members and every member reports being in it (one may have missed
     // the commit: then it is proposed again).
     const agreed = members.every((m) => m === s.me || sameView(s.peers[m]!.view, s.view));
-    if (s.view.leader === s.me && sameMembers(s.view.members, members) && (agreed || this.now() - s.installedMs < retryMs)) { s.proposal = undefined; return; }
+    if (
+      s.view.leader === s.me &&
+      sameMembers(s.view.members, members) &&
+      (agreed || this.now() - s.installedMs < retryMs)
+    ) {
+      s.proposal = undefined;
+      return;
+    }
     const pr = s.proposal;
     if (pr && sameMembers(pr.view.members, members) && this.now() - pr.sentMs < retryMs) return;
     const view: View = { id: Math.max(s.highestViewId, s.view.id) + 1, leader: s.me, leaderInc: s.inc, members };
     s.highestViewId = view.id;
-    s.proposal = { view, acks: [], had: s.view.id === 0 ? [] : [...s.view.members], settleUntilMs: s.settleUntilMs, sentMs: this.now() };
-    if (members.length === 1) { this.install(view, 0); return; }
+    s.proposal = {
+      view,
+      acks: [],
+      had: s.view.id === 0 ? [] : [...s.view.members],
+      settleUntilMs: s.settleUntilMs,
+      sentMs: this.now(),
+    };
+    if (members.length === 1) {
+      this.install(view, 0);
+      return;
+    }
     for (const m of members) if (m !== s.me) this.send(m, { t: "propose", from: s.me, inc: s.inc, view });
   }
 }
 
 /** Node attributes travel in every heartbeat, so they are bounded (the wire format refuses more). */
 export const ATTR_LIMITS = { count: 32, nameChars: 64, valueChars: 256 } as const;
-export function attrProblem(attrs: Record<string, string>, name: string, value: string | undefined): string | undefined {
-  if (name.length === 0 || name.length > ATTR_LIMITS.nameChars) return `a name has 1 to ${ATTR_LIMITS.nameChars} characters`;
-  if (value !== undefined && value.length > ATTR_LIMITS.valueChars) return `a value has at most ${ATTR_LIMITS.valueChars} characters`;
-  if (value !== undefined && !(name in attrs) && Object.keys(attrs).length >= ATTR_LIMITS.count) return `a node has at most ${ATTR_LIMITS.count} attributes`;
+export function attrProblem(
+  attrs: Record<string, string>,
+  name: string,
+  value: string | undefined,
+): string | undefined {
+  if (name.length === 0 || name.length > ATTR_LIMITS.nameChars)
+    return `a name has 1 to ${ATTR_LIMITS.nameChars} characters`;
+  if (value !== undefined && value.length > ATTR_LIMITS.valueChars)
+    return `a value has at most ${ATTR_LIMITS.valueChars} characters`;
+  if (value !== undefined && !(name in attrs) && Object.keys(attrs).length >= ATTR_LIMITS.count)
+    return `a node has at most ${ATTR_LIMITS.count} attributes`;
   return undefined;
 }
 

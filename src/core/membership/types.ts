@@ -1,7 +1,10 @@
 // Cluster membership: inputs, outputs and timing. A node runs `step(state, input)`; heartbeats, view proposals and
 // commits are its only messages. Time comes in with every input (each node's own clock, which may drift).
 
-export interface MembershipNode { name: string; votes: number }
+export interface MembershipNode {
+  name: string;
+  votes: number;
+}
 
 export interface MembershipParams {
   nodes: MembershipNode[];
@@ -37,20 +40,51 @@ export interface View {
 
 export type Message =
   /** `attrs`: the sender's node attributes (like Pacemaker's attrd), carried whole in every heartbeat. */
-  | { t: "hb"; from: string; inc: number; seq: number; view: View; hears: string[]; settled: boolean; attrs: Record<string, string> }
+  | {
+      t: "hb";
+      from: string;
+      inc: number;
+      seq: number;
+      view: View;
+      hears: string[];
+      settled: boolean;
+      attrs: Record<string, string>;
+    }
   | { t: "propose"; from: string; inc: number; view: View }
   /** `had`: the members of the view the acking node leaves (to know if anyone is dropped); `settleLeftMs`: how
    * long its own lease handover still runs. */
-  | { t: "ack"; from: string; inc: number; viewId: number; leader: string; leaderInc: number; had: string[]; settleLeftMs: number }
+  | {
+      t: "ack";
+      from: string;
+      inc: number;
+      viewId: number;
+      leader: string;
+      leaderInc: number;
+      had: string[];
+      settleLeftMs: number;
+    }
   /** `settleLeftMs`: nobody in the view acts before this much time has passed (lease handover). */
   | { t: "commit"; from: string; inc: number; view: View; settleLeftMs: number }
   /** A clean shutdown: the sender has stopped counting itself quorate, so nobody waits out its lease. */
   | { t: "leave"; from: string; inc: number };
 
 /** To the arbiter: "lend your vote to my view". Sent with every heartbeat while an arbiter is configured. */
-export interface ArbiterRequest { t: "arb-req"; from: string; inc: number; seq: number; view: View }
+export interface ArbiterRequest {
+  t: "arb-req";
+  from: string;
+  inc: number;
+  seq: number;
+  view: View;
+}
 /** From the arbiter: granted = the vote is this view's for the arbiter's lease, counted from when it was asked. */
-export interface ArbiterReply { t: "arb-reply"; to: string; inc: number; seq: number; view: View; granted: boolean }
+export interface ArbiterReply {
+  t: "arb-reply";
+  to: string;
+  inc: number;
+  seq: number;
+  view: View;
+  granted: boolean;
+}
 
 export type Input =
   | { type: "tick"; nowMs: number }

@@ -20,7 +20,16 @@ const DEFAULTS = "defaults: { stickiness: 50, migration-threshold: 1 }\n";
 const MANUAL_FENCING = "fencing:\n  devices:\n    by-hand: { agent: manual, targets: [n1, n2, n3] }\n";
 
 function cluster(o: Partial<SimOptions> = {}): ClusterSim {
-  const c = new ClusterSim({ seed: 1, nodes: 3, links: 1, faultMs: 0, livenessMs: 0, ideal: true, resources: RESOURCES + DEFAULTS, ...o });
+  const c = new ClusterSim({
+    seed: 1,
+    nodes: 3,
+    links: 1,
+    faultMs: 0,
+    livenessMs: 0,
+    ideal: true,
+    resources: RESOURCES + DEFAULTS,
+    ...o,
+  });
   c.advance(3000);
   return c;
 }
@@ -110,7 +119,10 @@ test("a stop that fails (no fencing): the resource stays blocked where it is and
 
 test("requests name what exists: an unknown resource or node is refused with a suggestion", () => {
   const c = cluster();
-  assert.deepEqual(admin(c, "n2", { kind: "disable", rsc: "wbe" }), { ok: false, message: "no resource `wbe` — did you mean `web`? (resources: web, other)" });
+  assert.deepEqual(admin(c, "n2", { kind: "disable", rsc: "wbe" }), {
+    ok: false,
+    message: "no resource `wbe` — did you mean `web`? (resources: web, other)",
+  });
   assert.match(admin(c, "n2", { kind: "standby", node: "n4" })!.message, /^no node `n4`/);
 });
 
@@ -156,17 +168,26 @@ test("restart of a group stops its members last first, then starts them in order
   const before = c.log.length;
   admin(c, "n2", { kind: "restart", rsc: "web" });
   c.advance(500);
-  const ops = c.log.slice(before).filter((l) => /^n1: DC: (stop|start) (vip|app) on n1$/.test(l)).map((l) => l.slice(8));
+  const ops = c.log
+    .slice(before)
+    .filter((l) => /^n1: DC: (stop|start) (vip|app) on n1$/.test(l))
+    .map((l) => l.slice(8));
   assert.deepEqual(ops, ["stop app on n1", "stop vip on n1", "start vip on n1", "start app on n1"]);
   assert.deepEqual(c.where("app"), ["n1"]);
 });
 
 test("with fencing, a lost node's resources wait for a successful fence, not for time; a failed fence keeps them down and is retried", () => {
-  const c = cluster({ extraYaml: "fencing:\n  timeout: 3s\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3], timeout: 1s }\n" });
+  const c = cluster({
+    extraYaml:
+      "fencing:\n  timeout: 3s\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3], timeout: 1s }\n",
+  });
   c.deviceScript.push("fail", "fail", "fail", "fail", "fail", "fail", "fail", "fail");
   c.powerOff("n1");
   c.advance(8000);
-  assert.ok(c.deviceRuns.length >= 1 && c.deviceRuns.every((r) => r === "n2 runs power on n1"), c.deviceRuns.join("\n"));
+  assert.ok(
+    c.deviceRuns.length >= 1 && c.deviceRuns.every((r) => r === "n2 runs power on n1"),
+    c.deviceRuns.join("\n"),
+  );
   assert.deepEqual(c.where("vip"), [], "not started while n1 is unfenced, however long it takes");
   assert.ok(said(c, /n1 is UNCLEAN/));
   assert.ok(said(c, /fencing n1 FAILED/), c.log.join("\n"));
@@ -184,7 +205,10 @@ test("a manual fencing level waits for a person: `fence confirm` on any node com
   const c = cluster({ extraYaml: MANUAL_FENCING });
   c.powerOff("n1");
   c.advance(5000);
-  assert.ok(said(c, /^n2: n1 must be powered off by hand: once it is, run `paceline fence confirm n1` on any node/), c.log.join("\n"));
+  assert.ok(
+    said(c, /^n2: n1 must be powered off by hand: once it is, run `paceline fence confirm n1` on any node/),
+    c.log.join("\n"),
+  );
   assert.deepEqual(c.where("vip"), []);
   const id = c.request("n3", { kind: "fence-confirm", target: "n1" });
   assert.equal(c.replies.get(id)?.ok, true);
@@ -195,7 +219,11 @@ test("a manual fencing level waits for a person: `fence confirm` on any node com
 
 test("a stop failure with on-fail=fence fences that node, then the group starts on a peer", () => {
   const c = cluster({
-    resources: RESOURCES.replace("app: { agent: ocf:heartbeat:Dummy, monitor: 1s }", "app: { agent: ocf:heartbeat:Dummy, monitor: 1s, ops: { stop: { on-fail: fence } } }") + DEFAULTS,
+    resources:
+      RESOURCES.replace(
+        "app: { agent: ocf:heartbeat:Dummy, monitor: 1s }",
+        "app: { agent: ocf:heartbeat:Dummy, monitor: 1s, ops: { stop: { on-fail: fence } } }",
+      ) + DEFAULTS,
     extraYaml: "fencing:\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3], timeout: 1s }\n",
   });
   c.failNext.add("n1/app/stop");
@@ -211,13 +239,20 @@ test("a stop failure with on-fail=fence fences that node, then the group starts 
 
 test("priority-delay: in a two-node split, fencing the node with the more important resources waits, so it shoots first", () => {
   const c = cluster({
-    nodes: 2, extraYaml: "quorum: { two-node: true }\nfencing:\n  priority-delay: 5s\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2] }\n",
-    resources: "resources:\n  db: { agent: ocf:heartbeat:Dummy, prefer: n2, priority: 10 }\n  web: { agent: ocf:heartbeat:Dummy, prefer: n1 }\n",
+    nodes: 2,
+    extraYaml:
+      "quorum: { two-node: true }\nfencing:\n  priority-delay: 5s\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2] }\n",
+    resources:
+      "resources:\n  db: { agent: ocf:heartbeat:Dummy, prefer: n2, priority: 10 }\n  web: { agent: ocf:heartbeat:Dummy, prefer: n1 }\n",
   });
   assert.deepEqual(c.where("db"), ["n2"]);
   c.cutBetween("n1", "n2");
   c.advance(4000);
-  assert.deepEqual(c.deviceRuns, ["n2 runs power on n1"], "n1 waits 5 s before shooting n2, which runs the more important db");
+  assert.deepEqual(
+    c.deviceRuns,
+    ["n2 runs power on n1"],
+    "n1 waits 5 s before shooting n2, which runs the more important db",
+  );
   assert.ok(said(c, /^n1: DC: fencing n2 waits 5000 ms first/), c.log.join("\n"));
   c.advance(4000);
   assert.deepEqual(c.deviceRuns, ["n2 runs power on n1"], "n1 was powered off before its delay ended");
@@ -226,7 +261,16 @@ test("priority-delay: in a two-node split, fencing the node with the more import
 });
 
 test("startup-fencing: a node not seen since the cluster started is fenced (after initial-dead) before anything starts", () => {
-  const c = new ClusterSim({ seed: 1, nodes: 3, links: 1, faultMs: 0, livenessMs: 0, ideal: true, resources: RESOURCES + DEFAULTS, extraYaml: "fencing:\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3] }\n" });
+  const c = new ClusterSim({
+    seed: 1,
+    nodes: 3,
+    links: 1,
+    faultMs: 0,
+    livenessMs: 0,
+    ideal: true,
+    resources: RESOURCES + DEFAULTS,
+    extraYaml: "fencing:\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3] }\n",
+  });
   c.powerOff("n3"); // never comes up
   c.advance(1500);
   assert.deepEqual(c.where("vip"), [], "nothing starts while n3 may run anything");
@@ -262,7 +306,10 @@ test("config push: the DC numbers it; a node that was down catches up and probes
   assert.ok(said(c, /^n3: running cluster configuration epoch 1 \(from n\d\)/), c.log.join("\n"));
   assert.ok(said(c, /^n3: probing extra \(new in this configuration\)/), c.log.join("\n"));
   assert.ok(said(c, /^n1: DC: no action: I am n1, the DC with quorum; every resource is where it should be/));
-  const refused = c.request("n3", { kind: "push", parsed: parseConfigText(yaml.replace("interval: 200ms", "interval: 300ms"), "pushed configuration") });
+  const refused = c.request("n3", {
+    kind: "push",
+    parsed: parseConfigText(yaml.replace("interval: 200ms", "interval: 300ms"), "pushed configuration"),
+  });
   c.advance(100);
   assert.match(c.replies.get(refused)?.message ?? "", /refused: heartbeat cannot change while the cluster runs/);
   assert.equal(c.violation, undefined);

@@ -73,13 +73,18 @@ export function keeperStep(p: KeeperParams, s: KeeperState, input: KeeperInput):
       s.closing = true;
       break;
     case "exited": {
-      if (s.closing || input.code === 0) { out.push({ type: "exit", code: input.code ?? 0 }); return out; }
+      if (s.closing || input.code === 0) {
+        out.push({ type: "exit", code: input.code ?? 0 });
+        return out;
+      }
       s.daemon = "dead";
       s.quickDeaths = now - s.startedMs < p.unstableMs ? s.quickDeaths + 1 : 0;
       s.diedHeldAtMs = input.heldAtMs;
       if (s.quickDeaths >= p.giveUpAfter) {
         s.daemon = "gave-up";
-        log(`the daemon ${input.how}, ${s.quickDeaths} times in a row within ${p.unstableMs / 1000} s of starting: stopping this node's resources and giving up`);
+        log(
+          `the daemon ${input.how}, ${s.quickDeaths} times in a row within ${p.unstableMs / 1000} s of starting: stopping this node's resources and giving up`,
+        );
         s.stopping = true;
         out.push({ type: "stop-all" });
         return out;
@@ -87,7 +92,9 @@ export function keeperStep(p: KeeperParams, s: KeeperState, input: KeeperInput):
       if (input.heldAtMs !== undefined) {
         // Exactly when a live daemon would have begun stopping, had it lost the lease when it died.
         s.stopAtMs = Math.min(s.stopAtMs ?? Infinity, input.heldAtMs + p.leaseMs + p.graceMs);
-        log(`the daemon ${input.how}: restarting it at once; it keeps this node's resources only if it holds the quorum lease again within ${Math.max(0, s.stopAtMs - now)} ms, else they are stopped here`);
+        log(
+          `the daemon ${input.how}: restarting it at once; it keeps this node's resources only if it holds the quorum lease again within ${Math.max(0, s.stopAtMs - now)} ms, else they are stopped here`,
+        );
       } else log(`the daemon ${input.how} before it ever held the quorum lease: restarting it at once`);
       out.push({ type: "spawn" });
       break;
@@ -100,7 +107,10 @@ export function keeperStep(p: KeeperParams, s: KeeperState, input: KeeperInput):
       break;
     case "stopped":
       s.stopping = false;
-      if (s.daemon === "gave-up") { out.push({ type: "exit", code: 1 }); return out; }
+      if (s.daemon === "gave-up") {
+        out.push({ type: "exit", code: 1 });
+        return out;
+      }
       break;
     case "wake":
       break;
@@ -108,7 +118,9 @@ export function keeperStep(p: KeeperParams, s: KeeperState, input: KeeperInput):
   if (s.stopAtMs !== undefined && now >= s.stopAtMs && !s.stopping) {
     s.stopAtMs = undefined;
     s.stopping = true;
-    log("no daemon has held the quorum lease since the crash, and the others may take over now: stopping this node's resources here so nothing runs twice");
+    log(
+      "no daemon has held the quorum lease since the crash, and the others may take over now: stopping this node's resources here so nothing runs twice",
+    );
     out.push({ type: "stop-all" });
   }
   if (s.stopAtMs !== undefined) out.push({ type: "wake-at", atMs: s.stopAtMs });

@@ -7,12 +7,44 @@
 import type { ClusterConfig } from "../../config/model.js";
 import { findResource, primitivesOf } from "../../config/model.js";
 import { didYouMean } from "../../util/suggest.js";
-import { initCoordinator, mayRunOn, stepCoordinator, uncleanOf, type CoordinatorInput, type CoordinatorState, type FenceRecord } from "../controller/coordinator.js";
-import { initNodeRm, isRunning, mayRun, stepNodeRm, type NodeRmInput, type NodeRmState } from "../controller/node-rm.js";
+import {
+  initCoordinator,
+  mayRunOn,
+  stepCoordinator,
+  uncleanOf,
+  type CoordinatorInput,
+  type CoordinatorState,
+  type FenceRecord,
+} from "../controller/coordinator.js";
+import {
+  initNodeRm,
+  isRunning,
+  mayRun,
+  stepNodeRm,
+  type NodeRmInput,
+  type NodeRmState,
+} from "../controller/node-rm.js";
 import type { ControlMessage } from "../controller/types.js";
 import { viewKeyOf } from "../controller/types.js";
-import { beginFenceRun, fencePlan, fenceRunWakeMs, stepFenceRun, type FenceRunInput, type FenceRunOutput, type FenceRunState } from "../fencing/run.js";
-import { attrProblem, dcOf, hasLeft, holdsLease, initMember, isQuorate, quorumVotes, step as stepMember } from "../membership/member.js";
+import {
+  beginFenceRun,
+  fencePlan,
+  fenceRunWakeMs,
+  stepFenceRun,
+  type FenceRunInput,
+  type FenceRunOutput,
+  type FenceRunState,
+} from "../fencing/run.js";
+import {
+  attrProblem,
+  dcOf,
+  hasLeft,
+  holdsLease,
+  initMember,
+  isQuorate,
+  quorumVotes,
+  step as stepMember,
+} from "../membership/member.js";
 import type { Input as MemberInput, MemberState, MembershipParams } from "../membership/types.js";
 import { Random } from "../random.js";
 import { decidePush, newer, pushProblems, type ConfigDoc, type ParsedDoc } from "./config-sync.js";
@@ -33,12 +65,28 @@ export interface ViewFacts {
   attributes: Record<string, Record<string, string>>;
 }
 
-interface MonitorClock { seq: number; intervalMs: number; timeoutMs: number; dueMs: number; running: boolean }
+interface MonitorClock {
+  seq: number;
+  intervalMs: number;
+  timeoutMs: number;
+  dueMs: number;
+  running: boolean;
+}
 /** A built-in monitor's clock: due time, and the check in flight (by id) if any. */
-interface CheckClock { seq: number; dueMs: number; running?: string }
+interface CheckClock {
+  seq: number;
+  dueMs: number;
+  running?: string;
+}
 
 /** A fencing this node was asked to carry out: waiting out its priority delay, then running. */
-interface FenceJob { target: string; reason: string; startAtMs: number; targetInc?: number; run?: FenceRunState }
+interface FenceJob {
+  target: string;
+  reason: string;
+  startAtMs: number;
+  targetInc?: number;
+  run?: FenceRunState;
+}
 
 export interface NodeState {
   me: string;
@@ -82,9 +130,17 @@ export interface NodeState {
 export function membershipParams(config: ClusterConfig): MembershipParams {
   const hb = config.heartbeat;
   return {
-    nodes: config.nodes.map((n) => ({ name: n.name, votes: n.votes })), links: Math.max(1, config.nodes[0]?.links.length ?? 1),
-    intervalMs: hb.intervalMs, warnMs: hb.warnMs, deadMs: hb.deadMs, initialDeadMs: hb.initialDeadMs, maxDelayMs: hb.maxDelayMs,
-    clockDrift: 0.01, twoNode: config.quorum.twoNode, waitForAll: config.quorum.waitForAll, arbiterVotes: config.quorum.arbiter ? 1 : 0,
+    nodes: config.nodes.map((n) => ({ name: n.name, votes: n.votes })),
+    links: Math.max(1, config.nodes[0]?.links.length ?? 1),
+    intervalMs: hb.intervalMs,
+    warnMs: hb.warnMs,
+    deadMs: hb.deadMs,
+    initialDeadMs: hb.initialDeadMs,
+    maxDelayMs: hb.maxDelayMs,
+    clockDrift: 0.01,
+    twoNode: config.quorum.twoNode,
+    waitForAll: config.quorum.waitForAll,
+    arbiterVotes: config.quorum.arbiter ? 1 : 0,
   };
 }
 
@@ -97,9 +153,33 @@ export function initNode(o: NodeInit): NodeState {
   const rm = initNodeRm(o.me, o.inc);
   rm.config = { epoch: o.doc.epoch, hash: o.doc.hash };
   return {
-    me: o.me, inc: o.inc, nowMs: o.nowMs, wallSec: 0, config: o.config, doc: o.doc, mp, member: initMember(mp, o.me, o.inc, o.nowMs), rm,
-    co: initCoordinator(o.me), rng: o.seed >>> 0, booted: false, factsKey: "", monitors: {}, checks: {}, nextCheckSeq: 1, fences: {}, nextRunId: 1, forwarded: {},
-    nextForwardId: 1, configAskedMs: -Infinity, pendingDefs: [], leaseSavedMs: -Infinity, failuresKey: "{}", nextTickMs: o.nowMs, ping: { busy: false, dueMs: o.nowMs }, leaving: false,
+    me: o.me,
+    inc: o.inc,
+    nowMs: o.nowMs,
+    wallSec: 0,
+    config: o.config,
+    doc: o.doc,
+    mp,
+    member: initMember(mp, o.me, o.inc, o.nowMs),
+    rm,
+    co: initCoordinator(o.me),
+    rng: o.seed >>> 0,
+    booted: false,
+    factsKey: "",
+    monitors: {},
+    checks: {},
+    nextCheckSeq: 1,
+    fences: {},
+    nextRunId: 1,
+    forwarded: {},
+    nextForwardId: 1,
+    configAskedMs: -Infinity,
+    pendingDefs: [],
+    leaseSavedMs: -Infinity,
+    failuresKey: "{}",
+    nextTickMs: o.nowMs,
+    ping: { busy: false, dueMs: o.nowMs },
+    leaving: false,
   };
 }
 
@@ -107,7 +187,13 @@ export function durableFailures(s: NodeState): Record<string, DurableFailures> {
   const out: Record<string, DurableFailures> = {};
   for (const [rsc, h] of Object.entries(s.rm.history)) {
     if (!h.failCount && !h.lastFailure && !h.hooked && !h.finalized && !h.recoveries) continue;
-    out[rsc] = { failCount: h.failCount, lastFailure: h.lastFailure, hooked: h.hooked, finalized: h.finalized, recoveries: h.recoveries };
+    out[rsc] = {
+      failCount: h.failCount,
+      lastFailure: h.lastFailure,
+      hooked: h.hooked,
+      finalized: h.finalized,
+      recoveries: h.recoveries,
+    };
   }
   return out;
 }
@@ -118,8 +204,15 @@ export function viewFacts(s: NodeState): ViewFacts {
   const attributes: Record<string, Record<string, string>> = { [s.me]: { ...m.attrs } };
   for (const [name, peer] of Object.entries(m.peers)) attributes[name] = { ...peer.attrs };
   return {
-    viewKey: viewKeyOf(m.view), members: [...m.view.members], quorate: isQuorate(s.mp, m, now), holdsLease: holdsLease(s.mp, m, now), dc: dcOf(s.mp, m, now),
-    leftCleanly: Object.entries(m.peers).filter(([, p]) => hasLeft(p)).map(([n]) => n), attributes,
+    viewKey: viewKeyOf(m.view),
+    members: [...m.view.members],
+    quorate: isQuorate(s.mp, m, now),
+    holdsLease: holdsLease(s.mp, m, now),
+    dc: dcOf(s.mp, m, now),
+    leftCleanly: Object.entries(m.peers)
+      .filter(([, p]) => hasLeft(p))
+      .map(([n]) => n),
+    attributes,
   };
 }
 
@@ -131,10 +224,18 @@ class NodeStep {
 
   constructor(readonly s: NodeState) {}
 
-  get config(): ClusterConfig { return this.s.config; }
-  emit(e: NodeEffect): void { this.out.push(e); }
-  log(level: "info" | "warn" | "error", text: string): void { this.out.push({ type: "log", level, text }); }
-  reply(id: number, ok: boolean, message: string): void { this.out.push({ type: "reply", id, ok, message }); }
+  get config(): ClusterConfig {
+    return this.s.config;
+  }
+  emit(e: NodeEffect): void {
+    this.out.push(e);
+  }
+  log(level: "info" | "warn" | "error", text: string): void {
+    this.out.push({ type: "log", level, text });
+  }
+  reply(id: number, ok: boolean, message: string): void {
+    this.out.push({ type: "reply", id, ok, message });
+  }
 
   // ---- membership ------------------------------------------------------------------------------------------------
 
@@ -160,8 +261,25 @@ class NodeStep {
     if (key !== s.factsKey) {
       s.factsKey = key;
       // The coordinator first: the report the resource manager sends on a view change belongs to the new view.
-      this.co({ type: "view", nowMs: s.nowMs, wallSec: s.wallSec, viewKey: f.viewKey, members: f.members, dc: f.dc, leftCleanly: f.leftCleanly, attributes: f.attributes });
-      this.rm({ type: "view", nowMs: s.nowMs, viewKey: f.viewKey, members: f.members, quorate: f.quorate, holdsLease: f.holdsLease, dc: f.dc });
+      this.co({
+        type: "view",
+        nowMs: s.nowMs,
+        wallSec: s.wallSec,
+        viewKey: f.viewKey,
+        members: f.members,
+        dc: f.dc,
+        leftCleanly: f.leftCleanly,
+        attributes: f.attributes,
+      });
+      this.rm({
+        type: "view",
+        nowMs: s.nowMs,
+        viewKey: f.viewKey,
+        members: f.members,
+        quorate: f.quorate,
+        holdsLease: f.holdsLease,
+        dc: f.dc,
+      });
     }
     if (tick) {
       this.rm({ type: "tick", nowMs: s.nowMs, wallSec: s.wallSec });
@@ -176,17 +294,31 @@ class NodeStep {
     if (f.quorate) s.noQuorumSinceMs = undefined;
     else s.noQuorumSinceMs ??= now;
     const lastingLoss = !f.quorate && now - s.noQuorumSinceMs! > s.mp.intervalMs + s.mp.maxDelayMs;
-    if (m.left || s.mp.nodes.length < 2 || !((f.quorate && s.saidQuorate !== true) || (lastingLoss && s.saidQuorate !== false))) return;
+    if (
+      m.left ||
+      s.mp.nodes.length < 2 ||
+      !((f.quorate && s.saidQuorate !== true) || (lastingLoss && s.saidQuorate !== false))
+    )
+      return;
     s.saidQuorate = f.quorate;
     const v = m.view;
-    if (f.quorate) { this.log("info", `quorate in view ${v.id}; DC is ${v.leader}`); return; }
-    const votesOf = (names: string[]) => names.reduce((a, n) => a + (s.mp.nodes.find((x) => x.name === n)?.votes ?? 0), 0);
-    const heardVotes = votesOf(v.members.filter((n) => n === s.me || now - (m.peers[n]?.supportMs ?? -Infinity) <= s.mp.deadMs));
+    if (f.quorate) {
+      this.log("info", `quorate in view ${v.id}; DC is ${v.leader}`);
+      return;
+    }
+    const votesOf = (names: string[]) =>
+      names.reduce((a, n) => a + (s.mp.nodes.find((x) => x.name === n)?.votes ?? 0), 0);
+    const heardVotes = votesOf(
+      v.members.filter((n) => n === s.me || now - (m.peers[n]?.supportMs ?? -Infinity) <= s.mp.deadMs),
+    );
     const expected = votesOf(s.mp.nodes.map((n) => n.name)) + (s.mp.arbiterVotes ?? 0);
     const waitingMs = m.settleUntilMs - now;
-    this.log("warn", waitingMs > 0
-      ? `no quorum yet: view ${v.id} (${v.members.join(", ")}) waits ${waitingMs} ms more for the quorum lease of what it dropped (or of this node's previous life) to run out`
-      : `no quorum: view ${v.id} (${v.members.join(", ")}); ${heardVotes} of ${expected} votes heard in it within the lease${s.mp.arbiterVotes ? " (+ the arbiter's, if lent)" : ""}, ${quorumVotes(s.mp)} needed`);
+    this.log(
+      "warn",
+      waitingMs > 0
+        ? `no quorum yet: view ${v.id} (${v.members.join(", ")}) waits ${waitingMs} ms more for the quorum lease of what it dropped (or of this node's previous life) to run out`
+        : `no quorum: view ${v.id} (${v.members.join(", ")}); ${heardVotes} of ${expected} votes heard in it within the lease${s.mp.arbiterVotes ? " (+ the arbiter's, if lent)" : ""}, ${quorumVotes(s.mp)} needed`,
+    );
   }
 
   /** While it holds its lease, the node notes when (a successor daemon of this node honours it after a crash). */
@@ -204,21 +336,57 @@ class NodeStep {
     const s = this.s;
     for (const o of stepNodeRm(this.config, s.rm, input)) {
       switch (o.type) {
-        case "exec": this.emit({ type: "exec", id: `op:${o.opId}`, rsc: o.rsc, action: o.action, timeoutMs: o.timeoutMs, intervalMs: 0 }); break;
-        case "monitor-start": s.monitors[o.rsc] = { seq: o.seq, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs, dueMs: s.nowMs + o.intervalMs, running: false }; break;
-        case "monitor-stop": delete s.monitors[o.rsc]; break;
+        case "exec":
+          this.emit({
+            type: "exec",
+            id: `op:${o.opId}`,
+            rsc: o.rsc,
+            action: o.action,
+            timeoutMs: o.timeoutMs,
+            intervalMs: 0,
+          });
+          break;
+        case "monitor-start":
+          s.monitors[o.rsc] = {
+            seq: o.seq,
+            intervalMs: o.intervalMs,
+            timeoutMs: o.timeoutMs,
+            dueMs: s.nowMs + o.intervalMs,
+            running: false,
+          };
+          break;
+        case "monitor-stop":
+          delete s.monitors[o.rsc];
+          break;
         case "report":
-          for (const m of s.rm.members) if (m !== s.me) this.emit({ type: "send", to: m, msg: { t: "report", report: o.report } });
+          for (const m of s.rm.members)
+            if (m !== s.me) this.emit({ type: "send", to: m, msg: { t: "report", report: o.report } });
           this.co({ type: "report", nowMs: s.nowMs, wallSec: s.wallSec, report: o.report });
           break;
-        case "send": this.deliver(o.to, o.msg); break;
-        case "persist-admin": this.emit({ type: "persist", file: "admin", value: o.admin }); break;
-        case "log": this.log(o.level, o.text); break;
-        case "exit": this.leave(); break;
-        case "hook": this.emit(o); break;
-        case "reboot": this.emit(o); break;
+        case "send":
+          this.deliver(o.to, o.msg);
+          break;
+        case "persist-admin":
+          this.emit({ type: "persist", file: "admin", value: o.admin });
+          break;
+        case "log":
+          this.log(o.level, o.text);
+          break;
+        case "exit":
+          this.leave();
+          break;
+        case "hook":
+          this.emit(o);
+          break;
+        case "reboot":
+          this.emit(o);
+          break;
         case "check":
-          if (o.active) s.checks[o.monitor] = { seq: s.nextCheckSeq++, dueMs: s.nowMs + (this.config.monitors.find((m) => m.name === o.monitor)?.intervalMs ?? 0) };
+          if (o.active)
+            s.checks[o.monitor] = {
+              seq: s.nextCheckSeq++,
+              dueMs: s.nowMs + (this.config.monitors.find((m) => m.name === o.monitor)?.intervalMs ?? 0),
+            };
           else delete s.checks[o.monitor];
           break;
       }
@@ -227,7 +395,12 @@ class NodeStep {
 
   co(input: CoordinatorInput): void {
     const s = this.s;
-    const outs = stepCoordinator(this.config, { stopMarginMs: this.config.heartbeat.stopMarginMs, configEpoch: s.doc.epoch }, s.co, input);
+    const outs = stepCoordinator(
+      this.config,
+      { stopMarginMs: this.config.heartbeat.stopMarginMs, configEpoch: s.doc.epoch },
+      s.co,
+      input,
+    );
     // What this node holds for lost nodes travels in its reports (a DC that never saw them learns it from there).
     s.rm.unclean = uncleanOf(s.co);
     for (const o of outs) {
@@ -261,30 +434,54 @@ class NodeStep {
         this.co({ type: "report", nowMs: now, wallSec: s.wallSec, report: msg.report });
         if (newer(s.doc, msg.report.config) && now - s.configAskedMs > CONFIG_ASK_EVERY_MS) {
           s.configAskedMs = now;
-          this.log("info", `${from} runs a newer cluster configuration (epoch ${msg.report.config.epoch}; this node has ${s.doc.epoch}): asking for it`);
+          this.log(
+            "info",
+            `${from} runs a newer cluster configuration (epoch ${msg.report.config.epoch}; this node has ${s.doc.epoch}): asking for it`,
+          );
           this.deliver(from, { t: "config-please", viewKey: s.co.viewKey });
         }
         return;
       case "admin":
-        if (msg.viewKey === s.co.viewKey) this.co({ type: "admin", nowMs: now, wallSec: s.wallSec, command: msg.command });
+        if (msg.viewKey === s.co.viewKey)
+          this.co({ type: "admin", nowMs: now, wallSec: s.wallSec, command: msg.command });
         return;
       case "hold":
-        if (msg.viewKey === s.co.viewKey) this.co({ type: "admin", nowMs: now, wallSec: s.wallSec, command: { kind: "hold", rsc: msg.rsc, hold: msg.kind, reason: msg.reason } });
+        if (msg.viewKey === s.co.viewKey)
+          this.co({
+            type: "admin",
+            nowMs: now,
+            wallSec: s.wallSec,
+            command: { kind: "hold", rsc: msg.rsc, hold: msg.kind, reason: msg.reason },
+          });
         return;
       case "fence-please":
         // Only the DC this node follows may have it fence anyone.
         if (from === s.co.dc) this.fenceAsked(msg.target, `${msg.reason}; asked by the DC, ${from}`, msg.delayMs ?? 0);
         return;
-      case "fence-confirm": this.confirmed(msg.target); return;
-      case "fence-result": this.co({ type: "fence-result", nowMs: now, wallSec: s.wallSec, record: msg.record }); return;
-      case "config-please": this.deliver(from, { t: "config", doc: s.doc }); return;
+      case "fence-confirm":
+        this.confirmed(msg.target);
+        return;
+      case "fence-result":
+        this.co({ type: "fence-result", nowMs: now, wallSec: s.wallSec, record: msg.record });
+        return;
+      case "config-please":
+        this.deliver(from, { t: "config", doc: s.doc });
+        return;
       case "config":
         if (!newer(s.doc, msg.doc)) return;
-        if (!parsed?.config) { this.log("error", `cluster configuration epoch ${msg.doc.epoch} from ${from} is unusable (${parsed?.error ?? "not read"}); keeping epoch ${s.doc.epoch}`); return; }
+        if (!parsed?.config) {
+          this.log(
+            "error",
+            `cluster configuration epoch ${msg.doc.epoch} from ${from} is unusable (${parsed?.error ?? "not read"}); keeping epoch ${s.doc.epoch}`,
+          );
+          return;
+        }
         this.applyConfig(msg.doc, parsed.config, `from ${from}`);
         return;
       case "config-push": {
-        const r = parsed ? this.decide(parsed, msg.baseEpoch) : { ok: false, message: "refused: the configuration could not be read" };
+        const r = parsed
+          ? this.decide(parsed, msg.baseEpoch)
+          : { ok: false, message: "refused: the configuration could not be read" };
         this.deliver(from, { t: "config-result", id: msg.id, ...r });
         return;
       }
@@ -300,14 +497,18 @@ class NodeStep {
     }
   }
 
-  // ---- configuration -------------------------------------------------------------------------------------------------
+  // ---- configuration
+  // -------------------------------------------------------------------------------------------------
 
   /** As the DC: number a pushed configuration and hand it to every member. */
   decide(parsed: ParsedDoc, baseEpoch: number): { ok: boolean; message: string } {
     const s = this.s;
     const active = (rsc: string) => s.co.members.filter((m) => mayRun(s.co.reports[m]?.history[rsc]));
     const d = decidePush({ doc: s.doc, config: s.config }, { parsed, baseEpoch }, s.co.isDc, active);
-    if ("refused" in d) { this.log("warn", `configuration push refused: ${d.refused}`); return { ok: false, message: `refused: ${d.refused}` }; }
+    if ("refused" in d) {
+      this.log("warn", `configuration push refused: ${d.refused}`);
+      return { ok: false, message: `refused: ${d.refused}` };
+    }
     // Members get it before any command that needs it (applying it here schedules at once).
     for (const m of s.co.members) if (m !== s.me) this.emit({ type: "send", to: m, msg: { t: "config", doc: d.doc } });
     this.applyConfig(d.doc, d.config, "pushed");
@@ -326,7 +527,10 @@ class NodeStep {
       if (before.get(p.id) === JSON.stringify(p)) continue;
       if (before.has(p.id) && isRunning(s.rm.history[p.id])) {
         if (!s.pendingDefs.includes(p.id)) s.pendingDefs.push(p.id);
-        this.log("info", `${p.id} changed while running here: its new definition applies when it next starts (\`paceline resource restart ${p.id}\` to apply it now)`);
+        this.log(
+          "info",
+          `${p.id} changed while running here: its new definition applies when it next starts (\`paceline resource restart ${p.id}\` to apply it now)`,
+        );
       } else this.emit({ type: "define-agent", rsc: p.id });
     }
     this.log("info", `running cluster configuration epoch ${doc.epoch} (${how})`);
@@ -339,10 +543,21 @@ class NodeStep {
     for (const p of stored.problems ?? []) this.log("error", p);
     const c = stored.config;
     if (c && c.doc.epoch > 0) {
-      if (!c.parsed.config) this.log("error", `the stored cluster configuration (epoch ${c.doc.epoch}) is unusable (${c.parsed.error}); running the file instead`);
-      else if (pushProblems(s.config, c.parsed.config, () => []).fixed.length) this.log("warn", `the stored cluster configuration (epoch ${c.doc.epoch}) differs from the file in what cannot change at run time; running the file`);
+      if (!c.parsed.config)
+        this.log(
+          "error",
+          `the stored cluster configuration (epoch ${c.doc.epoch}) is unusable (${c.parsed.error}); running the file instead`,
+        );
+      else if (pushProblems(s.config, c.parsed.config, () => []).fixed.length)
+        this.log(
+          "warn",
+          `the stored cluster configuration (epoch ${c.doc.epoch}) differs from the file in what cannot change at run time; running the file`,
+        );
       else {
-        this.log("info", `running the cluster's configuration epoch ${c.doc.epoch} (pushed with \`paceline config push\`), not the file; \`paceline config show\` prints it`);
+        this.log(
+          "info",
+          `running the cluster's configuration epoch ${c.doc.epoch} (pushed with \`paceline config push\`), not the file; \`paceline config show\` prints it`,
+        );
         s.config = c.parsed.config;
         s.doc = c.doc;
         s.rm.config = { epoch: c.doc.epoch, hash: c.doc.hash };
@@ -353,14 +568,26 @@ class NodeStep {
     for (const [rsc, f] of Object.entries(stored.failures ?? {})) {
       s.rm.history[rsc] = { ...s.rm.history[rsc], ...f };
       // This life's operations come after those failures (the scheduler orders a node's operations by call id).
-      s.rm.nextCallId = Math.max(s.rm.nextCallId, (f.lastFailure?.callId ?? 0) + 1, (f.hooked ?? 0) + 1, (f.finalized ?? 0) + 1);
+      s.rm.nextCallId = Math.max(
+        s.rm.nextCallId,
+        (f.lastFailure?.callId ?? 0) + 1,
+        (f.hooked ?? 0) + 1,
+        (f.finalized ?? 0) + 1,
+      );
     }
     s.failuresKey = ""; // written once at start, so the file is always there and current
     s.booted = true;
-    this.rm({ type: "boot", nowMs: s.nowMs, wallSec: s.wallSec, admin: stored.admin, leaseHeldAtMs: stored.leaseHeldAtMs });
+    this.rm({
+      type: "boot",
+      nowMs: s.nowMs,
+      wallSec: s.wallSec,
+      admin: stored.admin,
+      leaseHeldAtMs: stored.leaseHeldAtMs,
+    });
   }
 
-  // ---- operations ------------------------------------------------------------------------------------------------------
+  // ---- operations
+  // ------------------------------------------------------------------------------------------------------
 
   opDone(id: string, result: Extract<NodeInput, { type: "op-done" }>["result"]): void {
     const s = this.s;
@@ -393,7 +620,14 @@ class NodeStep {
     for (const [rsc, m] of Object.entries(s.monitors)) {
       if (m.running || s.nowMs < m.dueMs) continue;
       m.running = true;
-      this.emit({ type: "exec", id: `mon:${rsc}:${m.seq}`, rsc, action: "monitor", timeoutMs: m.timeoutMs, intervalMs: m.intervalMs });
+      this.emit({
+        type: "exec",
+        id: `mon:${rsc}:${m.seq}`,
+        rsc,
+        action: "monitor",
+        timeoutMs: m.timeoutMs,
+        intervalMs: m.intervalMs,
+      });
     }
   }
 
@@ -433,7 +667,8 @@ class NodeStep {
     this.member({ type: "attr", nowMs: s.nowMs, name: ping.attribute, value: String(answered * ping.multiplier) });
   }
 
-  // ---- fencing ---------------------------------------------------------------------------------------------------------
+  // ---- fencing
+  // ---------------------------------------------------------------------------------------------------------
 
   /** The coordinator (here or the DC's) wants `target` fenced by this node. One escalation per target at a time. */
   fenceAsked(target: string, reason: string, delayMs: number): void {
@@ -455,7 +690,14 @@ class NodeStep {
     let outputs: FenceRunOutput[];
     try {
       const plan = fencePlan(this.config.fencing, job.target, "reboot", { iRun, random: () => rng.next() });
-      ({ run: job.run, outputs } = beginFenceRun({ runId: s.nextRunId++, target: job.target, reason: job.reason, config: this.config.fencing, plan, nowMs: s.nowMs }));
+      ({ run: job.run, outputs } = beginFenceRun({
+        runId: s.nextRunId++,
+        target: job.target,
+        reason: job.reason,
+        config: this.config.fencing,
+        plan,
+        nowMs: s.nowMs,
+      }));
     } catch (e) {
       s.rng = rng.state;
       this.fenceFinished(job, { ok: false, by: s.me, reason: (e as Error).message, elapsedMs: 0 });
@@ -476,9 +718,23 @@ class NodeStep {
     const runId = job.run!.runId;
     for (const o of outs) {
       if (o.type === "log") this.log(o.level, o.text);
-      else if (o.type === "run") this.emit({ type: "fence-device", runId, target: job.target, device: o.device, action: o.action, timeoutMs: o.timeoutMs, delayMs: o.delayMs, guard: o.guard });
+      else if (o.type === "run")
+        this.emit({
+          type: "fence-device",
+          runId,
+          target: job.target,
+          device: o.device,
+          action: o.action,
+          timeoutMs: o.timeoutMs,
+          delayMs: o.delayMs,
+          guard: o.guard,
+        });
       else if (o.type === "cancel") this.emit({ type: "fence-cancel", runId, device: o.device });
-      else if (o.type === "ask-person") this.log("warn", `${job.target} must be powered off by hand: once it is, run \`paceline fence confirm ${job.target}\` on any node`);
+      else if (o.type === "ask-person")
+        this.log(
+          "warn",
+          `${job.target} must be powered off by hand: once it is, run \`paceline fence confirm ${job.target}\` on any node`,
+        );
       else if (o.type === "finished") this.fenceFinished(job, o);
     }
   }
@@ -488,9 +744,17 @@ class NodeStep {
     const s = this.s;
     delete s.fences[job.target];
     const record: FenceRecord = r.ok
-      ? { target: job.target, ok: true, by: `${r.by} (from ${s.me})`, atSec: s.wallSec, reason: `${job.reason}; took ${(r.elapsedMs / 1000).toFixed(1)} s`, targetInc: job.targetInc }
+      ? {
+          target: job.target,
+          ok: true,
+          by: `${r.by} (from ${s.me})`,
+          atSec: s.wallSec,
+          reason: `${job.reason}; took ${(r.elapsedMs / 1000).toFixed(1)} s`,
+          targetInc: job.targetInc,
+        }
       : { target: job.target, ok: false, by: s.me, atSec: s.wallSec, reason: r.reason, targetInc: job.targetInc };
-    for (const m of s.co.members) if (m !== s.me) this.emit({ type: "send", to: m, msg: { t: "fence-result", record } });
+    for (const m of s.co.members)
+      if (m !== s.me) this.emit({ type: "send", to: m, msg: { t: "fence-result", record } });
     this.co({ type: "fence-result", nowMs: s.nowMs, wallSec: s.wallSec, record });
   }
 
@@ -511,7 +775,8 @@ class NodeStep {
     return true;
   }
 
-  // ---- requests from people ----------------------------------------------------------------------------------------------
+  // ---- requests from people
+  // ----------------------------------------------------------------------------------------------
 
   request(id: number, r: NodeRequest): void {
     const s = this.s;
@@ -521,38 +786,65 @@ class NodeStep {
         const command = r.command;
         if ("rsc" in command && !findResource(c, command.rsc)) {
           const ids = [...c.resources.map((x) => x.id), ...primitivesOf(c).map((p) => p.id)];
-          return this.reply(id, false, `no resource \`${command.rsc}\`${didYouMean(command.rsc, ids)} (resources: ${c.resources.map((x) => x.id).join(", ") || "none"})`);
+          return this.reply(
+            id,
+            false,
+            `no resource \`${command.rsc}\`${didYouMean(command.rsc, ids)} (resources: ${c.resources.map((x) => x.id).join(", ") || "none"})`,
+          );
         }
-        if ("node" in command && !c.nodes.some((n) => n.name === command.node)) return this.unknownNode(id, command.node);
-        if (!s.co.dc) return this.reply(id, false, "this node's view has no quorum: the cluster's state cannot be changed from here");
+        if ("node" in command && !c.nodes.some((n) => n.name === command.node))
+          return this.unknownNode(id, command.node);
+        if (!s.co.dc)
+          return this.reply(
+            id,
+            false,
+            "this node's view has no quorum: the cluster's state cannot be changed from here",
+          );
         this.co({ type: "admin", nowMs: s.nowMs, wallSec: s.wallSec, command });
         return this.reply(id, true, s.co.isDc ? "done by this node (the DC)" : `sent to the DC, ${s.co.dc}`);
       }
       case "push": {
         const base = r.baseEpoch ?? s.doc.epoch;
-        if (!s.co.dc) return this.reply(id, false, "this node's view has no quorum: the configuration cannot change from here");
-        if (s.co.isDc) { const d = this.decide(r.parsed, base); return this.reply(id, d.ok, d.message); }
+        if (!s.co.dc)
+          return this.reply(id, false, "this node's view has no quorum: the configuration cannot change from here");
+        if (s.co.isDc) {
+          const d = this.decide(r.parsed, base);
+          return this.reply(id, d.ok, d.message);
+        }
         const fid = `${s.me}#${s.nextForwardId++}`;
         s.forwarded[fid] = { requestId: id, deadlineMs: s.nowMs + PUSH_ANSWER_MS };
-        this.emit({ type: "send", to: s.co.dc, msg: { t: "config-push", viewKey: s.co.viewKey, id: fid, yaml: r.parsed.yaml, baseEpoch: base } });
+        this.emit({
+          type: "send",
+          to: s.co.dc,
+          msg: { t: "config-push", viewKey: s.co.viewKey, id: fid, yaml: r.parsed.yaml, baseEpoch: base },
+        });
         return;
       }
       case "fence-confirm": {
         if (!c.nodes.some((n) => n.name === r.target)) return this.unknownNode(id, r.target);
-        if (this.confirmed(r.target)) return this.reply(id, true, `${r.target} confirmed off: the fencing waiting for a person completes`);
+        if (this.confirmed(r.target))
+          return this.reply(id, true, `${r.target} confirmed off: the fencing waiting for a person completes`);
         const others = s.co.members.filter((m) => m !== s.me);
         if (s.co.dc && others.length) {
           // Whichever member is fencing it (the DC, or another member when the DC is the target) completes it.
           for (const m of others) this.emit({ type: "send", to: m, msg: { t: "fence-confirm", target: r.target } });
           return this.reply(id, true, `sent to ${others.join(", ")}: the node fencing ${r.target} completes it`);
         }
-        return this.reply(id, false, `nothing is waiting for a person to confirm ${r.target} is off${s.co.fencing[r.target] ? " (its fencing is at an automatic device now)" : ""}`);
+        return this.reply(
+          id,
+          false,
+          `nothing is waiting for a person to confirm ${r.target} is off${s.co.fencing[r.target] ? " (its fencing is at an automatic device now)" : ""}`,
+        );
       }
       case "attr": {
         const problem = attrProblem(s.member.attrs, r.name, r.value);
         if (problem) return this.reply(id, false, `attribute ${r.name.slice(0, 64)} not set: ${problem}`);
         this.member({ type: "attr", nowMs: s.nowMs, name: r.name, value: r.value });
-        return this.reply(id, true, r.value === undefined ? `removed ${r.name} on ${s.me}` : `${r.name} = ${r.value} on ${s.me}`);
+        return this.reply(
+          id,
+          true,
+          r.value === undefined ? `removed ${r.name} on ${s.me}` : `${r.name} = ${r.value} on ${s.me}`,
+        );
       }
     }
   }
@@ -567,11 +859,16 @@ class NodeStep {
     for (const [fid, f] of Object.entries(s.forwarded)) {
       if (s.nowMs < f.deadlineMs) continue;
       delete s.forwarded[fid];
-      this.reply(f.requestId, false, `no answer from the DC (${s.co.dc ?? "none now"}) within ${PUSH_ANSWER_MS / 1000} s; \`paceline config show\` tells whether it took it`);
+      this.reply(
+        f.requestId,
+        false,
+        `no answer from the DC (${s.co.dc ?? "none now"}) within ${PUSH_ANSWER_MS / 1000} s; \`paceline config show\` tells whether it took it`,
+      );
     }
   }
 
-  // ---- leaving -------------------------------------------------------------------------------------------------------------
+  // ---- leaving
+  // -------------------------------------------------------------------------------------------------------------
 
   /** Nothing runs here any more: tell the peers, so they drop this node at once instead of waiting out its lease. */
   leave(): void {
@@ -612,23 +909,65 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
   const st = new NodeStep(s);
   if (s.leaving && input.type !== "wake") return [{ type: "wake-at", atMs: s.nowMs + tickMs(s) }];
   switch (input.type) {
-    case "boot": st.boot(input.stored); break;
-    case "wake": break; // the tick below does what is due
-    case "datagram": st.member({ type: "recv", nowMs: s.nowMs, link: input.link, msg: input.msg }); st.facts(false); break;
-    case "arbiter-reply": st.member({ type: "arbiter-reply", nowMs: s.nowMs, reply: input.reply }); st.facts(false); break;
-    case "stream": st.message(input.from, input.msg, input.parsed); break;
-    case "op-done": st.opDone(input.id, input.result); break;
-    case "child-exit": st.childExit(input.rsc, input.reason); break;
+    case "boot":
+      st.boot(input.stored);
+      break;
+    case "wake":
+      break; // the tick below does what is due
+    case "datagram":
+      st.member({ type: "recv", nowMs: s.nowMs, link: input.link, msg: input.msg });
+      st.facts(false);
+      break;
+    case "arbiter-reply":
+      st.member({ type: "arbiter-reply", nowMs: s.nowMs, reply: input.reply });
+      st.facts(false);
+      break;
+    case "stream":
+      st.message(input.from, input.msg, input.parsed);
+      break;
+    case "op-done":
+      st.opDone(input.id, input.result);
+      break;
+    case "child-exit":
+      st.childExit(input.rsc, input.reason);
+      break;
     case "fence-done": {
       const job = Object.values(s.fences).find((f) => f.run?.runId === input.runId);
-      if (job) st.fenceInput(job, { type: "device-done", nowMs: s.nowMs, device: input.device, ok: input.ok, reason: input.reason, answered: input.answered });
+      if (job)
+        st.fenceInput(job, {
+          type: "device-done",
+          nowMs: s.nowMs,
+          device: input.device,
+          ok: input.ok,
+          reason: input.reason,
+          answered: input.answered,
+        });
       break;
     }
-    case "ping-done": st.pingDone(input.answered); st.facts(false); break;
-    case "hook-done": st.rm({ type: "hook-done", nowMs: s.nowMs, wallSec: s.wallSec, id: input.id, ok: input.ok, reason: input.reason }); break;
-    case "check-done": st.checkDone(input.id, input.ok, input.reason); break;
-    case "request": st.request(input.id, input.request); st.facts(false); break;
-    case "shutdown": st.rm({ type: "shutdown", nowMs: s.nowMs }); break;
+    case "ping-done":
+      st.pingDone(input.answered);
+      st.facts(false);
+      break;
+    case "hook-done":
+      st.rm({
+        type: "hook-done",
+        nowMs: s.nowMs,
+        wallSec: s.wallSec,
+        id: input.id,
+        ok: input.ok,
+        reason: input.reason,
+      });
+      break;
+    case "check-done":
+      st.checkDone(input.id, input.ok, input.reason);
+      break;
+    case "request":
+      st.request(input.id, input.request);
+      st.facts(false);
+      break;
+    case "shutdown":
+      st.rm({ type: "shutdown", nowMs: s.nowMs });
+      break;
   }
   // Time to look at the clocks (whatever woke the node: a late timer must not wait behind a stream of packets).
   if (s.booted && !s.leaving && s.nowMs >= s.nextTickMs) {
@@ -639,7 +978,11 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
     st.expireForwarded();
   }
   st.drainInbox();
-  if (!s.leaving) { st.runDueMonitors(); st.runDueChecks(); st.runDuePing(); }
+  if (!s.leaving) {
+    st.runDueMonitors();
+    st.runDueChecks();
+    st.runDuePing();
+  }
   if (s.booted && input.type !== "datagram") st.persistFailures();
   st.out.push({ type: "wake-at", atMs: st.wakeAt() });
   return st.out;

@@ -23,7 +23,13 @@ export interface StoredState {
 
 /** Something a person asked for, through the CLI/API of this node. Answered by a `reply` effect with its id. */
 /** What of a resource's history on a node outlives the daemon: its failures and the recovery steps taken for them. */
-export interface DurableFailures { failCount: number; lastFailure?: OpEntry; hooked?: number; finalized?: number; recoveries?: number }
+export interface DurableFailures {
+  failCount: number;
+  lastFailure?: OpEntry;
+  hooked?: number;
+  finalized?: number;
+  recoveries?: number;
+}
 
 export type NodeRequest =
   | { kind: "admin"; command: AdminCommand }
@@ -71,12 +77,29 @@ export type NodeEffect =
   /** (Re)create the agent of this resource from the running configuration (it is not running here now). */
   | { type: "define-agent"; rsc: string }
   /** Run one fence device against `target` after `delayMs`; `guard`: ping these addresses instead of an agent. */
-  | { type: "fence-device"; runId: number; target: string; device: string; action: "reboot" | "off"; timeoutMs: number; delayMs: number; guard?: { addresses: string[] } }
+  | {
+      type: "fence-device";
+      runId: number;
+      target: string;
+      device: string;
+      action: "reboot" | "off";
+      timeoutMs: number;
+      delayMs: number;
+      guard?: { addresses: string[] };
+    }
   /** A device the escalation gave up on: its late answer is ignored anyway; the shell may kill it. */
   | { type: "fence-cancel"; runId: number; device: string }
   | { type: "ping"; targets: string[]; timeoutMs: number }
   /** Run a script (pre-recovery or final action) with this environment added; its end comes back as hook-done. */
-  | { type: "hook"; id: string; rsc: string; purpose: "pre-recovery" | "final-action"; command: string; env: Record<string, string>; timeoutMs: number }
+  | {
+      type: "hook";
+      id: string;
+      rsc: string;
+      purpose: "pre-recovery" | "final-action";
+      command: string;
+      env: Record<string, string>;
+      timeoutMs: number;
+    }
   /** Run a built-in monitor's check once; its verdict comes back as check-done. */
   | { type: "check"; id: string; monitor: string }
   /** The final action `reboot`: restart the operating system. */

@@ -9,13 +9,25 @@ import type { NodeState } from "./node.js";
 
 export function whyText(n: NodeState, id: string): string {
   const co = n.co;
-  const input = schedulerInputOf({ config: n.config, admin: co.admin, members: co.members, reports: co.reports, attributes: co.attributes, dc: co.dc ?? n.me, wallSec: n.wallSec });
+  const input = schedulerInputOf({
+    config: n.config,
+    admin: co.admin,
+    members: co.members,
+    reports: co.reports,
+    attributes: co.attributes,
+    dc: co.dc ?? n.me,
+    wallSec: n.wallSec,
+  });
   const r = findResource(n.config, id);
   const ids = r?.kind === "group" ? [r.id, ...r.members.map((m) => m.id)] : [id];
-  const holds = Object.entries(co.held).filter(([, h]) => h.rscs.some((x) => ids.includes(x))).map(([node, h]) => {
-    const what = h.rscs.filter((x) => ids.includes(x)).join(", ");
-    const until = h.needsFence ? `it starts elsewhere once ${node} is fenced${co.fencing[node] ? ` (fencing: ${co.fencing[node]!.reason})` : ""}` : "it starts elsewhere once that node's lease and stop margin have passed";
-    return `held: ${node} may still run ${what}; ${until}`;
-  });
+  const holds = Object.entries(co.held)
+    .filter(([, h]) => h.rscs.some((x) => ids.includes(x)))
+    .map(([node, h]) => {
+      const what = h.rscs.filter((x) => ids.includes(x)).join(", ");
+      const until = h.needsFence
+        ? `it starts elsewhere once ${node} is fenced${co.fencing[node] ? ` (fencing: ${co.fencing[node]!.reason})` : ""}`
+        : "it starts elsewhere once that node's lease and stop margin have passed";
+      return `held: ${node} may still run ${what}; ${until}`;
+    });
   return [explain(schedule(input), id), ...holds].join("\n");
 }

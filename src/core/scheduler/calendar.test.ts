@@ -7,7 +7,10 @@ test("calendar arithmetic agrees with the platform's UTC calendar", () => {
   for (let sec = -2_000_000_000; sec < 4_000_000_000; sec += 9_876_543) {
     const d = new Date(sec * 1000);
     const c = toCivil(sec);
-    assert.deepEqual([c.year, c.month, c.day, c.hour, c.minute, c.second], [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]);
+    assert.deepEqual(
+      [c.year, c.month, c.day, c.hour, c.minute, c.second],
+      [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()],
+    );
     assert.equal(fromCivil(c), sec);
     assert.equal(isoWeekday(sec), d.getUTCDay() === 0 ? 7 : d.getUTCDay());
   }

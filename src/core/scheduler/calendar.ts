@@ -1,6 +1,13 @@
 // UTC calendar arithmetic on explicit timestamps (no Date objects: the core takes time only as an input).
 
-export interface CivilTime { year: number; month: number; day: number; hour: number; minute: number; second: number }
+export interface CivilTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
 
 const DAY = 86_400;
 
@@ -32,7 +39,12 @@ export function daysFromCivil(year: number, month: number, day: number): number 
 export function toCivil(sec: number): CivilTime {
   const days = Math.floor(sec / DAY);
   const rest = sec - days * DAY;
-  return { ...civilFromDays(days), hour: Math.floor(rest / 3600), minute: Math.floor((rest % 3600) / 60), second: Math.floor(rest % 60) };
+  return {
+    ...civilFromDays(days),
+    hour: Math.floor(rest / 3600),
+    minute: Math.floor((rest % 3600) / 60),
+    second: Math.floor(rest % 60),
+  };
 }
 
 export function fromCivil(t: CivilTime): number {

@@ -10,7 +10,11 @@ import { frozen, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./
 export type Scores = Map<string, number>; // node name → score
 
 /** Why each score is what it is, for `simulate --explain`. */
-export interface ScoreNote { node: string; delta: number; why: string }
+export interface ScoreNote {
+  node: string;
+  delta: number;
+  why: string;
+}
 
 export interface Placement {
   /** Chosen node per primitive id, clone instances included (null = stopped). */
@@ -25,19 +29,26 @@ export interface Placement {
 function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): boolean {
   if (loc.rsc !== undefined) return loc.rsc === id || (ws.input.tags[loc.rsc]?.includes(id) ?? false);
   if (loc.rscPattern !== undefined) {
-    try { return new RegExp(loc.rscPattern).test(id); } catch { return false; }
+    try {
+      return new RegExp(loc.rscPattern).test(id);
+    } catch {
+      return false;
+    }
   }
-  if (loc.set) return loc.set.some((s) => s.resources.some((x) => x === id || (ws.input.tags[x]?.includes(id) ?? false)));
+  if (loc.set)
+    return loc.set.some((s) => s.resources.some((x) => x === id || (ws.input.tags[x]?.includes(id) ?? false)));
   return false;
 }
 
 const isStonith = (p: SRsc): boolean => p.def.kind === "primitive" && p.def.cls === "stonith";
 
 const isPromotedRole = (role: string | undefined): boolean => role !== undefined && /^(promoted|master)$/i.test(role);
-const isUnpromotedRole = (role: string | undefined): boolean => role !== undefined && /^(unpromoted|slave)$/i.test(role);
+const isUnpromotedRole = (role: string | undefined): boolean =>
+  role !== undefined && /^(unpromoted|slave)$/i.test(role);
 
 function canHost(ws: WorkingSet, n: SNode): boolean {
-  if (n.remoteConnection) return !n.unclean && !n.standby && !n.shutdown && !n.maintenance; // and its connection placed (Placer.remoteUp)
+  // and its connection placed (Placer.remoteUp)
+  if (n.remoteConnection) return !n.unclean && !n.standby && !n.shutdown && !n.maintenance;
   return n.online && !n.unclean && !n.standby && !n.pending && !n.shutdown && !n.maintenance;
 }
 
@@ -74,7 +85,10 @@ class Placer {
       for (const c of primitivesOf(r)) {
         this.unitOf.set(c.id, r);
         this.unitOf.set(c.baseId, r);
-        if (c.parent) { this.unitOf.set(c.parent.id, r); this.unitOf.set(c.parent.baseId, r); }
+        if (c.parent) {
+          this.unitOf.set(c.parent.id, r);
+          this.unitOf.set(c.parent.baseId, r);
+        }
       }
     }
     for (const [tag, ids] of Object.entries(ws.input.tags)) {
@@ -99,7 +113,9 @@ class Placer {
     for (const id of ids) for (const l of this.locationsById.get(id) ?? []) found.add(l);
     for (const l of this.locationsForAll) found.add(l);
     // keep configuration order
-    return this.ws.input.locations.length <= found.size * 4 ? this.ws.input.locations.filter((l) => found.has(l)) : [...found].sort((a, b) => this.ws.input.locations.indexOf(a) - this.ws.input.locations.indexOf(b));
+    return this.ws.input.locations.length <= found.size * 4
+      ? this.ws.input.locations.filter((l) => found.has(l))
+      : [...found].sort((a, b) => this.ws.input.locations.indexOf(a) - this.ws.input.locations.indexOf(b));
   }
 
   /** Nodes where a promotable clone has an instance that is not promoted. */
@@ -128,7 +144,8 @@ class Placer {
     const ws = this.ws;
     if (matchesRsc(ws, loc, p.id) || (p.baseId !== p.id && matchesRsc(ws, loc, p.baseId))) return true;
     const group = p.parent && p.parent.kind === "group" ? p.parent : undefined;
-    if (group && group.children[0]?.id === p.id && (matchesRsc(ws, loc, group.id) || matchesRsc(ws, loc, group.baseId))) return true;
+    if (group && group.children[0]?.id === p.id && (matchesRsc(ws, loc, group.id) || matchesRsc(ws, loc, group.baseId)))
+      return true;
     const clone = unit.kind === "clone" ? unit : undefined;
     if (clone && matchesRsc(ws, loc, clone.id) && (group ? group.children[0]?.id === p.id : true)) return true;
     return false;
@@ -155,7 +172,13 @@ class Placer {
             if (rule.scoreAttribute) {
               const v = n.attrs[rule.scoreAttribute];
               if (v === undefined) continue;
-              sc = /^-?INFINITY$/i.test(v) ? (v.startsWith("-") ? -INF : INF) : Number.isNaN(parseInt(v, 10)) ? 0 : parseInt(v, 10);
+              sc = /^-?INFINITY$/i.test(v)
+                ? v.startsWith("-")
+                  ? -INF
+                  : INF
+                : Number.isNaN(parseInt(v, 10))
+                  ? 0
+                  : parseInt(v, 10);
             }
             delta = delta === undefined ? sc : addScore(delta, sc);
           }
@@ -175,14 +198,42 @@ class Placer {
     for (const n of ws.nodes) {
       if (!s.has(n.name)) continue;
       const fc = p.failCount.get(n.name) ?? 0;
-      if (fc >= p.migrationThreshold && fc > 0) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} failed ${fc >= INF ? "INFINITY times" : fc === 1 ? "once" : `${fc} times`} here (migration-threshold ${p.migrationThreshold >= INF ? "INFINITY" : p.migrationThreshold})`); }
+      if (fc >= p.migrationThreshold && fc > 0) {
+        s.set(n.name, -INF);
+        this.note(
+          unit,
+          n.name,
+          -INF,
+          `${p.id} failed ${fc >= INF ? "INFINITY times" : fc === 1 ? "once" : `${fc} times`} here (migration-threshold ${p.migrationThreshold >= INF ? "INFINITY" : p.migrationThreshold})`,
+        );
+      }
       if (n.healthScore !== 0 && !/^(true|yes|1|on)$/i.test(p.meta["allow-unhealthy-nodes"] ?? "")) {
         s.set(n.name, addScore(s.get(n.name)!, n.healthScore));
         this.note(unit, n.name, n.healthScore, `node health of ${n.name} is ${n.health}`);
       }
-      if (p.banned.has(n.name)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `${p.id} cannot run here (a fatal failure in its history)`); }
-      if (!canHost(ws, n)) { s.set(n.name, -INF); this.note(unit, n.name, -INF, `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`); }
-      else if (n.remoteConnection && (p.connectsNode !== undefined || isStonith(p) || !this.remoteUp(n))) { s.set(n.name, -INF); this.note(unit, n.name, -INF, p.connectsNode || isStonith(p) ? `${p.id} runs on cluster nodes only` : `remote node ${n.name} has no connection`); }
+      if (p.banned.has(n.name)) {
+        s.set(n.name, -INF);
+        this.note(unit, n.name, -INF, `${p.id} cannot run here (a fatal failure in its history)`);
+      }
+      if (!canHost(ws, n)) {
+        s.set(n.name, -INF);
+        this.note(
+          unit,
+          n.name,
+          -INF,
+          `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`,
+        );
+      } else if (n.remoteConnection && (p.connectsNode !== undefined || isStonith(p) || !this.remoteUp(n))) {
+        s.set(n.name, -INF);
+        this.note(
+          unit,
+          n.name,
+          -INF,
+          p.connectsNode || isStonith(p)
+            ? `${p.id} runs on cluster nodes only`
+            : `remote node ${n.name} has no connection`,
+        );
+      }
     }
     return s;
   }
@@ -190,8 +241,19 @@ class Placer {
   /** The ticket constraints (rsc_ticket) this unit depends on that do not currently allow it to run. */
   missingTickets(unit: SRsc, role: "Started" | "Promoted" = "Started"): Array<{ ticket: string; lossPolicy: string }> {
     if (this.ws.input.tickets.length === 0) return [];
-    const ids = new Set([unit.id, unit.baseId, ...primitivesOf(unit).flatMap((p) => [p.id, p.baseId, p.parent?.id, p.parent?.baseId])].filter((x): x is string => !!x));
-    const names = (id: string) => [id, ...Object.entries(this.ws.input.tags).filter(([, v]) => v.includes(id)).map(([k]) => k)];
+    const ids = new Set(
+      [
+        unit.id,
+        unit.baseId,
+        ...primitivesOf(unit).flatMap((p) => [p.id, p.baseId, p.parent?.id, p.parent?.baseId]),
+      ].filter((x): x is string => !!x),
+    );
+    const names = (id: string) => [
+      id,
+      ...Object.entries(this.ws.input.tags)
+        .filter(([, v]) => v.includes(id))
+        .map(([k]) => k),
+    ];
     const mine = (ref: string) => [...ids].some((id) => names(id).includes(ref));
     const out: Array<{ ticket: string; lossPolicy: string }> = [];
     for (const t of this.ws.input.tickets) {
@@ -200,14 +262,24 @@ class Placer {
         ...(t.rsc ? [{ ref: t.rsc, role: t.rscRole }] : []),
         ...(t.sets ?? []).flatMap((set) => set.resources.map((ref) => ({ ref, role: set.role }))),
       ];
-      const hit = refs.find((x) => mine(x.ref) && (x.role === undefined || /^started$/i.test(x.role) ? role === "Started" : isPromotedRole(x.role) && role === "Promoted"));
+      const hit = refs.find(
+        (x) =>
+          mine(x.ref) &&
+          (x.role === undefined || /^started$/i.test(x.role)
+            ? role === "Started"
+            : isPromotedRole(x.role) && role === "Promoted"),
+      );
       if (!hit) continue;
       const state = this.ws.input.ticketStates[t.ticket];
       const granted = state !== undefined && /^(true|1|yes)$/i.test(state.granted ?? "false");
       const standby = state !== undefined && /^(true|1|yes)$/i.test(state.standby ?? "false");
       // A ticket in standby gives its resources up gracefully: no fencing or freezing; a promoted role is demoted.
       if (!granted) out.push({ ticket: t.ticket, lossPolicy: t.lossPolicy });
-      else if (standby) out.push({ ticket: t.ticket, lossPolicy: t.lossPolicy !== "stop" && (role === "Promoted" || t.lossPolicy === "demote") ? "demote" : "stop" });
+      else if (standby)
+        out.push({
+          ticket: t.ticket,
+          lossPolicy: t.lossPolicy !== "stop" && (role === "Promoted" || t.lossPolicy === "demote") ? "demote" : "stop",
+        });
     }
     return out;
   }
@@ -221,7 +293,8 @@ class Placer {
     if (missing.some((m) => m.lossPolicy !== "freeze")) return true;
     if (missing.length > 0 && !prims.some((p) => p.running.size > 0)) return true;
     // A promoted-role ticket that is not granted, with loss-policy stop: the whole resource stays stopped.
-    if (unit.clone?.promotable && this.missingTickets(unit, "Promoted").some((m) => m.lossPolicy === "stop")) return true;
+    if (unit.clone?.promotable && this.missingTickets(unit, "Promoted").some((m) => m.lossPolicy === "stop"))
+      return true;
     if (unit.kind === "primitive" && (unit.stopRequested || unit.bannedEverywhere || unit.orphan)) return true;
     void prims;
     return false;
@@ -238,7 +311,10 @@ class Placer {
     let total: Scores | undefined;
     for (const m of members) {
       const own = this.ownScores(m, unit);
-      if (!total) { total = own; continue; }
+      if (!total) {
+        total = own;
+        continue;
+      }
       const merged: Scores = new Map();
       for (const [n, v] of total) merged.set(n, addScore(v, own.get(n) ?? (this.ws.symmetric ? 0 : -INF)));
       if ([...merged.values()].some((v) => v > -INF)) total = merged;
@@ -248,27 +324,50 @@ class Placer {
   }
 
   colocationsAsDependent(unit: SRsc) {
-    return this.ws.input.colocations.filter((c) => c.rsc !== undefined && this.unitOf.get(c.rsc) === unit && c.withRsc !== undefined && this.primariesOf(c.withRsc).some((p) => p !== unit));
+    return this.ws.input.colocations.filter(
+      (c) =>
+        c.rsc !== undefined &&
+        this.unitOf.get(c.rsc) === unit &&
+        c.withRsc !== undefined &&
+        this.primariesOf(c.withRsc).some((p) => p !== unit),
+    );
   }
   /** The units a colocation's "with" side names: one resource, or every resource of a tag or template. */
   primariesOf(withRsc: string): SRsc[] {
     const tag = this.ws.input.tags[withRsc];
-    if (tag && !this.ws.byId.has(withRsc)) return [...new Set(tag.map((id) => this.unitOf.get(id)).filter((u): u is SRsc => !!u))];
+    if (tag && !this.ws.byId.has(withRsc))
+      return [...new Set(tag.map((id) => this.unitOf.get(id)).filter((u): u is SRsc => !!u))];
     const u = this.unitOf.get(withRsc);
     return u ? [u] : [];
   }
 
   colocationsAsPrimary(unit: SRsc) {
-    return this.ws.input.colocations.filter((c) => c.withRsc !== undefined && this.unitOf.get(c.withRsc) === unit && c.rsc !== undefined && this.unitOf.has(c.rsc) && this.unitOf.get(c.rsc) !== unit);
+    return this.ws.input.colocations.filter(
+      (c) =>
+        c.withRsc !== undefined &&
+        this.unitOf.get(c.withRsc) === unit &&
+        c.rsc !== undefined &&
+        this.unitOf.has(c.rsc) &&
+        this.unitOf.get(c.rsc) !== unit,
+    );
   }
 
-  nodeAttr(node: string, attr: string): string | undefined { return this.ws.nodeByName.get(node)?.attrs[attr]; }
+  nodeAttr(node: string, attr: string): string | undefined {
+    return this.ws.nodeByName.get(node)?.attrs[attr];
+  }
 
   /** Adds the dependents' preferences (scaled by the colocation score), unless that would leave no node. */
   mergeDependents(unit: SRsc, s: Scores, factor: number, seen: Set<string>): void {
     for (const c of this.colocationsAsPrimary(unit)) {
       const dep = this.unitOf.get(c.rsc!)!;
-      if (seen.has(dep.id) || this.unitAssigned.has(dep.id) || c.influence === false || dep.kind === "clone" || unit.kind === "clone") continue;
+      if (
+        seen.has(dep.id) ||
+        this.unitAssigned.has(dep.id) ||
+        c.influence === false ||
+        dep.kind === "clone" ||
+        unit.kind === "clone"
+      )
+        continue;
       const f = factor * (c.score / INF);
       if (f === 0) continue;
       seen.add(dep.id);
@@ -279,13 +378,20 @@ class Placer {
         if (v <= -INF) continue;
         const d = depScores.get(n);
         if (d === undefined) continue;
-        // ±INFINITY scaled by a mandatory colocation stays infinite; by an advisory one it becomes a large finite score.
+        // ±INFINITY scaled by a mandatory colocation stays infinite; by an advisory one it becomes a large finite
+        // score.
         const infinite = Math.abs(d) >= INF;
-        const delta = infinite ? (Math.abs(f) >= 1 ? Math.sign(d) * Math.sign(f) * INF : Math.trunc(Math.sign(d) * INF * f)) : Math.trunc(d * f);
+        const delta = infinite
+          ? Math.abs(f) >= 1
+            ? Math.sign(d) * Math.sign(f) * INF
+            : Math.trunc(Math.sign(d) * INF * f)
+          : Math.trunc(d * f);
         merged.set(n, addScore(v, delta));
       }
       if ([...merged.values()].some((v) => v > -INF)) {
-        for (const [n, v] of merged) if (v !== s.get(n)) this.note(unit, n, v - (s.get(n) ?? 0), `prefers of ${dep.id} (colocated with it, ${c.id})`);
+        for (const [n, v] of merged)
+          if (v !== s.get(n))
+            this.note(unit, n, v - (s.get(n) ?? 0), `prefers of ${dep.id} (colocated with it, ${c.id})`);
         for (const [n, v] of merged) s.set(n, v);
       }
     }
@@ -328,15 +434,27 @@ class Placer {
       const primaries = this.primariesOf(c.withRsc!).filter((p) => p !== unit);
       const primary = primaries[0]!;
       // A single primary is placed first; a set of them (a tag) constrains only by those already placed.
-      const isSet = primaries.length > 1 || (this.ws.input.tags[c.withRsc!] !== undefined && !this.ws.byId.has(c.withRsc!));
-      const placedAt = primaries.map((p) => (isSet ? this.unitAssigned.get(p.id) : this.inProgress.has(p.id) && !this.unitAssigned.has(p.id) ? undefined : this.place(p)));
+      const isSet =
+        primaries.length > 1 || (this.ws.input.tags[c.withRsc!] !== undefined && !this.ws.byId.has(c.withRsc!));
+      const placedAt = primaries.map((p) =>
+        isSet
+          ? this.unitAssigned.get(p.id)
+          : this.inProgress.has(p.id) && !this.unitAssigned.has(p.id)
+            ? undefined
+            : this.place(p),
+      );
       if (placedAt.every((w) => w === undefined)) continue; // a loop, or nothing of the set placed yet
       const where = [...new Set(placedAt.flatMap((w) => w ?? []))];
-      if ((isPromotedRole(c.rscRole) || isUnpromotedRole(c.rscRole)) && unit.clone?.promotable) continue; // decides promotion, not placement (see promotionScore)
+      // decides promotion, not placement (see promotionScore)
+      if ((isPromotedRole(c.rscRole) || isUnpromotedRole(c.rscRole)) && unit.clone?.promotable) continue;
       const promotedThere = this.promotedNodes.get(primary.id) ?? [];
-      const withNodes = !primary.clone?.promotable ? where
-        : isPromotedRole(c.withRscRole) ? promotedThere
-        : isUnpromotedRole(c.withRscRole) ? this.unpromotedNodes(primary) : where;
+      const withNodes = !primary.clone?.promotable
+        ? where
+        : isPromotedRole(c.withRscRole)
+          ? promotedThere
+          : isUnpromotedRole(c.withRscRole)
+            ? this.unpromotedNodes(primary)
+            : where;
       const values = new Set(withNodes.map((w) => this.nodeAttr(w, c.nodeAttribute)).filter((v) => v !== undefined));
       for (const n of this.ws.nodes) {
         const v = this.nodeAttr(n.name, c.nodeAttribute);
@@ -348,7 +466,12 @@ class Placer {
         if (delta !== 0 && s.has(n.name)) {
           s.set(n.name, addScore(s.get(n.name)!, delta));
           this.noting = unit.id;
-          this.note(unit, n.name, delta, `colocation ${c.id} with ${primary.id}${where.length ? ` (on ${where.join(", ")})` : " (stopped)"}`);
+          this.note(
+            unit,
+            n.name,
+            delta,
+            `colocation ${c.id} with ${primary.id}${where.length ? ` (on ${where.join(", ")})` : " (stopped)"}`,
+          );
           this.noting = undefined;
         }
       }
@@ -358,7 +481,12 @@ class Placer {
   /** A clone's scores before per-instance stickiness and fail counts: availability and its location constraints. */
   cloneBaseScores(clone: SRsc): Scores {
     // Instance 0 stands for all, without its own history (stickiness and fail counts are per instance).
-    const members = primitivesOf(clone.children[0] ?? clone).map((p) => ({ ...p, running: new Map(), failCount: new Map(), banned: new Set<string>() }));
+    const members = primitivesOf(clone.children[0] ?? clone).map((p) => ({
+      ...p,
+      running: new Map(),
+      failCount: new Map(),
+      banned: new Set<string>(),
+    }));
     return this.memberSum(members, clone);
   }
 
@@ -396,14 +524,26 @@ class Placer {
     const roomToStay = (n: string) => (perNode.get(n) ?? 0) < fairShare;
     for (const inst of clone.children) {
       const first = primitivesOf(inst)[0]!;
-      if (inst.orphan) { chosen.set(inst, null); continue; } // beyond clone-max: stopped
+      if (inst.orphan) {
+        chosen.set(inst, null);
+        continue;
+      } // beyond clone-max: stopped
       const here = [...first.running.entries()].filter(([, st]) => !st.failed || isFrozen).map(([n]) => n)[0];
-      if (isFrozen) { chosen.set(inst, here ?? null); continue; }
+      if (isFrozen) {
+        chosen.set(inst, here ?? null);
+        continue;
+      }
       if (stopped || here === undefined || placedCount >= info.max) continue;
       const hereScore = this.instanceScore(inst, base, here);
       if (hereScore < 0 || !roomToStay(here) || !this.fits(this.ws.nodeByName.get(here)!, this.needs(inst))) continue;
       // It stays unless another node with room scores higher.
-      const better = this.ws.nodes.find((n) => n.name !== here && room(n.name) && this.instanceScore(inst, base, n.name) > hereScore && this.fits(n, this.needs(inst)));
+      const better = this.ws.nodes.find(
+        (n) =>
+          n.name !== here &&
+          room(n.name) &&
+          this.instanceScore(inst, base, n.name) > hereScore &&
+          this.fits(n, this.needs(inst)),
+      );
       if (better) continue;
       take(inst, here);
       placedCount++;
@@ -412,9 +552,16 @@ class Placer {
     for (const inst of clone.children) {
       if (chosen.has(inst) || stopped || isFrozen || placedCount >= info.max) continue;
       const byNode = (name: string) => this.ws.nodeByName.get(name)!;
-      const candidates = this.ws.nodes.map((n) => n.name).filter((n) => room(n) && this.instanceScore(inst, base, n) >= 0 && this.fits(byNode(n), this.needs(inst)));
+      const candidates = this.ws.nodes
+        .map((n) => n.name)
+        .filter((n) => room(n) && this.instanceScore(inst, base, n) >= 0 && this.fits(byNode(n), this.needs(inst)));
       if (candidates.length === 0) continue;
-      candidates.sort((a, b) => this.instanceScore(inst, base, b) - this.instanceScore(inst, base, a) || (perNode.get(a) ?? 0) - (perNode.get(b) ?? 0) || this.tieBreak(byNode(a), byNode(b)));
+      candidates.sort(
+        (a, b) =>
+          this.instanceScore(inst, base, b) - this.instanceScore(inst, base, a) ||
+          (perNode.get(a) ?? 0) - (perNode.get(b) ?? 0) ||
+          this.tieBreak(byNode(a), byNode(b)),
+      );
       take(inst, candidates[0]!);
       placedCount++;
     }
@@ -429,11 +576,15 @@ class Placer {
     const n = ws.nodeByName.get(node)!;
     const first = primitivesOf(inst)[0]!;
     const known = first.statusName.get(node);
-    const attr = (known !== undefined ? n.attrs[`master-${known}`] : undefined) ?? n.attrs[`master-${first.id}`] ?? n.attrs[`master-${first.baseId}`];
+    const attr =
+      (known !== undefined ? n.attrs[`master-${known}`] : undefined) ??
+      n.attrs[`master-${first.id}`] ??
+      n.attrs[`master-${first.baseId}`];
     const current = first.running.get(node);
     if (first.noPromote.has(node)) return -INF;
     let score: number;
-    if (attr !== undefined) score = /^-?INFINITY$/i.test(attr) ? (attr.startsWith("-") ? -INF : INF) : parseInt(attr, 10) || 0;
+    if (attr !== undefined)
+      score = /^-?INFINITY$/i.test(attr) ? (attr.startsWith("-") ? -INF : INF) : parseInt(attr, 10) || 0;
     else if (current?.role === "Promoted") score = 0;
     else score = -1; // no promotion score: this instance may not be promoted here
     if (current?.role === "Promoted" && first.stickiness) score = addScore(score, first.stickiness);
@@ -442,8 +593,12 @@ class Placer {
       for (const rule of loc.rules.length ? loc.rules : [undefined]) {
         const role = rule?.role ?? roleOfLoc;
         if (!isPromotedRole(role) || !this.locationApplies(loc, first, clone)) continue;
-        if (loc.node !== undefined) { if (loc.node === node) score = addScore(score, loc.score ?? 0); continue; }
-        if (rule && ruleMatches(rule, { nodeAttrs: n.attrs, nowSec: ws.nowSec })) score = addScore(score, rule.score ?? loc.score ?? 0);
+        if (loc.node !== undefined) {
+          if (loc.node === node) score = addScore(score, loc.score ?? 0);
+          continue;
+        }
+        if (rule && ruleMatches(rule, { nodeAttrs: n.attrs, nowSec: ws.nowSec }))
+          score = addScore(score, rule.score ?? loc.score ?? 0);
       }
     }
     // Resources that must run with the promoted instance pull promotion toward where they can run.
@@ -454,7 +609,12 @@ class Placer {
       const d = this.unitScores(dep).get(node);
       if (d === undefined) continue;
       const f = c.score / INF;
-      const delta = Math.abs(d) >= INF ? (Math.abs(f) >= 1 ? Math.sign(d) * Math.sign(f) * INF : Math.trunc(Math.sign(d) * INF * f)) : Math.trunc(d * f);
+      const delta =
+        Math.abs(d) >= INF
+          ? Math.abs(f) >= 1
+            ? Math.sign(d) * Math.sign(f) * INF
+            : Math.trunc(Math.sign(d) * INF * f)
+          : Math.trunc(d * f);
       // A dependent that cannot run here steers promotion away only when one promoted instance is all there is.
       if (delta <= -INF && clone.clone!.promotedMax > 1) continue;
       score = addScore(score, delta);
@@ -464,12 +624,19 @@ class Placer {
         // The unpromoted copy must stay with the primary: the copy there is not promoted (a mandatory colocation).
         const primary = this.unitOf.get(c.withRsc!)!;
         const where = this.unitAssigned.get(primary.id) ?? [];
-        if (c.score >= INF && where.some((w) => this.nodeAttr(w, c.nodeAttribute) === this.nodeAttr(node, c.nodeAttribute))) return -INF;
+        if (
+          c.score >= INF &&
+          where.some((w) => this.nodeAttr(w, c.nodeAttribute) === this.nodeAttr(node, c.nodeAttribute))
+        )
+          return -INF;
         continue;
       }
       if (!isPromotedRole(c.rscRole)) continue;
       const primary = this.unitOf.get(c.withRsc!)!;
-      const where = isPromotedRole(c.withRscRole) && primary.clone?.promotable ? this.promotedNodes.get(primary.id) ?? [] : this.unitAssigned.get(primary.id) ?? [];
+      const where =
+        isPromotedRole(c.withRscRole) && primary.clone?.promotable
+          ? (this.promotedNodes.get(primary.id) ?? [])
+          : (this.unitAssigned.get(primary.id) ?? []);
       const same = where.some((w) => this.nodeAttr(w, c.nodeAttribute) === this.nodeAttr(node, c.nodeAttribute));
       if (c.score >= INF) score = same ? score : -INF;
       else if (c.score <= -INF) score = same ? -INF : score;
@@ -480,15 +647,28 @@ class Placer {
 
   promote(clone: SRsc, chosen: Map<SRsc, string | null>): void {
     const info = clone.clone!;
-    if (/^(stopped|unpromoted|slave)$/i.test(clone.targetRole)) { this.promotedNodes.set(clone.id, []); return; }
+    if (/^(stopped|unpromoted|slave)$/i.test(clone.targetRole)) {
+      this.promotedNodes.set(clone.id, []);
+      return;
+    }
     // Without quorum and no-quorum-policy=demote, nothing is promoted.
-    if (!this.ws.haveQuorum && this.ws.noQuorumPolicy === "demote") { this.promotedNodes.set(clone.id, []); return; }
+    if (!this.ws.haveQuorum && this.ws.noQuorumPolicy === "demote") {
+      this.promotedNodes.set(clone.id, []);
+      return;
+    }
     const lost = this.missingTickets(clone, "Promoted");
     const freezePromoted = lost.length > 0 && lost.every((m) => m.lossPolicy === "freeze");
-    if (lost.length > 0 && !freezePromoted) { this.promotedNodes.set(clone.id, []); return; } // no ticket, no promotion
+    if (lost.length > 0 && !freezePromoted) {
+      this.promotedNodes.set(clone.id, []);
+      return;
+    } // no ticket, no promotion
     const candidates = clone.children
       .map((inst, i) => ({ inst, i, node: chosen.get(inst) ?? null }))
-      .filter((c): c is { inst: SRsc; i: number; node: string } => c.node !== null && !primitivesOf(c.inst).some((p) => frozen(p) && p.running.get(c.node!)?.role !== "Promoted"))
+      .filter(
+        (c): c is { inst: SRsc; i: number; node: string } =>
+          c.node !== null &&
+          !primitivesOf(c.inst).some((p) => frozen(p) && p.running.get(c.node!)?.role !== "Promoted"),
+      )
       .map((c) => ({ ...c, score: this.promotionScore(clone, c.inst, c.node) }))
       .filter((c) => c.score >= 0)
       // freeze: what is promoted stays promoted, nothing new is promoted
@@ -508,7 +688,9 @@ class Placer {
     this.promotedNodes.set(clone.id, nodes);
   }
 
-  get strategy(): string { return this.ws.props["placement-strategy"] ?? "default"; }
+  get strategy(): string {
+    return this.ws.props["placement-strategy"] ?? "default";
+  }
 
   /** What a unit needs of each capacity attribute (a group needs the sum of its members). */
   needs(unit: SRsc): Record<string, number> {
@@ -539,7 +721,8 @@ class Placer {
     if (this.strategy === "balanced") {
       let more = 0;
       for (const k of Object.keys(a.utilization)) {
-        const x = a.remaining[k] ?? 0, y = b.remaining[k] ?? 0;
+        const x = a.remaining[k] ?? 0,
+          y = b.remaining[k] ?? 0;
         if (x > y) more--;
         else if (x < y) more++;
       }
@@ -579,21 +762,37 @@ class Placer {
     const best = candidates[0]!;
     // Where it runs now wins a tie (same score, and as empty as the best).
     let chosen = best[0];
-    for (const c of current) if (s.get(c) === best[1] && candidates.some(([n]) => n === c) && this.loadBreak(byNode(c), byNode(best[0])) === 0) { chosen = c; break; }
+    for (const c of current)
+      if (
+        s.get(c) === best[1] &&
+        candidates.some(([n]) => n === c) &&
+        this.loadBreak(byNode(c), byNode(best[0])) === 0
+      ) {
+        chosen = c;
+        break;
+      }
     this.consume(byNode(chosen), need);
     return chosen;
   }
 
   assignMembers(unit: SRsc, node: string | null): void {
-    if (unit.kind === "primitive") { this.assigned.set(unit.id, node); return; }
+    if (unit.kind === "primitive") {
+      this.assigned.set(unit.id, node);
+      return;
+    }
     let blocked = node === null;
     for (const m of unit.children) {
       if (!blocked) {
         const own = this.ownScores(m, unit).get(node!);
-        const stopped = /^stopped$/i.test(m.targetRole) || m.stopRequested || m.bannedEverywhere || (own !== undefined && own <= -INF) || (own === undefined && !this.ws.symmetric && false);
+        const stopped =
+          /^stopped$/i.test(m.targetRole) ||
+          m.stopRequested ||
+          m.bannedEverywhere ||
+          (own !== undefined && own <= -INF) ||
+          (own === undefined && !this.ws.symmetric && false);
         if (stopped && !frozen(m)) blocked = true;
       }
-      this.assigned.set(m.id, frozen(m) ? [...m.running.keys()][0] ?? null : blocked ? null : node);
+      this.assigned.set(m.id, frozen(m) ? ([...m.running.keys()][0] ?? null) : blocked ? null : node);
     }
   }
 }
@@ -606,21 +805,25 @@ class Placer {
 function placementOrder(ws: WorkingSet, p: Placer): SRsc[] {
   const scores = new Map(ws.resources.map((r) => [r, p.unitScores(r)] as const));
   p.notes.clear();
-  const nodes = [...ws.nodes].sort((a, b) => (p.strategy === "default" ? 0 : p.tieBreak(a, b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const nodes = [...ws.nodes].sort(
+    (a, b) => (p.strategy === "default" ? 0 : p.tieBreak(a, b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   const currentScore = (r: SRsc) => {
     const prims = primitivesOf(r);
     const cur = r.kind === "clone" ? undefined : [...(prims[0]?.running.keys() ?? [])][0];
-    return cur === undefined ? -INF : scores.get(r)!.get(cur) ?? -INF;
+    return cur === undefined ? -INF : (scores.get(r)!.get(cur) ?? -INF);
   };
   return [...ws.resources].sort((a, b) => {
     if (a.priority !== b.priority) return b.priority - a.priority;
     // With the default strategy Pacemaker sorts by scores too, but ours lack its colocation merges, and
     // configuration order agrees with it more often; capacity strategies need the score order.
     if (p.strategy === "default") return 0;
-    const ca = currentScore(a), cb = currentScore(b);
+    const ca = currentScore(a),
+      cb = currentScore(b);
     if (ca !== cb) return cb - ca;
     for (const n of nodes) {
-      const x = scores.get(a)!.get(n.name) ?? -INF, y = scores.get(b)!.get(n.name) ?? -INF;
+      const x = scores.get(a)!.get(n.name) ?? -INF,
+        y = scores.get(b)!.get(n.name) ?? -INF;
       if (x !== y) return y - x;
     }
     return 0;
@@ -633,7 +836,8 @@ export function placeResources(ws: WorkingSet): Placement {
   if (ws.canFence) {
     for (const r of ws.resources) {
       const fenceStarted = p.missingTickets(r).some((m) => m.lossPolicy === "fence");
-      const fencePromoted = r.clone?.promotable && p.missingTickets(r, "Promoted").some((m) => m.lossPolicy === "fence");
+      const fencePromoted =
+        r.clone?.promotable && p.missingTickets(r, "Promoted").some((m) => m.lossPolicy === "fence");
       if (!fenceStarted && !fencePromoted) continue;
       for (const prim of primitivesOf(r)) {
         for (const [n, st] of prim.running) {

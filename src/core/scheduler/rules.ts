@@ -22,24 +22,34 @@ function compare(op: string, a: string | undefined, b: string | undefined, type:
   const t = type ?? (/^-?\d+(\.\d+)?$/.test(a) && /^-?\d+(\.\d+)?$/.test(b) ? "number" : "string");
   if (t === "number" || t === "integer") {
     // integer comparisons truncate ("3.6" eq "3.4" as integers)
-    const x = t === "integer" ? parseInt(a, 10) : Number(a), y = t === "integer" ? parseInt(b, 10) : Number(b);
+    const x = t === "integer" ? parseInt(a, 10) : Number(a),
+      y = t === "integer" ? parseInt(b, 10) : Number(b);
     if (Number.isNaN(x) || Number.isNaN(y)) cmp = a < b ? -1 : a > b ? 1 : 0;
     else cmp = x < y ? -1 : x > y ? 1 : 0;
   } else if (t === "version") {
-    const pa = a.split("."), pb = b.split(".");
+    const pa = a.split("."),
+      pb = b.split(".");
     cmp = 0;
-    for (let i = 0; i < Math.max(pa.length, pb.length) && cmp === 0; i++) cmp = Math.sign(Number(pa[i] ?? 0) - Number(pb[i] ?? 0));
+    for (let i = 0; i < Math.max(pa.length, pb.length) && cmp === 0; i++)
+      cmp = Math.sign(Number(pa[i] ?? 0) - Number(pb[i] ?? 0));
   } else {
     cmp = a < b ? -1 : a > b ? 1 : 0;
   }
   switch (op) {
-    case "eq": return cmp === 0;
-    case "ne": return cmp !== 0;
-    case "lt": return cmp < 0;
-    case "lte": return cmp <= 0;
-    case "gt": return cmp > 0;
-    case "gte": return cmp >= 0;
-    default: return false;
+    case "eq":
+      return cmp === 0;
+    case "ne":
+      return cmp !== 0;
+    case "lt":
+      return cmp < 0;
+    case "lte":
+      return cmp <= 0;
+    case "gt":
+      return cmp > 0;
+    case "gte":
+      return cmp >= 0;
+    default:
+      return false;
   }
 }
 
@@ -48,16 +58,36 @@ export function parseDate(s: string): number | undefined {
   const t = s.trim();
   // ISO 8601 ordinal (2005-001) and week (2005-W01-1) dates, optionally with a time.
   const ord = /^(\d{4})-(\d{3})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*Z?$/.exec(t);
-  if (ord) return fromCivil({ year: +ord[1]!, month: 1, day: +ord[2]!, hour: +(ord[3] ?? 0), minute: +(ord[4] ?? 0), second: +(ord[5] ?? 0) });
+  if (ord)
+    return fromCivil({
+      year: +ord[1]!,
+      month: 1,
+      day: +ord[2]!,
+      hour: +(ord[3] ?? 0),
+      minute: +(ord[4] ?? 0),
+      second: +(ord[5] ?? 0),
+    });
   const wk = /^(\d{4})-W(\d{2})-(\d)(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*Z?$/.exec(t);
   if (wk) {
     const jan4 = daysFromCivil(+wk[1]!, 1, 4);
     const week1Monday = jan4 - (isoWeekday(jan4 * 86_400) - 1);
-    return (week1Monday + (+wk[2]! - 1) * 7 + (+wk[3]! - 1)) * 86_400 + (+(wk[4] ?? 0)) * 3600 + (+(wk[5] ?? 0)) * 60 + (+(wk[6] ?? 0));
+    return (
+      (week1Monday + (+wk[2]! - 1) * 7 + (+wk[3]! - 1)) * 86_400 +
+      +(wk[4] ?? 0) * 3600 +
+      +(wk[5] ?? 0) * 60 +
+      +(wk[6] ?? 0)
+    );
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
   if (!m) return undefined;
-  let sec = fromCivil({ year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: +(m[4] ?? 0), minute: +(m[5] ?? 0), second: +(m[6] ?? 0) });
+  let sec = fromCivil({
+    year: +m[1]!,
+    month: +m[2]!,
+    day: +m[3]!,
+    hour: +(m[4] ?? 0),
+    minute: +(m[5] ?? 0),
+    second: +(m[6] ?? 0),
+  });
   const tz = m[7];
   if (tz && tz !== "Z") {
     const sign = tz[0] === "-" ? -1 : 1;
@@ -71,14 +101,17 @@ function addDuration(sec: number, d: Record<string, string>): number {
   const c = toCivil(sec);
   const n = (k: string) => Number(d[k] ?? 0);
   const days = daysFromCivil(c.year + n("years"), c.month + n("months"), c.day) + n("days") + 7 * n("weeks");
-  return days * 86_400 + c.hour * 3600 + c.minute * 60 + c.second + n("hours") * 3600 + n("minutes") * 60 + n("seconds");
+  return (
+    days * 86_400 + c.hour * 3600 + c.minute * 60 + c.second + n("hours") * 3600 + n("minutes") * 60 + n("seconds")
+  );
 }
 
 function inRange(spec: string | undefined, value: number): boolean {
   if (spec === undefined) return true;
   const m = /^(\d+)(?:-(\d+))?$/.exec(spec.trim());
   if (!m) return false;
-  const lo = Number(m[1]), hi = m[2] !== undefined ? Number(m[2]) : lo;
+  const lo = Number(m[1]),
+    hi = m[2] !== undefined ? Number(m[2]) : lo;
   return value >= lo && value <= hi;
 }
 
@@ -92,8 +125,16 @@ function dateSpecMatches(spec: Record<string, string>, nowSec: number): boolean 
   const thursdayYear = toCivil(thursday * 86_400).year;
   const weeks = Math.floor((thursday - daysFromCivil(thursdayYear, 1, 1)) / 7) + 1;
   const fields: Record<string, number> = {
-    hours: c.hour, minutes: c.minute, seconds: c.second, monthdays: c.day, weekdays: weekday,
-    yeardays: yearday, months: c.month, weeks, years: c.year, weekyears: thursdayYear,
+    hours: c.hour,
+    minutes: c.minute,
+    seconds: c.second,
+    monthdays: c.day,
+    weekdays: weekday,
+    yeardays: yearday,
+    months: c.month,
+    weeks,
+    years: c.year,
+    weekyears: thursdayYear,
   };
   return Object.entries(fields).every(([k, v]) => inRange(spec[k], v));
 }
@@ -117,9 +158,19 @@ function evalExpression(e: Expression, ctx: RuleContext): boolean {
       return (start === undefined || ctx.nowSec >= start) && (end === undefined || ctx.nowSec <= end);
     }
     case "rsc":
-      return (!e.cls || e.cls === ctx.rsc?.cls) && (!e.provider || e.provider === ctx.rsc?.provider) && (!e.type || e.type === ctx.rsc?.type);
+      return (
+        (!e.cls || e.cls === ctx.rsc?.cls) &&
+        (!e.provider || e.provider === ctx.rsc?.provider) &&
+        (!e.type || e.type === ctx.rsc?.type)
+      );
     case "op":
-      return !!ctx.op && (!e.name || e.name === ctx.op.name) && (e.interval === undefined || Number(e.interval) * 1000 === ctx.op.intervalMs || e.interval === String(ctx.op.intervalMs));
+      return (
+        !!ctx.op &&
+        (!e.name || e.name === ctx.op.name) &&
+        (e.interval === undefined ||
+          Number(e.interval) * 1000 === ctx.op.intervalMs ||
+          e.interval === String(ctx.op.intervalMs))
+      );
     case "rule":
       return ruleMatches(e.rule, ctx);
   }
@@ -127,7 +178,9 @@ function evalExpression(e: Expression, ctx: RuleContext): boolean {
 
 export function ruleMatches(rule: Rule, ctx: RuleContext): boolean {
   if (rule.expressions.length === 0) return true;
-  return rule.booleanOp === "or" ? rule.expressions.some((e) => evalExpression(e, ctx)) : rule.expressions.every((e) => evalExpression(e, ctx));
+  return rule.booleanOp === "or"
+    ? rule.expressions.some((e) => evalExpression(e, ctx))
+    : rule.expressions.every((e) => evalExpression(e, ctx));
 }
 
 /** Flattens name=value sets: higher score first, then document order; a set whose rule fails is skipped. */

@@ -4,14 +4,37 @@
 import type { Placement } from "./placement.js";
 import { frozen, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
 
-export type Verb = "Start" | "Stop" | "Move" | "Migrate" | "Restart" | "Recover" | "Reload" | "Promote" | "Demote" | "Re-promote";
+export type Verb =
+  "Start" | "Stop" | "Move" | "Migrate" | "Restart" | "Recover" | "Reload" | "Promote" | "Demote" | "Re-promote";
 
-export interface Action { verb: Verb; rsc: string; from: string | null; to: string | null; blocked: boolean }
-export interface Fence { node: string; action: "reboot" | "off" | "on" }
-export interface Placed { rsc: string; node: string; role: "Started" | "Promoted"; flags: string[] }
-export interface NodeOutcome { node: string; state: string }
+export interface Action {
+  verb: Verb;
+  rsc: string;
+  from: string | null;
+  to: string | null;
+  blocked: boolean;
+}
+export interface Fence {
+  node: string;
+  action: "reboot" | "off" | "on";
+}
+export interface Placed {
+  rsc: string;
+  node: string;
+  role: "Started" | "Promoted";
+  flags: string[];
+}
+export interface NodeOutcome {
+  node: string;
+  state: string;
+}
 
-export interface Transition { actions: Action[]; fences: Fence[]; placed: Placed[]; nodes: NodeOutcome[] }
+export interface Transition {
+  actions: Action[];
+  fences: Fence[];
+  placed: Placed[];
+  nodes: NodeOutcome[];
+}
 
 interface Plan {
   r: SRsc;
@@ -36,15 +59,28 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   for (const r of prims) {
     const next = placement.assigned.get(r.id) ?? null;
     const current = [...r.running.keys()];
-    const plan: Plan = { r, current, next, stop: new Set(), start: false, startBlocked: false, stopBlocked: false, restart: false };
-    if (frozen(r)) { plans.set(r.id, plan); continue; }
+    const plan: Plan = {
+      r,
+      current,
+      next,
+      stop: new Set(),
+      start: false,
+      startBlocked: false,
+      stopBlocked: false,
+      restart: false,
+    };
+    if (frozen(r)) {
+      plans.set(r.id, plan);
+      continue;
+    }
     for (const c of current) {
       const st = r.running.get(c)!;
       if (fenced.has(c)) continue; // fencing stops it
       if (c !== next || st.failed || r.needsRestart.has(c) || current.length > 1) {
         plan.stop.add(c);
         const node = ws.nodeByName.get(c)!;
-        if (st.blocked || (node.unclean && !fenced.has(c)) || !node.online && !fenced.has(c) && node.unclean) plan.stopBlocked = true;
+        if (st.blocked || (node.unclean && !fenced.has(c)) || (!node.online && !fenced.has(c) && node.unclean))
+          plan.stopBlocked = true;
       }
     }
     if (next !== null && (!current.includes(next) || plan.stop.has(next) || fenced.has(next))) plan.start = true;
@@ -66,36 +102,89 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         if (isCloneInstance(p.r) && (p.r.parent?.clone ?? p.r.parent?.parent?.clone)?.promotable) continue;
       } else if (requires === "nothing") continue;
       for (const c of p.current) if (!fenced.has(c)) p.stop.add(c);
-      if (p.next !== null) { p.start = true; p.startBlocked = true; }
+      if (p.next !== null) {
+        p.start = true;
+        p.startBlocked = true;
+      }
     }
   }
 
   // A resource that cannot be stopped cannot be started elsewhere either.
   for (const p of plans.values()) {
-    if (p.stopBlocked && p.start && p.next && !p.current.includes(p.next)) { p.start = false; p.next = p.current[0] ?? null; }
+    if (p.stopBlocked && p.start && p.next && !p.current.includes(p.next)) {
+      p.start = false;
+      p.next = p.current[0] ?? null;
+    }
   }
 
   // Mandatory ordering, including a group's internal order: what "first" does decides what "then" may do.
-  const orders: Array<{ first: string; then: string; symmetrical: boolean; firstAction: string; thenAction: string; optional?: boolean; requireAll?: boolean }> = [];
+  const orders: Array<{
+    first: string;
+    then: string;
+    symmetrical: boolean;
+    firstAction: string;
+    thenAction: string;
+    optional?: boolean;
+    requireAll?: boolean;
+  }> = [];
   for (const o of ws.input.orders) {
     // An optional order only orders what happens anyway, but a restart of "first" still restarts "then".
-    if (o.kind === "Optional" && o.first && o.then) orders.push({ first: o.first, then: o.then, symmetrical: o.symmetrical, firstAction: o.firstAction, thenAction: o.thenAction, optional: true });
+    if (o.kind === "Optional" && o.first && o.then)
+      orders.push({
+        first: o.first,
+        then: o.then,
+        symmetrical: o.symmetrical,
+        firstAction: o.firstAction,
+        thenAction: o.thenAction,
+        optional: true,
+      });
     if (o.kind !== "Mandatory") continue;
-    if (o.first && o.then) orders.push({ first: o.first, then: o.then, symmetrical: o.symmetrical, firstAction: o.firstAction, thenAction: o.thenAction, requireAll: o.requireAll });
+    if (o.first && o.then)
+      orders.push({
+        first: o.first,
+        then: o.then,
+        symmetrical: o.symmetrical,
+        firstAction: o.firstAction,
+        thenAction: o.thenAction,
+        requireAll: o.requireAll,
+      });
     for (const set of o.sets ?? []) {
       if (!set.sequential) continue;
-      for (let i = 1; i < set.resources.length; i++) orders.push({ first: set.resources[i - 1]!, then: set.resources[i]!, symmetrical: o.symmetrical, firstAction: set.action ?? "start", thenAction: set.action ?? "start" });
+      for (let i = 1; i < set.resources.length; i++)
+        orders.push({
+          first: set.resources[i - 1]!,
+          then: set.resources[i]!,
+          symmetrical: o.symmetrical,
+          firstAction: set.action ?? "start",
+          thenAction: set.action ?? "start",
+        });
     }
     if (o.sets && o.sets.length > 1) {
       for (let i = 1; i < o.sets.length; i++) {
-        const a = o.sets[i - 1]!, b = o.sets[i]!;
-        for (const x of a.resources) for (const y of b.resources) orders.push({ first: x, then: y, symmetrical: o.symmetrical, firstAction: a.action ?? "start", thenAction: b.action ?? "start" });
+        const a = o.sets[i - 1]!,
+          b = o.sets[i]!;
+        for (const x of a.resources)
+          for (const y of b.resources)
+            orders.push({
+              first: x,
+              then: y,
+              symmetrical: o.symmetrical,
+              firstAction: a.action ?? "start",
+              thenAction: b.action ?? "start",
+            });
       }
     }
   }
   for (const r of ws.resources) {
     if (r.kind !== "group") continue;
-    for (let i = 1; i < r.children.length; i++) orders.push({ first: r.children[i - 1]!.id, then: r.children[i]!.id, symmetrical: true, firstAction: "start", thenAction: "start" });
+    for (let i = 1; i < r.children.length; i++)
+      orders.push({
+        first: r.children[i - 1]!.id,
+        then: r.children[i]!.id,
+        symmetrical: true,
+        firstAction: "start",
+        thenAction: "start",
+      });
   }
   /** The plans that stand for a resource at one end of an order: a group's last member (as first) or first member
    * (as then); every instance of a clone. */
@@ -107,19 +196,23 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     if (!r) return [];
     const units = r.kind === "clone" ? r.children : [r];
-    return units.map((u) => {
-      const prims = primitivesOf(u);
-      const p = end === "first" ? prims[prims.length - 1] : prims[0];
-      return p && plans.get(p.id);
-    }).filter((x): x is Plan => !!x);
+    return units
+      .map((u) => {
+        const prims = primitivesOf(u);
+        const p = end === "first" ? prims[prims.length - 1] : prims[0];
+        return p && plans.get(p.id);
+      })
+      .filter((x): x is Plan => !!x);
   };
   // A frozen resource counts as running only where it runs healthily.
-  const willRun = (p: Plan) => frozen(p.r) ? p.current.some((c) => !p.r.running.get(c)!.failed) : p.next !== null && !(p.start && p.startBlocked);
+  const willRun = (p: Plan) =>
+    frozen(p.r) ? p.current.some((c) => !p.r.running.get(c)!.failed) : p.next !== null && !(p.start && p.startBlocked);
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
     changed = false;
     for (const o of orders) {
       if (o.firstAction !== "start" || o.thenAction !== "start") continue;
-      const firsts = ends(o.first, "first"), thens = ends(o.then, "then");
+      const firsts = ends(o.first, "first"),
+        thens = ends(o.then, "then");
       if (firsts.length === 0) continue;
       // A clone counts as running once clone-min of its instances run (default 1).
       const firstRsc = ws.byId.get(o.first) ?? ws.cloneChildOwner.get(o.first)?.clone;
@@ -128,24 +221,57 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       // first (re)starts while nothing of it stays up → then, already running, restarts after it.
       const firstStable = firsts.some((f) => f.current.length > 0 && f.stop.size === 0);
       // (A live migration is not a restart.)
-      const migrates = (f: Plan) => f.stop.size === 1 && f.next !== null && !f.current.includes(f.next) && canMigrate(ws, f.r, [...f.stop][0]!) && !f.current.some((c) => f.r.running.get(c)?.failed);
-      const firstRestarts = !firstStable && firsts.some((f) => f.start && !f.startBlocked && !migrates(f) && (f.stop.size > 0 || !isCloneInstance(f.r)));
+      const migrates = (f: Plan) =>
+        f.stop.size === 1 &&
+        f.next !== null &&
+        !f.current.includes(f.next) &&
+        canMigrate(ws, f.r, [...f.stop][0]!) &&
+        !f.current.some((c) => f.r.running.get(c)?.failed);
+      const firstRestarts =
+        !firstStable &&
+        firsts.some((f) => f.start && !f.startBlocked && !migrates(f) && (f.stop.size > 0 || !isCloneInstance(f.r)));
       // "then" cannot be stopped (frozen) → "first" cannot stop before it.
       if (o.symmetrical && thens.some((t) => frozen(t.r) && t.current.length > 0)) {
-        for (const f of firsts) if (f.stop.size > 0 && !f.stopBlocked) { f.stopBlocked = true; if (f.start && f.next && !f.current.includes(f.next)) { f.start = false; } changed = true; }
+        for (const f of firsts)
+          if (f.stop.size > 0 && !f.stopBlocked) {
+            f.stopBlocked = true;
+            if (f.start && f.next && !f.current.includes(f.next)) {
+              f.start = false;
+            }
+            changed = true;
+          }
       }
       const thenRsc = ws.byId.get(o.then) ?? ws.cloneChildOwner.get(o.then)?.clone;
       const interleaved = !!(thenRsc?.clone?.interleave && firstRsc?.clone) && o.requireAll !== false;
       for (const then of thens) {
         if (frozen(then.r)) continue;
-        if (!o.optional && !then.noMigrate && firsts.some((f) => f.stop.size > 0 && f.start && !migrates(f))) { then.noMigrate = true; changed = true; }
+        if (!o.optional && !then.noMigrate && firsts.some((f) => f.stop.size > 0 && f.start && !migrates(f))) {
+          then.noMigrate = true;
+          changed = true;
+        }
         // Interleaved clones: each instance follows the first's instance on its own node (unless clone-min counts).
-        const firstOk = interleaved && cloneMin <= 1 ? firsts.some((f) => willRun(f) && f.next === then.next) : firstWillRun;
+        const firstOk =
+          interleaved && cloneMin <= 1 ? firsts.some((f) => willRun(f) && f.next === then.next) : firstWillRun;
         // An interleaved instance with no partner on its node is simply not placed there.
-        if (interleaved && cloneMin <= 1 && !firsts.some((f) => f.next === then.next) && then.current.length === 0 && then.start) then.unplaced = true;
+        if (
+          interleaved &&
+          cloneMin <= 1 &&
+          !firsts.some((f) => f.next === then.next) &&
+          then.current.length === 0 &&
+          then.start
+        )
+          then.unplaced = true;
         if (o.optional) {
-          const firstRecovers = firsts.some((f) => f.stop.size > 0 && f.start && !f.startBlocked && f.current.some((c) => f.r.running.get(c)?.failed));
-          if (firstRecovers && then.current.length > 0 && then.next !== null && !then.start && !isCloneInstance(then.r)) {
+          const firstRecovers = firsts.some(
+            (f) => f.stop.size > 0 && f.start && !f.startBlocked && f.current.some((c) => f.r.running.get(c)?.failed),
+          );
+          if (
+            firstRecovers &&
+            then.current.length > 0 &&
+            then.next !== null &&
+            !then.start &&
+            !isCloneInstance(then.r)
+          ) {
             for (const c of then.current) then.stop.add(c);
             then.start = true;
             then.restart = true;
@@ -153,12 +279,30 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           }
           continue;
         }
-        if (then.start && !then.startBlocked && !firstOk) { then.startBlocked = true; changed = true; }
-        if (!firstOk && then.current.length > 0 && o.symmetrical) {
-          for (const c of then.current) if (!then.stop.has(c)) { then.stop.add(c); changed = true; }
-          if (then.next !== null && !then.start) { then.start = true; then.startBlocked = true; changed = true; }
+        if (then.start && !then.startBlocked && !firstOk) {
+          then.startBlocked = true;
+          changed = true;
         }
-        if (firstRestarts && then.current.length > 0 && then.next !== null && !then.start && o.symmetrical && !isCloneInstance(then.r)) {
+        if (!firstOk && then.current.length > 0 && o.symmetrical) {
+          for (const c of then.current)
+            if (!then.stop.has(c)) {
+              then.stop.add(c);
+              changed = true;
+            }
+          if (then.next !== null && !then.start) {
+            then.start = true;
+            then.startBlocked = true;
+            changed = true;
+          }
+        }
+        if (
+          firstRestarts &&
+          then.current.length > 0 &&
+          then.next !== null &&
+          !then.start &&
+          o.symmetrical &&
+          !isCloneInstance(then.r)
+        ) {
           for (const c of then.current) then.stop.add(c);
           then.start = true;
           then.restart = true;
@@ -182,7 +326,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           for (const inst of r.children.filter((c) => !c.orphan)) {
             for (const m of primitivesOf(inst)) {
               const p = plans.get(m.id);
-              if (!p || frozen(m) || m.baseId !== op.baseId || !p.current.includes(n) || p.next !== n || p.start) continue;
+              if (!p || frozen(m) || m.baseId !== op.baseId || !p.current.includes(n) || p.next !== n || p.start)
+                continue;
               p.stop.add(n);
               p.start = true;
               p.restart = true;
@@ -213,7 +358,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     changed = false;
     for (const c of ws.input.colocations) {
       if (c.score < 1_000_000 || !c.rsc || !c.withRsc) continue;
-      const dep = plans.get(c.rsc), prim = plans.get(c.withRsc);
+      const dep = plans.get(c.rsc),
+        prim = plans.get(c.withRsc);
       if (!dep || !prim || frozen(dep.r)) continue;
       const primRuns = prim.next !== null && !(prim.start && prim.startBlocked);
       if (primRuns || dep.next === null || (dep.start && dep.startBlocked)) continue;
@@ -234,14 +380,16 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     const willPromote = placement.promoted.has(r.id);
     const at = (node: string, promoted: boolean) => (promoted ? `${node}/Promoted` : node);
     const was = (node: string) => at(node, r.running.get(node)?.role === "Promoted");
-    const push = (verb: Verb, from: string | null, to: string | null, blocked: boolean) => actions.push({ verb, rsc: r.id, from, to, blocked });
+    const push = (verb: Verb, from: string | null, to: string | null, blocked: boolean) =>
+      actions.push({ verb, rsc: r.id, from, to, blocked });
     if (cur.length === 0 && p.current.length > 0 && startNode) {
       // Its node is being fenced: it moves once the fence succeeds.
       push(failed ? "Recover" : "Move", was(p.current[0]!), at(startNode, willPromote), p.startBlocked);
       continue;
     }
     if (cur.length === 0) {
-      if (startNode && !(p.startBlocked && p.unplaced)) push(willPromote ? "Promote" : "Start", null, at(startNode, willPromote), p.startBlocked);
+      if (startNode && !(p.startBlocked && p.unplaced))
+        push(willPromote ? "Promote" : "Start", null, at(startNode, willPromote), p.startBlocked);
       // Fencing its node stops it: shown as a stop, as Pacemaker does.
       else for (const c of p.current) push("Stop", was(c), null, false);
       continue;
@@ -261,18 +409,29 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     const blocked = p.stopBlocked || p.startBlocked;
     if (cur.length > 1) {
-      if (cur.includes(startNode)) push(failed ? "Recover" : "Restart", was(startNode), at(startNode, willPromote), blocked);
+      if (cur.includes(startNode))
+        push(failed ? "Recover" : "Restart", was(startNode), at(startNode, willPromote), blocked);
       else push("Move", was(cur[0]!), at(startNode, willPromote), blocked);
       continue;
     }
     const from = cur[0]!;
     // A half-done live migration to where it is going anyway is simply completed.
-    if (startNode !== from && !r.stoppedOn.has(startNode) && r.migrations.some((m) => m.ok && m.source === from && m.target === startNode)) {
+    if (
+      startNode !== from &&
+      !r.stoppedOn.has(startNode) &&
+      r.migrations.some((m) => m.ok && m.source === from && m.target === startNode)
+    ) {
       push("Migrate", was(from), at(startNode, willPromote), blocked);
       continue;
     }
     if (from === startNode) push(failed ? "Recover" : "Restart", was(from), at(startNode, willPromote), blocked);
-    else push(failed ? "Recover" : canMigrate(ws, r, from) && !p.restart && !p.noMigrate ? "Migrate" : "Move", was(from), at(startNode, willPromote), blocked);
+    else
+      push(
+        failed ? "Recover" : canMigrate(ws, r, from) && !p.restart && !p.noMigrate ? "Migrate" : "Move",
+        was(from),
+        at(startNode, willPromote),
+        blocked,
+      );
   }
 
   // The cluster once the transition has run.
@@ -290,13 +449,21 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         const st = r.running.get(c)!;
         const f = new Set(flags);
         if (st.failed) f.add("failed");
-        if (st.blocked) { f.add("blocked"); f.delete("unmanaged"); }
+        if (st.blocked) {
+          f.add("blocked");
+          f.delete("unmanaged");
+        }
         if (st.failureIgnored) f.add("failure-ignored");
         if (r.orphan) f.add("orphaned");
         if (/^stopped$/i.test(r.targetRole)) f.add("disabled");
         const node = ws.nodeByName.get(c)!;
         if (node.unclean && !fenced.has(c)) f.add("unclean");
-        placed.push({ rsc: placeName(r), node: c, role: st.role === "Promoted" ? "Promoted" : "Started", flags: [...f].sort() });
+        placed.push({
+          rsc: placeName(r),
+          node: c,
+          role: st.role === "Promoted" ? "Promoted" : "Started",
+          flags: [...f].sort(),
+        });
       }
       continue;
     }
@@ -318,7 +485,13 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       if (stillOld && r.orphan) f.push("orphaned");
       if (stillOld && /^stopped$/i.test(r.targetRole)) f.push("disabled");
       const settled = n === p.next && !p.stopBlocked && !(p.start && p.startBlocked);
-      const role = settled ? (placement.promoted.has(r.id) ? "Promoted" : "Started") : st?.role === "Promoted" ? "Promoted" : "Started";
+      const role = settled
+        ? placement.promoted.has(r.id)
+          ? "Promoted"
+          : "Started"
+        : st?.role === "Promoted"
+          ? "Promoted"
+          : "Started";
       placed.push({ rsc: placeName(r), node: n, role, flags: [...new Set(f)].sort() });
     }
   }
@@ -332,7 +505,16 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   };
   const nodes: NodeOutcome[] = ws.nodes.map((n) => ({
     node: n.name,
-    state: n.remoteConnection && !n.unclean && !fenced.has(n.name) ? (remoteUp(n) ? (n.standby ? "standby" : n.maintenance ? "maintenance" : "online") : "offline") : nodeState(n, fenced.has(n.name), hosting.has(n.name)),
+    state:
+      n.remoteConnection && !n.unclean && !fenced.has(n.name)
+        ? remoteUp(n)
+          ? n.standby
+            ? "standby"
+            : n.maintenance
+              ? "maintenance"
+              : "online"
+          : "offline"
+        : nodeState(n, fenced.has(n.name), hosting.has(n.name)),
   }));
   return { actions, fences, placed, nodes };
 }

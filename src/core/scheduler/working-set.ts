@@ -2,7 +2,15 @@
 // tree with effective meta-attributes, and what each resource is doing on each node according to its operation
 // history — the facts every later stage decides from.
 
-import type { CloneDef, GroupDef, NodeStateDef, OpDef, OpRecord, PrimitiveDef, SchedulerInput } from "../../config/cluster-model.js";
+import type {
+  CloneDef,
+  GroupDef,
+  NodeStateDef,
+  OpDef,
+  OpRecord,
+  PrimitiveDef,
+  SchedulerInput,
+} from "../../config/cluster-model.js";
 import { parsePacemakerIntervalMs } from "../../config/pacemaker-values.js";
 import { evalNvSets, type RuleContext } from "./rules.js";
 import { addScore, INF, isTrue, parseScore } from "./scores.js";
@@ -130,9 +138,17 @@ export interface WorkingSet {
 }
 
 const PROPERTY_DEFAULTS: Record<string, string> = {
-  "stonith-enabled": "true", "symmetric-cluster": "true", "no-quorum-policy": "stop", "stop-orphan-resources": "true",
-  "stop-orphan-actions": "true", "start-failure-is-fatal": "true", "maintenance-mode": "false", "stonith-action": "reboot",
-  "startup-fencing": "true", "placement-strategy": "default", "default-resource-stickiness": "0",
+  "stonith-enabled": "true",
+  "symmetric-cluster": "true",
+  "no-quorum-policy": "stop",
+  "stop-orphan-resources": "true",
+  "stop-orphan-actions": "true",
+  "start-failure-is-fatal": "true",
+  "maintenance-mode": "false",
+  "stonith-action": "reboot",
+  "startup-fencing": "true",
+  "placement-strategy": "default",
+  "default-resource-stickiness": "0",
 };
 
 // ---- nodes --------------------------------------------------------------------------------------------------------
@@ -152,8 +168,11 @@ function unpackNode(ws: WorkingSet, n: SNode, ns: NodeStateDef | undefined): voi
   n.expectedUp = expected === "member";
   if (!fencing) {
     if (inCluster && peerOnline && ns.join === "member") n.online = true;
-    else if (inCluster && peerOnline && (ns.join === "pending" || ns.join === "down")) { n.pending = true; n.standby = true; n.online = true; }
-    else if (inCluster && !peerOnline && expected === "member") n.unclean = true; // went away unexpectedly; cannot be fenced
+    else if (inCluster && peerOnline && (ns.join === "pending" || ns.join === "down")) {
+      n.pending = true;
+      n.standby = true;
+      n.online = true;
+    } else if (inCluster && !peerOnline && expected === "member") n.unclean = true; // went away unexpectedly; cannot be fenced
     return;
   }
   n.online = inCluster && peerOnline;
@@ -164,7 +183,10 @@ function unpackNode(ws: WorkingSet, n: SNode, ns: NodeStateDef | undefined): voi
   } else if (ns.join === "nack") {
     n.unclean = true;
   } else if (!doTerminate && expected === "down") {
-    if (inCluster || peerOnline) { n.standby = true; n.pending = true; }
+    if (inCluster || peerOnline) {
+      n.standby = true;
+      n.pending = true;
+    }
   } else if (doTerminate && ns.join === "down" && !inCluster && !peerOnline) {
     n.online = false;
   } else if (!inCluster) {
@@ -186,24 +208,63 @@ function unpackNode(ws: WorkingSet, n: SNode, ns: NodeStateDef | undefined): voi
 
 // ---- resources --------------------------------------------------------------------------------------------------
 
-function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent: SRsc | undefined, inherited: Record<string, string>, suffix = ""): SRsc {
-  const ctx: RuleContext = { nowSec: ws.nowSec, rsc: def.kind === "primitive" ? { cls: def.cls, provider: def.provider, type: def.type } : undefined };
+function newRsc(
+  ws: WorkingSet,
+  def: PrimitiveDef | GroupDef | CloneDef,
+  parent: SRsc | undefined,
+  inherited: Record<string, string>,
+  suffix = "",
+): SRsc {
+  const ctx: RuleContext = {
+    nowSec: ws.nowSec,
+    rsc: def.kind === "primitive" ? { cls: def.cls, provider: def.provider, type: def.type } : undefined,
+  };
   const own = evalNvSets(def.meta, ctx);
-  const defaults = ws.input.rscDefaults.some((set) => set.rule) ? evalNvSets(ws.input.rscDefaults, ctx) : (ws.plainRscDefaults ??= evalNvSets(ws.input.rscDefaults, ctx));
+  const defaults = ws.input.rscDefaults.some((set) => set.rule)
+    ? evalNvSets(ws.input.rscDefaults, ctx)
+    : (ws.plainRscDefaults ??= evalNvSets(ws.input.rscDefaults, ctx));
   const meta = { ...defaults, ...inherited, ...own };
   if (def.kind === "primitive" && def.cls === "stonith" && meta.requires === undefined) meta.requires = "nothing";
   // Clone instances default to a stickiness of 1 so that they do not shuffle between equal nodes.
   const inClone = parent?.kind === "clone" || parent?.parent?.kind === "clone";
-  const stick = meta["resource-stickiness"] ?? meta["resource_stickiness"] ?? (inClone && ws.input.properties["default-resource-stickiness"] === undefined ? "1" : ws.props["default-resource-stickiness"]);
+  const stick =
+    meta["resource-stickiness"] ??
+    meta["resource_stickiness"] ??
+    (inClone && ws.input.properties["default-resource-stickiness"] === undefined
+      ? "1"
+      : ws.props["default-resource-stickiness"]);
   const r: SRsc = {
-    id: def.id + suffix, baseId: def.id, kind: def.kind, def, parent, children: [], meta, ops: def.kind === "primitive" ? def.ops : [],
-    managed: meta["is-managed"] === undefined ? true : isTrue(meta["is-managed"]), blocked: false,
+    id: def.id + suffix,
+    baseId: def.id,
+    kind: def.kind,
+    def,
+    parent,
+    children: [],
+    meta,
+    ops: def.kind === "primitive" ? def.ops : [],
+    managed: meta["is-managed"] === undefined ? true : isTrue(meta["is-managed"]),
+    blocked: false,
     targetRole: meta["target-role"] ?? "Started",
     stickiness: parseScore(stick, 0),
-    migrationThreshold: parseScore(meta["migration-threshold"], INF) <= 0 ? INF : parseScore(meta["migration-threshold"], INF),
+    migrationThreshold:
+      parseScore(meta["migration-threshold"], INF) <= 0 ? INF : parseScore(meta["migration-threshold"], INF),
     failureTimeoutSec: Math.floor(parsePacemakerIntervalMs(meta["failure-timeout"]) / 1000),
-    priority: parseScore(meta.priority, 0), orphan: false, running: new Map(), failCount: new Map(), lastFailure: new Map(),
-    stopRequested: false, migrations: [], stoppedOn: new Set(), noPromote: new Set(), banned: new Set(), bannedEverywhere: false, needsRestart: new Set(), needsReload: new Set(), probed: new Set(), recurringFailed: false, statusName: new Map(),
+    priority: parseScore(meta.priority, 0),
+    orphan: false,
+    running: new Map(),
+    failCount: new Map(),
+    lastFailure: new Map(),
+    stopRequested: false,
+    migrations: [],
+    stoppedOn: new Set(),
+    noPromote: new Set(),
+    banned: new Set(),
+    bannedEverywhere: false,
+    needsRestart: new Set(),
+    needsReload: new Set(),
+    probed: new Set(),
+    recurringFailed: false,
+    statusName: new Map(),
   };
   if (ws.maintenanceMode || isTrue(meta.maintenance)) r.managed = false;
   ws.byId.set(r.id, r);
@@ -212,12 +273,19 @@ function newRsc(ws: WorkingSet, def: PrimitiveDef | GroupDef | CloneDef, parent:
     r.children = def.children.map((c) => newRsc(ws, c, r, pass, suffix));
   } else if (def.kind === "clone") {
     const nodeCount = ws.input.nodes.filter((n) => n.type !== "ping").length;
-    const num = (k: string, d: number) => (meta[k] !== undefined && !Number.isNaN(parseInt(meta[k]!, 10)) ? parseInt(meta[k]!, 10) : d);
+    const num = (k: string, d: number) =>
+      meta[k] !== undefined && !Number.isNaN(parseInt(meta[k]!, 10)) ? parseInt(meta[k]!, 10) : d;
     const promotable = def.promotable || isTrue(meta.promotable);
     r.clone = {
-      max: num("clone-max", nodeCount), nodeMax: num("clone-node-max", 1), unique: isTrue(meta["globally-unique"]), promotable,
-      promotedMax: num("promoted-max", num("master-max", 1)), promotedNodeMax: num("promoted-node-max", num("master-node-max", 1)),
-      interleave: isTrue(meta.interleave), ordered: isTrue(meta.ordered), childId: def.child.id,
+      max: num("clone-max", nodeCount),
+      nodeMax: num("clone-node-max", 1),
+      unique: isTrue(meta["globally-unique"]),
+      promotable,
+      promotedMax: num("promoted-max", num("master-max", 1)),
+      promotedNodeMax: num("promoted-node-max", num("master-node-max", 1)),
+      interleave: isTrue(meta.interleave),
+      ordered: isTrue(meta.ordered),
+      childId: def.child.id,
     };
     for (let i = 0; i < r.clone.max; i++) r.children.push(newRsc(ws, def.child, r, pass, `:${i}`));
   }
@@ -237,10 +305,12 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
     const inst = clone.children[m ? Number(m[1]) : 0];
     return inst && pick(inst);
   }
-  const activeOn = (inst: SRsc, where?: string) => primitivesOf(inst).some((p) => (where ? p.running.has(where) || p.probed.has(where) : p.running.size > 0));
+  const activeOn = (inst: SRsc, where?: string) =>
+    primitivesOf(inst).some((p) => (where ? p.running.has(where) || p.probed.has(where) : p.running.size > 0));
   // An instance already known on this node, else the lowest one active nowhere and not yet seen on this node —
   // unless this node already has as many active copies as clone-node-max allows: then it is an orphan.
-  for (const inst of clone.children) if (activeOn(inst, node.name) && !pick(inst)!.probed.has(node.name)) return pick(inst);
+  for (const inst of clone.children)
+    if (activeOn(inst, node.name) && !pick(inst)!.probed.has(node.name)) return pick(inst);
   const activeHere = clone.children.filter((inst) => primitivesOf(inst).some((p) => p.running.has(node.name))).length;
   const full = active && activeHere >= clone.clone!.nodeMax;
   if (!full) {
@@ -248,7 +318,13 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
     for (const inst of clone.children) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
   }
   // More copies in the status than the clone allows: an orphan instance, to be stopped.
-  const orphan = newRsc(ws, clone.def.kind === "clone" ? clone.def.child : (clone.def as never), clone, clone.meta, `:${clone.children.length}`);
+  const orphan = newRsc(
+    ws,
+    clone.def.kind === "clone" ? clone.def.child : (clone.def as never),
+    clone,
+    clone.meta,
+    `:${clone.children.length}`,
+  );
   for (const p of primitivesOf(orphan)) p.orphan = true;
   orphan.orphan = true;
   clone.children.push(orphan);
@@ -264,10 +340,17 @@ export function primitivesOf(r: SRsc): SRsc[] {
 
 // ---- history --------------------------------------------------------------------------------------------------
 
-const OCF_OK = 0, OCF_NOT_RUNNING = 7, OCF_RUNNING_PROMOTED = 8, OCF_FAILED_PROMOTED = 9;
+const OCF_OK = 0,
+  OCF_NOT_RUNNING = 7,
+  OCF_RUNNING_PROMOTED = 8,
+  OCF_FAILED_PROMOTED = 9;
 // Degraded but running (OCF 1.1): treated as running, and as promoted for 191.
-const OCF_DEGRADED = 190, OCF_DEGRADED_PROMOTED = 191;
-const EXEC_DONE = 0, EXEC_CANCELLED = 1, EXEC_ERROR = 4, EXEC_PENDING = -1;
+const OCF_DEGRADED = 190,
+  OCF_DEGRADED_PROMOTED = 191;
+const EXEC_DONE = 0,
+  EXEC_CANCELLED = 1,
+  EXEC_ERROR = 4,
+  EXEC_PENDING = -1;
 
 function opConfig(r: SRsc, name: string, intervalMs: number): OpDef | undefined {
   return r.ops.find((o) => o.name === name && o.intervalMs === intervalMs);
@@ -278,7 +361,10 @@ function onFailFor(ws: WorkingSet, r: SRsc, op: OpRecord): string {
   const cfg = opConfig(r, op.operation, op.intervalMs);
   let onFail = cfg?.onFail;
   if (!onFail) {
-    const defaults = evalNvSets(ws.input.opDefaults, { nowSec: ws.nowSec, op: { name: op.operation, intervalMs: op.intervalMs } });
+    const defaults = evalNvSets(ws.input.opDefaults, {
+      nowSec: ws.nowSec,
+      op: { name: op.operation, intervalMs: op.intervalMs },
+    });
     onFail = defaults["on-fail"];
   }
   if (!onFail) onFail = name === "stop" ? (ws.stonithEnabled ? "fence" : "block") : "restart";
@@ -287,12 +373,15 @@ function onFailFor(ws: WorkingSet, r: SRsc, op: OpRecord): string {
 }
 
 function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): void {
-  const sorted = [...ops].filter((o) => o.operation !== "notify").sort((a, b) => {
-    // pending operations (call-id -1) come last
-    const ca = a.callId < 0 ? Infinity : a.callId, cb = b.callId < 0 ? Infinity : b.callId;
-    // The same call can be recorded twice (its result and its last failure): the later change comes last.
-    return ca - cb || (a.lastRcChange ?? 0) - (b.lastRcChange ?? 0);
-  });
+  const sorted = [...ops]
+    .filter((o) => o.operation !== "notify")
+    .sort((a, b) => {
+      // pending operations (call-id -1) come last
+      const ca = a.callId < 0 ? Infinity : a.callId,
+        cb = b.callId < 0 ? Infinity : b.callId;
+      // The same call can be recorded twice (its result and its last failure): the later change comes last.
+      return ca - cb || (a.lastRcChange ?? 0) - (b.lastRcChange ?? 0);
+    });
   let state: NodeRunState | undefined;
   let failed = false;
   let failureIgnored = false;
@@ -303,7 +392,14 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     const isProbe = op.operation === "monitor" && op.intervalMs === 0;
     const isMonitor = op.operation === "monitor";
     if (op.status === EXEC_PENDING || op.callId < 0) {
-      if (op.operation === "start" || op.operation === "promote" || op.operation === "migrate_from") state = { role: op.operation === "promote" ? "Promoted" : "Started", failed: false, blocked: false, failureIgnored: false, pending: op.operation };
+      if (op.operation === "start" || op.operation === "promote" || op.operation === "migrate_from")
+        state = {
+          role: op.operation === "promote" ? "Promoted" : "Started",
+          failed: false,
+          blocked: false,
+          failureIgnored: false,
+          pending: op.operation,
+        };
       else if (state) state.pending = op.operation;
       continue;
     }
@@ -311,22 +407,49 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     if (op.status === EXEC_ERROR) op = { ...op, status: EXEC_DONE };
     // A monitor configured for role=Stopped watches a node where it must not run: "not running" is its success.
     if (isMonitor && !isProbe && /^stopped$/i.test(opConfig(r, "monitor", op.intervalMs)?.role ?? "")) {
-      if (op.rc === OCF_NOT_RUNNING) { state = undefined; continue; }
-      if (op.rc === OCF_OK) { state = { role: "Started", failed: true, blocked: false, failureIgnored: false }; failed = true; continue; }
+      if (op.rc === OCF_NOT_RUNNING) {
+        state = undefined;
+        continue;
+      }
+      if (op.rc === OCF_OK) {
+        state = { role: "Started", failed: true, blocked: false, failureIgnored: false };
+        failed = true;
+        continue;
+      }
     }
     if (isMonitor && op.rc === OCF_DEGRADED) op = { ...op, rc: OCF_OK };
     if (isMonitor && op.rc === OCF_DEGRADED_PROMOTED) op = { ...op, rc: OCF_RUNNING_PROMOTED };
     const expired = failureExpired(ws, r, node, op);
     // A probe may find it stopped; a recurring monitor finding it stopped is a failure.
-    const success = op.status === EXEC_DONE && (
-      isProbe ? op.rc === OCF_OK || op.rc === OCF_NOT_RUNNING || op.rc === OCF_RUNNING_PROMOTED
-        : isMonitor ? op.rc === OCF_OK || op.rc === OCF_RUNNING_PROMOTED : op.rc === OCF_OK);
+    const success =
+      op.status === EXEC_DONE &&
+      (isProbe
+        ? op.rc === OCF_OK || op.rc === OCF_NOT_RUNNING || op.rc === OCF_RUNNING_PROMOTED
+        : isMonitor
+          ? op.rc === OCF_OK || op.rc === OCF_RUNNING_PROMOTED
+          : op.rc === OCF_OK);
     if (success) {
       switch (op.operation) {
-        case "start": case "migrate_from": state = { role: "Started", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
-        case "promote": state = { role: "Promoted", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
-        case "demote": state = { role: "Unpromoted", failed: false, blocked: false, failureIgnored: false }; failed = false; break;
-        case "stop": state = undefined; failed = false; blocked = false; r.blocked = false; r.stoppedOn.add(node.name); break; // cleanly stopped since
+        case "start":
+        case "migrate_from":
+          state = { role: "Started", failed: false, blocked: false, failureIgnored: false };
+          failed = false;
+          break;
+        case "promote":
+          state = { role: "Promoted", failed: false, blocked: false, failureIgnored: false };
+          failed = false;
+          break;
+        case "demote":
+          state = { role: "Unpromoted", failed: false, blocked: false, failureIgnored: false };
+          failed = false;
+          break;
+        case "stop":
+          state = undefined;
+          failed = false;
+          blocked = false;
+          r.blocked = false;
+          r.stoppedOn.add(node.name);
+          break; // cleanly stopped since
         case "migrate_to":
           // The move is only done once migrate_from succeeds on the target (checked after all nodes are read);
           // until then it may still be active here, and needs recovering.
@@ -335,7 +458,10 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
           if (op.migrateTarget) r.migrations.push({ source: node.name, target: op.migrateTarget, ok: true });
           break;
         case "monitor":
-          if (op.rc === OCF_NOT_RUNNING) { state = undefined; failed = false; } // a probe found it stopped
+          if (op.rc === OCF_NOT_RUNNING) {
+            state = undefined;
+            failed = false;
+          } // a probe found it stopped
           else if (op.rc === OCF_RUNNING_PROMOTED) state = { role: "Promoted", failed, blocked, failureIgnored };
           else if (!state || isProbe) state = { role: "Started", failed, blocked, failureIgnored };
           break;
@@ -343,10 +469,12 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       continue;
     }
     // A failed live migration may have left it running on the target as well.
-    if (op.operation === "migrate_to" && op.migrateTarget) r.migrations.push({ source: node.name, target: op.migrateTarget, ok: false });
+    if (op.operation === "migrate_to" && op.migrateTarget)
+      r.migrations.push({ source: node.name, target: op.migrateTarget, ok: false });
     // A failure. One that blocked the resource does not expire: a human must clear it.
     if (expired && op.operation !== "stop" && onFailFor(ws, r, op) !== "block") continue;
-    if (isMonitor && op.rc === OCF_FAILED_PROMOTED) state = { role: "Promoted", failed: true, blocked: false, failureIgnored: false };
+    if (isMonitor && op.rc === OCF_FAILED_PROMOTED)
+      state = { role: "Promoted", failed: true, blocked: false, failureIgnored: false };
     const onFail = onFailFor(ws, r, op);
     if (onFail === "demote" && state?.role === "Promoted") {
       // Demote in place rather than recover; it may not be promoted here again until cleaned up.
@@ -360,9 +488,15 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       if (state) state.failureIgnored = true;
       continue;
     }
-    if (op.rc === 5 /* not installed */ || op.rc === 2 /* invalid param */ || op.rc === 4 /* insufficient privileges */ || op.status === 7) r.banned.add(node.name);
+    if (
+      op.rc === 5 /* not installed */ ||
+      op.rc === 2 /* invalid param */ ||
+      op.rc === 4 /* insufficient privileges */ ||
+      op.status === 7
+    )
+      r.banned.add(node.name);
     if (op.rc === 6 /* not configured */) r.bannedEverywhere = true;
-    if (isProbe && op.rc !== OCF_OK && op.status === EXEC_DONE && (op.rc === 5)) {
+    if (isProbe && op.rc !== OCF_OK && op.status === EXEC_DONE && op.rc === 5) {
       // not installed here: treat as stopped, just banned
       state = undefined;
       continue;
@@ -382,7 +516,10 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     state.failed = failed || state.failed;
     state.blocked = blocked;
     state.failureIgnored = failureIgnored || state.failureIgnored;
-    if (node.unclean && !node.online) { state.failed = false; state.blocked = false; } // fencing settles it
+    if (node.unclean && !node.online) {
+      state.failed = false;
+      state.blocked = false;
+    } // fencing settles it
     r.running.set(node.name, state);
   }
 }
@@ -392,9 +529,15 @@ function applyHealth(ws: WorkingSet, node: SNode): void {
   const strategy = ws.props["node-health-strategy"] ?? "none";
   if (strategy === "none") return;
   const colourScore: Record<string, number> =
-    strategy === "migrate-on-red" ? { red: -INF, yellow: 0, green: 0 }
-    : strategy === "only-green" ? { red: -INF, yellow: -INF, green: 0 }
-    : { red: parseScore(ws.props["node-health-red"], -INF), yellow: parseScore(ws.props["node-health-yellow"], 0), green: parseScore(ws.props["node-health-green"], 0) };
+    strategy === "migrate-on-red"
+      ? { red: -INF, yellow: 0, green: 0 }
+      : strategy === "only-green"
+        ? { red: -INF, yellow: -INF, green: 0 }
+        : {
+            red: parseScore(ws.props["node-health-red"], -INF),
+            yellow: parseScore(ws.props["node-health-yellow"], 0),
+            green: parseScore(ws.props["node-health-green"], 0),
+          };
   let score = 0;
   for (const [k, raw] of Object.entries(node.attrs)) {
     if (!k.startsWith("#health")) continue;
@@ -419,16 +562,22 @@ function resolveRemoteNodes(ws: WorkingSet): void {
   for (const n of ws.nodes) {
     if (!n.remoteConnection) continue;
     const conn = ws.byId.get(n.remoteConnection);
-    const where = conn ? [...conn.running.entries()].filter(([host, st]) => !st.failed && ws.nodeByName.get(host)?.online) : [];
+    const where = conn
+      ? [...conn.running.entries()].filter(([host, st]) => !st.failed && ws.nodeByName.get(host)?.online)
+      : [];
     n.online = where.length > 0;
     n.expectedUp = n.online;
   }
 }
 
 function looksActive(ops: OpRecord[]): boolean {
-  const last = [...ops].filter((o) => o.status !== EXEC_CANCELLED && o.operation !== "notify").sort((a, b) => a.callId - b.callId).at(-1);
+  const last = [...ops]
+    .filter((o) => o.status !== EXEC_CANCELLED && o.operation !== "notify")
+    .sort((a, b) => a.callId - b.callId)
+    .at(-1);
   if (!last) return false;
-  if (last.operation === "stop" || last.operation === "migrate_to") return last.rc !== OCF_OK || last.status !== EXEC_DONE;
+  if (last.operation === "stop" || last.operation === "migrate_to")
+    return last.rc !== OCF_OK || last.status !== EXEC_DONE;
   return !(last.operation === "monitor" && last.rc === OCF_NOT_RUNNING && last.intervalMs === 0);
 }
 
@@ -465,8 +614,12 @@ function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: Transie
   let count = 0;
   let last: number | undefined;
   // Anonymous clone instances record their failures under the configured id.
-  const anonymous = (r.parent?.clone && !r.parent.clone.unique) || (r.parent?.parent?.clone && !r.parent.parent.clone.unique);
-  const entries = [...(transient.get(r.id) ?? []), ...(anonymous && r.baseId !== r.id ? transient.get(r.baseId) ?? [] : [])];
+  const anonymous =
+    (r.parent?.clone && !r.parent.clone.unique) || (r.parent?.parent?.clone && !r.parent.parent.clone.unique);
+  const entries = [
+    ...(transient.get(r.id) ?? []),
+    ...(anonymous && r.baseId !== r.id ? (transient.get(r.baseId) ?? []) : []),
+  ];
   for (const { kind, value } of entries) {
     if (kind === "fail-count") count = Math.min(INF, count + parseScore(value, 0));
     else last = Math.max(last ?? 0, Number(value));
@@ -483,10 +636,21 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   const stonithEnabled = isTrue(props["stonith-enabled"]);
   const noQuorumPolicy = props["no-quorum-policy"] ?? "stop";
   const ws: WorkingSet = {
-    input, props, nodes: [], nodeByName: new Map(), resources: [], byId: new Map(), guestOf: new Map(), cloneChildOwner: new Map(), stonithEnabled,
+    input,
+    props,
+    nodes: [],
+    nodeByName: new Map(),
+    resources: [],
+    byId: new Map(),
+    guestOf: new Map(),
+    cloneChildOwner: new Map(),
+    stonithEnabled,
     canFence: stonithEnabled && (input.haveQuorum || noQuorumPolicy === "ignore"),
-    noQuorumPolicy, haveQuorum: input.haveQuorum, symmetric: isTrue(props["symmetric-cluster"]),
-    maintenanceMode: isTrue(props["maintenance-mode"]), nowSec: input.nowSec,
+    noQuorumPolicy,
+    haveQuorum: input.haveQuorum,
+    symmetric: isTrue(props["symmetric-cluster"]),
+    maintenanceMode: isTrue(props["maintenance-mode"]),
+    nowSec: input.nowSec,
   };
   // Remote nodes (ocf:pacemaker:remote primitives) and guest nodes (remote-node meta on a container resource).
   const remoteNames = new Map<string, { connection: string; guestOf?: string }>();
@@ -494,31 +658,57 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     for (const d of defs) {
       if (d.kind === "group") walkDefs(d.children);
       if (d.kind !== "primitive") continue;
-      if (d.cls === "ocf" && d.provider === "pacemaker" && d.type === "remote") remoteNames.set(d.id, { connection: d.id });
+      if (d.cls === "ocf" && d.provider === "pacemaker" && d.type === "remote")
+        remoteNames.set(d.id, { connection: d.id });
       const guest = evalNvSets(d.meta, { nowSec: input.nowSec })["remote-node"];
       if (guest) remoteNames.set(guest, { connection: guest, guestOf: d.id });
     }
   };
   walkDefs(input.resources);
-  const nodeDefs = input.nodes.filter((n) => n.type !== "ping").map((n) => (remoteNames.has(n.name) ? { ...n, type: "remote" as const } : n));
+  const nodeDefs = input.nodes
+    .filter((n) => n.type !== "ping")
+    .map((n) => (remoteNames.has(n.name) ? { ...n, type: "remote" as const } : n));
   for (const name of remoteNames.keys()) {
-    if (!nodeDefs.some((n) => n.name === name)) nodeDefs.push({ id: name, name, type: "remote", attrs: [], utilization: {}, score: 0 });
+    if (!nodeDefs.some((n) => n.name === name))
+      nodeDefs.push({ id: name, name, type: "remote", attrs: [], utilization: {}, score: 0 });
   }
   nodeDefs.forEach((def, index) => {
     const attrs = evalNvSets(def.attrs, { nowSec: input.nowSec });
     const node: SNode = {
-      id: def.id, name: def.name, index, online: false, unclean: false, standby: false, pending: false, maintenance: false, shutdown: false,
-      expectedUp: false, attrs: {}, utilization: Object.fromEntries(Object.entries(def.utilization).map(([k, v]) => [k, Number(v) || 0])), remaining: {}, assignedCount: 0, healthScore: 0, health: "green",
+      id: def.id,
+      name: def.name,
+      index,
+      online: false,
+      unclean: false,
+      standby: false,
+      pending: false,
+      maintenance: false,
+      shutdown: false,
+      expectedUp: false,
+      attrs: {},
+      utilization: Object.fromEntries(Object.entries(def.utilization).map(([k, v]) => [k, Number(v) || 0])),
+      remaining: {},
+      assignedCount: 0,
+      healthScore: 0,
+      health: "green",
     };
     node.remaining = { ...node.utilization };
     const ns = input.nodeStates.find((s) => s.id === def.id) ?? input.nodeStates.find((s) => s.uname === def.name);
-    node.attrs = { ...attrs, ...(ns?.transient ?? {}), "#uname": def.name, "#id": def.id, "#kind": def.type === "remote" ? "remote" : "cluster", "#is_dc": String(input.dcUuid !== undefined && input.dcUuid === def.id) };
+    node.attrs = {
+      ...attrs,
+      ...(ns?.transient ?? {}),
+      "#uname": def.name,
+      "#id": def.id,
+      "#kind": def.type === "remote" ? "remote" : "cluster",
+      "#is_dc": String(input.dcUuid !== undefined && input.dcUuid === def.id),
+    };
     applyHealth(ws, node);
     node.standby = isTrue(node.attrs.standby);
     node.maintenance = isTrue(node.attrs.maintenance);
     node.shutdown = node.attrs.shutdown !== undefined && node.attrs.shutdown !== "0";
     if (def.type === "remote") {
-      node.remoteConnection = remoteNames.get(def.name)?.connection ?? def.name; // online once its connection runs (below)
+      // online once its connection runs (below)
+      node.remoteConnection = remoteNames.get(def.name)?.connection ?? def.name;
     } else {
       unpackNode(ws, node, ns);
     }
@@ -535,21 +725,51 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       const guest = p.meta["remote-node"];
       if (guest && !ws.byId.has(guest)) {
         // The guest's connection: runs with its container, after it.
-        const conn = newRsc(ws, { kind: "primitive", id: guest, cls: "ocf", provider: "pacemaker", type: "remote", meta: [], params: [], utilization: {}, ops: [] }, undefined, {});
+        const conn = newRsc(
+          ws,
+          {
+            kind: "primitive",
+            id: guest,
+            cls: "ocf",
+            provider: "pacemaker",
+            type: "remote",
+            meta: [],
+            params: [],
+            utilization: {},
+            ops: [],
+          },
+          undefined,
+          {},
+        );
         conn.connectsNode = guest;
         conn.implicit = true;
         ws.resources.push(conn);
         ws.guestOf.set(guest, p.id);
         ws.input = {
           ...ws.input,
-          colocations: [...ws.input.colocations, { id: `${guest}-with-${p.id}`, rsc: guest, withRsc: p.id, score: INF, nodeAttribute: "#uname" }],
-          orders: [...ws.input.orders, { id: `${p.id}-then-${guest}`, first: p.id, then: guest, firstAction: "start", thenAction: "start", kind: "Mandatory", symmetrical: true }],
+          colocations: [
+            ...ws.input.colocations,
+            { id: `${guest}-with-${p.id}`, rsc: guest, withRsc: p.id, score: INF, nodeAttribute: "#uname" },
+          ],
+          orders: [
+            ...ws.input.orders,
+            {
+              id: `${p.id}-then-${guest}`,
+              first: p.id,
+              then: guest,
+              firstAction: "start",
+              thenAction: "start",
+              kind: "Mandatory",
+              symmetrical: true,
+            },
+          ],
         };
       }
     }
     if (def.kind === "clone") {
       ws.cloneChildOwner.set(def.child.id, { clone: r });
-      if (def.child.kind === "group") def.child.children.forEach((m, i) => ws.cloneChildOwner.set(m.id, { clone: r, member: i }));
+      if (def.child.kind === "group")
+        def.child.children.forEach((m, i) => ws.cloneChildOwner.set(m.id, { clone: r, member: i }));
     }
   }
   // History, node by node: cluster nodes first; a remote node is online when its connection runs.
@@ -558,7 +778,10 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   for (const ns of states) {
     const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
     if (!node) continue;
-    if (node.remoteConnection && !remotesResolved) { resolveRemoteNodes(ws); remotesResolved = true; }
+    if (node.remoteConnection && !remotesResolved) {
+      resolveRemoteNodes(ws);
+      remotesResolved = true;
+    }
     // Without fencing, an offline node is assumed to run nothing; with fencing, its history stands until it is
     // fenced or shows it stopped everything.
     if (!node.online && !ws.stonithEnabled) continue;
@@ -570,7 +793,17 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       let r = resolveStatusId(ws, lr.id, node, active.get(lr)!);
       if (!r) {
         // In the status but not in the configuration: an orphan, stopped if it still runs.
-        const def: PrimitiveDef = { kind: "primitive", id: lr.id, cls: lr.cls ?? "ocf", provider: lr.provider, type: lr.type ?? "", meta: [], params: [], utilization: {}, ops: [] };
+        const def: PrimitiveDef = {
+          kind: "primitive",
+          id: lr.id,
+          cls: lr.cls ?? "ocf",
+          provider: lr.provider,
+          type: lr.type ?? "",
+          meta: [],
+          params: [],
+          utilization: {},
+          ops: [],
+        };
         r = newRsc(ws, def, undefined, {});
         r.orphan = true;
         if (!isTrue(props["stop-orphan-resources"])) r.managed = false;
@@ -591,7 +824,14 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     for (const m of p.migrations) {
       const target = ws.nodeByName.get(m.target);
       if (m.ok && p.running.get(m.target) && !p.running.get(m.target)!.failed) p.running.delete(m.source);
-      else if (!m.ok && target?.online && p.probed.has(m.target) && !p.running.has(m.source) && !p.running.has(m.target) && !p.stoppedOn.has(m.target)) {
+      else if (
+        !m.ok &&
+        target?.online &&
+        p.probed.has(m.target) &&
+        !p.running.has(m.source) &&
+        !p.running.has(m.target) &&
+        !p.stoppedOn.has(m.target)
+      ) {
         p.running.set(m.target, { role: "Started", failed: false, blocked: false, failureIgnored: false });
         p.needsRestart.add(m.target); // in an unknown state there: restart it to be sure
       }
@@ -634,15 +874,21 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   if (stonithEnabled) {
     for (const n of ws.nodes) {
       if (n.online || n.unclean || n.remoteConnection || n.maintenance) continue;
-      if (ws.resources.flatMap(primitivesOf).some((p) => !p.orphan && p.managed && !ws.maintenanceMode && p.running.has(n.name))) n.unclean = true;
+      if (
+        ws.resources
+          .flatMap(primitivesOf)
+          .some((p) => !p.orphan && p.managed && !ws.maintenanceMode && p.running.has(n.name))
+      )
+        n.unclean = true;
     }
   }
   // Without quorum, no-quorum-policy=suicide fences every node of this partition (this one included).
-  if (!ws.haveQuorum && ws.noQuorumPolicy === "suicide" && stonithEnabled) for (const n of ws.nodes) if (n.online) n.unclean = true;
+  if (!ws.haveQuorum && ws.noQuorumPolicy === "suicide" && stonithEnabled)
+    for (const n of ws.nodes) if (n.online) n.unclean = true;
   for (const n of ws.nodes) {
     // Without quorum, only nodes in our own membership may be fenced.
-    if (n.unclean && (ws.canFence || (stonithEnabled && (n.online || ws.noQuorumPolicy === "suicide")))) n.fence = props["stonith-action"] === "off" || props["stonith-action"] === "poweroff" ? "off" : "reboot";
+    if (n.unclean && (ws.canFence || (stonithEnabled && (n.online || ws.noQuorumPolicy === "suicide"))))
+      n.fence = props["stonith-action"] === "off" || props["stonith-action"] === "poweroff" ? "off" : "reboot";
   }
   return ws;
 }
-

@@ -55,16 +55,34 @@ export function checkExecutable(path: string): string | undefined {
 }
 
 const lastLines = (r: RunResult): string => {
-  const text = [r.stderr, r.stdout].filter((s) => s.trim() !== "").join("\n").trim();
+  const text = [r.stderr, r.stdout]
+    .filter((s) => s.trim() !== "")
+    .join("\n")
+    .trim();
   return text.split("\n").slice(-8).join("\n");
 };
 
 /** Turns a finished process into an OpResult, given how this class maps exit codes. */
 export function toOpResult(r: RunResult, timeoutMs: number, mapRc: (code: number) => number): OpResult {
   const output = lastLines(r) || undefined;
-  if (r.spawnError) return { rc: OCF.ERR_INSTALLED, status: "error", reason: `cannot run the agent: ${r.spawnError}`, durationMs: r.durationMs, output };
-  if (r.timedOut) return { rc: OCF.ERR_GENERIC, status: "timeout", reason: `timed out after ${formatDuration(timeoutMs)}`, durationMs: r.durationMs, output };
-  if (r.exitCode === null) return { rc: OCF.ERR_GENERIC, status: "error", reason: `killed by ${r.signal}`, durationMs: r.durationMs, output };
+  if (r.spawnError)
+    return {
+      rc: OCF.ERR_INSTALLED,
+      status: "error",
+      reason: `cannot run the agent: ${r.spawnError}`,
+      durationMs: r.durationMs,
+      output,
+    };
+  if (r.timedOut)
+    return {
+      rc: OCF.ERR_GENERIC,
+      status: "timeout",
+      reason: `timed out after ${formatDuration(timeoutMs)}`,
+      durationMs: r.durationMs,
+      output,
+    };
+  if (r.exitCode === null)
+    return { rc: OCF.ERR_GENERIC, status: "error", reason: `killed by ${r.signal}`, durationMs: r.durationMs, output };
   const rc = mapRc(r.exitCode);
   const reason = rc === r.exitCode ? ocfMeaning(rc) : `${ocfMeaning(rc)} (exit code ${r.exitCode})`;
   return { rc, status: "done", reason, durationMs: r.durationMs, output };
@@ -81,25 +99,39 @@ abstract class ScriptAgent implements AgentRunner {
   protected readonly hasRoles: boolean = false;
 
   async run(req: OpRequest): Promise<OpResult> {
-    if (isRoleAction(req.action) && !this.hasRoles) return { rc: OCF.ERR_UNIMPLEMENTED, status: "done", reason: `${req.action} is not implemented by this agent class`, durationMs: 0 };
+    if (isRoleAction(req.action) && !this.hasRoles)
+      return {
+        rc: OCF.ERR_UNIMPLEMENTED,
+        status: "done",
+        reason: `${req.action} is not implemented by this agent class`,
+        durationMs: 0,
+      };
     const where = this.locate();
     if ("error" in where) return { rc: OCF.ERR_INSTALLED, status: "error", reason: where.error, durationMs: 0 };
     const r = await runProcess({ ...this.spec(where.path, req), timeoutMs: req.timeoutMs });
     const result = toOpResult(r, req.timeoutMs, (code) => this.mapRc(req.action, code));
-    if (r.exitCode !== null && r.exitCode > 9 && !r.timedOut) result.reason = `unknown exit code ${r.exitCode} (treated as generic error)`;
+    if (r.exitCode !== null && r.exitCode > 9 && !r.timedOut)
+      result.reason = `unknown exit code ${r.exitCode} (treated as generic error)`;
     return result;
   }
 }
 
 export class OcfAgent extends ScriptAgent {
   protected override readonly hasRoles = true;
-  constructor(private readonly rsc: PrimitiveConfig, private readonly dirs: AgentDirs) { super(); }
+  constructor(
+    private readonly rsc: PrimitiveConfig,
+    private readonly dirs: AgentDirs,
+  ) {
+    super();
+  }
 
   locate(): { path: string } | { error: string } {
     if (this.rsc.agent.class !== "ocf") throw new Error("not an OCF resource");
     const path = join(this.dirs.ocfRoot, "resource.d", this.rsc.agent.provider, this.rsc.agent.type);
     const problem = checkExecutable(path);
-    return problem ? { error: `OCF agent ocf:${this.rsc.agent.provider}:${this.rsc.agent.type} not found: ${problem}` } : { path };
+    return problem
+      ? { error: `OCF agent ocf:${this.rsc.agent.provider}:${this.rsc.agent.type} not found: ${problem}` }
+      : { path };
   }
 
   /** Environment for any action, meta-data included. */
@@ -124,18 +156,29 @@ export class OcfAgent extends ScriptAgent {
   protected spec(path: string, req: OpRequest) {
     return { file: path, args: [req.action === "probe" ? "monitor" : req.action], env: this.env(req) };
   }
-  protected mapRc(_action: OpAction, code: number): number { return ocfExit(code); }
+  protected mapRc(_action: OpAction, code: number): number {
+    return ocfExit(code);
+  }
 }
 
 export class LsbAgent extends ScriptAgent {
-  constructor(private readonly rsc: PrimitiveConfig, private readonly dirs: AgentDirs) { super(); }
+  constructor(
+    private readonly rsc: PrimitiveConfig,
+    private readonly dirs: AgentDirs,
+  ) {
+    super();
+  }
   locate(): { path: string } | { error: string } {
     const path = join(this.dirs.lsbDir, (this.rsc.agent as { type: string }).type);
     const problem = checkExecutable(path);
     return problem ? { error: `LSB init script not found: ${problem}` } : { path };
   }
   protected spec(path: string, req: OpRequest) {
-    return { file: path, args: [req.action === "monitor" || req.action === "probe" ? "status" : req.action], env: baseEnv() };
+    return {
+      file: path,
+      args: [req.action === "monitor" || req.action === "probe" ? "status" : req.action],
+      env: baseEnv(),
+    };
   }
   protected mapRc(action: OpAction, code: number): number {
     if (action === "monitor" || action === "probe") {
@@ -151,7 +194,12 @@ export class LsbAgent extends ScriptAgent {
 
 /** Heartbeat v1 resource scripts: `script arg1 arg2 … start|stop|status` (haresources `name::arg1::arg2`). */
 export class HeartbeatAgent extends ScriptAgent {
-  constructor(private readonly rsc: PrimitiveConfig, private readonly dirs: AgentDirs) { super(); }
+  constructor(
+    private readonly rsc: PrimitiveConfig,
+    private readonly dirs: AgentDirs,
+  ) {
+    super();
+  }
   locate(): { path: string } | { error: string } {
     const name = (this.rsc.agent as { type: string }).type;
     for (const dir of this.dirs.heartbeatDirs) {
@@ -165,12 +213,25 @@ export class HeartbeatAgent extends ScriptAgent {
     return { file: path, args: [...this.rsc.args, action], env: baseEnv() };
   }
   protected mapRc(action: OpAction, code: number): number {
-    return action === "monitor" || action === "probe" ? (code === 0 ? OCF.SUCCESS : OCF.NOT_RUNNING) : code === 0 ? OCF.SUCCESS : OCF.ERR_GENERIC;
+    return action === "monitor" || action === "probe"
+      ? code === 0
+        ? OCF.SUCCESS
+        : OCF.NOT_RUNNING
+      : code === 0
+        ? OCF.SUCCESS
+        : OCF.ERR_GENERIC;
   }
   override async run(req: OpRequest): Promise<OpResult> {
     const r = await super.run(req);
     // v1 status scripts often exit 0 and print "stopped"; "running" or "OK" means running.
-    if ((req.action === "monitor" || req.action === "probe") && r.status === "done" && r.rc === OCF.SUCCESS && r.output && !/running|\bok\b/i.test(r.output) && /stop/i.test(r.output)) {
+    if (
+      (req.action === "monitor" || req.action === "probe") &&
+      r.status === "done" &&
+      r.rc === OCF.SUCCESS &&
+      r.output &&
+      !/running|\bok\b/i.test(r.output) &&
+      /stop/i.test(r.output)
+    ) {
       return { ...r, rc: OCF.NOT_RUNNING, reason: "not running (status said stopped)" };
     }
     return r;

@@ -19,34 +19,51 @@ function rsc(yaml: string): PrimitiveConfig {
   assert.ok(r.config, r.problems.map((p) => p.message).join("\n"));
   return primitivesOf(r.config)[0]!;
 }
-const req = (action: "start" | "stop" | "monitor" | "probe", timeoutMs = 10_000) => ({ action, timeoutMs, intervalMs: 0 });
+const req = (action: "start" | "stop" | "monitor" | "probe", timeoutMs = 10_000) => ({
+  action,
+  timeoutMs,
+  intervalMs: 0,
+});
 
 for (const provider of ["heartbeat", "pacemaker"]) {
-  test(`ocf:${provider}:Dummy starts, monitors and stops`, { skip: unmet([haveOcf, "resource-agents is not installed"]) }, async () => {
-    const state = join(dir, `dummy-${provider}.state`);
-    const a = createAgent(rsc(`resources:\n  d: { agent: "ocf:${provider}:Dummy", params: { state: ${state} } }`), { logDir: dir });
-    assert.equal((await a.run(req("probe"))).rc, 7);
-    const started = await a.run(req("start"));
-    assert.equal(started.rc, 0, started.reason + (started.output ?? ""));
-    assert.equal((await a.run(req("monitor"))).rc, 0);
-    assert.equal((await a.run(req("stop"))).rc, 0);
-    const after = await a.run(req("monitor"));
-    assert.equal(after.rc, 7);
-    assert.equal(after.reason, "not running");
-  });
+  test(
+    `ocf:${provider}:Dummy starts, monitors and stops`,
+    { skip: unmet([haveOcf, "resource-agents is not installed"]) },
+    async () => {
+      const state = join(dir, `dummy-${provider}.state`);
+      const a = createAgent(rsc(`resources:\n  d: { agent: "ocf:${provider}:Dummy", params: { state: ${state} } }`), {
+        logDir: dir,
+      });
+      assert.equal((await a.run(req("probe"))).rc, 7);
+      const started = await a.run(req("start"));
+      assert.equal(started.rc, 0, started.reason + (started.output ?? ""));
+      assert.equal((await a.run(req("monitor"))).rc, 0);
+      assert.equal((await a.run(req("stop"))).rc, 0);
+      const after = await a.run(req("monitor"));
+      assert.equal(after.rc, 7);
+      assert.equal(after.reason, "not running");
+    },
+  );
 }
 
-test("OCF parameters are checked against the agent's meta-data", { skip: unmet([haveOcf, "resource-agents is not installed"]) }, async () => {
-  const r = loadConfigText(`resources:
+test(
+  "OCF parameters are checked against the agent's meta-data",
+  { skip: unmet([haveOcf, "resource-agents is not installed"]) },
+  async () => {
+    const r = loadConfigText(
+      `resources:
   vip: { agent: ocf:heartbeat:IPaddr2, params: { ipp: 10.9.9.9 } }
   nope: { agent: ocf:heartbeat:NoSuchAgent }
-`, "c.yaml");
-  const problems = await checkAgents(r.config!, "c.yaml");
-  const text = problems.map((p) => `${p.path}: ${p.message}`).join("\n");
-  assert.match(text, /resources\.vip\.params\.ipp: unknown parameter `ipp` for IPaddr2 — did you mean `ip`\?/);
-  assert.match(text, /resources\.vip\.params\.ip: missing required parameter `ip`/);
-  assert.match(text, /resources\.nope\.agent: OCF agent ocf:heartbeat:NoSuchAgent not found: .* does not exist/);
-});
+`,
+      "c.yaml",
+    );
+    const problems = await checkAgents(r.config!, "c.yaml");
+    const text = problems.map((p) => `${p.path}: ${p.message}`).join("\n");
+    assert.match(text, /resources\.vip\.params\.ipp: unknown parameter `ipp` for IPaddr2 — did you mean `ip`\?/);
+    assert.match(text, /resources\.vip\.params\.ip: missing required parameter `ip`/);
+    assert.match(text, /resources\.nope\.agent: OCF agent ocf:heartbeat:NoSuchAgent not found: .* does not exist/);
+  },
+);
 
 test("a timeout kills the whole process group and says so", async () => {
   const script = join(dir, "hang.sh");
@@ -83,7 +100,9 @@ test("a missing or non-executable script is reported, not thrown", async () => {
   const r = await a.run(req("start"));
   assert.equal(r.status, "error");
   assert.match(r.reason, /not executable \(chmod \+x/);
-  const lsb = await createAgent(rsc(`resources:\n  l: { agent: lsb:no-such-service }`), { logDir: dir }).run(req("start"));
+  const lsb = await createAgent(rsc(`resources:\n  l: { agent: lsb:no-such-service }`), { logDir: dir }).run(
+    req("start"),
+  );
   assert.match(lsb.reason, /LSB init script not found: \/etc\/init\.d\/no-such-service does not exist/);
 });
 
@@ -92,9 +111,15 @@ test("Heartbeat v1 scripts get their arguments before the action", async () => {
   const { mkdirSync } = await import("node:fs");
   mkdirSync(hbDir, { recursive: true });
   const log = join(dir, "hb.log");
-  writeFileSync(join(hbDir, "killnfsd"), `#!/bin/sh\necho "$@" >> ${log}\n[ "$2" = status ] && { [ -f ${log}.up ] && echo running || echo stopped; }\n[ "$2" = start ] && touch ${log}.up\n[ "$2" = stop ] && rm -f ${log}.up\nexit 0\n`);
+  writeFileSync(
+    join(hbDir, "killnfsd"),
+    `#!/bin/sh\necho "$@" >> ${log}\n[ "$2" = status ] && { [ -f ${log}.up ] && echo running || echo stopped; }\n[ "$2" = start ] && touch ${log}.up\n[ "$2" = stop ] && rm -f ${log}.up\nexit 0\n`,
+  );
   chmodSync(join(hbDir, "killnfsd"), 0o755);
-  const a = createAgent(rsc(`resources:\n  k: { agent: "killnfsd::r0" }`), { logDir: dir, dirs: { ocfRoot: "/usr/lib/ocf", lsbDir: "/etc/init.d", heartbeatDirs: [hbDir] } });
+  const a = createAgent(rsc(`resources:\n  k: { agent: "killnfsd::r0" }`), {
+    logDir: dir,
+    dirs: { ocfRoot: "/usr/lib/ocf", lsbDir: "/etc/init.d", heartbeatDirs: [hbDir] },
+  });
   assert.equal((await a.run(req("monitor"))).rc, 7);
   assert.equal((await a.run(req("start"))).rc, 0);
   assert.equal((await a.run(req("monitor"))).rc, 0);
@@ -105,9 +130,14 @@ test("Heartbeat v1 scripts get their arguments before the action", async () => {
 test("a supervised command's death is reported at once", async () => {
   const exits: ChildExit[] = [];
   let noticed: () => void = () => {};
-  const died = new Promise<void>((res) => { noticed = res; });
+  const died = new Promise<void>((res) => {
+    noticed = res;
+  });
   const p = rsc("resources:\n  s: { exec: { command: sleep 300 } }");
-  const a = new CommandAgent(p, p.exec!, dir, (e) => { exits.push(e); noticed(); });
+  const a = new CommandAgent(p, p.exec!, dir, (e) => {
+    exits.push(e);
+    noticed();
+  });
   assert.equal((await a.run(req("start"))).rc, 0);
   assert.equal((await a.run(req("monitor"))).rc, 0);
   const id = a.identity()!;

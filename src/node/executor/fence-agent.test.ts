@@ -11,7 +11,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A stand-in agent: records its stdin, then behaves as told by `mode=` (ok, fail, off, hang). */
 const fake = join(dir, "fence_fake");
-writeFileSync(fake, `#!/bin/sh
+writeFileSync(
+  fake,
+  `#!/bin/sh
 cat > "${dir}/stdin"
 mode=$(sed -n 's/^mode=//p' "${dir}/stdin")
 pw=$(sed -n 's/^password=//p' "${dir}/stdin")
@@ -21,18 +23,31 @@ case "$mode" in
   hang) sleep 30 ;;
   *) echo "2026-11-25 10:00:00,000 ERROR: Failed: login refused for password $pw" >&2; exit 1 ;;
 esac
-`, { mode: 0o755 });
+`,
+  { mode: 0o755 },
+);
 
-const spec = (mode: string, timeoutMs = 5000) => ({ agent: fake, params: { ip: "10.0.0.9", username: "admin", password: "s3cret!", mode }, secret: ["password"], timeoutMs });
+const spec = (mode: string, timeoutMs = 5000) => ({
+  agent: fake,
+  params: { ip: "10.0.0.9", username: "admin", password: "s3cret!", mode },
+  secret: ["password"],
+  timeoutMs,
+});
 
 test("options go to the agent on stdin, one key=value per line, the action first", async () => {
   const r = await runFenceAgent(spec("ok"), "reboot");
   assert.equal(r.ok, true);
-  assert.equal(readFileSync(join(dir, "stdin"), "utf8"), "action=reboot\nip=10.0.0.9\nusername=admin\npassword=s3cret!\nmode=ok\n");
+  assert.equal(
+    readFileSync(join(dir, "stdin"), "utf8"),
+    "action=reboot\nip=10.0.0.9\nusername=admin\npassword=s3cret!\nmode=ok\n",
+  );
 });
 
 test("status maps exit 0/2 to power on/off; a failure is one plain sentence with the password removed", async () => {
-  assert.deepEqual((({ ok, power }) => ({ ok, power }))(await runFenceAgent(spec("off"), "status")), { ok: true, power: "off" });
+  assert.deepEqual((({ ok, power }) => ({ ok, power }))(await runFenceAgent(spec("off"), "status")), {
+    ok: true,
+    power: "off",
+  });
   const r = await runFenceAgent(spec("fail"), "off");
   assert.equal(r.ok, false);
   assert.equal(r.reason, "exit 1: Failed: login refused for password ******");
@@ -45,38 +60,99 @@ test("an agent that never answers is killed at its timeout", async () => {
 });
 
 test("bad input: an unknown agent, a name that is not a fence agent, a value with a newline", async () => {
-  assert.match((await runFenceAgent({ ...spec("ok"), agent: "/nonexistent/fence_x" }, "off")).reason, /could not run \/nonexistent\/fence_x/);
+  assert.match(
+    (await runFenceAgent({ ...spec("ok"), agent: "/nonexistent/fence_x" }, "off")).reason,
+    /could not run \/nonexistent\/fence_x/,
+  );
   await assert.rejects(runFenceAgent({ ...spec("ok"), agent: "rm -rf" }, "off"), /is not a fence agent name/);
-  assert.match((await runFenceAgent({ ...spec("ok"), params: { ip: "1\naction=on" } }, "off")).reason, /contains a newline/);
+  assert.match(
+    (await runFenceAgent({ ...spec("ok"), params: { ip: "1\naction=on" } }, "off")).reason,
+    /contains a newline/,
+  );
 });
 
 test("cluster-glue external plugins: COMMAND HOST as arguments, options in the environment, the password hidden", async () => {
   const pluginDir = mkdtempSync(join(tmpdir(), "paceline-plugins-"));
   try {
     mkdirSync(join(pluginDir, "external"));
-    writeFileSync(join(pluginDir, "external", "fake"), `#!/bin/sh\necho "$1 $2 hostlist=$hostlist" > ${dir}/external.args\n[ "$passwd" = "pw9" ] || { echo "wrong password $passwd" >&2; exit 1; }\nexit 0\n`, { mode: 0o755 });
-    const ok = await runFenceAgent({ agent: "external/fake", pluginDir, target: "node2", params: { hostlist: "node1 node2", passwd: "pw9" }, secret: ["passwd"], timeoutMs: 5000 }, "reboot");
+    writeFileSync(
+      join(pluginDir, "external", "fake"),
+      `#!/bin/sh\necho "$1 $2 hostlist=$hostlist" > ${dir}/external.args\n[ "$passwd" = "pw9" ] || { echo "wrong password $passwd" >&2; exit 1; }\nexit 0\n`,
+      { mode: 0o755 },
+    );
+    const ok = await runFenceAgent(
+      {
+        agent: "external/fake",
+        pluginDir,
+        target: "node2",
+        params: { hostlist: "node1 node2", passwd: "pw9" },
+        secret: ["passwd"],
+        timeoutMs: 5000,
+      },
+      "reboot",
+    );
     assert.equal(ok.ok, true, ok.reason);
     assert.equal(readFileSync(join(dir, "external.args"), "utf8"), "reset node2 hostlist=node1 node2\n");
-    const bad = await runFenceAgent({ agent: "external/fake", pluginDir, target: "node2", params: { passwd: "nope-secret" }, secret: ["passwd"], timeoutMs: 5000 }, "off");
+    const bad = await runFenceAgent(
+      {
+        agent: "external/fake",
+        pluginDir,
+        target: "node2",
+        params: { passwd: "nope-secret" },
+        secret: ["passwd"],
+        timeoutMs: 5000,
+      },
+      "off",
+    );
     assert.equal(bad.reason, "exit 1: wrong password ******");
   } finally {
     rmSync(pluginDir, { recursive: true, force: true });
   }
 });
 
-test("Debian's cluster-glue external/libvirt lists its options", { skip: unmet([existsSync("/usr/lib/stonith/plugins/external/libvirt"), "cluster-glue is not installed"]) }, async () => {
-  const meta = await fenceAgentMetadata("external/libvirt");
-  assert.deepEqual(meta.parameters.map((p) => p.name), ["hostlist", "hypervisor_uri", "reboot_method"]);
-});
+test(
+  "Debian's cluster-glue external/libvirt lists its options",
+  { skip: unmet([existsSync("/usr/lib/stonith/plugins/external/libvirt"), "cluster-glue is not installed"]) },
+  async () => {
+    const meta = await fenceAgentMetadata("external/libvirt");
+    assert.deepEqual(
+      meta.parameters.map((p) => p.name),
+      ["hostlist", "hypervisor_uri", "reboot_method"],
+    );
+  },
+);
 
 const haveIpmilan = existsSync("/usr/sbin/fence_ipmilan");
 
-test("Debian's fence_ipmilan: metadata is read, and a BMC that does not answer fails cleanly without the password", { skip: unmet([haveIpmilan, "fence-agents is not installed"]) }, async () => {
-  const meta = await fenceAgentMetadata("fence_ipmilan");
-  for (const p of ["ip", "username", "password", "lanplus"]) assert.ok(meta.parameters.some((x) => x.name === p), `parameter ${p}`);
-  const r = await runFenceAgent({ agent: "fence_ipmilan", params: { ip: "127.0.0.1", ipport: "9", username: "admin", password: "hunter2x", login_timeout: "1", power_timeout: "1", retry_on: "1" }, secret: ["password"], timeoutMs: 30_000 }, "status");
-  assert.equal(r.ok, false);
-  assert.doesNotMatch(r.reason, /hunter2x/);
-  assert.match(r.reason, /^exit \d+/);
-});
+test(
+  "Debian's fence_ipmilan: metadata is read, and a BMC that does not answer fails cleanly without the password",
+  { skip: unmet([haveIpmilan, "fence-agents is not installed"]) },
+  async () => {
+    const meta = await fenceAgentMetadata("fence_ipmilan");
+    for (const p of ["ip", "username", "password", "lanplus"])
+      assert.ok(
+        meta.parameters.some((x) => x.name === p),
+        `parameter ${p}`,
+      );
+    const r = await runFenceAgent(
+      {
+        agent: "fence_ipmilan",
+        params: {
+          ip: "127.0.0.1",
+          ipport: "9",
+          username: "admin",
+          password: "hunter2x",
+          login_timeout: "1",
+          power_timeout: "1",
+          retry_on: "1",
+        },
+        secret: ["password"],
+        timeoutMs: 30_000,
+      },
+      "status",
+    );
+    assert.equal(r.ok, false);
+    assert.doesNotMatch(r.reason, /hunter2x/);
+    assert.match(r.reason, /^exit \d+/);
+  },
+);

@@ -39,7 +39,8 @@ export const isExternalPlugin = (agent: string) => /^external\/[A-Za-z0-9_.-]+$/
 export function fenceAgentPath(agent: string, pluginDir = EXTERNAL_PLUGIN_DIR): string {
   if (agent.startsWith("/")) return agent;
   if (isExternalPlugin(agent)) return `${pluginDir}/${agent}`;
-  if (!/^fence_[A-Za-z0-9_-]+$/.test(agent)) throw new Error(`\`${agent}\` is not a fence agent name (fence_ipmilan, fence_virsh, …)`);
+  if (!/^fence_[A-Za-z0-9_-]+$/.test(agent))
+    throw new Error(`\`${agent}\` is not a fence agent name (fence_ipmilan, fence_virsh, …)`);
   return `${FENCE_AGENT_DIR}/${agent}`;
 }
 
@@ -50,17 +51,27 @@ function redactor(spec: FenceAgentSpec): (text: string) => string {
 
 /** The agent's own words on failure: its last meaningful stderr line (Python's deprecation chatter skipped). */
 function lastWords(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !/DeprecationWarning|^from pipes import/.test(l));
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !/DeprecationWarning|^from pipes import/.test(l));
   return (lines.at(-1) ?? "").replace(/^(\d{4}-\d\d-\d\d [\d:,]+ )?(ERROR|WARNING): /, "").slice(0, 300);
 }
 
 const AGENT_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" };
 
 /** One run's outcome as a result; `done` says what exit 0 means for this action. */
-function outcome(spec: FenceAgentSpec, r: RunResult, done: string, redact: (t: string) => string, special?: FenceAgentResult): FenceAgentResult {
+function outcome(
+  spec: FenceAgentSpec,
+  r: RunResult,
+  done: string,
+  redact: (t: string) => string,
+  special?: FenceAgentResult,
+): FenceAgentResult {
   const durationMs = Math.round(r.durationMs);
   if (r.spawnError) return { ok: false, reason: redact(`could not run ${spec.agent}: ${r.spawnError}`), durationMs };
-  if (r.timedOut) return { ok: false, reason: `${spec.agent} did not finish within ${spec.timeoutMs} ms (killed)`, durationMs };
+  if (r.timedOut)
+    return { ok: false, reason: `${spec.agent} did not finish within ${spec.timeoutMs} ms (killed)`, durationMs };
   if (special) return { ...special, durationMs };
   if (r.exitCode === 0) return { ok: true, reason: done, durationMs };
   const words = lastWords(r.stderr) || lastWords(r.stdout);
@@ -70,29 +81,66 @@ function outcome(spec: FenceAgentSpec, r: RunResult, done: string, redact: (t: s
 export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): Promise<FenceAgentResult> {
   const redact = redactor(spec);
   const bad = Object.entries(spec.params).find(([k, v]) => /[\n=]/.test(k) || v.includes("\n"));
-  if (bad) return { ok: false, reason: `parameter ${bad[0]} contains a newline or '=' in its name; not run`, durationMs: 0 };
+  if (bad)
+    return { ok: false, reason: `parameter ${bad[0]} contains a newline or '=' in its name; not run`, durationMs: 0 };
   if (isExternalPlugin(spec.agent)) {
     // cluster-glue's convention: `plugin COMMAND [HOST]`, options as environment variables, exit 0 = done.
     const command = action === "reboot" ? "reset" : action === "monitor" ? "status" : action;
     const host = spec.params.plug ?? spec.target;
-    if (command !== "status" && !host) return { ok: false, reason: `${spec.agent} needs the node to fence`, durationMs: 0 };
-    const r = await runProcess({ file: fenceAgentPath(spec.agent, spec.pluginDir), args: command === "status" ? [command] : [command, host!], env: { ...AGENT_ENV, ...spec.params }, timeoutMs: spec.timeoutMs });
+    if (command !== "status" && !host)
+      return { ok: false, reason: `${spec.agent} needs the node to fence`, durationMs: 0 };
+    const r = await runProcess({
+      file: fenceAgentPath(spec.agent, spec.pluginDir),
+      args: command === "status" ? [command] : [command, host!],
+      env: { ...AGENT_ENV, ...spec.params },
+      timeoutMs: spec.timeoutMs,
+    });
     return outcome(spec, r, `${command} done`, redact);
   }
   const stdin = [`action=${action}`, ...Object.entries(spec.params).map(([k, v]) => `${k}=${v}`)].join("\n") + "\n";
-  const r = await runProcess({ file: fenceAgentPath(spec.agent), args: [], stdin, timeoutMs: spec.timeoutMs, env: AGENT_ENV });
-  const power = action === "status" && (r.exitCode === 0 || r.exitCode === 2) ? (r.exitCode === 0 ? "on" : "off") : undefined;
-  return outcome(spec, r, `${action} done`, redact, power ? { ok: true, power, reason: `power is ${power}`, durationMs: 0 } : undefined);
+  const r = await runProcess({
+    file: fenceAgentPath(spec.agent),
+    args: [],
+    stdin,
+    timeoutMs: spec.timeoutMs,
+    env: AGENT_ENV,
+  });
+  const power =
+    action === "status" && (r.exitCode === 0 || r.exitCode === 2) ? (r.exitCode === 0 ? "on" : "off") : undefined;
+  return outcome(
+    spec,
+    r,
+    `${action} done`,
+    redact,
+    power ? { ok: true, power, reason: `power is ${power}`, durationMs: 0 } : undefined,
+  );
 }
 
 export async function fenceAgentMetadata(agent: string, timeoutMs = 10_000): Promise<AgentMetadata> {
   if (isExternalPlugin(agent)) {
     // cluster-glue plugins list their option names; none is marked required in a way we can rely on.
     const r = await runProcess({ file: fenceAgentPath(agent), args: ["getconfignames"], timeoutMs });
-    if (r.exitCode !== 0) throw new Error(`${agent} did not list its options (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`);
-    return { name: agent, parameters: r.stdout.split(/\s+/).filter(Boolean).map((name) => ({ name, required: false, unique: false })), actions: [] };
+    if (r.exitCode !== 0)
+      throw new Error(
+        `${agent} did not list its options (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`,
+      );
+    return {
+      name: agent,
+      parameters: r.stdout
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((name) => ({ name, required: false, unique: false })),
+      actions: [],
+    };
   }
-  const r = await runProcess({ file: fenceAgentPath(agent), args: [], stdin: "action=metadata\n", timeoutMs, tailBytes: 1 << 20 });
-  if (r.exitCode !== 0 || !r.stdout.includes("<resource-agent")) throw new Error(`${agent} gave no metadata (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`);
+  const r = await runProcess({
+    file: fenceAgentPath(agent),
+    args: [],
+    stdin: "action=metadata\n",
+    timeoutMs,
+    tailBytes: 1 << 20,
+  });
+  if (r.exitCode !== 0 || !r.stdout.includes("<resource-agent"))
+    throw new Error(`${agent} gave no metadata (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`);
   return parseMetadata(r.stdout);
 }

@@ -23,18 +23,25 @@ export interface ExecutorOptions {
 export function createAgent(rsc: PrimitiveConfig, opts: ExecutorOptions): AgentRunner {
   const dirs = opts.dirs ?? DEFAULT_AGENT_DIRS;
   switch (rsc.agent.class) {
-    case "ocf": return new OcfAgent(rsc, dirs);
-    case "lsb": return new LsbAgent(rsc, dirs);
-    case "heartbeat": return new HeartbeatAgent(rsc, dirs);
+    case "ocf":
+      return new OcfAgent(rsc, dirs);
+    case "lsb":
+      return new LsbAgent(rsc, dirs);
+    case "heartbeat":
+      return new HeartbeatAgent(rsc, dirs);
     case "exec":
-      if (rsc.exec?.command) return new CommandAgent(rsc, rsc.exec, opts.logDir, (exit) => opts.onChildExit?.(rsc.id, exit));
+      if (rsc.exec?.command)
+        return new CommandAgent(rsc, rsc.exec, opts.logDir, (exit) => opts.onChildExit?.(rsc.id, exit));
       return new ExecScriptAgent(rsc, rsc.exec!);
   }
 }
 
 const metadataCache = new Map<string, AgentMetadata | Error>();
 
-export async function agentMetadata(rsc: PrimitiveConfig, dirs: AgentDirs = DEFAULT_AGENT_DIRS): Promise<AgentMetadata> {
+export async function agentMetadata(
+  rsc: PrimitiveConfig,
+  dirs: AgentDirs = DEFAULT_AGENT_DIRS,
+): Promise<AgentMetadata> {
   const agent = new OcfAgent(rsc, dirs);
   const where = agent.locate();
   if ("error" in where) throw new Error(where.error);
@@ -42,11 +49,24 @@ export async function agentMetadata(rsc: PrimitiveConfig, dirs: AgentDirs = DEFA
   const cached = metadataCache.get(key);
   if (cached instanceof Error) throw cached;
   if (cached) return cached;
-  const r = await runProcess({ file: where.path, args: ["meta-data"], env: agent.env({ timeoutMs: 10_000, intervalMs: 0 }), timeoutMs: 10_000, tailBytes: 1 << 20 });
+  const r = await runProcess({
+    file: where.path,
+    args: ["meta-data"],
+    env: agent.env({ timeoutMs: 10_000, intervalMs: 0 }),
+    timeoutMs: 10_000,
+    tailBytes: 1 << 20,
+  });
   let result: AgentMetadata | Error;
-  if (r.spawnError || r.timedOut || r.exitCode !== 0) result = new Error(`${agentName(rsc.agent)} meta-data failed: ${r.spawnError ?? (r.timedOut ? "timed out" : `exit code ${r.exitCode}`)}`);
+  if (r.spawnError || r.timedOut || r.exitCode !== 0)
+    result = new Error(
+      `${agentName(rsc.agent)} meta-data failed: ${r.spawnError ?? (r.timedOut ? "timed out" : `exit code ${r.exitCode}`)}`,
+    );
   else {
-    try { result = parseMetadata(r.stdout); } catch (e) { result = e as Error; }
+    try {
+      result = parseMetadata(r.stdout);
+    } catch (e) {
+      result = e as Error;
+    }
   }
   metadataCache.set(key, result);
   if (result instanceof Error) throw result;
@@ -54,41 +74,68 @@ export async function agentMetadata(rsc: PrimitiveConfig, dirs: AgentDirs = DEFA
 }
 
 /** Checks that every agent exists and can run, and that OCF parameters match the agent's meta-data. */
-export async function checkAgents(config: ClusterConfig, file: string, dirs: AgentDirs = DEFAULT_AGENT_DIRS): Promise<Problem[]> {
+export async function checkAgents(
+  config: ClusterConfig,
+  file: string,
+  dirs: AgentDirs = DEFAULT_AGENT_DIRS,
+): Promise<Problem[]> {
   const problems: Problem[] = [];
   const pathOf = (r: PrimitiveConfig) => (r.group ? `resources.${r.group}.members.${r.id}` : `resources.${r.id}`);
-  await Promise.all(primitivesOf(config).map(async (rsc) => {
-    const runner = createAgent(rsc, { dirs, logDir: "/nonexistent" });
-    const where = runner.locate();
-    if ("error" in where) {
-      problems.push({ file, path: `${pathOf(rsc)}.agent`, message: where.error, severity: "error" });
-      return;
-    }
-    if (rsc.agent.class !== "ocf") return;
-    try {
-      const meta = await agentMetadata(rsc, dirs);
-      for (const p of checkParams(meta, rsc.params)) problems.push({ file, path: `${pathOf(rsc)}.params.${p.param}`, message: p.message, severity: "error" });
-    } catch (e) {
-      problems.push({ file, path: `${pathOf(rsc)}.agent`, message: (e as Error).message, severity: "error" });
-    }
-  }));
-  await Promise.all(config.fencing.devices.filter((d) => d.agent !== "manual" && d.agent !== "guard").map(async (d) => {
-    const path = `fencing.devices.${d.name}`;
-    let program: string;
-    try { program = fenceAgentPath(d.agent); } catch (e) { problems.push({ file, path: `${path}.agent`, message: (e as Error).message, severity: "error" }); return; }
-    if (!existsSync(program)) {
-      problems.push({ file, path: `${path}.agent`, message: `fence agent ${d.agent} is not installed here (${program}; Debian: apt install fence-agents)`, severity: "error" });
-      return;
-    }
-    try {
-      const meta = await fenceAgentMetadata(d.agent);
-      // What Paceline itself supplies: the action, the plug from the host map, the password from its file/env.
-      const external = isExternalPlugin(d.agent);
-      const given = { ...d.params, ...(external ? {} : { action: "-" }), ...(d.password ? { [external ? "passwd" : "password"]: "-" } : {}), ...(!external && Object.values(d.targets).some(Boolean) ? { plug: "-" } : {}) };
-      for (const p of checkParams(meta, given)) problems.push({ file, path: `${path}.params.${p.param}`, message: p.message, severity: "error" });
-    } catch (e) {
-      problems.push({ file, path: `${path}.agent`, message: (e as Error).message, severity: "error" });
-    }
-  }));
+  await Promise.all(
+    primitivesOf(config).map(async (rsc) => {
+      const runner = createAgent(rsc, { dirs, logDir: "/nonexistent" });
+      const where = runner.locate();
+      if ("error" in where) {
+        problems.push({ file, path: `${pathOf(rsc)}.agent`, message: where.error, severity: "error" });
+        return;
+      }
+      if (rsc.agent.class !== "ocf") return;
+      try {
+        const meta = await agentMetadata(rsc, dirs);
+        for (const p of checkParams(meta, rsc.params))
+          problems.push({ file, path: `${pathOf(rsc)}.params.${p.param}`, message: p.message, severity: "error" });
+      } catch (e) {
+        problems.push({ file, path: `${pathOf(rsc)}.agent`, message: (e as Error).message, severity: "error" });
+      }
+    }),
+  );
+  await Promise.all(
+    config.fencing.devices
+      .filter((d) => d.agent !== "manual" && d.agent !== "guard")
+      .map(async (d) => {
+        const path = `fencing.devices.${d.name}`;
+        let program: string;
+        try {
+          program = fenceAgentPath(d.agent);
+        } catch (e) {
+          problems.push({ file, path: `${path}.agent`, message: (e as Error).message, severity: "error" });
+          return;
+        }
+        if (!existsSync(program)) {
+          problems.push({
+            file,
+            path: `${path}.agent`,
+            message: `fence agent ${d.agent} is not installed here (${program}; Debian: apt install fence-agents)`,
+            severity: "error",
+          });
+          return;
+        }
+        try {
+          const meta = await fenceAgentMetadata(d.agent);
+          // What Paceline itself supplies: the action, the plug from the host map, the password from its file/env.
+          const external = isExternalPlugin(d.agent);
+          const given = {
+            ...d.params,
+            ...(external ? {} : { action: "-" }),
+            ...(d.password ? { [external ? "passwd" : "password"]: "-" } : {}),
+            ...(!external && Object.values(d.targets).some(Boolean) ? { plug: "-" } : {}),
+          };
+          for (const p of checkParams(meta, given))
+            problems.push({ file, path: `${path}.params.${p.param}`, message: p.message, severity: "error" });
+        } catch (e) {
+          problems.push({ file, path: `${path}.agent`, message: (e as Error).message, severity: "error" });
+        }
+      }),
+  );
   return problems;
 }

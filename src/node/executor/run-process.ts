@@ -37,7 +37,10 @@ class Tail {
   }
   text(): string {
     const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - this.limit)).toString("utf8").replace(/\0/g, "");
+    return all
+      .subarray(Math.max(0, all.length - this.limit))
+      .toString("utf8")
+      .replace(/\0/g, "");
   }
 }
 
@@ -58,10 +61,21 @@ export function runProcess(spec: RunSpec): Promise<RunResult> {
     let child;
     try {
       child = spawn(spec.file, spec.args, {
-        env: spec.env, cwd: spec.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"],
+        env: spec.env,
+        cwd: spec.cwd,
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe"],
       });
     } catch (e) {
-      resolve({ exitCode: null, signal: null, timedOut: false, spawnError: (e as Error).message, durationMs: 0, stdout: "", stderr: "" });
+      resolve({
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        spawnError: (e as Error).message,
+        durationMs: 0,
+        stdout: "",
+        stderr: "",
+      });
       return;
     }
     const out = new Tail(tailBytes);
@@ -70,7 +84,9 @@ export function runProcess(spec: RunSpec): Promise<RunResult> {
     let settled = false;
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.stdin.on("error", () => { /* the program may exit without reading its input */ });
+    child.stdin.on("error", () => {
+      /* the program may exit without reading its input */
+    });
     if (spec.stdin !== undefined) child.stdin.end(spec.stdin);
     else child.stdin.end();
 
@@ -88,17 +104,33 @@ export function runProcess(spec: RunSpec): Promise<RunResult> {
         child.stdout.destroy();
         child.stderr.destroy();
         resolve({
-          exitCode, signal, timedOut, spawnError, pid: child.pid,
-          durationMs: Math.round(performance.now() - started), stdout: out.text(), stderr: err.text(),
+          exitCode,
+          signal,
+          timedOut,
+          spawnError,
+          pid: child.pid,
+          durationMs: Math.round(performance.now() - started),
+          stdout: out.text(),
+          stderr: err.text(),
         });
       };
       if (spawnError) return done();
       let closed = 0;
       const grace = setTimeout(done, 50);
-      const onClose = () => { if (++closed === 2) { clearTimeout(grace); done(); } };
-      if (child.stdout.readableEnded) closed++; else child.stdout.once("end", onClose);
-      if (child.stderr.readableEnded) closed++; else child.stderr.once("end", onClose);
-      if (closed === 2) { clearTimeout(grace); done(); }
+      const onClose = () => {
+        if (++closed === 2) {
+          clearTimeout(grace);
+          done();
+        }
+      };
+      if (child.stdout.readableEnded) closed++;
+      else child.stdout.once("end", onClose);
+      if (child.stderr.readableEnded) closed++;
+      else child.stderr.once("end", onClose);
+      if (closed === 2) {
+        clearTimeout(grace);
+        done();
+      }
     };
     child.once("error", (e) => finish(null, null, (e as NodeJS.ErrnoException).code ?? e.message));
     child.once("exit", (code, signal) => finish(code, signal));
