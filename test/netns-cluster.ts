@@ -153,6 +153,17 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
     execFileSync("ip", ["netns", "exec", this.ns(n), "nft", "delete", "table", "inet", "plfault"]);
   }
 
+  /** Every node running with every link up, and all of them in one quorate view with `dc`: the state each test of a
+   * shared cluster starts from, whatever ran before it (or when it runs alone with --test-name-pattern). */
+  async ready(dc = "n1", timeoutMs = 30_000): Promise<MembershipStatus[]> {
+    for (const n of this.nodes) {
+      for (const l of this.links) this.setLink(n, l, "up");
+      const p = this.node(n).proc;
+      if (!p || p.exitCode !== null || p.signalCode !== null) this.node(n).start();
+    }
+    return this.converge(this.nodes, this.nodes, dc, true, timeoutMs);
+  }
+
   /** Waits until every listed node reports this membership: the same view, this DC, quorum as given. */
   async converge(
     nodes: string[],

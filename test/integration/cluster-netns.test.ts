@@ -60,6 +60,7 @@ test("three nodes on two links agree on one view, one DC and quorum; every link 
 });
 
 test("one link down: the node stays a member and the link shows down; back up, it shows up", { skip }, async () => {
+  await c.ready();
   const before = await node("n1").membership();
   c.setLink("n3", 0, "down");
   await waitFor(
@@ -87,6 +88,7 @@ test(
   "an isolated node loses quorum; the majority carries on without it and takes it back when the links return",
   { skip },
   async () => {
+    await c.ready();
     for (const l of LINKS) c.setLink("n3", l, "down");
     await converge(["n1", "n2"], ["n1", "n2"], "n1");
     await converge(["n3"], ["n3"], undefined, false);
@@ -99,6 +101,7 @@ test(
   "kill -9 of the DC: the survivors form a view and elect a new DC; the restarted node rejoins as a new incarnation",
   { skip },
   async () => {
+    await c.ready();
     await node("n1").kill9();
     const after = await converge(["n2", "n3"], ["n2", "n3"], "n2");
     assert.equal(after[0]!.nodes.find((p) => p.name === "n1")!.state, "unclean", "lost without a goodbye: UNCLEAN");
@@ -112,6 +115,7 @@ test(
   "a clean stop (SIGTERM) is acted on at once: no failure detection, no lease handover; it rejoins on start",
   { skip },
   async () => {
+    await c.ready();
     const from = node("n1").output.length;
     assert.equal(await node("n3").stop(), 0);
     await converge(["n1", "n2"], ["n1", "n2"], "n1");
@@ -130,6 +134,7 @@ test(
 );
 
 test("SIGSTOP of a node: it is dropped; after SIGCONT it rejoins without a restart", { skip }, async () => {
+  await c.ready();
   const n2 = node("n2").proc!;
   n2.kill("SIGSTOP");
   await converge(["n1", "n3"], ["n1", "n3"], "n1");
@@ -142,6 +147,7 @@ test(
   "20 % packet loss on every node and link changes nothing: no view change, nobody offline",
   { skip: skipNft },
   async () => {
+    await c.ready();
     const before = await converge([...NODES], [...NODES], "n1");
     for (const n of NODES) c.filter(n, "udp dport 5405 numgen random mod 100 < 20 drop");
     try {
@@ -167,6 +173,7 @@ test(
   "a one-way cut (n3 stops hearing n1, n1 still hears n3) never leaves two authorities, and heals",
   { skip: skipNft },
   async () => {
+    await c.ready();
     c.filter("n3", `ip saddr { ${LINKS.map((l) => c.addr("n1", l)).join(", ")} } drop`);
     try {
       // Let it settle, then check at several moments: the quorate nodes share one view, and there is one DC.
@@ -198,6 +205,7 @@ test(
   "node attributes: every node publishes its ping score, an operator's attribute reaches every node, and a lost router shows",
   { skip: skipNft },
   async () => {
+    await c.ready();
     const attrsOf = async (viewer: string, n: string) =>
       (await node(viewer).membership()).nodes.find((p) => p.name === n)!.attributes;
     await waitFor(
@@ -240,6 +248,7 @@ test(
 );
 
 test("a stranger with another cluster key is rejected and counted, and changes nothing", { skip }, async () => {
+  await c.ready();
   const strangerDir = tempDir("stranger");
   try {
     writeClusterKey(`${strangerDir}/authkey`);

@@ -81,12 +81,7 @@ before(() => {
 /** Every test starts from the same place, whatever ran before it (or alone, with --test-name-pattern): every
  * daemon running with its link up, one view with DC n1, and the VIP answering. Returns who answers. */
 async function ready(): Promise<string> {
-  for (const n of NODES) {
-    const p = node(n).proc;
-    c.setLink(n, 0, "up");
-    if (!p || p.exitCode !== null || p.signalCode !== null) node(n).start();
-  }
-  await c.converge(NODES, NODES, "n1", true, 30_000);
+  await c.ready();
   return await waitFor(() => whoAnswers(), 20_000, "the VIP to answer");
 }
 after(async () => {

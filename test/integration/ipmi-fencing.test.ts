@@ -86,7 +86,9 @@ fencing:
     bmc-n2: { agent: fence_ipmilan, params: { ip: 127.0.0.1, ipport: "${PORT}", username: admin }, password-file: ${dir}/${pw}, targets: [n2], timeout: 30s }
 `;
   writeFileSync(`${dir}/cluster.yaml`, yaml("bmc.pw", "60s"));
-  writeFileSync(`${dir}/wrong.yaml`, yaml("wrong.pw", "8s")); // retried until the fencing timeout, then given up
+  // Retried until the fencing timeout, then given up. fence_ipmilan itself needs ~8 s to fail on a wrong password
+  // (ipmitool's retries): the timeout leaves room for one answer at least.
+  writeFileSync(`${dir}/wrong.yaml`, yaml("wrong.pw", "20s"));
 });
 
 after(() => {

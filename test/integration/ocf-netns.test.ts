@@ -79,6 +79,6 @@ resources:
     assert.match(addrs(), /inet 10\.213\.7\.10\/24/);
     assert.equal(await d.stop(), 0);
     assert.doesNotMatch(addrs(), /10\.213\.7\.10/);
-    assert.match(d.output, /vip: stopped[\s\S]*dummy-pm: stopped[\s\S]*dummy-hb: stopped/);
+    assert.match(d.output, /vip: stop done[\s\S]*dummy-pm: stop done[\s\S]*dummy-hb: stop done/);
   },
 );

@@ -160,7 +160,7 @@ test(
     assert.deepEqual(svcOf(status).failCounts, { n1: 2, [second]: 2, [third]: 2 });
     assert.match(
       c.node("n1").output,
-      /svc: alive failed on n1 \(.*\); failing over to another node \(failover 1, after 2 failures there\)/,
+      /svc: monitor alive failed on n1 \(.*\); failing over to another node \(failover 1, after 2 failures there\)/,
     );
     assert.equal(
       status.monitors?.find((m) => m.name === "alive")?.state,

@@ -162,7 +162,10 @@ class Step {
     return names.sort();
   }
 
-  install(view: View, settleLeftMs: number): void {
+  /** `heard`: members known to support this very view already, and when (the leader's ackers; a member's leader,
+   * whose commit it just read): the view change itself proves they are there, so the lease does not lapse while
+   * the first heartbeats of the new view are on their way. */
+  install(view: View, settleLeftMs: number, heard: Record<string, number> = {}): void {
     const s = this.s;
     const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m) && !this.leftCleanly(m));
     // A handover already running (here or at any member) is not cut short by a later view.
@@ -176,8 +179,9 @@ class Step {
     s.highestViewId = Math.max(s.highestViewId, view.id);
     s.proposal = undefined;
     s.promised = undefined;
-    // Support is counted afresh in the new view.
-    for (const peer of Object.values(s.peers)) peer.supportMs = -Infinity;
+    // Support is counted afresh in the new view; a heartbeat in it goes out at once.
+    for (const [name, peer] of Object.entries(s.peers)) peer.supportMs = view.members.includes(name) ? (heard[name] ?? -Infinity) : -Infinity;
+    s.nextHeartbeatMs = this.now();
     const wait = s.settleUntilMs - this.now();
     const why = removed
       ? "once the dropped members' quorum leases have run out"
@@ -264,6 +268,7 @@ class Step {
         )
           return;
         if (!pr.acks.includes(msg.from)) pr.acks.push(msg.from);
+        pr.ackedMs[msg.from] = this.now();
         for (const h of msg.had) if (!pr.had.includes(h)) pr.had.push(h);
         pr.settleUntilMs = Math.max(pr.settleUntilMs, this.now() + msg.settleLeftMs);
         if (pr.view.members.every((m) => m === s.me || pr.acks.includes(m))) {
@@ -275,7 +280,7 @@ class Step {
           );
           const settleLeftMs = Math.max(0, until - this.now());
           this.send("*", { t: "commit", from: s.me, inc: s.inc, view: pr.view, settleLeftMs });
-          this.install(pr.view, settleLeftMs);
+          this.install(pr.view, settleLeftMs, pr.ackedMs);
         }
         return;
       }
@@ -291,7 +296,7 @@ class Step {
           pr.leaderInc !== v.leaderInc
         )
           return;
-        this.install(v, msg.settleLeftMs);
+        this.install(v, msg.settleLeftMs, { [msg.from]: this.now() });
         return;
       }
     }
@@ -415,6 +420,7 @@ class Step {
     s.proposal = {
       view,
       acks: [],
+      ackedMs: {},
       had: s.view.id === 0 ? [] : [...s.view.members],
       settleUntilMs: s.settleUntilMs,
       sentMs: this.now(),
