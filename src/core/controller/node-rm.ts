@@ -8,7 +8,16 @@ import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
 import { findResource, opOf, primitivesOf } from "../../config/model.js";
 import { INFINITY_SCORE } from "../../config/pacemaker-values.js";
 import type { OpResult } from "../operation.js";
-import type { AdminState, ControlMessage, ControlOp, NodeReport, OpEntry, RecoveryOrder, RscHistory } from "./types.js";
+import type {
+  AdminState,
+  ControlMessage,
+  ControlOp,
+  HookRun,
+  NodeReport,
+  OpEntry,
+  RecoveryOrder,
+  RscHistory,
+} from "./types.js";
 import { checkActive, checkResult, targetPrimitives } from "./checks.js";
 import { describeFinal, recoveryEnv } from "./recovery.js";
 import { emptyAdmin } from "./types.js";
@@ -118,15 +127,7 @@ export type NodeRmOutput =
   | { type: "log"; level: "info" | "warn" | "error"; text: string }
   | { type: "exit" }
   /** Run a pre-recovery or final-action script; its end comes back as hook-done. */
-  | {
-      type: "hook";
-      id: string;
-      rsc: string;
-      purpose: "pre-recovery" | "final-action";
-      command: string;
-      env: Record<string, string>;
-      timeoutMs: number;
-    }
+  | ({ type: "hook" } & HookRun)
   /** The final action `reboot`: the operating system restarts. */
   | { type: "reboot" }
   /** Start (or stop) running a built-in monitor's check every interval. */

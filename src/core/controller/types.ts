@@ -29,6 +29,16 @@ export interface OpEntry {
 /** CLUSTERPRO's recovery steps, as the pre-recovery script hears of them (CLP_ACTION / PACELINE_ACTION). */
 export type RecoveryAction = "RECOVERY" | "RESTART" | "FAILOVER" | "FINALACTION";
 
+/** A pre-recovery or final-action script to run on a node, with the environment it gets. */
+export interface HookRun {
+  id: string;
+  rsc: string;
+  purpose: "pre-recovery" | "final-action";
+  command: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+}
+
 /** The DC's order to a node about one failure there: run the pre-recovery script, or carry out the final action. */
 export interface RecoveryOrder {
   action: RecoveryAction;

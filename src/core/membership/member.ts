@@ -180,7 +180,8 @@ class Step {
     s.proposal = undefined;
     s.promised = undefined;
     // Support is counted afresh in the new view; a heartbeat in it goes out at once.
-    for (const [name, peer] of Object.entries(s.peers)) peer.supportMs = view.members.includes(name) ? (heard[name] ?? -Infinity) : -Infinity;
+    for (const [name, peer] of Object.entries(s.peers))
+      peer.supportMs = view.members.includes(name) ? (heard[name] ?? -Infinity) : -Infinity;
     s.nextHeartbeatMs = this.now();
     const wait = s.settleUntilMs - this.now();
     const why = removed

@@ -145,7 +145,14 @@ export interface MemberState {
   /** Peers already warned about for naming nodes we do not know (differing configurations): warn once each. */
   warnedStrangers: string[];
   /** As leader: the view being proposed and who acknowledged it. */
-  proposal?: { view: View; acks: string[]; ackedMs: Record<string, number>; had: string[]; settleUntilMs: number; sentMs: number };
+  proposal?: {
+    view: View;
+    acks: string[];
+    ackedMs: Record<string, number>;
+    had: string[];
+    settleUntilMs: number;
+    sentMs: number;
+  };
   /** As member: the proposal we promised to accept (we ack nothing older). */
   promised?: { id: number; leader: string; leaderInc: number; atMs: number };
 }

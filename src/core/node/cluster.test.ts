@@ -19,7 +19,8 @@ const RESOURCES = `resources:
 const DEFAULTS = "defaults: { stickiness: 50, migration-threshold: 1 }\n";
 const MANUAL_FENCING = "fencing:\n  devices:\n    by-hand: { agent: manual, targets: [n1, n2, n3] }\n";
 
-function cluster(o: Partial<SimOptions> = {}): ClusterSim {
+/** A scripted cluster, 3 s after its daemons started (unless `startMs` says otherwise). */
+function cluster(o: Partial<SimOptions> = {}, startMs = 3000): ClusterSim {
   const c = new ClusterSim({
     seed: 1,
     nodes: 3,
@@ -30,7 +31,7 @@ function cluster(o: Partial<SimOptions> = {}): ClusterSim {
     resources: RESOURCES + DEFAULTS,
     ...o,
   });
-  c.advance(3000);
+  c.advance(startMs);
   return c;
 }
 
@@ -261,16 +262,7 @@ test("priority-delay: in a two-node split, fencing the node with the more import
 });
 
 test("startup-fencing: a node not seen since the cluster started is fenced (after initial-dead) before anything starts", () => {
-  const c = new ClusterSim({
-    seed: 1,
-    nodes: 3,
-    links: 1,
-    faultMs: 0,
-    livenessMs: 0,
-    ideal: true,
-    resources: RESOURCES + DEFAULTS,
-    extraYaml: "fencing:\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3] }\n",
-  });
+  const c = cluster({ extraYaml: "fencing:\n  devices:\n    power: { agent: fence_sim, targets: [n1, n2, n3] }\n" }, 0);
   c.powerOff("n3"); // never comes up
   c.advance(1500);
   assert.deepEqual(c.where("vip"), [], "nothing starts while n3 may run anything");

@@ -5,7 +5,7 @@
 import type { ClusterConfig } from "../../config/model.js";
 import type { ArbiterReply, ArbiterRequest, Message } from "../membership/types.js";
 import type { OpResult } from "../operation.js";
-import type { AdminCommand, AdminState, ControlMessage, OpEntry } from "../controller/types.js";
+import type { AdminCommand, AdminState, ControlMessage, HookRun, OpEntry } from "../controller/types.js";
 import type { ConfigDoc, ParsedDoc } from "./config-sync.js";
 
 /** What a node's previous lives left on its disk, as the shell read it at start. */
@@ -91,15 +91,7 @@ export type NodeEffect =
   | { type: "fence-cancel"; runId: number; device: string }
   | { type: "ping"; targets: string[]; timeoutMs: number }
   /** Run a script (pre-recovery or final action) with this environment added; its end comes back as hook-done. */
-  | {
-      type: "hook";
-      id: string;
-      rsc: string;
-      purpose: "pre-recovery" | "final-action";
-      command: string;
-      env: Record<string, string>;
-      timeoutMs: number;
-    }
+  | ({ type: "hook" } & HookRun)
   /** Run a built-in monitor's check once; its verdict comes back as check-done. */
   | { type: "check"; id: string; monitor: string }
   /** The final action `reboot`: restart the operating system. */
