@@ -90,3 +90,32 @@ test("seed 000 and 003 configurations: simulate explains why a resource is where
   assert.match(eip.stdout, /ip-10-0-0-20\S* +-INFINITY +-INFINITY node ip-10-0-0-20\S* is offline/);
   assert.match(eip.stdout, /→ runs on ip-10-0-1-20/);
 });
+
+test("a blocked stop blocks every stop below it in the group (seed 000's sfex → Filesystem → pgsql → IP): the lock and the mount stay", () => {
+  const f = join(dir, "pg.yaml");
+  writeFileSync(
+    f,
+    `cluster: pg
+nodes:
+  pm1: { links: [192.0.2.1] }
+  pm2: { links: [192.0.2.2] }
+quorum: { two-node: true }
+fencing: { enabled: false }
+resources:
+  grpPg:
+    prefer: pm1
+    members:
+      prmEx: { agent: ocf:heartbeat:Dummy }
+      prmFs: { agent: ocf:heartbeat:Dummy }
+      prmPg: { agent: ocf:heartbeat:Dummy, ops: { stop: { on-fail: block } } }
+      prmIp: { agent: ocf:heartbeat:Dummy }
+`,
+  );
+  const r = run("--config", f, "--standby", "pm1", "--op-fail", "prmPg_stop_0@pm1=1");
+  assert.equal(r.status, 0, r.stderr);
+  // Pacemaker: "Stop prmEx … due to unrunnable prmFs stop (blocked)": the lock and the mount stay with PostgreSQL.
+  assert.match(r.stdout, /stop +prmEx +on pm1 +BLOCKED/, r.stdout);
+  assert.match(r.stdout, /stop +prmFs +on pm1 +BLOCKED/, r.stdout);
+  assert.match(r.stdout, /prmEx +Started +on pm1/, r.stdout);
+  assert.doesNotMatch(r.stdout, /start +prm\w+ +on pm2/, r.stdout);
+});

@@ -105,6 +105,7 @@ const DEFAULT_RESOURCES = `resources:
   web:
     prefer: n1
     members:
+      lock: { agent: ocf:heartbeat:Dummy, monitor: 1s }
       vip: { agent: ocf:heartbeat:Dummy, monitor: 1s }
       app: { agent: ocf:heartbeat:Dummy, monitor: 1s }
   db: { agent: ocf:heartbeat:Dummy, monitor: 1s }
@@ -542,7 +543,14 @@ export class ClusterSim {
       return;
     }
     if (n.powered && action === "start") set.add(n.name);
-    if (n.powered && action === "stop") set.delete(n.name);
+    if (n.powered && action === "stop") {
+      // Never under a dependent: a group member stops only once the members after it have stopped there.
+      const g = this.config.resources.find((r) => r.kind === "group" && r.members.some((m) => m.id === rsc));
+      const later = g?.kind === "group" ? g.members.slice(g.members.findIndex((m) => m.id === rsc) + 1) : [];
+      const above = later.filter((m) => this.running.get(m.id)?.has(n.name)).map((m) => m.id);
+      if (above.length) this.fail(`${rsc} was stopped on ${n.name} while ${above.join(", ")} still ran there`);
+      set.delete(n.name);
+    }
     if (action === "start" || action === "stop")
       this.note(`${n.name}: ${rsc} ${action === "start" ? "started" : "stopped"}`);
     const checking = action === "probe" || action === "monitor";
@@ -742,8 +750,8 @@ export class ClusterSim {
     // A node process starts in about 0.3 s; on a busy machine it can take longer than dead.
     if (roll === 10 && n.core)
       this.daemonCrash(n.name, r.chance(0.7) ? r.int(50, 600) : r.int(600, 4 * this.mp.deadMs));
-    else if (roll === 11 || (roll === 12 && (this.o.fencing ?? false))) {
-      // The next start (or, with fencing, stop) of a resource fails: a stop failure gets that node fenced.
+    else if (roll === 11 || roll === 12) {
+      // The next start or stop of a resource fails: a failed stop blocks it (with fencing, gets its node fenced).
       const key = `${n.name}/${r.pick(this.prims)}/${roll === 11 ? "start" : "stop"}`;
       this.failNext.add(key);
       this.note(`FAULT next ${key} fails`);

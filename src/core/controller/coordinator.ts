@@ -516,7 +516,8 @@ function drive(st: CoordStep): void {
   const toFence = unseen.filter((n) => startupFenced(st, n));
   const marginLeftMs = unseen.length > toFence.length ? (s.dcSinceMs ?? s.nowMs) + st.p.stopMarginMs - s.nowMs : 0;
   const startsWait = toFence.length > 0 || marginLeftMs > 0;
-  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn).filter(
+  const mayRunThere = (rsc: string, node: string) => mayRun(s.reports[node]?.history[rsc]);
+  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn, mayRunThere).filter(
     (op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node] && (op.op === "stop" || !startsWait),
   );
   if (startsWait && wave.length === 0) {

@@ -29,10 +29,12 @@ export function dependenciesOf(input: SchedulerInput): Map<string, string[]> {
   return deps;
 }
 
+/** `runningOn`: known to run there; `mayRunOn`: might (running, failed, a stop that failed, an operation in flight). */
 export function nextWave(
   actions: Action[],
   deps: Map<string, string[]>,
   runningOn: (rsc: string, node: string) => boolean,
+  mayRunOn: (rsc: string, node: string) => boolean = runningOn,
 ): WaveOp[] {
   const live = actions.filter((a) => !a.blocked);
   const stops: WaveOp[] = [];
@@ -45,8 +47,11 @@ export function nextWave(
   }
   if (stops.length) {
     const dependents = (rsc: string) => [...deps].filter(([, firsts]) => firsts.includes(rsc)).map(([then]) => then);
+    // Second line of defence behind the scheduler: never stop something while what depends on it may still run on
+    // that node (a dependent whose own stop failed keeps it there: the lock under a mounted filesystem stays).
     return stops.filter(
       (s) =>
+        !(s.op === "stop" && dependents(s.rsc).some((d) => mayRunOn(d, s.node))) &&
         !stops.some(
           (x) =>
             x !== s &&

@@ -162,9 +162,9 @@ class Step {
     return names.sort();
   }
 
-  /** `heard`: members known to support this very view already, and when (the leader's ackers; a member's leader,
-   * whose commit it just read): the view change itself proves they are there, so the lease does not lapse while
-   * the first heartbeats of the new view are on their way. */
+  /** `heard`: members known to support this very view already, and when: a member counts the leader whose commit
+   * it just read (the commit is a heartbeat of this view), so its lease does not lapse while the first heartbeats
+   * of the view are on their way. (An acknowledgement proves less: the acker's promise may lapse unanswered.) */
   install(view: View, settleLeftMs: number, heard: Record<string, number> = {}): void {
     const s = this.s;
     const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m) && !this.leftCleanly(m));
@@ -269,7 +269,6 @@ class Step {
         )
           return;
         if (!pr.acks.includes(msg.from)) pr.acks.push(msg.from);
-        pr.ackedMs[msg.from] = this.now();
         for (const h of msg.had) if (!pr.had.includes(h)) pr.had.push(h);
         pr.settleUntilMs = Math.max(pr.settleUntilMs, this.now() + msg.settleLeftMs);
         if (pr.view.members.every((m) => m === s.me || pr.acks.includes(m))) {
@@ -281,7 +280,7 @@ class Step {
           );
           const settleLeftMs = Math.max(0, until - this.now());
           this.send("*", { t: "commit", from: s.me, inc: s.inc, view: pr.view, settleLeftMs });
-          this.install(pr.view, settleLeftMs, pr.ackedMs);
+          this.install(pr.view, settleLeftMs);
         }
         return;
       }
@@ -421,7 +420,6 @@ class Step {
     s.proposal = {
       view,
       acks: [],
-      ackedMs: {},
       had: s.view.id === 0 ? [] : [...s.view.members],
       settleUntilMs: s.settleUntilMs,
       sentMs: this.now(),

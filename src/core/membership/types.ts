@@ -148,7 +148,6 @@ export interface MemberState {
   proposal?: {
     view: View;
     acks: string[];
-    ackedMs: Record<string, number>;
     had: string[];
     settleUntilMs: number;
     sentMs: number;

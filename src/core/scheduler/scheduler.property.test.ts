@@ -4,7 +4,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import type { LocationDef, NodeStateDef, OrderDef, ResourceDef, SchedulerInput } from "../../config/cluster-model.js";
+import type {
+  LocationDef,
+  NodeStateDef,
+  OrderDef,
+  PrimitiveDef,
+  ResourceDef,
+  SchedulerInput,
+} from "../../config/cluster-model.js";
 import { normalizedSummary, schedule } from "./index.js";
 import { INF } from "./scores.js";
 
@@ -149,6 +156,108 @@ test("mandatory order: a resource does not start (unblocked) while what it follo
         );
         if (started) assert.ok(active.has(o.first!), `${o.then} starts but ${o.first} (mandatory first) will not run`);
       }
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+/** A group of 3–7 members running on n1, some of them with a failed stop (on-fail=block), n1 going to standby, and
+ * a few mandatory orders between the members' positions. */
+const arbBlocked = fc
+  .record({
+    size: fc.integer({ min: 3, max: 7 }),
+    failed: fc.array(fc.nat(6), { minLength: 1, maxLength: 3 }),
+    orders: fc.array(fc.record({ first: fc.nat(6), then: fc.nat(6) }), { maxLength: 3 }),
+  })
+  .map(({ size, failed, orders }) => {
+    const ids = Array.from({ length: size }, (_, i) => `m${i}`);
+    const prim = (id: string): PrimitiveDef => ({
+      kind: "primitive",
+      id,
+      cls: "ocf",
+      provider: "pacemaker",
+      type: "Dummy",
+      meta: [],
+      params: [],
+      utilization: {},
+      ops: [{ id: `${id}-stop`, name: "stop", intervalMs: 0, onFail: "block", enabled: true, meta: {} }],
+    });
+    const stuck = new Set(failed.filter((f) => f < size).map((f) => ids[f]!));
+    const node = (name: string, lrm: NodeStateDef["lrm"], standby: boolean): NodeStateDef => ({
+      id: name,
+      uname: name,
+      inCcm: "true",
+      crmd: "online",
+      join: "member",
+      expected: "member",
+      transient: standby ? { standby: "on" } : {},
+      lrm,
+    });
+    let callId = 1;
+    const lrm = ids.map((id) => ({
+      id,
+      ops: [
+        { id: `${id}_start_0`, operation: "start", intervalMs: 0, rc: 0, status: 0, callId: callId++ },
+        ...(stuck.has(id)
+          ? [{ id: `${id}_last_failure_0`, operation: "stop", intervalMs: 0, rc: 1, status: 0, callId: callId++ }]
+          : []),
+      ],
+    }));
+    const input: SchedulerInput = {
+      nowSec: 1_700_000_000,
+      haveQuorum: true,
+      properties: { "stonith-enabled": "false" },
+      rscDefaults: [],
+      opDefaults: [],
+      nodes: ["n1", "n2"].map((n) => ({
+        id: n,
+        name: n,
+        type: "member" as const,
+        attrs: [],
+        utilization: {},
+        score: 0,
+      })),
+      resources: [{ kind: "group", id: "g", meta: [], children: ids.map(prim) }],
+      locations: [],
+      colocations: [],
+      orders: orders
+        .filter((o) => o.first < size && o.then < size && o.first < o.then)
+        .map((o, i) => ({
+          id: `o${i}`,
+          first: ids[o.first]!,
+          then: ids[o.then]!,
+          firstAction: "start",
+          thenAction: "start",
+          kind: "Mandatory" as const,
+          symmetrical: true,
+        })),
+      tickets: [],
+      ticketStates: {},
+      nodeStates: [node("n1", lrm, true), node("n2", [], false)],
+      tags: {},
+    };
+    return { input, ids };
+  });
+
+test("a blocked stop blocks every stop that must come after it, through the group and mandatory orders", () => {
+  fc.assert(
+    fc.property(arbBlocked, ({ input, ids }) => {
+      const { transition } = schedule(input);
+      const stops = transition.actions.filter((a) => a.from === "n1" && a.verb !== "Start" && a.verb !== "Promote");
+      const goes = (id: string) => stops.some((a) => a.rsc === id && !a.blocked);
+      // What must be down before each member stops: the members after it, and the "then" of its orders.
+      const dependents = (i: number) => [
+        ...ids.slice(i + 1),
+        ...input.orders.filter((o) => o.first === ids[i]).map((o) => o.then!),
+      ];
+      ids.forEach((id, i) => {
+        if (!goes(id)) return;
+        for (const d of dependents(i))
+          assert.ok(
+            goes(d),
+            `${id} stops on n1 while ${d}, which depends on it, cannot: ${normalizedSummary(transition).join("; ")}`,
+          );
+      });
     }),
     { numRuns: RUNS },
   );

@@ -230,8 +230,12 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const firstRestarts =
         !firstStable &&
         firsts.some((f) => f.start && !f.startBlocked && !migrates(f) && (f.stop.size > 0 || !isCloneInstance(f.r)));
-      // "then" cannot be stopped (frozen) → "first" cannot stop before it.
-      if (o.symmetrical && thens.some((t) => frozen(t.r) && t.current.length > 0)) {
+      // "then" cannot be stopped (frozen, or its own stop is blocked) → "first" cannot stop before it; the loop
+      // carries this down the whole order chain (a group's members below a blocked one keep running).
+      if (
+        o.symmetrical &&
+        thens.some((t) => (frozen(t.r) && t.current.length > 0) || (t.stopBlocked && t.stop.size > 0))
+      ) {
         for (const f of firsts)
           if (f.stop.size > 0 && !f.stopBlocked) {
             f.stopBlocked = true;
