@@ -85,6 +85,9 @@ export class VipProbe {
   }
 }
 
+/** How often the sampler looks at every node (`PACELINE_SAMPLE_MS`; the load test samples every 20 ms). */
+export const SAMPLE_MS = Number(process.env.PACELINE_SAMPLE_MS ?? 50);
+
 /** `exclude`: powered-off nodes (their namespace, and what was configured in it, outlives them). */
 export class Sampler {
   overlaps: string[] = [];
@@ -106,12 +109,16 @@ export class Sampler {
           this.overlaps.push(`${new Date(at).toISOString().slice(11, 23)} ${holders.join("+")}`);
           this.overlapTimes.push(at);
         }
-        await sleep(Math.max(0, 50 - (Date.now() - at)));
+        await sleep(Math.max(0, SAMPLE_MS - (Date.now() - at)));
       }
     })();
   }
-  async stop(): Promise<void> {
+  /** Stops sampling and reports the counts (`npm run test:load` adds them up; `excused` marks an expected window). */
+  async stop(excused = false): Promise<void> {
     this.running = false;
     await this.done;
+    console.log(
+      `# vip-sampler: ${this.samples} samples every ${SAMPLE_MS} ms, ${this.overlaps.length} on two nodes${excused ? " (excused: a frozen node without fencing)" : ""}`,
+    );
   }
 }

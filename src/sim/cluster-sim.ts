@@ -10,7 +10,8 @@
 //     except with two-node quorum, where each half keeps quorum by design and fencing settles the split;
 //   - views agree: a view (id, leader, incarnation) has one membership wherever it is installed;
 //   - no resource runs on two nodes at once, except (without fencing) around a frozen daemon, which cannot stop
-//     anything while frozen: that window is excused for the freeze and RESUME_GRACE_MS after it;
+//     anything while frozen: what it held when it froze is excused for the freeze and, after it, while it stops it
+//     (at most RESUME_STOP_MS: a group's members one after the other); the window's total length is reported;
 //   - liveness: once healed (and, as an operator would, failures cleaned up), all nodes agree on one quorate view
 //     with everyone, and every resource runs exactly once, group members together.
 // Deliberate bugs (`bug`) tamper with the core's state from outside, so the tests can show each is caught.
@@ -96,10 +97,13 @@ export interface SimResult {
   steps: number;
   /** Simulated time from the heal to full convergence. */
   convergedAfterMs?: number;
+  /** Time something ran on two nodes around a frozen node (excused without fencing: the window fencing closes). */
+  frozenWindowMs: number;
 }
 
 /** Resumed this recently: still allowed to be stopping what it held while frozen (without fencing). */
-const RESUME_GRACE_MS = 600;
+/** A resumed node stops what it held within this (a group of three with slow stops, with room to spare). */
+const RESUME_STOP_MS = 2500;
 
 const DEFAULT_RESOURCES = `resources:
   web:
@@ -136,6 +140,8 @@ export interface SimNode {
   powered: boolean;
   pausedUntil: number;
   resumedAt: number;
+  /** What ran on it when it froze (only that is excused while it stops it after resuming). */
+  heldAtPause: Set<string>;
   clockOffset: number;
   clockRate: number;
   /** What survives the daemon on this machine's disk. */
@@ -212,6 +218,9 @@ export class ClusterSim {
   /** Last time each stream pair delivered, so the stream stays in order (TCP). */
   private readonly streamAt = new Map<string, number>();
   private readonly seenGrant = new Map<string, number>();
+  /** Total time something ran twice around a frozen node (no fencing), and since when it does now. */
+  frozenWindowMs = 0;
+  private windowSince?: number;
   /** The liveness phase has begun. */
   private healed = false;
 
@@ -233,6 +242,7 @@ export class ClusterSim {
         powered: true,
         pausedUntil: 0,
         resumedAt: -Infinity,
+        heldAtPause: new Set(),
         clockOffset: o.ideal ? 0 : this.rng.int(0, 100_000),
         clockRate: 1 + drift,
         disk: {},
@@ -705,6 +715,8 @@ export class ClusterSim {
 
   pause(name: string, ms: number): void {
     const n = this.node(name);
+    if (this.now >= n.pausedUntil)
+      n.heldAtPause = new Set([...this.running].filter(([, on]) => on.has(name)).map(([rsc]) => rsc));
     n.pausedUntil = Math.max(n.pausedUntil, this.now + ms);
     n.resumedAt = Math.max(n.resumedAt, n.pausedUntil);
     this.note(`FAULT pause ${name} until ${n.pausedUntil}`);
@@ -838,15 +850,23 @@ export class ClusterSim {
       this.fail(
         `two quorate partitions at once: ${quorate.map((n) => `${n.name} in view ${n.lastView} {${n.core!.member.view.members.join(",")}}`).join("; ")}`,
       );
+    let excusedNow = false;
     for (const [rsc, set] of this.running) {
       if (set.size < 2) continue;
       const excused = (name: string) => {
         if (this.o.fencing) return false; // with fencing there is no window at all
         const x = this.node(name);
-        return this.now < x.pausedUntil || this.now - x.resumedAt < RESUME_GRACE_MS;
+        return x.heldAtPause.has(rsc) && (this.now < x.pausedUntil || this.now - x.resumedAt < RESUME_STOP_MS);
       };
       const holders = [...set].filter((x) => !excused(x));
       if (holders.length > 1) this.fail(`${rsc} runs on ${holders.join(" and ")} at once`);
+      else if (holders.length < set.size) excusedNow = true;
+    }
+    // The frozen-node window (without fencing): how long, in all, something ran twice because of a freeze.
+    if (excusedNow) this.windowSince ??= this.now;
+    else if (this.windowSince !== undefined) {
+      this.frozenWindowMs += this.now - this.windowSince;
+      this.windowSince = undefined;
     }
   }
 
@@ -943,6 +963,7 @@ export class ClusterSim {
       trace: this.trace,
       steps: this.steps,
       convergedAfterMs: converged,
+      frozenWindowMs: this.frozenWindowMs,
     };
   }
 

@@ -26,6 +26,8 @@ const bug = values.bug as SimBug | undefined;
 const seeds = values.seed ? [Number(values.seed)] : Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
 const flags = `--nodes ${nodes} --links ${links}${values.membership ? " --membership" : ""}${values.arbiter ? " --arbiter" : ""}${values.fencing ? " --fencing" : ""}${bug ? ` --bug ${bug}` : ""}`;
 let failed = 0;
+let frozenWindowMs = 0;
+let frozenSeeds = 0;
 const converge: number[] = [];
 const t0 = performance.now();
 for (const seed of seeds) {
@@ -42,6 +44,8 @@ for (const seed of seeds) {
     trace: values.trace === true,
   });
   if (values.trace) console.log(r.trace.join("\n"));
+  frozenWindowMs += r.frozenWindowMs;
+  if (r.frozenWindowMs > 0) frozenSeeds++;
   if (r.ok) {
     converge.push(r.convergedAfterMs!);
     continue;
@@ -56,5 +60,9 @@ const q = (f: number) => converge[Math.min(converge.length - 1, Math.floor(f * c
 console.log(
   `simulation: ${seeds.length} seeds × ${nodes} nodes (${flags}), ${((performance.now() - t0) / 1000).toFixed(1)} s; converged after healing: median ${q(0.5)} ms, p95 ${q(0.95)} ms`,
 );
+if (frozenSeeds)
+  console.log(
+    `frozen-node window (no fencing: a node frozen longer than dead cannot stop what it runs): ${frozenSeeds} seed(s), ${(frozenWindowMs / 1000).toFixed(1)} s in all, ${Math.round(frozenWindowMs / frozenSeeds)} ms each on average`,
+  );
 console.log(`simulation: ${seeds.length - failed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

@@ -287,7 +287,7 @@ test(
       await c.converge(NODES, NODES, "n1", true, 20_000);
     } finally {
       process.kill(pid, "SIGCONT");
-      await sampler.stop();
+      await sampler.stop(true);
     }
     assert.match(node(active).output, /did not run for \d+ ms \(longer than dead/);
     // Without fencing this is the one double-active window: from the survivor's start until the frozen node resumes

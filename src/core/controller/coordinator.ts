@@ -241,7 +241,11 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   for (const back of v.members) {
     // It reports for itself again: what it runs is known, so nothing is held for it, and it needs no fencing.
     if (s.held[back]) delete s.held[back];
-    if (s.fencing[back] && !s.fencing[back].running) delete s.fencing[back];
+    if (s.fencing[back]) {
+      // A device already at work finishes (its outcome is announced as usual); no further attempt is made.
+      st.log("info", `${back} is back in the view and reports what it runs: fencing it is no longer needed`);
+      delete s.fencing[back];
+    }
   }
   if (v.dc) for (const h of Object.values(s.held)) if (!h.needsFence) h.untilMs ??= v.nowMs + st.p.stopMarginMs;
   s.viewKey = v.viewKey;

@@ -761,6 +761,12 @@ class NodeStep {
   fenceTicks(): void {
     const s = this.s;
     for (const job of Object.values(s.fences)) {
+      // The DC asked this node to fence and no longer wants it (the node came back): stop between attempts.
+      if (s.co.isDc && !s.co.fencing[job.target] && !job.run?.esc.running) {
+        delete s.fences[job.target];
+        this.log("info", `fencing ${job.target} stopped: it is no longer needed`);
+        continue;
+      }
       if (!job.run && s.nowMs >= job.startAtMs) this.startFence(job);
       else if (job.run) this.fenceInput(job, { type: "tick", nowMs: s.nowMs });
     }

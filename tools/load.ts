@@ -1,0 +1,78 @@
+// npm run test:load — the failover scenarios in network namespaces (power-off, network cut, daemon crash, daemon
+// hang, rolling restart, config push, standby/move, service death) with both CPU cores kept busy, round after round,
+// the VIP sampled on every node every 20 ms. Prints the failovers, the samples and how many showed the VIP on two
+// nodes at once (outside the frozen-node window that only fencing closes). PACELINE_LOAD_ROUNDS (default 9, about
+// a hundred failovers); CI runs one round. Exits 1 on a failed test or any unexcused double-active sample.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { cpus } from "node:os";
+import { join } from "node:path";
+
+const REPO = new URL("../..", import.meta.url).pathname;
+const rounds = Number(process.env.PACELINE_LOAD_ROUNDS ?? 9);
+const sampleMs = process.env.PACELINE_SAMPLE_MS ?? "20";
+const file = join(REPO, "dist", "test", "integration", "failover-netns.test.js");
+
+const burners: ChildProcess[] = [];
+const stopBurners = () => {
+  for (const b of burners)
+    if (b.pid)
+      try {
+        process.kill(b.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+};
+process.on("exit", stopBurners);
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.on(sig, () => {
+    stopBurners();
+    process.exit(1);
+  });
+for (let i = 0; i < cpus().length; i++) burners.push(spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
+
+const FAILOVERS_PER_ROUND = 10;
+let samples = 0,
+  doubles = 0,
+  excusedDoubles = 0,
+  failovers = 0,
+  failed = 0,
+  passed = 0;
+const t0 = performance.now();
+for (let r = 1; r <= rounds; r++) {
+  const run = spawnSync(process.execPath, ["--test", "--test-concurrency=1", file], {
+    encoding: "utf8",
+    env: { ...process.env, PACELINE_SAMPLE_MS: sampleMs },
+    maxBuffer: 64 << 20,
+  });
+  const out = run.stdout;
+  for (const m of out.matchAll(/vip-sampler: (\d+) samples every \d+ ms, (\d+) on two nodes( \(excused)?/g)) {
+    samples += Number(m[1]);
+    if (m[3]) excusedDoubles += Number(m[2]);
+    else doubles += Number(m[2]);
+  }
+  // A round moves the group about ten times: standby, two moves, a service death, a network cut, a daemon hang, a
+  // power-off, the holder's turn in the rolling restart, and a daemon crash whose respawn came too late.
+  failovers += FAILOVERS_PER_ROUND;
+  [...out.matchAll(/^# (?:\\# )?(power-off →|daemon hang:|daemon crash on|rolling restart:)/gm)].length + 7;
+  const notOk = [...out.matchAll(/^not ok \d+ - (.*)$/gm)].map((m) => m[1]!);
+  failed += notOk.length;
+  passed += [...out.matchAll(/^ok \d+ - /gm)].length;
+  console.log(`round ${r}/${rounds}: ${notOk.length ? `FAILED: ${notOk.join("; ")}` : "every scenario passed"}`);
+  if (notOk.length)
+    console.log(
+      out
+        .split("\n")
+        .filter((l) => /^not ok|^ {2,}(error|timed out)|on two nodes/.test(l))
+        .slice(0, 20)
+        .join("\n"),
+    );
+}
+stopBurners();
+console.log(
+  `load: ${rounds} round(s) with ${burners.length} CPU burner(s), ${((performance.now() - t0) / 1000).toFixed(0)} s; about ${failovers} failovers (${FAILOVERS_PER_ROUND} a round); ${passed} scenarios passed, ${failed} failed`,
+);
+console.log(
+  `load: ${samples} VIP samples (every ${sampleMs} ms on every node): ${doubles} on two nodes; ${excusedDoubles} more while a node was frozen without fencing (the window fencing closes)`,
+);
+process.exitCode = failed || doubles ? 1 : 0;
