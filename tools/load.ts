@@ -54,7 +54,6 @@ for (let r = 1; r <= rounds; r++) {
   // A round moves the group about ten times: standby, two moves, a service death, a network cut, a daemon hang, a
   // power-off, the holder's turn in the rolling restart, and a daemon crash whose respawn came too late.
   failovers += FAILOVERS_PER_ROUND;
-  [...out.matchAll(/^# (?:\\# )?(power-off →|daemon hang:|daemon crash on|rolling restart:)/gm)].length + 7;
   const notOk = [...out.matchAll(/^not ok \d+ - (.*)$/gm)].map((m) => m[1]!);
   failed += notOk.length;
   passed += [...out.matchAll(/^ok \d+ - /gm)].length;
