@@ -97,6 +97,7 @@ export class Sampler {
   exclude = new Set<string>();
   private running = true;
   private done: Promise<void>;
+  private readonly startedMs = Date.now();
   constructor(probe: VipProbe) {
     this.done = (async () => {
       while (this.running) {

@@ -32,6 +32,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const)
 for (let i = 0; i < cpus().length; i++) burners.push(spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
 
 const FAILOVERS_PER_ROUND = 10;
+let sampledMs = 0;
 let samples = 0,
   doubles = 0,
   excusedDoubles = 0,
@@ -46,10 +47,13 @@ for (let r = 1; r <= rounds; r++) {
     maxBuffer: 64 << 20,
   });
   const out = run.stdout;
-  for (const m of out.matchAll(/vip-sampler: (\d+) samples every \d+ ms, (\d+) on two nodes( \(excused)?/g)) {
+  for (const m of out.matchAll(
+    /vip-sampler: (\d+) samples every (\d+) ms \(asked \d+\), (\d+) on two nodes( \(excused)?/g,
+  )) {
     samples += Number(m[1]);
-    if (m[3]) excusedDoubles += Number(m[2]);
-    else doubles += Number(m[2]);
+    sampledMs += Number(m[1]) * Number(m[2]);
+    if (m[4]) excusedDoubles += Number(m[3]);
+    else doubles += Number(m[3]);
   }
   // A round moves the group about ten times: standby, two moves, a service death, a network cut, a daemon hang, a
   // power-off, the holder's turn in the rolling restart, and a daemon crash whose respawn came too late.
@@ -72,6 +76,6 @@ console.log(
   `load: ${rounds} round(s) with ${burners.length} CPU burner(s), ${((performance.now() - t0) / 1000).toFixed(0)} s; about ${failovers} failovers (${FAILOVERS_PER_ROUND} a round); ${passed} scenarios passed, ${failed} failed`,
 );
 console.log(
-  `load: ${samples} VIP samples (every ${sampleMs} ms on every node): ${doubles} on two nodes; ${excusedDoubles} more while a node was frozen without fencing (the window fencing closes)`,
+  `load: ${samples} VIP samples (asked every ${sampleMs} ms on every node; ${Math.round(sampledMs / Math.max(1, samples))} ms achieved under this load): ${doubles} on two nodes; ${excusedDoubles} more while a node was frozen without fencing (the window fencing closes)`,
 );
 process.exitCode = failed || doubles ? 1 : 0;
