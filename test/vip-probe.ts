@@ -118,8 +118,9 @@ export class Sampler {
   async stop(excused = false): Promise<void> {
     this.running = false;
     await this.done;
+    const achievedMs = Math.round((Date.now() - this.startedMs) / Math.max(1, this.samples));
     console.log(
-      `# vip-sampler: ${this.samples} samples every ${SAMPLE_MS} ms, ${this.overlaps.length} on two nodes${excused ? " (excused: a frozen node without fencing)" : ""}`,
+      `# vip-sampler: ${this.samples} samples every ${achievedMs} ms (asked ${SAMPLE_MS}), ${this.overlaps.length} on two nodes${excused ? " (excused: a frozen node without fencing)" : ""}`,
     );
   }
 }

@@ -552,7 +552,11 @@ export class ClusterSim {
       });
       return;
     }
-    if (n.powered && action === "start") set.add(n.name);
+    if (n.powered && action === "start") {
+      set.add(n.name);
+      // A start already under way when the daemon froze completes without it: part of the frozen-node window.
+      if (this.now < n.pausedUntil) n.heldAtPause.add(rsc);
+    }
     if (n.powered && action === "stop") {
       // Never under a dependent: a group member stops only once the members after it have stopped there.
       const g = this.config.resources.find((r) => r.kind === "group" && r.members.some((m) => m.id === rsc));
