@@ -19,9 +19,9 @@ export class VipProbe {
   ) {}
 
   /** Which node the VIP answers from (the last octet of the address it reports → node name), or undefined. */
-  whoAnswers(): Promise<string | undefined> {
+  whoAnswers(timeoutMs = 300): Promise<string | undefined> {
     return new Promise((resolve) => {
-      const req = request({ host: this.vip, port: 8080, path: "/", timeout: 300 }, (res) => {
+      const req = request({ host: this.vip, port: 8080, path: "/", timeout: timeoutMs }, (res) => {
         let body = "";
         res.on("data", (b: Buffer) => (body += b.toString()));
         res.on("end", () => resolve(this.c.nodes[Number(body.split(".")[3]) - 1]));

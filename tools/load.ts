@@ -62,14 +62,7 @@ for (let r = 1; r <= rounds; r++) {
   failed += notOk.length;
   passed += [...out.matchAll(/^ok \d+ - /gm)].length;
   console.log(`round ${r}/${rounds}: ${notOk.length ? `FAILED: ${notOk.join("; ")}` : "every scenario passed"}`);
-  if (notOk.length)
-    console.log(
-      out
-        .split("\n")
-        .filter((l) => /^not ok|^ {2,}(error|timed out)|on two nodes/.test(l))
-        .slice(0, 20)
-        .join("\n"),
-    );
+  if (notOk.length) console.log(failureBlocks(out));
 }
 stopBurners();
 console.log(
@@ -79,3 +72,15 @@ console.log(
   `load: ${samples} VIP samples (asked every ${sampleMs} ms on every node; ${Math.round(sampledMs / Math.max(1, samples))} ms achieved under this load): ${doubles} on two nodes; ${excusedDoubles} more while a node was frozen without fencing (the window fencing closes)`,
 );
 process.exitCode = failed || doubles ? 1 : 0;
+
+/** Each failed test's report (its YAML block: error, expected/actual, stack head), as the test runner printed it. */
+function failureBlocks(tap: string): string {
+  const lines = tap.split("\n");
+  const shown: string[] = [];
+  lines.forEach((line, i) => {
+    if (!/^not ok \d+ - /.test(line)) return;
+    shown.push(line);
+    for (let j = i + 1; j < lines.length && j < i + 60 && lines[j] !== "  ..."; j++) shown.push(lines[j]!);
+  });
+  return shown.join("\n");
+}
