@@ -43,6 +43,16 @@ export function agentSpec(d: FenceDeviceConfig, target: string): FenceAgentSpec 
   };
 }
 
+/** The fencing run's deadline decides when a device has not answered (the core's timer); the shell kills the agent
+ * only a while later, so a busy machine firing the kill first cannot change what the run reports. */
+export const AGENT_KILL_AFTER_DEADLINE_MS = 2000;
+
+/** The agent to run for one attempt, with the kill put behind the run's deadline. */
+export function attemptSpec(d: FenceDeviceConfig, target: string): FenceAgentSpec {
+  const spec = agentSpec(d, target);
+  return { ...spec, timeoutMs: spec.timeoutMs + AGENT_KILL_AFTER_DEADLINE_MS };
+}
+
 /** Pings each address (three tries): the guard device's look at its target. */
 export async function guardPings(addresses: string[], timeoutMs: number): Promise<string[]> {
   const tries = 3;
@@ -116,7 +126,7 @@ export function runFencing(o: FenceRunOptions): Promise<{ by: string; elapsedMs:
       const dev = o.config.devices.find((d) => d.name === out.device)!;
       let r: { ok: boolean; reason: string };
       try {
-        r = await runFenceAgent(agentSpec(dev, o.target), out.action);
+        r = await runFenceAgent(attemptSpec(dev, o.target), out.action);
       } catch (e) {
         r = { ok: false, reason: (e as Error).message };
       }

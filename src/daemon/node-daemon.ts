@@ -31,7 +31,7 @@ import { runFenceAgent } from "../node/executor/fence-agent.js";
 import { readJsonState, StateFile } from "../node/store.js";
 import { StreamHub } from "../node/stream.js";
 import { UdpTransport } from "../node/transport.js";
-import { agentSpec, guardPings } from "./fence-runner.js";
+import { attemptSpec, guardPings } from "./fence-runner.js";
 import { nodeStatus } from "../api/node-status.js";
 import { whyText } from "../core/node/why.js";
 import type { DaemonStatus, EventLine, MembershipStatus } from "../api/types.js";
@@ -443,7 +443,7 @@ export class NodeDaemon {
     let r: { ok: boolean; reason: string };
     try {
       if (!dev) throw new Error(`no fence device ${e.device} in the running configuration`);
-      r = await runFenceAgent(agentSpec(dev, e.target), e.action);
+      r = await runFenceAgent(attemptSpec(dev, e.target), e.action);
     } catch (err) {
       r = { ok: false, reason: (err as Error).message };
     }
