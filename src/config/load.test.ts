@@ -128,8 +128,16 @@ nodes:
       ["b", ["10.0.0.2", "192.168.9.2"]],
     ],
   );
-  assert.equal(ok.heartbeat.intervalMs, 80, "from the fast profile");
+  assert.equal(ok.heartbeat.intervalMs, 50, "from the fast profile");
   assert.equal(ok.heartbeat.deadMs, 500, "overridden");
+  const tight = loadConfigText(
+    `cluster: shop\nheartbeat: { profile: fast, stop-margin: 250ms }\nnodes:\n  a: { links: [10.0.0.1] }\n  b: { links: [10.0.0.2] }\n`,
+    "c.yaml",
+  );
+  assert.match(
+    tight.problems.map(formatProblem).join("\n"),
+    /heartbeat\.stop-margin: stop-margin \(250ms\) must be less than dead − interval − 2 × max-delay \(350ms − 50ms − 2 × 50ms = 200ms\)/,
+  );
   assert.deepEqual(ok.quorum, { twoNode: true, waitForAll: true, noQuorumPolicy: "stop", arbiter: undefined });
   assert.deepEqual(ok.ping, {
     targets: ["192.0.2.1"],

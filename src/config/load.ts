@@ -28,13 +28,14 @@ import { clusterSchema } from "./schema.js";
 import { didYouMean } from "../util/suggest.js";
 import { validateTree, type PositionIndex } from "./validate-tree.js";
 
-/** Heartbeat timings: `default` tolerates loss and load; `fast` is for sub-second failover on a quiet network. */
+/** Heartbeat timings: `default` tolerates loss and load; `fast` is for sub-second failover on a quiet network. A node
+ * keeps its resources while echoes renew its lease: `dead − stop-margin` without any is when it starts stopping. */
 export const HEARTBEAT_PROFILES = {
-  // 10 heartbeats per `dead` on each link: one link with 20 % loss loses them all about once in two months per
-  // pair of nodes (docs/membership.md has the arithmetic).
-  default: { intervalMs: 500, warnMs: 1500, deadMs: 5000, initialDeadMs: 20_000, maxDelayMs: 200, stopMarginMs: 2000 },
-  // 5 per `dead` per link: for a quiet LAN with two or more links (two links at 20 % loss: once in nine days per pair).
-  fast: { intervalMs: 80, warnMs: 240, deadMs: 400, initialDeadMs: 4000, maxDelayMs: 100, stopMarginMs: 300 },
+  // 15 heartbeats per `dead` on each link, 8 within the time a lease may go unrenewed before the node stops
+  // (dead − stop-margin): docs/membership.md has the arithmetic for loss.
+  default: { intervalMs: 100, warnMs: 500, deadMs: 1500, initialDeadMs: 20_000, maxDelayMs: 100, stopMarginMs: 700 },
+  // 7 per `dead`, 4 within dead − stop-margin: a quiet LAN, two or more links, an idle-enough machine.
+  fast: { intervalMs: 50, warnMs: 150, deadMs: 350, initialDeadMs: 4000, maxDelayMs: 50, stopMarginMs: 150 },
 } as const;
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 
@@ -533,6 +534,17 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
       pos: positions.get("heartbeat.dead"),
       path: "heartbeat.dead",
       message: `dead (${formatDuration(heartbeat.deadMs)}) must be more than twice the interval (${formatDuration(heartbeat.intervalMs)}), or one lost heartbeat declares a node dead`,
+      severity: "error",
+    });
+  // An echo renews the lease one heartbeat and two trips after the heartbeat it echoes was sent: the stop budget
+  // must leave that much of the lease, or the node stops its resources at every heartbeat.
+  const renewMs = heartbeat.intervalMs + 2 * heartbeat.maxDelayMs;
+  if (heartbeat.stopMarginMs >= heartbeat.deadMs - renewMs)
+    problems.push({
+      file,
+      pos: positions.get(hb["stop-margin"] !== undefined ? "heartbeat.stop-margin" : "heartbeat.dead"),
+      path: hb["stop-margin"] !== undefined ? "heartbeat.stop-margin" : "heartbeat.dead",
+      message: `stop-margin (${formatDuration(heartbeat.stopMarginMs)}) must be less than dead − interval − 2 × max-delay (${formatDuration(heartbeat.deadMs)} − ${formatDuration(heartbeat.intervalMs)} − 2 × ${formatDuration(heartbeat.maxDelayMs)} = ${formatDuration(Math.max(0, heartbeat.deadMs - renewMs))}): a node stops its resources once its lease has only stop-margin left, and a renewal can take that long to arrive`,
       severity: "error",
     });
   if (heartbeat.warnMs > heartbeat.deadMs)

@@ -116,7 +116,8 @@ export interface HeartbeatConfig {
   deadMs: number;
   initialDeadMs: number;
   maxDelayMs: number;
-  /** A node that lost quorum stops its resources within this long after its lease ran out (survivors wait it out). */
+  /** The stop budget: a node that is losing its quorum lease begins stopping its resources this long before the
+   * lease ends (survivors act once it has ended), so a stop that takes less is done before anyone takes over. */
   stopMarginMs: number;
   port: number;
   keyFile: string;

@@ -295,7 +295,7 @@ export const clusterSchema: Schema = {
           type: "string",
           enum: ["default", "fast"],
           description:
-            "default: interval 500ms, warn 1500ms, dead 5s, initial-dead 20s; fast (a quiet LAN with two or more links): interval 80ms, warn 240ms, dead 400ms, initial-dead 4s.",
+            "default: interval 100ms, warn 500ms, dead 1500ms, initial-dead 20s, max-delay 100ms, stop-margin 700ms; fast (a quiet LAN with two or more links): interval 50ms, warn 150ms, dead 350ms, initial-dead 4s, max-delay 50ms, stop-margin 150ms.",
         },
         interval: duration("Time between heartbeats on each link (Heartbeat's keepalive)."),
         warn: duration("A link silent this long is shown as warn (warntime)."),
@@ -313,11 +313,9 @@ export const clusterSchema: Schema = {
           type: "string",
           description: "The cluster key (paceline keygen writes one; mode 600). Default /etc/paceline/authkey.",
         },
-        "max-delay": duration(
-          "The longest a heartbeat may take to arrive (default 200ms); sizes the quorum lease handover.",
-        ),
+        "max-delay": duration("The longest a heartbeat may take to arrive (default 100ms; fast 50ms)."),
         "stop-margin": duration(
-          "How long a node cut off from quorum may take to stop its resources (default 2s; fast 300ms): a lost node's resources start elsewhere only after its lease has run out plus this margin, unless it said goodbye.",
+          "The stop budget (default 700ms; fast 150ms): a node whose quorum lease goes unrenewed starts stopping its resources this long before the lease ends, and the others act without it only once the lease has ended. Without fencing it must cover stopping a whole group; less than dead − interval − 2 × max-delay.",
         ),
       },
     },

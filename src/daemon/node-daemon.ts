@@ -28,7 +28,7 @@ import {
   type ProcessIdentity,
 } from "../node/executor/index.js";
 import { runFenceAgent } from "../node/executor/fence-agent.js";
-import { readJsonState, StateFile } from "../node/store.js";
+import { isLeaseRecord, readJsonState, StateFile } from "../node/store.js";
 import { StreamHub } from "../node/stream.js";
 import { UdpTransport } from "../node/transport.js";
 import { attemptSpec, guardPings } from "./fence-runner.js";
@@ -83,7 +83,6 @@ const isDoc = (v: unknown): v is { doc: ConfigDoc } =>
  * same fail counts under the same key. */
 const isFailures = (v: unknown): v is { resources: Record<string, DurableFailures> } =>
   typeof (v as { resources?: unknown })?.resources === "object" && (v as { resources: unknown }).resources !== null;
-const isLease = (v: unknown): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number";
 
 export class NodeDaemon {
   private s!: NodeState;
@@ -224,8 +223,8 @@ export class NodeDaemon {
     if (doc.kind === "ok" && doc.value.doc.epoch > 0)
       stored.config = { doc: doc.value.doc, parsed: parseDoc(doc.value.doc) };
     // A previous daemon of this node that died holding resources left when it last held its lease.
-    const lease = readJsonState(this.leasePath, isLease);
-    if (lease.kind === "ok") stored.leaseHeldAtMs = lease.value.heldAtMs;
+    const lease = readJsonState(this.leasePath, isLeaseRecord);
+    if (lease.kind === "ok") stored.lease = lease.value;
     const failures = readJsonState(this.failuresFile.path, isFailures);
     if (failures.kind === "ok") stored.failures = failures.value.resources;
     if (failures.kind === "corrupt")

@@ -6,9 +6,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { ClusterConfig } from "../config/model.js";
 import { opTimeoutMs, primitivesOf } from "../config/model.js";
-import { initKeeper, keeperParams, keeperStep, type KeeperEffect, type KeeperInput } from "../core/node/keeper.js";
+import { initKeeper, KEEPER_PARAMS, keeperStep, type KeeperEffect, type KeeperInput } from "../core/node/keeper.js";
+import type { LeaseRecord } from "../core/controller/types.js";
 import { CommandAgent, createAgent, type ProcessIdentity } from "../node/executor/index.js";
-import { readJsonState } from "../node/store.js";
+import { isLeaseRecord, readJsonState } from "../node/store.js";
 import { monotonicMs } from "./node-daemon.js";
 
 export interface SupervisorOptions {
@@ -43,17 +44,14 @@ export async function stopAllHere(config: ClusterConfig, stateDir: string, log: 
 }
 
 /** When the daemon last recorded holding its quorum lease (the machine's monotonic clock), if ever. */
-export function leaseRecord(stateDir: string): number | undefined {
-  const r = readJsonState(
-    join(stateDir, "lease.json"),
-    (v): v is { heldAtMs: number } => typeof (v as { heldAtMs?: unknown })?.heldAtMs === "number",
-  );
-  return r.kind === "ok" ? r.value.heldAtMs : undefined;
+export function leaseRecord(stateDir: string): LeaseRecord | undefined {
+  const r = readJsonState(join(stateDir, "lease.json"), isLeaseRecord);
+  return r.kind === "ok" ? r.value : undefined;
 }
 
 export function superviseDaemon(o: SupervisorOptions): Promise<number> {
   return new Promise((resolve) => {
-    const p = keeperParams(o.config);
+    const p = KEEPER_PARAMS;
     const s = initKeeper(monotonicMs());
     let child: ChildProcess | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -71,7 +69,7 @@ export function superviseDaemon(o: SupervisorOptions): Promise<number> {
         case "wake-at":
           clearTimeout(timer);
           timer = setTimeout(
-            () => feed({ type: "lease", nowMs: monotonicMs(), heldAtMs: leaseRecord(o.stateDir) }),
+            () => feed({ type: "lease", nowMs: monotonicMs(), lease: leaseRecord(o.stateDir) }),
             Math.min(Math.max(0, e.atMs - monotonicMs()), 100),
           );
           return;
@@ -91,7 +89,7 @@ export function superviseDaemon(o: SupervisorOptions): Promise<number> {
           nowMs: monotonicMs(),
           code,
           how: signal ? `was killed by ${signal}` : `exited with code ${code}`,
-          heldAtMs: leaseRecord(o.stateDir),
+          lease: leaseRecord(o.stateDir),
         }),
       );
     };

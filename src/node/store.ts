@@ -3,6 +3,7 @@
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import type { LeaseRecord } from "../core/controller/types.js";
 
 export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -60,3 +61,9 @@ export class StateFile<T> {
     return true;
   }
 }
+
+/** lease.json: written by the daemon while it holds its quorum lease, read by its successor and the supervisor. */
+export const isLeaseRecord = (v: unknown): v is LeaseRecord => {
+  const x = v as Partial<LeaseRecord> | null;
+  return typeof x?.heldAtMs === "number" && typeof x.keepUntilMs === "number";
+};

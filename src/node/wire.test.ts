@@ -21,6 +21,7 @@ const hb: Message = {
   hears: ["n2"],
   settled: true,
   attrs: { pingd: "2000" },
+  echo: [["n2", 7, 41]],
 };
 const env: Envelope = { cluster: "c", from: "n1", inc: 2, packet: 1, msg: hb };
 
@@ -28,8 +29,8 @@ test("a sealed datagram opens with the same key, and every message kind survives
   const msgs: Message[] = [
     hb,
     { t: "propose", from: "n1", inc: 2, view },
-    { t: "ack", from: "n1", inc: 2, viewId: 3, leader: "n2", leaderInc: 1, had: ["n1"], settleLeftMs: 0 },
-    { t: "commit", from: "n1", inc: 2, view, settleLeftMs: 700 },
+    { t: "ack", from: "n1", inc: 2, viewId: 3, leader: "n2", leaderInc: 1, had: ["n1"], settleLeftMs: 0, echo: true },
+    { t: "commit", from: "n1", inc: 2, view, settleLeftMs: 700, echo: ["n2"] },
     { t: "leave", from: "n1", inc: 2 },
   ];
   for (const msg of msgs)

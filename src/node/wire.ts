@@ -96,6 +96,11 @@ const isAttrs = (v: unknown): boolean => {
   );
 };
 
+const isEcho = (v: unknown): boolean =>
+  Array.isArray(v) &&
+  v.length <= MAX_NODES &&
+  v.every((e) => Array.isArray(e) && e.length === 3 && isStr(e[0]) && isInt(e[1]) && isInt(e[2]));
+
 /** Even authenticated input is checked field by field: a bug elsewhere must not become a crash here. */
 function isEnvelope(v: unknown): v is Envelope {
   const e = v as Record<string, unknown>;
@@ -113,13 +118,27 @@ function isEnvelope(v: unknown): v is Envelope {
   if (!m || m.from !== e.from || m.inc !== e.inc) return false;
   switch (m.t) {
     case "hb":
-      return isInt(m.seq) && isView(m.view) && isNames(m.hears) && typeof m.settled === "boolean" && isAttrs(m.attrs);
+      return (
+        isInt(m.seq) &&
+        isView(m.view) &&
+        isNames(m.hears) &&
+        typeof m.settled === "boolean" &&
+        isAttrs(m.attrs) &&
+        isEcho(m.echo)
+      );
     case "propose":
       return isView(m.view);
     case "ack":
-      return isInt(m.viewId) && isStr(m.leader) && isInt(m.leaderInc) && isNames(m.had) && isInt(m.settleLeftMs);
+      return (
+        isInt(m.viewId) &&
+        isStr(m.leader) &&
+        isInt(m.leaderInc) &&
+        isNames(m.had) &&
+        isInt(m.settleLeftMs) &&
+        typeof m.echo === "boolean"
+      );
     case "commit":
-      return isView(m.view) && isInt(m.settleLeftMs);
+      return isView(m.view) && isInt(m.settleLeftMs) && isNames(m.echo);
     case "leave":
       return true;
     case "probe":

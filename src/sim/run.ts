@@ -6,20 +6,35 @@
 import { parseArgs } from "node:util";
 import { simulate, type SimBug } from "./cluster-sim.js";
 
-const { values } = parseArgs({
-  options: {
-    seeds: { type: "string", default: process.env.PACELINE_SIM_SEEDS ?? "1000" },
-    seed: { type: "string" },
-    nodes: { type: "string", default: "3" },
-    links: { type: "string", default: "2" },
-    trace: { type: "boolean" },
-    bug: { type: "string" },
-    "fault-ms": { type: "string", default: "20000" },
-    fencing: { type: "boolean" },
-    arbiter: { type: "boolean" },
-    membership: { type: "boolean" },
-  },
-});
+const OPTIONS = {
+  seeds: { type: "string", default: process.env.PACELINE_SIM_SEEDS ?? "1000" },
+  seed: { type: "string" },
+  nodes: { type: "string", default: "3" },
+  links: { type: "string", default: "2" },
+  trace: { type: "boolean" },
+  bug: { type: "string" },
+  "fault-ms": { type: "string", default: "20000" },
+  fencing: { type: "boolean" },
+  arbiter: { type: "boolean" },
+  membership: { type: "boolean" },
+  help: { type: "boolean" },
+} as const;
+const USAGE = `usage: npm run sim -- [--seeds N | --seed S --trace] [--nodes 3] [--links 2] [--membership] [--arbiter]
+                    [--fencing] [--bug B] [--fault-ms MS]`;
+const args = (() => {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (args.values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { values } = args;
+
 const nodes = Number(values.nodes);
 const links = Number(values.links);
 const bug = values.bug as SimBug | undefined;

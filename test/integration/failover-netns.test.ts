@@ -204,7 +204,7 @@ test(
         `${active} to remove the VIP itself`,
       );
       await probe.answeredByAny(others);
-      assert.match(node(active).output, /lost quorum \d+ ms ago: stopping every resource here/);
+      assert.match(node(active).output, /quorum lease ends in \d+ ms: stopping every resource here/);
       c.setLink(active, 0, "up");
       await c.converge(NODES, NODES, "n1");
     } finally {
@@ -323,6 +323,8 @@ test("power-off of the active node: the group starts on a survivor after the lea
   assert.deepEqual(sampler.overlaps, []);
   assert.ok(others.includes((await whoAnswers())!), "a survivor answers");
   console.log(`# power-off → VIP answering again: ${tookMs} ms (fast profile)`);
+  if (process.env.PACELINE_TEST_DEBUG)
+    for (const n of others) console.log(node(n).output.slice(-3000).replace(/^/gm, `# ${n} `));
   // The node comes back (powered on): it rejoins, and the group stays where it is — no bounce.
   const holder = await waitFor(() => whoAnswers(), 10_000, "the VIP to answer");
   let failed = 0;
@@ -340,7 +342,11 @@ test("power-off of the active node: the group starts on a survivor after the lea
   await sleep(1500);
   polling = false;
   await poll;
-  assert.equal(failed, 0, `the group moved or paused while ${active} rejoined`);
+  assert.equal(
+    failed,
+    0,
+    `the group moved or paused while ${active} rejoined\n--- ${holder} ---\n${node(holder!).output.slice(-3000)}\n--- ${active} ---\n${node(active).output.slice(-2000)}`,
+  );
 });
 
 test(

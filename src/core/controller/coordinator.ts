@@ -1,7 +1,8 @@
 // The cluster picture every node keeps (its view members' reports) and what the DC does with it: once every
 // member has reported in this view (probes done), and nothing is in flight, it schedules and sends the next wave.
-// A member lost without a clean goodbye may still run what it held: those resources are started elsewhere only
-// after its lease has run out and it has had `stopMarginMs` to stop them (it stops them itself on losing quorum).
+// A member lost without a clean goodbye stopped what it held before its quorum lease ended (it keeps resources only
+// until its lease's end less the stop budget), and a view without it is quorate only after that end: so once the DC
+// acts, those resources count as stopped there. With fencing, they wait for the fence instead.
 // Deterministic: step(config, state, input) → outputs.
 
 import type { ClusterConfig } from "../../config/model.js";
@@ -21,8 +22,6 @@ const RESCHEDULE_MS = 10_000;
 const REFUSED_PAUSE_MS = 1000;
 
 export interface CoordinatorParams {
-  /** After a lost member's lease runs out, how long it may take to stop what it ran. */
-  stopMarginMs: number;
   /** The configuration epoch this node runs: members running another one are waited for (they catch up). */
   configEpoch: number;
 }
@@ -56,9 +55,8 @@ export interface CoordinatorState {
   members: string[];
   reports: Record<string, NodeReport>;
   attributes: Record<string, Record<string, string>>;
-  /** Lost members (no goodbye) that may still run these resources until `untilMs`: the stop margin, counted from
-   * when this node's view is quorate (its lease handover done, so the lost member's lease has run out). */
-  held: Record<string, { untilMs?: number; rscs: string[]; needsFence?: boolean }>;
+  /** Lost members (no goodbye) that may still run these resources until they are fenced. */
+  held: Record<string, { rscs: string[]; needsFence: true }>;
   inflight: Record<string, { node: string; rsc: string; op: string; sentMs: number; timeoutMs: number }>;
   nextAction: number;
   admin: AdminState;
@@ -231,10 +229,9 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
         `${gone} is UNCLEAN (lost without a goodbye${held.length ? ` while it may run ${held.join(", ")}` : ""}): it will be fenced${held.length ? "; they start elsewhere only once it is" : ""}`,
       );
     } else if (held.length) {
-      s.held[gone] = { rscs: held };
       st.log(
         "warn",
-        `${gone} was lost while it may run ${held.join(", ")}: they start elsewhere only once its lease has run out and it has had ${st.p.stopMarginMs} ms to stop them`,
+        `${gone} was lost while it ran ${held.join(", ")}: it stops them itself before its quorum lease ends, and the view acts only after that end`,
       );
     }
   }
@@ -247,7 +244,6 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
       delete s.fencing[back];
     }
   }
-  if (v.dc) for (const h of Object.values(s.held)) if (!h.needsFence) h.untilMs ??= v.nowMs + st.p.stopMarginMs;
   s.viewKey = v.viewKey;
   s.members = v.members;
   s.dc = v.dc;
@@ -282,24 +278,24 @@ function onReport(st: CoordStep, r: NodeReport): void {
   // What the reporter knows about lost nodes we never saw (we joined, or restarted, after they were lost).
   for (const [node, u] of Object.entries(r.unclean ?? {})) {
     if (
+      !u.needsFence ||
+      !canFence(st.config, node) ||
       s.members.includes(node) ||
       s.held[node] ||
       (s.fencedInc[node] ?? 0) >= u.inc ||
       (s.reports[node]?.inc ?? 0) > u.inc
     )
       continue;
-    const needsFence = u.needsFence && canFence(st.config, node);
-    s.held[node] = { rscs: u.rscs, needsFence };
-    if (needsFence)
-      s.fencing[node] ??= {
-        sinceMs: s.nowMs,
-        reason: `${r.node} saw it lost while it may run ${u.rscs.join(", ")}`,
-        running: false,
-        inc: u.inc,
-      };
+    s.held[node] = { rscs: u.rscs, needsFence: true };
+    s.fencing[node] ??= {
+      sinceMs: s.nowMs,
+      reason: `${r.node} saw it lost while it may run ${u.rscs.join(", ")}`,
+      running: false,
+      inc: u.inc,
+    };
     st.log(
       "warn",
-      `${r.node} says ${node} was lost while it may run ${u.rscs.join(", ")}: ${needsFence ? "they wait for it to be fenced" : "they wait for its lease and stop margin"}`,
+      `${r.node} says ${node} was lost while it may run ${u.rscs.join(", ")}: they wait for it to be fenced`,
     );
   }
   if (r.admin.epoch > s.admin.epoch) {
@@ -418,17 +414,6 @@ function drive(st: CoordStep): void {
   const members = s.members.filter((m) => (s.fencedInc[m] ?? 0) < (s.reports[m]?.inc ?? Infinity));
   startupFencing(st);
   requestFencing(st);
-  for (const [node, h] of Object.entries(s.held)) {
-    if (h.needsFence) continue; // released by a successful fence only
-    h.untilMs ??= s.nowMs + st.p.stopMarginMs;
-    if (s.nowMs < h.untilMs) continue;
-    delete s.held[node];
-    s.dirty = true;
-    st.log(
-      "info",
-      `${node}'s lease has run out and its stop margin passed: ${h.rscs.join(", ")} count as stopped there`,
-    );
-  }
   const stale = members.filter((m) => {
     const r = s.reports[m];
     return r?.viewKey !== s.viewKey || !r.probed || r.dc !== s.me || r.config.epoch !== st.p.configEpoch;
@@ -515,28 +500,22 @@ function drive(st: CoordStep): void {
   // Nothing is sent to a node being fenced (it could not be trusted to do it), nor started while its holder is held,
   // nor started at all while a node unseen since startup may run anything.
   // A node this DC has never had in its view may run anything: with startup fencing it is fenced first; without,
-  // nothing starts until its lease (which ended before this view became quorate) plus the stop margin has passed.
-  const unseen = unseenNodes(st);
-  const toFence = unseen.filter((n) => startupFenced(st, n));
-  const marginLeftMs = unseen.length > toFence.length ? (s.dcSinceMs ?? s.nowMs) + st.p.stopMarginMs - s.nowMs : 0;
-  const startsWait = toFence.length > 0 || marginLeftMs > 0;
+  // it holds no lease while this view is quorate, so it has stopped what it ran.
+  const toFence = unseenNodes(st).filter((n) => startupFenced(st, n));
+  const startsWait = toFence.length > 0;
   const mayRunThere = (rsc: string, node: string) => mayRun(s.reports[node]?.history[rsc]);
   const wave = nextWave(transition.actions, dependenciesOf(input), runningOn, mayRunThere).filter(
     (op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node] && (op.op === "stop" || !startsWait),
   );
   if (startsWait && wave.length === 0) {
     st.say(
-      toFence.length
-        ? `no action yet: nothing starts until ${toFence.join(", ")} (not seen since this DC started) ${toFence.some((n) => s.fencing[n]) ? "is fenced" : "joins or, after initial-dead, is fenced"} (startup-fencing)`
-        : `no action yet: ${unseen.join(", ")} (not seen since this DC started) may still be stopping what it ran: nothing starts for the stop margin`,
+      `no action yet: nothing starts until ${toFence.join(", ")} (not seen since this DC started) ${toFence.some((n) => s.fencing[n]) ? "is fenced" : "joins or, after initial-dead, is fenced"} (startup-fencing)`,
     );
     return;
   }
   const heldBack = transition.actions.filter((a) => !a.blocked && heldRscs.has(a.rsc) && a.to).map((a) => a.rsc);
   if (wave.length === 0) {
-    const waitFor = Object.entries(s.held).map(([n, h]) =>
-      h.needsFence ? `${n} to be fenced` : `${n}'s lease and stop margin to pass`,
-    );
+    const waitFor = Object.keys(s.held).map((n) => `${n} to be fenced`);
     const heldText = heldBack.length
       ? `; waiting for ${waitFor.join(", ")} before starting ${heldBack.join(", ")}`
       : "";
@@ -676,7 +655,7 @@ function onFenceResult(st: CoordStep, r: FenceRecord): void {
 export function uncleanOf(s: CoordinatorState): NodeReport["unclean"] {
   const out: NonNullable<NodeReport["unclean"]> = {};
   for (const [node, h] of Object.entries(s.held))
-    out[node] = { inc: s.fencing[node]?.inc ?? s.reports[node]?.inc ?? 0, rscs: h.rscs, needsFence: !!h.needsFence };
+    out[node] = { inc: s.fencing[node]?.inc ?? s.reports[node]?.inc ?? 0, rscs: h.rscs, needsFence: h.needsFence };
   return Object.keys(out).length ? out : undefined;
 }
 

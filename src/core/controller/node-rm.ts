@@ -13,6 +13,7 @@ import type {
   ControlMessage,
   ControlOp,
   HookRun,
+  LeaseRecord,
   NodeReport,
   OpEntry,
   RecoveryOrder,
@@ -56,6 +57,10 @@ export interface NodeRmState {
   shuttingDown?: { sinceMs: number };
   /** Since when this node has not held its quorum lease (a view change takes it away for a heartbeat or so). */
   noLeaseSinceMs?: number;
+  /** The daemon started with its predecessor's lease record (the predecessor held the lease). */
+  bootLease?: boolean;
+  /** This daemon has held the lease: losing it now means the others will soon act without this node. */
+  heldLease?: boolean;
   /** Stopping everything on our own (no quorum, frozen, or shutdown without a DC): why. */
   selfStop?: string;
   /** This daemon was frozen (SIGSTOP, a paused VM) longer than `dead` while in this view: it may not act on it. */
@@ -80,11 +85,11 @@ export interface CheckState {
 }
 
 export type NodeRmInput =
-  /** `leaseHeldAtMs`: when this node's previous daemon last recorded holding its quorum lease (this machine's
-   * monotonic clock), if it did: that lease ran out one lease later at the latest, and what the predecessor left
-   * running must stop within the grace of that moment unless this daemon gets the lease back first. */
-  | { type: "boot"; nowMs: number; wallSec: number; admin?: AdminState; leaseHeldAtMs?: number }
-  /** `holdsLease`: a majority heard in this view within the lease (quorate may lag it by a view change). */
+  /** `lease`: this node's previous daemon's last lease record, if it held one: what it left running may stay until
+   * the record's keep-until (the others count this node in until then) unless this daemon gets the lease back. */
+  | { type: "boot"; nowMs: number; wallSec: number; admin?: AdminState; lease?: LeaseRecord }
+  /** `holdsLease`: the node holds its quorum lease, less the stop budget: its resources may stay (quorate may lag it
+   * by a view change). */
   | {
       type: "view";
       nowMs: number;
@@ -370,11 +375,12 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   switch (input.type) {
     case "boot": {
       if (input.admin) s.admin = input.admin;
-      // The predecessor's lease ran out at the latest one lease after its last record: until then the others still
-      // count this node in, so what it left running may stay (the lease keeper stops it from then on, too). A
-      // record from the future is from before a reboot (the monotonic clock restarted): it proves nothing.
-      const held = input.leaseHeldAtMs;
-      s.noLeaseSinceMs = held === undefined || held > input.nowMs ? input.nowMs : held + config.heartbeat.deadMs;
+      // Until the predecessor's keep-until the others still count this node in, so what it left running may stay
+      // (the lease keeper stops it from then on, too). A record from the future is from before a reboot (the
+      // monotonic clock restarted): it proves nothing.
+      const lease = input.lease;
+      s.bootLease = !!lease && lease.heldAtMs <= input.nowMs;
+      s.noLeaseSinceMs = s.bootLease ? lease!.keepUntilMs : input.nowMs;
       st.log("info", `probing ${st.prims.length} resource(s) to learn what already runs here`);
       for (const p of st.prims) st.exec(p, "probe");
       if (st.prims.length === 0) s.probed = true;
@@ -461,10 +467,6 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
   return st.finish();
 }
 
-/** How long the lease may be missing before this node stops its resources: joining a view takes about a
- * heartbeat; a lost lease stays lost. Survivors wait at least this plus the stop margin beyond our lease. */
-export const noQuorumGraceMs = (c: ClusterConfig) => c.heartbeat.intervalMs + c.heartbeat.maxDelayMs;
-
 function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
   const s = st.s;
   const changed = v.viewKey !== s.viewKey || v.dc !== s.dc || v.quorate !== s.quorate;
@@ -473,7 +475,10 @@ function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
   s.dc = v.dc;
   s.quorate = v.quorate;
   if (!v.holdsLease) s.noLeaseSinceMs ??= v.nowMs;
-  else s.noLeaseSinceMs = undefined;
+  else {
+    s.noLeaseSinceMs = undefined;
+    s.heldLease = true;
+  }
   thawIfFresh(st, v.holdsLease);
   if (v.quorate && !s.frozenInView && (s.selfStop === "no quorum" || s.selfStop === "frozen")) {
     s.selfStop = undefined;
@@ -503,15 +508,19 @@ function checkQuorum(st: NodeStep): void {
     return;
   }
   if (s.noLeaseSinceMs === undefined || s.selfStop) return;
+  // A fresh daemon without its predecessor's lease has nothing it was told to run: it waits for the probes.
+  if (!s.probed && !s.bootLease) return;
   const lackingMs = s.nowMs - s.noLeaseSinceMs;
-  if (lackingMs < noQuorumGraceMs(st.config) || (policy !== "stop" && policy !== "demote") || !st.anythingHere())
-    return;
+  if (lackingMs < 0 || (policy !== "stop" && policy !== "demote") || !st.anythingHere()) return;
   s.selfStop = "no quorum";
+  const budgetMs = st.config.heartbeat.stopMarginMs;
   st.log(
     "warn",
-    s.probed
-      ? `lost quorum ${lackingMs} ms ago: stopping every resource here (no-quorum-policy ${policy}) so none can run twice`
-      : `this node has not held the quorum lease for ${lackingMs} ms (its previous daemon's lease included): stopping whatever the probes find running here (no-quorum-policy ${policy}) so none can run twice`,
+    s.heldLease
+      ? `quorum lease ends in ${Math.max(0, budgetMs - lackingMs)} ms: stopping every resource here (no-quorum-policy ${policy}) so all are stopped before anyone may take over`
+      : s.bootLease
+        ? `this node does not hold the quorum lease (its previous daemon's ran out ${lackingMs} ms ago): stopping whatever the probes find running here (no-quorum-policy ${policy}) so none can run twice`
+        : `this node does not hold the quorum lease yet: stopping what the probes found running here (no-quorum-policy ${policy}); the DC decides where it runs`,
   );
 }
 

@@ -158,3 +158,10 @@ export type ControlMessage =
     };
 
 export const viewKeyOf = (v: { id: number; leader: string; leaderInc: number }) => `${v.id}/${v.leader}/${v.leaderInc}`;
+
+/** A daemon holding its quorum lease notes it (this machine's monotonic clock): when it last held it, and until when
+ * it may keep its resources (the lease's end less the stop budget) if no further echo comes. */
+export interface LeaseRecord {
+  heldAtMs: number;
+  keepUntilMs: number;
+}

@@ -62,7 +62,12 @@ test("a peer whose configuration names unknown nodes is ignored with one plain w
     for (const o of out) if (o.type === "log") logs.push(o.text);
     assert.ok(!out.some((o) => o.type === "send" && o.msg.t === "ack"), "no promise to a view with a stranger");
   }
-  step(p, s, { type: "recv", nowMs: 60, link: 0, msg: { t: "commit", from: "n1", inc: 1, view, settleLeftMs: 0 } });
+  step(p, s, {
+    type: "recv",
+    nowMs: 60,
+    link: 0,
+    msg: { t: "commit", from: "n1", inc: 1, view, settleLeftMs: 0, echo: [] },
+  });
   assert.notEqual(s.view.id, 9);
   assert.deepEqual(
     logs.filter((l) => l.includes("not in my configuration")),
@@ -130,6 +135,7 @@ test("node attributes reach every peer with the next heartbeat, are bounded, and
       hears: [],
       settled: false,
       attrs: {},
+      echo: [],
     },
   });
   assert.deepEqual(st(n1).peers.n2!.attrs, {});

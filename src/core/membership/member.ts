@@ -1,10 +1,17 @@
 // One node's membership logic: failure detection per link, agreed views, quorum with a lease, and the DC.
 //
 // Views are proposed by the lowest-named node among those this node can hear and that hear it back, and commit
-// only once every proposed member has promised to take it. A node counts as quorate while it hears a majority of
-// its view (in that same view) within the lease; a view that dropped members only starts acting after the
-// longest time an excluded member could still believe itself quorate (the lease handover), so two quorate
-// partitions never overlap in time. Deterministic: no clocks, timers or randomness here.
+// only once every proposed member has promised to take it.
+//
+// The quorum lease is counted from the holder's own clock: every heartbeat echoes the latest heartbeat number heard
+// from each member, and a node's lease lasts `leaseMs` from when it *sent* the heartbeat a majority has echoed. A
+// late, delayed or replayed echo can never stretch it past that. A member that echoed a node notes when it heard
+// what it echoed; a view that drops that node acts only once every member's "heard + lease (with drift)" has
+// passed, so a dropped node's lease has ended before anyone acts without it. After a clean failure that moment is
+// about when the failure is detected (`dead` after the last heartbeat), not one lease later. Quorum (who is DC)
+// also needs the echoes to come in this very view. A freeze (SIGSTOP, a stalled event loop) needs no special case:
+// every lease and vote is dated by its holder's own sending, so heartbeats that waited in the socket meanwhile cannot
+// make an ended lease look held. Deterministic: no clocks, timers or randomness here.
 
 import type {
   ArbiterReply,
@@ -28,7 +35,15 @@ export function leaseMs(p: MembershipParams): number {
   return p.deadMs;
 }
 
-/** How long a view that dropped members waits before acting: the excluded side's lease must have run out. */
+/** After hearing a heartbeat and echoing it, how long the sender's lease may still last on this node's clock: the
+ * lease counts from the sending, which was earlier, but clocks may run at different rates (on both ends, and a
+ * relayed wait runs on a third clock), hence the margin. */
+export function leaseBoundMs(p: MembershipParams): number {
+  return Math.ceil(leaseMs(p) * (1 + 4 * p.clockDrift)) + 1;
+}
+
+/** When nothing is known of what this node echoed before (its own previous life, a freeze): a whole lease from
+ * now, plus the longest delay and a heartbeat for what may still be on its way. */
 export function settleMs(p: MembershipParams): number {
   return Math.ceil((leaseMs(p) + p.maxDelayMs) * (1 + 2 * p.clockDrift) + p.intervalMs);
 }
@@ -50,6 +65,10 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
       view: { id: 0, leader: n.name, leaderInc: 0, members: [n.name] },
       settled: false,
       supportMs: -Infinity,
+      echoMs: -Infinity,
+      gotSeq: 0,
+      gotSeqMs: -Infinity,
+      echoedHeardMs: -Infinity,
       leftInc: 0,
       attrs: {},
     };
@@ -60,6 +79,8 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
     startedMs: nowMs,
     nowMs,
     seq: 0,
+    sentHb: [],
+    noEchoUntilMs: {},
     nextHeartbeatMs: nowMs,
     peers,
     // A (re)started node waits out the lease handover too: its previous life may still count as quorate elsewhere
@@ -91,27 +112,51 @@ export function linkState(p: MembershipParams, peer: PeerState, link: number, no
   return age <= p.warnMs ? "up" : age <= p.deadMs ? "warn" : "down";
 }
 
-/** Quorate now: settled view that includes us, with a majority heard within the lease, in this very view. */
+/** Quorate now: a settled view that includes us, whose members (a majority of votes) echoed our heartbeats in this
+ * very view within the lease. */
 export function isQuorate(p: MembershipParams, s: MemberState, nowMs: number): boolean {
   if (s.left || !s.view.members.includes(s.me)) return false;
   // Promised to move to a newer view: this one no longer has our vote.
   if (promiseActive(p, s, nowMs)) return false;
   if (nowMs < s.settleUntilMs) return false;
-  return holdsLease(p, s, nowMs);
+  return nowMs < endOfMajority(p, s, (peer) => peer.supportMs, true);
 }
 
-/** This node still holds its quorum lease: it is in its view and a majority of votes has been heard in that very
- * view within the lease. Unlike isQuorate it ignores a pending view change and the wait after a restart (both
- * last a heartbeat or two, and neither means another partition may act): it is what a node's resources hang on. */
+/** This node still holds its quorum lease: a majority of votes echoed its heartbeats within the lease, in whatever
+ * view. Unlike isQuorate it ignores a view change under way and the wait after a restart (neither means another
+ * partition may act): it is what a node's resources hang on. */
 export function holdsLease(p: MembershipParams, s: MemberState, nowMs: number): boolean {
-  if (s.left || !s.view.members.includes(s.me)) return false;
-  if (p.twoNode && p.waitForAll && !s.seenAll) return false;
-  const supporters = s.view.members.filter(
-    (m) => m === s.me || nowMs - (s.peers[m]?.supportMs ?? -Infinity) <= leaseMs(p),
-  );
+  return nowMs < leaseEndMs(p, s);
+}
+
+/** When this node's lease ends if no further echo comes (own clock; -Infinity: not held). */
+export function leaseEndMs(p: MembershipParams, s: MemberState): number {
+  return endOfMajority(p, s, (peer) => peer.echoMs, false);
+}
+
+/** The time until which a majority of votes backs this node: itself, the peers (each `leaseMs` after the heartbeat
+ * of ours it last echoed was sent) and the arbiter's lent vote. */
+function endOfMajority(
+  p: MembershipParams,
+  s: MemberState,
+  since: (peer: PeerState) => number,
+  viewMembersOnly: boolean,
+): number {
+  if (s.left || !s.view.members.includes(s.me)) return -Infinity;
+  if (p.twoNode && p.waitForAll && !s.seenAll) return -Infinity;
+  const backers: Array<{ votes: number; untilMs: number }> = [{ votes: votesOf(p, [s.me]), untilMs: Infinity }];
+  for (const [name, peer] of Object.entries(s.peers))
+    if (!viewMembersOnly || s.view.members.includes(name))
+      backers.push({ votes: votesOf(p, [name]), untilMs: since(peer) + leaseMs(p) });
   const g = s.arbiterGrant;
-  const arbiter = g && sameView(g.view, s.view) && nowMs < g.untilMs ? (p.arbiterVotes ?? 0) : 0;
-  return votesOf(p, supporters) + arbiter >= quorumVotes(p);
+  if (g && sameView(g.view, s.view)) backers.push({ votes: p.arbiterVotes ?? 0, untilMs: g.untilMs });
+  backers.sort((a, b) => b.untilMs - a.untilMs);
+  let votes = 0;
+  for (const b of backers) {
+    votes += b.votes;
+    if (votes >= quorumVotes(p)) return b.untilMs;
+  }
+  return -Infinity;
 }
 
 /** Promised to take a newer view, and the promise has not lapsed. */
@@ -162,31 +207,60 @@ class Step {
     return names.sort();
   }
 
-  /** `heard`: members known to support this very view already, and when: a member counts the leader whose commit
-   * it just read (the commit is a heartbeat of this view), so its lease does not lapse while the first heartbeats
-   * of the view are on their way. (An acknowledgement proves less: the acker's promise may lapse unanswered.) */
-  install(view: View, settleLeftMs: number, heard: Record<string, number> = {}): void {
+  /** Until when this node must not act without `names`: the lease of each may last `leaseBoundMs` after this node
+   * heard the heartbeat of it that it last echoed (-Infinity: nothing to wait for). */
+  leaseOfDroppedUntil(names: string[]): number {
+    let until = -Infinity;
+    for (const n of names) {
+      const peer = this.s.peers[n];
+      if (n !== this.s.me && peer && !hasLeft(peer)) until = Math.max(until, peer.echoedHeardMs + leaseBoundMs(this.p));
+    }
+    return until;
+  }
+
+  /** Leaving `view`: its members may count this node's support (and so act as a quorum without the nodes it left
+   * out, whose leases they waited out) until a lease after it last echoed them; until then, no echo of those nodes. */
+  leaving(view: View): void {
     const s = this.s;
-    const removed = s.view.members.some((m) => m !== s.me && !view.members.includes(m) && !this.leftCleanly(m));
+    const backedUntil = this.leaseOfDroppedUntil(view.members);
+    if (backedUntil <= this.now()) return;
+    for (const n of this.p.nodes)
+      if (!view.members.includes(n.name))
+        s.noEchoUntilMs[n.name] = Math.max(s.noEchoUntilMs[n.name] ?? -Infinity, backedUntil);
+  }
+
+  /** This node may echo `name` now (see noEchoUntilMs). */
+  mayEcho(name: string): boolean {
+    return this.now() >= (this.s.noEchoUntilMs[name] ?? -Infinity);
+  }
+
+  /** `support`: members known to back this very view already, and since when (their echo's time): a member counts
+   * the leader whose commit it just read (the commit answers its acknowledgement, sent at `support`), so its
+   * quorum does not lapse while the first heartbeats of the view are on their way. */
+  install(view: View, settleLeftMs: number, support: Record<string, number> = {}): void {
+    const s = this.s;
+    const dropped = s.view.members.filter((m) => !view.members.includes(m));
+    const droppedUntil = this.leaseOfDroppedUntil(dropped);
+    this.leaving(s.view);
     // A handover already running (here or at any member) is not cut short by a later view.
-    s.settleUntilMs = Math.max(
-      s.settleUntilMs,
-      this.now() + settleLeftMs,
-      removed ? this.now() + settleMs(this.p) : -Infinity,
-    );
+    s.settleUntilMs = Math.max(s.settleUntilMs, this.now() + settleLeftMs, droppedUntil);
     s.view = view;
     s.installedMs = this.now();
     s.highestViewId = Math.max(s.highestViewId, view.id);
     s.proposal = undefined;
     s.promised = undefined;
-    // Support is counted afresh in the new view; a heartbeat in it goes out at once.
-    for (const [name, peer] of Object.entries(s.peers))
-      peer.supportMs = view.members.includes(name) ? (heard[name] ?? -Infinity) : -Infinity;
+    // Quorum support is counted afresh in the new view (the lease goes on); a heartbeat in it goes out at once.
+    for (const [name, peer] of Object.entries(s.peers)) {
+      const since = view.members.includes(name) ? (support[name] ?? -Infinity) : -Infinity;
+      peer.supportMs = since;
+      peer.echoMs = Math.max(peer.echoMs, since);
+    }
     s.nextHeartbeatMs = this.now();
     const wait = s.settleUntilMs - this.now();
-    const why = removed
-      ? "once the dropped members' quorum leases have run out"
-      : "once any quorum lease from before (a dropped member's, or this node's previous life's) has run out";
+    const why =
+      droppedUntil > this.now()
+        ? "once the dropped members' quorum leases have run out"
+        : "once any quorum lease from before (a dropped member's, or this node's previous life's) has run out";
     this.log(
       `view ${view.id} installed: ${view.members.join(", ")} (leader ${view.leader})${wait > 0 ? `; acting in ${wait} ms, ${why}` : ""}`,
     );
@@ -200,11 +274,15 @@ class Step {
     if (msg.inc < peer.inc) return; // a previous life of that node
     if (msg.inc > peer.inc) {
       if (peer.inc !== 0) this.log(`${msg.from} restarted (incarnation ${msg.inc})`);
+      // What it echoed of our heartbeats went with its previous life; when we heard it (echoedHeardMs) stays.
       Object.assign(peer, {
         inc: msg.inc,
         heardMs: Array(this.p.links).fill(-Infinity),
         hears: [],
         supportMs: -Infinity,
+        echoMs: -Infinity,
+        gotSeq: 0,
+        gotSeqMs: -Infinity,
         attrs: {},
       });
     }
@@ -214,6 +292,7 @@ class Step {
         leftInc: msg.inc,
         heardMs: Array(this.p.links).fill(-Infinity),
         supportMs: -Infinity,
+        echoMs: -Infinity,
         hears: [],
         attrs: {},
       });
@@ -230,9 +309,11 @@ class Step {
         peer.settled = msg.settled;
         peer.attrs = msg.attrs;
         s.highestViewId = Math.max(s.highestViewId, msg.view.id);
-        // While promised to a newer view, support for the old one is not collected (it must not outlive the promise).
-        if (sameView(msg.view, s.view) && s.view.members.includes(msg.from) && !promiseActive(this.p, s, this.now()))
-          peer.supportMs = this.now();
+        if (msg.seq > peer.gotSeq) {
+          peer.gotSeq = msg.seq;
+          peer.gotSeqMs = this.now();
+        }
+        this.echoed(peer, msg);
         return;
       case "propose": {
         const v = msg.view;
@@ -244,8 +325,20 @@ class Step {
           this.now() - pr.atMs <= this.p.deadMs &&
           (pr.id > v.id || (pr.id === v.id && (pr.leader !== v.leader || pr.leaderInc !== v.leaderInc)));
         if (promiseStands) return;
-        s.promised = { id: v.id, leader: v.leader, leaderInc: v.leaderInc, atMs: this.now() };
-        for (const x of Object.values(s.peers)) x.supportMs = -Infinity; // support for the old view ends here
+        const again = pr && pr.id === v.id && pr.leader === v.leader && pr.leaderInc === v.leaderInc;
+        s.promised = {
+          id: v.id,
+          leader: v.leader,
+          leaderInc: v.leaderInc,
+          atMs: this.now(),
+          firstAtMs: pr && again ? pr.firstAtMs : this.now(),
+        };
+        // The acknowledgement answers the proposal: the leader may count it as an echo, sent when it proposed (if
+        // our view has the leader: else nothing would make us wait out its lease when we act without it).
+        const echo = s.view.members.includes(msg.from) && this.mayEcho(msg.from);
+        if (echo) peer.echoedHeardMs = Math.max(peer.echoedHeardMs, this.now());
+        const dropped = s.view.members.filter((m) => !v.members.includes(m));
+        const until = Math.max(s.settleUntilMs, this.leaseOfDroppedUntil(dropped));
         this.send(msg.from, {
           t: "ack",
           from: s.me,
@@ -254,7 +347,8 @@ class Step {
           leader: v.leader,
           leaderInc: v.leaderInc,
           had: s.view.id === 0 ? [] : s.view.members,
-          settleLeftMs: Math.max(0, s.settleUntilMs - this.now()),
+          settleLeftMs: Math.max(0, until - this.now()),
+          echo,
         });
         return;
       }
@@ -271,15 +365,18 @@ class Step {
         if (!pr.acks.includes(msg.from)) pr.acks.push(msg.from);
         for (const h of msg.had) if (!pr.had.includes(h)) pr.had.push(h);
         pr.settleUntilMs = Math.max(pr.settleUntilMs, this.now() + msg.settleLeftMs);
+        // An acknowledgement echoes the proposal: it backs this node's lease from when the proposal went out, if the
+        // acker's view has this node (else nothing would make it wait out this lease when it acts without us).
+        if (msg.echo) peer.echoMs = Math.max(peer.echoMs, pr.sentMs);
         if (pr.view.members.every((m) => m === s.me || pr.acks.includes(m))) {
-          const dropped = pr.had.some((h) => !pr.view.members.includes(h) && !this.leftCleanly(h));
-          const until = Math.max(
-            pr.settleUntilMs,
-            s.settleUntilMs,
-            dropped ? this.now() + settleMs(this.p) : -Infinity,
-          );
+          // Every acker counts its own dropped members in; this node adds its own.
+          const dropped = s.view.members.filter((m) => !pr.view.members.includes(m));
+          const until = Math.max(pr.settleUntilMs, s.settleUntilMs, this.leaseOfDroppedUntil(dropped));
           const settleLeftMs = Math.max(0, until - this.now());
-          this.send("*", { t: "commit", from: s.me, inc: s.inc, view: pr.view, settleLeftMs });
+          // The commit answers each member's acknowledgement: it may count as an echo of it.
+          const echo = pr.acks.filter((m) => this.mayEcho(m) && s.peers[m]);
+          for (const m of echo) s.peers[m]!.echoedHeardMs = Math.max(s.peers[m]!.echoedHeardMs, this.now());
+          this.send("*", { t: "commit", from: s.me, inc: s.inc, view: pr.view, settleLeftMs, echo });
           this.install(pr.view, settleLeftMs);
         }
         return;
@@ -287,25 +384,33 @@ class Step {
       case "commit": {
         const v = msg.view;
         const pr = s.promised;
+        // A lapsed promise is not taken up: this node has echoed the old view's members again since.
         if (
           !v.members.includes(s.me) ||
           v.id <= s.view.id ||
           !pr ||
           pr.id !== v.id ||
           pr.leader !== v.leader ||
-          pr.leaderInc !== v.leaderInc
+          pr.leaderInc !== v.leaderInc ||
+          !promiseActive(this.p, s, this.now())
         )
           return;
-        this.install(v, msg.settleLeftMs, { [msg.from]: this.now() });
+        this.install(v, msg.settleLeftMs, msg.echo.includes(s.me) ? { [msg.from]: pr.firstAtMs } : {});
         return;
       }
     }
   }
 
-  /** Dropping a node that said goodbye needs no lease handover. */
-  private leftCleanly(name: string): boolean {
-    const peer = this.s.peers[name];
-    return !!peer && hasLeft(peer);
+  /** A heartbeat that echoes one of ours (this life's) backs our lease from when we sent that one; our quorum too,
+   * if it comes in our view from a member, while we have not promised to move on. */
+  private echoed(peer: PeerState, msg: Extract<Message, { t: "hb" }>): void {
+    const s = this.s;
+    const e = msg.echo.find(([name, inc]) => name === s.me && inc === s.inc);
+    const sent = e && s.sentHb.find((h) => h.seq === e[2]);
+    if (!sent) return;
+    peer.echoMs = Math.max(peer.echoMs, sent.atMs);
+    if (sameView(msg.view, s.view) && s.view.members.includes(msg.from) && !promiseActive(this.p, s, this.now()))
+      peer.supportMs = Math.max(peer.supportMs, sent.atMs);
   }
 
   setAttr(name: string, value: string | undefined): void {
@@ -359,19 +464,6 @@ class Step {
     return false;
   }
 
-  /** This node did not run for `gapMs`: the others may have formed a view without it, and its socket may hold
-   * their heartbeats from before that, which would look fresh now. Its lease is void, and it counts as quorate
-   * again only after a whole handover, by which time every such stale heartbeat has been read and aged out. */
-  thaw(gapMs: number): void {
-    const s = this.s;
-    for (const peer of Object.values(s.peers)) peer.supportMs = -Infinity;
-    s.arbiterGrant = undefined;
-    s.settleUntilMs = Math.max(s.settleUntilMs, this.now() + settleMs(this.p));
-    this.log(
-      `this node did not run for ${gapMs} ms: its quorum lease is void; waiting ${settleMs(this.p)} ms before counting itself quorate again`,
-    );
-  }
-
   heartbeat(): void {
     const s = this.s;
     if (this.now() < s.nextHeartbeatMs) return;
@@ -382,7 +474,29 @@ class Step {
       .map(([n]) => n)
       .sort();
     const settled = this.now() >= s.settleUntilMs;
-    this.send("*", { t: "hb", from: s.me, inc: s.inc, seq: s.seq, view: s.view, hears, settled, attrs: s.attrs });
+    // Echo the members of our view, unless we promised to move on (the promise told the leader until when).
+    const echo: Array<[string, number, number]> = [];
+    if (!promiseActive(this.p, s, this.now()))
+      for (const m of s.view.members) {
+        const peer = s.peers[m];
+        if (!peer || peer.gotSeq === 0 || !this.mayEcho(m)) continue;
+        echo.push([m, peer.inc, peer.gotSeq]);
+        peer.echoedHeardMs = Math.max(peer.echoedHeardMs, peer.gotSeqMs);
+      }
+    s.sentHb.push({ seq: s.seq, atMs: this.now() });
+    while (s.sentHb.length > 0 && (s.sentHb.length > 256 || this.now() - s.sentHb[0]!.atMs > leaseMs(this.p)))
+      s.sentHb.shift();
+    this.send("*", {
+      t: "hb",
+      from: s.me,
+      inc: s.inc,
+      seq: s.seq,
+      view: s.view,
+      hears,
+      settled,
+      attrs: s.attrs,
+      echo,
+    });
     if (this.p.arbiterVotes) {
       s.arbiterAsked.push({ seq: s.seq, sentMs: this.now() });
       if (s.arbiterAsked.length > 32) s.arbiterAsked.shift();
@@ -449,17 +563,11 @@ export function attrProblem(
 }
 
 /** One input in, outputs out; the state is updated in place and returned. */
-/** Not running for this long (SIGSTOP, a paused VM, a stalled event loop), peers may have dropped this node. */
-export function freezeMs(p: MembershipParams): number {
-  return Math.max(p.intervalMs, p.deadMs - p.intervalMs - p.maxDelayMs);
-}
 
 export function step(p: MembershipParams, s: MemberState, input: Input): { state: MemberState; outputs: Output[] } {
-  const gapMs = input.nowMs - s.nowMs;
   s.nowMs = Math.max(s.nowMs, input.nowMs);
   const st = new Step(p, s);
   if (s.left) return { state: s, outputs: [] };
-  if (gapMs > freezeMs(p) && p.nodes.length > 1) st.thaw(gapMs); // alone, nobody could have taken over
   if (input.type === "leave") {
     s.left = true;
     // Twice on every link: a lost goodbye only costs the normal failure detection.

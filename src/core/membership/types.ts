@@ -39,7 +39,8 @@ export interface View {
 }
 
 export type Message =
-  /** `attrs`: the sender's node attributes (like Pacemaker's attrd), carried whole in every heartbeat. */
+  /** `attrs`: the sender's node attributes (like Pacemaker's attrd), carried whole in every heartbeat. `echo`: for
+   * each member of the sender's view, [name, incarnation, the latest heartbeat number heard from it]. */
   | {
       t: "hb";
       from: string;
@@ -49,6 +50,7 @@ export type Message =
       hears: string[];
       settled: boolean;
       attrs: Record<string, string>;
+      echo: Array<[string, number, number]>;
     }
   | { t: "propose"; from: string; inc: number; view: View }
   /** `had`: the members of the view the acking node leaves (to know if anyone is dropped); `settleLeftMs`: how
@@ -62,9 +64,11 @@ export type Message =
       leaderInc: number;
       had: string[];
       settleLeftMs: number;
+      /** The acknowledgement echoes the leader (backs its lease from when it proposed). */
+      echo: boolean;
     }
   /** `settleLeftMs`: nobody in the view acts before this much time has passed (lease handover). */
-  | { t: "commit"; from: string; inc: number; view: View; settleLeftMs: number }
+  | { t: "commit"; from: string; inc: number; view: View; settleLeftMs: number; echo: string[] }
   /** A clean shutdown: the sender has stopped counting itself quorate, so nobody waits out its lease. */
   | { t: "leave"; from: string; inc: number };
 
@@ -110,8 +114,15 @@ export interface PeerState {
   /** Its view as of its last heartbeat. */
   view: View;
   settled: boolean;
-  /** When we last heard it in our current view (for the quorum lease). */
+  /** When we sent the heartbeat it last echoed in our current view, as a member (our clock; for quorum). */
   supportMs: number;
+  /** When we sent the heartbeat it last echoed, in any view (our clock; the lease our resources hang on). */
+  echoMs: number;
+  /** The latest heartbeat number heard from its current life, and when: echoed in our next heartbeat. */
+  gotSeq: number;
+  gotSeqMs: number;
+  /** When we heard the latest heartbeat of it that we echoed (its lease may last until then + leaseBoundMs). */
+  echoedHeardMs: number;
   /** The incarnation that announced a clean shutdown (0 = none): its late packets are ignored. */
   leftInc: number;
   /** Its node attributes as of its last heartbeat. */
@@ -124,6 +135,8 @@ export interface MemberState {
   startedMs: number;
   nowMs: number;
   seq: number;
+  /** Our recent heartbeats (number → when sent, own clock), to date the echoes. */
+  sentHb: Array<{ seq: number; atMs: number }>;
   nextHeartbeatMs: number;
   peers: Record<string, PeerState>;
   view: View;
@@ -131,6 +144,9 @@ export interface MemberState {
   installedMs: number;
   /** Not quorate before this (own clock): a recent view change dropped members whose lease must run out first. */
   settleUntilMs: number;
+  /** Per node: no echo of it before this (own clock). A view this node left, that went on without that node, may
+   * still count this node's support until then: echoing it sooner could renew a lease that view waited out. */
+  noEchoUntilMs: Record<string, number>;
   highestViewId: number;
   /** Every node has been seen at least once (wait-for-all). */
   seenAll: boolean;
@@ -152,6 +168,7 @@ export interface MemberState {
     settleUntilMs: number;
     sentMs: number;
   };
-  /** As member: the proposal we promised to accept (we ack nothing older). */
-  promised?: { id: number; leader: string; leaderInc: number; atMs: number };
+  /** As member: the proposal we promised to accept (we ack nothing older); `firstAtMs`: our first acknowledgement
+   * of it (the leader's commit answers one of them, at the earliest that one). */
+  promised?: { id: number; leader: string; leaderInc: number; atMs: number; firstAtMs: number };
 }

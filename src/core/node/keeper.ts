@@ -1,19 +1,15 @@
 // The lease keeper: what `paceline daemon` (the small supervisor in front of the node daemon) decides. The cluster
 // lets a node keep its resources only while it holds its quorum lease; a live daemon stops them itself when the
 // lease is gone. A dead daemon cannot, so the keeper does it for it: when the daemon dies it is respawned at once,
-// and if no daemon has held the lease again by the time a live one would have started stopping (the last recorded
-// lease + the lease + the grace), the keeper stops the node's resources itself, whatever the respawn is doing. A
+// and if no daemon has held the lease again by the time a live one would have started stopping (the last record's
+// keep-until: the lease's end less the stop budget), the keeper stops the node's resources itself, whatever the
+// respawn is doing. A
 // daemon that keeps dying is given up on, after stopping everything. Deterministic: the supervisor reads the lease
 // record and the clock, runs the agents' stops and spawns the daemon.
 
-import type { ClusterConfig } from "../../config/model.js";
-import { noQuorumGraceMs } from "../controller/node-rm.js";
+import type { LeaseRecord } from "../controller/types.js";
 
 export interface KeeperParams {
-  /** How long a node's quorum lease lasts after it last heard a majority (membership's dead). */
-  leaseMs: number;
-  /** A live daemon stops its resources once its lease has been gone this long (interval + max-delay). */
-  graceMs: number;
   /** Dying this soon after a start counts as not staying up. */
   unstableMs: number;
   /** Quick deaths in a row before giving up. */
@@ -35,10 +31,10 @@ export interface KeeperState {
 
 export type KeeperInput =
   | { type: "started"; nowMs: number }
-  /** The daemon exited; `heldAtMs`: its lease record (undefined: it never held the lease). */
-  | { type: "exited"; nowMs: number; how: string; code: number | null; heldAtMs?: number }
+  /** The daemon exited; `lease`: its lease record (undefined: it never held the lease). */
+  | { type: "exited"; nowMs: number; how: string; code: number | null; lease?: LeaseRecord }
   /** The lease record, read again (a respawned daemon renews it once it holds the lease). */
-  | { type: "lease"; nowMs: number; heldAtMs?: number }
+  | { type: "lease"; nowMs: number; lease?: LeaseRecord }
   | { type: "wake"; nowMs: number }
   /** The keeper's own stop of the resources finished. */
   | { type: "stopped"; nowMs: number }
@@ -52,9 +48,7 @@ export type KeeperEffect =
   | { type: "log"; text: string }
   | { type: "exit"; code: number };
 
-export function keeperParams(config: ClusterConfig): KeeperParams {
-  return { leaseMs: config.heartbeat.deadMs, graceMs: noQuorumGraceMs(config), unstableMs: 10_000, giveUpAfter: 5 };
-}
+export const KEEPER_PARAMS: KeeperParams = { unstableMs: 10_000, giveUpAfter: 5 };
 
 export function initKeeper(nowMs: number): KeeperState {
   return { daemon: "running", startedMs: nowMs, quickDeaths: 0, stopping: false, closing: false };
@@ -79,7 +73,7 @@ export function keeperStep(p: KeeperParams, s: KeeperState, input: KeeperInput):
       }
       s.daemon = "dead";
       s.quickDeaths = now - s.startedMs < p.unstableMs ? s.quickDeaths + 1 : 0;
-      s.diedHeldAtMs = input.heldAtMs;
+      s.diedHeldAtMs = input.lease?.heldAtMs;
       if (s.quickDeaths >= p.giveUpAfter) {
         s.daemon = "gave-up";
         log(
@@ -89,9 +83,9 @@ export function keeperStep(p: KeeperParams, s: KeeperState, input: KeeperInput):
         out.push({ type: "stop-all" });
         return out;
       }
-      if (input.heldAtMs !== undefined) {
-        // Exactly when a live daemon would have begun stopping, had it lost the lease when it died.
-        s.stopAtMs = Math.min(s.stopAtMs ?? Infinity, input.heldAtMs + p.leaseMs + p.graceMs);
+      if (input.lease) {
+        // Exactly when a live daemon would have begun stopping, had no echo come since its last record.
+        s.stopAtMs = Math.min(s.stopAtMs ?? Infinity, input.lease.keepUntilMs);
         log(
           `the daemon ${input.how}: restarting it at once; it keeps this node's resources only if it holds the quorum lease again within ${Math.max(0, s.stopAtMs - now)} ms, else they are stopped here`,
         );
@@ -100,7 +94,7 @@ export function keeperStep(p: KeeperParams, s: KeeperState, input: KeeperInput):
       break;
     }
     case "lease":
-      if (s.stopAtMs !== undefined && input.heldAtMs !== undefined && input.heldAtMs > (s.diedHeldAtMs ?? -Infinity)) {
+      if (s.stopAtMs !== undefined && input.lease && input.lease.heldAtMs > (s.diedHeldAtMs ?? -Infinity)) {
         s.stopAtMs = undefined;
         log("the restarted daemon holds the quorum lease again: it keeps this node's resources");
       }

@@ -39,9 +39,9 @@ import {
   attrProblem,
   dcOf,
   hasLeft,
-  holdsLease,
   initMember,
   isQuorate,
+  leaseEndMs,
   quorumVotes,
   step as stepMember,
 } from "../membership/member.js";
@@ -59,6 +59,7 @@ export interface ViewFacts {
   viewKey: string;
   members: string[];
   quorate: boolean;
+  /** The lease holds, less the stop budget: this node's resources may stay. */
   holdsLease: boolean;
   dc?: string;
   leftCleanly: string[];
@@ -116,6 +117,8 @@ export interface NodeState {
   /** Resources whose definition changed while they ran here: their new agent is made once they stop. */
   pendingDefs: string[];
   leaseSavedMs: number;
+  /** While the lease held at the last look: until when (the node looks again exactly then, not a tick later). */
+  keepingUntilMs?: number;
   /** The failures last written (JSON), so they are written only when they change. */
   failuresKey: string;
   /** When the node looks at its clocks next (anchored here, so a stream of datagrams cannot postpone it). */
@@ -198,17 +201,25 @@ export function durableFailures(s: NodeState): Record<string, DurableFailures> {
   return out;
 }
 
+/** Until when this node may keep its resources: its quorum lease's end less the stop budget (`stop-margin`), so a
+ * stop begun then has ended before anyone may act without this node. Alone, or two-node: always. */
+export function keepUntilMs(s: NodeState): number {
+  return leaseEndMs(s.mp, s.member) - s.config.heartbeat.stopMarginMs;
+}
+
 export function viewFacts(s: NodeState): ViewFacts {
   const m = s.member;
   const now = s.nowMs;
   const attributes: Record<string, Record<string, string>> = { [s.me]: { ...m.attrs } };
   for (const [name, peer] of Object.entries(m.peers)) attributes[name] = { ...peer.attrs };
+  // Inside the stop budget this node stops what it runs: it must not start anything, nor order starts as the DC.
+  const keeps = now < keepUntilMs(s);
   return {
     viewKey: viewKeyOf(m.view),
     members: [...m.view.members],
-    quorate: isQuorate(s.mp, m, now),
-    holdsLease: holdsLease(s.mp, m, now),
-    dc: dcOf(s.mp, m, now),
+    quorate: keeps && isQuorate(s.mp, m, now),
+    holdsLease: keeps,
+    dc: keeps ? dcOf(s.mp, m, now) : undefined,
     leftCleanly: Object.entries(m.peers)
       .filter(([, p]) => hasLeft(p))
       .map(([n]) => n),
@@ -255,6 +266,7 @@ class NodeStep {
     if (!s.booted || (!tick && !this.viewChanged)) return;
     this.viewChanged = false;
     const f = viewFacts(s);
+    s.keepingUntilMs = f.holdsLease ? keepUntilMs(s) : undefined;
     this.sayQuorum(f);
     this.recordLease(f);
     const key = JSON.stringify([f.viewKey, f.members, f.quorate, f.holdsLease, f.dc]);
@@ -306,10 +318,12 @@ class NodeStep {
       this.log("info", `quorate in view ${v.id}; DC is ${v.leader}`);
       return;
     }
+    // The lease less the stop budget: a vote echoed earlier no longer lets this node keep (or start) anything.
+    const freshMs = s.mp.deadMs - this.config.heartbeat.stopMarginMs;
     const votesOf = (names: string[]) =>
       names.reduce((a, n) => a + (s.mp.nodes.find((x) => x.name === n)?.votes ?? 0), 0);
     const heardVotes = votesOf(
-      v.members.filter((n) => n === s.me || now - (m.peers[n]?.supportMs ?? -Infinity) <= s.mp.deadMs),
+      v.members.filter((n) => n === s.me || now - (m.peers[n]?.supportMs ?? -Infinity) < freshMs),
     );
     const expected = votesOf(s.mp.nodes.map((n) => n.name)) + (s.mp.arbiterVotes ?? 0);
     const waitingMs = m.settleUntilMs - now;
@@ -317,7 +331,7 @@ class NodeStep {
       "warn",
       waitingMs > 0
         ? `no quorum yet: view ${v.id} (${v.members.join(", ")}) waits ${waitingMs} ms more for the quorum lease of what it dropped (or of this node's previous life) to run out`
-        : `no quorum: view ${v.id} (${v.members.join(", ")}); ${heardVotes} of ${expected} votes heard in it within the lease${s.mp.arbiterVotes ? " (+ the arbiter's, if lent)" : ""}, ${quorumVotes(s.mp)} needed`,
+        : `no quorum: view ${v.id} (${v.members.join(", ")}); ${heardVotes} of ${expected} votes echoed this node in it within the last ${freshMs} ms (the lease less the stop margin)${s.mp.arbiterVotes ? " (+ the arbiter's, if lent)" : ""}, ${quorumVotes(s.mp)} needed`,
     );
   }
 
@@ -327,7 +341,7 @@ class NodeStep {
     // Alone there is no lease to honour: nobody else could take over.
     if (!f.holdsLease || s.mp.nodes.length < 2 || s.nowMs - s.leaseSavedMs < Math.max(100, s.mp.intervalMs)) return;
     s.leaseSavedMs = s.nowMs;
-    this.emit({ type: "persist", file: "lease", value: { heldAtMs: s.nowMs } });
+    this.emit({ type: "persist", file: "lease", value: { heldAtMs: s.nowMs, keepUntilMs: keepUntilMs(s) } });
   }
 
   // ---- resource manager and coordinator ----------------------------------------------------------------------------
@@ -395,12 +409,7 @@ class NodeStep {
 
   co(input: CoordinatorInput): void {
     const s = this.s;
-    const outs = stepCoordinator(
-      this.config,
-      { stopMarginMs: this.config.heartbeat.stopMarginMs, configEpoch: s.doc.epoch },
-      s.co,
-      input,
-    );
+    const outs = stepCoordinator(this.config, { configEpoch: s.doc.epoch }, s.co, input);
     // What this node holds for lost nodes travels in its reports (a DC that never saw them learns it from there).
     s.rm.unclean = uncleanOf(s.co);
     for (const o of outs) {
@@ -582,7 +591,7 @@ class NodeStep {
       nowMs: s.nowMs,
       wallSec: s.wallSec,
       admin: stored.admin,
-      leaseHeldAtMs: stored.leaseHeldAtMs,
+      lease: stored.lease,
     });
   }
 
@@ -904,6 +913,7 @@ class NodeStep {
     for (const f of Object.values(s.fences)) t = Math.min(t, f.run ? fenceRunWakeMs(f.run) : f.startAtMs);
     for (const f of Object.values(s.forwarded)) t = Math.min(t, f.deadlineMs);
     if (this.config.ping && !s.ping.busy) t = Math.min(t, s.ping.dueMs);
+    if (s.keepingUntilMs !== undefined) t = Math.min(t, s.keepingUntilMs);
     return Math.max(t, s.nowMs + 1);
   }
 }
@@ -976,7 +986,7 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
       break;
   }
   // Time to look at the clocks (whatever woke the node: a late timer must not wait behind a stream of packets).
-  if (s.booted && !s.leaving && s.nowMs >= s.nextTickMs) {
+  if (s.booted && !s.leaving && s.nowMs >= Math.min(s.nextTickMs, s.keepingUntilMs ?? Infinity)) {
     s.nextTickMs = s.nowMs + tickMs(s);
     st.member({ type: "tick", nowMs: s.nowMs });
     st.facts(true);

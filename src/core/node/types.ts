@@ -5,7 +5,7 @@
 import type { ClusterConfig } from "../../config/model.js";
 import type { ArbiterReply, ArbiterRequest, Message } from "../membership/types.js";
 import type { OpResult } from "../operation.js";
-import type { AdminCommand, AdminState, ControlMessage, HookRun, OpEntry } from "../controller/types.js";
+import type { AdminCommand, AdminState, ControlMessage, HookRun, LeaseRecord, OpEntry } from "../controller/types.js";
 import type { ConfigDoc, ParsedDoc } from "./config-sync.js";
 
 /** What a node's previous lives left on its disk, as the shell read it at start. */
@@ -13,8 +13,8 @@ export interface StoredState {
   admin?: AdminState;
   /** A configuration pushed to the cluster earlier (epoch > 0), parsed by the shell. */
   config?: { doc: ConfigDoc; parsed: ParsedDoc };
-  /** When the previous daemon of this node last held its quorum lease (this machine's monotonic clock). */
-  leaseHeldAtMs?: number;
+  /** The previous daemon's last lease record. */
+  lease?: LeaseRecord;
   /** Failures its previous daemons saw here (fail counts, last failures, recovery steps done). */
   failures?: Record<string, DurableFailures>;
   /** What the shell could not read (moved aside), to be said. */
@@ -99,7 +99,7 @@ export type NodeEffect =
   | { type: "persist"; file: "admin"; value: AdminState }
   | { type: "persist"; file: "config"; value: ConfigDoc }
   /** Not fsynced: it only matters while the machine stays up (a reboot stops the resources anyway). */
-  | { type: "persist"; file: "lease"; value: { heldAtMs: number } }
+  | { type: "persist"; file: "lease"; value: LeaseRecord }
   /** Written when a failure, or a recovery step taken for one, changes (not on every healthy monitor). */
   | { type: "persist"; file: "failures"; value: Record<string, DurableFailures> }
   | { type: "reply"; id: number; ok: boolean; message: string }

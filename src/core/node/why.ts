@@ -24,9 +24,7 @@ export function whyText(n: NodeState, id: string): string {
     .filter(([, h]) => h.rscs.some((x) => ids.includes(x)))
     .map(([node, h]) => {
       const what = h.rscs.filter((x) => ids.includes(x)).join(", ");
-      const until = h.needsFence
-        ? `it starts elsewhere once ${node} is fenced${co.fencing[node] ? ` (fencing: ${co.fencing[node]!.reason})` : ""}`
-        : "it starts elsewhere once that node's lease and stop margin have passed";
+      const until = `it starts elsewhere once ${node} is fenced${co.fencing[node] ? ` (fencing: ${co.fencing[node]!.reason})` : ""}`;
       return `held: ${node} may still run ${what}; ${until}`;
     });
   return [explain(schedule(input), id), ...holds].join("\n");
