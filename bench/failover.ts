@@ -1,10 +1,11 @@
 // npm run bench:failover — fault → the VIP answering again from another node, with three Paceline daemons in
-// network namespaces running a group (ocf:heartbeat:IPaddr2 + a web server), for a node power-off (every process
-// of the node killed, its cable pulled) and a network cut (cable pulled only: the node must stop the group itself
-// before the others start it). Median and p95 over BENCH_RUNS (default 20) for the fast profile and
-// BENCH_DEFAULT_PROFILE_RUNS (default 20) for the default one (BENCH_PROFILES to choose). The VIP is polled every
-// 10 ms from the root namespace. Then, when Pacemaker + Corosync or keepalived are installed, the same
-// measurement with ../shared/peers/ (BENCH_PEER_RUNS, default 5; BENCH_PEERS=none to skip). Prints; asserts nothing.
+// network namespaces running a group (the native VIP, or IPaddr2 with BENCH_VIP=ipaddr2, + a web server), for a
+// node power-off (every process of the node killed, its cable pulled) and a network cut (cable pulled only: the
+// node must stop the group itself before the others start it). Median and p95 over BENCH_RUNS (default 20) for the
+// fast profile and BENCH_DEFAULT_PROFILE_RUNS (default 20) for the default one (BENCH_PROFILES to choose). The VIP
+// is polled every 10 ms from the root namespace. Then, when Pacemaker + Corosync or keepalived are installed, the
+// same measurement with ../shared/peers/ (BENCH_PEER_RUNS, default 5; BENCH_PEERS=none to skip); a peer that
+// cannot run is printed with the reason. Prints; asserts nothing.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +18,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const DEFAULT_PROFILE_RUNS = Number(process.env.BENCH_DEFAULT_PROFILE_RUNS ?? 20);
 const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 5);
 const PROFILES = (process.env.BENCH_PROFILES ?? "fast,default").split(",");
+// The native VIP by default; BENCH_VIP=ipaddr2 measures with Debian's IPaddr2 script instead.
+const VIP_AGENT = process.env.BENCH_VIP === "ipaddr2" ? "ocf:heartbeat:IPaddr2" : "vip";
 const PEERS_DIR = new URL("../../../shared/peers/", import.meta.url).pathname;
 const SUBNET = 216;
 const VIP = `10.${SUBNET}.0.100`;
@@ -46,7 +49,7 @@ async function measureProfile(profile: string, dir: string): Promise<{ powerOff:
 resources:
   web:
     members:
-      vip: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
+      vip: { agent: ${VIP_AGENT}, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
       www: { exec: { command: "${process.execPath} ${dir}/www.cjs" }, monitor: 1s }
 defaults: { stickiness: 100 }
 `,
@@ -156,12 +159,17 @@ async function main(): Promise<void> {
   try {
     for (const profile of PROFILES) {
       const r = await measureProfile(profile, dir);
-      rows.push(`Paceline, ${profile} profile, 3 nodes: power-off ${stats(r.powerOff)}; network cut ${stats(r.cut)}`);
+      rows.push(
+        `Paceline, ${profile} profile, ${VIP_AGENT === "vip" ? "native VIP" : "IPaddr2"}, 3 nodes: power-off ${stats(r.powerOff)}; network cut ${stats(r.cut)}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (process.env.BENCH_PEERS !== "none" && existsSync(PEERS_DIR)) {
+  // A peer that cannot run is printed with the reason, never left out.
+  if (process.env.BENCH_PEERS === "none") rows.push("peers: skipped (BENCH_PEERS=none)");
+  else if (!existsSync(PEERS_DIR)) rows.push(`peers: skipped: ${PEERS_DIR} not found (a checkout beside ../shared)`);
+  else {
     if (have("pacemakerd") && have("corosync")) {
       const r = measurePeer("pacemaker", ["3", "default"]);
       rows.push(
@@ -170,14 +178,20 @@ async function main(): Promise<void> {
           : `Pacemaker + Corosync, defaults, 3 nodes: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`,
       );
     } else rows.push("Pacemaker + Corosync: not installed (apt install pacemaker corosync)");
-    if (have("keepalived")) {
-      const r = measurePeer("keepalived", ["3", "1"]);
-      rows.push(
-        typeof r === "string"
-          ? `keepalived, advert_int 1 s, 3 nodes: ${r}`
-          : `keepalived, advert_int 1 s, 3 nodes: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`,
-      );
-    } else rows.push("keepalived: not installed (apt install keepalived)");
+    if (have("keepalived"))
+      for (const [advert, version] of [
+        ["1", "2"],
+        ["0.1", "3"],
+      ] as const) {
+        const r = measurePeer("keepalived", ["3", advert, version]);
+        const label = `keepalived, advert_int ${advert} s (VRRPv${version}), 3 nodes`;
+        rows.push(
+          typeof r === "string"
+            ? `${label}: ${r}`
+            : `${label}: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`,
+        );
+      }
+    else rows.push("keepalived: not installed (apt install keepalived)");
   }
   console.log("\nfault → VIP answering from another node:");
   for (const r of rows) console.log(`  ${r}`);

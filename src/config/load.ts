@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { formatDuration, parseDurationMs } from "./duration.js";
 import { loadFencing } from "./load-fencing.js";
-import { DEFAULT_OP_TIMEOUT_MS } from "./model.js";
+import { DEFAULT_OP_TIMEOUT_MS, isNativeVip } from "./model.js";
 import type {
   AgentSpec,
   ClusterConfig,
@@ -24,6 +24,7 @@ import type {
   ResourceMeta,
 } from "./model.js";
 import { ConfigError, type Problem } from "./problems.js";
+import { vipParams } from "./vip.js";
 import { clusterSchema } from "./schema.js";
 import { didYouMean } from "../util/suggest.js";
 import { validateTree, type PositionIndex } from "./validate-tree.js";
@@ -121,6 +122,7 @@ class Builder {
     if (parts[0] === "lsb" && parts.length === 2) return { agent: { class: "lsb", type: parts[1]! }, args };
     if (parts[0] === "heartbeat" && parts.length === 2) return { agent: { class: "heartbeat", type: parts[1]! }, args };
     if (text === "exec") return { agent: { class: "exec" }, args };
+    if (text === "vip") return { agent: { class: "ocf", provider: "paceline", type: "vip" }, args };
     if (parts[0] === "ocf")
       this.error(
         `${path}.agent`,
@@ -134,7 +136,7 @@ class Builder {
     else
       this.error(
         `${path}.agent`,
-        `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "exec", "heartbeat"])} — write ocf:heartbeat:IPaddr2, lsb:nginx, exec, heartbeat:drbddisk or drbddisk::r0`,
+        `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "exec", "heartbeat", "vip"])} — write vip, ocf:heartbeat:IPaddr2, lsb:nginx, exec, heartbeat:drbddisk or drbddisk::r0`,
       );
     return undefined;
   }
@@ -271,6 +273,10 @@ class Builder {
       a.agent.class !== "exec"
     )
       this.warn(`${path}.params`, `${a.agent.class} scripts take no parameters; \`params\` is ignored`);
+    if (isNativeVip(a)) {
+      const v = vipParams(strMap(raw.params));
+      if (typeof v === "string") this.error(`${path}.params`, `vip: ${v}`);
+    }
     return {
       kind: "primitive",
       id,

@@ -19,6 +19,10 @@ export type AgentSpec =
   | { class: "heartbeat"; type: string }
   | { class: "exec" };
 
+/** The built-in virtual IP (`agent: vip`), not a script. */
+export const isNativeVip = (r: { agent: AgentSpec }) =>
+  r.agent.class === "ocf" && r.agent.provider === "paceline" && r.agent.type === "vip";
+
 export interface ExecSpec {
   command?: string;
   start?: string;

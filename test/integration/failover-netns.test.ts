@@ -1,7 +1,7 @@
-// Failover end to end: three Paceline daemons in network namespaces run a group (a real ocf:heartbeat:IPaddr2
-// virtual IP + a small web server) and move it when its node, its network or its service fails. A client in the
-// root namespace asks the VIP who answers; a sampler runs `ip addr` in every namespace every 50 ms and records any
-// moment the VIP is configured on two nodes at once.
+// Failover end to end: three Paceline daemons in network namespaces run a group (the native virtual IP, `agent: vip`,
+// + a small web server; IPaddr2 is exercised by the ocf, fencing and ping tests) and move it when its node, its
+// network or its service fails. A client in the root namespace asks the VIP who answers; a sampler runs `ip addr` in
+// every namespace every 50 ms and records any moment the VIP is configured on two nodes at once.
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -29,7 +29,7 @@ resources:
   web:
     prefer: n1
     members:
-      vip: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
+      vip: { agent: vip, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
       www: { exec: { command: "${process.execPath} ${www}" }, monitor: 1s }
 defaults: { stickiness: 100, migration-threshold: 1 }
 `,
@@ -104,7 +104,7 @@ test("the group starts on its preferred node and the VIP answers from it", { ski
   assert.deepEqual(web.runningOn, ["n1"]);
   const out = cli("n2", "status");
   assert.match(out.stdout, /web\s+group\s+started on n1/);
-  assert.match(out.stdout, /vip\s+ocf:heartbeat:IPaddr2\s+started on n1/);
+  assert.match(out.stdout, /vip\s+ocf:paceline:vip\s+started on n1/);
   const why = cli("n3", "status", "--why", "web");
   assert.equal(why.status, 0, why.stdout + why.stderr);
   assert.match(why.stdout, /web-prefers-n1/);

@@ -191,6 +191,66 @@ ${fencingYaml(cl, `${dir}/fence_netns`, { n1: "2s" })}`,
 );
 
 test(
+  "power-off of the active node with fencing: fenced, then the group (native VIP) starts on a peer at once",
+  { skip },
+  async () => {
+    const VIP = "10.226.0.100";
+    const c = new NetnsCluster(
+      3,
+      1,
+      "profile: fast",
+      226,
+      (cl) => `
+resources:
+  web:
+    prefer: n1
+    members:
+      vip: { agent: vip, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
+      app: ${svc()}
+${fencingYaml(cl, `${dir}/fence_netns`)}`,
+      true,
+    );
+    try {
+      c.setup();
+      for (const n of c.nodes) c.node(n).start();
+      await c.converge(c.nodes, c.nodes, "n1");
+      await waitFor(() => existsSync(`${dir}/${c.ns("n1")}.up`), 15_000, "the group to start on n1");
+      await sleep(500);
+      const t0 = Date.now();
+      for (const pid of execFileSync("ip", ["netns", "pids", c.ns("n1")], { encoding: "utf8" })
+        .split("\n")
+        .filter(Boolean)
+        .map(Number))
+        process.kill(pid, "SIGKILL");
+      c.setLink("n1", 0, "down");
+      execFileSync("rm", ["-f", `${dir}/${c.ns("n1")}.up`]);
+      const probe = new VipProbe(c, VIP);
+      const at = await waitFor(
+        async () => ((await probe.holds("n2")) ? "n2" : (await probe.holds("n3")) ? "n3" : undefined),
+        15_000,
+        "the VIP on a peer",
+      );
+      const vipMs = Date.now() - t0;
+      const dc = (await c.node("n2").membership()).dc!;
+      const log = c.node(dc).output;
+      // Nothing of n1's may start before it is fenced: the fencing line comes before the start of the VIP.
+      const fenced = log.search(/n1 fenced by power-n1/);
+      const started = log.search(/DC: start vip on n[23]/);
+      assert.ok(
+        fenced >= 0 && started > fenced,
+        `fenced at ${fenced}, VIP started at ${started}:\n${log.slice(-3000)}`,
+      );
+      const fenceTook = Number(log.match(/n1 fenced by power-n1 in ([\d.]+) s/)?.[1] ?? NaN) * 1000;
+      console.log(
+        `# power-off with fencing → VIP on ${at} after ${vipMs} ms (the fencing itself took ${fenceTook} ms)`,
+      );
+    } finally {
+      await c.teardown();
+    }
+  },
+);
+
+test(
   "escalation: a device that fails, then one that hangs, then a person confirms with `paceline fence confirm`",
   { skip },
   async () => {

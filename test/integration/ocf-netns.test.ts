@@ -1,5 +1,6 @@
-// Debian's real OCF agents through the daemon: ocf:heartbeat:IPaddr2 adds and removes a virtual IP inside a network
-// namespace this test creates (and always deletes); ocf:heartbeat:Dummy and ocf:pacemaker:Dummy in a group.
+// Debian's real OCF agents through the daemon: ocf:heartbeat:IPaddr2 and the native VIP add and remove virtual IPs
+// inside a network namespace this test creates (and always deletes); ocf:heartbeat:Dummy and ocf:pacemaker:Dummy in
+// a group.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -7,6 +8,8 @@ import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { cleanupDir, DaemonUnderTest, tempDir } from "../helpers.js";
 import { ROOT, unmet } from "../requires.js";
+import { loadConfigText } from "../../src/config/load.js";
+import { formatProblem } from "../../src/config/problems.js";
 
 const NS = `pl-ipaddr2-${process.pid}`;
 const haveAgents =
@@ -82,3 +85,43 @@ resources:
     assert.match(d.output, /vip: stop done[\s\S]*dummy-pm: stop done[\s\S]*dummy-hb: stop done/);
   },
 );
+
+test(
+  "the native VIP (agent: vip): finds its interface, starts in milliseconds, is put back when removed, stops cleanly",
+  { skip },
+  async () => {
+    d = new DaemonUnderTest(
+      dir,
+      `
+resources:
+  fast-vip: { agent: vip, params: { ip: 10.213.7.20 }, monitor: 1s }
+  v6: { agent: vip, params: { ip: "fd00:213::20", cidr_netmask: 64, nic: eth0 }, monitor: 1s }
+`,
+      ["ip", "netns", "exec", NS],
+    ).start();
+    const vip = await d.waitRsc("fast-vip", (r) => r.role === "started", 20_000);
+    assert.equal(vip.agent, "ocf:paceline:vip");
+    // No nic, no netmask: eth0's 10.213.7.0/24 holds the address, so it goes there with /24 (IPaddr2's findif).
+    assert.match(addrs(), /inet 10\.213\.7\.20\/24/);
+    assert.doesNotMatch(ip("-4", "addr", "show"), /10\.213\.7\.20/, "the VIP stays inside the namespace");
+    const took = Number(d.output.match(/fast-vip: start done \((\d+) ms\)/)?.[1]);
+    console.log(`# native VIP start: ${took} ms`);
+    await d.waitRsc("v6", (r) => r.role === "started", 20_000);
+    assert.match(ip("-n", NS, "-6", "addr", "show", "dev", "eth0"), /inet6 fd00:213::20\/64/);
+    ip("-n", NS, "addr", "del", "10.213.7.20/24", "dev", "eth0");
+    await d.waitRsc("fast-vip", (r) => r.failCount === 1 && r.role === "started", 20_000, "the VIP restored");
+    assert.match(addrs(), /inet 10\.213\.7\.20\/24/);
+    assert.equal(await d.stop(), 0);
+    assert.doesNotMatch(addrs(), /10\.213\.7\.20/);
+    assert.doesNotMatch(ip("-n", NS, "-6", "addr", "show", "dev", "eth0"), /fd00:213::20/);
+  },
+);
+
+test("the native VIP's parameters are checked when the configuration loads", () => {
+  const problems = (params: string) =>
+    loadConfigText(`resources:\n  v: { agent: vip, params: ${params} }\n`, "c.yaml").problems.map(formatProblem);
+  assert.match(problems("{ nic: eth0 }").join(), /resources\.v\.params: vip: needs params\.ip/);
+  assert.match(problems("{ ip: 10.0.0.300 }").join(), /params\.ip `10\.0\.0\.300` is not an IPv4 or IPv6 address/);
+  assert.match(problems("{ ip: 10.0.0.3, cidr_netmask: 33 }").join(), /must be a prefix length from 1 to 32/);
+  assert.deepEqual(problems("{ ip: 10.0.0.3, cidr_netmask: 24, nic: eth0 }"), []);
+});

@@ -332,6 +332,7 @@ class Step {
           leaderInc: v.leaderInc,
           atMs: this.now(),
           firstAtMs: pr && again ? pr.firstAtMs : this.now(),
+          members: [...v.members],
         };
         // The acknowledgement answers the proposal: the leader may count it as an echo, sent when it proposed (if
         // our view has the leader: else nothing would make us wait out its lease when we act without it).
@@ -474,15 +475,17 @@ class Step {
       .map(([n]) => n)
       .sort();
     const settled = this.now() >= s.settleUntilMs;
-    // Echo the members of our view, unless we promised to move on (the promise told the leader until when).
+    // Echo the members of our view; while promised to a view, not those it drops (our acknowledgement told its
+    // leader how long to wait out their leases: no echo may stretch them). The others' leases go on undisturbed
+    // while the view changes, however long it takes.
     const echo: Array<[string, number, number]> = [];
-    if (!promiseActive(this.p, s, this.now()))
-      for (const m of s.view.members) {
-        const peer = s.peers[m];
-        if (!peer || peer.gotSeq === 0 || !this.mayEcho(m)) continue;
-        echo.push([m, peer.inc, peer.gotSeq]);
-        peer.echoedHeardMs = Math.max(peer.echoedHeardMs, peer.gotSeqMs);
-      }
+    const promised = promiseActive(this.p, s, this.now()) ? s.promised : undefined;
+    for (const m of s.view.members) {
+      const peer = s.peers[m];
+      if (!peer || peer.gotSeq === 0 || !this.mayEcho(m) || (promised && !promised.members.includes(m))) continue;
+      echo.push([m, peer.inc, peer.gotSeq]);
+      peer.echoedHeardMs = Math.max(peer.echoedHeardMs, peer.gotSeqMs);
+    }
     s.sentHb.push({ seq: s.seq, atMs: this.now() });
     while (s.sentHb.length > 0 && (s.sentHb.length > 256 || this.now() - s.sentHb[0]!.atMs > leaseMs(this.p)))
       s.sentHb.shift();

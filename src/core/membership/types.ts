@@ -170,5 +170,5 @@ export interface MemberState {
   };
   /** As member: the proposal we promised to accept (we ack nothing older); `firstAtMs`: our first acknowledgement
    * of it (the leader's commit answers one of them, at the earliest that one). */
-  promised?: { id: number; leader: string; leaderInc: number; atMs: number; firstAtMs: number };
+  promised?: { id: number; leader: string; leaderInc: number; atMs: number; firstAtMs: number; members: string[] };
 }
