@@ -1,7 +1,7 @@
 // npm run bench:soak — false positives under stress (needs root): 3 nodes on 2 links in network namespaces,
 // 20 % packet loss on every node (nftables), both CPU cores kept busy, for BENCH_SOAK_SECONDS (default 600).
-// Counts view changes and moments any node saw a peer offline; prints them with the worst link silence seen and
-// the daemons' event-loop lag. BENCH_SOAK_PROFILE picks the heartbeat profile (default fast, the demanding one).
+// Counts view changes, moments any node saw a peer offline, and false stops of a resource (its node's lease run
+// short); prints them with the worst link silence seen and the daemons' event-loop lag. BENCH_SOAK_PROFILE picks the heartbeat profile (default fast, the demanding one).
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
@@ -13,7 +13,14 @@ const PROFILE = process.env.BENCH_SOAK_PROFILE ?? "fast";
 const LOSS_PCT = Number(process.env.BENCH_SOAK_LOSS_PCT ?? 20);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const c = new NetnsCluster(3, 2, `profile: ${PROFILE}`, 217);
+// One resource, so that a lease running short shows as what a user would see: the node stopping it.
+const c = new NetnsCluster(
+  3,
+  2,
+  `profile: ${PROFILE}`,
+  217,
+  `resources:\n  keep: { exec: { command: "sleep 100000000" } }\n`,
+);
 const burners: ChildProcess[] = [];
 async function cleanup(): Promise<void> {
   for (const b of burners) if (b.exitCode === null) b.kill("SIGKILL");
@@ -60,10 +67,14 @@ try {
     }
   }
   const s = await c.node("n1").membership();
+  const count = (re: RegExp) => c.nodes.reduce((a, n) => a + (c.node(n).output.match(re)?.length ?? 0), 0);
+  const leaseStops = count(/quorum lease ends in \d+ ms: stopping/g);
+  const moves = count(/DC: start keep on/g) - 1;
   console.log(
     `Soak: ${SECONDS} s, ${PROFILE} profile (dead ${HEARTBEAT_PROFILES[PROFILE === "fast" ? "fast" : "default"].deadMs} ms), ${LOSS_PCT} % loss on every node, ${burners.length} CPU burners`,
   );
   console.log(`  view changes seen: ${viewChanges}; peer-offline sightings: ${offlineSightings}`);
+  console.log(`  false stops (a lease run short, the resource stopped): ${leaseStops}; resource moves: ${moves}`);
   console.log(
     `  longest silence of a peer on its best link: ${worstSilenceMs} ms; worst event-loop lag: ${worstLagMs.toFixed(1)} ms`,
   );
