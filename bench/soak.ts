@@ -1,7 +1,8 @@
 // npm run bench:soak — false positives under stress (needs root): 3 nodes on 2 links in network namespaces,
 // 20 % packet loss on every node (nftables), both CPU cores kept busy, for BENCH_SOAK_SECONDS (default 600).
 // Counts view changes, moments any node saw a peer offline, and false stops of a resource (its node's lease run
-// short); prints them with the worst link silence seen and the daemons' event-loop lag. BENCH_SOAK_PROFILE picks the heartbeat profile (default fast, the demanding one).
+// short); prints them with the worst link silence seen and the daemons' event-loop lag. BENCH_SOAK_PROFILE picks
+// the heartbeat profile (default fast, the demanding one).
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
