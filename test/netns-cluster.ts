@@ -3,10 +3,10 @@
 // this process and is deleted by teardown(), which is safe to call after a partial setup.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import type { MembershipStatus } from "../src/api/types.js";
 import { writeClusterKey } from "../src/node/key.js";
-import { cleanupDir, DaemonUnderTest, tempDir, waitFor } from "./helpers.js";
+import { cleanupDir, DaemonUnderTest, script, tempDir, waitFor } from "./helpers.js";
 
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
 const quietly = (f: () => unknown) => {
@@ -29,6 +29,8 @@ export const summary = (s: MembershipStatus) =>
   `${s.node}: view ${s.view.id} [${s.view.members.join(",")}] quorate=${s.quorate} dc=${s.dc ?? "-"}`;
 
 let clusters = 0;
+/** Where resource-agents keeps the helper programs of its agents (sfex_daemon…). */
+const HA_BIN = "/usr/libexec/heartbeat";
 
 export class NetnsCluster {
   readonly nodes: string[];
@@ -41,7 +43,10 @@ export class NetnsCluster {
    * top-level cluster.yaml lines (or a function of this cluster, for lines that name its namespaces). Each bridge has
    * address 10.X.link.254 (a "router" to ping). */
   /** `supervised`: daemons run under `paceline daemon`'s supervisor (which respawns them); otherwise the tests
-   * restart them themselves. */
+   * restart them themselves. `ownHosts`: each node also has its own host name (a UTS namespace: uname -n is the
+   * node's name) and its own resource-agents scratch directories (HA_RSCTMP, and HA_BIN as links to the real
+   * helpers), so agents that tell nodes apart by host name or find their daemons with pgrep (sfex) behave as on
+   * separate machines; `haBin` replaces some of those helpers with scripts of the test's. */
   constructor(
     nodeCount: number,
     linkCount: number,
@@ -49,6 +54,7 @@ export class NetnsCluster {
     private readonly subnet: number,
     private readonly moreYaml: string | ((c: NetnsCluster) => string) = "",
     private readonly supervised = false,
+    private readonly ownHosts: boolean | { haBin: Record<string, string> } = false,
   ) {
     this.nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
     this.links = Array.from({ length: linkCount }, (_, l) => l);
@@ -119,12 +125,33 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
         new DaemonUnderTest(
           mkdirSync(`${this.dir}/${n}`, { recursive: true })!,
           yaml,
-          ["ip", "netns", "exec", this.ns(n)],
+          ["ip", "netns", "exec", this.ns(n), ...(this.ownHosts ? this.ownHost(n) : [])],
           ["--node", n, ...(this.supervised ? [] : ["--no-supervise"])],
         ),
       );
     }
     return this;
+  }
+
+  /** The wrapper that gives node n its own host name and agent scratch directories (see `ownHosts`). */
+  private ownHost(n: string): string[] {
+    const rsctmp = mkdirSync(`${this.dir}/${n}/rsctmp`, { recursive: true })!;
+    const bin = mkdirSync(`${this.dir}/${n}/habin`, { recursive: true })!;
+    const own = typeof this.ownHosts === "object" ? this.ownHosts.haBin : {};
+    for (const f of existsSync(HA_BIN) ? readdirSync(HA_BIN) : [])
+      if (!own[f]) symlinkSync(`${HA_BIN}/${f}`, `${bin}/${f}`);
+    for (const [f, body] of Object.entries(own)) script(bin, f, body);
+    return [
+      "env",
+      `HA_RSCTMP=${rsctmp}`,
+      `HA_BIN=${bin}`,
+      "unshare",
+      "--uts",
+      "sh",
+      "-c",
+      'hostname "$0" && exec "$@"',
+      n,
+    ];
   }
 
   async teardown(): Promise<void> {

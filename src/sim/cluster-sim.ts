@@ -46,7 +46,21 @@ export type SimBug =
   /** A node stops its resources only when its lease has ended, not a stop budget before (no stop margin). */
   | "no-stop-budget"
   /** A fence device that claims success without powering the node off. */
-  | "fence-claims-success";
+  | "fence-claims-success"
+  /** After a stall, the shell hands the core what waited with the clock it read before the stall (acting on late
+   * timers and messages without looking at the clock again). */
+  | "stale-clock-after-stall";
+
+/** Every injected bug, with what it breaks (for `npm run sim -- --help`). */
+export const SIM_BUGS: Record<SimBug, string> = {
+  "phantom-vote": "a node counts a vote it did not hear",
+  "no-lease-handover": "a view that dropped members acts without waiting out their lease",
+  "arbiter-overtrust": "a node believes the arbiter's vote three times longer than lent",
+  "no-stop-on-lost-quorum": "a node keeps its resources after losing quorum",
+  "no-stop-budget": "a node stops its resources only when its lease has ended",
+  "fence-claims-success": "a fence device claims success without powering the node off",
+  "stale-clock-after-stall": "after a stall, the core is handed what waited with the clock read before it",
+};
 
 export interface Timing {
   intervalMs: number;
@@ -152,6 +166,8 @@ export interface SimNode {
   /** Until when (simulated time) it could keep its resources when it froze: a freeze that outlasts it is the
    * frozen-node window fencing closes; a shorter one is no excuse. */
   keepAtPause: number;
+  /** Its clock when it froze (the stale reading of the `stale-clock-after-stall` bug). */
+  clockAtPause: number;
   clockOffset: number;
   clockRate: number;
   /** What survives the daemon on this machine's disk. */
@@ -241,6 +257,8 @@ export class ClusterSim {
   private windowSince?: number;
   /** The liveness phase has begun. */
   private healed = false;
+  /** Scripted runs: called as a node sends a stream message, before it is on its way (e.g. to freeze its receiver). */
+  onStream?: (from: string, to: string, msg: ControlMessage) => void;
 
   constructor(readonly o: SimOptions) {
     this.rng = new Random(o.seed);
@@ -262,6 +280,7 @@ export class ClusterSim {
         resumedAt: -Infinity,
         heldAtPause: new Set(),
         keepAtPause: -Infinity,
+        clockAtPause: 0,
         clockOffset: o.ideal ? 0 : this.rng.int(0, 100_000),
         clockRate: 1 + drift,
         disk: {},
@@ -356,7 +375,7 @@ export class ClusterSim {
   }
 
   /** One input to a node's core, now (or when it resumes); its effects carried out. */
-  feed(n: SimNode, body: NodeInputBody): void {
+  feed(n: SimNode, body: NodeInputBody, deferred = false): void {
     if (!n.core) return;
     if (this.now < n.pausedUntil) {
       this.schedule({ kind: "input", at: n.pausedUntil, node: n.name, inc: n.inc, body, deferred: true });
@@ -364,9 +383,8 @@ export class ClusterSim {
     }
     const core = n.core;
     if (this.o.bug === "no-stop-on-lost-quorum") core.rm.noLeaseSinceMs = undefined;
-    const effects = stepNode(core, { ...body, nowMs: this.clock(n), wallSec: this.wall() } as Parameters<
-      typeof stepNode
-    >[1]);
+    const nowMs = deferred && this.o.bug === "stale-clock-after-stall" ? n.clockAtPause : this.clock(n);
+    const effects = stepNode(core, { ...body, nowMs, wallSec: this.wall() } as Parameters<typeof stepNode>[1]);
     this.steps++;
     this.tamper(core);
     this.recordView(n, core.member.view);
@@ -546,6 +564,7 @@ export class ClusterSim {
   private stream(n: SimNode, to: string, msg: ControlMessage): void {
     const target = this.node(to);
     if (!this.canReach(n.name, to) || !target.core) return;
+    this.onStream?.(n.name, to, msg);
     const pair = `${n.name}>${to}`;
     const at = Math.max(this.now + this.delay(), this.streamAt.get(pair) ?? 0);
     this.streamAt.set(pair, at);
@@ -751,6 +770,7 @@ export class ClusterSim {
     if (this.now >= n.pausedUntil) {
       n.heldAtPause = new Set([...this.running].filter(([, on]) => on.has(name)).map(([rsc]) => rsc));
       n.keepAtPause = n.core ? this.simTimeOf(n, keepUntilMs(n.core)) : -Infinity;
+      n.clockAtPause = this.clock(n);
     }
     n.pausedUntil = Math.max(n.pausedUntil, this.now + ms);
     n.resumedAt = Math.max(n.resumedAt, n.pausedUntil);
@@ -974,7 +994,7 @@ export class ClusterSim {
         if (ev.body.type === "datagram" && ev.from && this.isCut(ev.from, ev.node, ev.link ?? 0)) continue; // cut while in flight
         if (ev.body.type === "stream" && ev.from && !this.canReach(ev.from, ev.node)) continue;
         if (ev.inc !== -1 && ev.inc !== n.inc) continue; // for a daemon that is gone
-        this.feed(n, ev.body);
+        this.feed(n, ev.body, ev.deferred);
       } else if (ev.kind === "to-arbiter") {
         if (!this.arbiter || this.cut.has(`${ev.msg.from}>arbiter#*`)) continue;
         const { reply, log } = arbiterDecide(this.arbiter, this.now, leaseMs(this.mp), ev.msg);

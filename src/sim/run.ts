@@ -4,7 +4,7 @@
 // that replays it with a trace. --membership runs no resources (membership and quorum only).
 
 import { parseArgs } from "node:util";
-import { simulate, type SimBug } from "./cluster-sim.js";
+import { simulate, SIM_BUGS, type SimBug } from "./cluster-sim.js";
 
 const OPTIONS = {
   seeds: { type: "string", default: process.env.PACELINE_SIM_SEEDS ?? "1000" },
@@ -29,9 +29,16 @@ const args = (() => {
     process.exit(2);
   }
 })();
+const BUGS = Object.entries(SIM_BUGS)
+  .map(([name, what]) => `  ${name.padEnd(24)} ${what}`)
+  .join("\n");
 if (args.values.help) {
-  console.log(USAGE);
+  console.log(`${USAGE}\ninjected bugs (--bug B; the run must find a violation):\n${BUGS}`);
   process.exit(0);
+}
+if (args.values.bug !== undefined && !(args.values.bug in SIM_BUGS)) {
+  console.error(`unknown --bug ${args.values.bug}; one of:\n${BUGS}`);
+  process.exit(2);
 }
 const { values } = args;
 

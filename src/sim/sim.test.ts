@@ -91,6 +91,14 @@ test("the simulator catches a node that keeps its resources after losing quorum,
   assert.ok(noBudget.length > 0, "stopping only at the lease's end went unnoticed");
 });
 
+test("the simulator catches a shell that hands the core, after a stall, what waited with the clock read before it", () => {
+  const stale = caught(300, { nodes: 3, bug: "stale-clock-after-stall" });
+  assert.ok(
+    stale.some((f) => /runs on n\d and n\d at once/.test(f)),
+    `acting on late input without looking at the clock went unnoticed:\n${stale.join("\n")}`,
+  );
+});
+
 test("a replayed seed gives the same run", () => {
   const a = simulate({ seed: 42, nodes: 3, links: 2, faultMs: 10_000, livenessMs: 10_000, trace: true });
   const b = simulate({ seed: 42, nodes: 3, links: 2, faultMs: 10_000, livenessMs: 10_000, trace: true });

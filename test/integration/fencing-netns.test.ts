@@ -14,53 +14,11 @@ import { cleanupDir, script, sleep, tempDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { VipProbe } from "../vip-probe.js";
 import { OCF_AGENTS, ROOT, unmet } from "../requires.js";
+import { alive, FENCE_NETNS, fencingYaml, haveNsenter } from "../fence-netns.js";
 
-const haveNsenter = (() => {
-  try {
-    execFileSync("nsenter", ["--version"]);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const skip = unmet(ROOT, [haveNsenter, "needs nsenter (util-linux)"], OCF_AGENTS);
 const REPS = Number(process.env.PACELINE_SPLIT_REPS ?? 20);
 const dir = tempDir("fencing");
-
-/** plug = "NAMESPACE:HOST-VETH". */
-const FENCE_NETNS = `
-action=reboot; plug=
-while IFS='=' read -r k v; do case "$k" in action) action=$v;; plug|port) plug=$v;; esac; done
-ns=\${plug%%:*}; veth=\${plug#*:}
-case "$action" in
-  metadata) echo '<?xml version="1.0"?><resource-agent name="fence_netns" shortdesc="test power switch"><parameters><parameter name="action"/><parameter name="plug"/><parameter name="port"/></parameters><actions><action name="on"/><action name="off"/><action name="reboot"/><action name="status"/><action name="monitor"/><action name="metadata"/></actions></resource-agent>'; exit 0;;
-  monitor|list) exit 0;;
-  status) [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && exit 0 || exit 2;;
-  on) exit 0;;
-  off|reboot)
-    for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
-    nsenter -t 1 -n ip link set "$veth" down
-    ip -n "$ns" addr flush dev eth0
-    exit 0;;
-esac
-echo "unknown action $action" >&2; exit 1
-`;
-
-function fencingYaml(c: NetnsCluster, agent: string, delays: Record<string, string> = {}): string {
-  return `fencing:
-  timeout: 20s
-  devices:
-${c.nodes.map((n) => `    power-${n}: { agent: ${agent}, host-map: { ${n}: "${c.ns(n)}:${c.hostVeth(n, 0)}" }, timeout: 5s${delays[n] ? `, delay: ${delays[n]}` : ""} }`).join("\n")}
-`;
-}
-
-const alive = (c: NetnsCluster, n: string) => {
-  try {
-    return execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" }).trim().length > 0;
-  } catch {
-    return false;
-  }
-};
 
 before(() => {
   if (skip) return;

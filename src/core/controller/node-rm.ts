@@ -25,9 +25,13 @@ import { emptyAdmin } from "./types.js";
 
 const OCF_OK = 0;
 const OCF_UNIMPLEMENTED = 3;
+const OCF_ERR_INSTALLED = 5;
 const OCF_NOT_RUNNING = 7;
 const OCF_RUNNING_PROMOTED = 8;
 const DONE_KEPT = 64;
+/** Stopping on its own, a stop that failed is tried again at once (a passing failure must not eat the stop budget),
+ * then after a wait that doubles up to 10 s (a stop that keeps failing must not spin). */
+const selfStopRetryMs = (failures: number) => (failures <= 1 ? 0 : Math.min(10_000, 250 * 2 ** (failures - 2)));
 
 export interface NodeRmState {
   me: string;
@@ -55,6 +59,8 @@ export interface NodeRmState {
   /** The configuration version this node runs (set by the shell; carried in reports). */
   config: { epoch: number; hash: string };
   shuttingDown?: { sinceMs: number };
+  /** Stops that failed here in a row, per resource, and when the last one did (own clock): when to try again. */
+  failedStops: Record<string, { count: number; lastMs: number }>;
   /** Since when this node has not held its quorum lease (a view change takes it away for a heartbeat or so). */
   noLeaseSinceMs?: number;
   /** The daemon started with its predecessor's lease record (the predecessor held the lease). */
@@ -163,6 +169,7 @@ export function initNodeRm(me: string, inc: number): NodeRmState {
     checks: {},
     hooks: {},
     nextHookId: 1,
+    failedStops: {},
   };
 }
 
@@ -171,7 +178,8 @@ export function mayBeActive(h: RscHistory | undefined): boolean {
   if (!h?.last) return true;
   const { op, rc, intervalMs } = h.last;
   if (op === "stop") return rc !== OCF_OK;
-  if (op === "monitor" && intervalMs === 0) return rc !== OCF_NOT_RUNNING;
+  // A probe that finds the agent not installed here: it cannot run here (the scheduler bans the node, as Pacemaker).
+  if (op === "monitor" && intervalMs === 0) return rc !== OCF_NOT_RUNNING && rc !== OCF_ERR_INSTALLED;
   return true;
 }
 
@@ -256,6 +264,8 @@ class NodeStep {
     for (const p of this.prims) {
       const h = this.s.history[p.id];
       if (h?.pending || !mayRun(h)) continue;
+      const failed = this.s.failedStops[p.id];
+      if (failed && this.s.nowMs - failed.lastMs < selfStopRetryMs(failed.count)) continue;
       const later = p.group
         ? this.prims.filter((q) => q.group === p.group && this.prims.indexOf(q) > this.prims.indexOf(p))
         : [];
@@ -279,6 +289,13 @@ class NodeStep {
     this.s.hooks[id] = { rsc: p.id, failureCallId, final, actionId };
     this.hist(p.id).pending = { op: "hook", actionId, sinceSec: this.s.wallSec };
     this.out.push({ type: "hook", id, rsc: p.id, purpose, command, env, timeoutMs: p.meta.preRecoveryTimeoutMs });
+    this.reportDue = true;
+  }
+
+  /** An order from the DC is not carried out (its id goes into the next report: the DC decides again). */
+  refuse(actionId: string): void {
+    this.s.refused.push(actionId);
+    if (this.s.refused.length > DONE_KEPT) this.s.refused.shift();
     this.reportDue = true;
   }
 
@@ -543,23 +560,22 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
           "warn",
           `ignored ${msg.op} ${msg.rsc} from ${from}: ${msg.viewKey !== s.viewKey ? "it was sent in another view" : s.frozenInView ? "this daemon was frozen in this view" : `${from} is not the DC this node follows (yet)`}`,
         );
-        s.refused.push(msg.id);
-        if (s.refused.length > DONE_KEPT) s.refused.shift();
-        st.markReport();
+        st.refuse(msg.id);
         return;
       }
       if (s.done.includes(msg.id) || Object.values(s.ops).some((o) => o.actionId === msg.id)) return; // a repeat
       const p = st.prim(msg.rsc);
       if (!p) {
         st.log("warn", `ignored ${msg.op} of unknown resource ${msg.rsc} from DC ${from} (configurations differ?)`);
-        s.refused.push(msg.id); // the DC may send it again once this node runs the same configuration
-        st.markReport();
+        st.refuse(msg.id); // the DC may send it again once this node runs the same configuration
         return;
       }
       if (s.selfStop && msg.op !== "stop") return;
       const h = st.hist(p.id);
       if (h.pending) {
+        // Refused, not dropped: the DC would wait for it forever; it decides again once this one is over.
         st.log("warn", `ignored ${msg.op} ${p.id}: ${h.pending.op} is still running`);
+        st.refuse(msg.id);
         return;
       }
       if (msg.op === "hook" || msg.op === "final") {
@@ -729,6 +745,11 @@ function onOpDone(st: NodeStep, opId: number, result: OpResult): void {
   if (op.actionId) {
     s.done.push(op.actionId);
     if (s.done.length > DONE_KEPT) s.done.shift();
+  }
+  if (op.op === "stop") {
+    const stopped = result.status === "done" && result.rc === OCF_OK;
+    if (stopped) delete s.failedStops[op.rsc];
+    else s.failedStops[op.rsc] = { count: (s.failedStops[op.rsc]?.count ?? 0) + 1, lastMs: s.nowMs };
   }
   const name = op.op === "probe" ? "monitor" : op.op;
   // An agent that cannot tell (an exec resource without a status script) is taken as stopped: the start is then

@@ -80,7 +80,7 @@ export function initMember(p: MembershipParams, me: string, inc: number, nowMs: 
     nowMs,
     seq: 0,
     sentHb: [],
-    noEchoUntilMs: {},
+    noEcho: [],
     nextHeartbeatMs: nowMs,
     peers,
     // A (re)started node waits out the lease handover too: its previous life may still count as quorate elsewhere
@@ -223,15 +223,22 @@ class Step {
   leaving(view: View): void {
     const s = this.s;
     const backedUntil = this.leaseOfDroppedUntil(view.members);
-    if (backedUntil <= this.now()) return;
-    for (const n of this.p.nodes)
-      if (!view.members.includes(n.name))
-        s.noEchoUntilMs[n.name] = Math.max(s.noEchoUntilMs[n.name] ?? -Infinity, backedUntil);
+    const holders = view.members.filter((m) => m !== s.me && s.peers[m] && !hasLeft(s.peers[m]));
+    const names = this.p.nodes.map((n) => n.name).filter((n) => !view.members.includes(n));
+    if (backedUntil <= this.now() || holders.length === 0 || names.length === 0) return;
+    s.noEcho.push({ names, viewId: view.id, holders, untilMs: backedUntil });
   }
 
-  /** This node may echo `name` now (see noEchoUntilMs). */
+  /** This node may echo `name` now (see noEcho). */
   mayEcho(name: string): boolean {
-    return this.now() >= (this.s.noEchoUntilMs[name] ?? -Infinity);
+    const s = this.s;
+    s.noEcho = s.noEcho.filter((w) => w.untilMs > this.now() && w.holders.length > 0);
+    return !s.noEcho.some((w) => w.names.includes(name));
+  }
+
+  /** `from` is in a view later than ones this node left: it no longer counts this node's support in them. */
+  private movedOn(from: string, view: View): void {
+    for (const w of this.s.noEcho) if (view.id > w.viewId) w.holders = w.holders.filter((h) => h !== from);
   }
 
   /** `support`: members known to back this very view already, and since when (their echo's time): a member counts
@@ -309,6 +316,7 @@ class Step {
         peer.settled = msg.settled;
         peer.attrs = msg.attrs;
         s.highestViewId = Math.max(s.highestViewId, msg.view.id);
+        this.movedOn(msg.from, msg.view);
         if (msg.seq > peer.gotSeq) {
           peer.gotSeq = msg.seq;
           peer.gotSeqMs = this.now();

@@ -144,9 +144,10 @@ export interface MemberState {
   installedMs: number;
   /** Not quorate before this (own clock): a recent view change dropped members whose lease must run out first. */
   settleUntilMs: number;
-  /** Per node: no echo of it before this (own clock). A view this node left, that went on without that node, may
-   * still count this node's support until then: echoing it sooner could renew a lease that view waited out. */
-  noEchoUntilMs: Record<string, number>;
+  /** Nodes not to echo yet. A view this node left, that went on without those nodes, may still count this node's
+   * support until `untilMs` (own clock): echoing them sooner could renew a lease that view waited out. The wait is
+   * over sooner once every other member of that view (`holders`) has been heard in a later view: none counts it. */
+  noEcho: Array<{ names: string[]; viewId: number; holders: string[]; untilMs: number }>;
   highestViewId: number;
   /** Every node has been seen at least once (wait-for-all). */
   seenAll: boolean;

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { ClusterSim, type SimOptions } from "../../sim/cluster-sim.js";
 import type { AdminCommand } from "../controller/types.js";
 import { parseConfigText } from "../../config/doc.js";
+import { keepUntilMs, stepNode } from "./node.js";
 
 const RESOURCES = `resources:
   web:
@@ -310,4 +311,55 @@ test("config push: the DC numbers it; a node that was down catches up and probes
   c.advance(100);
   assert.match(c.replies.get(refused)?.message ?? "", /refused: heartbeat cannot change while the cluster runs/);
   assert.equal(c.violation, undefined);
+});
+
+test("an order to start handled after this node's keep window ended (a late event loop) is not carried out", () => {
+  const c = cluster();
+  const target = ["n2", "n3"].find((n) => !c.where("other").includes(n))!;
+  const core = c.node(target).core!;
+  // The order the DC would send, read only once the node's lease is inside its stop budget (no tick in between).
+  const late = keepUntilMs(core) + 5;
+  const effects = stepNode(core, {
+    type: "stream",
+    from: "n1",
+    msg: { t: "do", viewKey: core.rm.viewKey, id: "late-1", rsc: "other", op: "start" },
+    nowMs: late,
+    wallSec: 1_700_000_000,
+  });
+  assert.ok(!effects.some((e) => e.type === "exec" && e.action === "start"), JSON.stringify(effects));
+  // The same order inside the window is carried out (the check is the clock, not the message).
+  const c2 = cluster();
+  const core2 = c2.node(target).core!;
+  const onTime = stepNode(core2, {
+    type: "stream",
+    from: "n1",
+    msg: { t: "do", viewKey: core2.rm.viewKey, id: "on-time-1", rsc: "other", op: "start" },
+    nowMs: core2.nowMs + 1,
+    wallSec: 1_700_000_000,
+  });
+  assert.ok(
+    onTime.some((e) => e.type === "exec" && e.action === "start"),
+    JSON.stringify(onTime),
+  );
+});
+
+test("a node frozen while an order to start was on its way: it refuses the order on resuming, unless its shell hands it a stale clock (an injected bug, which the simulator catches)", () => {
+  for (const bug of [undefined, "stale-clock-after-stall" as const]) {
+    const c = cluster({ bug });
+    const target = ["n2", "n3"].find((n) => !c.where("other").includes(n))!;
+    let frozen = false;
+    c.onStream = (_from, to, msg) => {
+      if (!frozen && to === target && msg.t === "do" && msg.op === "start" && msg.rsc === "other") {
+        frozen = true;
+        c.pause(target, 3000); // a stall longer than dead: the others act without it
+      }
+    };
+    admin(c, "n1", { kind: "move", rsc: "other", node: target });
+    c.advance(2500);
+    assert.ok(frozen);
+    assert.equal(c.where("other").length, 1, "started again elsewhere while the target is frozen");
+    c.advance(2000); // the target resumes, with the order and the heartbeats that waited for it
+    if (bug) assert.match(c.violation?.text ?? "", /other runs on n\d and n\d at once/);
+    else assert.equal(c.violation, undefined, c.violation?.text);
+  }
 });

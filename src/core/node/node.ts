@@ -904,6 +904,17 @@ class NodeStep {
     this.emit({ type: "persist", file: "failures", value });
   }
 
+  /** Time to look at the clocks when a tick is due or the keep window has ended. */
+  lookAtClocks(): void {
+    const s = this.s;
+    if (!s.booted || s.leaving || s.nowMs < Math.min(s.nextTickMs, s.keepingUntilMs ?? Infinity)) return;
+    s.nextTickMs = s.nowMs + tickMs(s);
+    this.member({ type: "tick", nowMs: s.nowMs });
+    this.facts(true);
+    this.fenceTicks();
+    this.expireForwarded();
+  }
+
   wakeAt(): number {
     const s = this.s;
     // Heartbeats are due on their own clock (alone, there is nobody to send them to).
@@ -924,6 +935,10 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
   s.wallSec = input.wallSec;
   const st = new NodeStep(s);
   if (s.leaving && input.type !== "wake") return [{ type: "wake-at", atMs: s.nowMs + tickMs(s) }];
+  // Anything that may lead to an action is decided on the clock as it is now: a late event loop that reads an
+  // order (or a result, a request) after the keep window ended stops first and starts nothing. Heartbeats come
+  // first instead: one may extend the lease a late timer would otherwise end.
+  if (input.type !== "datagram" && input.type !== "arbiter-reply") st.lookAtClocks();
   switch (input.type) {
     case "boot":
       st.boot(input.stored);
@@ -985,14 +1000,8 @@ export function stepNode(s: NodeState, input: NodeInput): NodeEffect[] {
       st.rm({ type: "shutdown", nowMs: s.nowMs });
       break;
   }
-  // Time to look at the clocks (whatever woke the node: a late timer must not wait behind a stream of packets).
-  if (s.booted && !s.leaving && s.nowMs >= Math.min(s.nextTickMs, s.keepingUntilMs ?? Infinity)) {
-    s.nextTickMs = s.nowMs + tickMs(s);
-    st.member({ type: "tick", nowMs: s.nowMs });
-    st.facts(true);
-    st.fenceTicks();
-    st.expireForwarded();
-  }
+  // Whatever woke the node: a late timer must not wait behind a stream of packets.
+  st.lookAtClocks();
   st.drainInbox();
   if (!s.leaving) {
     st.runDueMonitors();

@@ -35,8 +35,17 @@ export interface AgentRunner {
 
 const BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/** What every agent gets: a PATH, the C locale, and the daemon's own HA_* variables (HA_RSCTMP, HA_BIN, HA_debug…
+ * set where it is started, as Pacemaker passes /etc/default/pacemaker's on to its agents). */
 export function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ? `${process.env.PATH}:${BASE_PATH}` : BASE_PATH, LANG: "C", LC_ALL: "C", ...extra };
+  const ha = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("HA_")));
+  return {
+    ...ha,
+    PATH: process.env.PATH ? `${process.env.PATH}:${BASE_PATH}` : BASE_PATH,
+    LANG: "C",
+    LC_ALL: "C",
+    ...extra,
+  };
 }
 
 export function checkExecutable(path: string): string | undefined {

@@ -1,0 +1,52 @@
+// A power switch for nodes that are network namespaces, in the shape of a fence-agents program (key=value on
+// stdin): "off"/"reboot" kills every process of the target's namespace, pulls its cable and forgets its addresses
+// (what a power-off does); "status" says whether anything still runs there. Shared by the netns fencing tests.
+
+import { execFileSync } from "node:child_process";
+import type { NetnsCluster } from "./netns-cluster.js";
+
+export const haveNsenter = (() => {
+  try {
+    execFileSync("nsenter", ["--version"]);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The device program; plug = "NAMESPACE:HOST-VETH". */
+export const FENCE_NETNS = `
+action=reboot; plug=
+while IFS='=' read -r k v; do case "$k" in action) action=$v;; plug|port) plug=$v;; esac; done
+ns=\${plug%%:*}; veth=\${plug#*:}
+case "$action" in
+  metadata) echo '<?xml version="1.0"?><resource-agent name="fence_netns" shortdesc="test power switch"><parameters><parameter name="action"/><parameter name="plug"/><parameter name="port"/></parameters><actions><action name="on"/><action name="off"/><action name="reboot"/><action name="status"/><action name="monitor"/><action name="metadata"/></actions></resource-agent>'; exit 0;;
+  monitor|list) exit 0;;
+  status) [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && exit 0 || exit 2;;
+  on) exit 0;;
+  off|reboot)
+    for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
+    nsenter -t 1 -n ip link set "$veth" down
+    ip -n "$ns" addr flush dev eth0
+    exit 0;;
+esac
+echo "unknown action $action" >&2; exit 1
+`;
+
+/** cluster.yaml's fencing section: one such device per node (`agent`: where FENCE_NETNS was written). */
+export function fencingYaml(c: NetnsCluster, agent: string, delays: Record<string, string> = {}): string {
+  return `fencing:
+  timeout: 20s
+  devices:
+${c.nodes.map((n) => `    power-${n}: { agent: ${agent}, host-map: { ${n}: "${c.ns(n)}:${c.hostVeth(n, 0)}" }, timeout: 5s${delays[n] ? `, delay: ${delays[n]}` : ""} }`).join("\n")}
+`;
+}
+
+/** Anything still runs in node n's namespace (it has not been powered off). */
+export const alive = (c: NetnsCluster, n: string) => {
+  try {
+    return execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" }).trim().length > 0;
+  } catch {
+    return false;
+  }
+};
