@@ -1,152 +1,343 @@
-// npm run bench:failover — fault → the VIP answering again from another node, with three Paceline daemons in
-// network namespaces running a group (the native VIP, or IPaddr2 with BENCH_VIP=ipaddr2, + a web server), for a
-// node power-off (every process of the node killed, its cable pulled) and a network cut (cable pulled only: the
-// node must stop the group itself before the others start it). Median and p95 over BENCH_RUNS (default 20) for the
-// fast profile and BENCH_DEFAULT_PROFILE_RUNS (default 20) for the default one (BENCH_PROFILES to choose). The VIP
-// is polled every 10 ms from the root namespace. Then, when Pacemaker + Corosync or keepalived are installed, the
-// same measurement with ../shared/peers/ (BENCH_PEER_RUNS, default 5; BENCH_PEERS=none to skip); a peer that
-// cannot run is printed with the reason. Prints; asserts nothing.
+// npm run bench:failover — fault → the VIP answering again from another node, three nodes in network namespaces,
+// for Paceline (fast and default profiles, the native VIP or IPaddr2 with BENCH_VIP=ipaddr2) and the peers of
+// ../shared/peers (Pacemaker + Corosync with its defaults, keepalived with 1 s and 0.1 s adverts), every system
+// under the same faults, the same probe and the same double-active check:
+//  - power-off: every process of the active node's namespace killed at once, its link down, its VIP address gone;
+//  - network cut: every packet in and out of the active node dropped (nftables in its namespace; its link stays up,
+//    as when a switch fails: it must give the VIP up by itself, or the VIP is on two nodes);
+//  - probe: a TCP connection to the VIP every 10 ms; each node's responder answers with the node's name;
+//  - double-active: every 20 ms, `ip addr` in every namespace; a sample with the VIP on two nodes is counted, from
+//    the fault until the fault is undone (1 s after the failover).
+// Each system runs quiet, then with two CPU burners (BENCH_LOAD=quiet|busy|both, default both). Runs per fault:
+// BENCH_RUNS (Paceline fast, default 10), BENCH_DEFAULT_PROFILE_RUNS (10), BENCH_PEER_RUNS (5); BENCH_SYSTEMS picks
+// (paceline-fast,paceline-default,pacemaker,keepalived-1s,keepalived-0.1s). A system that cannot run is printed
+// with the reason, never left out. Prints; asserts nothing.
 
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NetnsCluster } from "../test/netns-cluster.js";
-import { VipProbe, webServerSource } from "../test/vip-probe.js";
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-const DEFAULT_PROFILE_RUNS = Number(process.env.BENCH_DEFAULT_PROFILE_RUNS ?? 20);
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const DEFAULT_PROFILE_RUNS = Number(process.env.BENCH_DEFAULT_PROFILE_RUNS ?? 10);
 const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 5);
-const PROFILES = (process.env.BENCH_PROFILES ?? "fast,default").split(",");
-// The native VIP by default; BENCH_VIP=ipaddr2 measures with Debian's IPaddr2 script instead.
+const LOADS = { quiet: ["quiet"], busy: ["busy"], both: ["quiet", "busy"] }[process.env.BENCH_LOAD ?? "both"] ?? [
+  "quiet",
+  "busy",
+];
+const SYSTEMS = (
+  process.env.BENCH_SYSTEMS ?? "paceline-fast,paceline-default,pacemaker,keepalived-1s,keepalived-0.1s"
+).split(",");
 const VIP_AGENT = process.env.BENCH_VIP === "ipaddr2" ? "ocf:heartbeat:IPaddr2" : "vip";
 const PEERS_DIR = new URL("../../../shared/peers/", import.meta.url).pathname;
-const SUBNET = 216;
-const VIP = `10.${SUBNET}.0.100`;
+const PORT = 7777;
+const SAMPLE_MS = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let current: NetnsCluster | undefined;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => {
-    void (current?.teardown() ?? Promise.resolve()).finally(() => process.exit(130));
+/** A cluster under test, seen the same way whatever runs it. Nodes are numbered 1..3. */
+interface System {
+  label: string;
+  vip: string;
+  runs: number;
+  ns(i: number): string;
+  setup(): Promise<void>;
+  /** Waits for a settled cluster with the VIP answering; returns the node holding it. */
+  ready(): Promise<number>;
+  /** Starts the node's software again after a power-off (its link is already back). */
+  restart(i: number): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+// ---- the probe, the faults and the double-active check: one definition for every system ----------------------
+
+/** Which node answers on the VIP (the last number of the responder's answer), or undefined. */
+function whoAnswers(vip: string, timeoutMs = 15): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let text = "";
+    const s = connect({ host: vip, port: PORT });
+    const done = (v: number | undefined) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.setTimeout(timeoutMs, () => done(undefined));
+    s.on("data", (b: Buffer) => (text += b.toString()));
+    s.on("end", () => done(Number(/(\d+)\s*$/.exec(text)?.[1]) || undefined));
+    s.on("error", () => done(undefined));
   });
+}
+
+function pidsOf(ns: string): number[] {
+  try {
+    return execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+const quietly = (f: () => unknown) => {
+  try {
+    f();
+  } catch {
+    /* already so */
+  }
+};
+const link = (ns: string, state: "up" | "down") => execFileSync("ip", ["-n", ns, "link", "set", "eth0", state]);
+
+/** Drops every packet in and out of a namespace but loopback (a partition the node cannot see as a link state). */
+function cut(ns: string): void {
+  execFileSync("ip", ["netns", "exec", ns, "nft", "-f", "-"], {
+    input: `table inet benchcut {
+  chain in { type filter hook input priority -10; policy drop; iif "lo" accept; }
+  chain out { type filter hook output priority -10; policy drop; oif "lo" accept; }
+}
+`,
+  });
+}
+
+const FAULTS = {
+  // Nothing leaves the node from the fault on (link first), then nothing runs there, and its addresses are gone.
+  "power-off": (sys: System, i: number) => {
+    const pids = pidsOf(sys.ns(i));
+    link(sys.ns(i), "down");
+    for (const pid of pids) quietly(() => process.kill(pid, "SIGKILL"));
+    quietly(() =>
+      execFileSync("ip", ["-n", sys.ns(i), "addr", "del", `${sys.vip}/24`, "dev", "eth0"], { stdio: "ignore" }),
+    );
+  },
+  "network cut": (sys: System, i: number) => cut(sys.ns(i)),
+};
+/** Undoes a fault: the link back, the node's software started again after a power-off. */
+async function heal(sys: System, fault: Fault, i: number): Promise<void> {
+  if (fault === "network cut")
+    return quietly(() =>
+      execFileSync("ip", ["netns", "exec", sys.ns(i), "nft", "delete", "table", "inet", "benchcut"]),
+    );
+  link(sys.ns(i), "up");
+  await sys.restart(i);
+}
+type Fault = keyof typeof FAULTS;
+
+function holds(ns: string, vip: string): Promise<boolean> {
+  return new Promise((resolve) =>
+    execFile("ip", ["-n", ns, "-o", "addr", "show", "dev", "eth0"], (e, out) =>
+      resolve(!e && out.includes(` ${vip}/`)),
+    ),
+  );
+}
+
+/** Samples every namespace every SAMPLE_MS; counts the samples with the VIP on two nodes or more. */
+class DoubleActive {
+  samples = 0;
+  double = 0;
+  private running = true;
+  private readonly done: Promise<void>;
+  constructor(sys: System) {
+    this.done = (async () => {
+      while (this.running) {
+        const at = Date.now();
+        const on = await Promise.all([1, 2, 3].map((i) => holds(sys.ns(i), sys.vip)));
+        this.samples++;
+        if (on.filter(Boolean).length > 1) this.double++;
+        await sleep(Math.max(0, SAMPLE_MS - (Date.now() - at)));
+      }
+    })();
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+}
+
+interface Result {
+  times: Record<Fault, number[]>;
+  samples: number;
+  double: number;
+  errors: string[];
+}
+
+async function measure(sys: System): Promise<Result> {
+  const r: Result = { times: { "power-off": [], "network cut": [] }, samples: 0, double: 0, errors: [] };
+  for (let run = 0; run < 2 * sys.runs; run++) {
+    const fault: Fault = run % 2 ? "network cut" : "power-off";
+    const active = await sys.ready();
+    const watch = new DoubleActive(sys);
+    const t0 = performance.now();
+    FAULTS[fault](sys, active);
+    let who: number | undefined;
+    while (!(who = await whoAnswers(sys.vip)) || who === active) {
+      if (performance.now() - t0 > 120_000) break;
+      await sleep(10);
+    }
+    const ms = performance.now() - t0;
+    if (who && who !== active) r.times[fault].push(ms);
+    else r.errors.push(`${fault} of node ${active}: no failover within 120 s`);
+    await sleep(1000);
+    await watch.stop();
+    r.samples += watch.samples;
+    r.double += watch.double;
+    await heal(sys, fault, active);
+    process.stdout.write(`    ${sys.label}: ${fault} of node ${active}: ${ms.toFixed(0)} ms, ${watch.double} double\n`);
+  }
+  return r;
+}
+
+// ---- the systems -------------------------------------------------------------------------------------------------
+
+async function until<T>(what: () => Promise<T | undefined> | T | undefined, timeoutMs: number, label: string) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await what();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
+    await sleep(100);
+  }
+}
+const answering = (vip: string) => until(() => whoAnswers(vip, 200), 120_000, "the VIP to answer");
+
+function paceline(profile: "fast" | "default", dir: string): System {
+  const subnet = 216;
+  const vip = `10.${subnet}.0.100`;
+  const c = new NetnsCluster(
+    3,
+    1,
+    `profile: ${profile}`,
+    subnet,
+    `
+resources:
+  web:
+    members:
+      vip: { agent: ${VIP_AGENT}, params: { ip: ${vip}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
+      www: { exec: { command: "${process.execPath} ${dir}/responder.cjs" }, monitor: 1s }
+defaults: { stickiness: 100 }
+`,
+    true,
+  );
+  return {
+    label: `Paceline, ${profile} profile, ${VIP_AGENT === "vip" ? "native VIP" : "IPaddr2"}`,
+    vip,
+    runs: profile === "fast" ? RUNS : DEFAULT_PROFILE_RUNS,
+    ns: (i) => c.ns(`n${i}`),
+    setup: async () => {
+      c.setup();
+      for (const d of c.daemons.values()) d.start();
+    },
+    ready: async () => {
+      await c.converge(c.nodes, c.nodes, "n1", true, 120_000);
+      const at = await answering(vip);
+      await sleep(profile === "default" ? 2000 : 500); // monitors running, no view change in flight
+      return at;
+    },
+    restart: async (i) => void c.node(`n${i}`).start(),
+    teardown: () => c.teardown(),
+  };
+}
+
+/** A peer from ../shared/peers: its own setup and node scripts, our faults and probe. */
+function peer(
+  label: string,
+  name: "pacemaker" | "keepalived",
+  setupArgs: string[],
+  settled: (env: NodeJS.ProcessEnv) => Promise<void>,
+): System {
+  const d = join(PEERS_DIR, name);
+  const state = mkdtempSync(join(tmpdir(), `paceline-peer-${name}-`));
+  const env = { ...process.env, STATE: state };
+  const bash = (args: string[], timeoutMs = 300_000) =>
+    spawnSync("bash", args, { env, encoding: "utf8", timeout: timeoutMs });
+  const vip = "10.77.0.100";
+  return {
+    label,
+    vip,
+    runs: PEER_RUNS,
+    ns: (i) => `ha77n${i}`,
+    setup: async () => {
+      const r = bash([join(d, "setup.sh"), ...setupArgs]);
+      if (r.status !== 0) throw new Error(`setup failed: ${(r.stderr || r.stdout).trim().slice(-400)}`);
+    },
+    ready: async () => {
+      await settled(env);
+      const at = await answering(vip);
+      await sleep(2000);
+      return at;
+    },
+    restart: async (i) => {
+      bash([join(d, "node.sh"), "start", String(i)]);
+      // The node's responder went with the power; it comes back with the node (pid file for the peer's teardown).
+      const p = spawn(
+        "ip",
+        ["netns", "exec", `ha77n${i}`, "python3", join(PEERS_DIR, "common", "responder.py"), `node${i}`, String(PORT)],
+        {
+          detached: true,
+          stdio: "ignore",
+        },
+      );
+      p.unref();
+      writeFileSync(join(state, `responder.${i}.pid`), String(p.pid));
+    },
+    teardown: async () => {
+      bash([join(d, "teardown.sh")], 180_000);
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+const shell = (env: NodeJS.ProcessEnv, script: string) => spawnSync("bash", ["-c", script], { env, encoding: "utf8" });
+
+const pacemaker = () =>
+  peer("Pacemaker 2.1 + Corosync 3, defaults", "pacemaker", ["3", "default"], async (env) => {
+    const lib = join(PEERS_DIR, "pacemaker");
+    const r = shell(env, `. ${lib}/pm-env.sh; . ${lib}/pm-lib.sh; wait_stable 1 3 120`);
+    if (r.status !== 0) throw new Error("Pacemaker did not settle within 120 s");
+  });
+
+const keepalived = (advert: "1" | "0.1") =>
+  peer(
+    `keepalived, advert ${advert} s (VRRPv${advert === "1" ? 2 : 3})`,
+    "keepalived",
+    ["3", advert, advert === "1" ? "2" : "3"],
+    async (env) => {
+      // Every instance running and exactly one holder, then a few adverts.
+      const lib = join(PEERS_DIR, "keepalived");
+      await until(
+        () => (shell(env, `. ${lib}/ka-env.sh; [ "$(vip_holders | wc -l)" = 1 ]`).status === 0 ? true : undefined),
+        60_000,
+        "one keepalived VIP holder",
+      );
+      await sleep(Math.max(2000, 5000 * Number(advert)));
+    },
+  );
+
+const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+
+/** Why a system cannot run here, or undefined. */
+function missing(name: string): string | undefined {
+  if (!name.startsWith("paceline")) {
+    if (process.env.BENCH_PEERS === "none") return "skipped (BENCH_PEERS=none)";
+    if (!existsSync(PEERS_DIR)) return `skipped: ${PEERS_DIR} not found (a checkout beside ../shared)`;
+  }
+  if (name === "pacemaker" && !(have("pacemakerd") && have("corosync") && have("crm_mon")))
+    return "skipped: not installed (apt install pacemaker pacemaker-cli-utils corosync)";
+  if (name.startsWith("keepalived") && !have("keepalived")) return "skipped: not installed (apt install keepalived)";
+  return undefined;
 }
 
 function stats(xs: number[]): string {
   if (xs.length === 0) return "no runs";
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-  return `median ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms (n=${s.length}, min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)})`;
+  return `median ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms (n=${s.length})`;
 }
 
-async function measureProfile(profile: string, dir: string): Promise<{ powerOff: number[]; cut: number[] }> {
-  const c = new NetnsCluster(
-    3,
-    1,
-    `profile: ${profile}`,
-    SUBNET,
-    `
-resources:
-  web:
-    members:
-      vip: { agent: ${VIP_AGENT}, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 1s }
-      www: { exec: { command: "${process.execPath} ${dir}/www.cjs" }, monitor: 1s }
-defaults: { stickiness: 100 }
-`,
-    true,
-  );
-  current = c;
-  const probe = new VipProbe(c, VIP);
-  const out = { powerOff: [] as number[], cut: [] as number[] };
-  try {
-    c.setup();
-    for (const d of c.daemons.values()) d.start();
-    await c.converge(c.nodes, c.nodes, "n1", true, 120_000);
-    const runs = profile === "default" ? DEFAULT_PROFILE_RUNS : RUNS;
-    for (let run = 0; run < 2 * runs; run++) {
-      const fault = run % 2 ? "cut" : "powerOff";
-      const active = await waitAnswer(probe, 120_000);
-      const others = c.nodes.filter((n) => n !== active);
-      await sleep(profile === "default" ? 2000 : 500); // settled: monitors running, no view change in flight
-      const t0 = performance.now();
-      if (fault === "powerOff") {
-        for (const pid of execFileSync("ip", ["netns", "pids", c.ns(active)], { encoding: "utf8" })
-          .split("\n")
-          .filter(Boolean)
-          .map(Number)) {
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            /* gone */
-          }
-        }
-        c.setLink(active, 0, "down");
-        try {
-          execFileSync("ip", ["-n", c.ns(active), "addr", "del", `${VIP}/24`, "dev", "eth0"]);
-        } catch {
-          /* not there */
-        }
-      } else c.setLink(active, 0, "down");
-      for (;;) {
-        const who = await probe.whoAnswers();
-        if (who && others.includes(who)) break;
-        if (performance.now() - t0 > 120_000) throw new Error(`no failover within 120 s (${fault} of ${active})`);
-        await sleep(10);
-      }
-      out[fault].push(performance.now() - t0);
-      c.setLink(active, 0, "up");
-      if (fault === "powerOff") c.node(active).start();
-      await c.converge(c.nodes, c.nodes, "n1", true, 120_000);
-      process.stdout.write(
-        `  ${profile} ${fault === "powerOff" ? "power-off" : "network cut"} of ${active}: ${out[fault].at(-1)!.toFixed(0)} ms\n`,
-      );
-    }
-  } finally {
-    await c.teardown();
-    current = undefined;
-  }
-  return out;
+const burners: ChildProcess[] = [];
+let current: System | undefined;
+async function stopAll(): Promise<void> {
+  for (const b of burners.splice(0)) if (b.exitCode === null) b.kill("SIGKILL");
+  await current?.teardown();
+  current = undefined;
 }
-
-async function waitAnswer(probe: VipProbe, timeoutMs: number): Promise<string> {
-  const t0 = Date.now();
-  for (;;) {
-    const who = await probe.whoAnswers();
-    if (who) return who;
-    if (Date.now() - t0 > timeoutMs) throw new Error("the VIP does not answer");
-    await sleep(50);
-  }
-}
-
-/** Runs one peer's scripts (setup, measure kill and netcut, teardown) and returns its failover times per fault. */
-function measurePeer(name: "pacemaker" | "keepalived", setupArgs: string[]): Record<string, number[]> | string {
-  const d = join(PEERS_DIR, name);
-  const state = mkdtempSync(join(tmpdir(), `paceline-peer-${name}-`));
-  const env = { ...process.env, STATE: state, OUT: join(state, "results.jsonl") };
-  try {
-    const setup = spawnSync("bash", [join(d, "setup.sh"), ...setupArgs], { env, encoding: "utf8", timeout: 300_000 });
-    if (setup.status !== 0) return `setup failed: ${(setup.stderr || setup.stdout).slice(-400)}`;
-    for (const fault of ["kill", "netcut"])
-      spawnSync("bash", [join(d, "measure.sh"), fault, String(PEER_RUNS)], {
-        env,
-        encoding: "utf8",
-        timeout: 1_800_000,
-      });
-    const times: Record<string, number[]> = { kill: [], netcut: [] };
-    for (const line of existsSync(env.OUT) ? readFileSync(env.OUT, "utf8").split("\n") : []) {
-      if (!line.startsWith("{")) continue;
-      const r = JSON.parse(line) as { label?: string; failover_ms?: number };
-      const fault = /fault=(\S+)/.exec(r.label ?? "")?.[1];
-      if (fault && typeof r.failover_ms === "number") times[fault]?.push(r.failover_ms);
-    }
-    return times;
-  } finally {
-    spawnSync("bash", [join(d, "teardown.sh")], { env, timeout: 120_000 });
-    rmSync(state, { recursive: true, force: true });
-  }
-}
-
-const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.on(sig, () => void stopAll().finally(() => process.exit(130)));
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
@@ -154,46 +345,52 @@ async function main(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), "paceline-bench-failover-"));
-  writeFileSync(join(dir, "www.cjs"), webServerSource(`10.${SUBNET}.0.`, VIP));
+  // Paceline's service: the same kind of responder the peers run (answers with its node's address).
+  writeFileSync(
+    join(dir, "responder.cjs"),
+    `const os = require("os");
+const me = Object.values(os.networkInterfaces()).flat().find((a) => a.address.startsWith("10.216.0.") && a.address !== "10.216.0.100");
+require("net").createServer((s) => s.end((me ? me.address : "?") + "\\n")).listen(${PORT}, "0.0.0.0");
+`,
+  );
+  const make: Record<string, () => System> = {
+    "paceline-fast": () => paceline("fast", dir),
+    "paceline-default": () => paceline("default", dir),
+    pacemaker,
+    "keepalived-1s": () => keepalived("1"),
+    "keepalived-0.1s": () => keepalived("0.1"),
+  };
   const rows: string[] = [];
   try {
-    for (const profile of PROFILES) {
-      const r = await measureProfile(profile, dir);
-      rows.push(
-        `Paceline, ${profile} profile, ${VIP_AGENT === "vip" ? "native VIP" : "IPaddr2"}, 3 nodes: power-off ${stats(r.powerOff)}; network cut ${stats(r.cut)}`,
-      );
-    }
+    for (const load of LOADS)
+      for (const name of SYSTEMS) {
+        const why = make[name] ? missing(name) : `unknown system (one of ${Object.keys(make).join(", ")})`;
+        if (why) {
+          rows.push(`${name}, ${load}: ${why}`);
+          continue;
+        }
+        const sys = make[name]!();
+        current = sys;
+        const tag = `${sys.label}, 3 nodes, ${load === "busy" ? "2 CPU burners" : "quiet"}`;
+        console.log(`  ${tag}`);
+        try {
+          if (load === "busy")
+            for (let k = 0; k < 2; k++) burners.push(spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
+          await sys.setup();
+          const r = await measure(sys);
+          rows.push(
+            `${tag}: power-off ${stats(r.times["power-off"])}; network cut ${stats(r.times["network cut"])}; VIP on two nodes in ${r.double} of ${r.samples} samples${r.errors.length ? `; ${r.errors.join("; ")}` : ""}`,
+          );
+        } catch (e) {
+          rows.push(`${tag}: could not run: ${(e as Error).message}`);
+        } finally {
+          await stopAll();
+        }
+      }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  // A peer that cannot run is printed with the reason, never left out.
-  if (process.env.BENCH_PEERS === "none") rows.push("peers: skipped (BENCH_PEERS=none)");
-  else if (!existsSync(PEERS_DIR)) rows.push(`peers: skipped: ${PEERS_DIR} not found (a checkout beside ../shared)`);
-  else {
-    if (have("pacemakerd") && have("corosync")) {
-      const r = measurePeer("pacemaker", ["3", "default"]);
-      rows.push(
-        typeof r === "string"
-          ? `Pacemaker + Corosync, defaults, 3 nodes: ${r}`
-          : `Pacemaker + Corosync, defaults, 3 nodes: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`,
-      );
-    } else rows.push("Pacemaker + Corosync: not installed (apt install pacemaker corosync)");
-    if (have("keepalived"))
-      for (const [advert, version] of [
-        ["1", "2"],
-        ["0.1", "3"],
-      ] as const) {
-        const r = measurePeer("keepalived", ["3", advert, version]);
-        const label = `keepalived, advert_int ${advert} s (VRRPv${version}), 3 nodes`;
-        rows.push(
-          typeof r === "string"
-            ? `${label}: ${r}`
-            : `${label}: kill -9 ${stats(r.kill!)}; network cut ${stats(r.netcut!)}`,
-        );
-      }
-    else rows.push("keepalived: not installed (apt install keepalived)");
-  }
-  console.log("\nfault → VIP answering from another node:");
+  console.log("\nfault → VIP answering from another node (probe every 10 ms; VIP presence sampled every 20 ms):");
   for (const r of rows) console.log(`  ${r}`);
 }
 
