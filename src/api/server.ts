@@ -196,10 +196,19 @@ export async function listenApi(socketPath: string, h: ApiHandlers): Promise<Ser
       send(res, 500, { ok: false, message: `internal error: ${(e as Error).message}` });
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(socketPath, () => resolve());
-  });
+  // The socket is born private (umask), not made private after: no moment in which another user may connect.
+  // (A Unix socket is bound within listen() itself, so the umask is back before anything else runs.)
+  const umask = process.umask(0o177);
+  let listening: Promise<void>;
+  try {
+    listening = new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(socketPath, () => resolve());
+    });
+  } finally {
+    process.umask(umask);
+  }
+  await listening;
   chmodSync(socketPath, 0o600);
   return server;
 }

@@ -106,7 +106,7 @@ export function renderStatus(s: DaemonStatus): string {
     lines.push("", "Recent events:");
     for (const e of recent) lines.push(`  ${time(e.atMs)} ${e.text}`);
   }
-  return lines.join("\n");
+  return printable(lines);
 }
 
 function linkDetail(l: LinkStatus): string {
@@ -214,5 +214,13 @@ export function renderMembership(s: MembershipStatus): string {
     lines.push("", "Recent events:");
     for (const e of recent) lines.push(`  ${new Date(e.atMs).toISOString().slice(11, 19)} ${e.text}`);
   }
-  return lines.join("\n");
+  return printable(lines);
+}
+
+/** What agents, scripts and peers said reaches the terminal as text: control characters (escape sequences that
+ * could clear the screen or fake a line, a line break inside one line) are shown escaped, `\x1b`. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+export function printable(lines: string[]): string {
+  return lines.map((l) => l.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)).join("\n");
 }

@@ -63,6 +63,7 @@ export class ArbiterDaemon {
       const { env } = d;
       if (env.cluster !== this.config.cluster) return this.reject("other-cluster");
       if (!nodes.has(env.from) || env.msg.t !== "arb-req") return this.reject("unknown-sender");
+      if (env.to !== ARBITER_NAME) return this.reject("not-for-me");
       if (!this.replay.accept(env.from, env.inc, env.packet)) return this.reject("replay");
       const { reply, log } = arbiterDecide(this.state, monotonicMs(), leaseMs, env.msg);
       // A refused node asks again with every heartbeat: say it once per node and view, not every time.
@@ -74,6 +75,8 @@ export class ArbiterDaemon {
           cluster: this.config.cluster,
           from: ARBITER_NAME,
           inc: this.inc,
+          to: env.from,
+          toInc: env.inc,
           packet: ++this.packet,
           msg: reply,
         }),

@@ -28,7 +28,7 @@ import {
   type ProcessIdentity,
 } from "../node/executor/index.js";
 import { runFenceAgent } from "../node/executor/fence-agent.js";
-import { isLeaseRecord, readJsonState, StateFile } from "../node/store.js";
+import { isLeaseRecord, privateStateDir, readJsonState, StateFile } from "../node/store.js";
 import { StreamHub } from "../node/stream.js";
 import { UdpTransport } from "../node/transport.js";
 import { attemptSpec, guardPings } from "./fence-runner.js";
@@ -114,6 +114,7 @@ export class NodeDaemon {
   });
 
   constructor(private readonly o: NodeDaemonOptions) {
+    privateStateDir(o.stateDir);
     mkdirSync(join(o.stateDir, "logs"), { recursive: true, mode: 0o700 });
     this.adminFile = new StateFile(join(o.stateDir, "admin.json"));
     this.configFile = new StateFile(join(o.stateDir, "config.json"));
@@ -353,7 +354,7 @@ export class NodeDaemon {
       else if (e.file === "failures") this.failuresFile.save({ version: 2, resources: e.value });
       else {
         // Written often, so not fsynced: it only matters while this machine stays up.
-        writeFileSync(`${this.leasePath}.tmp`, JSON.stringify(e.value));
+        writeFileSync(`${this.leasePath}.tmp`, JSON.stringify(e.value), { mode: 0o600 });
         renameSync(`${this.leasePath}.tmp`, this.leasePath);
       }
     } catch (err) {
@@ -555,7 +556,7 @@ export class NodeDaemon {
     const formatted = `${new Date(line.atMs).toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`;
     (this.o.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(formatted);
     try {
-      appendFileSync(this.eventsFile, `${formatted}\n`);
+      appendFileSync(this.eventsFile, `${formatted}\n`, { mode: 0o600 });
     } catch {
       // the event log is a convenience; the daemon goes on without it
     }

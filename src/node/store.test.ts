@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { readJsonState, StateFile, writeFileAtomic } from "./store.js";
+import { privateStateDir, readJsonState, StateFile, writeFileAtomic } from "./store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "paceline-store-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,4 +38,19 @@ test("StateFile skips writes when nothing changed", () => {
   assert.equal(f.save({ n: 1 }), true);
   assert.equal(f.save({ n: 1 }), false);
   assert.equal(f.save({ n: 2 }), true);
+});
+
+test("a new state directory is made private; one that group or others may write in is refused, saying why", () => {
+  const fresh = join(dir, "state-new");
+  privateStateDir(fresh);
+  assert.equal(statSync(fresh).mode & 0o777, 0o700);
+  const open = join(dir, "state-open");
+  privateStateDir(open);
+  chmodSync(open, 0o777);
+  assert.throws(
+    () => privateStateDir(open),
+    /state directory .*state-open is writable by its group \(mode 777\): chmod 700/,
+  );
+  chmodSync(open, 0o702);
+  assert.throws(() => privateStateDir(open), /writable by others \(mode 702\)/);
 });

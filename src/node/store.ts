@@ -1,7 +1,7 @@
 // Crash-safe local state: write a temporary file, fsync it, rename it over the old one, fsync the directory.
 // A kill -9 at any instant leaves either the old or the new file, never a torn one.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { LeaseRecord } from "../core/controller/types.js";
 
@@ -67,3 +67,17 @@ export const isLeaseRecord = (v: unknown): v is LeaseRecord => {
   const x = v as Partial<LeaseRecord> | null;
   return typeof x?.heldAtMs === "number" && typeof x.keepUntilMs === "number";
 };
+
+/** The daemon's state directory: made private (700) if new; refused, with the reason, if another user owns it or
+ * group or others may write in it (they could swap its files or the admin socket). */
+export function privateStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = statSync(dir);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid)
+    throw new Error(`state directory ${dir} belongs to uid ${st.uid}, not to this daemon's user (uid ${uid})`);
+  if (st.mode & 0o022)
+    throw new Error(
+      `state directory ${dir} is writable by ${st.mode & 0o020 ? "its group" : "others"} (mode ${(st.mode & 0o777).toString(8)}): chmod 700 ${dir}`,
+    );
+}

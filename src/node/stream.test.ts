@@ -144,3 +144,47 @@ test("a recorded connection replayed later delivers nothing: per-connection keys
     stop();
   }
 });
+
+test("a recorded hello replayed or reflected gets nowhere: the callee says nothing first, the replayer cannot confirm, the live connection stays", async () => {
+  const recorded: Buffer[] = [];
+  let bPortSeen = 0;
+  const proxy = createServer((inbound: Socket) => {
+    const out = connect({ host: "127.0.0.1", port: bPortSeen });
+    inbound.on("data", (d: Buffer) => {
+      recorded.push(d);
+      out.write(d);
+    });
+    out.on("data", (d: Buffer) => inbound.write(d));
+    inbound.on("error", () => out.destroy());
+    out.on("error", () => inbound.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+  const proxyPort = (proxy.address() as { port: number }).port;
+  const { a, b, bPort, got, stop } = await pair({}, () => `127.0.0.1:${proxyPort}`);
+  bPortSeen = bPort;
+  const attacker = connect({ host: "127.0.0.1", port: bPort });
+  const answered: Buffer[] = [];
+  attacker.on("data", (d: Buffer) => answered.push(d));
+  attacker.on("error", () => undefined);
+  try {
+    a.send("b", { order: "start vip" });
+    await until(() => got.b!.length === 1, "the original message");
+    await sleep(100);
+    assert.equal(answered.length, 0, "a callee does not speak first: there is no hello of its to reflect");
+    // a's hello to b (the first frame it sent), replayed: b answers it, then waits for a confirm nobody can make.
+    const all = Buffer.concat(recorded);
+    const helloEnd = 4 + all.readUInt32BE(0);
+    attacker.write(all.subarray(0, helloEnd));
+    await until(() => answered.length > 0, "b's hello to the replayer");
+    attacker.write(all.subarray(helloEnd)); // a's confirm and message, under the old connection's keys
+    await until(() => (b.stats.rejected.auth ?? 0) >= 1, "b to refuse the replayer's confirm");
+    b.send("a", { reply: "done" });
+    await until(() => got.a!.length === 1, "b's answer to reach the real a");
+    assert.deepEqual(got.a, [{ from: "b", msg: { reply: "done" } }]);
+    assert.equal(got.b!.length, 1, "nothing delivered from the replayer");
+  } finally {
+    attacker.destroy();
+    proxy.close();
+    stop();
+  }
+});

@@ -1,8 +1,11 @@
 // The reliable channel between nodes, for messages too big for one heartbeat datagram (configuration, status,
 // transitions). TCP, authenticated and encrypted with the cluster key:
-//  - handshake: each side sends a hello (sealed with the cluster key) carrying a fresh random nonce; both derive
-//    per-connection keys from the key and both nonces (HKDF), one per direction, so a recorded connection cannot
-//    be replayed into a new one;
+//  - handshake: the caller sends a hello (sealed with the cluster key) naming itself, the node it calls and a fresh
+//    random nonce; the callee checks it is the one called and answers with its own hello and nonce. Both derive
+//    per-connection keys from the key and both nonces (HKDF), one per direction, and each proves it holds them with
+//    a first frame (`confirm`) under them. Only then is the connection the peer's: a recorded or reflected hello
+//    carries a nonce the other side did not just make, so whoever sends it cannot confirm, and a connection that
+//    has not confirmed never takes the place of one that has;
 //  - frames: 4-byte length + AES-256-GCM with a per-direction counter as nonce (TCP keeps them in order, so a
 //    dropped, reordered or repeated frame fails authentication and closes the connection).
 // Anything malformed closes that one connection and is counted; nothing here throws into the daemon.
@@ -33,9 +36,14 @@ export interface StreamOptions {
 interface Hello {
   cluster: string;
   from: string;
+  /** The node called (the callee's hello names the caller). */
+  to: string;
   inc: number;
   nonce: string;
 }
+
+/** The first frame each side sends under the new keys: it proves it derived them from this connection's nonces. */
+const CONFIRM = "paceline stream confirm v2";
 
 function seal(key: Buffer, iv: Buffer, plain: Buffer): Buffer {
   const c = createCipheriv("aes-256-gcm", key, iv);
@@ -67,6 +75,10 @@ const frame = (body: Buffer) => {
 /** One authenticated connection, either direction. */
 class Conn {
   peer?: string;
+  /** The peer's incarnation, from its hello. */
+  peerInc = 0;
+  /** The peer proved it holds this connection's keys: messages flow. */
+  confirmed = false;
   private buf: Buffer = Buffer.alloc(0);
   private sendKey?: Buffer;
   private recvKey?: Buffer;
@@ -85,18 +97,15 @@ class Conn {
       /* closed below */
     });
     sock.on("close", () => hub.closed(this));
-    const iv = randomBytes(IV);
-    const hello: Hello = {
-      cluster: hub.o.cluster,
-      from: hub.o.me,
-      inc: hub.o.inc,
-      nonce: this.myNonce.toString("hex"),
-    };
-    sock.write(frame(Buffer.concat([iv, seal(hub.o.key, iv, Buffer.from(JSON.stringify(hello)))])));
+    // The caller speaks first; the callee answers only a hello meant for it.
+    if (outgoingTo) this.sendHello(outgoingTo);
   }
 
-  get ready(): boolean {
-    return this.sendKey !== undefined;
+  private sendHello(to: string): void {
+    const iv = randomBytes(IV);
+    const o = this.hub.o;
+    const hello: Hello = { cluster: o.cluster, from: o.me, to, inc: o.inc, nonce: this.myNonce.toString("hex") };
+    this.sock.write(frame(Buffer.concat([iv, seal(o.key, iv, Buffer.from(JSON.stringify(hello)))])));
   }
 
   send(msg: unknown): void {
@@ -105,7 +114,11 @@ class Conn {
       this.queue.push(plain);
       return;
     }
-    this.sock.write(frame(seal(this.sendKey, counterIv(++this.sendCount), plain)));
+    this.write(plain);
+  }
+
+  private write(plain: Buffer): void {
+    this.sock.write(frame(seal(this.sendKey!, counterIv(++this.sendCount), plain)));
   }
 
   private fail(reason: string): void {
@@ -139,6 +152,7 @@ class Conn {
     if (
       !h ||
       typeof h.from !== "string" ||
+      typeof h.to !== "string" ||
       typeof h.nonce !== "string" ||
       !/^[0-9a-f]{32}$/.test(h.nonce) ||
       typeof h.inc !== "number"
@@ -147,21 +161,29 @@ class Conn {
     if (h.cluster !== this.hub.o.cluster) return this.fail("other-cluster");
     if (!this.hub.o.peers[h.from] || h.from === this.hub.o.me) return this.fail("unknown-sender");
     if (this.outgoingTo && h.from !== this.outgoingTo) return this.fail("unknown-sender");
+    if (h.to !== this.hub.o.me) return this.fail("not-for-me"); // a hello meant for another node, sent here
     this.peer = h.from;
+    this.peerInc = h.inc;
+    if (!this.outgoingTo) this.sendHello(h.from);
     const theirs = Buffer.from(h.nonce, "hex");
     // Both sides derive the same two keys; each uses "its own nonce first" for the direction it sends.
     const derive = (a: Buffer, b: Buffer) =>
-      Buffer.from(hkdfSync("sha256", this.hub.o.key, Buffer.concat([a, b]), "paceline stream v1", 32));
+      Buffer.from(hkdfSync("sha256", this.hub.o.key, Buffer.concat([a, b]), "paceline stream v2", 32));
     this.sendKey = derive(this.myNonce, theirs);
     this.recvKey = derive(theirs, this.myNonce);
-    this.hub.opened(this);
-    for (const plainMsg of this.queue.splice(0))
-      this.sock.write(frame(seal(this.sendKey, counterIv(++this.sendCount), plainMsg)));
+    this.write(Buffer.from(CONFIRM));
+    for (const plainMsg of this.queue.splice(0)) this.write(plainMsg);
   }
 
   private message(body: Buffer): void {
     const plain = open(this.recvKey!, counterIv(++this.recvCount), body);
     if (!plain) return this.fail("auth");
+    if (!this.confirmed) {
+      if (plain.toString() !== CONFIRM) return this.fail("unconfirmed");
+      this.confirmed = true;
+      this.hub.opened(this);
+      return;
+    }
     let msg: unknown;
     try {
       msg = JSON.parse(plain.toString());
@@ -213,9 +235,11 @@ export class StreamHub {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
   }
 
+  /** A connection confirmed: it is the peer's, now (a confirmed one proved its freshness, so it may take the place
+   * of an older one: the peer restarted, or both called at once; never one from an earlier life of the peer). */
   opened(c: Conn): void {
     const existing = this.byPeer.get(c.peer!);
-    if (!existing || existing.sock.destroyed) this.byPeer.set(c.peer!, c);
+    if (!existing || existing.sock.destroyed || c.peerInc >= existing.peerInc) this.byPeer.set(c.peer!, c);
     if (c.outgoingTo) this.pending.delete(c.outgoingTo);
   }
 

@@ -47,7 +47,10 @@ export const ARBITER_PORT = 5406;
 
 export class UdpTransport {
   private readonly sockets: Socket[] = [];
-  private packet = 0;
+  /** Packet numbers per receiver. */
+  private readonly packets = new Map<string, number>();
+  /** Each sender's incarnation as last accepted from it (what our datagrams to it carry as `toInc`). */
+  private readonly peerInc = new Map<string, number>();
   private readonly replay = new ReplayWindow();
   readonly stats: TransportStats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, rejected: {}, rttMs: {} };
   private probeId = 0;
@@ -89,6 +92,11 @@ export class UdpTransport {
     if (this.o.probeEveryMs) this.probeTimer = setInterval(() => this.probe(), this.o.probeEveryMs);
   }
 
+  /** The ports it listens on, one per link (useful when they were given as 0). */
+  get ports(): number[] {
+    return this.sockets.map((s) => s.address().port);
+  }
+
   private probe(): void {
     const now = performance.now();
     for (const [key, sentAt] of this.probes) if (now - sentAt > 10_000) this.probes.delete(key); // never answered
@@ -126,7 +134,12 @@ export class UdpTransport {
     if (env.cluster !== this.o.cluster) return this.reject("other-cluster");
     const fromArbiter = env.from === ARBITER_NAME && !!this.o.arbiter;
     if (env.from === this.o.me || (!this.o.peers[env.from] && !fromArbiter)) return this.reject("unknown-sender");
+    // Sealed for another node (a datagram captured on its way there and sent here), or for an earlier life of this
+    // one (captured before this daemon started, when its windows were empty): not for us.
+    if (env.to !== this.o.me) return this.reject("not-for-me");
+    if (env.toInc !== 0 && env.toInc !== this.o.inc) return this.reject("earlier-life");
     if (!this.replay.accept(env.from, env.inc, env.packet)) return this.reject("replay");
+    if (env.inc > (this.peerInc.get(env.from) ?? 0)) this.peerInc.set(env.from, env.inc);
     this.stats.received++;
     if (env.msg.t === "arb-reply")
       return fromArbiter && env.msg.to === this.o.me ? this.o.onArbiterReply?.(env.msg) : this.reject("unknown-sender");
@@ -145,7 +158,7 @@ export class UdpTransport {
   sendToArbiter(msg: ArbiterRequest): void {
     if (!this.o.arbiter) return;
     const { host, port } = splitAddress(this.o.arbiter, ARBITER_PORT);
-    for (const sock of this.sockets) this.seal(sock, host, port, msg);
+    for (const sock of this.sockets) this.seal(sock, host, port, ARBITER_NAME, msg);
   }
 
   private sendOne(peer: string, link: number, msg: Message | Probe): void {
@@ -153,16 +166,20 @@ export class UdpTransport {
     const sock = this.sockets[link];
     if (!addr || !sock) return;
     const { host, port } = splitAddress(addr, this.o.port);
-    this.seal(sock, host, port, msg);
+    this.seal(sock, host, port, peer, msg);
   }
 
-  /** Every datagram gets its own packet number (replay protection) and is sealed with the cluster key. */
-  private seal(sock: Socket, host: string, port: number, msg: Message | Probe | ArbiterRequest): void {
+  /** Every datagram is sealed for one receiver with its own packet number (replay protection). */
+  private seal(sock: Socket, host: string, port: number, to: string, msg: Message | Probe | ArbiterRequest): void {
+    const packet = (this.packets.get(to) ?? 0) + 1;
+    this.packets.set(to, packet);
     const data = encode(this.o.key, {
       cluster: this.o.cluster,
       from: this.o.me,
       inc: this.o.inc,
-      packet: ++this.packet,
+      to,
+      toInc: this.peerInc.get(to) ?? 0,
+      packet,
       msg,
     });
     sock.send(data, port, host);

@@ -23,7 +23,7 @@ const hb: Message = {
   attrs: { pingd: "2000" },
   echo: [["n2", 7, 41]],
 };
-const env: Envelope = { cluster: "c", from: "n1", inc: 2, packet: 1, msg: hb };
+const env: Envelope = { cluster: "c", from: "n1", inc: 2, to: "n2", toInc: 0, packet: 1, msg: hb };
 
 test("a sealed datagram opens with the same key, and every message kind survives the trip", () => {
   const msgs: Message[] = [

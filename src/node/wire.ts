@@ -1,12 +1,15 @@
 // The heartbeat wire format: every datagram is versioned, size-bounded, encrypted and authenticated with the
-// cluster key (AES-256-GCM), and carries a per-sender packet number for replay protection. Decoding never throws:
-// anything malformed, forged, replayed or oversized is rejected with a reason (and counted by the caller).
+// cluster key (AES-256-GCM). Sealed inside, with the message: the cluster, the sender and its incarnation, the
+// receiver and the receiver's incarnation as the sender last heard it (0: not heard yet), and a packet number
+// counted per (sender, receiver), so a datagram is good once, for one receiver in one life. Decoding never throws:
+// anything malformed, forged or oversized is rejected with a reason (and counted by the caller); the transport
+// rejects what was not for it, and replays.
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { ATTR_LIMITS } from "../core/membership/member.js";
 import type { ArbiterReply, ArbiterRequest, Message } from "../core/membership/types.js";
 
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 export const MAX_DATAGRAM_BYTES = 8192;
 const MAX_NODES = 64;
 const MAGIC = 0x50; // "P"
@@ -26,6 +29,11 @@ export interface Envelope {
   cluster: string;
   from: string;
   inc: number;
+  /** The receiver (a node name, or ARBITER_NAME). */
+  to: string;
+  /** The receiver's incarnation as the sender last heard it (0: not yet): a restarted receiver drops the old. */
+  toInc: number;
+  /** Counted per (sender, receiver) within the sender's incarnation. */
   packet: number;
   msg: Message | Probe | ArbiterRequest | ArbiterReply;
 }
@@ -105,6 +113,7 @@ const isEcho = (v: unknown): boolean =>
 function isEnvelope(v: unknown): v is Envelope {
   const e = v as Record<string, unknown>;
   if (!e || !isStr(e.cluster) || !isStr(e.from) || !isInt(e.inc) || !isInt(e.packet)) return false;
+  if (!isStr(e.to) || !isInt(e.toInc)) return false;
   const m = e.msg as Record<string, unknown>;
   if (m && m.t === "arb-reply")
     return (
@@ -150,7 +159,8 @@ function isEnvelope(v: unknown): v is Envelope {
   }
 }
 
-/** Sliding-window replay protection per sender incarnation (like IPsec's): each packet number is taken once. */
+/** Sliding-window replay protection per sender incarnation (like IPsec's): each packet number is taken once. A
+ * receiver keeps one, for what was addressed to it: the windows are per (sender, receiver). */
 export class ReplayWindow {
   private readonly latest = new Map<string, { inc: number; top: number; seen: Set<number> }>();
   constructor(private readonly size = 1024) {}

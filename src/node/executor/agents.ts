@@ -48,6 +48,9 @@ export function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
+/** Actions after which nothing the agent started may still run (a start, a promotion may leave the service). */
+export const leavesNothing = (action: string) => action === "monitor" || action === "probe" || action === "stop";
+
 export function checkExecutable(path: string): string | undefined {
   try {
     const st = statSync(path);
@@ -117,7 +120,11 @@ abstract class ScriptAgent implements AgentRunner {
       };
     const where = this.locate();
     if ("error" in where) return { rc: OCF.ERR_INSTALLED, status: "error", reason: where.error, durationMs: 0 };
-    const r = await runProcess({ ...this.spec(where.path, req), timeoutMs: req.timeoutMs });
+    const r = await runProcess({
+      ...this.spec(where.path, req),
+      timeoutMs: req.timeoutMs,
+      reapGroup: leavesNothing(req.action),
+    });
     const result = toOpResult(r, req.timeoutMs, (code) => this.mapRc(req.action, code));
     if (r.exitCode !== null && r.exitCode > 9 && !r.timedOut)
       result.reason = `unknown exit code ${r.exitCode} (treated as generic error)`;

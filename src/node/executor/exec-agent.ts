@@ -7,7 +7,15 @@ import { join } from "node:path";
 import { formatDuration } from "../../config/duration.js";
 import type { ExecSpec, PrimitiveConfig } from "../../config/model.js";
 import { isRoleAction, type OpAction, type OpResult } from "../../core/operation.js";
-import { baseEnv, checkExecutable, commandSpec, toOpResult, type AgentRunner, type OpRequest } from "./agents.js";
+import {
+  baseEnv,
+  checkExecutable,
+  commandSpec,
+  leavesNothing,
+  toOpResult,
+  type AgentRunner,
+  type OpRequest,
+} from "./agents.js";
 import { OCF } from "./ocf-codes.js";
 import { killGroup, runProcess } from "./run-process.js";
 
@@ -63,6 +71,7 @@ export class ExecScriptAgent implements AgentRunner {
       env: execEnv(this.rsc, this.spec, action),
       cwd: this.spec.cwd,
       timeoutMs: req.timeoutMs,
+      reapGroup: leavesNothing(action),
     });
     return toOpResult(r, req.timeoutMs, (code) =>
       code === 0 ? OCF.SUCCESS : action === "monitor" ? OCF.NOT_RUNNING : OCF.ERR_GENERIC,
@@ -180,6 +189,7 @@ export class CommandAgent implements AgentRunner {
         env: execEnv(this.rsc, this.spec, "monitor"),
         cwd: this.spec.cwd,
         timeoutMs: req.timeoutMs,
+        reapGroup: true,
       });
       return toOpResult(r, req.timeoutMs, (code) => (code === 0 ? OCF.SUCCESS : OCF.NOT_RUNNING));
     }

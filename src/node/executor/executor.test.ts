@@ -80,6 +80,27 @@ test("a timeout kills the whole process group and says so", async () => {
   assert.ok(left === undefined || left.zombie, "the agent's child must be killed too");
 });
 
+test("a monitor that leaves a child in the background leaves nothing when it is done; a start may", async () => {
+  const pids = join(dir, "bg.pids");
+  const bg = join(dir, "bg.sh");
+  // Each run leaves a sleeper holding its output open, as a careless status script does.
+  writeFileSync(bg, `#!/bin/sh\nsleep 300 &\necho $! >> ${pids}\nexit 0\n`);
+  chmodSync(bg, 0o755);
+  const a = createAgent(rsc(`resources:\n  b: { exec: { start: ${bg}, stop: ${bg}, status: ${bg} } }`), {
+    logDir: dir,
+  });
+  for (const action of ["monitor", "monitor", "stop", "start"] as const) assert.equal((await a.run(req(action))).rc, 0);
+  await new Promise((res) => setTimeout(res, 100));
+  const left = readFileSync(pids, "utf8")
+    .trim()
+    .split("\n")
+    .map((p) => processIdentity(Number(p)))
+    .map((id) => id !== undefined && !id.zombie);
+  assert.deepEqual(left, [false, false, false, true], "only the start's child still runs");
+  const started = Number(readFileSync(pids, "utf8").trim().split("\n").at(-1));
+  process.kill(started, "SIGKILL");
+});
+
 test("garbage output and unknown exit codes become clear results", async () => {
   const script = join(dir, "garbage.sh");
   writeFileSync(script, `#!/bin/sh\nhead -c 100000 /dev/urandom\necho 'last words' >&2\nexit 42\n`);

@@ -21,6 +21,8 @@ case "$mode" in
   ok) exit 0 ;;
   off) exit 2 ;;
   hang) sleep 30 ;;
+  cut300) printf 'ERROR: %s%s\n' "$(printf '%296s' '' | tr ' ' a)" "$pw" >&2; exit 1 ;;
+  cuttail) printf '%s%s%s\n' "$(printf '%100s' '' | tr ' ' a)" "$pw" "$(printf '%4091s' '' | tr ' ' b)" >&2; exit 1 ;;
   *) echo "2026-11-25 10:00:00,000 ERROR: Failed: login refused for password $pw" >&2; exit 1 ;;
 esac
 `,
@@ -51,6 +53,17 @@ test("status maps exit 0/2 to power on/off; a failure is one plain sentence with
   const r = await runFenceAgent(spec("fail"), "off");
   assert.equal(r.ok, false);
   assert.equal(r.reason, "exit 1: Failed: login refused for password ******");
+});
+
+test("a password cut in two by the shortening of the agent's words shows neither half", async () => {
+  // The last line is cut at 300 characters in the middle of the password; the output's tail (4 KiB) begins in
+  // the middle of it.
+  for (const mode of ["cut300", "cuttail"]) {
+    const r = await runFenceAgent(spec(mode), "off");
+    assert.equal(r.ok, false);
+    for (const part of ["s3c", "s3cr", "ret!", "et!"]) assert.ok(!r.reason.includes(part), `${mode}: ${r.reason}`);
+    assert.match(r.reason, /\*\*\*\*/);
+  }
 });
 
 test("an agent that never answers is killed at its timeout", async () => {

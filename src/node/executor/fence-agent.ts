@@ -44,18 +44,31 @@ export function fenceAgentPath(agent: string, pluginDir = EXTERNAL_PLUGIN_DIR): 
   return `${FENCE_AGENT_DIR}/${agent}`;
 }
 
-function redactor(spec: FenceAgentSpec): (text: string) => string {
-  const secrets = (spec.secret ?? []).map((k) => spec.params[k]).filter((v): v is string => !!v);
-  return (text) => secrets.reduce((t, v) => t.split(v).join("******"), text);
+/** Masks every secret in a text that may have been cut at either end (an output tail, a shortened line): whole
+ * occurrences, and the part of one left at a cut edge (a secret's end at the start, its beginning at the end). */
+export function maskSecrets(text: string, secrets: string[]): string {
+  let t = secrets.reduce((acc, v) => acc.split(v).join("******"), text);
+  for (const v of secrets)
+    for (let k = v.length - 1; k >= 1; k--) {
+      if (t.startsWith(v.slice(-k))) t = `******${t.slice(k)}`;
+      if (t.endsWith(v.slice(0, k))) t = `${t.slice(0, t.length - k)}******`;
+    }
+  return t;
 }
 
-/** The agent's own words on failure: its last meaningful stderr line (Python's deprecation chatter skipped). */
-function lastWords(stderr: string): string {
-  const lines = stderr
+function redactor(spec: FenceAgentSpec): (text: string) => string {
+  const secrets = (spec.secret ?? []).map((k) => spec.params[k]).filter((v): v is string => !!v);
+  return (text) => maskSecrets(text, secrets);
+}
+
+/** The agent's own words on failure: its last meaningful stderr line (Python's deprecation chatter skipped), secrets
+ * masked before the output's tail and before the line are cut, and after. */
+function lastWords(output: string, redact: (t: string) => string): string {
+  const lines = redact(output)
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !/DeprecationWarning|^from pipes import/.test(l));
-  return (lines.at(-1) ?? "").replace(/^(\d{4}-\d\d-\d\d [\d:,]+ )?(ERROR|WARNING): /, "").slice(0, 300);
+  return redact((lines.at(-1) ?? "").replace(/^(\d{4}-\d\d-\d\d [\d:,]+ )?(ERROR|WARNING): /, "").slice(0, 300));
 }
 
 const AGENT_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" };
@@ -74,7 +87,7 @@ function outcome(
     return { ok: false, reason: `${spec.agent} did not finish within ${spec.timeoutMs} ms (killed)`, durationMs };
   if (special) return { ...special, durationMs };
   if (r.exitCode === 0) return { ok: true, reason: done, durationMs };
-  const words = lastWords(r.stderr) || lastWords(r.stdout);
+  const words = lastWords(r.stderr, redact) || lastWords(r.stdout, redact);
   return { ok: false, reason: redact(`exit ${r.exitCode ?? r.signal}${words ? `: ${words}` : ""}`), durationMs };
 }
 
@@ -94,6 +107,7 @@ export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): 
       args: command === "status" ? [command] : [command, host!],
       env: { ...AGENT_ENV, ...spec.params },
       timeoutMs: spec.timeoutMs,
+      reapGroup: true,
     });
     return outcome(spec, r, `${command} done`, redact);
   }
@@ -104,6 +118,7 @@ export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): 
     stdin,
     timeoutMs: spec.timeoutMs,
     env: AGENT_ENV,
+    reapGroup: true,
   });
   const power =
     action === "status" && (r.exitCode === 0 || r.exitCode === 2) ? (r.exitCode === 0 ? "on" : "off") : undefined;

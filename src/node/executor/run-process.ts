@@ -12,6 +12,9 @@ export interface RunSpec {
   stdin?: string;
   /** Bytes of stdout/stderr kept (the end of each). */
   tailBytes?: number;
+  /** When the program exits, kill whatever it left running in its process group (a monitor or a stop has no
+   * business leaving processes behind; a start may: the service it started). */
+  reapGroup?: boolean;
 }
 
 export interface RunResult {
@@ -99,6 +102,7 @@ export function runProcess(spec: RunSpec): Promise<RunResult> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (spec.reapGroup && child.pid !== undefined) killGroup(child.pid, "SIGKILL");
       // A daemon the agent started may still hold our pipes open: give buffered output a moment, then let go.
       const done = () => {
         child.stdout.destroy();
