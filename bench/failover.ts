@@ -239,6 +239,8 @@ function peer(
   name: "pacemaker" | "keepalived",
   setupArgs: string[],
   settled: (env: NodeJS.ProcessEnv) => Promise<void>,
+  /** Where the peer's scripts note a node's main PID (relative to its state directory). */
+  pidFile: (i: number) => string,
 ): System {
   const d = join(PEERS_DIR, name);
   const state = mkdtempSync(join(tmpdir(), `paceline-peer-${name}-`));
@@ -262,6 +264,8 @@ function peer(
       return at;
     },
     restart: async (i) => {
+      // A rebooted machine keeps no PID files: a dead PID may still look alive (a zombie nobody reaped here).
+      rmSync(join(state, pidFile(i)), { force: true });
       bash([join(d, "node.sh"), "start", String(i)]);
       // The node's responder went with the power; it comes back with the node (pid file for the peer's teardown).
       const p = spawn(
@@ -285,11 +289,17 @@ function peer(
 const shell = (env: NodeJS.ProcessEnv, script: string) => spawnSync("bash", ["-c", script], { env, encoding: "utf8" });
 
 const pacemaker = () =>
-  peer("Pacemaker 2.1 + Corosync 3, defaults", "pacemaker", ["3", "default"], async (env) => {
-    const lib = join(PEERS_DIR, "pacemaker");
-    const r = shell(env, `. ${lib}/pm-env.sh; . ${lib}/pm-lib.sh; wait_stable 1 3 120`);
-    if (r.status !== 0) throw new Error("Pacemaker did not settle within 120 s");
-  });
+  peer(
+    "Pacemaker 2.1 + Corosync 3, defaults",
+    "pacemaker",
+    ["3", "default"],
+    async (env) => {
+      const lib = join(PEERS_DIR, "pacemaker");
+      const r = shell(env, `. ${lib}/pm-env.sh; . ${lib}/pm-lib.sh; wait_stable 1 3 120`);
+      if (r.status !== 0) throw new Error("Pacemaker did not settle within 120 s");
+    },
+    (i) => `pm/node${i}/unshare.pid`,
+  );
 
 const keepalived = (advert: "1" | "0.1") =>
   peer(
@@ -306,6 +316,7 @@ const keepalived = (advert: "1" | "0.1") =>
       );
       await sleep(Math.max(2000, 5000 * Number(advert)));
     },
+    (i) => `ka/node${i}/parent.pid`,
   );
 
 const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;

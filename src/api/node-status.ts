@@ -82,6 +82,7 @@ export function nodeStatus(n: NodeState, now: number, x: ShellFacts): Membership
       bytesSent: st.bytesSent,
       bytesReceived: st.bytesReceived,
       rejected: st.rejected,
+      recvBufferBytes: st.recvBufferBytes,
     },
     eventLoopLagMs: x.eventLoopLagMs,
     events: x.events,

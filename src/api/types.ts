@@ -130,6 +130,8 @@ export interface MembershipStatus {
     bytesSent: number;
     bytesReceived: number;
     rejected: Record<string, number>;
+    /** The receive buffer the kernel granted each heartbeat socket (bytes; capped by net.core.rmem_max). */
+    recvBufferBytes: number[];
   };
   /** Delay of this daemon's event loop (heartbeats are sent from it), in ms. */
   eventLoopLagMs: { p50: number; p99: number; max: number };

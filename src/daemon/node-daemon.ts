@@ -168,6 +168,13 @@ export class NodeDaemon {
       probeEveryMs: Math.max(1000, config.heartbeat.intervalMs),
       arbiter: config.quorum.arbiter,
       onArbiterReply: (reply) => this.feed({ type: "arbiter-reply", reply }),
+      onRejects: (counts) =>
+        this.event(
+          "warn",
+          `heartbeat datagrams refused in the last seconds: ${Object.entries(counts)
+            .map(([why, n]) => `${n} ${why}`)
+            .join(", ")} (docs/security.md says what each means)`,
+        ),
     });
     this.hub = new StreamHub({
       cluster: config.cluster,
@@ -503,6 +510,7 @@ export class NodeDaemon {
         bytesSent: 0,
         bytesReceived: 0,
         rejected: {},
+        recvBufferBytes: [],
         rttMs: {},
       },
       eventLoopLagMs: {

@@ -22,7 +22,14 @@ export interface TransportOptions {
   /** The arbiter's address (host:port), if any, and what to do with its answers. */
   arbiter?: string;
   onArbiterReply?: (reply: ArbiterReply) => void;
+  /** Told at most every REJECTS_SAID_EVERY_MS, when datagrams were refused since: how many, and why. */
+  onRejects?: (counts: Record<string, number>) => void;
 }
+
+/** Asked of the kernel per socket: a burst of junk (or a stalled event loop) must not push real heartbeats out of
+ * the queue. Linux grants up to net.core.rmem_max; status shows what it granted. */
+const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
+const REJECTS_SAID_EVERY_MS = 10_000;
 
 export interface TransportStats {
   sent: number;
@@ -30,6 +37,8 @@ export interface TransportStats {
   bytesSent: number;
   bytesReceived: number;
   rejected: Record<string, number>;
+  /** The receive buffer the kernel granted each link's socket (bytes). */
+  recvBufferBytes: number[];
   /** Smoothed round-trip time per peer and link, in ms (undefined until a probe came back). */
   rttMs: Record<string, Array<number | undefined>>;
 }
@@ -52,7 +61,19 @@ export class UdpTransport {
   /** Each sender's incarnation as last accepted from it (what our datagrams to it carry as `toInc`). */
   private readonly peerInc = new Map<string, number>();
   private readonly replay = new ReplayWindow();
-  readonly stats: TransportStats = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, rejected: {}, rttMs: {} };
+  readonly stats: TransportStats = {
+    sent: 0,
+    received: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    rejected: {},
+    recvBufferBytes: [],
+    rttMs: {},
+  };
+  /** Per link: the source addresses a datagram may come from (the peers' on that link, the arbiter's). */
+  private readonly sources: Array<Set<string>> = [];
+  private rejectsSince: Record<string, number> = {};
+  private rejectsSaidMs = 0;
   private probeId = 0;
   /** Probes in flight: "peer#link#id" → when sent (performance.now()). */
   private readonly probes = new Map<string, number>();
@@ -65,7 +86,10 @@ export class UdpTransport {
       const { host, port } = splitAddress(this.o.links[link]!, this.o.port);
       // No reuseAddr: a second daemon for the same node must fail to bind, not silently share the port.
       const sock = createSocket({ type: isIPv6(host) ? "udp6" : "udp4" });
-      sock.on("message", (data) => this.receive(link, data));
+      const sources = new Set(Object.values(this.o.peers).map((a) => splitAddress(a[link] ?? "", 0).host));
+      if (this.o.arbiter) sources.add(splitAddress(this.o.arbiter, ARBITER_PORT).host);
+      this.sources.push(sources);
+      sock.on("message", (data, rinfo) => this.receive(link, data, rinfo.address));
       sock.on("error", () => {
         /* a send to an unreachable peer; the failure detector notices silence */
       });
@@ -87,6 +111,12 @@ export class UdpTransport {
           resolve();
         });
       });
+      try {
+        sock.setRecvBufferSize(RECV_BUFFER_BYTES);
+      } catch {
+        /* the system's default, then */
+      }
+      this.stats.recvBufferBytes.push(sock.getRecvBufferSize());
       this.sockets.push(sock);
     }
     if (this.o.probeEveryMs) this.probeTimer = setInterval(() => this.probe(), this.o.probeEveryMs);
@@ -124,10 +154,19 @@ export class UdpTransport {
 
   private reject(reason: string): void {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
+    this.rejectsSince[reason] = (this.rejectsSince[reason] ?? 0) + 1;
+    const now = performance.now();
+    if (this.o.onRejects && now - this.rejectsSaidMs >= REJECTS_SAID_EVERY_MS) {
+      this.rejectsSaidMs = now;
+      this.o.onRejects(this.rejectsSince);
+      this.rejectsSince = {};
+    }
   }
 
-  private receive(link: number, data: Buffer): void {
+  /** Cheapest checks first (where it came from, then the header, then the seal): a flood costs little each. */
+  private receive(link: number, data: Buffer, source?: string): void {
     this.stats.bytesReceived += data.length;
+    if (source !== undefined && !this.sources[link]?.has(source)) return this.reject("unknown-address");
     const d = decode(this.o.key, data);
     if (!d.ok) return this.reject(d.reason);
     const env = d.env;

@@ -1,6 +1,6 @@
 // Someone on the cluster network without the key, replaying what they captured (docs/security.md). Three daemons in
 // network namespaces (fast profile, native VIP, no fencing); the heartbeats are captured on the nodes' cables for a
-// few seconds, then an attacker namespace on the same bridge sends them again:
+// few seconds, then an attacker namespace on the same bridge sends them again, from their original source addresses:
 //  - to the other nodes than the ones they were for: every one refused (`not-for-me`), nothing changes;
 //  - after n1's daemon is killed, all of n1's datagrams, to everyone, in a loop: n1 leaves the view on time;
 //  - to n1, cut off from the others, all of their datagrams in a loop: n1 loses quorum on time and the VIP is never
@@ -19,6 +19,8 @@ const skip = unmet(ROOT, [haveNft, "needs nftables"]);
 const SUBNET = 229;
 const VIP = `10.${SUBNET}.0.100`;
 const ATTACKER = `10.${SUBNET}.0.200`;
+/** The bridge-level cut's table (named for this process: tests may run side by side). */
+const CUT = `plcut${process.pid}`;
 const dir = tempDir("replay");
 const c = new NetnsCluster(
   3,
@@ -55,16 +57,20 @@ while time.time() < end:
         if line not in seen: seen.add(line); out.write(line + "\\n")
     if not got: time.sleep(0.001)
 `;
-// Sends captured datagrams again, in a loop for a while: "to" rewrites their destination (or keeps it: "same").
-const REPLAY_PY = `import socket, sys, time
+// Sends captured datagrams again, in a loop for a while, from their original source address (spoofed: a raw socket,
+// as anyone on the segment can), to their destination ("same") or to others ("to" rewrites it).
+const REPLAY_PY = `import socket, struct, sys, time
 path, secs, to = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 pkts = [l.split() for l in open(path)]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); n = 0
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW); n = 0
+def packet(src, dst, payload):
+    udp = struct.pack("!HHHH", 5405, 5405, 8 + len(payload), 0) + payload
+    return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, socket.inet_aton(src), socket.inet_aton(dst)) + udp
 end = time.time() + secs
 while time.time() < end:
     for src, dst, hexp in pkts:
         for d in ([dst] if to == "same" else to.split(",")):
-            try: s.sendto(bytes.fromhex(hexp), (d, 5405)); n += 1
+            try: s.sendto(packet(src, d, bytes.fromhex(hexp)), (d, 0)); n += 1
             except OSError: pass
         time.sleep(0.001)
 print(n)
@@ -170,11 +176,17 @@ test(
     const lines = capture("others.txt", 2);
     writeFileSync(`${dir}/others.txt`, [...only(lines, "n2"), ...only(lines, "n3")].join("\n") + "\n");
     const sampler = new Sampler(probe);
-    // n1 hears nothing from n2 and n3 and they nothing from it; the attacker still reaches it.
-    const peers = `{ ${c.addr("n2", 0)}, ${c.addr("n3", 0)} }`;
-    execFileSync("ip", ["netns", "exec", c.ns("n1"), "nft", "-f", "-"], {
-      input: `table inet cut { chain in { type filter hook input priority -10; ip saddr ${peers} drop; }
-chain out { type filter hook output priority -10; ip daddr ${peers} drop; } }\n`,
+    // The bridge carries nothing between n1 and n2/n3 any more (a cut in the switch); the attacker still reaches n1.
+    const [v1, v2, v3] = c.nodes.map((n) => `"${c.hostVeth(n, 0)}"`);
+    execFileSync("nft", ["-f", "-"], {
+      input: `table bridge ${CUT} {
+  chain forwarding {
+    type filter hook forward priority 0;
+    iifname ${v1} oifname { ${v2}, ${v3} } drop
+    iifname { ${v2}, ${v3} } oifname ${v1} drop
+  }
+}
+`,
     });
     try {
       const t0 = Date.now();
@@ -188,7 +200,7 @@ chain out { type filter hook output priority -10; ip daddr ${peers} drop; } }\n`
       assert.deepEqual(sampler.overlaps, [], "the VIP on two nodes");
       assert.ok((await rejected("n1", "not-for-me")) + (await rejected("n1", "replay")) > 0);
     } finally {
-      quietly(() => execFileSync("ip", ["netns", "exec", c.ns("n1"), "nft", "delete", "table", "inet", "cut"]));
+      quietly(() => execFileSync("nft", ["delete", "table", "bridge", CUT]));
     }
   },
 );
