@@ -161,12 +161,16 @@ class CibReader {
       case "primitive":
         return this.primitive(el);
       case "group": {
+        const id = el.attrs.id ?? "";
+        if (el.children.some((c) => c.name === "group" || c.name === "clone" || c.name === "master"))
+          throw new Error(`line ${el.line}: group ${id} holds a group or a clone: a group holds primitives only`);
         const g: GroupDef = {
           kind: "group",
-          id: el.attrs.id ?? "",
+          id,
           meta: this.nvsets(el, "meta_attributes"),
           children: childrenNamed(el, "primitive").map((p) => this.primitive(p)),
         };
+        if (g.children.length === 0) throw new Error(`line ${el.line}: group ${id} has no primitive`);
         return g;
       }
       case "clone":
@@ -312,9 +316,20 @@ function parseCibDate(s: string | undefined): number | undefined {
   return Number.isNaN(t) ? undefined : Math.floor(t / 1000);
 }
 
+/** Names that would reach for an object's prototype wherever ids key a plain object: refused, where they appear. */
+const RESERVED = new Set(["__proto__", "constructor", "prototype"]);
+const FREE_TEXT = new Set(["value", "description"]);
+function refuseReservedNames(el: XmlElement): void {
+  for (const [k, v] of Object.entries(el.attrs))
+    if (RESERVED.has(v) && !FREE_TEXT.has(k))
+      throw new Error(`line ${el.line}: <${el.name} ${k}="${v}">: the name ${v} is reserved`);
+  for (const c of el.children) refuseReservedNames(c);
+}
+
 export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 1000)): SchedulerInput {
   const root = parseXml(xml);
   if (root.name !== "cib") throw new Error(`not a CIB: the root element is <${root.name}>, expected <cib>`);
+  refuseReservedNames(root);
   const r = new CibReader(root);
   const conf = childNamed(root, "configuration");
   if (!conf) throw new Error("the CIB has no <configuration> section");
@@ -399,7 +414,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
         break;
     }
   }
-  const tags: Record<string, string[]> = {};
+  const tags = Object.create(null) as Record<string, string[]>;
   for (const t of childrenNamed(childNamed(conf, "tags"), "tag"))
     tags[t.attrs.id ?? ""] = childrenNamed(t, "obj_ref").map((o) => o.attrs.id ?? "");
   // A template named in a constraint stands for every primitive made from it, as a tag does.

@@ -463,22 +463,46 @@ class Builder {
 }
 
 /** Parses and validates cluster.yaml text. Returns the model only when there is no error (warnings allowed). */
+/** A cluster.yaml is a few kilobytes; this much is no configuration (and would cost memory to read). */
+const CONFIG_MAX_BYTES = 4 * 1024 * 1024;
+/** Alias expansions allowed (YAML anchors are handy; an alias bomb is not). */
+const MAX_ALIASES = 1000;
+
 export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: string): LoadResult {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const problems: Problem[] = [];
+  const whole = (message: string): LoadResult => ({
+    problems: [{ file, pos: { line: 1, col: 1 }, path: "", message, severity: "error" }],
+  });
+  if (text.length > CONFIG_MAX_BYTES)
+    return whole(
+      `the file is ${text.length} bytes: more than the ${CONFIG_MAX_BYTES / 1024 / 1024} MiB a configuration may be`,
+    );
+  let doc: ReturnType<typeof parseDocument>;
+  let raw: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    raw = doc.errors.length ? undefined : doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    // The YAML reader recurses per level of nesting, and counts alias expansions: both have limits.
+    if (e instanceof RangeError) return whole("the YAML nests deeper than it can be read (thousands of levels)");
+    if (/alias/i.test((e as Error).message))
+      return whole(`more than ${MAX_ALIASES} YAML alias expansions (an alias bomb?): write the values out`);
+    throw e;
+  }
   for (const e of doc.errors) {
     const { line, col } = lines.linePos(e.pos[0]);
     problems.push({
       file,
       pos: { line, col },
       path: "",
-      message: `YAML syntax: ${e.message.split("\n")[0]}`,
+      message: /Maximum call stack/.test(e.message)
+        ? "the YAML nests deeper than it can be read (thousands of levels)"
+        : `YAML syntax: ${e.message.split("\n")[0]}`,
       severity: "error",
     });
   }
   if (problems.length) return { problems };
-  const raw = doc.toJS() as unknown;
   if (!isObj(raw)) {
     problems.push({
       file,

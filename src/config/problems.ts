@@ -14,10 +14,17 @@ export interface Problem {
   severity: "error" | "warning";
 }
 
+/** A quoted value longer than this is shown shortened: an error never echoes megabytes back. */
+const QUOTE_MAX = 80;
+
 export function formatProblem(p: Problem): string {
   const where = p.pos ? `${p.file}:${p.pos.line}:${p.pos.col}` : p.file;
   const field = p.path ? ` ${p.path}:` : "";
-  return `${where}: ${p.severity}:${field} ${p.message}`;
+  const message = p.message.replace(
+    /`([^`]{81,})`/g,
+    (_, v: string) => `\`${v.slice(0, QUOTE_MAX)}…\` (${v.length} characters)`,
+  );
+  return `${where}: ${p.severity}:${field} ${message}`;
 }
 
 export class ConfigError extends Error {

@@ -1,5 +1,7 @@
 // A small, fast XML reader for Pacemaker CIBs and agent meta-data: elements, attributes, text, comments, CDATA,
-// the five predefined entities and numeric character references. No DTDs, no namespaces (CIBs use neither).
+// the five predefined entities and numeric character references. No DTDs, no namespaces (CIBs use neither): a
+// DOCTYPE or another entity is refused, not expanded nor taken literally. Bounded: size, nesting depth, and
+// attributes kept in null-prototype objects (an attribute named __proto__ is just an attribute).
 
 export interface XmlElement {
   name: string;
@@ -11,16 +13,26 @@ export interface XmlElement {
 }
 
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
-
-function decode(s: string): string {
-  if (!s.includes("&")) return s;
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-z]+);/g, (m, e: string) => {
-    if (e[0] === "#") return String.fromCodePoint(e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-    return ENTITIES[e] ?? m;
-  });
-}
+export const XML_MAX_BYTES = 64 * 1024 * 1024;
+export const XML_MAX_DEPTH = 100;
 
 export class XmlError extends Error {}
+
+/** Text with its references replaced; `fail` says what is wrong with one (quoted, shortened). */
+function decode(s: string, fail: (msg: string) => never): string {
+  if (!s.includes("&")) return s;
+  // (A bare '&' is kept as it is: some agents' meta-data has one.)
+  return s.replace(/&([^;&\s<]{1,32});/g, (m, e: string) => {
+    if (/^#x[0-9a-fA-F]{1,8}$|^#\d{1,10}$/.test(e)) {
+      const cp = e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp < 0x20 && cp !== 9 && cp !== 10 && cp !== 13))
+        return fail(`${m} is not a character XML allows`);
+      return String.fromCodePoint(cp);
+    }
+    const named = Object.hasOwn(ENTITIES, e) ? ENTITIES[e] : undefined;
+    return named ?? fail(`unknown entity ${m.slice(0, 40)} (only &lt; &gt; &amp; &quot; &apos;: DTDs are not read)`);
+  });
+}
 
 export function parseXml(src: string): XmlElement {
   let i = 0;
@@ -35,13 +47,14 @@ export function parseXml(src: string): XmlElement {
     throw new XmlError(`line ${line}: ${msg}`);
   };
   const attrRe = /\s*([^\s=/>]+)\s*=\s*("([^"]*)"|'([^']*)')/y;
+  if (src.length > XML_MAX_BYTES) fail(`the document is larger than ${XML_MAX_BYTES / 1024 / 1024} MiB`);
   while (i < src.length) {
     const lt = src.indexOf("<", i);
     if (lt < 0) {
       if (src.slice(i).trim() && stack.length) fail("unexpected end of document");
       break;
     }
-    if (lt > i && stack.length) stack[stack.length - 1]!.text += decode(src.slice(i, lt));
+    if (lt > i && stack.length) stack[stack.length - 1]!.text += decode(src.slice(i, lt), fail);
     advanceTo(lt);
     if (src.startsWith("<!--", i)) {
       const end = src.indexOf("-->", i + 4);
@@ -52,6 +65,8 @@ export function parseXml(src: string): XmlElement {
       if (end < 0) fail("unterminated CDATA section");
       if (stack.length) stack[stack.length - 1]!.text += src.slice(i + 9, end);
       advanceTo(end + 3);
+    } else if (src.startsWith("<!DOCTYPE", i)) {
+      fail("a DOCTYPE is not accepted (a CIB has none; its entities would not be read)");
     } else if (src.startsWith("<?", i) || src.startsWith("<!", i)) {
       const end = src.indexOf(">", i);
       if (end < 0) fail("unterminated declaration");
@@ -66,13 +81,19 @@ export function parseXml(src: string): XmlElement {
     } else {
       let j = i + 1;
       while (j < src.length && !/[\s/>]/.test(src[j]!)) j++;
-      const el: XmlElement = { name: src.slice(i + 1, j), attrs: {}, children: [], text: "", line };
+      const el: XmlElement = {
+        name: src.slice(i + 1, j),
+        attrs: Object.create(null) as Record<string, string>,
+        children: [],
+        text: "",
+        line,
+      };
       if (!el.name) fail("empty tag name");
       for (;;) {
         attrRe.lastIndex = j;
         const m = attrRe.exec(src);
         if (!m) break;
-        el.attrs[m[1]!] = decode(m[3] ?? m[4] ?? "");
+        el.attrs[m[1]!] = decode(m[3] ?? m[4] ?? "", fail);
         j = attrRe.lastIndex;
       }
       while (j < src.length && /\s/.test(src[j]!)) j++;
@@ -83,6 +104,7 @@ export function parseXml(src: string): XmlElement {
       else if (root) fail("more than one root element");
       else root = el;
       if (!selfClosing) stack.push(el);
+      if (stack.length > XML_MAX_DEPTH) fail(`elements nested deeper than ${XML_MAX_DEPTH}`);
       advanceTo(j + 1);
     }
   }

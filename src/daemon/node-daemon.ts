@@ -30,7 +30,7 @@ import {
 import { runFenceAgent } from "../node/executor/fence-agent.js";
 import { isLeaseRecord, privateStateDir, readJsonState, StateFile } from "../node/store.js";
 import { StreamHub } from "../node/stream.js";
-import { UdpTransport } from "../node/transport.js";
+import { emptyTransportStats, UdpTransport } from "../node/transport.js";
 import { attemptSpec, guardPings } from "./fence-runner.js";
 import { nodeStatus } from "../api/node-status.js";
 import { whyText } from "../core/node/why.js";
@@ -504,15 +504,7 @@ export class NodeDaemon {
       sinceMs: this.sinceMs,
       version: VERSION,
       events: [...this.events],
-      transport: this.transport?.stats ?? {
-        sent: 0,
-        received: 0,
-        bytesSent: 0,
-        bytesReceived: 0,
-        rejected: {},
-        recvBufferBytes: [],
-        rttMs: {},
-      },
+      transport: this.transport?.stats ?? emptyTransportStats(),
       eventLoopLagMs: {
         p50: lagMs(this.loopLag.percentile(50)),
         p99: lagMs(this.loopLag.percentile(99)),

@@ -53,6 +53,27 @@ async function pair(bOptions: Partial<StreamOptions> = {}, aPeerB?: (bPort: numb
   };
 }
 
+/** A pair whose a reaches b through a proxy that records every byte a sends. */
+async function recordedPair() {
+  const recorded: Buffer[] = [];
+  let bPortSeen = 0;
+  const proxy = createServer((inbound: Socket) => {
+    const out = connect({ host: "127.0.0.1", port: bPortSeen });
+    inbound.on("data", (d: Buffer) => {
+      recorded.push(d);
+      out.write(d);
+    });
+    out.on("data", (d: Buffer) => inbound.write(d));
+    inbound.on("error", () => out.destroy());
+    out.on("error", () => inbound.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+  const proxyPort = (proxy.address() as { port: number }).port;
+  const p = await pair({}, () => `127.0.0.1:${proxyPort}`);
+  bPortSeen = p.bPort;
+  return { ...p, recorded, proxy };
+}
+
 async function until(cond: () => boolean, label: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (cond()) return;
@@ -113,23 +134,7 @@ test("a stranger with another key, garbage bytes and oversized frames are refuse
 });
 
 test("a recorded connection replayed later delivers nothing: per-connection keys", async () => {
-  // A recording proxy between a and b.
-  const recorded: Buffer[] = [];
-  let bPortSeen = 0;
-  const proxy = createServer((inbound: Socket) => {
-    const out = connect({ host: "127.0.0.1", port: bPortSeen });
-    inbound.on("data", (d: Buffer) => {
-      recorded.push(d);
-      out.write(d);
-    });
-    out.on("data", (d: Buffer) => inbound.write(d));
-    inbound.on("error", () => out.destroy());
-    out.on("error", () => inbound.destroy());
-  });
-  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
-  const proxyPort = (proxy.address() as { port: number }).port;
-  const { a, b, bPort, got, stop } = await pair({}, () => `127.0.0.1:${proxyPort}`);
-  bPortSeen = bPort;
+  const { recorded, proxy, a, b, bPort, got, stop } = await recordedPair();
   try {
     a.send("b", { order: "promote db" });
     await until(() => got.b!.length === 1, "the original message");
@@ -146,22 +151,7 @@ test("a recorded connection replayed later delivers nothing: per-connection keys
 });
 
 test("a recorded hello replayed or reflected gets nowhere: the callee says nothing first, the replayer cannot confirm, the live connection stays", async () => {
-  const recorded: Buffer[] = [];
-  let bPortSeen = 0;
-  const proxy = createServer((inbound: Socket) => {
-    const out = connect({ host: "127.0.0.1", port: bPortSeen });
-    inbound.on("data", (d: Buffer) => {
-      recorded.push(d);
-      out.write(d);
-    });
-    out.on("data", (d: Buffer) => inbound.write(d));
-    inbound.on("error", () => out.destroy());
-    out.on("error", () => inbound.destroy());
-  });
-  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
-  const proxyPort = (proxy.address() as { port: number }).port;
-  const { a, b, bPort, got, stop } = await pair({}, () => `127.0.0.1:${proxyPort}`);
-  bPortSeen = bPort;
+  const { recorded, proxy, a, b, bPort, got, stop } = await recordedPair();
   const attacker = connect({ host: "127.0.0.1", port: bPort });
   const answered: Buffer[] = [];
   attacker.on("data", (d: Buffer) => answered.push(d));

@@ -54,6 +54,16 @@ export function splitAddress(addr: string, defaultPort: number): { host: string;
 
 export const ARBITER_PORT = 5406;
 
+export const emptyTransportStats = (): TransportStats => ({
+  sent: 0,
+  received: 0,
+  bytesSent: 0,
+  bytesReceived: 0,
+  rejected: {},
+  recvBufferBytes: [],
+  rttMs: {},
+});
+
 export class UdpTransport {
   private readonly sockets: Socket[] = [];
   /** Packet numbers per receiver. */
@@ -61,15 +71,7 @@ export class UdpTransport {
   /** Each sender's incarnation as last accepted from it (what our datagrams to it carry as `toInc`). */
   private readonly peerInc = new Map<string, number>();
   private readonly replay = new ReplayWindow();
-  readonly stats: TransportStats = {
-    sent: 0,
-    received: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-    rejected: {},
-    recvBufferBytes: [],
-    rttMs: {},
-  };
+  readonly stats: TransportStats = emptyTransportStats();
   /** Per link: the source addresses a datagram may come from (the peers' on that link, the arbiter's). */
   private readonly sources: Array<Set<string>> = [];
   private rejectsSince: Record<string, number> = {};
