@@ -1,5 +1,6 @@
 // `paceline status`: what crm_mon shows for one node, in plain words.
 
+import { printable } from "../util/printable.js";
 import { formatDuration } from "../config/duration.js";
 import type { DaemonStatus, LinkStatus, MembershipStatus, MonitorStatus, ResourceStatus } from "../api/types.js";
 
@@ -215,12 +216,4 @@ export function renderMembership(s: MembershipStatus): string {
     for (const e of recent) lines.push(`  ${new Date(e.atMs).toISOString().slice(11, 19)} ${e.text}`);
   }
   return printable(lines);
-}
-
-/** What agents, scripts and peers said reaches the terminal as text: control characters (escape sequences that
- * could clear the screen or fake a line, a line break inside one line) are shown escaped, `\x1b`. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
-export function printable(lines: string[]): string {
-  return lines.map((l) => l.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)).join("\n");
 }

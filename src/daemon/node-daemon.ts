@@ -31,6 +31,7 @@ import { runFenceAgent } from "../node/executor/fence-agent.js";
 import { isLeaseRecord, privateStateDir, readJsonState, StateFile } from "../node/store.js";
 import { StreamHub } from "../node/stream.js";
 import { emptyTransportStats, UdpTransport } from "../node/transport.js";
+import { printableLine } from "../util/printable.js";
 import { attemptSpec, guardPings } from "./fence-runner.js";
 import { nodeStatus } from "../api/node-status.js";
 import { whyText } from "../core/node/why.js";
@@ -553,7 +554,8 @@ export class NodeDaemon {
     const line = { atMs: Date.now(), level, text };
     this.events.push(line);
     if (this.events.length > EVENTS_KEPT) this.events.shift();
-    const formatted = `${new Date(line.atMs).toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`;
+    // Agents' words reach the log and the terminal escaped (a log line is one line, and clears no screen).
+    const formatted = `${new Date(line.atMs).toISOString()} ${level.toUpperCase().padEnd(5)} ${printableLine(text)}`;
     (this.o.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(formatted);
     try {
       appendFileSync(this.eventsFile, `${formatted}\n`, { mode: 0o600 });

@@ -32,7 +32,8 @@ async function node(me: string, inc: number, port = 0) {
     key,
     port,
     links: [`127.0.0.1:${port}`],
-    peers: {},
+    // Everyone is on 127.0.0.1 (the source check passes); the ports are filled in once every node has one.
+    peers: Object.fromEntries(["n1", "n2", "n3"].filter((n) => n !== me).map((n) => [n, ["127.0.0.1:0"]])),
     onMessage: (_link, env) => got.push({ from: env.from, seq: env.msg.t === "hb" ? env.msg.seq : -1 }),
   });
   await t.start();
@@ -40,14 +41,14 @@ async function node(me: string, inc: number, port = 0) {
 }
 
 /** A socket standing in for someone on the network: records what is sent to it, sends anything anywhere. */
-async function wire() {
+async function wire(host = "127.0.0.1") {
   const sock = createSocket("udp4");
   const seen: Buffer[] = [];
   sock.on("message", (d) => seen.push(d));
-  await new Promise<void>((r) => sock.bind(0, "127.0.0.1", r));
+  await new Promise<void>((r) => sock.bind(0, host, r));
   return {
     seen,
-    addr: `127.0.0.1:${sock.address().port}`,
+    addr: `${host}:${sock.address().port}`,
     replay: (data: Buffer, to: string) =>
       new Promise<void>((r) => sock.send(data, Number(to.split(":")[1]), "127.0.0.1", () => r())),
     close: () => sock.close(),
@@ -114,5 +115,24 @@ test("datagrams sealed for a node's earlier life are refused after it restarts (
     n1.t.close();
     n2.t.close();
     spy.close();
+  }
+});
+
+test("a datagram from an address that is no peer's is refused before anything else", async () => {
+  const [n1, n2] = await Promise.all([node("n1", 1), node("n2", 1)]);
+  const spy = await wire();
+  const stranger = await wire("127.0.0.2");
+  try {
+    Object.assign(n1.t["o"].peers, { n2: [spy.addr] });
+    n1.t.send("n2", 0, hb("n1", 1, 1));
+    await sleep(50);
+    await stranger.replay(spy.seen[0]!, n2.addr()); // authentic, for n2, but from elsewhere
+    await sleep(50);
+    assert.deepEqual(n2.got, []);
+    assert.equal(n2.t.stats.rejected["unknown-address"], 1);
+  } finally {
+    for (const x of [n1, n2]) x.t.close();
+    spy.close();
+    stranger.close();
   }
 });
