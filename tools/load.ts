@@ -1,7 +1,7 @@
 // npm run test:load — the failover scenarios in network namespaces (power-off, network cut, daemon crash, daemon
 // hang, rolling restart, config push, standby/move, service death) with both CPU cores kept busy, round after round,
 // the VIP sampled on every node every 20 ms. Prints the failovers, the samples and how many showed the VIP on two
-// nodes at once (outside the frozen-node window that only fencing closes). PACELINE_LOAD_ROUNDS (default 9, about
+// nodes at once (outside the frozen-node window that only fencing closes). PACELINE_LOAD_ROUNDS (default 10, about
 // a hundred failovers); CI runs one round. Exits 1 on a failed test or any unexcused double-active sample.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -9,7 +9,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 
 const REPO = new URL("../..", import.meta.url).pathname;
-const rounds = Number(process.env.PACELINE_LOAD_ROUNDS ?? 9);
+const rounds = Number(process.env.PACELINE_LOAD_ROUNDS ?? 10);
 const sampleMs = process.env.PACELINE_SAMPLE_MS ?? "20";
 const file = join(REPO, "dist", "test", "integration", "failover-netns.test.js");
 

@@ -282,7 +282,11 @@ test(
         10_000,
         `${active} to drop the VIP after resuming`,
         10,
-      );
+      ).catch((e: Error) => {
+        // Say what the resumed node and the DC did (a CI run under load once saw the VIP stay on the resumed node).
+        const tail = (n: string) => node(n).output.split("\n").slice(-40).join("\n");
+        throw new Error(`${e.message}\n--- ${active} ---\n${tail(active)}\n--- n1 ---\n${tail("n1")}`);
+      });
       resumeToStopMs = Date.now() - resumedAt;
       await c.converge(NODES, NODES, "n1", true, 20_000);
     } finally {
