@@ -469,7 +469,10 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
     }
     case "tick":
       thawIfFresh(st, s.noLeaseSinceMs === undefined);
-      if (!s.frozenInView && s.selfStop === "frozen" && s.quorate) s.selfStop = undefined;
+      if (!s.frozenInView && s.selfStop === "frozen" && s.quorate && !st.anythingHere()) {
+        s.selfStop = undefined;
+        st.log("info", `every resource here is stopped after the freeze: DC ${s.dc} decides where they run`);
+      }
       checkQuorum(st);
       if (
         s.shuttingDown &&
@@ -497,7 +500,10 @@ function onView(st: NodeStep, v: Extract<NodeRmInput, { type: "view" }>): void {
     s.heldLease = true;
   }
   thawIfFresh(st, v.holdsLease);
-  if (v.quorate && !s.frozenInView && (s.selfStop === "no quorum" || s.selfStop === "frozen")) {
+  // After a freeze the others may have started what runs here: a node back in the cluster finishes stopping it
+  // before it takes orders again (a quick rejoin once cut a group's stop in half, the VIP left running here).
+  const stopsDone = s.selfStop !== "frozen" || !st.anythingHere();
+  if (v.quorate && !s.frozenInView && stopsDone && (s.selfStop === "no quorum" || s.selfStop === "frozen")) {
     s.selfStop = undefined;
     st.log("info", `quorum regained: DC ${v.dc} decides where resources run`);
   }
