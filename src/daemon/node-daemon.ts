@@ -172,7 +172,7 @@ export class NodeDaemon {
       onRejects: (counts) =>
         this.event(
           "warn",
-          `heartbeat datagrams refused in the last seconds: ${Object.entries(counts)
+          `heartbeat datagrams refused since the last such line (at most one every 10 s): ${Object.entries(counts)
             .map(([why, n]) => `${n} ${why}`)
             .join(", ")} (docs/security.md says what each means)`,
         ),

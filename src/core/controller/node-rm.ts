@@ -471,7 +471,10 @@ export function stepNodeRm(config: ClusterConfig, s: NodeRmState, input: NodeRmI
       thawIfFresh(st, s.noLeaseSinceMs === undefined);
       if (!s.frozenInView && s.selfStop === "frozen" && s.quorate && !st.anythingHere()) {
         s.selfStop = undefined;
-        st.log("info", `every resource here is stopped after the freeze: DC ${s.dc} decides where they run`);
+        st.log(
+          "info",
+          `every resource here is stopped after the freeze: ${s.dc ? `DC ${s.dc}` : "the DC"} decides where they run`,
+        );
       }
       checkQuorum(st);
       if (
