@@ -57,12 +57,15 @@ test("the JSON Schema is published for editors", () => {
   assert.match(schema.$schema, /json-schema\.org/);
   assert.deepEqual(Object.keys(schema.properties).sort(), [
     "cluster",
+    "colocate",
     "defaults",
     "fencing",
     "heartbeat",
+    "location",
     "monitors",
     "nodes",
     "op-defaults",
+    "order",
     "ping",
     "properties",
     "quorum",

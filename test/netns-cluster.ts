@@ -44,9 +44,9 @@ export class NetnsCluster {
    * address 10.X.link.254 (a "router" to ping). */
   /** `supervised`: daemons run under `paceline daemon`'s supervisor (which respawns them); otherwise the tests
    * restart them themselves. `ownHosts`: each node also has its own host name (a UTS namespace: uname -n is the
-   * node's name) and its own resource-agents scratch directories (HA_RSCTMP, and HA_BIN as links to the real
-   * helpers), so agents that tell nodes apart by host name or find their daemons with pgrep (sfex) behave as on
-   * separate machines; `haBin` replaces some of those helpers with scripts of the test's. */
+   * node's name) and its own resource-agents scratch directories (HA_RSCTMP and HA_VARRUN, and HA_BIN as links to
+   * the real helpers), so agents that tell nodes apart by host name or find their daemons with pgrep (sfex) behave
+   * as on separate machines; `haBin` replaces some of those helpers with scripts of the test's. */
   constructor(
     nodeCount: number,
     linkCount: number,
@@ -144,6 +144,7 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
     return [
       "env",
       `HA_RSCTMP=${rsctmp}`,
+      `HA_VARRUN=${rsctmp}`,
       `HA_BIN=${bin}`,
       "unshare",
       "--uts",

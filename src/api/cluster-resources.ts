@@ -6,7 +6,7 @@ import { agentName } from "../config/model.js";
 import type { ClusterResourceStatus } from "./types.js";
 import type { CoordinatorState } from "../core/controller/coordinator.js";
 import type { ControlOp } from "../core/controller/types.js";
-import { isRunning, mayRun } from "../core/controller/node-rm.js";
+import { isPromoted, isRunning, mayRun } from "../core/controller/node-rm.js";
 
 const PENDING_WORDS = {
   start: "starting",
@@ -19,6 +19,7 @@ const PENDING_WORDS = {
 
 function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResourceStatus {
   const runningOn: string[] = [];
+  const promotedOn: string[] = [];
   const failed: ClusterResourceStatus["failed"] = [];
   const failCounts: Record<string, number> = {};
   let pending: { op: ControlOp | "hook"; node: string } | undefined;
@@ -27,6 +28,7 @@ function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResou
     const h = co.reports[node]?.history[p.id];
     if (!h) continue;
     if (isRunning(h)) runningOn.push(node);
+    if (isPromoted(h)) promotedOn.push(node);
     if (h.pending) pending = { op: h.pending.op, node };
     if (h.failCount > 0) failCounts[node] = h.failCount;
     const f = h.lastFailure;
@@ -58,6 +60,8 @@ function primitiveStatus(p: PrimitiveConfig, co: CoordinatorState): ClusterResou
     kind: "primitive",
     agent: agentName(p.agent),
     runningOn,
+    promotedOn: p.clone?.promotable ? promotedOn : undefined,
+    clone: p.clone && !p.group ? { promotable: !!p.clone.promotable } : undefined,
     state: state,
     pending,
     failed,
@@ -84,7 +88,7 @@ export function clusterResources(config: ClusterConfig, co: CoordinatorState): C
     const nodes = [...new Set(members.flatMap((m) => m.runningOn))];
     const a = co.admin.resources[r.id] ?? {};
     const state =
-      members.every((m) => m.state === "started") && nodes.length === 1
+      members.every((m) => m.state === "started") && (nodes.length === 1 || !!r.clone)
         ? "started"
         : members.every((m) => m.state === "stopped")
           ? "stopped"
@@ -95,6 +99,7 @@ export function clusterResources(config: ClusterConfig, co: CoordinatorState): C
       id: r.id,
       kind: "group",
       runningOn: nodes,
+      clone: r.clone ? { promotable: !!r.clone.promotable } : undefined,
       state,
       failed: [],
       failCounts: {},

@@ -95,6 +95,10 @@ export interface ClusterResourceStatus {
   kind: "primitive" | "group";
   agent?: string;
   runningOn: string[];
+  /** A promotable clone's copies running promoted (the rest of runningOn are unpromoted). */
+  promotedOn?: string[];
+  /** It runs as a clone: one copy per node (or `max`), interchangeable. */
+  clone?: { promotable: boolean };
   /** started | stopped | FAILED | blocked | starting | stopping | probing | partly started */
   state: string;
   pending?: { op: string; node: string };

@@ -1,7 +1,8 @@
 // The paceline command line. Every subcommand validates its arguments and says plainly what went wrong.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { PACEMAKER_TOOLS, runPacemakerTool, type PacemakerTool } from "./pacemaker-tools.js";
 import { callDaemon, DaemonUnreachable } from "../api/client.js";
 import { listenApi, socketAlive } from "../api/server.js";
 import type { DaemonStatus, MembershipStatus } from "../api/types.js";
@@ -55,6 +56,7 @@ Usage:
   paceline simulate --cib FILE.xml [--summary] [--explain RSC]
                                           what Pacemaker's scheduler semantics decide for a CIB
   paceline simulate --config cluster.yaml [--node-fail N] [--standby N] [--op-fail RSC_monitor_10000@N=7]
+                    [--attr N:NAME=VALUE] (a node attribute: pingd, a promotion score master-RSC…)
                                           what-if: the cluster running, then these events
   paceline version
 
@@ -153,12 +155,11 @@ async function clusterDaemon(
   configYaml: string,
   values: Record<string, unknown>,
 ): Promise<number> {
-  const d = new NodeDaemon({
-    config,
-    configYaml,
-    me: whoAmI(config, values.node as string | undefined),
-    stateDir: stateDirOf(values),
-  });
+  const me = whoAmI(config, values.node as string | undefined);
+  // Agents reach this daemon through these (crm_attribute and friends: src/cli/pacemaker-tools.ts).
+  process.env.PACELINE_SOCKET = resolve(socketOf(values));
+  process.env.PACELINE_NODE = me;
+  const d = new NodeDaemon({ config, configYaml, me, stateDir: stateDirOf(values) });
   if (await socketAlive(socketOf(values)))
     throw new Error(`another Paceline daemon is already running (it answers on ${socketOf(values)})`);
   await d.start();
@@ -503,6 +504,12 @@ export async function main(argv: string[]): Promise<number> {
         return await maintenance(rest);
       case "attribute":
         return await attribute(rest);
+      case "pacemaker-tool": {
+        const [tool, ...toolArgs] = rest;
+        if (!PACEMAKER_TOOLS.includes(tool as PacemakerTool))
+          throw new UsageError(`\`paceline pacemaker-tool\` takes one of ${PACEMAKER_TOOLS.join(", ")}`);
+        return await runPacemakerTool(tool as PacemakerTool, toolArgs);
+      }
       case "arbiter":
         return await arbiter(rest);
       case "fence":
@@ -516,6 +523,7 @@ export async function main(argv: string[]): Promise<number> {
           "node-fail": { type: "string", multiple: true },
           standby: { type: "string", multiple: true },
           "op-fail": { type: "string", multiple: true },
+          attr: { type: "string", multiple: true },
         });
         const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
         try {
@@ -528,6 +536,7 @@ export async function main(argv: string[]): Promise<number> {
               nodeFail: list(values["node-fail"]),
               standby: list(values.standby),
               opFail: list(values["op-fail"]),
+              attrs: list(values.attr),
             }),
           );
         } catch (e) {

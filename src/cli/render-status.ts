@@ -174,7 +174,19 @@ export function renderMembership(s: MembershipStatus): string {
   for (const r of s.resources) {
     for (const x of [r, ...(r.members ?? [])]) {
       const indent = x === r ? "  " : "    ";
-      const where = x.runningOn.length ? ` on ${x.runningOn.join(", ")}` : "";
+      const promoted = x.promotedOn ?? [];
+      const others = x.runningOn.filter((n) => !promoted.includes(n));
+      // A promotable clone says which copies are promoted: "promoted on n1; unpromoted on n2, n3".
+      const where = x.promotedOn
+        ? [
+            promoted.length ? ` promoted on ${promoted.join(", ")}` : "",
+            others.length ? ` unpromoted on ${others.join(", ")}` : "",
+          ]
+            .filter(Boolean)
+            .join(";")
+        : x.runningOn.length
+          ? ` on ${x.runningOn.join(", ")}`
+          : "";
       const flags = [
         x.disabled ? "disabled" : "",
         x.managed ? "" : "unmanaged",
@@ -188,7 +200,7 @@ export function renderMembership(s: MembershipStatus): string {
           .filter((p) => p.rsc === x.id)
           .map((p) => `${p.kind === "move" ? "moved to" : "banned from"} ${p.node}`) ?? [];
       lines.push(
-        `${indent}${x.id.padEnd(rw - indent.length + 2)}  ${(x.agent ?? "group").padEnd(24)}  ${x.state}${where}${[...flags, ...moved].length ? `  (${[...flags, ...moved].join("; ")})` : ""}`,
+        `${indent}${x.id.padEnd(rw - indent.length + 2)}  ${`${x.agent ?? "group"}${x.clone ? (x.clone.promotable ? " (promotable)" : " (clone)") : ""}`.padEnd(24)}  ${x.state}${where}${[...flags, ...moved].length ? `  (${[...flags, ...moved].join("; ")})` : ""}`,
       );
       for (const f of x.failed)
         failedLines.push(

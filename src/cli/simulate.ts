@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { readCib } from "../config/cib.js";
 import { loadConfigFile } from "../config/load.js";
 import { lowerConfig } from "../config/lower.js";
+import { historyKey } from "../config/model.js";
 import { formatProblem } from "../config/problems.js";
 import type { SchedulerInput } from "../config/cluster-model.js";
 import { normalizedSummary, schedule, type ScheduleResult } from "../core/scheduler/index.js";
@@ -19,6 +20,8 @@ export interface SimulateOptions {
   nodeFail: string[];
   standby: string[];
   opFail: string[];
+  /** NODE:NAME=VALUE node attributes, there from the start (pingd, master-RSC promotion scores). */
+  attrs?: string[];
 }
 
 export function loadCibFile(path: string): SchedulerInput {
@@ -101,14 +104,28 @@ export function whatIf(opts: SimulateOptions): { input: SchedulerInput; before: 
   const nodes = config.nodes.length ? config.nodes.map((n) => n.name) : ["node1"];
   const input = lowerConfig(config, nodes);
   input.nowSec = Math.floor(Date.now() / 1000);
+  for (const spec of opts.attrs ?? []) {
+    const m = /^([^:]+):([^=]+)=(.*)$/.exec(spec);
+    if (!m) throw new Error(`--attr ${spec}: write NODE:NAME=VALUE, e.g. n1:pingd=100 or n1:master-db=10`);
+    const ns = input.nodeStates.find((n) => n.uname === m[1]);
+    if (!ns) throw new Error(`--attr ${spec}: no node \`${m[1]}\` (nodes: ${nodes.join(", ")})`);
+    ns.transient[m[2]!] = m[3]!;
+  }
   const before = schedule(structuredClone(input));
   let callId = 1;
   for (const p of before.transition.placed) {
     const ns = input.nodeStates.find((n) => n.uname === p.node)!;
-    ns.lrm.push({
-      id: p.rsc,
-      ops: [{ id: `${p.rsc}_start_0`, operation: "start", intervalMs: 0, rc: 0, status: 0, callId: callId++ }],
+    // As a node records it: an anonymous clone's copy under its primitive's id; a promoted one was promoted.
+    const id = historyKey(config, p.rsc);
+    const op = (operation: string) => ({
+      id: `${id}_${operation}_0`,
+      operation,
+      intervalMs: 0,
+      rc: 0,
+      status: 0,
+      callId: callId++,
     });
+    ns.lrm.push({ id, ops: p.role === "Promoted" ? [op("promote")] : [op("start")] });
   }
   const nodeState = (name: string) => {
     const ns = input.nodeStates.find((n) => n.uname === name);

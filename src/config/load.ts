@@ -6,9 +6,11 @@ import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { formatDuration, parseDurationMs } from "./duration.js";
 import { loadFencing } from "./load-fencing.js";
+import { loadConstraints, shorthandLocations } from "./load-constraints.js";
 import { DEFAULT_OP_TIMEOUT_MS, isNativeVip } from "./model.js";
 import type {
   AgentSpec,
+  CloneConfig,
   ClusterConfig,
   ExecSpec,
   FinalAction,
@@ -75,6 +77,8 @@ export function resolveCommand(command: string, baseDir: string | undefined): st
 
 class Builder {
   readonly problems: Problem[] = [];
+  /** Configured nodes: a clone runs one copy on each unless told otherwise. */
+  nodeCount = 0;
   baseDir?: string;
   cmd(v: string | undefined): string | undefined {
     return v === undefined ? undefined : resolveCommand(v, this.baseDir);
@@ -319,13 +323,50 @@ class Builder {
           if (p) members.push(p);
         }
         const group: GroupConfig = { kind: "group", id, members, meta: this.meta(r, defaults, path) };
+        group.clone = this.clone(id, r, path, claim);
+        for (const m of members) m.clone = group.clone;
         out.push(group);
       } else {
         const p = this.primitive(id, r, path, defaults, opDefaults);
+        if (p) p.clone = this.clone(id, r, path, claim);
         if (p) out.push(p);
       }
     }
     return out;
+  }
+
+  /** `clone:` or `promotable:` on a top-level resource (true, or options). */
+  clone(id: string, r: Obj, path: string, claim: (id: string, path: string) => void): CloneConfig | undefined {
+    if (r.clone === undefined && r.promotable === undefined) return undefined;
+    if (r.clone !== undefined && r.promotable !== undefined)
+      this.error(`${path}.promotable`, "give `clone` or `promotable` (a promotable resource is a clone too), not both");
+    const key = r.promotable !== undefined ? "promotable" : "clone";
+    if (r[key] === false) return undefined;
+    const o = isObj(r[key]) ? r[key] : {};
+    const int = (k: string) => (typeof o[k] === "number" ? o[k] : undefined);
+    const cloneId = typeof o.id === "string" ? o.id : `${id}-clone`;
+    claim(cloneId, `${path}.${key}${typeof o.id === "string" ? ".id" : ""}`);
+    if (o["globally-unique"] === true)
+      this.error(
+        `${path}.${key}.globally-unique`,
+        "globally-unique clones are not run by the cluster yet (only `paceline simulate` reads them): leave it out for interchangeable copies",
+      );
+    if (isObj(r.prefer) || typeof r.prefer === "string")
+      this.warn(
+        `${path}.prefer`,
+        "`prefer` on a clone places its copies; to promote on a node use a location with role: promoted",
+      );
+    return {
+      id: cloneId,
+      max: int("max") ?? Math.max(1, this.nodeCount),
+      perNode: int("per-node") ?? 1,
+      interleave: o.interleave === true,
+      ordered: o.ordered === true,
+      globallyUnique: o["globally-unique"] === true,
+      notify: o.notify === true,
+      promotable:
+        key === "promotable" ? { max: int("promoted-max") ?? 1, perNode: int("promoted-per-node") ?? 1 } : undefined,
+    };
   }
 
   monitors(raw: unknown, resources: ResourceConfig[]): MonitorConfig[] {
@@ -525,8 +566,15 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
   const defaults = { ...autoFailback, ...(isObj(raw.defaults) ? raw.defaults : {}) };
   const opDefaults = isObj(raw["op-defaults"]) ? raw["op-defaults"] : {};
   const nodes = b.nodes(raw.nodes);
+  b.nodeCount = nodes.length;
   const resources = b.resources(raw.resources, defaults, opDefaults);
   const monitors = b.monitors(raw.monitors, resources);
+  const constraints = loadConstraints(
+    raw,
+    resources,
+    nodes.map((n) => n.name),
+    (path, message, severity = "error") => (severity === "error" ? b.error(path, message) : b.warn(path, message)),
+  );
   const nodeNames = new Set(nodes.map((n) => n.name));
   const singleServer = nodes.length <= 1;
   for (const r of resources.flatMap((x) => (x.kind === "group" ? [x, ...x.members] : [x]))) {
@@ -664,6 +712,7 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
     nodes.map((n) => n.name),
     (path, message, severity = "error") => problems.push({ file, pos: positions.get(path), path, message, severity }),
   );
+  constraints.locations.unshift(...shorthandLocations(resources, ping));
   if (problems.some((p) => p.severity === "error")) return { problems };
   const config: ClusterConfig = {
     cluster: typeof raw.cluster === "string" ? raw.cluster : "paceline",
@@ -680,6 +729,7 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
     },
     resources,
     monitors,
+    constraints,
   };
   return { config, problems };
 }

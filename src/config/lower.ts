@@ -1,9 +1,10 @@
-// cluster.yaml's model → the full cluster model the scheduler reads (Pacemaker's vocabulary). Used by
-// `paceline simulate --config` today and by the cluster controller next.
+// ClusterConfig (cluster.yaml as loaded) → the scheduler's input, in Pacemaker's vocabulary: the one mapping between
+// the two. Resources become primitives, groups and clones with their meta attributes; constraints are already in
+// the scheduler's terms (the loader wrote them so); the cluster's properties become Pacemaker's.
 
 import type {
+  CloneDef,
   GroupDef,
-  LocationDef,
   NodeStateDef,
   NvSet,
   OpDef,
@@ -11,7 +12,7 @@ import type {
   ResourceDef,
   SchedulerInput,
 } from "./cluster-model.js";
-import type { ClusterConfig, PrimitiveConfig, ResourceMeta } from "./model.js";
+import type { CloneConfig, ClusterConfig, PrimitiveConfig, ResourceConfig, ResourceMeta } from "./model.js";
 
 import { INFINITY_SCORE } from "./pacemaker-values.js";
 
@@ -25,15 +26,17 @@ function metaSet(id: string, meta: ResourceMeta): NvSet[] {
     "migration-threshold": scoreText(meta.migrationThreshold),
   };
   if (meta.failureTimeoutMs > 0) values["failure-timeout"] = `${Math.round(meta.failureTimeoutMs / 1000)}s`;
+  if (meta.priority) values.priority = String(meta.priority);
   return [{ id: `${id}-meta`, score: 0, values }];
 }
 
 function primitive(p: PrimitiveConfig): PrimitiveDef {
   const a = p.agent;
   const ops: OpDef[] = p.ops.map((o) => ({
-    id: `${p.id}-${o.name}-${o.intervalMs}`,
+    id: `${p.id}-${o.name}-${o.intervalMs}${o.role ? `-${o.role}` : ""}`,
     name: o.name,
     intervalMs: o.intervalMs,
+    role: o.role,
     onFail: o.onFail,
     enabled: o.enabled,
     timeoutMs: o.timeoutMs,
@@ -52,51 +55,41 @@ function primitive(p: PrimitiveConfig): PrimitiveDef {
   };
 }
 
+/** A clone's options as Pacemaker's meta attributes. */
+export function cloneMeta(c: CloneConfig): Record<string, string> {
+  const values: Record<string, string> = {
+    "clone-max": String(c.max),
+    "clone-node-max": String(c.perNode),
+    interleave: String(c.interleave),
+    ordered: String(c.ordered),
+    "globally-unique": String(c.globallyUnique),
+    notify: String(c.notify),
+  };
+  if (c.promotable) {
+    values.promotable = "true";
+    values["promoted-max"] = String(c.promotable.max);
+    values["promoted-node-max"] = String(c.promotable.perNode);
+  }
+  return values;
+}
+
+function resource(r: ResourceConfig): ResourceDef {
+  const inner: PrimitiveDef | GroupDef =
+    r.kind === "primitive"
+      ? primitive(r)
+      : { kind: "group", id: r.id, meta: metaSet(r.id, r.meta), children: r.members.map(primitive) };
+  if (!r.clone) return inner;
+  const clone: CloneDef = {
+    kind: "clone",
+    id: r.clone.id,
+    meta: [{ id: `${r.clone.id}-meta`, score: 0, values: cloneMeta(r.clone) }],
+    promotable: !!r.clone.promotable,
+    child: inner,
+  };
+  return clone;
+}
+
 export function lowerConfig(config: ClusterConfig, nodeNames: string[]): SchedulerInput {
-  const resources: ResourceDef[] = config.resources.map((r) => {
-    if (r.kind === "primitive") return primitive(r);
-    const g: GroupDef = { kind: "group", id: r.id, meta: metaSet(r.id, r.meta), children: r.members.map(primitive) };
-    return g;
-  });
-  const locations: LocationDef[] = [];
-  for (const r of config.resources.flatMap((x) => (x.kind === "group" ? [x, ...x.members] : [x]))) {
-    if (r.meta.prefer)
-      locations.push({ id: `${r.id}-prefers-${r.meta.prefer}`, rsc: r.id, node: r.meta.prefer, score: 100, rules: [] });
-  }
-  const ping = config.ping;
-  if (ping?.preferConnected) {
-    const attribute = ping.attribute;
-    for (const r of config.resources) {
-      // Heartbeat's ipfail as Pacemaker writes it: never where no target answers; otherwise prefer more answers.
-      locations.push({
-        id: `${r.id}-needs-${attribute}`,
-        rsc: r.id,
-        rules: [
-          {
-            id: `${r.id}-no-${attribute}`,
-            booleanOp: "or",
-            score: -INFINITY_SCORE,
-            expressions: [
-              { kind: "attr", attribute, op: "not_defined" },
-              { kind: "attr", attribute, op: "lte", value: "0", type: "number" },
-            ],
-          },
-        ],
-      });
-      locations.push({
-        id: `${r.id}-prefers-${attribute}`,
-        rsc: r.id,
-        rules: [
-          {
-            id: `${r.id}-by-${attribute}`,
-            booleanOp: "and",
-            scoreAttribute: attribute,
-            expressions: [{ kind: "attr", attribute, op: "defined" }],
-          },
-        ],
-      });
-    }
-  }
   const nodes = nodeNames.map((name) => {
     const n = config.nodes.find((x) => x.name === name);
     return {
@@ -108,22 +101,24 @@ export function lowerConfig(config: ClusterConfig, nodeNames: string[]): Schedul
       score: 0,
     };
   });
+  const c = config.constraints;
   return {
     nowSec: 0,
     haveQuorum: true,
     properties: {
       "stonith-enabled": String(config.fencing.enabled),
-      "no-quorum-policy": "stop",
+      "no-quorum-policy": config.quorum.noQuorumPolicy,
       "start-failure-is-fatal": String(config.properties.startFailureIsFatal),
       "maintenance-mode": String(config.properties.maintenanceMode),
     },
     rscDefaults: [],
     opDefaults: [],
     nodes,
-    resources,
-    locations,
-    colocations: [],
-    orders: [],
+    resources: config.resources.map(resource),
+    // Copies: the caller adds its own (admin placements) to these lists.
+    locations: [...c.locations],
+    colocations: [...c.colocations],
+    orders: [...c.orders],
     tickets: [],
     ticketStates: {},
     tags: {},

@@ -1,6 +1,8 @@
 // The cluster model: what cluster.yaml (and later the importers) produce and every other layer consumes.
 // Plain data, no behaviour, so the deterministic core can take it as an input.
 
+import type { ColocationDef, LocationDef, OrderDef } from "./cluster-model.js";
+
 export type OnFail = "restart" | "block" | "ignore" | "stop" | "fence" | "standby" | "demote";
 
 export interface OpConfig {
@@ -59,6 +61,25 @@ export interface ResourceMeta extends RecoveryPolicy {
   prefer?: string;
 }
 
+/** Copies of a top-level primitive or group on several nodes (a clone), optionally with a promoted role. */
+export interface CloneConfig {
+  /** The scheduler's id of the clone itself (`<id>-clone` unless given); constraints name the resource's own id. */
+  id: string;
+  /** Copies in all (default: one per node). */
+  max: number;
+  perNode: number;
+  /** A copy waits only for the copy of what it is ordered after on its own node (not for every copy). */
+  interleave: boolean;
+  /** Copies start one after another, not in parallel. */
+  ordered: boolean;
+  /** Copies are different (each with its own number), not interchangeable. */
+  globallyUnique: boolean;
+  /** The agent hears of every copy's start, stop, promote and demote (pre and post). */
+  notify: boolean;
+  /** Promotable: this many copies run promoted (DRBD primary), the rest unpromoted. */
+  promotable?: { max: number; perNode: number };
+}
+
 export interface PrimitiveConfig {
   kind: "primitive";
   id: string;
@@ -70,6 +91,8 @@ export interface PrimitiveConfig {
   meta: ResourceMeta;
   /** The group it belongs to, if any. */
   group?: string;
+  /** Set on a primitive that runs as a clone: a top-level one, or a member of a cloned group (the group's). */
+  clone?: CloneConfig;
 }
 
 export interface GroupConfig {
@@ -77,6 +100,7 @@ export interface GroupConfig {
   id: string;
   members: PrimitiveConfig[];
   meta: ResourceMeta;
+  clone?: CloneConfig;
 }
 
 export type ResourceConfig = PrimitiveConfig | GroupConfig;
@@ -192,11 +216,37 @@ export interface ClusterConfig {
   /** Top-level resources in start order (groups hold their members). */
   resources: ResourceConfig[];
   monitors: MonitorConfig[];
+  /** Constraints, already in the scheduler's own terms (ids of clones where a cluster.yaml names a cloned
+   * resource): `location`, `colocate` and `order` of cluster.yaml, and the `prefer`/`ping` shorthands. */
+  constraints: Constraints;
+}
+
+export interface Constraints {
+  locations: LocationDef[];
+  colocations: ColocationDef[];
+  orders: OrderDef[];
 }
 
 /** Every primitive in start order, group members in place. */
 export function primitivesOf(config: Pick<ClusterConfig, "resources">): PrimitiveConfig[] {
   return config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r]));
+}
+
+const clonedPrims = new WeakMap<object, Set<string>>();
+/** How a node keeps a scheduler resource's history: a copy of an anonymous clone ("ping:2") under its primitive's
+ * id ("ping") — the copies are interchangeable, and a node runs at most the copies its history shows. */
+export function historyKey(config: Pick<ClusterConfig, "resources">, name: string): string {
+  let set = clonedPrims.get(config.resources);
+  if (!set) {
+    set = new Set(
+      config.resources
+        .filter((r) => r.clone && !r.clone.globallyUnique)
+        .flatMap((r) => (r.kind === "group" ? r.members : [r]).map((p) => p.id)),
+    );
+    clonedPrims.set(config.resources, set);
+  }
+  const m = /^(.+):\d+$/.exec(name);
+  return m && set.has(m[1]!) ? m[1]! : name;
 }
 
 export function findResource(config: Pick<ClusterConfig, "resources">, id: string): ResourceConfig | undefined {

@@ -170,6 +170,27 @@ const primitiveProperties: Record<string, Schema> = {
 
 const primitive: Schema = { type: "object", additionalProperties: false, properties: primitiveProperties };
 
+const cloneOptions: Record<string, Schema> = {
+  id: { type: "string", description: "The clone's own id in Pacemaker's terms (default: the resource id + -clone)." },
+  max: { type: "integer", minimum: 1, description: "Copies in all (default: one per node)." },
+  "per-node": { type: "integer", minimum: 1, description: "Copies one node may run (default 1)." },
+  interleave: {
+    type: "boolean",
+    description:
+      "A copy ordered after another clone waits only for that clone's copy on its own node, not for every copy (default false).",
+  },
+  ordered: { type: "boolean", description: "Copies start one after another rather than all at once (default false)." },
+  "globally-unique": {
+    type: "boolean",
+    description: "Copies are distinct (each its own number), not interchangeable (default false).",
+  },
+  notify: {
+    type: "boolean",
+    description:
+      "The agent is told before and after every copy's start, stop, promote and demote (needed by ocf:linbit:drbd).",
+  },
+};
+
 const resource: Schema = {
   type: "object",
   additionalProperties: false,
@@ -178,7 +199,132 @@ const resource: Schema = {
   properties: {
     ...primitiveProperties,
     members: { type: "object", additionalProperties: primitive, description: "Group members, in start order." },
+    clone: {
+      anyOf: [{ type: "boolean" }, { type: "object", additionalProperties: false, properties: cloneOptions }],
+      description:
+        "Run a copy on every node (or `max` copies), e.g. a ping or disk monitor agent: true, or options. Constraints name the resource's id.",
+    },
+    promotable: {
+      anyOf: [
+        { type: "boolean" },
+        {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            ...cloneOptions,
+            "promoted-max": { type: "integer", minimum: 1, description: "Copies promoted at once (default 1)." },
+            "promoted-per-node": {
+              type: "integer",
+              minimum: 1,
+              description: "Promoted copies one node may run (default 1).",
+            },
+          },
+        },
+      ],
+      description:
+        "A clone whose copies run promoted or unpromoted (DRBD primary/secondary, a database primary/replica): true, or options. The agent sets each copy's promotion score (crm_attribute --promotion / crm_master).",
+    },
   },
+};
+
+const resourceSet: Schema = {
+  anyOf: [
+    { type: "array", items: { type: "string" } },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["resources"],
+      properties: {
+        resources: { type: "array", items: { type: "string" } },
+        sequential: { type: "boolean", description: "Members depend on each other in turn (default true)." },
+        "require-all": { type: "boolean", description: "false: one member running is enough for what follows." },
+        role: { type: "string", description: "started, promoted or unpromoted." },
+        action: { type: "string", enum: ["start", "stop", "promote", "demote"] },
+      },
+    },
+  ],
+};
+
+const ruleSchema: Schema = {
+  anyOf: [
+    { type: "string" },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["expression"],
+      properties: {
+        score,
+        "score-attribute": { type: "string", description: "Take the score from this node attribute." },
+        role: { type: "string", description: "started, promoted or unpromoted." },
+        expression: { type: "string", description: 'e.g. "not_defined pingd or pingd lte 0".' },
+      },
+    },
+  ],
+  description:
+    'A rule in the crm shell words: "-INFINITY: not_defined pingd or pingd lte 0", "pingd: defined pingd" (score from the attribute), "100: #uname eq node1", "date in_range start=2026-01-01 end=2026-06-30", "$role=promoted 50: site eq a".',
+};
+
+const locationSchema: Schema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    id: { type: "string" },
+    rsc: { type: "string", description: "The resource (a clone's copies: its resource id)." },
+    "rsc-pattern": { type: "string", description: "Every resource whose id matches this regular expression." },
+    node: { type: "string" },
+    score: { ...score, description: "With `node`: how much it prefers (or, negative, avoids) it. Default INFINITY." },
+    rules: { anyOf: [ruleSchema, { type: "array", items: ruleSchema }] },
+    role: { type: "string", description: "Only for this role (promoted: where to promote)." },
+    "resource-discovery": { type: "string", enum: ["always", "never", "exclusive"] },
+  },
+};
+
+const colocationSchema: Schema = {
+  anyOf: [
+    { type: "string", description: '"A with B", "A with promoted B", "-INFINITY: A with B".' },
+    {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        id: { type: "string" },
+        rsc: { type: "string", description: "The resource placed second (it follows)." },
+        with: { type: "string", description: "The resource placed first." },
+        score: { ...score, description: "INFINITY (default) = must; negative = must not (-INFINITY) or prefers not." },
+        "rsc-role": { type: "string" },
+        "with-role": { type: "string", description: "e.g. promoted: with the promoted copy." },
+        "node-attribute": { type: "string", description: "Together means the same value of this attribute (#uname)." },
+        influence: { type: "boolean" },
+        sets: { type: "array", items: resourceSet },
+      },
+    },
+  ],
+};
+
+const orderSchema: Schema = {
+  anyOf: [
+    { type: "string", description: '"A then B", "promote A then start B", "Optional: A then B".' },
+    {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        id: { type: "string" },
+        first: { type: "string" },
+        then: { type: "string" },
+        "first-action": { type: "string", enum: ["start", "stop", "promote", "demote"] },
+        "then-action": { type: "string", enum: ["start", "stop", "promote", "demote"] },
+        kind: {
+          type: "string",
+          enum: ["Mandatory", "Optional", "Serialize", "mandatory", "optional", "serialize"],
+          description:
+            "Mandatory (default: then waits for first, and stops/restarts with it), Optional (only when both happen in one transition), Serialize (never at the same time).",
+        },
+        symmetrical: { type: "boolean", description: "Stop in the reverse order (default true; Serialize false)." },
+        "require-all": { type: "boolean", description: "false: one copy of a cloned first is enough." },
+        score,
+        sets: { type: "array", items: resourceSet },
+      },
+    },
+  ],
 };
 
 export const MONITOR_TYPES = ["process", "custom", "disk", "ping", "nic", "system"] as const;
@@ -474,5 +620,16 @@ export const clusterSchema: Schema = {
       description: "Resources and groups by id, in start order.",
     },
     monitors: { type: "object", additionalProperties: monitor, description: "Built-in monitors by name." },
+    location: {
+      type: "array",
+      items: locationSchema,
+      description: "Location constraints: where a resource may, prefers or must not run (node scores or rules).",
+    },
+    colocate: {
+      type: "array",
+      items: colocationSchema,
+      description: "Colocation constraints: resources that run together (or apart).",
+    },
+    order: { type: "array", items: orderSchema, description: "Order constraints: what starts (or promotes) first." },
   },
 };

@@ -6,9 +6,9 @@
 // Deterministic: step(config, state, input) → outputs.
 
 import type { ClusterConfig } from "../../config/model.js";
-import { DEFAULT_OP_TIMEOUT_MS, opTimeoutMs } from "../../config/model.js";
+import { DEFAULT_OP_TIMEOUT_MS, historyKey, opTimeoutMs } from "../../config/model.js";
 import { schedule } from "../scheduler/index.js";
-import { isRunning, mayRun } from "./node-rm.js";
+import { isPromoted, isRunning, mayRun } from "./node-rm.js";
 import { dependenciesOf, nextWave, type WaveOp } from "./plan.js";
 import { recoverySentence, recoverySteps, type RecoveryStep } from "./recovery.js";
 import { schedulerInputOf } from "./scheduler-input.js";
@@ -463,6 +463,11 @@ function drive(st: CoordStep): void {
     wallSec: s.wallSec,
   });
   const { transition } = schedule(input);
+  // The scheduler names a clone's copies ("ping:1"); nodes keep their history under the primitive's id.
+  // A promoted copy's node comes as "n1/Promoted": the role is in the verb (and in the copy's history).
+  const nodeOf = (x: string | null) => (x === null ? null : x.replace(/\/Promoted$/, ""));
+  for (const a of transition.actions)
+    Object.assign(a, { rsc: historyKey(st.config, a.rsc), from: nodeOf(a.from), to: nodeOf(a.to) });
   s.expirySec = nextExpirySec(st, members);
   for (const f of transition.fences) {
     // The scheduler wants a member fenced (a stop failed with on-fail=fence): its resources wait for it.
@@ -503,8 +508,14 @@ function drive(st: CoordStep): void {
   // it holds no lease while this view is quorate, so it has stopped what it ran.
   const toFence = unseenNodes(st).filter((n) => startupFenced(st, n));
   const startsWait = toFence.length > 0;
-  const mayRunThere = (rsc: string, node: string) => mayRun(s.reports[node]?.history[rsc]);
-  const wave = nextWave(transition.actions, dependenciesOf(input), runningOn, mayRunThere).filter(
+  const view = {
+    runningOn: (rsc: string, node: string, promoted?: boolean) =>
+      (promoted ? isPromoted : isRunning)(s.reports[node]?.history[rsc]),
+    runningAnywhere: (rsc: string, promoted?: boolean) =>
+      members.some((m) => (promoted ? isPromoted : isRunning)(s.reports[m]?.history[rsc])),
+    mayRunOn: (rsc: string, node: string) => mayRun(s.reports[node]?.history[rsc]),
+  };
+  const wave = nextWave(transition.actions, dependenciesOf(st.config), view).filter(
     (op) => !(op.op !== "stop" && heldRscs.has(op.rsc)) && !s.fencing[op.node] && (op.op === "stop" || !startsWait),
   );
   if (startsWait && wave.length === 0) {

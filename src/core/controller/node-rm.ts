@@ -202,6 +202,13 @@ export function isRunning(h: RscHistory | undefined): boolean {
   return okLast && !monitorFailed;
 }
 
+/** Running here in the promoted role (promoted, or found or monitored promoted, and not demoted since). */
+export function isPromoted(h: RscHistory | undefined): boolean {
+  if (!isRunning(h)) return false;
+  const newest = h!.monitor && h!.monitor.callId > h!.last!.callId ? h!.monitor : h!.last!;
+  return newest.rc === OCF_RUNNING_PROMOTED || (newest.op === "promote" && newest.rc === OCF_OK);
+}
+
 class NodeStep {
   readonly out: NodeRmOutput[] = [];
   private reportDue = false;
@@ -237,7 +244,11 @@ class NodeStep {
   }
 
   startMonitor(p: PrimitiveConfig): void {
-    const op = p.ops.find((o) => o.name === "monitor" && o.enabled && o.intervalMs > 0);
+    // A promotable resource may have one monitor per role (different intervals): the one for the role it has here.
+    const promoted = isPromoted(this.s.history[p.id]);
+    const forRole = (o: PrimitiveConfig["ops"][number]) =>
+      !o.role || /^started$/i.test(o.role) || /^(promoted|master)$/i.test(o.role) === promoted;
+    const op = p.ops.find((o) => o.name === "monitor" && o.enabled && o.intervalMs > 0 && forRole(o));
     if (!op) return;
     const seq = ++this.s.monitorSeq;
     this.s.monitors[p.id] = seq;

@@ -2,7 +2,7 @@
 // over it (standby, move/ban, disabled, unmanaged, maintenance), and each member's report turned into its
 // operation history (lrm) and transient attributes (fail counts, node attributes such as pingd).
 
-import type { LocationDef, NodeStateDef, OpRecord, SchedulerInput } from "../../config/cluster-model.js";
+import type { LocationDef, NodeStateDef, OpRecord, ResourceDef, SchedulerInput } from "../../config/cluster-model.js";
 import type { ClusterConfig } from "../../config/model.js";
 import { lowerConfig } from "../../config/lower.js";
 import type { AdminState, NodeReport, OpEntry, RscHistory } from "./types.js";
@@ -55,9 +55,10 @@ export function schedulerInputOf(p: ClusterPicture): SchedulerInput {
   input.nowSec = Math.floor(p.wallSec);
   input.dcUuid = p.dc;
   if (p.admin.maintenance) input.properties["maintenance-mode"] = "true";
+  const defsOf = (d: ResourceDef): ResourceDef[] =>
+    d.kind === "group" ? [d, ...d.children] : d.kind === "clone" ? [d, ...defsOf(d.child)] : [d];
   for (const r of input.resources) {
-    const defs = r.kind === "group" ? [r, ...r.children] : [r];
-    for (const d of defs) {
+    for (const d of defsOf(r)) {
       const o = p.admin.resources[d.id];
       if (!o) continue;
       const values = d.meta[0]!.values;
@@ -68,7 +69,7 @@ export function schedulerInputOf(p: ClusterPicture): SchedulerInput {
   for (const pl of p.admin.placements) {
     const loc: LocationDef = {
       id: `cli-${pl.kind === "move" ? "prefer" : "ban"}-${pl.rsc}-on-${pl.node}`,
-      rsc: pl.rsc,
+      rsc: p.config.resources.find((r) => r.id === pl.rsc)?.clone?.id ?? pl.rsc,
       node: pl.node,
       score: pl.kind === "move" ? 1_000_000 : -1_000_000,
       rules: [],

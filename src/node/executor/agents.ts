@@ -3,7 +3,8 @@
 
 import { accessSync, constants, statSync } from "node:fs";
 import { join } from "node:path";
-import type { PrimitiveConfig } from "../../config/model.js";
+import { fileURLToPath } from "node:url";
+import type { CloneConfig, PrimitiveConfig } from "../../config/model.js";
 import { formatDuration } from "../../config/duration.js";
 import { isRoleAction, type OpAction, type OpResult } from "../../core/operation.js";
 import { OCF, ocfMeaning } from "./ocf-codes.js";
@@ -35,13 +36,26 @@ export interface AgentRunner {
 
 const BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/** Paceline's stand-ins for Pacemaker's crm_attribute, crm_master and attrd_updater (bin/pacemaker-tools). */
+export const PACEMAKER_TOOLS_DIR = fileURLToPath(new URL("../../../../bin/pacemaker-tools", import.meta.url));
+
 /** What every agent gets: a PATH, the C locale, and the daemon's own HA_* variables (HA_RSCTMP, HA_BIN, HA_debug…
- * set where it is started, as Pacemaker passes /etc/default/pacemaker's on to its agents). */
+ * set where it is started, as Pacemaker passes /etc/default/pacemaker's on to its agents). Under a cluster daemon
+ * (PACELINE_SOCKET set) the attribute tools agents call answer through it: first in PATH, and HA_SBIN_DIR. */
 export function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const ha = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("HA_")));
+  const daemon = process.env.PACELINE_SOCKET
+    ? {
+        PACELINE_SOCKET: process.env.PACELINE_SOCKET,
+        PACELINE_NODE: process.env.PACELINE_NODE ?? "",
+        HA_SBIN_DIR: ha.HA_SBIN_DIR ?? PACEMAKER_TOOLS_DIR,
+      }
+    : {};
+  const path = process.env.PATH ? `${process.env.PATH}:${BASE_PATH}` : BASE_PATH;
   return {
     ...ha,
-    PATH: process.env.PATH ? `${process.env.PATH}:${BASE_PATH}` : BASE_PATH,
+    ...daemon,
+    PATH: process.env.PACELINE_SOCKET ? `${PACEMAKER_TOOLS_DIR}:${path}` : path,
     LANG: "C",
     LC_ALL: "C",
     ...extra,
@@ -132,6 +146,28 @@ abstract class ScriptAgent implements AgentRunner {
   }
 }
 
+/** What Pacemaker tells the agent of a cloned resource about its clone (DRBD reads clone_max, notify…). */
+function cloneEnv(c: CloneConfig | undefined): Record<string, string> {
+  if (!c) return {};
+  const env: Record<string, string> = {
+    OCF_RESKEY_CRM_meta_clone_max: String(c.max),
+    OCF_RESKEY_CRM_meta_clone_node_max: String(c.perNode),
+    OCF_RESKEY_CRM_meta_globally_unique: String(c.globallyUnique),
+    OCF_RESKEY_CRM_meta_notify: String(c.notify),
+  };
+  if (c.promotable) {
+    // Both names: agents written before Pacemaker 2.1 read master_*.
+    for (const [k, v] of [
+      ["promoted_max", c.promotable.max],
+      ["promoted_node_max", c.promotable.perNode],
+      ["master_max", c.promotable.max],
+      ["master_node_max", c.promotable.perNode],
+    ] as const)
+      env[`OCF_RESKEY_CRM_meta_${k}`] = String(v);
+  }
+  return env;
+}
+
 export class OcfAgent extends ScriptAgent {
   protected override readonly hasRoles = true;
   constructor(
@@ -166,6 +202,7 @@ export class OcfAgent extends ScriptAgent {
       HA_LOGTAG: `paceline-${this.rsc.id}`,
     };
     for (const [k, v] of Object.entries(this.rsc.params)) env[`OCF_RESKEY_${k}`] = v;
+    Object.assign(env, cloneEnv(this.rsc.clone));
     return baseEnv(env);
   }
 

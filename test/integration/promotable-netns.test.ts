@@ -1,0 +1,146 @@
+// Clones and promotable clones on a running cluster (issue 13): three nodes run a promotable
+// ocf:pacemaker:Stateful (one copy promoted) and ocf:pacemaker:ping as a clone on every node; a group (a real IPaddr2
+// VIP + web server) must run with the promoted copy, after its promotion, and never where the router does not
+// answer. The agents are Pacemaker's own: they set their promotion score and the ping attribute through
+// crm_attribute / attrd_updater, which the Paceline daemon answers.
+//   - the node with the promoted copy loses the router: promotion and group move to a node that reaches it;
+//   - that node is powered off: another copy is promoted there and the group follows, never on two nodes.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { after, before, test } from "node:test";
+import type { ClusterResourceStatus, MembershipStatus } from "../../src/api/types.js";
+import { cleanupDir, tempDir, waitFor } from "../helpers.js";
+import { NetnsCluster } from "../netns-cluster.js";
+import { VipProbe, webServerSource } from "../vip-probe.js";
+import { have, OCF_AGENTS, ROOT, unmet } from "../requires.js";
+
+const skip = unmet(ROOT, OCF_AGENTS, [
+  have("/usr/lib/ocf/resource.d/pacemaker/Stateful") && have("/usr/lib/ocf/resource.d/pacemaker/ping"),
+  "pacemaker-resource-agents (Stateful, ping) is not installed",
+]);
+const SUBNET = 223;
+const VIP = `10.${SUBNET}.1.100`;
+const ROUTER = `10.${SUBNET}.1.254`;
+const dir = tempDir("promotable");
+const c = new NetnsCluster(
+  3,
+  2,
+  "profile: fast",
+  SUBNET,
+  `
+resources:
+  data:
+    agent: ocf:pacemaker:Stateful
+    promotable: true
+    ops: { monitor: [ { interval: 1s, role: Promoted }, { interval: 1500ms } ] }
+  ping:
+    agent: ocf:pacemaker:ping
+    params: { host_list: ${ROUTER}, multiplier: 100, dampen: 0s, attempts: 1, timeout: 1 }
+    clone: true
+    monitor: 1s
+  web:
+    members:
+      vip: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth1 }, monitor: 1s }
+      www: { exec: { command: "${process.execPath} ${dir}/www.cjs" }, monitor: 1s }
+location:
+  - { rsc: web, rules: ["-INFINITY: not_defined pingd or pingd lte 0"] }
+colocate: ["web with promoted data"]
+order: ["promote data then start web"]
+defaults: { stickiness: 50, migration-threshold: 1 }
+`,
+  false,
+  true,
+);
+const probe = new VipProbe(c, VIP);
+const NODES = ["n1", "n2", "n3"];
+
+const resources = async (n: string) =>
+  ((await c.node(n).membership()) as MembershipStatus & { resources: ClusterResourceStatus[] }).resources;
+
+/** Where the promoted copy is, once exactly one is and the web group runs there (else undefined). */
+async function settled(via: string): Promise<string | undefined> {
+  const rs = await resources(via);
+  const data = rs.find((r) => r.id === "data")!;
+  const web = rs.find((r) => r.id === "web")!;
+  const ping = rs.find((r) => r.id === "ping")!;
+  if (data.promotedOn?.length !== 1 || web.state !== "started" || web.runningOn.length !== 1) return undefined;
+  if (web.runningOn[0] !== data.promotedOn[0]) return undefined;
+  return ping.runningOn.length >= 2 ? data.promotedOn[0] : undefined;
+}
+
+/** Power-off: every process of the node dies and its links go down. */
+function powerOff(n: string): void {
+  for (const pid of execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean))
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  for (const l of c.links) c.setLink(n, l, "down");
+  // What lived in its memory is gone with it (the namespace outlives its processes).
+  try {
+    execFileSync("ip", ["-n", c.ns(n), "addr", "del", `${VIP}/24`, "dev", "eth1"]);
+  } catch {
+    /* not there */
+  }
+}
+
+before(() => {
+  if (skip) return;
+  writeFileSync(`${dir}/www.cjs`, webServerSource(`10.${SUBNET}.1.`, VIP));
+  c.setup();
+});
+after(async () => {
+  await c.teardown();
+  cleanupDir(dir);
+});
+
+test("a promotable clone and a ping clone place a group: loss of the router, then power-off", { skip }, async () => {
+  for (const n of NODES) c.node(n).start();
+  await c.converge(NODES, NODES, "n1", true, 30_000);
+  const first = await waitFor(() => settled("n1"), 30_000, "one promoted copy with the web group beside it");
+  await probe.answeredBy(first, 15_000);
+  const s = await c.node("n1").membership();
+  for (const n of NODES)
+    assert.equal(s.nodes.find((x) => x.name === n)!.attributes.pingd, "100", `${n}'s ping copy set pingd`);
+  const sampler = probe.sampler();
+  try {
+    // The router is gone for the promoted node: the group may not stay, so promotion moves with it.
+    c.setLink(first, 1, "down");
+    const others = NODES.filter((n) => n !== first);
+    const second = await waitFor(
+      async () => {
+        const at = await settled(others[0]!);
+        return at && at !== first ? at : undefined;
+      },
+      30_000,
+      `promotion and group to leave ${first}`,
+    );
+    await probe.answeredBy(second, 15_000);
+    const rs = await resources(second);
+    assert.ok(rs.find((r) => r.id === "data")!.runningOn.includes(first), `${first} keeps an unpromoted copy`);
+    c.setLink(first, 1, "up");
+
+    // Power-off of the promoted node: a survivor's copy is promoted and the group follows.
+    powerOff(second);
+    const survivor = NODES.find((n) => n !== second)!;
+    const third = await waitFor(
+      async () => {
+        const at = await settled(survivor).catch(() => undefined);
+        return at && at !== second ? at : undefined;
+      },
+      30_000,
+      `promotion to move off the powered-off ${second}`,
+    );
+    await probe.answeredBy(third, 15_000);
+  } finally {
+    await sampler.stop();
+  }
+  if (sampler.overlaps.length)
+    for (const n of NODES) console.log(`--- ${n} ---\n${c.node(n).output.slice(-12_000).replace(/^/gm, "# ")}`);
+  assert.deepEqual(sampler.overlaps, [], "the VIP was never on two nodes");
+});
