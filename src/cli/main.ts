@@ -13,7 +13,7 @@ import { NodeDaemon, whoAmI } from "../daemon/node-daemon.js";
 import { writeClusterKey } from "../node/key.js";
 import { hostname } from "node:os";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cibToClusterYaml } from "../config/import-cib.js";
+import { IMPORT_FORMATS, importConfig, type ImportFormat } from "../config/import.js";
 import { loadConfigFile, loadConfigText } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { superviseDaemon } from "../daemon/supervisor.js";
@@ -23,7 +23,7 @@ import { renderMembership, renderStatus } from "./render-status.js";
 import { runDemo } from "./demo.js";
 import { canRunClusterDemo, runClusterDemo } from "./demo-cluster.js";
 import { runLoopbackDemo } from "./demo-loopback.js";
-import { loadCibFile, simulate } from "./simulate.js";
+import { simulate } from "./simulate.js";
 
 const USAGE = `Paceline ${VERSION} — high-availability cluster manager
 
@@ -44,7 +44,8 @@ Usage:
   paceline status [--json]                what runs, how, and what failed
   paceline status --why ID                (cluster) every node's score for ID and what made it
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
-  paceline config import CIB.xml [-o F]   a Pacemaker configuration as cluster.yaml
+  paceline config import FILE… [-o F]     a CIB, crm shell text, pcs commands, or Heartbeat's ha.cf +
+                                          haresources + authkeys as cluster.yaml [--from cib|crm|pcs|heartbeat]
   paceline config push FILE               (cluster) check FILE, then the DC numbers it and every node runs it
   paceline config show                    (cluster) the configuration the cluster runs, with its epoch
   paceline resource cleanup ID            reset fail counts, re-manage and re-probe ID
@@ -123,17 +124,28 @@ async function validate(args: string[]): Promise<number> {
   return 0;
 }
 
-function importCib(args: string[]): number {
-  const { values, positionals } = parse(args, { output: { type: "string", short: "o" } }, 1);
-  const file = positionals[0];
-  if (!file) throw new UsageError("which CIB? `paceline config import cib.xml [-o cluster.yaml]`");
+function importFiles(args: string[]): number {
+  const { values, positionals } = parse(
+    args,
+    { output: { type: "string", short: "o" }, from: { type: "string" } },
+    Infinity,
+  );
+  if (!positionals.length)
+    throw new UsageError(
+      "which files? `paceline config import cib.xml | crm.txt | pcs.sh | ha.cf haresources authkeys [--from cib|crm|pcs|heartbeat] [-o cluster.yaml]`",
+    );
+  const from = values.from as string | undefined;
+  if (from !== undefined && !IMPORT_FORMATS.includes(from as ImportFormat))
+    throw new UsageError(`--from ${from}: give one of ${IMPORT_FORMATS.join(", ")}`);
   let result;
   try {
-    result = cibToClusterYaml(loadCibFile(file));
+    const files = positionals.map((path) => ({ path, text: readFileSync(path, "utf8") }));
+    result = importConfig(files, from as ImportFormat | undefined);
   } catch (e) {
     console.error(`paceline config import: ${(e as Error).message}`);
     return 1;
   }
+  for (const p of result.problems) console.error(`paceline config import: ${p}`);
   const check = loadConfigText(result.yaml, (values.output as string | undefined) ?? "imported.yaml");
   if (!check.config) {
     console.error(
@@ -144,10 +156,10 @@ function importCib(args: string[]): number {
   if (values.output) {
     writeFileSync(values.output as string, result.yaml);
     console.error(
-      `wrote ${values.output as string}${result.notImported.length ? `; ${result.notImported.length} item(s) are not representable yet and are listed in its header` : ""}`,
+      `wrote ${values.output as string}${result.notImported.length ? `; ${result.notImported.length} item(s) are not carried over: its header lists them with the reason` : ""}`,
     );
   } else process.stdout.write(result.yaml);
-  return 0;
+  return result.problems.length ? 1 : 0;
 }
 
 async function clusterDaemon(
@@ -490,7 +502,7 @@ export async function main(argv: string[]): Promise<number> {
         return await status(rest);
       case "config":
         if (rest[0] === "validate") return await validate(rest.slice(1));
-        if (rest[0] === "import") return importCib(rest.slice(1));
+        if (rest[0] === "import") return importFiles(rest.slice(1));
         if (rest[0] === "push") return await pushConfig(rest.slice(1));
         if (rest[0] === "show") return await showConfig(rest.slice(1));
         throw new UsageError(

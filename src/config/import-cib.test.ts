@@ -34,20 +34,20 @@ test("CIB fencing imports: fence-agents devices with host lists and maps, meatwa
   });
 });
 
-test("seed 000's devices: what cannot be carried over is listed with the reason", () => {
-  const { notImported } = cibToClusterYaml(
+test("seed 000's CIB: devices without targets are listed with the reason; clones and constraints are carried over", () => {
+  const { yaml, notImported } = cibToClusterYaml(
     readCib(readFileSync(`${REPO}/examples/seed000-pgsql-stonith/cib.xml`, "utf8")),
   );
   assert.ok(
     notImported.includes(
-      "fencing device prmSt1-1 (external/stonith-helper): the stonith-helper guard is not built into Paceline yet",
+      "fencing device prmSt1-2 (external/libvirt): it does not say which cluster members it fences (pcmk_host_list, pcmk_host_map or hostlist)",
     ),
     notImported.join("\n"),
   );
-  assert.ok(
-    notImported.includes(
-      "fencing device prmSt1-2 (external/libvirt): it does not say which nodes it fences (pcmk_host_list, pcmk_host_map or hostlist)",
-    ),
-  );
-  assert.ok(notImported.some((n) => /prmSt1-3 \(meatware\): it does not say which nodes it fences/.test(n)));
+  assert.ok(notImported.some((n) => /prmSt1-3 \(meatware\): it does not say which cluster members/.test(n)));
+  assert.ok(!notImported.some((n) => /clone|colocation|order|no-quorum-policy|startup-fencing/.test(n)));
+  const config = loadConfigText(yaml, "imported.yaml").config!;
+  assert.equal(config.resources.find((r) => r.id === "prmPingd")!.clone!.id, "clnPingd");
+  assert.equal(config.constraints.colocations.length, 2);
+  assert.equal(config.quorum.noQuorumPolicy, "ignore");
 });

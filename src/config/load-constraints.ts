@@ -263,7 +263,8 @@ class ConstraintReader {
     ] as const)
       if (!ACTIONS.includes(v)) this.problem(`${path}.${k}`, `\`${v}\` is not an action: use ${ACTIONS.join(", ")}`);
     if (!first || !then) return;
-    if (first.schedId === then.schedId) this.problem(path, "a resource cannot be ordered after itself");
+    if (first.schedId === then.schedId && firstAction === thenAction)
+      this.problem(path, "a resource cannot be ordered after itself");
     for (const [t, action, k] of [
       [first, firstAction, "first-action"],
       [then, thenAction, "then-action"],

@@ -220,13 +220,16 @@ class Builder {
     }
     for (const name of ["start", "stop"]) if (!ops.some((o) => o.name === name)) ops.push(make(name, {}, path));
     const monitors = ops.filter((o) => o.name === "monitor");
-    for (const m of monitors.filter((o) => o.intervalMs === 0))
+    // In `ops`, a monitor with interval 0 sets the probe's timeout (as in Pacemaker); the shorthand must recur.
+    for (const m of monitors.filter((o) => o.intervalMs === 0 && sourcePath.get(o) === `${path}.monitor`))
       this.error(sourcePath.get(m)!, "a recurring monitor needs an interval above 0, e.g. 10s");
-    const intervals = new Set<number>();
+    // A monitor is known by its interval (and role: a promotable resource may watch each role as often).
+    const intervals = new Set<string>();
     for (const m of monitors) {
-      if (intervals.has(m.intervalMs))
+      const key = `${m.intervalMs}/${(m.role ?? "").toLowerCase()}`;
+      if (intervals.has(key))
         this.error(`${path}.ops.monitor`, "two monitors with the same interval — give each a different interval");
-      intervals.add(m.intervalMs);
+      intervals.add(key);
     }
     return ops;
   }
@@ -243,6 +246,16 @@ class Builder {
     if (threshold !== undefined && threshold <= 0 && Number.isFinite(threshold))
       this.warn(`${path}.migration-threshold`, "0 or less disables the threshold (same as INFINITY)");
     const role = String(pick("target-role") ?? "started").toLowerCase();
+    const own: Record<string, string> = {
+      "target-role": "target-role",
+      "is-managed": "managed",
+      "resource-stickiness": "stickiness",
+      "migration-threshold": "migration-threshold",
+      "failure-timeout": "failure-timeout",
+      priority: "priority",
+    };
+    for (const k of Object.keys(isObj(raw.meta) ? raw.meta : {}))
+      if (k in own) this.error(`${path}.meta.${k}`, `write \`${own[k]}:\` on the resource itself, not in \`meta\``);
     return {
       migrationThreshold: threshold === undefined || threshold <= 0 ? Infinity : threshold,
       failureTimeoutMs: this.ms(pick("failure-timeout"), 0),
@@ -252,7 +265,10 @@ class Builder {
       preRecoveryTimeoutMs: this.ms(pick("pre-recovery-timeout"), 30_000),
       stickiness: parseScore(pick("stickiness")) ?? 0,
       priority: typeof pick("priority") === "number" ? (pick("priority") as number) : 0,
-      targetRole: role === "stopped" ? "stopped" : "started",
+      targetRole: (["stopped", "promoted", "unpromoted"].includes(role)
+        ? role
+        : "started") as ResourceMeta["targetRole"],
+      extraMeta: { ...strMap(inherited.meta), ...strMap(raw.meta) },
       managed: pick("managed") !== false,
       prefer: typeof raw.prefer === "string" ? raw.prefer : undefined,
     };

@@ -19,8 +19,10 @@ import { INFINITY_SCORE } from "./pacemaker-values.js";
 const scoreText = (n: number) => (n >= INFINITY_SCORE ? "INFINITY" : n <= -INFINITY_SCORE ? "-INFINITY" : String(n));
 
 function metaSet(id: string, meta: ResourceMeta): NvSet[] {
+  const role = meta.targetRole;
   const values: Record<string, string> = {
-    "target-role": meta.targetRole === "stopped" ? "Stopped" : "Started",
+    ...meta.extraMeta,
+    "target-role": role[0]!.toUpperCase() + role.slice(1),
     "is-managed": String(meta.managed),
     "resource-stickiness": scoreText(meta.stickiness),
     "migration-threshold": scoreText(meta.migrationThreshold),

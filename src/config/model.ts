@@ -56,7 +56,10 @@ export interface RecoveryPolicy {
 export interface ResourceMeta extends RecoveryPolicy {
   /** Importance, for priority-delay in fence races (and Pacemaker's priority meta). */
   priority: number;
-  targetRole: "started" | "stopped";
+  targetRole: "started" | "stopped" | "promoted" | "unpromoted";
+  /** Pacemaker meta attributes cluster.yaml has no key of its own for (allow-migrate, requires, multiple-active…),
+   * passed to the scheduler as they are. */
+  extraMeta: Record<string, string>;
   managed: boolean;
   prefer?: string;
 }

@@ -101,10 +101,16 @@ const recoveryProperties: Record<string, Schema> = {
 
 const metaProperties: Record<string, Schema> = {
   ...recoveryProperties,
+  meta: {
+    type: "object",
+    additionalProperties: { type: ["string", "number", "boolean"] },
+    description:
+      "Other Pacemaker meta attributes, passed to the scheduler as they are: allow-migrate, requires, multiple-active, resource-discovery…",
+  },
   "target-role": {
     type: "string",
     enum: ["started", "stopped", "Started", "Stopped", "promoted", "unpromoted", "Promoted", "Unpromoted"],
-    description: "started (default) or stopped.",
+    description: "started (default), stopped, or for a promotable clone unpromoted (never promote) or promoted.",
   },
   managed: {
     type: "boolean",
@@ -162,7 +168,11 @@ const primitiveProperties: Record<string, Schema> = {
   ops: {
     type: "object",
     additionalProperties: { anyOf: [op, { type: "array", items: op }] },
-    properties: { start: op, stop: op, monitor: { anyOf: [op, { type: "array", items: op }] } },
+    properties: {
+      start: { anyOf: [op, { type: "array", items: op }] },
+      stop: { anyOf: [op, { type: "array", items: op }] },
+      monitor: { anyOf: [op, { type: "array", items: op }] },
+    },
     description: "Operations: start, stop, monitor (one or a list), each with interval, timeout and on-fail.",
   },
   ...metaProperties,
@@ -172,7 +182,7 @@ const primitive: Schema = { type: "object", additionalProperties: false, propert
 
 const cloneOptions: Record<string, Schema> = {
   id: { type: "string", description: "The clone's own id in Pacemaker's terms (default: the resource id + -clone)." },
-  max: { type: "integer", minimum: 1, description: "Copies in all (default: one per node)." },
+  max: { type: "integer", minimum: 0, description: "Copies in all (default: one per node; 0: none)." },
   "per-node": { type: "integer", minimum: 1, description: "Copies one node may run (default 1)." },
   interleave: {
     type: "boolean",
@@ -212,10 +222,14 @@ const resource: Schema = {
           additionalProperties: false,
           properties: {
             ...cloneOptions,
-            "promoted-max": { type: "integer", minimum: 1, description: "Copies promoted at once (default 1)." },
+            "promoted-max": {
+              type: "integer",
+              minimum: 0,
+              description: "Copies promoted at once (default 1; 0: none).",
+            },
             "promoted-per-node": {
               type: "integer",
-              minimum: 1,
+              minimum: 0,
               description: "Promoted copies one node may run (default 1).",
             },
           },
@@ -605,7 +619,12 @@ export const clusterSchema: Schema = {
     defaults: {
       type: "object",
       additionalProperties: false,
-      properties: recoveryProperties,
+      properties: {
+        ...recoveryProperties,
+        "target-role": metaProperties["target-role"]!,
+        managed: metaProperties.managed!,
+        meta: metaProperties.meta!,
+      },
       description: "Defaults for every resource (rsc_defaults).",
     },
     "op-defaults": {

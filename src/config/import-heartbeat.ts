@@ -1,0 +1,203 @@
+// Heartbeat v1's three files as cluster.yaml: ha.cf (nodes, links, timings, failback, ping/ipfail, stonith_host),
+// haresources (one group per line, its preferred node first, resources started left to right) and authkeys (the
+// scheme is reported, the secret never copied: Paceline signs with its own key). What has no equivalent is listed in
+// the header with the reason.
+
+import { stringify } from "yaml";
+import type { ImportResult } from "./import-cib.js";
+
+export interface HeartbeatFiles {
+  haCf?: string;
+  haresources?: string;
+  authkeys?: string;
+}
+
+/** Lines without comments, continuation lines (ending in \) joined. */
+function lines(text: string): string[] {
+  const out: string[] = [];
+  let buf = "";
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/#.*/, "").trim();
+    if (line.endsWith("\\")) {
+      buf += `${line.slice(0, -1)} `;
+      continue;
+    }
+    if (`${buf}${line}`.trim()) out.push(`${buf}${line}`.trim());
+    buf = "";
+  }
+  if (buf.trim()) out.push(buf.trim());
+  return out;
+}
+
+/** Heartbeat times: seconds, or with ms. */
+const duration = (v: string | undefined): string | undefined =>
+  v === undefined ? undefined : /ms$/.test(v) ? v : `${Number(v)}s`;
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+interface HbResource {
+  id: string;
+  spec: Record<string, unknown>;
+}
+
+/** One haresources word as a Paceline resource. */
+function resource(word: string, taken: Set<string>): HbResource {
+  const [name, ...args] = word.split("::");
+  const unique = (base: string) => {
+    let id = base.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[^A-Za-z_]+/, "r-");
+    for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
+    taken.add(id);
+    return id;
+  };
+  if (IPV4.test(name!) || name === "IPaddr" || name === "IPaddr2") {
+    // IPaddr::ip/cidr/nic/broadcast, or a bare address
+    const [ip, cidr, nic] = (IPV4.test(name!) ? name! : (args[0] ?? "")).split("/");
+    const params: Record<string, string> = { ip: ip ?? "" };
+    if (cidr) params.cidr_netmask = cidr;
+    if (nic) params.nic = nic;
+    return { id: unique(`ip-${ip}`), spec: { agent: "ocf:heartbeat:IPaddr2", params, monitor: "10s" } };
+  }
+  if (name === "Filesystem") {
+    const [device, directory, fstype, options] = args;
+    const params: Record<string, string> = { device: device ?? "", directory: directory ?? "", fstype: fstype ?? "" };
+    if (options) params.options = options;
+    return {
+      id: unique(`fs-${(directory ?? "").split("/").filter(Boolean).join("-") || "root"}`),
+      spec: { agent: "ocf:heartbeat:Filesystem", params, monitor: "20s" },
+    };
+  }
+  // drbddisk::r0 (drbd-utils' script), datadisk::drbd0, killnfsd, nfsserver…: Heartbeat v1 scripts, run as Heartbeat
+  // ran them (resource.d first, then init.d).
+  return {
+    id: unique(args.length ? `${name}-${args.join("-")}` : name!),
+    spec: { agent: word.includes("::") ? word : `heartbeat:${name}` },
+  };
+}
+
+export function heartbeatToClusterYaml(files: HeartbeatFiles, name = "imported"): ImportResult {
+  const notImported: string[] = [];
+  const doc: Record<string, unknown> = { cluster: name };
+  const nodes: string[] = [];
+  const hb: Record<string, unknown> = {};
+  const links: string[] = [];
+  const pingTargets: string[] = [];
+  let ipfail = false;
+  const props: Record<string, unknown> = {};
+  const devices: Record<string, unknown> = {};
+  for (const line of lines(files.haCf ?? "")) {
+    const [key, ...v] = line.split(/\s+/);
+    switch (key) {
+      case "node":
+        nodes.push(...v);
+        break;
+      case "keepalive":
+        hb.interval = duration(v[0]);
+        break;
+      case "deadtime":
+        hb.dead = duration(v[0]);
+        break;
+      case "warntime":
+        hb.warn = duration(v[0]);
+        break;
+      case "initdead":
+        hb["initial-dead"] = duration(v[0]);
+        break;
+      case "udpport":
+        hb.port = Number(v[0]);
+        break;
+      case "ucast":
+      case "bcast":
+      case "mcast":
+        links.push(line);
+        break;
+      case "serial":
+        notImported.push(
+          `serial ${v.join(" ")}: a serial heartbeat has no place in Paceline (its links are IP); use a second network link (a direct cable)`,
+        );
+        break;
+      case "auto_failback":
+        if (v[0] === "legacy") notImported.push("auto_failback legacy: taken as on");
+        props["auto-failback"] = v[0] !== "off";
+        break;
+      case "nice_failback":
+        props["auto-failback"] = v[0] !== "on";
+        break;
+      case "ping":
+        pingTargets.push(...v);
+        break;
+      case "ping_group":
+        pingTargets.push(...v.slice(1));
+        break;
+      case "respawn":
+        if (/ipfail$/.test(v.at(-1) ?? "")) ipfail = true;
+        else notImported.push(`respawn ${v.join(" ")}: run it with its own service manager (systemd)`);
+        break;
+      case "stonith_host": {
+        // stonith_host FROM-NODE TYPE ARGS…: a stonith2 plugin; the target is the other node(s).
+        const [from, type, ...args] = v;
+        notImported.push(
+          `stonith_host ${from} ${type} ${args.join(" ")}: ${type} is a cluster-glue stonith2 plugin; written as a manual device for the nodes ${from} may fence — replace it with the fence-agents program for that power switch (e.g. fence_apc) and its address`,
+        );
+        devices[`${type}-from-${from}`] = { agent: "manual", targets: [] };
+        break;
+      }
+      case "crm":
+        if (v[0] !== "no" && v[0] !== "off")
+          notImported.push(`crm ${v[0]}: a Heartbeat 2 CIB cluster: import its cib.xml instead`);
+        break;
+      case "logfile":
+      case "debugfile":
+      case "logfacility":
+      case "use_logd":
+      case "debug":
+        break; // Paceline logs to its own output and journal
+      default:
+        notImported.push(`ha.cf ${line}: no Paceline equivalent`);
+    }
+  }
+  if (links.length)
+    notImported.push(
+      `links ${links.map((l) => `\`${l}\``).join(", ")}: Paceline's links are unicast, one address per node per link: write each node's addresses in nodes.NAME.links (broadcast and multicast links are not built yet)`,
+    );
+  doc.nodes = Object.fromEntries(nodes.map((n) => [n, {}]));
+  // stonith_host devices fence every node but the one they are attached to.
+  for (const [id, d] of Object.entries(devices)) {
+    const from = id.split("-from-")[1]!;
+    (d as { targets: string[] }).targets = nodes.filter((n) => n !== from);
+  }
+  if (Object.keys(hb).length) doc.heartbeat = { ...hb, "key-file": "/etc/paceline/authkey" };
+  if (nodes.length === 2) doc.quorum = { "two-node": true };
+  if (Object.keys(props).length) doc.properties = props;
+  if (pingTargets.length) doc.ping = { targets: pingTargets, ...(ipfail ? {} : { "prefer-connected": false }) };
+  else if (ipfail) notImported.push("respawn ipfail without ping targets: nothing to measure connectivity against");
+  const resources: Record<string, unknown> = {};
+  const taken = new Set<string>(nodes);
+  lines(files.haresources ?? "").forEach((line, i) => {
+    const [node, ...words] = line.split(/\s+/);
+    const members = words.map((w) => resource(w, taken));
+    if (!members.length) return;
+    const id = `group${i + 1}`;
+    taken.add(id);
+    resources[id] = {
+      ...(node && nodes.includes(node) ? { prefer: node } : {}),
+      members: Object.fromEntries(members.map((m) => [m.id, m.spec])),
+    };
+    if (node && nodes.length && !nodes.includes(node))
+      notImported.push(`haresources line ${i + 1}: preferred node ${node} is not a node of ha.cf`);
+  });
+  doc.resources = resources;
+  if (Object.keys(devices).length) doc.fencing = { devices };
+  const keys = lines(files.authkeys ?? "");
+  const active = keys.find((l) => l.startsWith("auth "))?.split(/\s+/)[1];
+  const method = keys.find((l) => l.split(/\s+/)[0] === active)?.split(/\s+/)[1];
+  if (method)
+    notImported.push(
+      `authkeys ${method}: ${method === "crc" ? "crc authenticates nothing" : `${method} is a weak, old scheme`}; its secret is not copied. Paceline seals every packet with AES-256-GCM under its own key: run \`paceline keygen\` on one node and copy /etc/paceline/authkey (mode 600) to the others`,
+    );
+  const header = [
+    "# Imported from Heartbeat v1 (ha.cf, haresources, authkeys) by paceline config import.",
+    "# Heartbeat's timings are kept; Paceline's `heartbeat: { profile: default }` fails over in about 1.6 s.",
+    ...(notImported.length ? ["# Not carried over, and why:", ...notImported.map((n) => `#   - ${n}`)] : []),
+  ].join("\n");
+  return { yaml: `${header}\n${stringify(doc, { lineWidth: 120 })}`, notImported };
+}
