@@ -156,3 +156,20 @@ test(
     assert.ok(same >= 129, `only ${same} of ${compared} round trips agree`);
   },
 );
+
+test("examples/: each seed's imported.yaml is what the importer writes from the seed's files today", () => {
+  const cases: Array<[string, string[]]> = [
+    ["seed000-pgsql", ["crm-configure.txt"]],
+    ["seed001-nfs", ["ha.cf", "haresources", "authkeys"]],
+    ["seed002-budget", ["ha.cf", "haresources", "authkeys"]],
+    ["seed003-aws-eip", ["pcs-commands.txt"]],
+  ];
+  for (const [seed, names] of cases) {
+    const r = importConfig(files(...names.map((n) => ex(seed, n))));
+    assert.equal(
+      readFileSync(ex(seed, "imported.yaml"), "utf8"),
+      r.yaml,
+      `examples/${seed}/imported.yaml is stale: paceline config import … -o examples/${seed}/imported.yaml`,
+    );
+  }
+});
