@@ -34,7 +34,6 @@ const scoreValue = (v: string): string | number => (/^[+-]?\d+$/.test(v) ? Numbe
 function agentOf(p: PrimitiveDef): string {
   if (p.cls === "ocf") return `ocf:${p.provider ?? "heartbeat"}:${p.type}`;
   if (p.cls === "lsb" || p.cls === "heartbeat") return `${p.cls}:${p.type}`;
-  if (p.cls === "service") return `lsb:${p.type}`; // Debian's service class runs the init script
   return `${p.cls}:${p.type}`;
 }
 
@@ -278,7 +277,8 @@ const PROPERTIES_HANDLED = [
 export function cibToClusterYaml(input: SchedulerInput, name = "imported", source = "a Pacemaker CIB"): ImportResult {
   const notImported: string[] = [];
   /** Classes a running Paceline has no agent runner for yet: such a resource is listed, not written. */
-  const unsupported = (p: PrimitiveDef) => !["ocf", "lsb", "heartbeat", "service", "stonith"].includes(p.cls);
+  const unsupported = (p: PrimitiveDef) =>
+    !["ocf", "lsb", "heartbeat", "service", "systemd", "stonith"].includes(p.cls);
   const primitive = (p: PrimitiveDef): Record<string, unknown> => {
     const r: Record<string, unknown> = { agent: agentOf(p) };
     const params = flat(p.params);

@@ -1,7 +1,7 @@
 // cluster.yaml → ClusterConfig. Parsing and schema problems come from validate-tree.ts; this file adds the rules that
 // span fields (references, agent-specific keys) and fills in defaults. Every problem is collected, none thrown early.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { formatDuration, parseDurationMs } from "./duration.js";
@@ -124,6 +124,11 @@ class Builder {
     if (parts[0] === "ocf" && parts.length === 3)
       return { agent: { class: "ocf", provider: parts[1]!, type: parts[2]! }, args };
     if (parts[0] === "lsb" && parts.length === 2) return { agent: { class: "lsb", type: parts[1]! }, args };
+    if (parts[0] === "systemd" && parts.length === 2 && parts[1])
+      return { agent: { class: "systemd", type: parts[1] }, args };
+    // Pacemaker's service: class is the init system's own: systemd where it runs, else the init script.
+    if (parts[0] === "service" && parts.length === 2 && parts[1])
+      return { agent: { class: existsSync("/run/systemd/system") ? "systemd" : "lsb", type: parts[1] }, args };
     if (parts[0] === "heartbeat" && parts.length === 2) return { agent: { class: "heartbeat", type: parts[1]! }, args };
     if (text === "exec") return { agent: { class: "exec" }, args };
     if (text === "vip") return { agent: { class: "ocf", provider: "paceline", type: "vip" }, args };
@@ -132,15 +137,10 @@ class Builder {
         `${path}.agent`,
         `\`${text}\` needs a provider and a type — write ocf:PROVIDER:TYPE, e.g. ocf:heartbeat:${parts.at(-1) || "Dummy"}`,
       );
-    else if (parts[0] === "systemd" || parts[0] === "service")
-      this.error(
-        `${path}.agent`,
-        `class \`${parts[0]}\` is not supported yet — use lsb:${parts.at(-1)} for an init script, or exec`,
-      );
     else
       this.error(
         `${path}.agent`,
-        `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "exec", "heartbeat", "vip"])} — write vip, ocf:heartbeat:IPaddr2, lsb:nginx, exec, heartbeat:drbddisk or drbddisk::r0`,
+        `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "systemd", "service", "exec", "heartbeat", "vip"])} — write vip, ocf:heartbeat:IPaddr2, lsb:nginx, systemd:nginx, exec, heartbeat:drbddisk or drbddisk::r0`,
       );
     return undefined;
   }

@@ -18,6 +18,7 @@ export interface OpConfig {
 export type AgentSpec =
   | { class: "ocf"; provider: string; type: string }
   | { class: "lsb"; type: string }
+  | { class: "systemd"; type: string }
   | { class: "heartbeat"; type: string }
   | { class: "exec" };
 
@@ -285,6 +286,8 @@ export function agentName(a: AgentSpec): string {
       return `ocf:${a.provider}:${a.type}`;
     case "lsb":
       return `lsb:${a.type}`;
+    case "systemd":
+      return `systemd:${a.type}`;
     case "heartbeat":
       return `heartbeat:${a.type}`;
     case "exec":

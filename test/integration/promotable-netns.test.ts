@@ -2,13 +2,15 @@
 // ocf:pacemaker:Stateful (one copy promoted) and ocf:pacemaker:ping as a clone on every node; a group (a real IPaddr2
 // VIP + web server) must run with the promoted copy, after its promotion, and never where the router does not
 // answer. The agents are Pacemaker's own: they set their promotion score and the ping attribute through
-// crm_attribute / attrd_updater, which the Paceline daemon answers.
+// crm_attribute / attrd_updater, which the Paceline daemon answers. The group's last member is a `systemd:` unit,
+// run through a stand-in for systemctl (systemd is not PID 1 here) with systemctl's exit codes and a unit that
+// takes a moment to settle; it keeps each node's unit state in that node's HA_RSCTMP.
 //   - the node with the promoted copy loses the router: promotion and group move to a node that reaches it;
 //   - that node is powered off: another copy is promoted there and the group follows, never on two nodes.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ClusterResourceStatus, MembershipStatus } from "../../src/api/types.js";
 import { cleanupDir, tempDir, waitFor } from "../helpers.js";
@@ -44,6 +46,7 @@ resources:
     members:
       vip: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth1 }, monitor: 1s }
       www: { exec: { command: "${process.execPath} ${dir}/www.cjs" }, monitor: 1s }
+      svc: { agent: "systemd:paceline-demo", monitor: 1s }
 location:
   - { rsc: web, rules: ["-INFINITY: not_defined pingd or pingd lte 0"] }
 colocate: ["web with promoted data"]
@@ -89,12 +92,38 @@ function powerOff(n: string): void {
   }
 }
 
+const FAKE_SYSTEMCTL = `#!/bin/sh
+# systemctl as far as Paceline uses it: show, start, stop; the unit's state in $HA_RSCTMP/units.
+verb=$1; unit=$2
+[ "$verb" = show ] && unit=$3
+mkdir -p "$HA_RSCTMP/units"; f="$HA_RSCTMP/units/$unit"
+[ "$unit" = paceline-demo.service ] || { [ "$verb" = show ] && { echo LoadState=not-found; echo ActiveState=inactive; exit 0; }; echo "Unit $unit not found." >&2; exit 5; }
+case "$verb" in
+  show) echo LoadState=loaded; echo "ActiveState=$(cat "$f" 2>/dev/null || echo inactive)"; exit 0 ;;
+  start) echo activating > "$f"; (sleep 0.2; echo active > "$f") >/dev/null 2>&1 & exit 0 ;;
+  stop) echo deactivating > "$f"; (sleep 0.1; echo inactive > "$f") >/dev/null 2>&1 & exit 0 ;;
+esac
+exit 1
+`;
+const unitState = (n: string) => {
+  try {
+    return readFileSync(`${c.node(n).dir}/rsctmp/units/paceline-demo.service`, "utf8").trim();
+  } catch {
+    return "inactive";
+  }
+};
+const savedPath = process.env.PATH;
+
 before(() => {
   if (skip) return;
   writeFileSync(`${dir}/www.cjs`, webServerSource(`10.${SUBNET}.1.`, VIP));
+  mkdirSync(`${dir}/bin`, { recursive: true });
+  writeFileSync(`${dir}/bin/systemctl`, FAKE_SYSTEMCTL, { mode: 0o755 });
+  process.env.PATH = `${dir}/bin:${savedPath ?? ""}`; // the daemons inherit it, and pass it to their agents
   c.setup();
 });
 after(async () => {
+  process.env.PATH = savedPath;
   await c.teardown();
   cleanupDir(dir);
 });
@@ -107,6 +136,11 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
   const s = await c.node("n1").membership();
   for (const n of NODES)
     assert.equal(s.nodes.find((x) => x.name === n)!.attributes.pingd, "100", `${n}'s ping copy set pingd`);
+  assert.deepEqual(
+    NODES.map((n) => unitState(n)),
+    NODES.map((n) => (n === first ? "active" : "inactive")),
+    "the systemd unit runs with the group",
+  );
   const sampler = probe.sampler();
   try {
     // The router is gone for the promoted node: the group may not stay, so promotion moves with it.
@@ -121,6 +155,8 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
       `promotion and group to leave ${first}`,
     );
     await probe.answeredBy(second, 15_000);
+    assert.equal(unitState(first), "inactive", `the unit stopped on ${first}`);
+    assert.equal(unitState(second), "active", `the unit started on ${second}`);
     const rs = await resources(second);
     assert.ok(rs.find((r) => r.id === "data")!.runningOn.includes(first), `${first} keeps an unpromoted copy`);
     c.setLink(first, 1, "up");

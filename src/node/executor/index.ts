@@ -9,6 +9,7 @@ import { CommandAgent, ExecScriptAgent, type ChildExit } from "./exec-agent.js";
 import { checkParams, parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess } from "./run-process.js";
 import { fenceAgentMetadata, fenceAgentPath, isExternalPlugin } from "./fence-agent.js";
+import { SystemdAgent } from "./systemd-agent.js";
 import { VipAgent } from "./vip-agent.js";
 
 export { DEFAULT_AGENT_DIRS, type AgentDirs, type AgentRunner } from "./agents.js";
@@ -29,6 +30,8 @@ export function createAgent(rsc: PrimitiveConfig, opts: ExecutorOptions): AgentR
       return new OcfAgent(rsc, dirs);
     case "lsb":
       return new LsbAgent(rsc, dirs);
+    case "systemd":
+      return new SystemdAgent(rsc);
     case "heartbeat":
       return new HeartbeatAgent(rsc, dirs);
     case "exec":
