@@ -155,10 +155,28 @@ export function heartbeatToClusterYaml(files: HeartbeatFiles, name = "imported")
         notImported.push(`ha.cf ${line}: no Paceline equivalent`);
     }
   }
-  if (links.length)
+  // mcast DEV GROUP PORT TTL LOOP → a multicast link; bcast DEV… → a broadcast link per device (its broadcast address
+  // is the subnet's, which ha.cf does not say); ucast DEV PEER → a unicast link. Each node's own address on each
+  // link is not in ha.cf either: the header asks for it.
+  const modes: unknown[] = [];
+  for (const l of links) {
+    const [kind, ...v] = l.split(/\s+/);
+    if (kind === "mcast") {
+      modes.push({ multicast: v[1], ttl: Number(v[3] ?? 1) || 1 });
+      hb.port = Number(v[2] ?? 694) || 694; // Heartbeat's port, so both can be told apart on a shared network
+    } else if (kind === "bcast") for (let i = 0; i < v.length; i++) modes.push({ broadcast: "255.255.255.255" });
+    else if (!modes.includes("unicast")) modes.push("unicast");
+  }
+  if (modes.some((m) => typeof m === "object" && "broadcast" in (m as object)))
     notImported.push(
-      `links ${links.map((l) => `\`${l}\``).join(", ")}: Paceline's links are unicast, one address per node per link: write each node's addresses in nodes.NAME.links (broadcast and multicast links are not built yet)`,
+      `bcast: ha.cf names devices (${links.filter((l) => l.startsWith("bcast")).join("; ")}): replace 255.255.255.255 in heartbeat.links with each link's subnet broadcast address (e.g. 10.0.0.255)`,
     );
+  if (modes.length) {
+    hb.links = modes;
+    notImported.push(
+      `links ${links.map((l) => `\`${l}\``).join(", ")}: give each node its own address on each of these ${modes.length} link(s) in nodes.NAME.links (ha.cf names devices, not addresses)`,
+    );
+  }
   doc.nodes = Object.fromEntries(nodes.map((n) => [n, {}]));
   // stonith_host devices fence every node but the one they are attached to.
   for (const [id, d] of Object.entries(devices)) {

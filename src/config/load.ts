@@ -2,6 +2,7 @@
 // span fields (references, agent-specific keys) and fills in defaults. Every problem is collected, none thrown early.
 
 import { existsSync, readFileSync } from "node:fs";
+import { isIPv4, isIPv6 } from "node:net";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { formatDuration, parseDurationMs } from "./duration.js";
@@ -15,6 +16,7 @@ import type {
   ExecSpec,
   FinalAction,
   GroupConfig,
+  LinkMode,
   MonitorAction,
   MonitorConfig,
   MonitorType,
@@ -621,6 +623,9 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
     stopMarginMs: b.ms(hb["stop-margin"], profile.stopMarginMs),
     port: typeof hb.port === "number" ? hb.port : 5405,
     keyFile: typeof hb["key-file"] === "string" ? hb["key-file"] : "/etc/paceline/authkey",
+    linkModes: linkModes(hb.links, (path, message) =>
+      problems.push({ file, pos: positions.get(path), path, message, severity: "error" }),
+    ),
   };
   if (heartbeat.deadMs <= 2 * heartbeat.intervalMs)
     problems.push({
@@ -687,6 +692,15 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
       });
   }
   const linkCounts = new Set(nodes.filter((n) => n.links.length).map((n) => n.links.length));
+  const described = heartbeat.linkModes.length;
+  if (described && linkCounts.size === 1 && !linkCounts.has(described))
+    problems.push({
+      file,
+      pos: positions.get("heartbeat.links"),
+      path: "heartbeat.links",
+      message: `heartbeat.links describes ${described} link(s), but each node has ${[...linkCounts][0]} address(es) in links: one entry per link`,
+      severity: "error",
+    });
   if (linkCounts.size > 1)
     problems.push({
       file,
@@ -748,6 +762,36 @@ export function loadConfigText(text: string, file = "cluster.yaml", baseDir?: st
     constraints,
   };
   return { config, problems };
+}
+
+/** heartbeat.links → each link's mode; a group must be multicast, a broadcast address IPv4. */
+function linkModes(raw: unknown, problem: (path: string, message: string) => void): LinkMode[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((l, i): LinkMode => {
+    const path = `heartbeat.links[${i}]`;
+    if (!isObj(l)) return { kind: "unicast" };
+    if (typeof l.multicast === "string") {
+      const g = l.multicast;
+      const v4 = isIPv4(g) && Number(g.split(".")[0]) >= 224 && Number(g.split(".")[0]) <= 239;
+      const v6 = isIPv6(g) && /^ff/i.test(g);
+      if (!v4 && !v6)
+        problem(`${path}.multicast`, `${g} is not a multicast group: IPv4 224.0.0.0–239.255.255.255 or IPv6 ff00::/8`);
+      if (v6 && typeof l.interface !== "string")
+        problem(`${path}.interface`, "an IPv6 group is joined on an interface: give interface: eth1");
+      return {
+        kind: "multicast",
+        group: g,
+        ttl: typeof l.ttl === "number" ? l.ttl : 1,
+        interface: typeof l.interface === "string" ? l.interface : undefined,
+      };
+    }
+    if (typeof l.broadcast === "string") {
+      if (!isIPv4(l.broadcast))
+        problem(`${path}.broadcast`, `${l.broadcast} is not an IPv4 address (IPv6 has no broadcast: use multicast)`);
+      return { kind: "broadcast", address: l.broadcast };
+    }
+    return { kind: "unicast" };
+  });
 }
 
 export function loadConfigFile(file: string): LoadResult {

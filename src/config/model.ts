@@ -153,7 +153,16 @@ export interface HeartbeatConfig {
   stopMarginMs: number;
   port: number;
   keyFile: string;
+  /** How each link carries datagrams (by index, as nodes' `links`); unset: unicast to each peer's address. */
+  linkModes: LinkMode[];
 }
+
+/** A heartbeat link: unicast to each peer, or one send to a multicast group or broadcast address that every node on
+ * the link hears (datagrams stay sealed per receiver: each node still gets its own copy, the others drop it). */
+export type LinkMode =
+  | { kind: "unicast" }
+  | { kind: "multicast"; group: string; ttl: number; interface?: string }
+  | { kind: "broadcast"; address: string };
 
 export interface QuorumConfig {
   twoNode: boolean;

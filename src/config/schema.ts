@@ -469,6 +469,37 @@ export const clusterSchema: Schema = {
           maximum: 65535,
           description: "UDP port of the heartbeat links (default 5405).",
         },
+        links: {
+          type: "array",
+          description:
+            "How each link carries heartbeats, in the order of the nodes' link addresses: unicast (default), { multicast: GROUP, ttl, interface } (Heartbeat's mcast; IPv4 224.0.0.0/4 or IPv6 ff00::/8) or { broadcast: ADDRESS } (bcast: the link's broadcast address, e.g. 10.0.0.255). Every node still lists its own address on the link.",
+          items: {
+            anyOf: [
+              { type: "string", enum: ["unicast"] },
+              {
+                type: "object",
+                additionalProperties: false,
+                required: ["multicast"],
+                properties: {
+                  multicast: { type: "string", description: "The group, e.g. 239.192.0.1 or ff15::1." },
+                  ttl: {
+                    type: "integer",
+                    minimum: 1,
+                    maximum: 255,
+                    description: "Hops a datagram may cross (default 1).",
+                  },
+                  interface: { type: "string", description: "IPv6: the interface (e.g. eth1) to join the group on." },
+                },
+              },
+              {
+                type: "object",
+                additionalProperties: false,
+                required: ["broadcast"],
+                properties: { broadcast: { type: "string", description: "The link's IPv4 broadcast address." } },
+              },
+            ],
+          },
+        },
         "key-file": {
           type: "string",
           description: "The cluster key (paceline keygen writes one; mode 600). Default /etc/paceline/authkey.",

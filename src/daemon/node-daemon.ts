@@ -164,6 +164,7 @@ export class NodeDaemon {
       key,
       port: config.heartbeat.port,
       links: self.links,
+      linkModes: config.heartbeat.linkModes,
       peers,
       onMessage: (link, env) => this.feed({ type: "datagram", link, msg: env.msg }),
       probeEveryMs: Math.max(1000, config.heartbeat.intervalMs),

@@ -1,8 +1,11 @@
 // UDP heartbeat links: one socket per link, bound to this node's address on that link; every message goes to
-// each peer's address on the link(s) asked for. Datagrams are sealed by wire.ts; rejects are counted, not fatal.
+// each peer's address on the link(s) asked for — or, on a multicast or broadcast link, to the group (broadcast
+// address), which a second socket per link listens on. Datagrams stay sealed for one receiver each (wire.ts): on a
+// shared link every node hears every copy and quietly drops the others' and its own. Rejects are counted, not fatal.
 
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
+import type { LinkMode } from "../config/model.js";
 import type { ArbiterReply, ArbiterRequest, Message } from "../core/membership/types.js";
 import { ARBITER_NAME, decode, encode, ReplayWindow, type Envelope, type Probe } from "./wire.js";
 
@@ -16,6 +19,8 @@ export interface TransportOptions {
   links: string[];
   /** Every peer's address on each link. */
   peers: Record<string, string[]>;
+  /** How each link carries datagrams (missing: unicast). */
+  linkModes?: LinkMode[];
   onMessage: (link: number, env: Envelope & { msg: Message }) => void;
   /** How often to measure each link's round-trip time to each peer (0 = never). */
   probeEveryMs?: number;
@@ -66,6 +71,8 @@ export const emptyTransportStats = (): TransportStats => ({
 
 export class UdpTransport {
   private readonly sockets: Socket[] = [];
+  /** Per shared (multicast, broadcast) link: the socket bound to the group or broadcast address. */
+  private readonly listeners: Array<Socket | undefined> = [];
   /** Packet numbers per receiver. */
   private readonly packets = new Map<string, number>();
   /** Each sender's incarnation as last accepted from it (what our datagrams to it carry as `toInc`). */
@@ -120,8 +127,52 @@ export class UdpTransport {
       }
       this.stats.recvBufferBytes.push(sock.getRecvBufferSize());
       this.sockets.push(sock);
+      this.listeners.push(await this.listenShared(link, sock, host, port));
     }
     if (this.o.probeEveryMs) this.probeTimer = setInterval(() => this.probe(), this.o.probeEveryMs);
+  }
+
+  /** A multicast link joins its group on this node's address (IPv6: on its interface); a broadcast link listens
+   * on the broadcast address. Sends go out of the unicast socket, set up for the group here. */
+  private async listenShared(link: number, sender: Socket, host: string, port: number): Promise<Socket | undefined> {
+    const mode = this.o.linkModes?.[link];
+    if (!mode || mode.kind === "unicast") return undefined;
+    const at = mode.kind === "multicast" ? mode.group : mode.address;
+    const v6 = isIPv6(at);
+    const where = v6 ? `::%${mode.kind === "multicast" ? (mode.interface ?? "") : ""}` : host;
+    if (mode.kind === "multicast") {
+      sender.setMulticastInterface(where);
+      sender.setMulticastTTL(mode.ttl);
+      sender.setMulticastLoopback(false);
+    } else sender.setBroadcast(true);
+    const sock = createSocket({ type: v6 ? "udp6" : "udp4" });
+    sock.on("message", (data, rinfo) => this.receive(link, data, rinfo.address, true));
+    sock.on("error", () => {
+      /* as the unicast socket's */
+    });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (e: Error) => {
+        this.close();
+        sock.close();
+        reject(new Error(`cannot listen on heartbeat link ${link} (${mode.kind} ${at}:${port}): ${e.message}`));
+      };
+      sock.once("error", fail);
+      sock.bind(port, at, () => {
+        sock.off("error", fail);
+        try {
+          if (mode.kind === "multicast") sock.addMembership(mode.group, where);
+        } catch (e) {
+          return fail(e as Error);
+        }
+        resolve();
+      });
+    });
+    try {
+      sock.setRecvBufferSize(RECV_BUFFER_BYTES);
+    } catch {
+      /* the system's default, then */
+    }
+    return sock;
   }
 
   /** The ports it listens on, one per link (useful when they were given as 0). */
@@ -166,8 +217,10 @@ export class UdpTransport {
   }
 
   /** Cheapest checks first (where it came from, then the header, then the seal): a flood costs little each. */
-  private receive(link: number, data: Buffer, source?: string): void {
+  private receive(link: number, data: Buffer, source?: string, shared = false): void {
     this.stats.bytesReceived += data.length;
+    // On a shared link this node hears its own broadcasts: nothing to count.
+    if (shared && source === this.ownHost(link)) return;
     if (source !== undefined && !this.sources[link]?.has(source)) return this.reject("unknown-address");
     const d = decode(this.o.key, data);
     if (!d.ok) return this.reject(d.reason);
@@ -176,8 +229,9 @@ export class UdpTransport {
     const fromArbiter = env.from === ARBITER_NAME && !!this.o.arbiter;
     if (env.from === this.o.me || (!this.o.peers[env.from] && !fromArbiter)) return this.reject("unknown-sender");
     // Sealed for another node (a datagram captured on its way there and sent here), or for an earlier life of this
-    // one (captured before this daemon started, when its windows were empty): not for us.
-    if (env.to !== this.o.me) return this.reject("not-for-me");
+    // one (captured before this daemon started, when its windows were empty): not for us. On a shared link the
+    // copies for the other members arrive here by design: dropped without a word.
+    if (env.to !== this.o.me) return shared && this.o.peers[env.to] ? undefined : this.reject("not-for-me");
     if (env.toInc !== 0 && env.toInc !== this.o.inc) return this.reject("earlier-life");
     if (!this.replay.accept(env.from, env.inc, env.packet)) return this.reject("replay");
     if (env.inc > (this.peerInc.get(env.from) ?? 0)) this.peerInc.set(env.from, env.inc);
@@ -202,12 +256,18 @@ export class UdpTransport {
     for (const sock of this.sockets) this.seal(sock, host, port, ARBITER_NAME, msg);
   }
 
+  private ownHost(link: number): string {
+    return splitAddress(this.o.links[link] ?? "", 0).host;
+  }
+
   private sendOne(peer: string, link: number, msg: Message | Probe): void {
     const addr = this.o.peers[peer]?.[link];
     const sock = this.sockets[link];
     if (!addr || !sock) return;
+    const mode = this.o.linkModes?.[link];
     const { host, port } = splitAddress(addr, this.o.port);
-    this.seal(sock, host, port, peer, msg);
+    const shared = mode?.kind === "multicast" ? mode.group : mode?.kind === "broadcast" ? mode.address : undefined;
+    this.seal(sock, shared ?? host, shared ? this.o.port : port, peer, msg);
   }
 
   /** Every datagram is sealed for one receiver with its own packet number (replay protection). */
@@ -230,6 +290,6 @@ export class UdpTransport {
 
   close(): void {
     clearInterval(this.probeTimer);
-    for (const s of this.sockets) s.close();
+    for (const s of [...this.sockets, ...this.listeners]) s?.close();
   }
 }
