@@ -106,6 +106,10 @@ export interface SimOptions {
   /** Fencing configured: a device powers the target off (after a delay; it sometimes fails or hangs). Then even a
    * frozen node is no excuse: nothing may ever run twice. */
   fencing?: boolean;
+  /** Also a promotable clone (`data`, its promotion score set by the simulated agent as Stateful sets it) that the
+   * group must run beside, after its promotion: then at most one copy may ever be promoted, and the copy under the
+   * group is never demoted or stopped while the group runs on that node. */
+  promotable?: boolean;
   /** Extra cluster.yaml text (e.g. `defaults:`), appended as is. */
   extraYaml?: string;
   bug?: SimBug;
@@ -126,6 +130,12 @@ export interface SimResult {
   frozenWindowMs: number;
 }
 
+/** The promotable clone's configuration (with the default resources). */
+const PROMOTABLE_RESOURCES = `  data: { agent: ocf:pacemaker:Stateful, promotable: true, monitor: 1s }
+colocate: ["web with promoted data"]
+order: ["promote data then start web"]
+`;
+
 const DEFAULT_RESOURCES = `resources:
   web:
     prefer: n1
@@ -140,7 +150,10 @@ monitors:
 `;
 
 export function simConfigText(
-  o: Pick<SimOptions, "nodes" | "links" | "timing" | "arbiter" | "resources" | "fencing" | "extraYaml" | "bug">,
+  o: Pick<
+    SimOptions,
+    "nodes" | "links" | "timing" | "arbiter" | "resources" | "fencing" | "extraYaml" | "bug" | "promotable"
+  >,
 ): string {
   const t = { ...SIM_TIMING, ...o.timing, ...(o.bug === "no-stop-budget" ? { stopMarginMs: 0 } : {}) };
   const names = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
@@ -149,7 +162,7 @@ export function simConfigText(
 heartbeat: { interval: ${t.intervalMs}ms, warn: ${t.warnMs}ms, dead: ${t.deadMs}ms, initial-dead: ${t.initialDeadMs}ms, max-delay: ${t.maxDelayMs}ms, stop-margin: ${t.stopMarginMs}ms }
 nodes:
 ${names.map((n, i) => `  ${n}: { links: [${links(i)}] }`).join("\n")}
-${o.arbiter ? "quorum: { arbiter: 10.0.9.9 }\n" : ""}${o.resources === false ? "" : (o.resources ?? DEFAULT_RESOURCES)}${o.fencing || o.bug === "fence-claims-success" ? `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${names.join(", ")}], timeout: 2s }\n` : ""}${o.extraYaml ?? ""}`;
+${o.arbiter ? "quorum: { arbiter: 10.0.9.9 }\n" : ""}${o.resources === false ? "" : (o.resources ?? DEFAULT_RESOURCES).replace(/\ndefaults:/, o.promotable ? `\n${PROMOTABLE_RESOURCES}defaults:` : "\ndefaults:")}${o.fencing || o.bug === "fence-claims-success" ? `fencing:\n  devices:\n    power: { agent: fence_sim, targets: [${names.join(", ")}], timeout: 2s }\n` : ""}${o.extraYaml ?? ""}`;
 }
 
 export interface SimNode {
@@ -238,6 +251,8 @@ export class ClusterSim {
   /** Scripted agent failures: "node/rsc/action" → the next such operation fails. */
   readonly failNext = new Set<string>();
   private readonly prims: string[];
+  /** Cloned primitives: their copies run on many nodes; their promoted copies are tracked as "<id>#promoted". */
+  private readonly cloned = new Set<string>();
   /** Scripted fence device outcomes, used in order before any random one (scripted runs). */
   readonly deviceScript: Array<"ok" | "fail" | "hang"> = [];
   /** Every fence device run: "n2 runs power on n1". */
@@ -269,6 +284,10 @@ export class ClusterSim {
     this.mp = membershipParams(r.config);
     this.prims = primitivesOf(this.config).map((p) => p.id);
     for (const id of this.prims) this.running.set(id, new Set());
+    for (const p of primitivesOf(this.config).filter((x) => x.clone)) {
+      this.cloned.add(p.id);
+      this.running.set(`${p.id}#promoted`, new Set());
+    }
     if (o.arbiter) this.arbiter = initArbiter(-leaseMs(this.mp)); // up and past its start-up wait
     for (const n of this.config.nodes) {
       const drift = o.ideal ? 0 : (this.rng.next() * 2 - 1) * this.mp.clockDrift;
@@ -588,6 +607,14 @@ export class ClusterSim {
   // ---- simulated agents and devices
   // -----------------------------------------------------------------------------------
 
+  /** Members of a group that run on this node. */
+  private groupAbove(node: string): string[] {
+    return this.config.resources
+      .flatMap((r) => (r.kind === "group" ? r.members : []))
+      .filter((m) => this.running.get(m.id)?.has(node))
+      .map((m) => m.id);
+  }
+
   private opDone(n: SimNode, inc: number, id: string, rsc: string, action: string, ms: number): void {
     if (!this.running.has(rsc)) this.running.set(rsc, new Set()); // a resource added by a pushed configuration
     const set = this.running.get(rsc)!;
@@ -599,6 +626,28 @@ export class ClusterSim {
         result: { rc: 1, status: "done", reason: "scripted failure", durationMs: ms },
       });
       return;
+    }
+    const cloned = this.cloned.has(rsc);
+    const promoted = this.running.get(`${rsc}#promoted`);
+    if (cloned && n.powered && (action === "demote" || action === "stop")) {
+      // The group runs beside the promoted copy: that copy must not go while the group may still run here.
+      const above = this.groupAbove(n.name);
+      if (above.length && (action === "demote" || promoted?.has(n.name)))
+        this.fail(
+          `${rsc} ${action === "demote" ? "demoted" : "stopped"} on ${n.name} while ${above.join(", ")} still ran there`,
+        );
+    }
+    if (cloned && n.powered) {
+      // What Stateful does: its promotion score through crm_attribute (the daemon's attribute request).
+      const score = action === "promote" ? "10" : action === "start" || action === "demote" ? "5" : undefined;
+      if (action === "promote") promoted?.add(n.name);
+      if (action === "demote" || action === "stop") promoted?.delete(n.name);
+      if (score || action === "stop")
+        this.feed(n, {
+          type: "request",
+          id: this.nextRequest++,
+          request: { kind: "attr", name: `master-${rsc}`, value: score },
+        });
     }
     if (n.powered && action === "start") {
       set.add(n.name);
@@ -619,7 +668,9 @@ export class ClusterSim {
     const result: OpResult =
       checking && !set.has(n.name)
         ? { rc: 7, status: "done", reason: "not running", durationMs: ms }
-        : { ...ok(checking ? "running" : "done"), durationMs: ms };
+        : checking && promoted?.has(n.name)
+          ? { rc: 8, status: "done", reason: "running (promoted)", durationMs: ms }
+          : { ...ok(checking ? "running" : "done"), durationMs: ms };
     this.input(n, inc, this.now, { type: "op-done", id, result });
   }
 
@@ -679,12 +730,14 @@ export class ClusterSim {
   /** The resource dies on a node (its monitor will notice). */
   kill(rsc: string, node: string): void {
     this.running.get(rsc)?.delete(node);
+    this.running.get(`${rsc}#promoted`)?.delete(node);
     this.note(`FAULT ${rsc} dies on ${node}`);
   }
 
   /** A supervised command dies on a node: its daemon hears of the exit at once. */
   processExit(rsc: string, node: string): void {
     this.running.get(rsc)?.delete(node);
+    this.running.get(`${rsc}#promoted`)?.delete(node);
     this.note(`FAULT ${rsc}'s process exits on ${node}`);
     this.feed(this.node(node), { type: "child-exit", rsc, reason: "pid 4242 killed by SIGKILL" });
   }
@@ -939,7 +992,7 @@ export class ClusterSim {
       }
     let excusedNow = false;
     for (const [rsc, set] of this.running) {
-      if (set.size < 2) continue;
+      if (set.size < 2 || this.cloned.has(rsc)) continue; // copies of a clone run everywhere; one promoted
       const excused = (name: string) => {
         if (this.o.fencing) return false; // with fencing there is no window at all
         const x = this.node(name);
@@ -974,7 +1027,11 @@ export class ClusterSim {
     const on = (id: string) => [...this.running.get(id)!];
     const group = this.config.resources.find((r) => r.kind === "group");
     const together = !group || group.kind !== "group" || new Set(group.members.flatMap((m) => on(m.id))).size === 1;
-    return this.prims.every((id) => on(id).length === 1) && together;
+    const placed = (id: string) =>
+      this.cloned.has(id)
+        ? on(id).length === this.nodes.length && on(`${id}#promoted`).length === 1
+        : on(id).length === 1;
+    return this.prims.every(placed) && together;
   }
 
   // ---- the run

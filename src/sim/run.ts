@@ -1,4 +1,4 @@
-// npm run sim -- --seeds N [--nodes 3] [--links 2] [--membership] [--arbiter] [--fencing] [--bug B]
+// npm run sim -- --seeds N [--nodes 3] [--links 2] [--membership] [--arbiter] [--fencing] [--promotable] [--bug B]
 //                [--seed S --trace] [--fault-ms MS]
 // Runs the simulator (every node running the daemon's node core) over many seeds; every failure prints the command
 // that replays it with a trace. --membership runs no resources (membership and quorum only).
@@ -15,12 +15,13 @@ const OPTIONS = {
   bug: { type: "string" },
   "fault-ms": { type: "string", default: "20000" },
   fencing: { type: "boolean" },
+  promotable: { type: "boolean" },
   arbiter: { type: "boolean" },
   membership: { type: "boolean" },
   help: { type: "boolean" },
 } as const;
 const USAGE = `usage: npm run sim -- [--seeds N | --seed S --trace] [--nodes 3] [--links 2] [--membership] [--arbiter]
-                    [--fencing] [--bug B] [--fault-ms MS]`;
+                    [--fencing] [--promotable] [--bug B] [--fault-ms MS]`;
 const args = (() => {
   try {
     return parseArgs({ options: OPTIONS });
@@ -46,7 +47,7 @@ const nodes = Number(values.nodes);
 const links = Number(values.links);
 const bug = values.bug as SimBug | undefined;
 const seeds = values.seed ? [Number(values.seed)] : Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
-const flags = `--nodes ${nodes} --links ${links}${values.membership ? " --membership" : ""}${values.arbiter ? " --arbiter" : ""}${values.fencing ? " --fencing" : ""}${bug ? ` --bug ${bug}` : ""}`;
+const flags = `--nodes ${nodes} --links ${links}${values.membership ? " --membership" : ""}${values.arbiter ? " --arbiter" : ""}${values.fencing ? " --fencing" : ""}${values.promotable ? " --promotable" : ""}${bug ? ` --bug ${bug}` : ""}`;
 let failed = 0;
 let frozenWindowMs = 0;
 let frozenSeeds = 0;
@@ -62,6 +63,7 @@ for (const seed of seeds) {
     bug,
     fencing: values.fencing === true,
     arbiter: values.arbiter === true,
+    promotable: values.promotable === true,
     resources: values.membership ? false : undefined,
     trace: values.trace === true,
   });

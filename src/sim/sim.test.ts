@@ -16,7 +16,7 @@ function runMany(count: number, o: Partial<SimOptions> & { nodes: number }): str
   for (let seed = 1; seed <= count; seed++) {
     const r = simulate({ seed, links: 2, faultMs: 20_000, livenessMs: 30_000, ...o });
     if (!r.ok) {
-      const flags = `--nodes ${o.nodes}${o.resources === false ? " --membership" : ""}${o.arbiter ? " --arbiter" : ""}${o.fencing ? " --fencing" : ""}${o.bug ? ` --bug ${o.bug}` : ""}`;
+      const flags = `--nodes ${o.nodes}${o.resources === false ? " --membership" : ""}${o.arbiter ? " --arbiter" : ""}${o.fencing ? " --fencing" : ""}${o.promotable ? " --promotable" : ""}${o.bug ? ` --bug ${o.bug}` : ""}`;
       failures.push(
         `seed ${seed}: ${r.violation} [${r.where}] (replay: npm run sim -- --seed ${seed} ${flags} --trace)`,
       );
@@ -47,6 +47,11 @@ test(`cluster control: ${share(0.1)} seeds × 5 nodes never run a resource twice
 
 test(`with fencing (devices that fail, hang, or power the node off; it reboots): ${share(0.3)} seeds × 3 nodes, not even around a frozen node`, () => {
   assert.deepEqual(runMany(share(0.3), { nodes: 3, fencing: true }), []);
+});
+
+test(`a promotable clone under the group: ${share(0.06)} seeds × 3 nodes and ${share(0.03)} with fencing — one copy promoted at most, never demoted or stopped under the group`, () => {
+  assert.deepEqual(runMany(share(0.06), { nodes: 3, promotable: true }), []);
+  assert.deepEqual(runMany(share(0.03), { nodes: 3, promotable: true, fencing: true }), []);
 });
 
 test(`${share(0.07)} seeds × 2 nodes + an arbiter with resources and fencing`, () => {

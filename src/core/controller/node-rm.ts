@@ -21,6 +21,7 @@ import type {
 } from "./types.js";
 import { checkActive, checkResult, targetPrimitives } from "./checks.js";
 import { describeFinal, recoveryEnv } from "./recovery.js";
+import { dependenciesOf, type Dependency } from "./plan.js";
 import { emptyAdmin } from "./types.js";
 
 const OCF_OK = 0;
@@ -270,19 +271,21 @@ class NodeStep {
     h.lastFailure = e;
   }
 
-  /** Stops what may run here, dependents first (a group's later members before earlier ones), all groups at once. */
+  /** Stops what may run here, dependents first (a group's later members before earlier ones, what is ordered after
+   * a resource before it), everything else at once; a promoted copy is demoted before it stops. */
   selfStop(): void {
+    const deps = depsOf(this.config);
     for (const p of this.prims) {
       const h = this.s.history[p.id];
       if (h?.pending || !mayRun(h)) continue;
       const failed = this.s.failedStops[p.id];
       if (failed && this.s.nowMs - failed.lastMs < selfStopRetryMs(failed.count)) continue;
-      const later = p.group
-        ? this.prims.filter((q) => q.group === p.group && this.prims.indexOf(q) > this.prims.indexOf(p))
-        : [];
-      if (later.some((q) => mayRun(this.s.history[q.id]))) continue;
+      const above = [...deps].some(
+        ([then, ds]) => ds.some((d) => d.rsc === p.id && (d.sameNode || d.mandatory)) && mayRun(this.s.history[then]),
+      );
+      if (above) continue;
       this.stopMonitor(p.id);
-      this.exec(p, "stop");
+      this.exec(p, isPromoted(h) ? "demote" : "stop");
     }
   }
 
@@ -374,6 +377,13 @@ export function reportOf(s: NodeRmState): NodeReport {
     unclean: s.unclean,
   };
 }
+
+const deps = new WeakMap<ClusterConfig, Map<string, Dependency[]>>();
+const depsOf = (c: ClusterConfig) => {
+  let d = deps.get(c);
+  if (!d) deps.set(c, (d = dependenciesOf(c)));
+  return d;
+};
 
 const prims = new WeakMap<ClusterConfig, PrimitiveConfig[]>();
 const primsOf = (c: ClusterConfig) => {
