@@ -13,13 +13,14 @@
 //   - views agree: a view (id, leader, incarnation) has one membership wherever it is installed;
 //   - no resource runs on two nodes at once, except (without fencing) around a daemon frozen past the end of its
 //     lease's keep window, which cannot stop anything while frozen: what it held when it froze is excused for the
-//     freeze and, after it, while it stops it (RESUME_STOP_MS: a group's members one after the other); the window's
+//     freeze and, after it, while it stops it (resumeStopMs: a group's members one after the other); the window's
 //     total length is reported. A shorter stall is not excused: the node must stop in time by itself;
 //   - liveness: once healed (and, as an operator would, failures cleaned up), all nodes agree on one quorate view
 //     with everyone, and every resource runs exactly once, group members together.
 // Deliberate bugs (`bug`) tamper with the core's state from outside, so the tests can show each is caught.
 
 import type { ClusterConfig } from "../config/model.js";
+import { dependenciesOf } from "../core/controller/plan.js";
 import { loadConfigText } from "../config/load.js";
 import { primitivesOf } from "../config/model.js";
 import { docOfMessage, hashOf, parseDoc } from "../config/doc.js";
@@ -84,9 +85,9 @@ const TIMER_LATE_MS = 50;
 /** The simulated agents stop within the stop budget (a group of three: 3 × 80 ms < 300 ms): what the budget is
  * for. (A stop slower than its budget is the bound docs/control.md names; fencing is what covers it.) */
 const STOP_MAX_MS = 80;
-/** A node resumed after a freeze stops what it held within this: its first look at the clock, then a group of three
- * stopped one after the other. */
-const RESUME_STOP_MS = TIMER_LATE_MS + 3 * STOP_MAX_MS + 10;
+/** A node resumed after a freeze stops what it held within this: its first look at the clock, then the longest
+ * chain of stops one after the other (a group of three; and the promoted copy under it: four). */
+const resumeStopMs = (chain: number) => TIMER_LATE_MS + chain * STOP_MAX_MS + 10;
 
 export interface SimOptions {
   seed: number;
@@ -155,7 +156,9 @@ export function simConfigText(
     "nodes" | "links" | "timing" | "arbiter" | "resources" | "fencing" | "extraYaml" | "bug" | "promotable"
   >,
 ): string {
-  const t = { ...SIM_TIMING, ...o.timing, ...(o.bug === "no-stop-budget" ? { stopMarginMs: 0 } : {}) };
+  // The stop budget covers the longest chain of stops: with the promoted copy under the group, four.
+  const budget = o.promotable ? { stopMarginMs: TIMER_LATE_MS + 4 * STOP_MAX_MS + 30 } : {};
+  const t = { ...SIM_TIMING, ...budget, ...o.timing, ...(o.bug === "no-stop-budget" ? { stopMarginMs: 0 } : {}) };
   const names = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
   const links = (i: number) => Array.from({ length: o.links }, (_, l) => `10.0.${l}.${i + 1}`).join(", ");
   return `cluster: sim
@@ -253,6 +256,8 @@ export class ClusterSim {
   private readonly prims: string[];
   /** Cloned primitives: their copies run on many nodes; their promoted copies are tracked as "<id>#promoted". */
   private readonly cloned = new Set<string>();
+  /** How long a resumed node may take to stop what it held (the longest chain of dependent stops). */
+  private readonly resumeStopMs: number;
   /** Scripted fence device outcomes, used in order before any random one (scripted runs). */
   readonly deviceScript: Array<"ok" | "fail" | "hang"> = [];
   /** Every fence device run: "n2 runs power on n1". */
@@ -288,6 +293,16 @@ export class ClusterSim {
       this.cloned.add(p.id);
       this.running.set(`${p.id}#promoted`, new Set());
     }
+    const deps = dependenciesOf(this.config);
+    const chain = (id: string, seen: string[] = []): number =>
+      seen.includes(id)
+        ? 0
+        : 1 +
+          Math.max(
+            0,
+            ...[...deps].filter(([, ds]) => ds.some((d) => d.rsc === id)).map(([then]) => chain(then, [...seen, id])),
+          );
+    this.resumeStopMs = resumeStopMs(Math.max(3, ...this.prims.map((id) => chain(id))));
     if (o.arbiter) this.arbiter = initArbiter(-leaseMs(this.mp)); // up and past its start-up wait
     for (const n of this.config.nodes) {
       const drift = o.ideal ? 0 : (this.rng.next() * 2 - 1) * this.mp.clockDrift;
@@ -999,7 +1014,7 @@ export class ClusterSim {
         return (
           x.heldAtPause.has(rsc) &&
           x.pausedUntil > x.keepAtPause &&
-          (this.now < x.pausedUntil || this.now - x.resumedAt < RESUME_STOP_MS)
+          (this.now < x.pausedUntil || this.now - x.resumedAt < this.resumeStopMs)
         );
       };
       const holders = [...set].filter((x) => !excused(x));

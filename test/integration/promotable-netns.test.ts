@@ -9,11 +9,11 @@
 //   - that node is powered off: another copy is promoted there and the group follows, never on two nodes.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ClusterResourceStatus, MembershipStatus } from "../../src/api/types.js";
-import { cleanupDir, tempDir, waitFor } from "../helpers.js";
+import { CLI, cleanupDir, tempDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { VipProbe, webServerSource } from "../vip-probe.js";
 import { have, OCF_AGENTS, ROOT, unmet } from "../requires.js";
@@ -141,6 +141,12 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
     NODES.map((n) => (n === first ? "active" : "inactive")),
     "the systemd unit runs with the group",
   );
+  // What an operator sees: which copy is promoted, where the others run.
+  const shown = spawnSync(process.execPath, [CLI, "status", "--state-dir", c.node("n1").stateDir], {
+    encoding: "utf8",
+  });
+  const dataLine = shown.stdout.split("\n").find((l) => /^\s+data\s/.test(l)) ?? shown.stdout;
+  assert.match(dataLine, new RegExp(`\\(promotable\\).*promoted on ${first}; unpromoted on`), dataLine);
   const sampler = probe.sampler();
   try {
     // The router is gone for the promoted node: the group may not stay, so promotion moves with it.
