@@ -171,6 +171,17 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
     if (this.dir) cleanupDir(this.dir);
   }
 
+  /** Power-off: every process of node n dies, its links go down, and the addresses given (its VIPs, which lived in
+   * its memory; the namespace outlives its processes) are removed from `dev`. */
+  powerOff(n: string, addresses: string[] = [], dev = "eth0"): void {
+    for (const pid of execFileSync("ip", ["netns", "pids", this.ns(n)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean))
+      quietly(() => process.kill(Number(pid), "SIGKILL"));
+    for (const l of this.links) this.setLink(n, l, "down");
+    for (const a of addresses) quietly(() => execFileSync("ip", ["-n", this.ns(n), "addr", "del", a, "dev", dev]));
+  }
+
   /** Loads nftables input rules inside a node's namespace (its own table, removed with `unfilter`). */
   filter(n: string, rules: string): void {
     execFileSync("ip", ["netns", "exec", this.ns(n), "nft", "-f", "-"], {

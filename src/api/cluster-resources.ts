@@ -14,6 +14,7 @@ const PENDING_WORDS = {
   probe: "probing",
   promote: "promoting",
   demote: "demoting",
+  notify: "being notified",
   hook: "running its recovery script",
 } as const;
 

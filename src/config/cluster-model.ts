@@ -202,3 +202,27 @@ export interface SchedulerInput {
   /** <fencing-topology>: escalation levels (target = a node name; pattern/attribute targets keep `target` unset). */
   fencingLevels?: Array<{ id: string; index: number; target?: string; devices: string[] }>;
 }
+
+/** A configuration with nothing in it yet (importers fill it in). */
+export function emptySchedulerInput(): SchedulerInput {
+  return {
+    nowSec: 0,
+    haveQuorum: true,
+    properties: {},
+    rscDefaults: [],
+    opDefaults: [],
+    nodes: [],
+    resources: [],
+    locations: [],
+    colocations: [],
+    orders: [],
+    tickets: [],
+    ticketStates: {},
+    nodeStates: [],
+    tags: {},
+  };
+}
+
+/** One name=value set, or none when it would be empty. */
+export const nvSet = (id: string, values: Record<string, string>): NvSet[] =>
+  Object.keys(values).length ? [{ id, score: 0, values }] : [];

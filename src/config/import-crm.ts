@@ -6,7 +6,6 @@
 import type {
   ColocationDef,
   LocationDef,
-  NvSet,
   OpDef,
   OrderDef,
   PrimitiveDef,
@@ -15,6 +14,7 @@ import type {
   Rule,
   SchedulerInput,
 } from "./cluster-model.js";
+import { emptySchedulerInput, nvSet } from "./cluster-model.js";
 import { parsePacemakerIntervalMs, parsePacemakerScore } from "./pacemaker-values.js";
 import { parseRule, roleName } from "./rule-text.js";
 
@@ -82,27 +82,11 @@ function pairs(ws: string[], from: number): { values: Record<string, string>; ne
   return { values, next: i };
 }
 
-const nv = (id: string, values: Record<string, string>): NvSet[] =>
-  Object.keys(values).length ? [{ id, score: 0, values }] : [];
+const nv = nvSet;
 
 class CrmReader {
   readonly problems: string[] = [];
-  readonly input: SchedulerInput = {
-    nowSec: 0,
-    haveQuorum: true,
-    properties: {},
-    rscDefaults: [],
-    opDefaults: [],
-    nodes: [],
-    resources: [],
-    locations: [],
-    colocations: [],
-    orders: [],
-    tickets: [],
-    ticketStates: {},
-    nodeStates: [],
-    tags: {},
-  };
+  readonly input: SchedulerInput = emptySchedulerInput();
   private readonly prims = new Map<string, PrimitiveDef>();
 
   problem(line: number, message: string): void {

@@ -4,13 +4,13 @@
 // resource clone / promotable, constraint location / colocation add / order, stonith create, stonith level add.
 // Commands that change nothing in the configuration (cluster auth, start, status…) are skipped.
 
-import type { NvSet, OpDef, PrimitiveDef, ResourceDef, SchedulerInput } from "./cluster-model.js";
+import type { OpDef, PrimitiveDef, ResourceDef, SchedulerInput } from "./cluster-model.js";
+import { emptySchedulerInput, nvSet } from "./cluster-model.js";
 import { crmWords } from "./import-crm.js";
 import { parsePacemakerIntervalMs, parsePacemakerScore } from "./pacemaker-values.js";
 import { parseRule, roleName } from "./rule-text.js";
 
-const nv = (id: string, values: Record<string, string>): NvSet[] =>
-  Object.keys(values).length ? [{ id, score: 0, values }] : [];
+const nv = nvSet;
 
 const kv = (ws: string[]): Record<string, string> =>
   Object.fromEntries(
@@ -42,22 +42,7 @@ function commands(text: string): Array<{ line: number; words: string[] }> {
 
 class PcsReader {
   readonly problems: string[] = [];
-  readonly input: SchedulerInput = {
-    nowSec: 0,
-    haveQuorum: true,
-    properties: {},
-    rscDefaults: [],
-    opDefaults: [],
-    nodes: [],
-    resources: [],
-    locations: [],
-    colocations: [],
-    orders: [],
-    tickets: [],
-    ticketStates: {},
-    nodeStates: [],
-    tags: {},
-  };
+  readonly input: SchedulerInput = emptySchedulerInput();
   private n = 0;
 
   node(name: string): void {

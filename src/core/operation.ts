@@ -14,7 +14,7 @@ export interface OpResult {
   output?: string;
 }
 
-export type OpAction = "start" | "stop" | "monitor" | "probe" | "promote" | "demote";
+export type OpAction = "start" | "stop" | "monitor" | "probe" | "promote" | "demote" | "notify";
 
 /** Promotion exists only for agents that implement roles (OCF); others answer "unimplemented". */
 export const isRoleAction = (a: OpAction) => a === "promote" || a === "demote";

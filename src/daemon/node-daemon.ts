@@ -275,7 +275,7 @@ export class NodeDaemon {
       case "send":
         return this.hub?.send(e.to, e.msg);
       case "exec":
-        return void this.exec(e.id, e.rsc, e.action, e.timeoutMs, e.intervalMs);
+        return void this.exec(e.id, e.rsc, e.action, e.timeoutMs, e.intervalMs, e.env);
       case "define-agent":
         return this.defineAgent(e.rsc);
       case "fence-device":
@@ -407,6 +407,7 @@ export class NodeDaemon {
     action: Parameters<AgentRunner["run"]>[0]["action"],
     timeoutMs: number,
     intervalMs: number,
+    env?: Record<string, string>,
   ): Promise<void> {
     const agent = this.agents.get(rsc);
     let result: OpResult;
@@ -419,7 +420,7 @@ export class NodeDaemon {
       };
     else {
       try {
-        result = await agent.run({ action, timeoutMs, intervalMs });
+        result = await agent.run({ action, timeoutMs, intervalMs, env });
       } catch (e) {
         result = { rc: 1, status: "error", reason: (e as Error).message, durationMs: 0 };
       }

@@ -132,7 +132,7 @@ export interface SimResult {
 }
 
 /** The promotable clone's configuration (with the default resources). */
-const PROMOTABLE_RESOURCES = `  data: { agent: ocf:pacemaker:Stateful, promotable: true, monitor: 1s }
+const PROMOTABLE_RESOURCES = `  data: { agent: ocf:pacemaker:Stateful, promotable: { notify: true }, monitor: 1s }
 colocate: ["web with promoted data"]
 order: ["promote data then start web"]
 `;

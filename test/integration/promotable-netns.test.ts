@@ -9,7 +9,7 @@
 //   - that node is powered off: another copy is promoted there and the group follows, never on two nodes.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ClusterResourceStatus, MembershipStatus } from "../../src/api/types.js";
@@ -35,7 +35,8 @@ const c = new NetnsCluster(
 resources:
   data:
     agent: ocf:pacemaker:Stateful
-    promotable: true
+    promotable: { notify: true }
+    params: { envfile: ${dir}/stateful-env.log }
     ops: { monitor: [ { interval: 1s, role: Promoted }, { interval: 1500ms } ] }
   ping:
     agent: ocf:pacemaker:ping
@@ -71,25 +72,6 @@ async function settled(via: string): Promise<string | undefined> {
   if (data.promotedOn?.length !== 1 || web.state !== "started" || web.runningOn.length !== 1) return undefined;
   if (web.runningOn[0] !== data.promotedOn[0]) return undefined;
   return ping.runningOn.length >= 2 ? data.promotedOn[0] : undefined;
-}
-
-/** Power-off: every process of the node dies and its links go down. */
-function powerOff(n: string): void {
-  for (const pid of execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean))
-    try {
-      process.kill(Number(pid), "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  for (const l of c.links) c.setLink(n, l, "down");
-  // What lived in its memory is gone with it (the namespace outlives its processes).
-  try {
-    execFileSync("ip", ["-n", c.ns(n), "addr", "del", `${VIP}/24`, "dev", "eth1"]);
-  } catch {
-    /* not there */
-  }
 }
 
 const FAKE_SYSTEMCTL = `#!/bin/sh
@@ -141,6 +123,15 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
     NODES.map((n) => (n === first ? "active" : "inactive")),
     "the systemd unit runs with the group",
   );
+  // notify: true — every copy heard of the promotion before and after it, with Pacemaker's variables.
+  const envLog = readFileSync(`${dir}/stateful-env.log`, "utf8");
+  for (const want of [
+    "notify_type=pre",
+    "notify_type=post",
+    "notify_operation=promote",
+    `notify_promote_uname=${first}`,
+  ])
+    assert.ok(envLog.includes(`OCF_RESKEY_CRM_meta_${want}`), `the agent was told ${want}`);
   // What an operator sees: which copy is promoted, where the others run.
   const shown = spawnSync(process.execPath, [CLI, "status", "--state-dir", c.node("n1").stateDir], {
     encoding: "utf8",
@@ -168,7 +159,7 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
     c.setLink(first, 1, "up");
 
     // Power-off of the promoted node: a survivor's copy is promoted and the group follows.
-    powerOff(second);
+    c.powerOff(second, [`${VIP}/24`], "eth1");
     const survivor = NODES.find((n) => n !== second)!;
     const third = await waitFor(
       async () => {

@@ -48,18 +48,6 @@ after(async () => {
   await broadcast.teardown();
 });
 
-function powerOff(c: NetnsCluster, n: string): void {
-  for (const pid of execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean))
-    try {
-      process.kill(Number(pid), "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  c.setLink(n, 0, "down");
-}
-
 async function runsOn(c: NetnsCluster, via: string): Promise<string[]> {
   const s = await c.node(via).membership();
   return s.resources.find((r) => r.id === "svc")?.runningOn ?? [];
@@ -81,7 +69,7 @@ for (const [kind, c] of [
         assert.deepEqual(s.packets.rejected, {}, `${n} refused nothing`);
         assert.ok(s.packets.received > 20, `${n} heard its peers (${s.packets.received} datagrams)`);
       }
-      powerOff(c, "n1");
+      c.powerOff("n1");
       await c.converge(["n2", "n3"], ["n2", "n3"], "n2", true, 15_000);
       const at = await waitFor(
         async () => {

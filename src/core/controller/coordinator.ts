@@ -90,6 +90,9 @@ export interface CoordinatorState {
   /** Nodes that have been members of this node's views (in this daemon's life): what they run was reported in a
    * view. Any other node may run anything as far as this DC knows — a report from outside the view proves nothing. */
   seen: string[];
+  /** A wave of a notifying clone under way: its copies heard "pre" (phase pre), its operations run (ops), its
+   * copies hear "post" (post). */
+  notify?: { wave: WaveOp[]; phase: "pre" | "ops" | "post" };
 }
 
 export type CoordinatorInput =
@@ -251,6 +254,7 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   const wasDc = s.isDc;
   s.isDc = v.dc === s.me;
   s.inflight = {}; // commands of an older view are void; their results still arrive in reports
+  s.notify = undefined; // and so is a notified wave: the next schedule decides (and notifies) again
   s.askedMs = {};
   if (s.isDc && !wasDc) s.dcSinceMs = v.nowMs;
   if (s.isDc && !wasDc && st.config.nodes.length > 1)
@@ -447,6 +451,20 @@ function drive(st: CoordStep): void {
   );
   if (Object.keys(s.inflight).length || pending.length) return;
   if (runQueued(st)) return;
+  // A wave of a clone that wants notifications: its operations once the copies heard "pre", then "post".
+  if (s.notify) {
+    const n = s.notify;
+    if (n.phase === "pre") {
+      n.phase = "ops";
+      for (const op of n.wave) sendOp(st, op);
+      return;
+    }
+    if (n.phase === "ops") {
+      n.phase = "post";
+      if (sendNotifications(st, "post", n.wave)) return;
+    }
+    s.notify = undefined;
+  }
   if (s.pauseUntilMs !== undefined && s.nowMs < s.pauseUntilMs) return;
   const expired = s.expirySec !== undefined && s.wallSec >= s.expirySec;
   if (!s.dirty && !expired && s.nowMs - s.scheduledMs < RESCHEDULE_MS && Object.keys(s.held).length === 0) return;
@@ -537,6 +555,11 @@ function drive(st: CoordStep): void {
     return;
   }
   s.said = undefined;
+  if (wave.some((op) => notifies(st.config, op.rsc))) {
+    s.notify = { wave, phase: "pre" };
+    if (sendNotifications(st, "pre", wave)) return;
+    s.notify.phase = "ops"; // no copy runs yet: nobody to tell before
+  }
   for (const op of wave) sendOp(st, op);
 }
 
@@ -561,14 +584,85 @@ function sendRecovery(st: CoordStep, step: RecoveryStep): void {
   st.send(step.node, { t: "do", viewKey: s.viewKey, id, rsc: step.rsc, op: step.kind, recovery: step.order });
 }
 
-function sendOp(st: CoordStep, op: WaveOp | { node: string; rsc: string; op: "cleanup" }): void {
+function sendOp(
+  st: CoordStep,
+  op:
+    | WaveOp
+    | { node: string; rsc: string; op: "cleanup" }
+    | { node: string; rsc: string; op: "notify"; env: Record<string, string> },
+): void {
   const s = st.s;
   const id = `${s.viewKey}#${s.nextAction++}`;
   const prim = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r])).find((x) => x.id === op.rsc);
   const timeoutMs = opTimeoutMs(prim, op.op === "cleanup" ? "probe" : op.op);
   s.inflight[id] = { node: op.node, rsc: op.rsc, op: op.op, sentMs: s.nowMs, timeoutMs };
-  st.log("info", `${op.op} ${op.rsc} on ${op.node}`);
-  st.send(op.node, { t: "do", viewKey: s.viewKey, id, rsc: op.rsc, op: op.op });
+  const notify = op.op === "notify" ? op.env : undefined;
+  st.log(
+    "info",
+    notify
+      ? `notify ${op.rsc} on ${op.node} (${notify.OCF_RESKEY_CRM_meta_notify_type}-${notify.OCF_RESKEY_CRM_meta_notify_operation})`
+      : `${op.op} ${op.rsc} on ${op.node}`,
+  );
+  st.send(op.node, { t: "do", viewKey: s.viewKey, id, rsc: op.rsc, op: op.op, ...(notify ? { notify } : {}) });
+}
+
+/** A clone with `notify: true` (the agent is told of its copies' starts, stops, promotions and demotions). */
+const notifies = (config: ClusterConfig, rsc: string) =>
+  config.resources.some((r) => r.clone?.notify && (r.kind === "group" ? r.members : [r]).some((p) => p.id === rsc));
+
+/** Tells every running copy of each notifying clone in `wave` what is about to happen ("pre") or has happened
+ * ("post"), as Pacemaker's OCF_RESKEY_CRM_meta_notify_* variables; false if there was nobody to tell. */
+function sendNotifications(st: CoordStep, type: "pre" | "post", wave: WaveOp[]): boolean {
+  const s = st.s;
+  const nodes = st.config.nodes.map((n) => n.name);
+  // Copies are interchangeable; each node's copy is named by the node's place in the configuration.
+  const instance = (rsc: string, node: string) => `${rsc}:${Math.max(0, nodes.indexOf(node))}`;
+  let sent = false;
+  for (const rsc of [...new Set(wave.map((op) => op.rsc))].filter((r) => notifies(st.config, r))) {
+    const ops = wave.filter((op) => op.rsc === rsc);
+    const running = s.members.filter((m) => isRunning(s.reports[m]?.history[rsc]));
+    const promoted = s.members.filter((m) => isPromoted(s.reports[m]?.history[rsc]));
+    const list = (names: string[]) => ({
+      uname: names.join(" "),
+      resource: names.map((n) => instance(rsc, n)).join(" "),
+    });
+    const env: Record<string, string> = {
+      OCF_RESKEY_CRM_meta_notify_type: type,
+      OCF_RESKEY_CRM_meta_notify_operation: ops[0]!.op,
+    };
+    const put = (key: string, names: string[]) => {
+      const l = list(names);
+      env[`OCF_RESKEY_CRM_meta_notify_${key}_uname`] = l.uname;
+      env[`OCF_RESKEY_CRM_meta_notify_${key}_resource`] = l.resource;
+    };
+    for (const kind of ["start", "stop", "promote", "demote"] as const)
+      put(
+        kind,
+        ops.filter((op) => op.op === kind).map((op) => op.node),
+      );
+    put("active", running);
+    put(
+      "inactive",
+      nodes.filter((n) => !running.includes(n)),
+    );
+    put("promoted", promoted);
+    put("master", promoted); // the names agents written before Pacemaker 2.1 read
+    put(
+      "unpromoted",
+      running.filter((n) => !promoted.includes(n)),
+    );
+    put(
+      "slave",
+      running.filter((n) => !promoted.includes(n)),
+    );
+    env.OCF_RESKEY_CRM_meta_notify_available_uname = s.members.join(" ");
+    env.OCF_RESKEY_CRM_meta_notify_all_uname = nodes.join(" ");
+    for (const node of running) {
+      sendOp(st, { node, rsc, op: "notify", env });
+      sent = true;
+    }
+  }
+  return sent;
 }
 
 /** Cleanup and restart act at once. Cleanup re-probes the resource wherever it has history. Restart stops it

@@ -129,7 +129,7 @@ export type NodeRmInput =
   | { type: "check-result"; nowMs: number; wallSec: number; monitor: string; ok: boolean; reason: string };
 
 export type NodeRmOutput =
-  | { type: "exec"; opId: number; rsc: string; action: ControlOp; timeoutMs: number }
+  | { type: "exec"; opId: number; rsc: string; action: ControlOp; timeoutMs: number; env?: Record<string, string> }
   | { type: "monitor-start"; rsc: string; seq: number; intervalMs: number; timeoutMs: number }
   | { type: "monitor-stop"; rsc: string }
   /** Send this report to every other member and hand it to this node's own DC logic. */
@@ -229,12 +229,12 @@ class NodeStep {
     return this.prims.find((p) => p.id === rsc);
   }
 
-  exec(p: PrimitiveConfig, action: ControlOp, actionId?: string): void {
+  exec(p: PrimitiveConfig, action: ControlOp, actionId?: string, env?: Record<string, string>): void {
     const opId = this.s.nextOpId++;
     const timeoutMs = opOf(p, action === "probe" ? "monitor" : action)?.timeoutMs ?? 20_000;
     this.s.ops[opId] = { rsc: p.id, op: action, actionId };
     this.hist(p.id).pending = { op: action, actionId, sinceSec: this.s.wallSec };
-    this.out.push({ type: "exec", opId, rsc: p.id, action, timeoutMs });
+    this.out.push({ type: "exec", opId, rsc: p.id, action, timeoutMs, ...(env ? { env } : {}) });
     this.reportDue = true;
   }
 
@@ -626,7 +626,7 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
         return;
       }
       if (msg.op === "stop") st.stopMonitor(p.id);
-      st.exec(p, msg.op, msg.id);
+      st.exec(p, msg.op, msg.id, msg.op === "notify" ? msg.notify : undefined);
       return;
     }
     default:
@@ -775,6 +775,13 @@ function onOpDone(st: NodeStep, opId: number, result: OpResult): void {
   if (op.actionId) {
     s.done.push(op.actionId);
     if (s.done.length > DONE_KEPT) s.done.shift();
+  }
+  // A notification changes nothing the cluster keeps: it is done (or failed, said in the log) and that is all.
+  if (op.op === "notify") {
+    if (result.status !== "done" || result.rc !== OCF_OK)
+      st.log("warn", `${op.rsc}: notification failed here (${result.reason}); carrying on`);
+    st.markReport();
+    return;
   }
   if (op.op === "stop") {
     const stopped = result.status === "done" && result.rc === OCF_OK;

@@ -8,7 +8,7 @@
 import type { OpStatus } from "../operation.js";
 import type { ConfigMessage } from "../node/config-sync.js";
 
-export type ControlOp = "start" | "stop" | "probe" | "promote" | "demote";
+export type ControlOp = "start" | "stop" | "probe" | "promote" | "demote" | "notify";
 
 /** One operation's outcome, as kept in a node's history. `callId` orders them on that node. */
 export interface OpEntry {
@@ -140,6 +140,8 @@ export type ControlMessage =
       rsc: string;
       op: ControlOp | "cleanup" | "hook" | "final";
       recovery?: RecoveryOrder;
+      /** A clone notification: OCF_RESKEY_CRM_meta_notify_* for the agent. */
+      notify?: Record<string, string>;
     }
   /** To the DC: a built-in monitor here says hold this resource stopped (action stop) or leave it alone (block). */
   | { t: "hold"; viewKey: string; rsc: string; kind: "heldStopped" | "blocked"; reason: string }

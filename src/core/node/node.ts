@@ -358,6 +358,7 @@ class NodeStep {
             action: o.action,
             timeoutMs: o.timeoutMs,
             intervalMs: 0,
+            ...(o.env ? { env: o.env } : {}),
           });
           break;
         case "monitor-start":

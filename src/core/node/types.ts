@@ -64,7 +64,7 @@ export type NodeInputBody =
 /** Every input carries the node's clocks: monotonic ms (decisions) and wall seconds (history, failure-timeout). */
 export type NodeInput = NodeInputBody & { nowMs: number; wallSec: number };
 
-export type ExecAction = "start" | "stop" | "probe" | "monitor" | "promote" | "demote";
+export type ExecAction = "start" | "stop" | "probe" | "monitor" | "promote" | "demote" | "notify";
 
 export type NodeEffect =
   /** A membership datagram on one link or all. */
@@ -73,7 +73,16 @@ export type NodeEffect =
   /** A message on the node stream (reliable and ordered while the connection lasts). */
   | { type: "send"; to: string; msg: ControlMessage }
   /** Run a resource agent; its result comes back as `op-done` with this id. */
-  | { type: "exec"; id: string; rsc: string; action: ExecAction; timeoutMs: number; intervalMs: number }
+  /** `env`: what a clone notification tells the agent (OCF_RESKEY_CRM_meta_notify_*). */
+  | {
+      type: "exec";
+      id: string;
+      rsc: string;
+      action: ExecAction;
+      timeoutMs: number;
+      intervalMs: number;
+      env?: Record<string, string>;
+    }
   /** (Re)create the agent of this resource from the running configuration (it is not running here now). */
   | { type: "define-agent"; rsc: string }
   /** Run one fence device against `target` after `delayMs`; `guard`: ping these addresses instead of an agent. */

@@ -26,7 +26,17 @@ export interface OpRequest {
   action: OpAction;
   timeoutMs: number;
   intervalMs: number;
+  /** A clone notification's OCF_RESKEY_CRM_meta_notify_* variables. */
+  env?: Record<string, string>;
 }
+
+/** A notification to an agent class that has none: nothing to tell it. */
+export const notifyNotNeeded = (): OpResult => ({
+  rc: OCF.SUCCESS,
+  status: "done",
+  reason: "this agent class takes no notifications",
+  durationMs: 0,
+});
 
 export interface AgentRunner {
   /** The program that implements this resource, or an error saying why there is none. */
@@ -125,6 +135,7 @@ abstract class ScriptAgent implements AgentRunner {
   protected readonly hasRoles: boolean = false;
 
   async run(req: OpRequest): Promise<OpResult> {
+    if (req.action === "notify" && !this.hasRoles) return notifyNotNeeded();
     if (isRoleAction(req.action) && !this.hasRoles)
       return {
         rc: OCF.ERR_UNIMPLEMENTED,
@@ -207,7 +218,11 @@ export class OcfAgent extends ScriptAgent {
   }
 
   protected spec(path: string, req: OpRequest) {
-    return { file: path, args: [req.action === "probe" ? "monitor" : req.action], env: this.env(req) };
+    return {
+      file: path,
+      args: [req.action === "probe" ? "monitor" : req.action],
+      env: { ...this.env(req), ...(req.env ?? {}) },
+    };
   }
   protected mapRc(_action: OpAction, code: number): number {
     return ocfExit(code);

@@ -8,6 +8,7 @@ import { formatDuration } from "../../config/duration.js";
 import type { ExecSpec, PrimitiveConfig } from "../../config/model.js";
 import { isRoleAction, type OpAction, type OpResult } from "../../core/operation.js";
 import {
+  notifyNotNeeded,
   baseEnv,
   checkExecutable,
   commandSpec,
@@ -54,6 +55,7 @@ export class ExecScriptAgent implements AgentRunner {
   }
 
   async run(req: OpRequest): Promise<OpResult> {
+    if (req.action === "notify") return notifyNotNeeded();
     if (isRoleAction(req.action)) return unimplemented(req.action);
     const action = req.action === "probe" ? "monitor" : req.action;
     const script = action === "start" ? this.spec.start : action === "stop" ? this.spec.stop : this.spec.status;
@@ -161,6 +163,7 @@ export class CommandAgent implements AgentRunner {
   }
 
   async run(req: OpRequest): Promise<OpResult> {
+    if (req.action === "notify") return notifyNotNeeded();
     if (isRoleAction(req.action)) return unimplemented(req.action);
     switch (req.action) {
       case "start":

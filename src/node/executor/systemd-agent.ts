@@ -6,7 +6,7 @@
 import { formatDuration } from "../../config/duration.js";
 import type { PrimitiveConfig } from "../../config/model.js";
 import { isRoleAction, type OpResult } from "../../core/operation.js";
-import { baseEnv, type AgentRunner, type OpRequest } from "./agents.js";
+import { baseEnv, notifyNotNeeded, type AgentRunner, type OpRequest } from "./agents.js";
 import { OCF } from "./ocf-codes.js";
 import { runProcess } from "./run-process.js";
 
@@ -54,6 +54,7 @@ export class SystemdAgent implements AgentRunner {
       durationMs: Date.now() - started,
     });
     const left = () => req.timeoutMs - (Date.now() - started);
+    if (req.action === "notify") return notifyNotNeeded();
     if (isRoleAction(req.action))
       return done(OCF.ERR_UNIMPLEMENTED, `${req.action} is not an action of a systemd unit`);
     if (req.action === "monitor" || req.action === "probe") {

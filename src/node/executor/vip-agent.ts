@@ -9,7 +9,7 @@ import { isIP } from "node:net";
 import type { PrimitiveConfig } from "../../config/model.js";
 import { vipParams, type VipParams } from "../../config/vip.js";
 import { isRoleAction, type OpResult } from "../../core/operation.js";
-import type { AgentRunner, OpRequest } from "./agents.js";
+import { notifyNotNeeded, type AgentRunner, type OpRequest } from "./agents.js";
 import { OCF } from "./ocf-codes.js";
 import { runProcess } from "./run-process.js";
 
@@ -68,6 +68,7 @@ export class VipAgent implements AgentRunner {
   }
 
   async run(req: OpRequest): Promise<OpResult> {
+    if (req.action === "notify") return notifyNotNeeded();
     const t0 = performance.now();
     const done = (rc: number, reason: string): OpResult => ({
       rc,
