@@ -17,6 +17,9 @@ import { emptyAdmin } from "./types.js";
 
 /** Grace beyond an operation's own timeout before the DC stops waiting for its result and asks again. */
 const RESULT_GRACE_MS = 5000;
+/** An order without a sign of life this long (not pending in a report, not done) is asked about: a stream that broke
+ * in a short partition loses what was on its way, and the DC must not wait out the whole operation timeout. */
+const LOST_CHECK_MS = 2000;
 const ASK_AGAIN_MS = 1000;
 const RESCHEDULE_MS = 10_000;
 const REFUSED_PAUSE_MS = 1000;
@@ -57,7 +60,9 @@ export interface CoordinatorState {
   attributes: Record<string, Record<string, string>>;
   /** Lost members (no goodbye) that may still run these resources until they are fenced. */
   held: Record<string, { rscs: string[]; needsFence: true }>;
-  inflight: Record<string, { node: string; rsc: string; op: string; sentMs: number; timeoutMs: number }>;
+  inflight: Record<string, { node: string; rsc: string; op: string; sentMs: number; timeoutMs: number; ask?: number }>;
+  /** Numbers the report-please messages asked about orders (their answers echo it). */
+  nextAsk?: number;
   nextAction: number;
   admin: AdminState;
   /** Admin operations that act at once (cleanup, restart), run when the cluster is quiet. */
@@ -272,6 +277,16 @@ function onReport(st: CoordStep, r: NodeReport): void {
   if ((s.fencedInc[r.node] ?? 0) >= r.inc) return; // that life was fenced (powered off)
   s.reports[r.node] = r;
   for (const id of r.done) delete s.inflight[id];
+  // The answer to a question asked after an order was sent: the order arrived before the question (one ordered
+  // stream), so neither pending nor done means it was lost on the way. The next schedule decides again.
+  for (const [id, a] of Object.entries(s.inflight)) {
+    if (a.node !== r.node || a.ask === undefined || r.answering !== a.ask) continue;
+    const known = Object.values(r.history).some((h) => h.pending?.actionId === id) || r.refused.includes(id);
+    if (known) continue;
+    delete s.inflight[id];
+    s.dirty = true;
+    st.log("warn", `${a.op} ${a.rsc} never reached ${a.node} (a connection broke on the way): deciding again`);
+  }
   for (const id of r.refused) {
     // Refused (not following us yet, or a configuration it does not run yet): ask again, but not in a tight loop.
     if (s.inflight[id]) {
@@ -433,6 +448,13 @@ function drive(st: CoordStep): void {
         `no action yet: I am ${s.me}, the DC, waiting for ${stale.join(", ")} to report in this view (probes done, following this DC, running configuration epoch ${st.p.configEpoch})`,
       );
     return;
+  }
+  for (const a of Object.values(s.inflight)) {
+    if (a.ask !== undefined || s.nowMs - a.sentMs < LOST_CHECK_MS) continue;
+    const h = s.reports[a.node]?.history[a.rsc];
+    if (h?.pending) continue; // under way there
+    a.ask = s.nextAsk = (s.nextAsk ?? 0) + 1;
+    st.send(a.node, { t: "report-please", viewKey: s.viewKey, ask: a.ask });
   }
   for (const [id, a] of Object.entries(s.inflight)) {
     if (s.nowMs - a.sentMs < a.timeoutMs + RESULT_GRACE_MS) continue;

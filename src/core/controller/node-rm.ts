@@ -575,7 +575,12 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
   const s = st.s;
   switch (msg.t) {
     case "report-please":
-      if (msg.viewKey === s.viewKey) st.out.push({ type: "send", to: from, msg: { t: "report", report: reportOf(s) } });
+      if (msg.viewKey === s.viewKey)
+        st.out.push({
+          type: "send",
+          to: from,
+          msg: { t: "report", report: { ...reportOf(s), ...(msg.ask !== undefined ? { answering: msg.ask } : {}) } },
+        });
       return;
     case "admin-state":
       if (from === s.dc && msg.viewKey === s.viewKey && msg.admin.epoch > s.admin.epoch) {

@@ -102,6 +102,8 @@ export interface NodeReport {
   /** Shutting down: resources should move away (the node leaves once it runs nothing). */
   shuttingDown: boolean;
   history: Record<string, RscHistory>;
+  /** The report-please this report answers (its `ask`), if any. */
+  answering?: number;
   /** Counts up with every report of this incarnation: a late, older report never replaces a newer one. */
   seq: number;
   /** The DC whose commands this node takes now (quorate in this view, not frozen); none while it waits. */
@@ -132,7 +134,8 @@ export type AdminCommand =
 /** Messages between nodes (over the authenticated stream). */
 export type ControlMessage =
   | { t: "report"; report: NodeReport }
-  | { t: "report-please"; viewKey: string }
+  /** `ask`: echoed in the answer (NodeReport.answering), so the DC knows the report was made after this request. */
+  | { t: "report-please"; viewKey: string; ask?: number }
   | {
       t: "do";
       viewKey: string;
