@@ -2,12 +2,15 @@
 // imported configuration schedules as the original does (the round trip through cluster.yaml loses no behaviour).
 
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import type { SchedulerInput } from "../src/config/cluster-model.js";
 import { readCib } from "../src/config/cib.js";
+import { clusterToCib } from "../src/config/export-cib.js";
 import { cibToClusterYaml } from "../src/config/import-cib.js";
 import { importConfig } from "../src/config/import.js";
 import { loadConfigText } from "../src/config/load.js";
@@ -171,5 +174,41 @@ test("examples/: each seed's imported.yaml is what the importer writes from the 
       r.yaml,
       `examples/${seed}/imported.yaml is stale: paceline config import … -o examples/${seed}/imported.yaml`,
     );
+  }
+});
+
+test("config export --cib: the exported CIB schedules as the cluster.yaml does (and crm_simulate reads it, where installed)", () => {
+  const yamls = [
+    ex("seed000-pgsql", "imported.yaml"),
+    ex("seed003-aws-eip", "imported.yaml"),
+    ex("seed000-fencing", "cluster.yaml"),
+  ];
+  for (const file of yamls) {
+    const config = valid(readFileSync(file, "utf8"));
+    const xml = clusterToCib(config);
+    const cib = readCib(xml);
+    const names = config.nodes.map((n) => n.name);
+    // The CIB's nodes are online with nothing run yet, as the lowered configuration's.
+    cib.nodeStates = lowerConfig(config, names).nodeStates;
+    const ours = normalizedSummary(schedule(lowerConfig(config, names)).transition);
+    const stonith = new Set(config.fencing.devices.map((d) => d.name));
+    const exported = normalizedSummary(schedule(cib).transition).filter(
+      (x) => ![...stonith].some((id) => x.includes(` ${id} `)),
+    );
+    assert.deepEqual(exported, ours, file);
+    if (existsSync("/usr/sbin/crm_simulate")) {
+      const dir = mkdtempSync(join(tmpdir(), "export-"));
+      writeFileSync(join(dir, "cib.xml"), xml);
+      const r = spawnSync(
+        "/usr/sbin/crm_simulate",
+        ["-S", "-x", join(dir, "cib.xml"), ...names.flatMap((n) => ["-u", n])],
+        {
+          encoding: "utf8",
+        },
+      );
+      rmSync(dir, { recursive: true, force: true });
+      assert.equal(r.status, 0, `${file}: crm_simulate: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /validity error|error:/i, file);
+    }
   }
 });

@@ -14,6 +14,7 @@ import { writeClusterKey } from "../node/key.js";
 import { hostname } from "node:os";
 import { readFileSync, writeFileSync } from "node:fs";
 import { IMPORT_FORMATS, importConfig, type ImportFormat } from "../config/import.js";
+import { clusterToCib } from "../config/export-cib.js";
 import { loadConfigFile, loadConfigText } from "../config/load.js";
 import { formatProblem } from "../config/problems.js";
 import { superviseDaemon } from "../daemon/supervisor.js";
@@ -46,6 +47,7 @@ Usage:
   paceline config validate FILE           check a cluster.yaml (exit 0 = valid)
   paceline config import FILE… [-o F]     a CIB, crm shell text, pcs commands, or Heartbeat's ha.cf +
                                           haresources + authkeys as cluster.yaml [--from cib|crm|pcs|heartbeat]
+  paceline config export --cib FILE [-o F] cluster.yaml as a Pacemaker CIB (for crm_simulate)
   paceline config push FILE               (cluster) check FILE, then the DC numbers it and every node runs it
   paceline config show                    (cluster) the configuration the cluster runs, with its epoch
   paceline resource cleanup ID            reset fail counts, re-manage and re-probe ID
@@ -121,6 +123,21 @@ async function validate(args: string[]): Promise<number> {
   console.log(
     `${file}: valid — ${prims} resource${prims === 1 ? "" : "s"}, ${r.config!.monitors.length} monitor${r.config!.monitors.length === 1 ? "" : "s"}`,
   );
+  return 0;
+}
+
+function exportCib(args: string[]): number {
+  const { values, positionals } = parse(args, { cib: { type: "boolean" }, output: { type: "string", short: "o" } }, 1);
+  const file = positionals[0];
+  if (!values.cib || !file) throw new UsageError("`paceline config export --cib cluster.yaml [-o cib.xml]`");
+  const r = loadConfigFile(file);
+  if (!r.config) {
+    console.error(r.problems.map(formatProblem).join("\n"));
+    return 1;
+  }
+  const xml = clusterToCib(r.config);
+  if (values.output) writeFileSync(values.output as string, xml);
+  else process.stdout.write(xml);
   return 0;
 }
 
@@ -503,10 +520,11 @@ export async function main(argv: string[]): Promise<number> {
       case "config":
         if (rest[0] === "validate") return await validate(rest.slice(1));
         if (rest[0] === "import") return importFiles(rest.slice(1));
+        if (rest[0] === "export") return exportCib(rest.slice(1));
         if (rest[0] === "push") return await pushConfig(rest.slice(1));
         if (rest[0] === "show") return await showConfig(rest.slice(1));
         throw new UsageError(
-          "`paceline config` takes: validate FILE, import CIB.xml [-o cluster.yaml], push FILE, show",
+          "`paceline config` takes: validate FILE, import FILE… [-o cluster.yaml], export --cib FILE [-o cib.xml], push FILE, show",
         );
       case "resource":
         return await resource(rest);
