@@ -29,9 +29,9 @@ function lines(text: string): string[] {
   return out;
 }
 
-/** Heartbeat times: seconds, or with ms. */
+/** Heartbeat times: seconds, or with ms; anything else is not a time (undefined). */
 const duration = (v: string | undefined): string | undefined =>
-  v === undefined ? undefined : /ms$/.test(v) ? v : `${Number(v)}s`;
+  v === undefined || !/^\d+(\.\d+)?(ms)?$/.test(v) ? undefined : v.endsWith("ms") ? v : `${Number(v)}s`;
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -92,15 +92,21 @@ export function heartbeatToClusterYaml(files: HeartbeatFiles, name = "imported")
         break;
       case "keepalive":
         hb.interval = duration(v[0]);
+        if (hb.interval === undefined)
+          notImported.push(`ha.cf keepalive ${v.join(" ")}: not a time (seconds, or with ms)`);
         break;
       case "deadtime":
         hb.dead = duration(v[0]);
+        if (hb.dead === undefined) notImported.push(`ha.cf deadtime ${v.join(" ")}: not a time (seconds, or with ms)`);
         break;
       case "warntime":
         hb.warn = duration(v[0]);
+        if (hb.warn === undefined) notImported.push(`ha.cf warntime ${v.join(" ")}: not a time (seconds, or with ms)`);
         break;
       case "initdead":
         hb["initial-dead"] = duration(v[0]);
+        if (hb["initial-dead"] === undefined)
+          notImported.push(`ha.cf initdead ${v.join(" ")}: not a time (seconds, or with ms)`);
         break;
       case "udpport":
         hb.port = Number(v[0]);
