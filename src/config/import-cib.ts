@@ -340,11 +340,14 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported", sourc
   const aboutFencing = (id: string | undefined) => id !== undefined && fencingRscs.has(id);
   // What a constraint may name: the imported resources, their members, their clones' ids.
   const known = new Set<string>();
+  const promotableIds = new Set<string>();
   for (const [id, r] of Object.entries(resources) as Array<[string, Record<string, unknown>]>) {
     known.add(id);
     for (const m of Object.keys((r.members as Record<string, unknown> | undefined) ?? {})) known.add(m);
     const c = (r.clone ?? r.promotable) as { id?: string } | true | undefined;
-    if (c) known.add(c === true || !c.id ? `${id}-clone` : c.id);
+    const cloneId = c === true || !c?.id ? `${id}-clone` : c.id;
+    if (c) known.add(cloneId);
+    if (r.promotable) promotableIds.add(id).add(cloneId);
   }
   const nodeNames = new Set(input.nodes.filter((n) => n.type === "member").map((n) => n.name));
   /** The first resource (or node) a constraint names that was not imported. */
@@ -372,18 +375,10 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported", sourc
       notImported.push(`colocation ${c.id}: about a fencing device (Paceline places none)`);
       continue;
     }
-    const promotable = (id: string | undefined) => {
-      const r = Object.entries(resources).find(([rid, x]) => {
-        const o = x as Record<string, unknown>;
-        const p = o.promotable as { id?: string } | true | undefined;
-        return p && (rid === id || (p === true ? `${rid}-clone` : (p.id ?? `${rid}-clone`)) === id);
-      });
-      return !!r;
-    };
     const roleless = [
       [c.rsc, c.rscRole],
       [c.withRsc, c.withRscRole],
-    ].find(([id, role]) => id && roleWord(role) && !promotable(id));
+    ].find(([id, role]) => id && roleWord(role) && !promotableIds.has(id));
     const gone =
       missing([c.rsc, c.withRsc], c.sets) ??
       (roleless ? `it gives ${roleless[0]} a role, but ${roleless[0]} is not promotable` : undefined);

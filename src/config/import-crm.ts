@@ -16,57 +16,18 @@ import type {
 } from "./cluster-model.js";
 import { emptySchedulerInput, nvSet } from "./cluster-model.js";
 import { parsePacemakerIntervalMs, parsePacemakerScore } from "./pacemaker-values.js";
-import { parseRule, roleName } from "./rule-text.js";
+import { logicalLines, parseRule, roleName, splitWords } from "./rule-text.js";
 
 export interface CrmReadResult {
   input: SchedulerInput;
   problems: string[];
 }
 
-/** Splits a statement into words: blanks separate, quotes ("…", '…') keep blanks inside a word (key="a b"). */
-export function crmWords(text: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '"' || ch === "'") {
-      const end = text.indexOf(ch, i + 1);
-      cur += end < 0 ? text.slice(i + 1) : text.slice(i + 1, end);
-      i = end < 0 ? text.length : end;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) out.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
-}
-
-/** Statements with their first line number: continuation lines (ending in \) joined, comments dropped. */
+/** Statements with their first line number: continuation lines joined, blank lines and comments dropped. */
 function statements(text: string): Array<{ line: number; words: string[] }> {
-  const out: Array<{ line: number; words: string[] }> = [];
-  let buf = "";
-  let start = 0;
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/\s+$/, "");
-    if (!buf && (line.trim() === "" || line.trim().startsWith("#"))) return;
-    if (!buf) start = i + 1;
-    if (line.endsWith("\\")) {
-      buf += `${line.slice(0, -1)} `;
-      return;
-    }
-    buf += line;
-    out.push({ line: start, words: crmWords(buf) });
-    buf = "";
-  });
-  if (buf) out.push({ line: start, words: crmWords(buf) });
-  return out;
+  return logicalLines(text)
+    .filter((l) => l.text.trim() !== "" && !l.text.trim().startsWith("#"))
+    .map((l) => ({ line: l.line, words: splitWords(l.text).words }));
 }
 
 const KEYWORDS = ["params", "meta", "utilization", "op", "attributes", "rule"];

@@ -6,9 +6,8 @@
 
 import type { OpDef, PrimitiveDef, ResourceDef, SchedulerInput } from "./cluster-model.js";
 import { emptySchedulerInput, nvSet } from "./cluster-model.js";
-import { crmWords } from "./import-crm.js";
 import { parsePacemakerIntervalMs, parsePacemakerScore } from "./pacemaker-values.js";
-import { parseRule, roleName } from "./rule-text.js";
+import { logicalLines, parseRule, roleName, splitWords } from "./rule-text.js";
 
 const nv = nvSet;
 
@@ -19,25 +18,11 @@ const kv = (ws: string[]): Record<string, string> =>
 
 /** pcs commands, one per entry: prompts ("[host]# ") dropped, continuation lines joined. */
 function commands(text: string): Array<{ line: number; words: string[] }> {
-  const out: Array<{ line: number; words: string[] }> = [];
-  let buf = "";
-  let start = 0;
-  text.split(/\r?\n/).forEach((raw, i) => {
-    let line = raw.replace(/\s+$/, "");
-    if (!buf) {
-      const at = line.search(/(^|[#$>]\s*)pcs\s/);
-      if (at < 0) return;
-      line = line.slice(line.indexOf("pcs", at));
-      start = i + 1;
-    }
-    if (line.endsWith("\\")) {
-      buf += `${line.slice(0, -1)} `;
-      return;
-    }
-    out.push({ line: start, words: crmWords(buf + line).slice(1) });
-    buf = "";
+  return logicalLines(text).flatMap((l) => {
+    const at = l.text.search(/(^|[#$>]\s*)pcs\s/);
+    if (at < 0) return [];
+    return [{ line: l.line, words: splitWords(l.text.slice(l.text.indexOf("pcs", at))).words.slice(1) }];
   });
-  return out;
 }
 
 class PcsReader {

@@ -11,18 +11,55 @@ import { INFINITY_SCORE } from "./pacemaker-values.js";
 const BINARY_OPS = ["lt", "gt", "lte", "gte", "eq", "ne"];
 const VALUE_TYPES = ["string", "integer", "number", "version"];
 
-/** Splits on blanks, keeping "quoted strings" (and 'quoted') whole, without their quotes. */
-export function words(text: string): string[] | string {
-  const out: string[] = [];
-  const re = /\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))/y;
-  let m: RegExpExecArray | null;
-  let at = 0;
-  while (at < text.length && (m = re.exec(text))) {
-    out.push(m[1] ?? m[2] ?? m[3]!);
-    at = re.lastIndex;
-    if (/^\s*$/.test(text.slice(at))) break;
+/** Splits on blanks; quotes ("…", '…') keep blanks inside a word and are dropped (key="a b" is `key=a b`), as a
+ * shell (and the crm shell) reads them. `unclosed`: a quote was never closed (it runs to the end). */
+export function splitWords(text: string): { words: string[]; unclosed?: string } {
+  const words: string[] = [];
+  let unclosed: string | undefined;
+  let cur = "";
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"' || ch === "'") {
+      const end = text.indexOf(ch, i + 1);
+      if (end < 0) unclosed = text.slice(i);
+      cur += end < 0 ? text.slice(i + 1) : text.slice(i + 1, end);
+      i = end < 0 ? text.length : end;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(cur);
+      cur = "";
+      inWord = false;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
   }
-  if (at < text.length && !/^\s*$/.test(text.slice(at))) return `an unclosed quote in \`${text.slice(at).trim()}\``;
+  if (inWord) words.push(cur);
+  return { words, unclosed };
+}
+
+/** The words of a rule or constraint, or what is wrong with them (an unclosed quote). */
+export function words(text: string): string[] | string {
+  const r = splitWords(text);
+  return r.unclosed !== undefined ? `an unclosed quote in \`${r.unclosed.trim()}\`` : r.words;
+}
+
+/** Logical lines with the number of their first line: a line ending in \ continues on the next. */
+export function logicalLines(text: string): Array<{ line: number; text: string }> {
+  const out: Array<{ line: number; text: string }> = [];
+  let buf: { line: number; text: string } | undefined;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/\s+$/, "");
+    buf ??= { line: i + 1, text: "" };
+    if (line.endsWith("\\")) buf.text += `${line.slice(0, -1)} `;
+    else {
+      buf.text += line;
+      out.push(buf);
+      buf = undefined;
+    }
+  });
+  if (buf) out.push(buf);
   return out;
 }
 

@@ -88,7 +88,12 @@ export class UdpTransport {
   private readonly probes = new Map<string, number>();
   private probeTimer?: NodeJS.Timeout;
 
-  constructor(private readonly o: TransportOptions) {}
+  /** This node's address on each link (its own broadcasts come back from it). */
+  private readonly ownHosts: string[];
+
+  constructor(private readonly o: TransportOptions) {
+    this.ownHosts = o.links.map((a) => splitAddress(a, 0).host);
+  }
 
   async start(): Promise<void> {
     for (let link = 0; link < this.o.links.length; link++) {
@@ -220,7 +225,7 @@ export class UdpTransport {
   private receive(link: number, data: Buffer, source?: string, shared = false): void {
     this.stats.bytesReceived += data.length;
     // On a shared link this node hears its own broadcasts: nothing to count.
-    if (shared && source === this.ownHost(link)) return;
+    if (shared && source === this.ownHosts[link]) return;
     if (source !== undefined && !this.sources[link]?.has(source)) return this.reject("unknown-address");
     const d = decode(this.o.key, data);
     if (!d.ok) return this.reject(d.reason);
@@ -254,10 +259,6 @@ export class UdpTransport {
     if (!this.o.arbiter) return;
     const { host, port } = splitAddress(this.o.arbiter, ARBITER_PORT);
     for (const sock of this.sockets) this.seal(sock, host, port, ARBITER_NAME, msg);
-  }
-
-  private ownHost(link: number): string {
-    return splitAddress(this.o.links[link] ?? "", 0).host;
   }
 
   private sendOne(peer: string, link: number, msg: Message | Probe): void {

@@ -657,12 +657,7 @@ export class ClusterSim {
       const score = action === "promote" ? "10" : action === "start" || action === "demote" ? "5" : undefined;
       if (action === "promote") promoted?.add(n.name);
       if (action === "demote" || action === "stop") promoted?.delete(n.name);
-      if (score || action === "stop")
-        this.feed(n, {
-          type: "request",
-          id: this.nextRequest++,
-          request: { kind: "attr", name: `master-${rsc}`, value: score },
-        });
+      if (score || action === "stop") this.request(n.name, { kind: "attr", name: `master-${rsc}`, value: score });
     }
     if (n.powered && action === "start") {
       set.add(n.name);

@@ -285,7 +285,12 @@ function onReport(st: CoordStep, r: NodeReport): void {
     if (known) continue;
     delete s.inflight[id];
     s.dirty = true;
-    st.log("warn", `${a.op} ${a.rsc} never reached ${a.node} (a connection broke on the way): deciding again`);
+    const what =
+      a.op === "hook" ? "run the pre-recovery script of" : a.op === "final" ? "carry out the final action of" : a.op;
+    st.log(
+      "warn",
+      `the order to ${what} ${a.rsc} never reached ${a.node} (a connection broke on the way): deciding again`,
+    );
   }
   for (const id of r.refused) {
     // Refused (not following us yet, or a configuration it does not run yet): ask again, but not in a tight loop.
