@@ -178,12 +178,12 @@ export function renderMembership(s: MembershipStatus): string {
       const others = x.runningOn.filter((n) => !promoted.includes(n));
       // A promotable clone says which copies are promoted: "promoted on n1; unpromoted on n2, n3".
       const where = x.promotedOn
-        ? [
-            promoted.length ? ` promoted on ${promoted.join(", ")}` : "",
-            others.length ? ` unpromoted on ${others.join(", ")}` : "",
+        ? `: ${[
+            promoted.length ? `promoted on ${promoted.join(", ")}` : "none promoted",
+            others.length ? `unpromoted on ${others.join(", ")}` : "",
           ]
             .filter(Boolean)
-            .join(";")
+            .join("; ")}`
         : x.runningOn.length
           ? ` on ${x.runningOn.join(", ")}`
           : "";
