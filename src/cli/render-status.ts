@@ -177,16 +177,17 @@ export function renderMembership(s: MembershipStatus): string {
       const promoted = x.promotedOn ?? [];
       const others = x.runningOn.filter((n) => !promoted.includes(n));
       // A promotable clone says which copies are promoted: "promoted on n1; unpromoted on n2, n3".
-      const where = x.promotedOn
-        ? `: ${[
-            promoted.length ? `promoted on ${promoted.join(", ")}` : "none promoted",
-            others.length ? `unpromoted on ${others.join(", ")}` : "",
-          ]
-            .filter(Boolean)
-            .join("; ")}`
-        : x.runningOn.length
-          ? ` on ${x.runningOn.join(", ")}`
-          : "";
+      const where =
+        x.promotedOn && x.runningOn.length
+          ? `: ${[
+              promoted.length ? `promoted on ${promoted.join(", ")}` : "none promoted",
+              others.length ? `unpromoted on ${others.join(", ")}` : "",
+            ]
+              .filter(Boolean)
+              .join("; ")}`
+          : x.runningOn.length && !x.promotedOn
+            ? ` on ${x.runningOn.join(", ")}`
+            : "";
       const flags = [
         x.disabled ? "disabled" : "",
         x.managed ? "" : "unmanaged",
