@@ -120,6 +120,8 @@ class CibReader {
     return childrenNamed(ops, "op").map((o) => {
       const meta: Record<string, string> = {};
       for (const set of this.nvsets(o, "meta_attributes")) Object.assign(meta, set.values);
+      const params: Record<string, string> = {};
+      for (const set of this.nvsets(o, "instance_attributes")) Object.assign(params, set.values);
       return {
         id: o.attrs.id ?? "",
         name: o.attrs.name ?? "",
@@ -129,6 +131,7 @@ class CibReader {
         enabled: (o.attrs.enabled ?? meta.enabled ?? "true") !== "false",
         timeoutMs: o.attrs.timeout ? parseIntervalMs(o.attrs.timeout) : undefined,
         meta: { ...meta, ...o.attrs },
+        ...(Object.keys(params).length ? { params } : {}),
       };
     });
   }
@@ -168,6 +171,7 @@ class CibReader {
           kind: "group",
           id,
           meta: this.nvsets(el, "meta_attributes"),
+          ...inheritedParams(this.nvsets(el, "instance_attributes")),
           children: childrenNamed(el, "primitive").map((p) => this.primitive(p)),
         };
         if (g.children.length === 0) throw new Error(`line ${el.line}: group ${id} has no primitive`);
@@ -184,6 +188,7 @@ class CibReader {
           kind: "clone",
           id: el.attrs.id ?? "",
           meta,
+          ...inheritedParams(this.nvsets(el, "instance_attributes")),
           promotable,
           child: this.resource(inner) as PrimitiveDef | GroupDef,
         };
@@ -244,10 +249,17 @@ class CibReader {
       migrateTarget: a["migrate_target"],
       opDigest: a["op-digest"],
       restartDigest: a["op-restart-digest"],
+      secureDigest: a["op-secure-digest"],
+      forceRestartParams: a["op-force-restart"],
+      secureParams: a["op-secure-params"],
+      featureSet: a["crm_feature_set"],
       onNode: a["on_node"],
     };
   }
 }
+
+/** A group's or clone's own instance attributes, when it has any. */
+const inheritedParams = (sets: NvSet[]): { params?: NvSet[] } => (sets.length ? { params: sets } : {});
 
 /**
  * Colocation sets and tags become pairwise colocations. Within a set each member goes with the one before it
@@ -460,6 +472,8 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   return {
     nowSec: /^\d+$/.test(executionDate ?? "") ? Number(executionDate) : (parseCibDate(executionDate) ?? fallbackNowSec),
     haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq),
+    digestsRecorded: true,
+    maskedSecrets: true,
     dcUuid: root.attrs["dc-uuid"],
     properties,
     rscDefaults: r.nvsets(childNamed(conf, "rsc_defaults"), "meta_attributes"),

@@ -42,6 +42,8 @@ export interface OpDef {
   enabled: boolean;
   timeoutMs?: number;
   meta: Record<string, string>;
+  /** The op's own instance attributes (OCF_CHECK_LEVEL…): passed to the agent for this op only. */
+  params?: Record<string, string>;
 }
 
 export interface PrimitiveDef {
@@ -59,11 +61,15 @@ export interface GroupDef {
   kind: "group";
   id: string;
   meta: NvSet[];
+  /** Instance attributes every member inherits (Pacemaker passes them to the members' agents). */
+  params?: NvSet[];
   children: PrimitiveDef[];
 }
 export interface CloneDef {
   kind: "clone";
   id: string;
+  /** Instance attributes every instance inherits. */
+  params?: NvSet[];
   meta: NvSet[];
   promotable: boolean;
   child: PrimitiveDef | GroupDef;
@@ -156,8 +162,15 @@ export interface OpRecord {
   exitReason?: string;
   migrateSource?: string;
   migrateTarget?: string;
+  /** Pacemaker's digests of the parameters it ran with (op-digest, op-restart-digest, op-secure-digest). */
   opDigest?: string;
   restartDigest?: string;
+  secureDigest?: string;
+  /** " a b " lists: the parameters whose change needs a restart, and the private ones left out of secureDigest. */
+  forceRestartParams?: string;
+  secureParams?: string;
+  /** crm_feature_set of whoever recorded it (the secure digest's recipe changed at 3.16.0). */
+  featureSet?: string;
   onNode?: string;
 }
 
@@ -185,6 +198,13 @@ export interface SchedulerInput {
   /** "now" in seconds since the epoch (Pacemaker's execution-date when the CIB pins it). */
   nowSec: number;
   haveQuorum: boolean;
+  /** The operation history records parameter digests, as Pacemaker's does (a record without one ran with unknown
+   * parameters); a changed definition is then found from them. Paceline's own nodes handle a changed definition
+   * themselves and leave this unset. */
+  digestsRecorded?: boolean;
+  /** The status comes from a collected CIB whose private parameters may be masked (crm_simulate's assumption):
+   * an operation whose digest without them still matches counts as unchanged. */
+  maskedSecrets?: boolean;
   /** The node id of the designated coordinator (#is_dc in rules). */
   dcUuid?: string;
   properties: Record<string, string>;

@@ -188,7 +188,8 @@ export function evalNvSets(sets: NvSet[], ctx: RuleContext, into: Record<string,
   const ordered = [...sets].sort((a, b) => b.score - a.score);
   for (const s of ordered) {
     if (s.rule && !ruleMatches(s.rule, ctx)) continue;
-    for (const [k, v] of Object.entries(s.values)) if (into[k] === undefined) into[k] = v;
+    // "#default" means "not set here" (older CIBs wrote it for an attribute left at its default).
+    for (const [k, v] of Object.entries(s.values)) if (into[k] === undefined && v !== "#default") into[k] = v;
   }
   return into;
 }

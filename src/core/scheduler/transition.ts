@@ -299,6 +299,19 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
             changed = true;
           }
         }
+        // A reload waits for nothing: once what it is ordered after starts, the reload becomes a full restart.
+        if (
+          then.next !== null &&
+          then.r.needsReload.has(then.next) &&
+          then.current.includes(then.next) &&
+          !then.start &&
+          firsts.some((f) => f.start && !f.startBlocked)
+        ) {
+          then.stop.add(then.next);
+          then.start = true;
+          then.restart = true;
+          changed = true;
+        }
         if (
           firstRestarts &&
           then.current.length > 0 &&
@@ -404,6 +417,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const isPromoted = r.running.get(node)?.role === "Promoted";
       if (p.next === node && isPromoted && !willPromote) push("Demote", at(node, true), node, false);
       if (p.next === node && !isPromoted && willPromote) push("Promote", node, at(node, true), false);
+      // New reloadable parameters: the agent reloads them in place (a restart, when one comes, does it instead).
+      if (p.next === node && r.needsReload.has(node) && !failed)
+        push("Reload", was(node), at(node, willPromote), false);
       continue;
     }
     if (!startNode || p.startBlocked) {

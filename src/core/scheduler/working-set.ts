@@ -12,6 +12,7 @@ import type {
   SchedulerInput,
 } from "../../config/cluster-model.js";
 import { parsePacemakerIntervalMs } from "../../config/pacemaker-values.js";
+import { definitionChange } from "./digests.js";
 import { evalNvSets, type RuleContext } from "./rules.js";
 import { addScore, INF, isTrue, parseScore } from "./scores.js";
 
@@ -109,6 +110,9 @@ export interface SRsc {
   recurringFailed: boolean;
   /** The name the status used for it on each node (an anonymous clone instance may be recorded as rsc:3). */
   statusName: Map<string, string>;
+  /** The last status name other than its id it was found under, on any node (Pacemaker keeps one such name per
+   * instance, and finds the instance by it when checking for changed definitions). */
+  cloneName?: string;
   /** A connection to a remote or guest node (runs on cluster nodes only). */
   connectsNode?: string;
   /** Made by the scheduler (a guest node's connection), not shown as a resource. */
@@ -372,8 +376,9 @@ function onFailFor(ws: WorkingSet, r: SRsc, op: OpRecord): string {
   return onFail;
 }
 
-function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): void {
-  const sorted = [...ops]
+/** A resource's history on one node in the order it happened. */
+function sortedByCall(ops: OpRecord[]): OpRecord[] {
+  return ops
     .filter((o) => o.operation !== "notify")
     .sort((a, b) => {
       // pending operations (call-id -1) come last
@@ -382,6 +387,10 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       // The same call can be recorded twice (its result and its last failure): the later change comes last.
       return ca - cb || (a.lastRcChange ?? 0) - (b.lastRcChange ?? 0);
     });
+}
+
+function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): void {
+  const sorted = sortedByCall(ops);
   let state: NodeRunState | undefined;
   let failed = false;
   let failureIgnored = false;
@@ -775,6 +784,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   // History, node by node: cluster nodes first; a remote node is online when its connection runs.
   const states = [...input.nodeStates].sort((a, b) => Number(isRemoteState(ws, a)) - Number(isRemoteState(ws, b)));
   let remotesResolved = false;
+  const histories: Array<{ lrmId: string; node: SNode; ops: OpRecord[] }> = [];
   for (const ns of states) {
     const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
     if (!node) continue;
@@ -813,6 +823,8 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       r.statusName.set(node.name, lr.id);
       failCountsFrom(ws, r, node, transientByRsc);
       unpackHistory(ws, r, node, lr.ops);
+      if (lr.id !== r.id) r.cloneName = lr.id;
+      histories.push({ lrmId: lr.id, node, ops: lr.ops });
       // Failures handled with on-fail=ignore do not count toward migration-threshold.
       const st = r.running.get(node.name);
       if (st?.failureIgnored && !st.failed) r.failCount.delete(node.name);
@@ -835,6 +847,23 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
         p.running.set(m.target, { role: "Started", failed: false, blocked: false, failureIgnored: false });
         p.needsRestart.add(m.target); // in an unknown state there: restart it to be sure
       }
+    }
+  }
+  // A definition changed since it started: restart or reload where it runs (nodes that can run resources only).
+  // The history entry is matched to resources by id or by the instance's last other status name, as Pacemaker does.
+  const byStatusName = new Map<string, SRsc[]>();
+  for (const p of ws.resources.flatMap(primitivesOf))
+    for (const name of new Set([p.id, p.cloneName ?? p.id]))
+      byStatusName.set(name, [...(byStatusName.get(name) ?? []), p]);
+  for (const { lrmId, node, ops } of histories) {
+    if (!node.online || node.unclean || node.shutdown || node.standby || node.maintenance) continue;
+    for (const r of byStatusName.get(lrmId) ?? []) {
+      if (r.orphan || !r.running.has(node.name)) continue;
+      const change = definitionChange(ws, r, node, sortedByCall(ops));
+      // A start still pending cannot take a reload: it is restarted with the new definition.
+      if (change === "restart" || (change === "reload" && r.running.get(node.name)!.pending === "start"))
+        r.needsRestart.add(node.name);
+      else if (change === "reload") r.needsReload.add(node.name);
     }
   }
   // In an anonymous clone, what is learnt about one instance on a node (hard errors, fail counts) holds for every
