@@ -72,8 +72,9 @@ export function definitionChange(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRe
     if (!verdict && op.opDigest !== allDigest)
       // Extra parameters on the start op are only applied by a full start.
       verdict = op.restartDigest !== undefined && Object.keys(startExtra).length === 0 ? "reload" : "restart";
+    // Only masked private parameters differ (a CIB collected by crm_report): not a change.
     const masked = ws.input.maskedSecrets && op.secureDigest !== undefined;
-    if (verdict && masked && secureDigest(def, params, all, op) === op.secureDigest) verdict = undefined; // only masked private parameters differ (a crm_report CIB): not a change
+    if (verdict && masked && secureDigest(def, params, all, op) === op.secureDigest) verdict = undefined;
     if (verdict === "restart") return "restart";
     change ??= verdict;
   }
