@@ -400,8 +400,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     const push = (verb: Verb, from: string | null, to: string | null, blocked: boolean) =>
       actions.push({ verb, rsc: r.id, from, to, blocked });
     if (cur.length === 0 && p.current.length > 0 && startNode) {
-      // Its node is being fenced: it moves once the fence succeeds.
-      push(failed ? "Recover" : "Move", was(p.current[0]!), at(startNode, willPromote), p.startBlocked);
+      // Its node is being fenced: it moves once the fence succeeds (or starts again on a guest node brought back).
+      const again = startNode === p.current[0];
+      push(failed || again ? "Recover" : "Move", was(p.current[0]!), at(startNode, willPromote), p.startBlocked);
       continue;
     }
     if (cur.length === 0) {
@@ -526,7 +527,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   const nodes: NodeOutcome[] = ws.nodes.map((n) => ({
     node: n.name,
     state:
-      n.remoteConnection && !n.unclean && !fenced.has(n.name)
+      n.remoteConnection && !n.unclean && (!fenced.has(n.name) || ws.guestOf.has(n.name))
         ? remoteUp(n)
           ? n.standby
             ? "standby"

@@ -276,7 +276,8 @@ function newRsc(
   if (def.kind === "group") {
     r.children = def.children.map((c) => newRsc(ws, c, r, pass, suffix));
   } else if (def.kind === "clone") {
-    const nodeCount = ws.input.nodes.filter((n) => n.type !== "ping").length;
+    // Every node counts, remote and guest nodes included.
+    const nodeCount = ws.nodes.length;
     const num = (k: string, d: number) =>
       meta[k] !== undefined && !Number.isNaN(parseInt(meta[k]!, 10)) ? parseInt(meta[k]!, 10) : d;
     const promotable = def.promotable || isTrue(meta.promotable);
@@ -914,10 +915,49 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
   // Without quorum, no-quorum-policy=suicide fences every node of this partition (this one included).
   if (!ws.haveQuorum && ws.noQuorumPolicy === "suicide" && stonithEnabled)
     for (const n of ws.nodes) if (n.online) n.unclean = true;
+  const guestResets = guestsToReset(ws);
   for (const n of ws.nodes) {
     // Without quorum, only nodes in our own membership may be fenced.
     if (n.unclean && (ws.canFence || (stonithEnabled && (n.online || ws.noQuorumPolicy === "suicide"))))
       n.fence = props["stonith-action"] === "off" || props["stonith-action"] === "poweroff" ? "off" : "reboot";
   }
+  for (const n of guestResets) fenceGuest(ws, n);
   return ws;
+}
+
+/**
+ * Guest nodes that must be reset: their container failed, their host is lost, or something on them asked for
+ * fencing. A guest is never "unclean" the way a cluster node is — it is reset by recovering its container, and may
+ * run resources again in the same transition once that succeeds.
+ */
+function guestsToReset(ws: WorkingSet): SNode[] {
+  const out: SNode[] = [];
+  for (const n of ws.nodes) {
+    const container = ws.byId.get(ws.guestOf.get(n.name) ?? "");
+    if (!container) continue;
+    const hosts = [...(ws.byId.get(n.remoteConnection!)?.running.keys() ?? [])];
+    const host = hosts.length === 1 ? ws.nodeByName.get(hosts[0]!) : undefined;
+    const containerFailed = [...container.running.values()].some((st) => st.failed);
+    const hostLost = !!host && !host.online && host.unclean;
+    if (containerFailed || hostLost || n.unclean) out.push(n);
+    n.unclean = false;
+  }
+  return out;
+}
+
+/** "Fences" a guest node by recovering its container — possible while every node its container runs on is up or is
+ * itself being fenced. What ran on the guest is then stopped by the reset. */
+function fenceGuest(ws: WorkingSet, n: SNode): void {
+  const container = ws.byId.get(ws.guestOf.get(n.name)!)!;
+  if (!container.managed) return; // left alone: its container is not managed
+  if ([...container.running.keys()].some((h) => !ws.nodeByName.get(h)?.online && !ws.nodeByName.get(h)?.fence)) return;
+  n.fence = "reboot";
+  n.online = false;
+  // What was active there is recovered; the container too, when it failed or when anything was active there (a guest
+  // reset only because its host is lost, with nothing on it, simply moves with its container).
+  const active = ws.resources
+    .flatMap(primitivesOf)
+    .filter((p) => p.managed && !p.connectsNode && p.running.has(n.name));
+  for (const p of active) p.running.get(n.name)!.failed = true;
+  if (active.length) for (const st of container.running.values()) st.failed = true;
 }
