@@ -562,22 +562,16 @@ function applyHealth(ws: WorkingSet, node: SNode): void {
   node.healthScore = score;
 }
 
-function isRemoteState(ws: WorkingSet, ns: NodeStateDef): boolean {
-  const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
-  return !!node?.remoteConnection;
-}
-
 /** A remote or guest node is online while its connection resource runs (healthy) on an online cluster node. */
-function resolveRemoteNodes(ws: WorkingSet): void {
-  for (const n of ws.nodes) {
-    if (!n.remoteConnection) continue;
-    const conn = ws.byId.get(n.remoteConnection);
-    const where = conn
-      ? [...conn.running.entries()].filter(([host, st]) => !st.failed && ws.nodeByName.get(host)?.online)
-      : [];
-    n.online = where.length > 0;
-    n.expectedUp = n.online;
-  }
+function resolveRemoteNode(ws: WorkingSet, n: SNode): void {
+  const conn = ws.byId.get(n.remoteConnection!);
+  const where = conn
+    ? [...conn.running.entries()].filter(([host, st]) => !st.failed && ws.nodeByName.get(host)?.online)
+    : [];
+  // A guest is down while its container is stopped, whatever its connection's history says.
+  const container = ws.byId.get(ws.guestOf.get(n.name) ?? "");
+  n.online = where.length > 0 && (!container || container.running.size > 0);
+  n.expectedUp = n.online;
 }
 
 function looksActive(ops: OpRecord[]): boolean {
@@ -782,20 +776,23 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
         def.child.children.forEach((m, i) => ws.cloneChildOwner.set(m.id, { clone: r, member: i }));
     }
   }
-  // History, node by node: cluster nodes first; a remote node is online when its connection runs.
-  const states = [...input.nodeStates].sort((a, b) => Number(isRemoteState(ws, a)) - Number(isRemoteState(ws, b)));
-  let remotesResolved = false;
+  // History, node by node, in passes as Pacemaker reads it (so clone instances are numbered alike): cluster nodes
+  // (only online ones without fencing), then each remote or guest node once its connection (and container) is
+  // known to run — which may come from a node read just before — and last every node still unread.
   const histories: Array<{ lrmId: string; node: SNode; ops: OpRecord[] }> = [];
-  for (const ns of states) {
-    const node = ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
-    if (!node) continue;
-    if (node.remoteConnection && !remotesResolved) {
-      resolveRemoteNodes(ws);
-      remotesResolved = true;
-    }
+  const nodeOf = (ns: NodeStateDef) => ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
+  const runs = (id: string | undefined) => (ws.byId.get(id ?? "")?.running.size ?? 0) > 0;
+  const readyEarly = (node: SNode): boolean =>
+    node.remoteConnection
+      ? runs(node.remoteConnection) && (!ws.guestOf.has(node.name) || runs(ws.guestOf.get(node.name)))
+      : ws.stonithEnabled || node.online;
+  const unread = input.nodeStates.filter((ns) => nodeOf(ns));
+  const readNode = (ns: NodeStateDef): void => {
+    const node = nodeOf(ns)!;
+    if (node.remoteConnection) resolveRemoteNode(ws, node);
     // Without fencing, an offline node is assumed to run nothing; with fencing, its history stands until it is
     // fenced or shows it stopped everything.
-    if (!node.online && !ws.stonithEnabled) continue;
+    if (!node.online && !ws.stonithEnabled) return;
     // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing).
     const active = new Map(ns.lrm.map((lr) => [lr, looksActive(lr.ops)]));
     const ordered = [...ns.lrm].sort((a, b) => Number(active.get(b)) - Number(active.get(a)));
@@ -830,8 +827,19 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
       const st = r.running.get(node.name);
       if (st?.failureIgnored && !st.failed) r.failCount.delete(node.name);
     }
+  };
+  for (let progress = true; progress;) {
+    progress = false;
+    for (const ns of [...unread]) {
+      if (!readyEarly(nodeOf(ns)!)) continue;
+      unread.splice(unread.indexOf(ns), 1);
+      readNode(ns);
+      progress = true;
+    }
   }
-  if (!remotesResolved) resolveRemoteNodes(ws);
+  for (const ns of unread) readNode(ns);
+  for (const n of ws.nodes)
+    if (n.remoteConnection && !input.nodeStates.some((ns) => nodeOf(ns) === n)) resolveRemoteNode(ws, n);
   // Live migrations: completed on the target → no longer on the source; a failed migrate_to → maybe on the target.
   for (const p of ws.resources.flatMap(primitivesOf)) {
     for (const m of p.migrations) {
@@ -939,7 +947,11 @@ function guestsToReset(ws: WorkingSet): SNode[] {
     const host = hosts.length === 1 ? ws.nodeByName.get(hosts[0]!) : undefined;
     const containerFailed = [...container.running.values()].some((st) => st.failed);
     const hostLost = !!host && !host.online && host.unclean;
-    if (containerFailed || hostLost || n.unclean) out.push(n);
+    // Something still recorded as active on a guest that is down: only a reset makes sure it is not.
+    const activeWhileDown =
+      !n.online &&
+      ws.resources.flatMap(primitivesOf).some((p) => p.managed && !p.connectsNode && p.running.has(n.name));
+    if (containerFailed || hostLost || activeWhileDown || n.unclean) out.push(n);
     n.unclean = false;
   }
   return out;
