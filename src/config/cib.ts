@@ -458,6 +458,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
       inCcm: a.in_ccm,
       crmd: a.crmd,
       join: a.join,
+      ...(a.node_fenced !== undefined && a.node_fenced !== "0" ? { remoteFenced: true } : {}),
       expected: a.expected,
       transient,
       lrm,

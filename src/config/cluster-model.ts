@@ -190,6 +190,8 @@ export interface NodeStateDef {
   crmd?: string;
   join?: string;
   expected?: string;
+  /** A remote node already fenced since its connection was lost (Pacemaker's node_fenced). */
+  remoteFenced?: boolean;
   transient: Record<string, string>;
   lrm: LrmResource[];
 }

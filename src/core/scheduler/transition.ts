@@ -527,7 +527,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   const nodes: NodeOutcome[] = ws.nodes.map((n) => ({
     node: n.name,
     state:
-      n.remoteConnection && !n.unclean && (!fenced.has(n.name) || ws.guestOf.has(n.name))
+      n.remoteConnection && (remoteUp(n) || (!n.unclean && (!fenced.has(n.name) || ws.guestOf.has(n.name))))
         ? remoteUp(n)
           ? n.standby
             ? "standby"
@@ -559,6 +559,8 @@ function placeName(r: SRsc): string {
 }
 
 function nodeState(n: SNode, fenced: boolean, hosting: boolean): string {
+  // A remote node reset because its connection was lost stays unclean until that connection is back.
+  if (fenced && n.remoteConnection && n.unclean && n.remoteLost) return "unclean-offline";
   if (fenced) return "offline";
   if (n.unclean) return n.online ? "unclean-online" : "unclean-offline";
   if (n.pending) return "pending";

@@ -39,6 +39,8 @@ export interface SNode {
   assignedCount: number;
   /** Pacemaker Remote / guest node: the connection resource that brings it into the cluster. */
   remoteConnection?: string;
+  /** A remote node whose established connection failed (it is reset). */
+  remoteLost?: boolean;
   /** node-health-strategy: the score every resource gets here, and the worst #health-* colour. */
   healthScore: number;
   health: "green" | "yellow" | "red";
@@ -117,6 +119,8 @@ export interface SRsc {
   connectsNode?: string;
   /** Made by the scheduler (a guest node's connection), not shown as a resource. */
   implicit?: boolean;
+  /** A remote connection's reconnect_interval: how long it stays stopped after it failed. */
+  reconnectIntervalMs?: number;
 }
 
 export interface WorkingSet {
@@ -271,6 +275,14 @@ function newRsc(
     statusName: new Map(),
   };
   if (ws.maintenanceMode || isTrue(meta.maintenance)) r.managed = false;
+  // A remote connection's reconnect_interval: after a failure it stays stopped that long (its failure timeout).
+  if (def.kind === "primitive" && def.cls === "ocf" && def.provider === "pacemaker" && def.type === "remote") {
+    const reconnectMs = parsePacemakerIntervalMs(evalNvSets(def.params, { nowSec: ws.nowSec }).reconnect_interval);
+    if (reconnectMs > 0) {
+      r.failureTimeoutSec = Math.floor(reconnectMs / 1000);
+      r.reconnectIntervalMs = reconnectMs;
+    }
+  }
   ws.byId.set(r.id, r);
   const pass = { ...inherited, ...own };
   if (def.kind === "group") {
@@ -372,6 +384,11 @@ function onFailFor(ws: WorkingSet, r: SRsc, op: OpRecord): string {
     });
     onFail = defaults["on-fail"];
   }
+  // Losing an established connection to a remote node (anything but a probe or a start failing) resets the node:
+  // what ran there cannot be known to have stopped.
+  const remoteConnection = r.connectsNode !== undefined && !r.implicit;
+  if (!onFail && remoteConnection && name !== "monitor" && op.operation !== "start") onFail = "reset-remote";
+  if (!onFail && remoteConnection && op.operation === "monitor" && op.intervalMs > 0) onFail = "reset-remote";
   if (!onFail) onFail = name === "stop" ? (ws.stonithEnabled ? "fence" : "block") : "restart";
   if (onFail === "fence" && !ws.stonithEnabled) onFail = "block";
   return onFail;
@@ -590,11 +607,29 @@ function applyOnFail(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord, _state:
   if (onFail === "stop") r.stopRequested = true;
   if (onFail === "standby") node.standby = true;
   if (onFail === "fence" && op.operation !== "stop" && ws.stonithEnabled) node.unclean = true;
+  // With a reconnect interval, a lost connection stays stopped until that interval has passed.
+  if (onFail === "reset-remote" && r.reconnectIntervalMs) r.stopRequested = true;
+  if (onFail === "reset-remote" && ws.stonithEnabled) {
+    const remote = ws.nodeByName.get(r.connectsNode!);
+    if (remote && !remoteFencedBefore(ws, remote)) {
+      remote.unclean = true;
+      remote.remoteLost = true;
+    }
+  }
   if (onFail === "block" && (node.online || !node.unclean)) r.blocked = true; // on a node to be fenced, fencing settles it
 }
 
+/** The status says this remote node was fenced since its connection was lost. */
+const remoteFencedBefore = (ws: WorkingSet, n: SNode): boolean =>
+  !!ws.input.nodeStates.find((ns) => ns.uname === n.name || ns.id === n.id)?.remoteFenced;
+
 function failureExpired(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord): boolean {
   if (r.failureTimeoutSec <= 0) return false;
+  // A lost remote connection's failure is kept until the remote node has been fenced.
+  if (r.reconnectIntervalMs && ws.stonithEnabled && op.operation === "monitor" && op.intervalMs > 0) {
+    const remote = ws.nodeByName.get(r.connectsNode ?? "");
+    if (remote && !remoteFencedBefore(ws, remote)) return false;
+  }
   const last = r.lastFailure.get(node.name) ?? op.lastRcChange;
   return last !== undefined && last + r.failureTimeoutSec <= ws.nowSec;
 }
