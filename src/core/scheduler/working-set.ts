@@ -944,9 +944,17 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     for (const p of multi) for (const st of p.running.values()) st.failed = true; // active twice is a failure
   }
   // An offline node whose history still shows something running cannot be trusted to have stopped it: fence it.
+  // (A remote node only when its connection failed: a connection that can simply be made again from another node
+  // brings the node back without fencing it.)
   if (stonithEnabled) {
     for (const n of ws.nodes) {
-      if (n.online || n.unclean || n.remoteConnection || n.maintenance) continue;
+      if (n.online || n.unclean || ws.guestOf.has(n.name) || n.maintenance) continue;
+      const conn = n.remoteConnection ? ws.byId.get(n.remoteConnection) : undefined;
+      // (A half-done live migration of the connection is not a failure.)
+      const connFailed = [...(conn?.running.entries() ?? [])].some(
+        ([host, st]) => st.failed && !conn!.migrations.some((m) => m.ok && m.source === host),
+      );
+      if (n.remoteConnection && !connFailed) continue;
       if (
         ws.resources
           .flatMap(primitivesOf)
