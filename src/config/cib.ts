@@ -253,9 +253,16 @@ class CibReader {
       forceRestartParams: a["op-force-restart"],
       secureParams: a["op-secure-params"],
       featureSet: a["crm_feature_set"],
+      ...expectedRcOf(a["transition-key"]),
       onNode: a["on_node"],
     };
   }
+}
+
+/** The expected result in a transition key "action:transition:expected-rc:uuid". */
+function expectedRcOf(key: string | undefined): { expectedRc?: number } {
+  const m = /^\d+:-?\d+:(\d+):/.exec(key ?? "");
+  return m ? { expectedRc: Number(m[1]) } : {};
 }
 
 /** A group's or clone's own instance attributes, when it has any. */

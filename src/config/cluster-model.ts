@@ -171,6 +171,8 @@ export interface OpRecord {
   secureParams?: string;
   /** crm_feature_set of whoever recorded it (the secure digest's recipe changed at 3.16.0). */
   featureSet?: string;
+  /** The result the cluster expected (from Pacemaker's transition-key), when recorded. */
+  expectedRc?: number;
   onNode?: string;
 }
 

@@ -516,7 +516,8 @@ function drive(st: CoordStep): void {
   s.expirySec = nextExpirySec(st, members);
   for (const f of transition.fences) {
     // The scheduler wants a member fenced (a stop failed with on-fail=fence): its resources wait for it.
-    if (s.fencing[f.node] || !canFence(st.config, f.node)) continue;
+    // (Unfencing, "on", needs a device that provides it, which cluster.yaml cannot describe yet.)
+    if (f.action === "on" || s.fencing[f.node] || !canFence(st.config, f.node)) continue;
     s.fencing[f.node] = {
       sinceMs: s.nowMs,
       reason: "a stop failed there (on-fail=fence)",

@@ -387,6 +387,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
   }
 
+  unfenceNodes(ws, plans, fences);
+
   const actions: Action[] = [];
   for (const p of plans.values()) {
     const { r } = p;
@@ -539,6 +541,39 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   }));
   return { actions, fences, placed, nodes };
 }
+
+/**
+ * With a fence device that provides unfencing, a node is unfenced ("on") before anything that needs it runs there:
+ * when it was never unfenced and resources are to be probed or started on it, or when the device's definition
+ * changed there. What already runs there and needs unfencing restarts after it.
+ */
+function unfenceNodes(ws: WorkingSet, plans: Map<string, Plan>, fences: Fence[]): void {
+  if (!ws.unfencing) return;
+  const needsUnfencing = (r: SRsc) => (r.meta.requires ?? "unfencing") === "unfencing" && !isStonith(r);
+  for (const n of ws.nodes) {
+    if (!n.online || n.unclean || n.shutdown || n.fence || n.remoteConnection) continue;
+    const devices = [...plans.values()].filter((p) => isStonith(p.r) && p.r.def.kind === "primitive");
+    const deviceChanged = devices.some((p) => p.r.needsRestart.has(n.name) && p.current.includes(n.name));
+    if (n.attrs["#node-unfenced"] === undefined || deviceChanged) {
+      const probes = [...plans.values()].some((p) => !p.r.orphan && !frozen(p.r) && !p.r.probed.has(n.name));
+      const starts = [...plans.values()].some(
+        (p) => p.start && !p.startBlocked && p.next === n.name && needsUnfencing(p.r),
+      );
+      if (!probes && !starts && !deviceChanged) continue;
+      fences.push({ node: n.name, action: "on" });
+      if (!deviceChanged) continue;
+      for (const p of plans.values()) {
+        if (frozen(p.r) || !needsUnfencing(p.r) || !p.current.includes(n.name) || p.next !== n.name || p.start)
+          continue;
+        p.stop.add(n.name);
+        p.start = true;
+        p.restart = true;
+      }
+    }
+  }
+}
+
+const isStonith = (r: SRsc): boolean => r.def.kind === "primitive" && r.def.cls === "stonith";
 
 /** Live migration (migrate_to/migrate_from) instead of stop+start: allowed by the resource, from a healthy node. */
 function canMigrate(ws: WorkingSet, r: SRsc, from: string): boolean {

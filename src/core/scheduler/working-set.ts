@@ -137,6 +137,8 @@ export interface WorkingSet {
   /** Configured ids inside clones → their clone (and member index within a cloned group). */
   cloneChildOwner: Map<string, { clone: SRsc; member?: number }>;
   stonithEnabled: boolean;
+  /** A fence device provides unfencing (fence_scsi, fence_mpath…): nodes are unfenced before resources run there. */
+  unfencing: boolean;
   canFence: boolean;
   noQuorumPolicy: string;
   haveQuorum: boolean;
@@ -444,6 +446,12 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
         continue;
       }
     }
+    // An operation that returned the "not running" it was expected to (a start sent to learn the state): stopped.
+    if (!isMonitor && op.status === EXEC_DONE && op.rc === OCF_NOT_RUNNING && op.expectedRc === OCF_NOT_RUNNING) {
+      state = undefined;
+      failed = false;
+      continue;
+    }
     if (isMonitor && op.rc === OCF_DEGRADED) op = { ...op, rc: OCF_OK };
     if (isMonitor && op.rc === OCF_DEGRADED_PROMOTED) op = { ...op, rc: OCF_RUNNING_PROMOTED };
     const expired = failureExpired(ws, r, node, op);
@@ -684,6 +692,7 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     guestOf: new Map(),
     cloneChildOwner: new Map(),
     stonithEnabled,
+    unfencing: false,
     canFence: stonithEnabled && (input.haveQuorum || noQuorumPolicy === "ignore"),
     noQuorumPolicy,
     haveQuorum: input.haveQuorum,
@@ -704,6 +713,16 @@ export function buildWorkingSet(input: SchedulerInput): WorkingSet {
     }
   };
   walkDefs(input.resources);
+  const anyUnfencingDevice = (defs: typeof input.resources): boolean =>
+    defs.some((d) =>
+      d.kind === "primitive"
+        ? d.cls === "stonith" &&
+          [d.params, d.meta].some((sets) => evalNvSets(sets, { nowSec: input.nowSec }).provides === "unfencing")
+        : d.kind === "group"
+          ? anyUnfencingDevice(d.children)
+          : d.kind === "clone" && anyUnfencingDevice([d.child]),
+    );
+  ws.unfencing = stonithEnabled && anyUnfencingDevice(input.resources);
   const nodeDefs = input.nodes
     .filter((n) => n.type !== "ping")
     .map((n) => (remoteNames.has(n.name) ? { ...n, type: "remote" as const } : n));
