@@ -306,6 +306,11 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported", sourc
     const r = fenceDevice(p, members);
     if ("device" in r) devices[p.id] = r.device;
     else notImported.push(`fencing device ${p.id} (${p.type}): ${r.why}`);
+    const provides = [...p.params, ...p.meta].map((set) => set.values.provides).find((v) => v !== undefined);
+    if (provides === "unfencing")
+      notImported.push(
+        `fencing device ${p.id}: provides unfencing, which Paceline does not do yet (fence_scsi, fence_mpath)`,
+      );
     if ("device" in r && r.device["password-file"])
       notImported.push(
         `fencing device ${p.id}: its password is not copied; write it to ${String(r.device["password-file"])} (mode 600)`,
