@@ -197,11 +197,20 @@ class CibReader {
       case "bundle": {
         const inner = childNamed(el, "primitive");
         const runtime = el.children.find((c) => c.name === "docker" || c.name === "podman" || c.name === "rkt");
+        const net = childNamed(el, "network");
+        const ra = runtime?.attrs ?? {};
+        const promotedMax = Number(ra["promoted-max"] ?? ra.masters ?? 0) || 0;
         const b: BundleDef = {
           kind: "bundle",
           id: el.attrs.id ?? "",
           meta: this.nvsets(el, "meta_attributes"),
-          replicas: Number(runtime?.attrs.replicas ?? 1),
+          runtime: runtime?.name ?? "docker",
+          replicas: Number(ra.replicas ?? (promotedMax || 1)) || 1,
+          replicasPerHost: Number(ra["replicas-per-host"] ?? 1) || 1,
+          promotedMax,
+          ipRangeStart: net?.attrs["ip-range-start"],
+          hostNetmask: net?.attrs["host-netmask"],
+          hostInterface: net?.attrs["host-interface"],
           child: inner ? this.primitive(inner) : undefined,
         };
         return b;

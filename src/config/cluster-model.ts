@@ -78,7 +78,16 @@ export interface BundleDef {
   kind: "bundle";
   id: string;
   meta: NvSet[];
+  /** The container runtime (docker, podman, rkt): its resource agent runs each replica's container. */
+  runtime: string;
   replicas: number;
+  replicasPerHost: number;
+  /** More than 0: the resource inside is promotable, with this many promoted copies. */
+  promotedMax: number;
+  /** Each replica's own IP address from this one on (IPaddr2), when the bundle gives one. */
+  ipRangeStart?: string;
+  hostNetmask?: string;
+  hostInterface?: string;
   child?: PrimitiveDef;
 }
 export type ResourceDef = PrimitiveDef | GroupDef | CloneDef | BundleDef;

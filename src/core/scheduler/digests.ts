@@ -48,7 +48,7 @@ function olderThan(version: string | undefined, than: number[]): boolean {
  * monitor with new parameters is simply rescheduled), so only those are compared.
  */
 export function definitionChange(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): DefinitionChange | undefined {
-  if (!ws.input.digestsRecorded) return undefined;
+  if (!ws.input.digestsRecorded || ws.bundles.generated.has(r.baseId)) return undefined;
   const def = r.def as PrimitiveDef;
   // Its own instance attributes, then those of its group and clone (the nearer one wins).
   const ctx = { nowSec: ws.nowSec, nodeAttrs: node.attrs };

@@ -461,7 +461,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   const placed: Placed[] = [];
   for (const p of plans.values()) {
     const { r } = p;
-    if (r.implicit) continue;
+    if ((r.implicit && !ws.bundles.replicaInstance.has(r.id)) || ws.bundles.hidden.has(r.id)) continue;
     const flags = new Set<string>();
     if (frozen(r)) {
       // "blocked" is shown instead of "unmanaged" when a failure blocked it.
@@ -508,6 +508,16 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       if (stillOld && r.orphan) f.push("orphaned");
       if (stillOld && /^stopped$/i.test(r.targetRole)) f.push("disabled");
       const settled = n === p.next && !p.stopBlocked && !(p.start && p.startBlocked);
+      // A bundle's replica shows the role of the instance inside it.
+      const inside = ws.bundles.replicaInstance.get(r.id);
+      if (inside) {
+        const ip = plans.get(inside);
+        const promoted = ip?.next
+          ? placement.promoted.has(inside)
+          : ws.byId.get(inside)?.running.get(r.id)?.role === "Promoted";
+        placed.push({ rsc: r.id, node: n, role: promoted ? "Promoted" : "Started", flags: [...new Set(f)].sort() });
+        continue;
+      }
       const role = settled
         ? placement.promoted.has(r.id)
           ? "Promoted"
@@ -526,7 +536,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     if (frozen(conn.r)) return conn.current.length > 0;
     return conn.next !== null && !(conn.start && conn.startBlocked);
   };
-  const nodes: NodeOutcome[] = ws.nodes.map((n) => ({
+  const nodes: NodeOutcome[] = ws.nodes.map((n): NodeOutcome => ({
     node: n.name,
     state:
       n.remoteConnection && (remoteUp(n) || (!n.unclean && (!fenced.has(n.name) || ws.guestOf.has(n.name))))
@@ -539,7 +549,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           : "offline"
         : nodeState(n, fenced.has(n.name), hosting.has(n.name)),
   }));
-  return { actions, fences, placed, nodes };
+  // A guest node that is down is not a node of the cluster at all (it exists only while its container runs).
+  const shown = nodes.filter((o) => !(ws.guestOf.has(o.node) && o.state === "offline"));
+  return { actions, fences, placed, nodes: shown };
 }
 
 /**

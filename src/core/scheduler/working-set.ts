@@ -12,6 +12,7 @@ import type {
   SchedulerInput,
 } from "../../config/cluster-model.js";
 import { parsePacemakerIntervalMs } from "../../config/pacemaker-values.js";
+import { type BundleInfo, expandBundles } from "./bundles.js";
 import { definitionChange } from "./digests.js";
 import { evalNvSets, type RuleContext } from "./rules.js";
 import { addScore, INF, isTrue, parseScore } from "./scores.js";
@@ -134,6 +135,8 @@ export interface WorkingSet {
   plainRscDefaults?: Record<string, string>;
   /** Guest node name → its container resource. */
   guestOf: Map<string, string>;
+  /** What the bundles were expanded into (see bundles.ts). */
+  bundles: BundleInfo;
   /** Configured ids inside clones → their clone (and member index within a cloned group). */
   cloneChildOwner: Map<string, { clone: SRsc; member?: number }>;
   stonithEnabled: boolean;
@@ -319,6 +322,9 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
   if (!owner) return exact?.kind === "primitive" ? exact : undefined;
   const { clone, member } = owner;
   const pick = (inst: SRsc): SRsc | undefined => (member === undefined ? inst : inst.children[member]);
+  // Inside a bundle's replica, the instance is the replica's own.
+  const replica = ws.bundles.instanceOnGuest.get(node.name);
+  if (replica && replica.cloneId === clone.id) return clone.children[replica.index];
   if (clone.clone!.unique) {
     const m = /:(\d+)$/.exec(lrmId);
     const inst = clone.children[m ? Number(m[1]) : 0];
@@ -678,12 +684,14 @@ function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: Transie
 
 // ---- assembly ---------------------------------------------------------------------------------------------------
 
-export function buildWorkingSet(input: SchedulerInput): WorkingSet {
+export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
+  const { input, info: bundles } = expandBundles(configured);
   const props = { ...PROPERTY_DEFAULTS, ...input.properties };
   const stonithEnabled = isTrue(props["stonith-enabled"]);
   const noQuorumPolicy = props["no-quorum-policy"] ?? "stop";
   const ws: WorkingSet = {
     input,
+    bundles,
     props,
     nodes: [],
     nodeByName: new Map(),

@@ -1,0 +1,197 @@
+// A bundle (Pacemaker's containerised resource) is expanded into what it stands for, so the rest of the scheduler
+// sees only primitives, clones and constraints: for each replica i, an optional IP address (B-ip-ADDR), a container
+// (B-docker-i, run by the runtime's agent) and — when the bundle holds a resource — a guest node B-i inside that
+// container, on which instance i of the resource (a clone named B-clone, or B-master when promotable) runs.
+
+import type {
+  ColocationDef,
+  LocationDef,
+  OrderDef,
+  PrimitiveDef,
+  ResourceDef,
+  SchedulerInput,
+} from "../../config/cluster-model.js";
+import { INF } from "./scores.js";
+
+export interface BundleInfo {
+  /** Made here with parameters Pacemaker's own may differ from: their digests are not compared. */
+  generated: Set<string>;
+  /** Not listed where things run: a bundle's replica is shown by its guest node's name (or by its container). */
+  hidden: Set<string>;
+  /** Guest node of a replica → the instance of the bundle's resource that runs there. */
+  instanceOnGuest: Map<string, { cloneId: string; index: number }>;
+  /** A replica's connection → the instance whose role the replica shows. */
+  replicaInstance: Map<string, string>;
+}
+
+export const noBundles = (): BundleInfo => ({
+  generated: new Set(),
+  hidden: new Set(),
+  instanceOnGuest: new Map(),
+  replicaInstance: new Map(),
+});
+
+/** The IPv4 address `n` after `start`. */
+function addressAfter(start: string, n: number): string | undefined {
+  const parts = start.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  const value = ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]! + n;
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join(".");
+}
+
+const primitive = (id: string, type: string, params: Record<string, string>, meta: PrimitiveDef["meta"]) =>
+  ({
+    kind: "primitive",
+    id,
+    cls: "ocf",
+    provider: "heartbeat",
+    type,
+    meta,
+    params: Object.keys(params).length ? [{ id: `${id}-params`, score: 0, values: params }] : [],
+    utilization: {},
+    ops: [],
+  }) as PrimitiveDef;
+
+export function expandBundles(input: SchedulerInput): { input: SchedulerInput; info: BundleInfo } {
+  const info = noBundles();
+  if (!input.resources.some((r) => r.kind === "bundle")) return { input, info };
+  const resources: ResourceDef[] = [];
+  const colocations: ColocationDef[] = [];
+  const orders: OrderDef[] = [];
+  const locations: LocationDef[] = [];
+  /** A bundle id → what a constraint naming it means: its containers, or the clone of its resource. */
+  const containersOf = new Map<string, string[]>();
+  const innerOf = new Map<string, string>();
+  const guests: string[] = [];
+  for (const def of input.resources) {
+    if (def.kind !== "bundle") {
+      resources.push(def);
+      continue;
+    }
+    const b = def;
+    const containers: string[] = [];
+    for (let i = 0; i < b.replicas; i++) {
+      const cId = `${b.id}-${b.runtime}-${i}`;
+      const guest = `${b.id}-${i}`;
+      const address = b.ipRangeStart ? addressAfter(b.ipRangeStart, i) : undefined;
+      if (address) {
+        const ipId = `${b.id}-ip-${address}`;
+        const params: Record<string, string> = { ip: address, cidr_netmask: b.hostNetmask ?? "32" };
+        if (b.hostInterface) params.nic = b.hostInterface;
+        resources.push(primitive(ipId, "IPaddr2", params, b.meta));
+        info.generated.add(ipId);
+        colocations.push({ id: `${ipId}-with-${cId}`, rsc: ipId, withRsc: cId, score: INF, nodeAttribute: "#uname" });
+        orders.push({
+          id: `${ipId}-then-${cId}`,
+          first: ipId,
+          then: cId,
+          firstAction: "start",
+          thenAction: "start",
+          kind: "Mandatory",
+          symmetrical: true,
+        });
+      }
+      const meta = b.child ? [...b.meta, { id: `${cId}-guest`, score: 0, values: { "remote-node": guest } }] : b.meta;
+      resources.push(primitive(cId, b.runtime, {}, meta));
+      info.generated.add(cId);
+      info.generated.add(guest);
+      containers.push(cId);
+      // One replica per host unless the bundle allows more.
+      if (b.replicasPerHost <= 1)
+        for (const other of containers.slice(0, -1))
+          colocations.push({
+            id: `${cId}-apart-${other}`,
+            rsc: cId,
+            withRsc: other,
+            score: -INF,
+            nodeAttribute: "#uname",
+          });
+      if (b.child) {
+        guests.push(guest);
+        info.hidden.add(cId);
+      }
+    }
+    containersOf.set(b.id, containers);
+    if (!b.child) continue;
+    const cloneId = `${b.id}-${b.promotedMax > 0 ? "master" : "clone"}`;
+    innerOf.set(b.id, cloneId);
+    resources.push({
+      kind: "clone",
+      id: cloneId,
+      promotable: b.promotedMax > 0,
+      meta: [
+        ...b.meta,
+        {
+          id: `${cloneId}-bundle`,
+          score: 0,
+          values: {
+            "clone-max": String(b.replicas),
+            "clone-node-max": "1",
+            ...(b.promotedMax > 0 ? { "promoted-max": String(b.promotedMax) } : {}),
+          },
+        },
+      ],
+      child: b.child,
+    });
+    for (let i = 0; i < b.replicas; i++) {
+      const guest = `${b.id}-${i}`;
+      const instance = `${b.child.id}:${i}`;
+      info.hidden.add(instance);
+      info.instanceOnGuest.set(guest, { cloneId, index: i });
+      info.replicaInstance.set(guest, instance);
+      // Instance i starts once its replica's guest node is up.
+      orders.push({
+        id: `${guest}-then-${instance}`,
+        first: guest,
+        then: instance,
+        firstAction: "start",
+        thenAction: "start",
+        kind: "Mandatory",
+        symmetrical: true,
+      });
+    }
+  }
+  // The bundle's resource runs only inside its own replicas; containers never run inside a guest.
+  const allNodes = [...input.nodes.map((n) => n.name), ...guests];
+  for (const [bundle, cloneId] of innerOf) {
+    const own = new Set(guests.filter((g) => g.startsWith(`${bundle}-`)));
+    for (const n of allNodes)
+      if (!own.has(n))
+        locations.push({ id: `${cloneId}-only-own-${n}`, rsc: cloneId, node: n, score: -INF, rules: [] });
+  }
+  for (const containers of containersOf.values())
+    for (const c of containers)
+      for (const g of guests) locations.push({ id: `${c}-not-in-${g}`, rsc: c, node: g, score: -INF, rules: [] });
+
+  // Constraints that name a bundle: roles and what comes after it concern its resource; places concern its
+  // containers.
+  const each = <T>(list: T[], key: keyof T, pick: (id: string, x: T) => string[] | undefined): T[] =>
+    list.flatMap((x) => {
+      const id = x[key] as unknown as string | undefined;
+      const to = id !== undefined ? pick(id, x) : undefined;
+      return to ? to.map((t) => ({ ...x, [key]: t })) : [x];
+    });
+  const forRole = (role: string | undefined) => (id: string) =>
+    innerOf.has(id) && role ? [innerOf.get(id)!] : containersOf.get(id);
+  let cols = each(input.colocations, "rsc", (id, c) => forRole(c.rscRole)(id));
+  cols = each(cols, "withRsc", (id, c) =>
+    innerOf.has(id) && c.withRscRole ? [innerOf.get(id)!] : (containersOf.get(id)?.slice(0, 1) ?? undefined),
+  );
+  let ords = each(input.orders, "first", (id, o) =>
+    innerOf.has(id) ? [innerOf.get(id)!] : o.firstAction === "start" ? containersOf.get(id) : undefined,
+  );
+  ords = each(ords, "then", (id, o) =>
+    innerOf.has(id) && o.thenAction !== "start" ? [innerOf.get(id)!] : containersOf.get(id),
+  );
+  const locs = each(input.locations, "rsc", (id, l) => forRole(l.role)(id));
+  return {
+    input: {
+      ...input,
+      resources,
+      colocations: [...cols, ...colocations],
+      orders: [...ords, ...orders],
+      locations: [...locs, ...locations],
+    },
+    info,
+  };
+}
