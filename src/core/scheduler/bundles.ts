@@ -52,6 +52,18 @@ const primitive = (id: string, type: string, params: Record<string, string>, met
     ops: [],
   }) as PrimitiveDef;
 
+/** A replica's container runs on a node that is up and where nothing bans the bundle. */
+function canStay(input: SchedulerInput, bundle: string, container: string): boolean {
+  return input.nodeStates.some(
+    (ns) =>
+      ns.crmd === "online" &&
+      ns.lrm.some((l) => l.id === container && l.ops.some((o) => o.operation === "start" && o.rc === 0)) &&
+      !input.locations.some(
+        (l) => l.rsc === bundle && (l.node === ns.uname || l.node === ns.id) && (l.score ?? 0) <= -INF,
+      ),
+  );
+}
+
 export function expandBundles(input: SchedulerInput): { input: SchedulerInput; info: BundleInfo } {
   const info = noBundles();
   if (!input.resources.some((r) => r.kind === "bundle")) return { input, info };
@@ -96,22 +108,29 @@ export function expandBundles(input: SchedulerInput): { input: SchedulerInput; i
       info.generated.add(cId);
       info.generated.add(guest);
       containers.push(cId);
-      // One replica per host unless the bundle allows more.
-      if (b.replicasPerHost <= 1)
-        for (const other of containers.slice(0, -1))
-          colocations.push({
-            id: `${cId}-apart-${other}`,
-            rsc: cId,
-            withRsc: other,
-            score: -INF,
-            nodeAttribute: "#uname",
-          });
       if (b.child) {
         guests.push(guest);
         info.hidden.add(cId);
       }
     }
     containersOf.set(b.id, containers);
+    // One replica per host unless the bundle allows more. Like clone instances, the replicas that can stay where
+    // they run are placed first; the others take what is left.
+    if (b.replicasPerHost <= 1) {
+      const ranked = [...containers].sort(
+        (x, y) => Number(!canStay(input, b.id, x)) - Number(!canStay(input, b.id, y)),
+      );
+      ranked.forEach((later, i) => {
+        for (const earlier of ranked.slice(0, i))
+          colocations.push({
+            id: `${later}-apart-${earlier}`,
+            rsc: later,
+            withRsc: earlier,
+            score: -INF,
+            nodeAttribute: "#uname",
+          });
+      });
+    }
     if (!b.child) continue;
     const cloneId = `${b.id}-${b.promotedMax > 0 ? "master" : "clone"}`;
     innerOf.set(b.id, cloneId);
@@ -171,11 +190,15 @@ export function expandBundles(input: SchedulerInput): { input: SchedulerInput; i
       const to = id !== undefined ? pick(id, x) : undefined;
       return to ? to.map((t) => ({ ...x, [key]: t })) : [x];
     });
+  // A promoted or unpromoted role is the bundle's resource's; "Started" (or none) is the replica's.
+  const roleOfInner = (role: string | undefined) => !!role && !/^started$/i.test(role);
   const forRole = (role: string | undefined) => (id: string) =>
-    innerOf.has(id) && role ? [innerOf.get(id)!] : containersOf.get(id);
+    innerOf.has(id) && roleOfInner(role) ? [innerOf.get(id)!] : containersOf.get(id);
   let cols = each(input.colocations, "rsc", (id, c) => forRole(c.rscRole)(id));
   cols = each(cols, "withRsc", (id, c) =>
-    innerOf.has(id) && c.withRscRole ? [innerOf.get(id)!] : (containersOf.get(id)?.slice(0, 1) ?? undefined),
+    innerOf.has(id) && roleOfInner(c.withRscRole)
+      ? [innerOf.get(id)!]
+      : (containersOf.get(id)?.slice(0, 1) ?? undefined),
   );
   let ords = each(input.orders, "first", (id, o) =>
     innerOf.has(id) ? [innerOf.get(id)!] : o.firstAction === "start" ? containersOf.get(id) : undefined,

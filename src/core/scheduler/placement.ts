@@ -352,6 +352,17 @@ class Placer {
     );
   }
 
+  /** Where a resource reads node attributes: its node, or — inside a container with
+   * container-attribute-target=host — the host its container runs on. */
+  attributeNode(r: SRsc, node: string): SNode {
+    const own = this.ws.nodeByName.get(node)!;
+    const container = this.ws.guestOf.get(node);
+    if (!container || r.meta["container-attribute-target"] !== "host") return own;
+    const c = this.ws.byId.get(container);
+    const host = this.assigned.get(container) ?? (c ? [...c.running.keys()][0] : undefined);
+    return (host && this.ws.nodeByName.get(host)) || own;
+  }
+
   nodeAttr(node: string, attr: string): string | undefined {
     return this.ws.nodeByName.get(node)?.attrs[attr];
   }
@@ -573,8 +584,8 @@ class Placer {
   /** Promotion score of an instance on its node: its promotion attribute, role=Promoted locations and colocations. */
   promotionScore(clone: SRsc, inst: SRsc, node: string): number {
     const ws = this.ws;
-    const n = ws.nodeByName.get(node)!;
     const first = primitivesOf(inst)[0]!;
+    const n = this.attributeNode(first, node);
     const known = first.statusName.get(node);
     const attr =
       (known !== undefined ? n.attrs[`master-${known}`] : undefined) ??

@@ -239,7 +239,8 @@ function newRsc(
   const meta = { ...defaults, ...inherited, ...own };
   if (def.kind === "primitive" && def.cls === "stonith" && meta.requires === undefined) meta.requires = "nothing";
   // Clone instances default to a stickiness of 1 so that they do not shuffle between equal nodes.
-  const inClone = parent?.kind === "clone" || parent?.parent?.kind === "clone";
+  // (A bundle's replicas are placed like clone instances.)
+  const inClone = parent?.kind === "clone" || parent?.parent?.kind === "clone" || ws.bundles.generated.has(def.id);
   const stick =
     meta["resource-stickiness"] ??
     meta["resource_stickiness"] ??
