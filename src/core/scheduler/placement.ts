@@ -223,7 +223,11 @@ class Placer {
           -INF,
           `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`,
         );
-      } else if (n.remoteConnection && (p.connectsNode !== undefined || isStonith(p) || !this.remoteUp(n))) {
+      } else if (
+        n.remoteConnection &&
+        // (A node it may not run on anyway need not have its connection placed first.)
+        (p.connectsNode !== undefined || isStonith(p) || (s.get(n.name)! > -INF && !this.remoteUp(n)))
+      ) {
         s.set(n.name, -INF);
         this.note(
           unit,

@@ -410,6 +410,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     if (cur.length === 0) {
       if (startNode && !(p.startBlocked && p.unplaced))
         push(willPromote ? "Promote" : "Start", null, at(startNode, willPromote), p.startBlocked);
+      else if (p.current.length === 0 && bundleReplicaLost(ws, plans, r))
+        push("Start", null, bundleGuestOf(ws, r)!, true); // its replica cannot run: the start waits, blocked
       // Fencing its node stops it: shown as a stop, as Pacemaker does.
       else for (const c of p.current) push("Stop", was(c), null, false);
       continue;
@@ -583,6 +585,21 @@ function unfenceNodes(ws: WorkingSet, plans: Map<string, Plan>, fences: Fence[])
       }
     }
   }
+}
+
+/** The guest node (replica) a bundle's instance belongs to. */
+function bundleGuestOf(ws: WorkingSet, r: SRsc): string | undefined {
+  for (const [guest, inst] of ws.bundles.replicaInstance) if (inst === r.id) return guest;
+  return undefined;
+}
+
+/** A bundle's instance whose replica's container runs now but is stopping, or cannot start. */
+function bundleReplicaLost(ws: WorkingSet, plans: Map<string, Plan>, r: SRsc): boolean {
+  const guest = bundleGuestOf(ws, r);
+  const container = plans.get(ws.guestOf.get(guest ?? "") ?? "");
+  if (!container) return false;
+  const stopping = container.current.length > 0 && (container.next === null || container.startBlocked);
+  return stopping || (container.start && container.startBlocked);
 }
 
 const isStonith = (r: SRsc): boolean => r.def.kind === "primitive" && r.def.cls === "stonith";
