@@ -398,6 +398,8 @@ function onFailFor(ws: WorkingSet, r: SRsc, op: OpRecord): string {
   const remoteConnection = r.connectsNode !== undefined && !r.implicit;
   if (!onFail && remoteConnection && name !== "monitor" && op.operation !== "start") onFail = "reset-remote";
   if (!onFail && remoteConnection && op.operation === "monitor" && op.intervalMs > 0) onFail = "reset-remote";
+  // A filler's failure restarts the container it lives in.
+  if (!onFail && r.meta.container && ws.byId.has(r.meta.container) && !r.parent) onFail = "restart-container";
   if (!onFail) onFail = name === "stop" ? (ws.stonithEnabled ? "fence" : "block") : "restart";
   if (onFail === "fence" && !ws.stonithEnabled) onFail = "block";
   return onFail;
@@ -620,6 +622,10 @@ function looksActive(ops: OpRecord[]): boolean {
 function applyOnFail(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord, _state: NodeRunState): void {
   const onFail = onFailFor(ws, r, op);
   if (onFail === "stop") r.stopRequested = true;
+  if (onFail === "restart-container" && op.operation !== "stop") {
+    const container = ws.byId.get(r.meta.container ?? "");
+    if (container?.running.has(node.name)) container.needsRestart.add(node.name);
+  }
   if (onFail === "standby") node.standby = true;
   if (onFail === "fence" && op.operation !== "stop" && ws.stonithEnabled) node.unclean = true;
   // With a reconnect interval, a lost connection stays stopped until that interval has passed.
@@ -839,6 +845,30 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         def.child.children.forEach((m, i) => ws.cloneChildOwner.set(m.id, { clone: r, member: i }));
     }
   }
+  // A resource that lives inside another (meta container=ID, a "filler") runs with it, after it.
+  for (const p of ws.resources.flatMap(primitivesOf)) {
+    const container = p.meta.container;
+    if (!container || !ws.byId.has(container) || p.parent) continue;
+    ws.input = {
+      ...ws.input,
+      colocations: [
+        ...ws.input.colocations,
+        { id: `${p.id}-in-${container}`, rsc: p.id, withRsc: container, score: INF, nodeAttribute: "#uname" },
+      ],
+      orders: [
+        ...ws.input.orders,
+        {
+          id: `${container}-then-${p.id}`,
+          first: container,
+          then: p.id,
+          firstAction: "start",
+          thenAction: "start",
+          kind: "Mandatory",
+          symmetrical: true,
+        },
+      ],
+    };
+  }
   // History, node by node, in passes as Pacemaker reads it (so clone instances are numbered alike): cluster nodes
   // (only online ones without fencing), then each remote or guest node once its connection (and container) is
   // known to run — which may come from a node read just before — and last every node still unread.
@@ -920,6 +950,12 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         p.needsRestart.add(m.target); // in an unknown state there: restart it to be sure
       }
     }
+  }
+  // A container's failures include those of the resources inside it (its migration-threshold counts them all).
+  for (const p of ws.resources.flatMap(primitivesOf)) {
+    const container = !p.parent && p.meta.container ? ws.byId.get(p.meta.container) : undefined;
+    if (!container) continue;
+    for (const [n, c] of p.failCount) container.failCount.set(n, addScore(container.failCount.get(n) ?? 0, c));
   }
   // A definition changed since it started: restart or reload where it runs (nodes that can run resources only).
   // The history entry is matched to resources by id or by the instance's last other status name, as Pacemaker does.
