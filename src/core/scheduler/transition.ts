@@ -464,6 +464,23 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   for (const p of plans.values()) {
     const { r } = p;
     if ((r.implicit && !ws.bundles.replicaInstance.has(r.id)) || ws.bundles.hidden.has(r.id)) continue;
+    // A bundle's replica is listed while the resource inside it is active, in that resource's role.
+    const inside = ws.bundles.replicaInstance.get(r.id);
+    let replicaRole: Placed["role"] | undefined;
+    if (inside) {
+      const ip = plans.get(inside);
+      const innerActive = ip
+        ? frozen(ip.r)
+          ? ip.current.includes(r.id)
+          : ip.next === r.id && !(ip.start && ip.startBlocked)
+        : false;
+      if (!innerActive) continue;
+      const promoted =
+        ip?.next && !frozen(ip.r)
+          ? placement.promoted.has(inside)
+          : ws.byId.get(inside)?.running.get(r.id)?.role === "Promoted";
+      replicaRole = promoted ? "Promoted" : "Started";
+    }
     const flags = new Set<string>();
     if (frozen(r)) {
       // "blocked" is shown instead of "unmanaged" when a failure blocked it.
@@ -486,7 +503,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         placed.push({
           rsc: placeName(r),
           node: c,
-          role: st.role === "Promoted" ? "Promoted" : "Started",
+          role: replicaRole ?? (st.role === "Promoted" ? "Promoted" : "Started"),
           flags: [...f].sort(),
         });
       }
@@ -510,14 +527,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       if (stillOld && r.orphan) f.push("orphaned");
       if (stillOld && /^stopped$/i.test(r.targetRole)) f.push("disabled");
       const settled = n === p.next && !p.stopBlocked && !(p.start && p.startBlocked);
-      // A bundle's replica shows the role of the instance inside it.
-      const inside = ws.bundles.replicaInstance.get(r.id);
-      if (inside) {
-        const ip = plans.get(inside);
-        const promoted = ip?.next
-          ? placement.promoted.has(inside)
-          : ws.byId.get(inside)?.running.get(r.id)?.role === "Promoted";
-        placed.push({ rsc: r.id, node: n, role: promoted ? "Promoted" : "Started", flags: [...new Set(f)].sort() });
+      if (replicaRole) {
+        placed.push({ rsc: r.id, node: n, role: replicaRole, flags: [...new Set(f)].sort() });
         continue;
       }
       const role = settled

@@ -602,6 +602,8 @@ function resolveRemoteNode(ws: WorkingSet, n: SNode): void {
   const where = conn
     ? [...conn.running.entries()].filter(([host, st]) => !st.failed && ws.nodeByName.get(host)?.online)
     : [];
+  // An unmanaged connection leaves the node in maintenance: nothing is done there.
+  if (conn && frozen(conn)) n.maintenance = true;
   // A guest is down while its container is stopped, whatever its connection's history says.
   const container = ws.byId.get(ws.guestOf.get(n.name) ?? "");
   n.online = where.length > 0 && (!container || container.running.size > 0);
@@ -816,6 +818,8 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         );
         conn.connectsNode = guest;
         conn.implicit = true;
+        // A bundle's replica is managed (or not) as a whole.
+        if (ws.bundles.replicaInstance.has(guest)) conn.managed = p.managed;
         ws.resources.push(conn);
         ws.guestOf.set(guest, p.id);
         ws.input = {
