@@ -46,6 +46,9 @@ const isPromotedRole = (role: string | undefined): boolean => role !== undefined
 const isUnpromotedRole = (role: string | undefined): boolean =>
   role !== undefined && /^(unpromoted|slave)$/i.test(role);
 
+/** It holds a guest node (its remote-node, or a bundle's replica). */
+const isContainer = (ws: WorkingSet, p: SRsc): boolean => [...ws.guestOf.values()].includes(p.id);
+
 function canHost(ws: WorkingSet, n: SNode): boolean {
   // and its connection placed (Placer.remoteUp)
   if (n.remoteConnection) return !n.unclean && !n.standby && !n.shutdown && !n.maintenance;
@@ -223,6 +226,9 @@ class Placer {
           -INF,
           `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`,
         );
+      } else if (ws.guestOf.has(n.name) && isContainer(ws, p)) {
+        s.set(n.name, -INF);
+        this.note(unit, n.name, -INF, `${p.id} holds a guest node and cannot run inside another`);
       } else if (
         n.remoteConnection &&
         // (A node it may not run on anyway need not have its connection placed first.)
@@ -379,6 +385,7 @@ class Placer {
         seen.has(dep.id) ||
         this.unitAssigned.has(dep.id) ||
         c.influence === false ||
+        this.ws.connectionWithContainer.has(c.id) ||
         dep.kind === "clone" ||
         unit.kind === "clone"
       )
@@ -460,6 +467,8 @@ class Placer {
       );
       if (placedAt.every((w) => w === undefined)) continue; // a loop, or nothing of the set placed yet
       const where = [...new Set(placedAt.flatMap((w) => w ?? []))];
+      const onRemote = (w: string) => !!this.ws.nodeByName.get(w)?.remoteConnection;
+      if (this.ws.connectionWithContainer.has(c.id) && where.length > 0 && where.every(onRemote)) continue;
       // decides promotion, not placement (see promotionScore)
       if ((isPromotedRole(c.rscRole) || isUnpromotedRole(c.rscRole)) && unit.clone?.promotable) continue;
       const promotedThere = this.promotedNodes.get(primary.id) ?? [];

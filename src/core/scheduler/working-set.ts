@@ -135,6 +135,9 @@ export interface WorkingSet {
   plainRscDefaults?: Record<string, string>;
   /** Guest node name → its container resource. */
   guestOf: Map<string, string>;
+  /** The colocations that keep a guest's connection with its container (unless the container is on a remote node,
+   * where no connection can run: then the connection runs on any cluster node). */
+  connectionWithContainer: Set<string>;
   /** What the bundles were expanded into (see bundles.ts). */
   bundles: BundleInfo;
   /** Configured ids inside clones → their clone (and member index within a cloned group). */
@@ -707,6 +710,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     resources: [],
     byId: new Map(),
     guestOf: new Map(),
+    connectionWithContainer: new Set(),
     cloneChildOwner: new Map(),
     stonithEnabled,
     unfencing: false,
@@ -822,6 +826,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         if (ws.bundles.replicaInstance.has(guest)) conn.managed = p.managed;
         ws.resources.push(conn);
         ws.guestOf.set(guest, p.id);
+        ws.connectionWithContainer.add(`${guest}-with-${p.id}`);
         ws.input = {
           ...ws.input,
           colocations: [
