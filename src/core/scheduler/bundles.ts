@@ -22,6 +22,8 @@ export interface BundleInfo {
   instanceOnGuest: Map<string, { cloneId: string; index: number }>;
   /** A replica's connection → the instance whose role the replica shows. */
   replicaInstance: Map<string, string>;
+  /** Bundle ids, which stand for the set of their containers in a colocation. */
+  bundleIds: Set<string>;
 }
 
 export const noBundles = (): BundleInfo => ({
@@ -29,6 +31,7 @@ export const noBundles = (): BundleInfo => ({
   hidden: new Set(),
   instanceOnGuest: new Map(),
   replicaInstance: new Map(),
+  bundleIds: new Set(),
 });
 
 /** The IPv4 address `n` after `start`. */
@@ -114,6 +117,7 @@ export function expandBundles(input: SchedulerInput): { input: SchedulerInput; i
       }
     }
     containersOf.set(b.id, containers);
+    info.bundleIds.add(b.id);
     // One replica per host unless the bundle allows more. Like clone instances, the replicas that can stay where
     // they run are placed first; the others take what is left.
     if (b.replicasPerHost <= 1) {
@@ -195,11 +199,12 @@ export function expandBundles(input: SchedulerInput): { input: SchedulerInput; i
   const forRole = (role: string | undefined) => (id: string) =>
     innerOf.has(id) && roleOfInner(role) ? [innerOf.get(id)!] : containersOf.get(id);
   let cols = each(input.colocations, "rsc", (id, c) => forRole(c.rscRole)(id));
+  // "With the bundle" is with any of its replicas: the bundle stands for the set of its containers.
   cols = each(cols, "withRsc", (id, c) =>
-    innerOf.has(id) && roleOfInner(c.withRscRole)
-      ? [innerOf.get(id)!]
-      : (containersOf.get(id)?.slice(0, 1) ?? undefined),
+    innerOf.has(id) && roleOfInner(c.withRscRole) ? [innerOf.get(id)!] : undefined,
   );
+  const tags = { ...input.tags };
+  for (const [bundle, containers] of containersOf) tags[bundle] = containers;
   let ords = each(input.orders, "first", (id, o) =>
     innerOf.has(id) ? [innerOf.get(id)!] : o.firstAction === "start" ? containersOf.get(id) : undefined,
   );
@@ -211,6 +216,7 @@ export function expandBundles(input: SchedulerInput): { input: SchedulerInput; i
     input: {
       ...input,
       resources,
+      tags,
       colocations: [...cols, ...colocations],
       orders: [...ords, ...orders],
       locations: [...locs, ...locations],

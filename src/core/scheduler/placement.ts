@@ -458,8 +458,10 @@ class Placer {
       // A single primary is placed first; a set of them (a tag) constrains only by those already placed.
       const isSet =
         primaries.length > 1 || (this.ws.input.tags[c.withRsc!] !== undefined && !this.ws.byId.has(c.withRsc!));
+      // (A bundle's replicas are placed first, like a single primary.)
+      const placeFirst = this.ws.bundles.bundleIds.has(c.withRsc!);
       const placedAt = primaries.map((p) =>
-        isSet
+        isSet && !placeFirst
           ? this.unitAssigned.get(p.id)
           : this.inProgress.has(p.id) && !this.unitAssigned.has(p.id)
             ? undefined
