@@ -502,7 +502,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         if (node.unclean && !fenced.has(c)) f.add("unclean");
         placed.push({
           rsc: placeName(r),
-          node: c,
+          node: replicaRole ? (plans.get(ws.guestOf.get(r.id) ?? "")?.current[0] ?? c) : c,
           role: replicaRole ?? (st.role === "Promoted" ? "Promoted" : "Started"),
           flags: [...f].sort(),
         });
@@ -528,7 +528,10 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       if (stillOld && /^stopped$/i.test(r.targetRole)) f.push("disabled");
       const settled = n === p.next && !p.stopBlocked && !(p.start && p.startBlocked);
       if (replicaRole) {
-        placed.push({ rsc: r.id, node: n, role: replicaRole, flags: [...new Set(f)].sort() });
+        // Listed on the host of its container (its connection may run from another node).
+        const container = plans.get(ws.guestOf.get(r.id) ?? "");
+        const host = container?.next ?? container?.current[0] ?? n;
+        placed.push({ rsc: r.id, node: host, role: replicaRole, flags: [...new Set(f)].sort() });
         continue;
       }
       const role = settled
