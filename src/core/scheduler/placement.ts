@@ -226,6 +226,12 @@ class Placer {
           -INF,
           `node ${n.name} is ${n.unclean ? "unclean" : n.standby ? "in standby" : n.pending ? "pending" : "offline"}`,
         );
+      } else if (
+        ws.bundles.instanceOnGuest.has(n.name) &&
+        unit.id !== ws.bundles.instanceOnGuest.get(n.name)!.cloneId
+      ) {
+        s.set(n.name, -INF);
+        this.note(unit, n.name, -INF, `${n.name} is a bundle's replica: only the bundle's resource runs there`);
       } else if (ws.guestOf.has(n.name) && isContainer(ws, p)) {
         s.set(n.name, -INF);
         this.note(unit, n.name, -INF, `${p.id} holds a guest node and cannot run inside another`);
