@@ -210,6 +210,28 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
     changed = false;
     for (const o of orders) {
+      // "Promote first, then start": nothing of "then" starts (or stays) unless a copy of "first" will be promoted.
+      if (o.firstAction === "promote" && o.thenAction === "start" && !o.optional) {
+        const firsts = ends(o.first, "first");
+        const promotes = firsts.some(
+          (f) => placement.promoted.has(f.r.id) && f.next !== null && !(f.start && f.startBlocked),
+        );
+        if (firsts.length === 0 || promotes) continue;
+        for (const then of ends(o.then, "then")) {
+          if (frozen(then.r)) continue;
+          if (then.start && !then.startBlocked) {
+            then.startBlocked = true;
+            changed = true;
+          }
+          if (o.symmetrical && then.current.some((c) => !then.stop.has(c)) && then.next !== null) {
+            for (const c of then.current) then.stop.add(c);
+            then.start = true;
+            then.startBlocked = true;
+            changed = true;
+          }
+        }
+        continue;
+      }
       if (o.firstAction !== "start" || o.thenAction !== "start") continue;
       const firsts = ends(o.first, "first"),
         thens = ends(o.then, "then");
@@ -375,10 +397,15 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     changed = false;
     for (const c of ws.input.colocations) {
       if (c.score < 1_000_000 || !c.rsc || !c.withRsc) continue;
-      const dep = plans.get(c.rsc),
-        prim = plans.get(c.withRsc);
-      if (!dep || !prim || frozen(dep.r)) continue;
-      const primRuns = prim.next !== null && !(prim.start && prim.startBlocked);
+      const dep = plans.get(c.rsc);
+      // The other is a primitive, or a clone: then any of its copies that will run will do.
+      const withClone = ws.byId.get(c.withRsc);
+      const prims =
+        withClone?.kind === "clone"
+          ? withClone.children.map((i) => plans.get(primitivesOf(i)[0]?.id ?? "")).filter((x): x is Plan => !!x)
+          : [plans.get(c.withRsc)].filter((x): x is Plan => !!x);
+      if (!dep || prims.length === 0 || frozen(dep.r)) continue;
+      const primRuns = prims.some((prim) => prim.next !== null && !(prim.start && prim.startBlocked));
       if (primRuns || dep.next === null || (dep.start && dep.startBlocked)) continue;
       for (const cur of dep.current) dep.stop.add(cur);
       dep.start = true;
