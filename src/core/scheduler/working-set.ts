@@ -240,7 +240,7 @@ function newRsc(
     ? evalNvSets(ws.input.rscDefaults, ctx)
     : (ws.plainRscDefaults ??= evalNvSets(ws.input.rscDefaults, ctx));
   const meta = { ...defaults, ...inherited, ...own };
-  if (def.kind === "primitive" && def.cls === "stonith" && meta.requires === undefined) meta.requires = "nothing";
+  if (def.kind === "primitive" && def.cls === "stonith" && meta.requires === undefined) meta.requires = "quorum";
   // Clone instances default to a stickiness of 1 so that they do not shuffle between equal nodes.
   // (A bundle's replicas are placed like clone instances.)
   const inClone = parent?.kind === "clone" || parent?.parent?.kind === "clone" || ws.bundles.generated.has(def.id);
