@@ -882,5 +882,11 @@ export function placeResources(ws: WorkingSet): Placement {
     }
   }
   for (const r of placementOrder(ws, p)) p.place(r);
+  // Frozen without quorum: no copy is newly promoted.
+  if (!ws.haveQuorum && ws.noQuorumPolicy === "freeze")
+    for (const id of [...p.promoted]) {
+      const r = ws.byId.get(id);
+      if (![...(r?.running.values() ?? [])].some((st) => st.role === "Promoted")) p.promoted.delete(id);
+    }
   return { assigned: p.assigned, promoted: p.promoted, scores: p.scores, notes: p.notes };
 }
