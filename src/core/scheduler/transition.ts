@@ -539,7 +539,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     const stays = new Set<string>();
     for (const c of p.current) {
       if (fenced.has(c)) continue;
-      if (!p.stop.has(c) || p.stopBlocked) stays.add(c);
+      // (A start still recorded as in flight keeps it shown where it was starting, as crm_simulate leaves it.)
+      if (!p.stop.has(c) || p.stopBlocked || r.running.get(c)?.pending === "start") stays.add(c);
     }
     if (p.start && !p.startBlocked && p.next) stays.add(p.next);
     for (const n of stays) {
