@@ -127,6 +127,13 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     optional?: boolean;
     requireAll?: boolean;
   }> = [];
+  /** Stand-ins for "any one of these" (an ordered set with require-all=false). */
+  const anySets = new Map<string, string[]>();
+  const anyOf = (ids: string[]): string => {
+    const key = `any of ${ids.join(", ")}`;
+    anySets.set(key, ids);
+    return key;
+  };
   for (const o of ws.input.orders) {
     // An optional order only orders what happens anyway, but a restart of "first" still restarts "then".
     if (o.kind === "Optional" && o.first && o.then)
@@ -163,7 +170,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       for (let i = 1; i < o.sets.length; i++) {
         const a = o.sets[i - 1]!,
           b = o.sets[i]!;
-        for (const x of a.resources)
+        // A set with require-all=false is satisfied by any one of its members.
+        const firstsOf = a.requireAll === false ? [anyOf(a.resources)] : a.resources;
+        for (const x of firstsOf)
           for (const y of b.resources)
             orders.push({
               first: x,
@@ -189,6 +198,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   /** The plans that stand for a resource at one end of an order: a group's last member (as first) or first member
    * (as then); every instance of a clone. */
   const ends = (id: string, end: "first" | "then"): Plan[] => {
+    const members = anySets.get(id);
+    if (members) return members.flatMap((m) => ends(m, end));
     let r = ws.byId.get(id);
     if (!r) {
       const owner = ws.cloneChildOwner.get(id);
