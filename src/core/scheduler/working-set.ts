@@ -1015,6 +1015,10 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     const multi = primitivesOf(r).filter((p) => p.running.size > 1 && p.meta["multiple-active"] === "block");
     if (multi.length) for (const p of r.kind === "group" ? primitivesOf(r) : multi) p.blocked = true;
     for (const p of multi) for (const st of p.running.values()) st.failed = true; // active twice is a failure
+    // Left alone (unmanaged) while active on several nodes: shown failed everywhere it runs.
+    for (const p of primitivesOf(r))
+      if (!p.managed && p.running.size > 1 && !p.parent?.clone && !p.parent?.parent?.clone)
+        for (const st of p.running.values()) st.failed = true;
   }
   // An offline node whose history still shows something running cannot be trusted to have stopped it: fence it.
   // (A remote node only when its connection failed: a connection that can simply be made again from another node
