@@ -528,7 +528,8 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       r.noPromote.add(node.name);
       continue;
     }
-    if (onFail === "ignore") {
+    // A missing agent (exec status "not installed") is a hard error: on-fail=ignore cannot keep it there.
+    if (onFail === "ignore" && op.status !== 7) {
       failureIgnored = true;
       if (op.operation === "stop") state = undefined;
       else state = state ?? { role: "Started", failed: false, blocked: false, failureIgnored: true };
