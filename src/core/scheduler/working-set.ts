@@ -84,6 +84,8 @@ export interface SRsc {
   managed: boolean;
   /** on-fail=block took effect: left alone like an unmanaged resource, shown as blocked. */
   blocked: boolean;
+  /** Where the failure that blocked it happened (only a stop there clears it). */
+  blockedOn?: string;
   targetRole: string;
   stickiness: number;
   migrationThreshold: number;
@@ -494,7 +496,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
           state = undefined;
           failed = false;
           blocked = false;
-          r.blocked = false;
+          if (r.blockedOn === node.name) r.blocked = false; // stopped where the failure blocked it
           r.stoppedOn.add(node.name);
           break; // cleanly stopped since
         case "migrate_to":
@@ -643,7 +645,11 @@ function applyOnFail(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord, _state:
       remote.remoteLost = true;
     }
   }
-  if (onFail === "block" && (node.online || !node.unclean)) r.blocked = true; // on a node to be fenced, fencing settles it
+  // (On a node to be fenced, fencing settles it.)
+  if (onFail === "block" && (node.online || !node.unclean)) {
+    r.blocked = true;
+    r.blockedOn = node.name;
+  }
 }
 
 /** The status says this remote node was fenced since its connection was lost. */
