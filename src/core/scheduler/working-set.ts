@@ -429,6 +429,8 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
   let failed = false;
   let failureIgnored = false;
   let blocked = false;
+  // On a node already known to need fencing, failures change nothing: fencing settles them.
+  const fencingAnyway = node.unclean;
   r.probed.add(node.name);
   for (let op of sorted) {
     if (op.status === EXEC_CANCELLED) continue;
@@ -566,7 +568,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     state.failed = failed || state.failed;
     state.blocked = blocked;
     state.failureIgnored = failureIgnored || state.failureIgnored;
-    if (node.unclean && !node.online) {
+    if ((node.unclean && !node.online) || fencingAnyway) {
       state.failed = false;
       state.blocked = false;
     } // fencing settles it
