@@ -472,7 +472,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     const blocked = p.stopBlocked || p.startBlocked;
     if (cur.length > 1) {
-      if (cur.includes(startNode))
+      // Active on several nodes: named after the first of them (in the order the status lists them).
+      if (cur[0] === startNode)
         push(failed ? "Recover" : "Restart", was(startNode), at(startNode, willPromote), blocked);
       else push("Move", was(cur[0]!), at(startNode, willPromote), blocked);
       continue;
