@@ -286,6 +286,15 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported", sourc
     const o = ops(p.ops);
     if (o) r.ops = o;
     if (Object.keys(p.utilization).length) notImported.push(`utilization of ${p.id}: not in cluster.yaml yet`);
+    const m = flat(p.meta);
+    if (m.container)
+      notImported.push(
+        `${p.id} runs inside ${m.container} (meta container): kept as meta, but Paceline does not restart a container for what runs in it`,
+      );
+    if (m["remote-node"])
+      notImported.push(
+        `${p.id} holds guest node ${m["remote-node"]} (meta remote-node): guest nodes are not run by Paceline`,
+      );
     return { ...r, ...meta(p.meta) };
   };
   const group = (g: GroupDef, fencing: (p: PrimitiveDef) => void): Record<string, unknown> | undefined => {
