@@ -347,11 +347,16 @@ function parseCibDate(s: string | undefined): number | undefined {
 /** Names that would reach for an object's prototype wherever ids key a plain object: refused, where they appear. */
 const RESERVED = new Set(["__proto__", "constructor", "prototype"]);
 const FREE_TEXT = new Set(["value", "description"]);
-function refuseReservedNames(el: XmlElement): void {
-  for (const [k, v] of Object.entries(el.attrs))
-    if (RESERVED.has(v) && !FREE_TEXT.has(k))
-      throw new Error(`line ${el.line}: <${el.name} ${k}="${v}">: the name ${v} is reserved`);
-  for (const c of el.children) refuseReservedNames(c);
+function refuseReservedNames(root: XmlElement): void {
+  const todo = [root];
+  for (let el = todo.pop(); el; el = todo.pop()) {
+    for (const k in el.attrs) {
+      const v = el.attrs[k]!;
+      if (RESERVED.has(v) && !FREE_TEXT.has(k))
+        throw new Error(`line ${el.line}: <${el.name} ${k}="${v}">: the name ${v} is reserved`);
+    }
+    for (const c of el.children) todo.push(c);
+  }
 }
 
 export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 1000)): SchedulerInput {

@@ -13,7 +13,9 @@ export interface XmlElement {
 }
 
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
-export const XML_MAX_BYTES = 64 * 1024 * 1024;
+/** A CIB with its status for 32 nodes × 10 000 resources is about 170 MB; a bound still keeps a runaway input from
+ * exhausting memory. */
+export const XML_MAX_BYTES = 256 * 1024 * 1024;
 export const XML_MAX_DEPTH = 100;
 
 export class XmlError extends Error {}
@@ -32,6 +34,13 @@ function decode(s: string, fail: (msg: string) => never): string {
     const named = Object.hasOwn(ENTITIES, e) ? ENTITIES[e] : undefined;
     return named ?? fail(`unknown entity ${m.slice(0, 40)} (only &lt; &gt; &amp; &quot; &apos;: DTDs are not read)`);
   });
+}
+
+const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13;
+const endsName = (c: number) => isSpace(c) || c === 47 /* / */ || c === 62; /* > */
+function onlySpace(src: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (!isSpace(src.charCodeAt(k))) return false;
+  return true;
 }
 
 export function parseXml(src: string): XmlElement {
@@ -54,7 +63,9 @@ export function parseXml(src: string): XmlElement {
       if (src.slice(i).trim() && stack.length) fail("unexpected end of document");
       break;
     }
-    if (lt > i && stack.length) stack[stack.length - 1]!.text += decode(src.slice(i, lt), fail);
+    // Text between tags (mostly indentation: skipped without copying it).
+    if (lt > i && stack.length && !onlySpace(src, i, lt))
+      stack[stack.length - 1]!.text += decode(src.slice(i, lt), fail);
     advanceTo(lt);
     if (src.startsWith("<!--", i)) {
       const end = src.indexOf("-->", i + 4);
@@ -80,7 +91,7 @@ export function parseXml(src: string): XmlElement {
       advanceTo(end + 1);
     } else {
       let j = i + 1;
-      while (j < src.length && !/[\s/>]/.test(src[j]!)) j++;
+      while (j < src.length && !endsName(src.charCodeAt(j))) j++;
       const el: XmlElement = {
         name: src.slice(i + 1, j),
         attrs: Object.create(null) as Record<string, string>,
@@ -96,7 +107,7 @@ export function parseXml(src: string): XmlElement {
         el.attrs[m[1]!] = decode(m[3] ?? m[4] ?? "", fail);
         j = attrRe.lastIndex;
       }
-      while (j < src.length && /\s/.test(src[j]!)) j++;
+      while (j < src.length && isSpace(src.charCodeAt(j))) j++;
       const selfClosing = src[j] === "/";
       if (selfClosing) j++;
       if (src[j] !== ">") fail(`malformed tag <${el.name}>`);
