@@ -303,7 +303,9 @@ class Placer {
   /** A unit (primitive or group) cannot run anywhere for a reason of its own (role, stop requests, tickets). */
   stoppedByPolicy(unit: SRsc): boolean {
     const prims = primitivesOf(unit);
-    if (/^stopped$/i.test(unit.targetRole)) return true;
+    // A clone's copies inherit its target-role unless the resource inside sets its own.
+    const roleOf = unit.kind === "clone" && unit.children[0] ? primitivesOf(unit.children[0])[0] : unit;
+    if (/^stopped$/i.test((roleOf ?? unit).targetRole)) return true;
     if (/^(true|yes|1|on)$/i.test(this.ws.props["stop-all-resources"] ?? "")) return true;
     const missing = this.missingTickets(unit);
     if (missing.some((m) => m.lossPolicy !== "freeze")) return true;
