@@ -345,6 +345,22 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           then.restart = true;
           changed = true;
         }
+        // Interleaved copies: the copy of "first" on this node restarting restarts this node's copy of "then".
+        const partner = interleaved ? firsts.find((f) => f.next !== null && f.next === then.next) : undefined;
+        if (
+          partner &&
+          partner.stop.has(partner.next!) &&
+          partner.start &&
+          !partner.startBlocked &&
+          then.current.includes(then.next!) &&
+          !then.start &&
+          o.symmetrical
+        ) {
+          then.stop.add(then.next!);
+          then.start = true;
+          then.restart = true;
+          changed = true;
+        }
         if (
           firstRestarts &&
           then.current.length > 0 &&
