@@ -158,7 +158,11 @@ export function whatIf(opts: SimulateOptions): { input: SchedulerInput; before: 
       callId: callId++,
       lastRcChange: input.nowSec,
     });
-    ns.transient[`fail-count-${rsc}`] = String(Number(ns.transient[`fail-count-${rsc}`] ?? 0) + 1);
+    // As the cluster records it: a failed start (start-failure-is-fatal, the default) makes the fail count INFINITY.
+    const fatal = op === "start" && !/^(false|no|0|off)$/i.test(input.properties["start-failure-is-fatal"] ?? "true");
+    const earlier = ns.transient[`fail-count-${rsc}`];
+    ns.transient[`fail-count-${rsc}`] =
+      fatal || /^\+?INFINITY$/i.test(earlier ?? "") ? "INFINITY" : String(Number(earlier ?? 0) + 1);
     ns.transient[`last-failure-${rsc}`] = String(input.nowSec);
     events.push(
       `${rsc} ${op}${op === "monitor" ? ` (every ${Number(interval) / 1000}s)` : ""} on ${node} returns ${rc}`,

@@ -556,7 +556,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     failed = true;
     state = state ?? { role: "Started", failed: true, blocked: false, failureIgnored: false };
     if ((op.operation === "demote" || op.operation === "promote") && onFail !== "block") state.role = "Unpromoted"; // not (still) promoted
-    if (op.operation === "start" && isTrue(ws.props["start-failure-is-fatal"])) r.banned.add(node.name);
+    // (start-failure-is-fatal works through the fail count the cluster sets to INFINITY, not from the history.)
     if (op.operation === "stop") {
       if (onFail === "fence" && ws.stonithEnabled) node.unclean = true;
       else blocked = true;
