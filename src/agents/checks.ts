@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { promises as fsp, readdirSync, readFileSync, statfsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
+import { ordinaryPriority } from "../node/priority.js";
 import { formatDuration } from "../config/duration.js";
 import type { MonitorConfig } from "../config/model.js";
 import { baseEnv, commandSpec } from "../node/executor/agents.js";
@@ -118,6 +119,7 @@ export function pingOnce(target: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const waitS = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
     const child = spawn("ping", ["-n", "-q", "-c", "1", "-W", waitS, target], { stdio: "ignore", env: baseEnv() });
+    ordinaryPriority(child.pid);
     child.once("error", () => resolve(false));
     child.once("exit", (code) => resolve(code === 0));
   });

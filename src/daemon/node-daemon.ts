@@ -31,6 +31,7 @@ import { runFenceAgent } from "../node/executor/fence-agent.js";
 import { isLeaseRecord, privateStateDir, readJsonState, StateFile } from "../node/store.js";
 import { StreamHub } from "../node/stream.js";
 import { emptyTransportStats, UdpTransport } from "../node/transport.js";
+import { raiseOwnPriority } from "../node/priority.js";
 import { printableLine } from "../util/printable.js";
 import { attemptSpec, guardPings } from "./fence-runner.js";
 import { nodeStatus } from "../api/node-status.js";
@@ -132,6 +133,8 @@ export class NodeDaemon {
   async start(): Promise<void> {
     const { me } = this.o;
     const config = this.config;
+    const priority = raiseOwnPriority();
+    this.event(priority.ok ? "info" : "warn", priority.message);
     if (this.o.single) {
       this.s = this.initCore(0);
       this.event(

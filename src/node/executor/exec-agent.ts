@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ordinaryPriority } from "../priority.js";
 import { formatDuration } from "../../config/duration.js";
 import type { ExecSpec, PrimitiveConfig } from "../../config/model.js";
 import { isRoleAction, type OpAction, type OpResult } from "../../core/operation.js";
@@ -230,6 +231,7 @@ export class CommandAgent implements AgentRunner {
         cwd: this.spec.cwd,
         env: execEnv(this.rsc, this.spec, "start"),
       });
+      ordinaryPriority(child.pid);
       closeSync(fd);
       let answered = false;
       const answer = (r: OpResult) => {

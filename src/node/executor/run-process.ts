@@ -2,6 +2,7 @@
 // and everything it forked (kill(-pgid)). Output is kept as a bounded tail: agents may print megabytes of garbage.
 
 import { spawn } from "node:child_process";
+import { ordinaryPriority } from "../priority.js";
 
 export interface RunSpec {
   file: string;
@@ -69,6 +70,7 @@ export function runProcess(spec: RunSpec): Promise<RunResult> {
         detached: true,
         stdio: ["pipe", "pipe", "pipe"],
       });
+      ordinaryPriority(child.pid);
     } catch (e) {
       resolve({
         exitCode: null,

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isIP } from "node:net";
+import { ordinaryPriority } from "../priority.js";
 import type { PrimitiveConfig } from "../../config/model.js";
 import { vipParams, type VipParams } from "../../config/vip.js";
 import { isRoleAction, type OpResult } from "../../core/operation.js";
@@ -128,6 +129,7 @@ export class VipAgent implements AgentRunner {
         : [SEND_UA, ["-i", String(p.arpIntervalMs), "-c", String(p.arpCount), p.ip, String(where.prefix), where.dev]];
     if (!existsSync(file)) return;
     const child = spawn(file, args, { stdio: "ignore", detached: true });
+    ordinaryPriority(child.pid);
     child.on("error", () => undefined);
     child.unref();
   }
