@@ -24,6 +24,8 @@ export interface BundleInfo {
   replicaInstance: Map<string, string>;
   /** Bundle ids, which stand for the set of their containers in a colocation. */
   bundleIds: Set<string>;
+  /** A container (one per host) → the other replicas' containers of its bundle. */
+  siblings: Map<string, string[]>;
 }
 
 export const noBundles = (): BundleInfo => ({
@@ -32,6 +34,7 @@ export const noBundles = (): BundleInfo => ({
   instanceOnGuest: new Map(),
   replicaInstance: new Map(),
   bundleIds: new Set(),
+  siblings: new Map(),
 });
 
 /** The IPv4 address `n` after `start`. */
@@ -118,6 +121,12 @@ export function expandBundles(input: SchedulerInput): { input: SchedulerInput; i
     }
     containersOf.set(b.id, containers);
     info.bundleIds.add(b.id);
+    if (b.replicasPerHost <= 1)
+      for (const c of containers)
+        info.siblings.set(
+          c,
+          containers.filter((x) => x !== c),
+        );
     // One replica per host unless the bundle allows more. Like clone instances, the replicas that can stay where
     // they run are placed first; the others take what is left.
     if (b.replicasPerHost <= 1) {

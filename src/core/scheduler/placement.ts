@@ -768,6 +768,14 @@ class Placer {
 
   choose(unit: SRsc, s: Scores): string | null {
     if (this.stoppedByPolicy(unit)) return null;
+    // A bundle's replica does not take a host where another replica of it runs and may stay (like clone copies,
+    // replicas keep their hosts first; one that cannot stay takes what is left).
+    for (const sibling of this.ws.bundles.siblings.get(unit.id) ?? []) {
+      if (this.unitAssigned.has(sibling)) continue;
+      const other = this.ws.byId.get(sibling);
+      for (const host of other?.running.keys() ?? [])
+        if ((this.ownScores(other!, other!).get(host) ?? -INF) > -INF && s.has(host)) s.set(host, -INF);
+    }
     const prims = primitivesOf(unit);
     if (prims.some(frozen)) {
       // An unmanaged resource stays wherever it is.
