@@ -3,7 +3,7 @@
 // asks (send, run an agent or a fence device, ping, write a state file, wake me at t). It decides nothing.
 
 import { randomInt } from "node:crypto";
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
@@ -32,6 +32,7 @@ import { isLeaseRecord, privateStateDir, readJsonState, StateFile } from "../nod
 import { StreamHub } from "../node/stream.js";
 import { emptyTransportStats, UdpTransport } from "../node/transport.js";
 import { raiseOwnPriority } from "../node/priority.js";
+import { LatestFile, LineSink } from "../node/async-output.js";
 import { printableLine } from "../util/printable.js";
 import { attemptSpec, guardPings } from "./fence-runner.js";
 import { nodeStatus } from "../api/node-status.js";
@@ -108,6 +109,10 @@ export class NodeDaemon {
   private readonly leasePath: string;
   private readonly failuresFile: StateFile<{ version: 2; resources: Record<string, DurableFailures> }>;
   private readonly eventsFile: string;
+  /** Log lines and the often-written lease record leave without making the event loop wait (async-output.ts). */
+  private readonly eventLog: LineSink;
+  private readonly stdout = new LineSink({ fd: 1 });
+  private readonly leaseFile: LatestFile;
   /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
   private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
   private resolveDone!: (code: number) => void;
@@ -124,6 +129,10 @@ export class NodeDaemon {
     this.leasePath = join(o.stateDir, "lease.json");
     this.failuresFile = new StateFile(join(o.stateDir, "state.json"));
     this.eventsFile = join(o.stateDir, "events.log");
+    this.eventLog = new LineSink({ path: this.eventsFile });
+    this.leaseFile = new LatestFile(this.leasePath, (err) =>
+      this.event("error", `cannot write the lease state file in ${o.stateDir}: ${err.message}`),
+    );
     this.config =
       o.single && o.config.nodes.length === 0
         ? { ...o.config, nodes: [{ name: o.me, links: [], votes: 1, attributes: {} }] }
@@ -365,9 +374,8 @@ export class NodeDaemon {
       else if (e.file === "config") this.configFile.save({ doc: e.value });
       else if (e.file === "failures") this.failuresFile.save({ version: 2, resources: e.value });
       else {
-        // Written often, so not fsynced: it only matters while this machine stays up.
-        writeFileSync(`${this.leasePath}.tmp`, JSON.stringify(e.value), { mode: 0o600 });
-        renameSync(`${this.leasePath}.tmp`, this.leasePath);
+        // Written often, so not fsynced (it only matters while this machine stays up), and off the event loop.
+        this.leaseFile.write(JSON.stringify(e.value));
       }
     } catch (err) {
       this.event("error", `cannot write the ${e.file} state file in ${this.o.stateDir}: ${(err as Error).message}`);
@@ -551,7 +559,7 @@ export class NodeDaemon {
       this.hub?.close();
       this.transport?.close();
       this.event("info", "Paceline stopped");
-      this.resolveDone(0);
+      void Promise.all([this.stdout.flush(), this.eventLog.flush()]).then(() => this.resolveDone(0));
     }, 50);
   }
 
@@ -561,11 +569,9 @@ export class NodeDaemon {
     if (this.events.length > EVENTS_KEPT) this.events.shift();
     // Agents' words reach the log and the terminal escaped (a log line is one line, and clears no screen).
     const formatted = `${new Date(line.atMs).toISOString()} ${level.toUpperCase().padEnd(5)} ${printableLine(text)}`;
-    (this.o.out ?? ((l: string) => process.stdout.write(`${l}\n`)))(formatted);
-    try {
-      appendFileSync(this.eventsFile, `${formatted}\n`, { mode: 0o600 });
-    } catch {
-      // the event log is a convenience; the daemon goes on without it
-    }
+    if (this.o.out) this.o.out(formatted);
+    else this.stdout.write(formatted);
+    // The event log is a convenience: the daemon goes on without it.
+    this.eventLog.write(formatted);
   }
 }
