@@ -13,6 +13,7 @@ export class LineSink {
   private queuedBytes = 0;
   private dropped = 0;
   private failed = false;
+  private waiting: Array<() => void> = [];
 
   constructor(
     target: { fd: number } | { path: string },
@@ -24,6 +25,7 @@ export class LineSink {
         : createWriteStream(target.path, { flags: "a", mode: 0o600 });
     this.stream.on("error", () => {
       this.failed = true; // the reader is gone or the disk refuses: the daemon goes on without this output
+      for (const done of this.waiting.splice(0)) done();
     });
   }
 
@@ -46,13 +48,21 @@ export class LineSink {
     this.queuedBytes += bytes;
     this.stream.write(text, () => {
       this.queuedBytes -= bytes;
+      if (this.queuedBytes === 0) for (const done of this.waiting.splice(0)) done();
     });
   }
 
-  /** Everything written so far has left (or could not). */
-  flush(): Promise<void> {
+  /** Resolves once everything written so far has left — or after `timeoutMs`: a reader that stopped reading must
+   * not keep the daemon from exiting. */
+  flush(timeoutMs = 1000): Promise<void> {
     if (this.failed || this.queuedBytes === 0) return Promise.resolve();
-    return new Promise((resolve) => this.stream.write("", () => resolve()));
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 
