@@ -341,14 +341,20 @@ class Placer {
     return total ?? new Map();
   }
 
+  /** Colocations where this unit depends on another, the higher-priority primary first (it is placed first). */
   colocationsAsDependent(unit: SRsc) {
-    return this.ws.input.colocations.filter(
-      (c) =>
-        c.rsc !== undefined &&
-        this.unitOf.get(c.rsc) === unit &&
-        c.withRsc !== undefined &&
-        this.primariesOf(c.withRsc).some((p) => p !== unit),
-    );
+    const priorityOf = (withRsc: string) => Math.max(0, ...this.primariesOf(withRsc).map((p) => p.priority));
+    return this.ws.input.colocations
+      .filter(
+        (c) =>
+          c.rsc !== undefined &&
+          this.unitOf.get(c.rsc) === unit &&
+          c.withRsc !== undefined &&
+          this.primariesOf(c.withRsc).some((p) => p !== unit),
+      )
+      .map((c, i) => ({ c, i, priority: priorityOf(c.withRsc!) }))
+      .sort((a, b) => b.priority - a.priority || a.i - b.i)
+      .map(({ c }) => c);
   }
   /** The units a colocation's "with" side names: one resource, or every resource of a tag or template. */
   primariesOf(withRsc: string): SRsc[] {
