@@ -336,6 +336,17 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
     const inst = clone.children[m ? Number(m[1]) : 0];
     return inst && pick(inst);
   }
+  // A copy active on a lost node that needs no fencing to be recovered elsewhere (requires=quorum or nothing) does not
+  // hold one of the clone's places: another copy may start meanwhile (unless the clone runs on every node anyway).
+  const first = clone.children[0] ? primitivesOf(clone.children[0])[0] : undefined;
+  const requires = first?.meta.requires ?? (ws.stonithEnabled ? "fencing" : "quorum");
+  const lostCopy =
+    active &&
+    requires !== "fencing" &&
+    requires !== "unfencing" &&
+    (!node.online || node.unclean) &&
+    !ws.guestOf.has(node.name) &&
+    clone.clone!.max < ws.nodes.length;
   const activeOn = (inst: SRsc, where?: string) =>
     primitivesOf(inst).some((p) => (where ? p.running.has(where) || p.probed.has(where) : p.running.size > 0));
   // An instance already known on this node, else the lowest one active nowhere and not yet seen on this node —
@@ -344,7 +355,7 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
     if (activeOn(inst, node.name) && !pick(inst)!.probed.has(node.name)) return pick(inst);
   const activeHere = clone.children.filter((inst) => primitivesOf(inst).some((p) => p.running.has(node.name))).length;
   const full = active && activeHere >= clone.clone!.nodeMax;
-  if (!full) {
+  if (!full && !lostCopy) {
     for (const inst of clone.children) if (!activeOn(inst) && !activeOn(inst, node.name)) return pick(inst);
     for (const inst of clone.children) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
   }
