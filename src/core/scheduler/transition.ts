@@ -73,10 +73,12 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       plans.set(r.id, plan);
       continue;
     }
+    // Active on several nodes counts without those being fenced (fencing settles them).
+    const activeElsewhere = current.filter((c) => !fenced.has(c)).length > 1;
     for (const c of current) {
       const st = r.running.get(c)!;
       if (fenced.has(c)) continue; // fencing stops it
-      if (c !== next || st.failed || r.needsRestart.has(c) || current.length > 1) {
+      if (c !== next || st.failed || r.needsRestart.has(c) || activeElsewhere) {
         plan.stop.add(c);
         const node = ws.nodeByName.get(c)!;
         if (st.blocked || (node.unclean && !fenced.has(c)) || (!node.online && !fenced.has(c) && node.unclean))

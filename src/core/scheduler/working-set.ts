@@ -559,7 +559,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     )
       r.banned.add(node.name);
     if (op.rc === 6 /* not configured */) r.bannedEverywhere = true;
-    if (isProbe && op.rc !== OCF_OK && op.status === EXEC_DONE && op.rc === 5) {
+    if (isProbe && (op.status === 7 || (op.status === EXEC_DONE && op.rc === 5))) {
       // not installed here: treat as stopped, just banned
       state = undefined;
       continue;
