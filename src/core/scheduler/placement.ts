@@ -588,8 +588,13 @@ class Placer {
       take(inst, here);
       placedCount++;
     }
-    // The rest go where the score is best, spreading over nodes.
-    for (const inst of clone.children) {
+    // The rest go where the score is best, spreading over nodes — an anonymous copy that failed, or runs on a node
+    // about to be fenced, last: it stops there, and a free copy starts elsewhere.
+    const lost = (inst: SRsc) =>
+      primitivesOf(inst).some((p) => [...p.running].some(([n, st]) => st.failed || this.ws.nodeByName.get(n)?.unclean));
+    // (Globally-unique copies are distinct resources: they move.)
+    const rest = info.unique ? clone.children : [...clone.children].sort((a, b) => Number(lost(a)) - Number(lost(b)));
+    for (const inst of rest) {
       if (chosen.has(inst) || stopped || isFrozen || placedCount >= info.max) continue;
       const byNode = (name: string) => this.ws.nodeByName.get(name)!;
       const candidates = this.ws.nodes
