@@ -482,10 +482,11 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     if (isMonitor && op.rc === OCF_DEGRADED) op = { ...op, rc: OCF_OK };
     if (isMonitor && op.rc === OCF_DEGRADED_PROMOTED) op = { ...op, rc: OCF_RUNNING_PROMOTED };
     const expired = failureExpired(ws, r, node, op);
-    // A probe may find it stopped; a recurring monitor finding it stopped is a failure.
+    // A probe may find it stopped; a recurring monitor finding it stopped is a failure — except for a resource left
+    // unmanaged, which is simply taken as stopped.
     const success =
       op.status === EXEC_DONE &&
-      (isProbe
+      (isProbe || (isMonitor && !r.managed && op.rc === OCF_NOT_RUNNING)
         ? op.rc === OCF_OK || op.rc === OCF_NOT_RUNNING || op.rc === OCF_RUNNING_PROMOTED
         : isMonitor
           ? op.rc === OCF_OK || op.rc === OCF_RUNNING_PROMOTED
