@@ -121,15 +121,14 @@ export function expandBundles(input: SchedulerInput): { input: SchedulerInput; i
     }
     containersOf.set(b.id, containers);
     info.bundleIds.add(b.id);
-    if (b.replicasPerHost <= 1)
+    // One replica per host unless the bundle allows more. Like clone instances, the replicas that can stay where
+    // they run are placed first; the others take what is left (see also Placer.choose: siblings).
+    if (b.replicasPerHost <= 1) {
       for (const c of containers)
         info.siblings.set(
           c,
           containers.filter((x) => x !== c),
         );
-    // One replica per host unless the bundle allows more. Like clone instances, the replicas that can stay where
-    // they run are placed first; the others take what is left.
-    if (b.replicasPerHost <= 1) {
       const ranked = [...containers].sort(
         (x, y) => Number(!canStay(input, b.id, x)) - Number(!canStay(input, b.id, y)),
       );
