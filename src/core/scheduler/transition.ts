@@ -262,9 +262,14 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         !f.current.includes(f.next) &&
         canMigrate(ws, f.r, [...f.stop][0]!) &&
         !f.current.some((c) => f.r.running.get(c)?.failed);
+      // A copy of a cloned "first" stopped for want of what it follows (its start blocked) takes the clone through
+      // its stop and start: what follows the whole clone restarts with it.
+      const copyHeldBack =
+        firsts.length > 1 && firsts.some((f) => f.stop.size > 0 && f.start && f.startBlocked && f.next !== null);
       const firstRestarts =
-        !firstStable &&
-        firsts.some((f) => f.start && !f.startBlocked && !migrates(f) && (f.stop.size > 0 || !isCloneInstance(f.r)));
+        copyHeldBack ||
+        (!firstStable &&
+          firsts.some((f) => f.start && !f.startBlocked && !migrates(f) && (f.stop.size > 0 || !isCloneInstance(f.r))));
       // "then" cannot be stopped (frozen, or its own stop is blocked) → "first" cannot stop before it; the loop
       // carries this down the whole order chain (a group's members below a blocked one keep running).
       if (
