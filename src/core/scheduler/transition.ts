@@ -262,10 +262,11 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         !f.current.includes(f.next) &&
         canMigrate(ws, f.r, [...f.stop][0]!) &&
         !f.current.some((c) => f.r.running.get(c)?.failed);
-      // A copy of a cloned "first" stopped for want of what it follows (its start blocked) takes the clone through
-      // its stop and start: what follows the whole clone restarts with it.
+      // A copy of a cloned "first" restarting where it runs (or stopped there for want of what it follows) takes the
+      // clone through its stop and start: what follows the whole clone restarts with it.
       const copyHeldBack =
-        firsts.length > 1 && firsts.some((f) => f.stop.size > 0 && f.start && f.startBlocked && f.next !== null);
+        firsts.length > 1 &&
+        firsts.some((f) => f.stop.size > 0 && f.start && f.next !== null && f.current.includes(f.next));
       const firstRestarts =
         copyHeldBack ||
         (!firstStable &&
