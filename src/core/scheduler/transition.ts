@@ -111,6 +111,12 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
   }
 
+  // A node still joining (pending) cannot be probed yet: what it may be running is unknown, so nothing that was
+  // never seen there starts anywhere until it has been asked.
+  const pendingNodes = ws.nodes.filter((n) => n.pending && n.online && !n.remoteConnection);
+  for (const p of plans.values())
+    if (p.start && !p.startBlocked && pendingNodes.some((n) => !p.r.probed.has(n.name))) p.startBlocked = true;
+
   // A resource that cannot be stopped cannot be started elsewhere either.
   for (const p of plans.values()) {
     if (p.stopBlocked && p.start && p.next && !p.current.includes(p.next)) {
