@@ -5,7 +5,7 @@
 import type { LocationDef } from "../../config/cluster-model.js";
 import { ruleMatches } from "./rules.js";
 import { addScore, INF } from "./scores.js";
-import { frozen, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
+import { frozen, isStonith, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
 
 export type Scores = Map<string, number>; // node name → score
 
@@ -39,8 +39,6 @@ function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): boolean {
     return loc.set.some((s) => s.resources.some((x) => x === id || (ws.input.tags[x]?.includes(id) ?? false)));
   return false;
 }
-
-const isStonith = (p: SRsc): boolean => p.def.kind === "primitive" && p.def.cls === "stonith";
 
 const isPromotedRole = (role: string | undefined): boolean => role !== undefined && /^(promoted|master)$/i.test(role);
 const isUnpromotedRole = (role: string | undefined): boolean =>

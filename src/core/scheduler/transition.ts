@@ -2,7 +2,7 @@
 // what mandatory ordering blocks or forces; and what the cluster looks like once the transition has run.
 
 import type { Placement } from "./placement.js";
-import { frozen, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
+import { frozen, isStonith, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
 
 export type Verb =
   "Start" | "Stop" | "Move" | "Migrate" | "Restart" | "Recover" | "Reload" | "Promote" | "Demote" | "Re-promote";
@@ -685,8 +685,6 @@ function bundleReplicaLost(ws: WorkingSet, plans: Map<string, Plan>, r: SRsc): b
   const stopping = container.current.length > 0 && (container.next === null || container.startBlocked);
   return stopping || (container.start && container.startBlocked);
 }
-
-const isStonith = (r: SRsc): boolean => r.def.kind === "primitive" && r.def.cls === "stonith";
 
 /** Live migration (migrate_to/migrate_from) instead of stop+start: allowed by the resource, from a healthy node. */
 function canMigrate(ws: WorkingSet, r: SRsc, from: string): boolean {

@@ -376,6 +376,9 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
 /** Left where it is: not managed, or blocked after a failure. */
 export const frozen = (r: SRsc): boolean => !r.managed || r.blocked;
 
+/** A fence device (class stonith). */
+export const isStonith = (r: SRsc): boolean => r.def.kind === "primitive" && r.def.cls === "stonith";
+
 export function primitivesOf(r: SRsc): SRsc[] {
   return r.kind === "primitive" ? [r] : r.children.flatMap(primitivesOf);
 }
