@@ -30,12 +30,13 @@ import {
 
 class CibReader {
   private readonly byId = new Map<string, XmlElement>();
-  constructor(readonly root: XmlElement) {
+  /** Ids are looked up within the configuration (id-refs never point into the status). */
+  constructor(configuration: XmlElement) {
     const walk = (el: XmlElement) => {
       if (el.attrs.id !== undefined && !this.byId.has(el.attrs.id)) this.byId.set(el.attrs.id, el);
       el.children.forEach(walk);
     };
-    walk(root);
+    walk(configuration);
   }
 
   /** Follows id-ref="…" to the element it names. */
@@ -237,35 +238,46 @@ class CibReader {
       };
     });
   }
+}
 
-  lrmOp(el: XmlElement): OpRecord {
-    const a = el.attrs;
-    return {
-      id: a.id ?? "",
-      operation: a.operation ?? "",
-      intervalMs: Number(a.interval ?? 0),
-      rc: Number(a["rc-code"] ?? 0),
-      status: Number(a["op-status"] ?? 0),
-      callId: Number(a["call-id"] ?? 0),
-      lastRcChange:
-        a["last-rc-change"] !== undefined
-          ? Number(a["last-rc-change"])
-          : a["last-run"] !== undefined
-            ? Number(a["last-run"])
-            : undefined,
-      exitReason: a["exit-reason"],
-      migrateSource: a["migrate_source"],
-      migrateTarget: a["migrate_target"],
-      opDigest: a["op-digest"],
-      restartDigest: a["op-restart-digest"],
-      secureDigest: a["op-secure-digest"],
-      forceRestartParams: a["op-force-restart"],
-      secureParams: a["op-secure-params"],
-      featureSet: a["crm_feature_set"],
-      ...expectedRcOf(a["transition-key"]),
-      onNode: a["on_node"],
-    };
-  }
+function lrmOp(el: XmlElement): OpRecord {
+  const a = el.attrs;
+  return {
+    id: a.id ?? "",
+    operation: a.operation ?? "",
+    intervalMs: Number(a.interval ?? 0),
+    rc: Number(a["rc-code"] ?? 0),
+    status: Number(a["op-status"] ?? 0),
+    callId: Number(a["call-id"] ?? 0),
+    lastRcChange:
+      a["last-rc-change"] !== undefined
+        ? Number(a["last-rc-change"])
+        : a["last-run"] !== undefined
+          ? Number(a["last-run"])
+          : undefined,
+    exitReason: a["exit-reason"],
+    migrateSource: a["migrate_source"],
+    migrateTarget: a["migrate_target"],
+    opDigest: a["op-digest"],
+    restartDigest: a["op-restart-digest"],
+    secureDigest: a["op-secure-digest"],
+    forceRestartParams: a["op-force-restart"],
+    secureParams: a["op-secure-params"],
+    featureSet: a["crm_feature_set"],
+    ...expectedRcOf(a["transition-key"]),
+    onNode: a["on_node"],
+  };
+}
+
+function lrmResource(lr: XmlElement): LrmResource {
+  return {
+    id: lr.attrs.id ?? "",
+    cls: lr.attrs.class,
+    provider: lr.attrs.provider,
+    type: lr.attrs.type,
+    container: lr.attrs.container,
+    ops: childrenNamed(lr, "lrm_rsc_op").map(lrmOp),
+  };
 }
 
 /** The expected result in a transition key "action:transition:expected-rc:uuid". */
@@ -347,6 +359,9 @@ function parseCibDate(s: string | undefined): number | undefined {
 /** Names that would reach for an object's prototype wherever ids key a plain object: refused, where they appear. */
 const RESERVED = new Set(["__proto__", "constructor", "prototype"]);
 const FREE_TEXT = new Set(["value", "description"]);
+/** Whether the text may hold one (a name spelled with character references, &#…;, is only found by the walk):
+ * walking every attribute of a large status section costs more than this search. */
+const mayHoldReservedNames = (xml: string) => /["'](?:__proto__|constructor|prototype)["']|&#/.test(xml);
 function refuseReservedNames(root: XmlElement): void {
   const todo = [root];
   for (let el = todo.pop(); el; el = todo.pop()) {
@@ -360,12 +375,24 @@ function refuseReservedNames(root: XmlElement): void {
 }
 
 export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 1000)): SchedulerInput {
-  const root = parseXml(xml);
+  const checkNames = mayHoldReservedNames(xml);
+  // The status section's resource histories (most of a large CIB) are read as they are parsed, never kept as XML.
+  const historiesOf = new Map<XmlElement, LrmResource[]>();
+  const root = parseXml(xml, {
+    take: (el, parent) => {
+      if (el.name !== "lrm_resource" || parent.name !== "lrm_resources") return false;
+      if (checkNames) refuseReservedNames(el);
+      const list = historiesOf.get(parent) ?? [];
+      if (!list.length) historiesOf.set(parent, list);
+      list.push(lrmResource(el));
+      return true;
+    },
+  });
   if (root.name !== "cib") throw new Error(`not a CIB: the root element is <${root.name}>, expected <cib>`);
-  refuseReservedNames(root);
-  const r = new CibReader(root);
+  if (checkNames) refuseReservedNames(root);
   const conf = childNamed(root, "configuration");
   if (!conf) throw new Error("the CIB has no <configuration> section");
+  const r = new CibReader(conf);
   const properties: Record<string, string> = {};
   for (const set of r.nvsets(childNamed(conf, "crm_config"), "cluster_property_set")) {
     for (const [k, v] of Object.entries(set.values)) if (properties[k] === undefined) properties[k] = v;
@@ -464,14 +491,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
     for (const ta of childrenNamed(ns, "transient_attributes"))
       for (const set of r.nvsets(ta, "instance_attributes")) Object.assign(transient, set.values);
     const lrmEl = childNamed(childNamed(ns, "lrm"), "lrm_resources");
-    const lrm: LrmResource[] = childrenNamed(lrmEl, "lrm_resource").map((lr) => ({
-      id: lr.attrs.id ?? "",
-      cls: lr.attrs.class,
-      provider: lr.attrs.provider,
-      type: lr.attrs.type,
-      container: lr.attrs.container,
-      ops: childrenNamed(lr, "lrm_rsc_op").map((o) => r.lrmOp(o)),
-    }));
+    const lrm: LrmResource[] = (lrmEl && historiesOf.get(lrmEl)) ?? [];
     const a = ns.attrs;
     return {
       id: a.id ?? "",
