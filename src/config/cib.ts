@@ -378,13 +378,19 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   const checkNames = mayHoldReservedNames(xml);
   // The status section's resource histories (most of a large CIB) are read as they are parsed, never kept as XML.
   const historiesOf = new Map<XmlElement, LrmResource[]>();
+  // One string per resource id, whichever node's history names it: the scheduler looks each up several times.
+  const ids = new Map<string, string>();
   const root = parseXml(xml, {
     take: (el, parent) => {
       if (el.name !== "lrm_resource" || parent.name !== "lrm_resources") return false;
       if (checkNames) refuseReservedNames(el);
       const list = historiesOf.get(parent) ?? [];
       if (!list.length) historiesOf.set(parent, list);
-      list.push(lrmResource(el));
+      const lr = lrmResource(el);
+      const id = ids.get(lr.id);
+      if (id === undefined) ids.set(lr.id, lr.id);
+      else lr.id = id;
+      list.push(lr);
       return true;
     },
   });

@@ -2,7 +2,7 @@
 // fail counts, colocations), then the choice of node, in Pacemaker's way: a colocation's primary is placed before
 // its dependents, and the primary weighs its dependents' preferences.
 
-import type { LocationDef } from "../../config/cluster-model.js";
+import type { ColocationDef, LocationDef } from "../../config/cluster-model.js";
 import { ruleMatches } from "./rules.js";
 import { addScore, INF } from "./scores.js";
 import { frozen, isStonith, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
@@ -63,6 +63,9 @@ class Placer {
   readonly notes = new Map<string, ScoreNote[]>();
   private readonly inProgress = new Set<string>();
   private readonly unitOf = new Map<string, SRsc>();
+  private byUnit: Map<SRsc, ColocationDef[]> | undefined;
+  private readonly asDependent = new Map<SRsc, ColocationDef[]>();
+  private readonly asPrimary = new Map<SRsc, ColocationDef[]>();
 
   /** Location constraints by the resource id they name (tags expanded); pattern ones are checked for all. */
   private readonly locationsById = new Map<string, LocationDef[]>();
@@ -340,9 +343,11 @@ class Placer {
   }
 
   /** Colocations where this unit depends on another, the higher-priority primary first (it is placed first). */
-  colocationsAsDependent(unit: SRsc) {
+  colocationsAsDependent(unit: SRsc): ColocationDef[] {
+    const cached = this.asDependent.get(unit);
+    if (cached) return cached;
     const priorityOf = (withRsc: string) => Math.max(0, ...this.primariesOf(withRsc).map((p) => p.priority));
-    return this.ws.input.colocations
+    const list = this.colocationsNaming(unit)
       .filter(
         (c) =>
           c.rsc !== undefined &&
@@ -353,6 +358,8 @@ class Placer {
       .map((c, i) => ({ c, i, priority: priorityOf(c.withRsc!) }))
       .sort((a, b) => b.priority - a.priority || a.i - b.i)
       .map(({ c }) => c);
+    this.asDependent.set(unit, list);
+    return list;
   }
   /** The units a colocation's "with" side names: one resource, or every resource of a tag or template. */
   primariesOf(withRsc: string): SRsc[] {
@@ -363,8 +370,11 @@ class Placer {
     return u ? [u] : [];
   }
 
-  colocationsAsPrimary(unit: SRsc) {
-    return this.ws.input.colocations.filter(
+  /** Colocations where this unit is the primary, as configured. */
+  colocationsAsPrimary(unit: SRsc): ColocationDef[] {
+    const cached = this.asPrimary.get(unit);
+    if (cached) return cached;
+    const list = this.colocationsNaming(unit).filter(
       (c) =>
         c.withRsc !== undefined &&
         this.unitOf.get(c.withRsc) === unit &&
@@ -372,6 +382,24 @@ class Placer {
         this.unitOf.has(c.rsc) &&
         this.unitOf.get(c.rsc) !== unit,
     );
+    this.asPrimary.set(unit, list);
+    return list;
+  }
+  /** Colocations naming the unit on either side, in configuration order (indexed once: asked for per unit). */
+  private colocationsNaming(unit: SRsc): ColocationDef[] {
+    if (!this.byUnit) {
+      this.byUnit = new Map();
+      for (const c of this.ws.input.colocations) {
+        const units = new Set([c.rsc, c.withRsc].map((id) => (id === undefined ? undefined : this.unitOf.get(id))));
+        for (const u of units) {
+          if (!u) continue;
+          const list = this.byUnit.get(u) ?? [];
+          if (!list.length) this.byUnit.set(u, list);
+          list.push(c);
+        }
+      }
+    }
+    return this.byUnit.get(unit) ?? [];
   }
 
   /** Where a resource reads node attributes: its node, or — inside a container with

@@ -5,6 +5,7 @@
 import type {
   CloneDef,
   GroupDef,
+  LrmResource,
   NodeStateDef,
   OpDef,
   OpRecord,
@@ -79,6 +80,8 @@ export interface SRsc {
   clone?: CloneInfo;
   parent?: SRsc;
   children: SRsc[];
+  /** primitivesOf's answer, kept while the children stay the same (asked for in every loop of the scheduler). */
+  primitivesCache?: { list: readonly SRsc[]; childCount: number };
   meta: Record<string, string>;
   ops: OpDef[];
   managed: boolean;
@@ -113,7 +116,8 @@ export interface SRsc {
   needsReload: Set<string>;
   probed: Set<string>;
   recurringFailed: boolean;
-  /** The name the status used for it on each node (an anonymous clone instance may be recorded as rsc:3). */
+  /** The name the status used for it on each node, where that is not its id (an anonymous clone instance may be
+   * recorded as rsc:3). */
   statusName: Map<string, string>;
   /** The last status name other than its id it was found under, on any node (Pacemaker keeps one such name per
    * instance, and finds the instance by it when checking for changed definitions). */
@@ -323,7 +327,7 @@ function newRsc(
 /** The instance of a clone (and member of a cloned group) an lrm entry on `node` belongs to. */
 function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boolean): SRsc | undefined {
   const exact = ws.byId.get(lrmId);
-  const base = lrmId.replace(/:\d+$/, "");
+  const base = lrmId.includes(":") ? lrmId.replace(/:\d+$/, "") : lrmId;
   const owner = ws.cloneChildOwner.get(base);
   if (!owner) return exact?.kind === "primitive" ? exact : undefined;
   const { clone, member } = owner;
@@ -379,8 +383,12 @@ export const frozen = (r: SRsc): boolean => !r.managed || r.blocked;
 /** A fence device (class stonith). */
 export const isStonith = (r: SRsc): boolean => r.def.kind === "primitive" && r.def.cls === "stonith";
 
-export function primitivesOf(r: SRsc): SRsc[] {
-  return r.kind === "primitive" ? [r] : r.children.flatMap(primitivesOf);
+export function primitivesOf(r: SRsc): readonly SRsc[] {
+  const cached = r.primitivesCache;
+  if (cached && cached.childCount === r.children.length) return cached.list;
+  const list = r.kind === "primitive" ? [r] : r.children.flatMap(primitivesOf);
+  r.primitivesCache = { list, childCount: r.children.length };
+  return list;
 }
 
 // ---- history --------------------------------------------------------------------------------------------------
@@ -634,10 +642,10 @@ function resolveRemoteNode(ws: WorkingSet, n: SNode): void {
 }
 
 function looksActive(ops: OpRecord[]): boolean {
-  const last = [...ops]
-    .filter((o) => o.status !== EXEC_CANCELLED && o.operation !== "notify")
-    .sort((a, b) => a.callId - b.callId)
-    .at(-1);
+  // The last call (of equal call ids, the one recorded last) that was neither cancelled nor a notify.
+  let last: OpRecord | undefined;
+  for (const o of ops)
+    if (o.status !== EXEC_CANCELLED && o.operation !== "notify" && (!last || o.callId >= last.callId)) last = o;
   if (!last) return false;
   if (last.operation === "stop" || last.operation === "migrate_to")
     return last.rc !== OCF_OK || last.status !== EXEC_DONE;
@@ -920,11 +928,14 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     // fenced or shows it stopped everything.
     if (!node.online && !ws.stonithEnabled) return;
     // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing).
-    const active = new Map(ns.lrm.map((lr) => [lr, looksActive(lr.ops)]));
-    const ordered = [...ns.lrm].sort((a, b) => Number(active.get(b)) - Number(active.get(a)));
+    const active: LrmResource[] = [],
+      inactive: LrmResource[] = [];
+    for (const lr of ns.lrm) (looksActive(lr.ops) ? active : inactive).push(lr);
     const transientByRsc = indexTransient(ns.transient);
-    for (const lr of ordered) {
-      let r = resolveStatusId(ws, lr.id, node, active.get(lr)!);
+    const ordered = [...active, ...inactive];
+    for (let k = 0; k < ordered.length; k++) {
+      const lr = ordered[k]!;
+      let r = resolveStatusId(ws, lr.id, node, k < active.length);
       if (!r) {
         // In the status but not in the configuration: an orphan, stopped if it still runs.
         const def: PrimitiveDef = {
@@ -944,7 +955,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         ws.resources.push(r);
       }
       if (r.kind !== "primitive") continue;
-      r.statusName.set(node.name, lr.id);
+      if (lr.id !== r.id) r.statusName.set(node.name, lr.id); // (else its own id: nothing to remember)
       failCountsFrom(ws, r, node, transientByRsc);
       unpackHistory(ws, r, node, lr.ops);
       if (lr.id !== r.id) r.cloneName = lr.id;
@@ -992,14 +1003,19 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
   }
   // A definition changed since it started: restart or reload where it runs (nodes that can run resources only).
   // The history entry is matched to resources by id or by the instance's last other status name, as Pacemaker does.
-  const byStatusName = new Map<string, SRsc[]>();
-  for (const p of ws.resources.flatMap(primitivesOf))
-    for (const name of new Set([p.id, p.cloneName ?? p.id]))
-      byStatusName.set(name, [...(byStatusName.get(name) ?? []), p]);
+  // (Indexed by name, then by the node each runs on: an anonymous clone's copies all share one status name.)
+  const byStatusName = new Map<string, Map<string, SRsc[]>>();
+  for (const p of ws.resources.flatMap(primitivesOf)) {
+    if (p.orphan) continue;
+    for (const name of new Set([p.id, p.cloneName ?? p.id])) {
+      const byNode = byStatusName.get(name) ?? new Map<string, SRsc[]>();
+      byStatusName.set(name, byNode);
+      for (const n of p.running.keys()) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+    }
+  }
   for (const { lrmId, node, ops } of histories) {
     if (!node.online || node.unclean || node.shutdown || node.standby || node.maintenance) continue;
-    for (const r of byStatusName.get(lrmId) ?? []) {
-      if (r.orphan || !r.running.has(node.name)) continue;
+    for (const r of byStatusName.get(lrmId)?.get(node.name) ?? []) {
       const change = definitionChange(ws, r, node, sortedByCall(ops));
       // A start still pending cannot take a reload: it is restarted with the new definition.
       if (change === "restart" || (change === "reload" && r.running.get(node.name)!.pending === "start"))
