@@ -48,7 +48,9 @@ const files = paths
   .filter((p) => !limit || size(name(p)) <= size(`cib-${limit}.xml.gz`));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-console.log("file                  parse ms   schedule ms (median)   actions   heap MB   Pacemaker crm_simulate -R s");
+console.log(
+  "file                  parse ms   schedule ms (median)   actions   heap MB   peak RSS MB   Pacemaker crm_simulate -R s",
+);
 for (const f of files) {
   const xml = gunzipSync(readFileSync(f)).toString("utf8");
   const t0 = performance.now();
@@ -64,9 +66,11 @@ for (const f of files) {
     times.push(performance.now() - t1);
   }
   const heapMb = process.memoryUsage().heapUsed / 1e6;
+  // (Peak so far in this process: sizes run smallest first, so each row's peak is its own.)
+  const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 1e6;
   const key = /cib-(\d+x\d+)/.exec(name(f))![1]!;
   console.log(
-    `${name(f).padEnd(20)} ${parseMs.toFixed(0).padStart(9)} ${median(times).toFixed(0).padStart(13)} (${runs} run${runs > 1 ? "s" : ""})${" ".repeat(runs > 1 ? 0 : 1)} ${String(actions).padStart(9)} ${heapMb.toFixed(0).padStart(9)}   ${PACEMAKER_R_SECONDS[key] ?? "not timed"}`,
+    `${name(f).padEnd(20)} ${parseMs.toFixed(0).padStart(9)} ${median(times).toFixed(0).padStart(13)} (${runs} run${runs > 1 ? "s" : ""})${" ".repeat(runs > 1 ? 0 : 1)} ${String(actions).padStart(9)} ${heapMb.toFixed(0).padStart(9)} ${peakRssMb.toFixed(0).padStart(13)}   ${PACEMAKER_R_SECONDS[key] ?? "not timed"}`,
   );
 }
 rmSync(tmp, { recursive: true, force: true });

@@ -264,7 +264,7 @@ function lrmOp(el: XmlElement): OpRecord {
     forceRestartParams: a["op-force-restart"],
     secureParams: a["op-secure-params"],
     featureSet: a["crm_feature_set"],
-    ...expectedRcOf(a["transition-key"]),
+    expectedRc: expectedRcOf(a["transition-key"]),
     onNode: a["on_node"],
   };
 }
@@ -281,9 +281,9 @@ function lrmResource(lr: XmlElement): LrmResource {
 }
 
 /** The expected result in a transition key "action:transition:expected-rc:uuid". */
-function expectedRcOf(key: string | undefined): { expectedRc?: number } {
-  const m = /^\d+:-?\d+:(\d+):/.exec(key ?? "");
-  return m ? { expectedRc: Number(m[1]) } : {};
+function expectedRcOf(key: string | undefined): number | undefined {
+  const m = key === undefined ? null : /^\d+:-?\d+:(\d+):/.exec(key);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** A group's or clone's own instance attributes, when it has any. */

@@ -116,7 +116,11 @@ export function parseXml(src: string, options: ParseOptions = {}): XmlElement {
     const h =
       (len * 31 + src.charCodeAt(at) * 7 + src.charCodeAt(end - 1) * 3 + src.charCodeAt((at + end) >> 1)) & 4095;
     const hit = cache[h]!;
-    if (hit.length === len && src.startsWith(hit, at)) return hit;
+    if (hit.length === len) {
+      let k = 0;
+      while (k < len && hit.charCodeAt(k) === src.charCodeAt(at + k)) k++;
+      if (k === len) return hit;
+    }
     return (cache[h] = src.slice(at, end));
   };
   // Where the next '&' is: values without one need no decoding (most documents have none at all).

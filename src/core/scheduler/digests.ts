@@ -50,24 +50,21 @@ function olderThan(version: string | undefined, than: number[]): boolean {
 export function definitionChange(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): DefinitionChange | undefined {
   if (!ws.input.digestsRecorded || ws.bundles.generated.has(r.baseId)) return undefined;
   const def = r.def as PrimitiveDef;
-  // Its own instance attributes, then those of its group and clone (the nearer one wins).
-  const ctx = { nowSec: ws.nowSec, nodeAttrs: node.attrs };
-  const params = evalNvSets(def.params, ctx);
-  for (let up = r.parent; up; up = up.parent)
-    if ("params" in up.def && up.def.params) evalNvSets(up.def.params, ctx, params);
+  const { params, all, allDigest, restartDigests } = expected(ws, r, node);
   const startExtra = def.ops.find((o) => o.name === "start" && o.intervalMs === 0)?.params ?? {};
-  const all = Object.fromEntries(Object.entries({ ...params, ...startExtra }).filter(([k]) => !notDigested(k)));
-  const allDigest = parameterDigest(all);
   let change: DefinitionChange | undefined;
   for (const op of ops.slice(lastStartIndex(ops))) {
     if (op.intervalMs !== 0 || !["start", "monitor", "promote", "migrate_from"].includes(op.operation)) continue;
     let verdict: DefinitionChange | undefined;
     if (op.restartDigest !== undefined) {
-      const restartOnly = Object.fromEntries(
-        Object.entries(all).filter(([k]) => inList(op.forceRestartParams ?? "", k)),
-      );
-      if (op.forceRestartParams === undefined) Object.assign(restartOnly, all);
-      if (parameterDigest(restartOnly) !== op.restartDigest) verdict = "restart";
+      const names = op.forceRestartParams;
+      let restartDigest = restartDigests.get(names);
+      if (restartDigest === undefined) {
+        const restartOnly =
+          names === undefined ? all : Object.fromEntries(Object.entries(all).filter(([k]) => inList(names, k)));
+        restartDigests.set(names, (restartDigest = parameterDigest(restartOnly)));
+      }
+      if (restartDigest !== op.restartDigest) verdict = "restart";
     }
     if (!verdict && op.opDigest !== allDigest)
       // Extra parameters on the start op are only applied by a full start.
@@ -79,6 +76,37 @@ export function definitionChange(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRe
     change ??= verdict;
   }
   return change;
+}
+
+interface Expected {
+  params: Record<string, string>;
+  /** What the agent is started with, as digested. */
+  all: Record<string, string>;
+  allDigest: string;
+  /** By op-force-restart list. */
+  restartDigests: Map<string | undefined, string>;
+}
+/** Per resource, when its parameters do not depend on the node (no rules): the same on each of its nodes. */
+const expectedOf = new WeakMap<SRsc, Expected>();
+
+/** Today's parameters of the resource on the node: its own, then its group's and clone's (the nearer one wins). */
+function expected(ws: WorkingSet, r: SRsc, node: SNode): Expected {
+  const known = expectedOf.get(r);
+  if (known) return known;
+  const def = r.def as PrimitiveDef;
+  const ctx = { nowSec: ws.nowSec, nodeAttrs: node.attrs };
+  const params = evalNvSets(def.params, ctx);
+  let ruled = def.params.some((set) => set.rule);
+  for (let up = r.parent; up; up = up.parent)
+    if ("params" in up.def && up.def.params) {
+      evalNvSets(up.def.params, ctx, params);
+      ruled ||= up.def.params.some((set) => set.rule);
+    }
+  const startExtra = def.ops.find((o) => o.name === "start" && o.intervalMs === 0)?.params ?? {};
+  const all = Object.fromEntries(Object.entries({ ...params, ...startExtra }).filter(([k]) => !notDigested(k)));
+  const result = { params, all, allDigest: parameterDigest(all), restartDigests: new Map() };
+  if (!ruled) expectedOf.set(r, result);
+  return result;
 }
 
 /** The digest without private parameters (passwords), which crm_report masks in the CIBs it collects. */
