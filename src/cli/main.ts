@@ -59,7 +59,8 @@ Usage:
   paceline simulate --cib FILE.xml [--summary] [--explain RSC]
                                           what Pacemaker's scheduler semantics decide for a CIB
   paceline simulate --config cluster.yaml [--node-fail N] [--standby N] [--op-fail RSC_monitor_10000@N=7]
-                    [--attr N:NAME=VALUE] (a node attribute: pingd, a promotion score master-RSC…)
+                    [--attr N:NAME=VALUE] (a node attribute from the start: pingd, a promotion score…)
+                    [--set-attr N:NAME=VALUE] (an attribute that changes: the ping target lost, a disk error)
                                           what-if: the cluster running, then these events
   paceline version
 
@@ -554,6 +555,7 @@ export async function main(argv: string[]): Promise<number> {
           standby: { type: "string", multiple: true },
           "op-fail": { type: "string", multiple: true },
           attr: { type: "string", multiple: true },
+          "set-attr": { type: "string", multiple: true },
         });
         const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
         try {
@@ -567,6 +569,7 @@ export async function main(argv: string[]): Promise<number> {
               standby: list(values.standby),
               opFail: list(values["op-fail"]),
               attrs: list(values.attr),
+              setAttrs: list(values["set-attr"]),
             }),
           );
         } catch (e) {

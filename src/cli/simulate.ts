@@ -22,6 +22,8 @@ export interface SimulateOptions {
   opFail: string[];
   /** NODE:NAME=VALUE node attributes, there from the start (pingd, master-RSC promotion scores). */
   attrs?: string[];
+  /** NODE:NAME=VALUE node attributes that change once the cluster runs (the ping target lost, a disk error). */
+  setAttrs?: string[];
 }
 
 export function loadCibFile(path: string): SchedulerInput {
@@ -104,13 +106,15 @@ export function whatIf(opts: SimulateOptions): { input: SchedulerInput; before: 
   const nodes = config.nodes.length ? config.nodes.map((n) => n.name) : ["node1"];
   const input = lowerConfig(config, nodes);
   input.nowSec = Math.floor(Date.now() / 1000);
-  for (const spec of opts.attrs ?? []) {
+  const setAttr = (option: string, spec: string): string => {
     const m = /^([^:]+):([^=]+)=(.*)$/.exec(spec);
-    if (!m) throw new Error(`--attr ${spec}: write NODE:NAME=VALUE, e.g. n1:pingd=100 or n1:master-db=10`);
+    if (!m) throw new Error(`${option} ${spec}: write NODE:NAME=VALUE, e.g. n1:pingd=100 or n1:master-db=10`);
     const ns = input.nodeStates.find((n) => n.uname === m[1]);
-    if (!ns) throw new Error(`--attr ${spec}: no node \`${m[1]}\` (nodes: ${nodes.join(", ")})`);
+    if (!ns) throw new Error(`${option} ${spec}: no node \`${m[1]}\` (nodes: ${nodes.join(", ")})`);
     ns.transient[m[2]!] = m[3]!;
-  }
+    return `${m[2]} on ${m[1]} becomes ${m[3]}`;
+  };
+  for (const spec of opts.attrs ?? []) setAttr("--attr", spec);
   const before = schedule(structuredClone(input));
   let callId = 1;
   for (const p of before.transition.placed) {
@@ -137,6 +141,7 @@ export function whatIf(opts: SimulateOptions): { input: SchedulerInput; before: 
     Object.assign(nodeState(n), { inCcm: "false", crmd: "offline", join: "down" });
     events.push(`node ${n} fails`);
   }
+  for (const spec of opts.setAttrs ?? []) events.push(setAttr("--set-attr", spec));
   for (const n of opts.standby) {
     nodeState(n).transient.standby = "on";
     events.push(`node ${n} goes to standby`);
@@ -180,13 +185,13 @@ export function simulate(opts: SimulateOptions): string {
     const start = before.transition.placed.map((p) => `${p.rsc} on ${p.node}`).join(", ") || "nothing running";
     return [
       `Starting point: ${start}.`,
-      `Events: ${events.join("; ") || "none (add --node-fail, --standby or --op-fail)"}.`,
+      `Events: ${events.join("; ") || "none (add --node-fail, --standby, --op-fail or --set-attr)"}.`,
       "",
       describe(result),
     ].join("\n");
   }
-  if (opts.nodeFail.length || opts.standby.length || opts.opFail.length)
-    throw new Error("what-if events (--node-fail, --standby, --op-fail) work with --config cluster.yaml");
+  if (opts.nodeFail.length || opts.standby.length || opts.opFail.length || opts.setAttrs?.length)
+    throw new Error("what-if events (--node-fail, --standby, --op-fail, --set-attr) work with --config cluster.yaml");
   if (!opts.cib) throw new Error("give the input: --cib FILE.xml or --config cluster.yaml");
   const result = schedule(loadCibFile(opts.cib));
   if (opts.explain) return explain(result, opts.explain);

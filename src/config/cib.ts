@@ -24,6 +24,7 @@ import type {
 } from "./cluster-model.js";
 import { childNamed, childrenNamed, parseXml, type XmlElement } from "./xml.js";
 import {
+  olderVersion,
   parsePacemakerIntervalMs as parseIntervalMs,
   parsePacemakerScore as parseCibScore,
 } from "./pacemaker-values.js";
@@ -522,6 +523,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
     haveQuorum: hq === undefined ? false : /^(true|1|yes|on)$/i.test(hq),
     digestsRecorded: true,
     maskedSecrets: true,
+    failCountNames: olderVersion(root.attrs.crm_feature_set, [3, 0, 13]) ? "per-resource" : "per-operation",
     dcUuid: root.attrs["dc-uuid"],
     properties,
     rscDefaults: r.nvsets(childNamed(conf, "rsc_defaults"), "meta_attributes"),

@@ -218,6 +218,9 @@ export interface SchedulerInput {
   /** The status comes from a collected CIB whose private parameters may be masked (crm_simulate's assumption):
    * an operation whose digest without them still matches counts as unchanged. */
   maskedSecrets?: boolean;
+  /** Which fail-count attributes count, as the CIB's crm_feature_set says: only fail-count-RSC (before 3.0.13),
+   * or only fail-count-RSC#OP_INTERVAL (from 3.0.13). Unset (Paceline's own nodes): both. */
+  failCountNames?: "per-resource" | "per-operation";
   /** The node id of the designated coordinator (#is_dc in rules). */
   dcUuid?: string;
   properties: Record<string, string>;

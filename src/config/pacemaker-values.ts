@@ -23,3 +23,10 @@ export function parsePacemakerIntervalMs(v: string | undefined): number {
   if (iso) return ((Number(iso[1] ?? 0) * 60 + Number(iso[2] ?? 0)) * 60 + Number(iso[3] ?? 0)) * 1000;
   return parseDurationMs(s) ?? 0;
 }
+
+/** Whether a dotted version such as a CIB's crm_feature_set (absent = oldest) is older than `than`. */
+export function olderVersion(version: string | undefined, than: number[]): boolean {
+  const parts = (version ?? "").split(".").map((p) => parseInt(p, 10) || 0);
+  for (let i = 0; i < than.length; i++) if ((parts[i] ?? 0) !== than[i]) return (parts[i] ?? 0) < than[i]!;
+  return false;
+}

@@ -4,6 +4,7 @@
 // from today's configuration tells: unchanged, reloadable (only reloadable parameters changed), or restart.
 
 import type { OpRecord, PrimitiveDef } from "../../config/cluster-model.js";
+import { olderVersion } from "../../config/pacemaker-values.js";
 import { md5Hex } from "../../util/md5.js";
 import { evalNvSets } from "./rules.js";
 import type { SNode, SRsc, WorkingSet } from "./working-set.js";
@@ -35,12 +36,6 @@ const isFencingParam = (name: string): boolean =>
   /^pcmk_[^_]+_(action|timeout|retries)$/.test(name);
 
 const inList = (list: string | undefined, name: string): boolean => !!list && list.includes(` ${name} `);
-
-function olderThan(version: string | undefined, than: number[]): boolean {
-  const parts = (version ?? "").split(".").map((p) => parseInt(p, 10) || 0);
-  for (let i = 0; i < than.length; i++) if ((parts[i] ?? 0) !== than[i]) return (parts[i] ?? 0) < than[i]!;
-  return false;
-}
 
 /**
  * What a changed definition asks of the resource on this node, judged from its history there since its last start
@@ -116,7 +111,7 @@ function secureDigest(
   all: Record<string, string>,
   op: OpRecord,
 ): string {
-  const old = olderThan(op.featureSet, [3, 16, 0]);
+  const old = olderVersion(op.featureSet, [3, 16, 0]);
   const secure = Object.fromEntries(
     Object.entries(old ? params : all).filter(
       ([k]) => !notDigested(k) && !inList(op.secureParams, k) && !(old && def.cls === "stonith" && isFencingParam(k)),

@@ -695,11 +695,14 @@ function failureExpired(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord): boo
 /** fail-count-RSC[#op_interval] and last-failure-RSC[#…] attributes, grouped by resource id. */
 type TransientIndex = Map<string, Array<{ kind: "fail-count" | "last-failure"; value: string }>>;
 
-function indexTransient(transient: Record<string, string>): TransientIndex {
+function indexTransient(ws: WorkingSet, transient: Record<string, string>): TransientIndex {
   const index: TransientIndex = new Map();
+  const names = ws.input.failCountNames;
   for (const [k, value] of Object.entries(transient)) {
     const m = /^(fail-count|last-failure)-(.+?)(#.*)?$/.exec(k);
     if (!m) continue;
+    // A Pacemaker CIB counts one style only, by its feature set (an older one: per resource; else per operation).
+    if ((names === "per-resource" && m[3]) || (names === "per-operation" && !/^#.+_\d+$/.test(m[3] ?? ""))) continue;
     const list = index.get(m[2]!) ?? [];
     list.push({ kind: m[1] as "fail-count" | "last-failure", value });
     index.set(m[2]!, list);
@@ -931,7 +934,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     const active: LrmResource[] = [],
       inactive: LrmResource[] = [];
     for (const lr of ns.lrm) (looksActive(lr.ops) ? active : inactive).push(lr);
-    const transientByRsc = indexTransient(ns.transient);
+    const transientByRsc = indexTransient(ws, ns.transient);
     const ordered = [...active, ...inactive];
     for (let k = 0; k < ordered.length; k++) {
       const lr = ordered[k]!;
