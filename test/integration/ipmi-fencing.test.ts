@@ -130,3 +130,44 @@ test("a wrong BMC password fails cleanly, says why, and never shows a password",
   await sleep(200);
   assert.equal(power(), before, "nothing was switched");
 });
+
+test(
+  "seed 000's stonith:external/ipmi — cluster-glue's own plugin, run as its stonith command runs it — switches the BMC",
+  {
+    skip: skip || unmet([have("/usr/lib/stonith/plugins/external/ipmi"), "needs cluster-glue (external/ipmi)"]),
+  },
+  async () => {
+    // The plugin has no port option: its `ipmitool` option names the program, here one that adds this BMC's port.
+    writeFileSync(`${dir}/ipmitool-port`, `#!/bin/sh\nexec ipmitool -p ${PORT} "$@"\n`, { mode: 0o755 });
+    const yaml = (pw: string) => `cluster: ipmi
+nodes:
+  n1: { links: [127.0.0.1] }
+  n2: { links: [127.0.0.2] }
+fencing:
+  timeout: 30s
+  devices:
+    ipmi-n2:
+      agent: external/ipmi
+      params: { hostname: n2, ipaddr: 127.0.0.1, userid: admin, interface: lan, passwd_method: env, ipmitool: ${dir}/ipmitool-port }
+      password-file: ${dir}/${pw}
+      targets: [n2]
+      timeout: 20s
+`;
+    writeFileSync(`${dir}/glue.yaml`, yaml("bmc.pw"));
+    writeFileSync(`${dir}/glue-wrong.yaml`, yaml("wrong.pw"));
+    let r = fence("n2", "--config", `${dir}/glue.yaml`, "--off");
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /n2 is fenced/);
+    // (The plugin asks for power off and returns; the BMC switches a moment later, poweroff_wait.)
+    await waitFor(() => power() === "off", 10_000, "the BMC to report power off");
+    r = fence("n2", "--config", `${dir}/glue.yaml`);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    await waitFor(() => power() === "on", 10_000, "a reboot (the plugin's reset) to leave it powered on");
+    // A wrong password: the plugin's own log line (ha_log.sh) is the reason given; no password is shown.
+    r = fence("n2", "--config", `${dir}/glue-wrong.yaml`, "--off");
+    assert.equal(r.status, 1);
+    assert.match(r.stdout + r.stderr, /ipmi-n2 failed.*external\/ipmi: err: error executing ipmitool/s);
+    assert.doesNotMatch(r.stdout + r.stderr, /not-the-password|secret|ha_log\.sh: not found/);
+    assert.equal(power(), "on", "nothing was switched");
+  },
+);

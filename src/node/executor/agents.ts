@@ -197,17 +197,30 @@ export class OcfAgent extends ScriptAgent {
       : { path };
   }
 
-  /** Environment for any action, meta-data included. */
-  env(req: { timeoutMs: number; intervalMs: number }): NodeJS.ProcessEnv {
+  /** What an agent is told about itself, for any call. */
+  private ocfEnv(): Record<string, string> {
     const a = this.rsc.agent as { provider: string; type: string };
-    const env: Record<string, string> = {
+    return {
       OCF_ROOT: this.dirs.ocfRoot,
       OCF_FUNCTIONS_DIR: join(this.dirs.ocfRoot, "lib", "heartbeat"),
       OCF_RA_VERSION_MAJOR: "1",
       OCF_RA_VERSION_MINOR: "1",
-      OCF_RESOURCE_INSTANCE: this.rsc.id,
       OCF_RESOURCE_TYPE: a.type,
       OCF_RESOURCE_PROVIDER: a.provider,
+    };
+  }
+
+  /** Environment for meta-data: no instance, no parameters (as Pacemaker asks it): an agent that validates what it
+   * is given (exportfs) would otherwise fail, and the answer is kept for every resource of that agent. */
+  metadataEnv(): NodeJS.ProcessEnv {
+    return baseEnv(this.ocfEnv());
+  }
+
+  /** Environment for an action on this resource. */
+  env(req: { timeoutMs: number; intervalMs: number }): NodeJS.ProcessEnv {
+    const env: Record<string, string> = {
+      ...this.ocfEnv(),
+      OCF_RESOURCE_INSTANCE: this.rsc.id,
       OCF_RESKEY_CRM_meta_timeout: String(req.timeoutMs),
       OCF_RESKEY_CRM_meta_interval: String(req.intervalMs),
       HA_LOGTAG: `paceline-${this.rsc.id}`,

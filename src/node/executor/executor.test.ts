@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { loadConfigText } from "../../config/load.js";
 import { primitivesOf, type PrimitiveConfig } from "../../config/model.js";
-import { checkAgents, createAgent, type ChildExit } from "./index.js";
+import { agentMetadata, checkAgents, createAgent, type ChildExit } from "./index.js";
 import { CommandAgent } from "./exec-agent.js";
 import { isAlive, processIdentity } from "./exec-agent.js";
 import { unmet } from "../../../test/requires.js";
@@ -182,3 +182,38 @@ test("a command that exits at once fails its start with the reason", async () =>
   assert.equal(r.rc, 1);
   assert.match(r.reason, /exited at once \(exit code 3\)/);
 });
+
+test("meta-data is asked for without the resource's parameters, as Pacemaker asks it", async () => {
+  const root = join(dir, "ocf-md");
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(join(root, "resource.d", "test"), { recursive: true });
+  // An agent that, like exportfs, checks what it is given even for meta-data.
+  writeFileSync(
+    join(root, "resource.d", "test", "Picky"),
+    `#!/bin/sh\n[ "$1" = meta-data ] || exit 3\n[ -n "$OCF_RESKEY_directory$OCF_RESOURCE_INSTANCE" ] && { echo "validation failed" >&2; exit 6; }\n` +
+      `echo '<?xml version="1.0"?><resource-agent name="Picky"><parameters><parameter name="directory" required="1"><content type="string"/></parameter></parameters><actions><action name="start" timeout="20s"/></actions></resource-agent>'\n`,
+    { mode: 0o755 },
+  );
+  const dirs = { ocfRoot: root, lsbDir: "/etc/init.d", heartbeatDirs: [] };
+  const md = await agentMetadata(
+    rsc(`resources:\n  p: { agent: "ocf:test:Picky", params: { directory: /srv } }`),
+    dirs,
+  );
+  assert.deepEqual(
+    md.parameters.map((p) => [p.name, p.required]),
+    [["directory", true]],
+  );
+});
+
+test(
+  "Debian's exportfs gives its meta-data to a resource configured with its parameters",
+  { skip: unmet([existsSync("/usr/lib/ocf/resource.d/heartbeat/exportfs"), "resource-agents is not installed"]) },
+  async () => {
+    const md = await agentMetadata(
+      rsc(
+        `resources:\n  e: { agent: "ocf:heartbeat:exportfs", params: { clientspec: "*", directory: /nonexistent, fsid: "1" } }`,
+      ),
+    );
+    assert.ok(md.parameters.some((p) => p.name === "directory" && p.required));
+  },
+);

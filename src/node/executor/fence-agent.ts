@@ -3,6 +3,7 @@
 // reboot/off/on/status/monitor/metadata. Exit 0 = done (status: on), 2 = status off, anything else = failure.
 // Secret values are removed from everything this returns, so they never reach logs or status.
 
+import { fileURLToPath } from "node:url";
 import { parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess, type RunResult } from "./run-process.js";
 
@@ -72,6 +73,17 @@ function lastWords(output: string, redact: (t: string) => string): string {
 }
 
 const AGENT_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" };
+/** Where cluster-glue keeps the helpers its plugins call: in their PATH, as its stonith(8) command puts it. */
+export const GLUE_HELPERS_DIR = "/usr/share/cluster-glue";
+/** Paceline's ha_log.sh, found before cluster-glue's: a plugin's log lines go to its stderr, where a failure's
+ * reason is read, instead of a logging daemon or syslog that may not be there. */
+const LOG_SHIM_DIR = fileURLToPath(new URL("../../../../bin/cluster-glue", import.meta.url));
+
+/** A cluster-glue plugin's environment, as its own `stonith` command gives it: the helpers in PATH, the log tag,
+ * its options as variables. */
+function pluginEnv(agent: string, params: Record<string, string>) {
+  return { ...AGENT_ENV, PATH: `${LOG_SHIM_DIR}:${GLUE_HELPERS_DIR}:${AGENT_ENV.PATH}`, HA_LOGTAG: agent, ...params };
+}
 
 /** One run's outcome as a result; `done` says what exit 0 means for this action. */
 function outcome(
@@ -105,7 +117,7 @@ export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): 
     const r = await runProcess({
       file: fenceAgentPath(spec.agent, spec.pluginDir),
       args: command === "status" ? [command] : [command, host!],
-      env: { ...AGENT_ENV, ...spec.params },
+      env: pluginEnv(spec.agent, spec.params),
       timeoutMs: spec.timeoutMs,
       reapGroup: true,
     });
@@ -134,7 +146,12 @@ export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): 
 export async function fenceAgentMetadata(agent: string, timeoutMs = 10_000): Promise<AgentMetadata> {
   if (isExternalPlugin(agent)) {
     // cluster-glue plugins list their option names; none is marked required in a way we can rely on.
-    const r = await runProcess({ file: fenceAgentPath(agent), args: ["getconfignames"], timeoutMs });
+    const r = await runProcess({
+      file: fenceAgentPath(agent),
+      args: ["getconfignames"],
+      env: pluginEnv(agent, {}),
+      timeoutMs,
+    });
     if (r.exitCode !== 0)
       throw new Error(
         `${agent} did not list its options (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`,

@@ -57,7 +57,7 @@ export async function agentMetadata(
   const r = await runProcess({
     file: where.path,
     args: ["meta-data"],
-    env: agent.env({ timeoutMs: 10_000, intervalMs: 0 }),
+    env: agent.metadataEnv(),
     timeoutMs: 10_000,
     tailBytes: 1 << 20,
   });
