@@ -8,7 +8,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { formatDuration, parseDurationMs } from "./duration.js";
 import { loadFencing } from "./load-fencing.js";
 import { loadConstraints, shorthandLocations } from "./load-constraints.js";
-import { DEFAULT_OP_TIMEOUT_MS, isNativeVip } from "./model.js";
+import { DEFAULT_OP_TIMEOUT_MS, isNativeAwsEip, isNativeVip } from "./model.js";
 import type {
   AgentSpec,
   CloneConfig,
@@ -29,6 +29,7 @@ import type {
 } from "./model.js";
 import { ConfigError, type Problem } from "./problems.js";
 import { vipParams } from "./vip.js";
+import { awsEipParams } from "./aws-eip.js";
 import { clusterSchema } from "./schema.js";
 import { didYouMean } from "../util/suggest.js";
 import { validateTree, type PositionIndex } from "./validate-tree.js";
@@ -134,6 +135,7 @@ class Builder {
     if (parts[0] === "heartbeat" && parts.length === 2) return { agent: { class: "heartbeat", type: parts[1]! }, args };
     if (text === "exec") return { agent: { class: "exec" }, args };
     if (text === "vip") return { agent: { class: "ocf", provider: "paceline", type: "vip" }, args };
+    if (text === "aws-eip") return { agent: { class: "ocf", provider: "paceline", type: "aws-eip" }, args };
     if (parts[0] === "ocf")
       this.error(
         `${path}.agent`,
@@ -142,7 +144,7 @@ class Builder {
     else
       this.error(
         `${path}.agent`,
-        `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "systemd", "service", "exec", "heartbeat", "vip"])} — write vip, ocf:heartbeat:IPaddr2, lsb:nginx, systemd:nginx, exec, heartbeat:drbddisk or drbddisk::r0`,
+        `unknown agent \`${text}\`${didYouMean(parts[0]!, ["ocf", "lsb", "systemd", "service", "exec", "heartbeat", "vip", "aws-eip"])} — write vip, aws-eip, ocf:heartbeat:IPaddr2, lsb:nginx, systemd:nginx, exec, heartbeat:drbddisk or drbddisk::r0`,
       );
     return undefined;
   }
@@ -298,6 +300,10 @@ class Builder {
     if (isNativeVip(a)) {
       const v = vipParams(strMap(raw.params));
       if (typeof v === "string") this.error(`${path}.params`, `vip: ${v}`);
+    }
+    if (isNativeAwsEip(a)) {
+      const v = awsEipParams(strMap(raw.params));
+      if (typeof v === "string") this.error(`${path}.params`, `aws-eip: ${v}`);
     }
     return {
       kind: "primitive",

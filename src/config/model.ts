@@ -22,6 +22,10 @@ export type AgentSpec =
   | { class: "heartbeat"; type: string }
   | { class: "exec" };
 
+/** The built-in cloud floating IP (`agent: aws-eip`): an AWS Elastic IP moved to this node's instance. */
+export const isNativeAwsEip = (r: { agent: AgentSpec }) =>
+  r.agent.class === "ocf" && r.agent.provider === "paceline" && r.agent.type === "aws-eip";
+
 /** The built-in virtual IP (`agent: vip`), not a script. */
 export const isNativeVip = (r: { agent: AgentSpec }) =>
   r.agent.class === "ocf" && r.agent.provider === "paceline" && r.agent.type === "vip";

@@ -2,7 +2,7 @@
 
 import { existsSync } from "node:fs";
 import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
-import { agentName, isNativeVip, primitivesOf } from "../../config/model.js";
+import { agentName, isNativeAwsEip, isNativeVip, primitivesOf } from "../../config/model.js";
 import type { Problem } from "../../config/problems.js";
 import { DEFAULT_AGENT_DIRS, HeartbeatAgent, LsbAgent, OcfAgent, type AgentDirs, type AgentRunner } from "./agents.js";
 import { CommandAgent, ExecScriptAgent, type ChildExit } from "./exec-agent.js";
@@ -10,6 +10,7 @@ import { checkParams, parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess } from "./run-process.js";
 import { fenceAgentMetadata, fenceAgentPath, isExternalPlugin } from "./fence-agent.js";
 import { SystemdAgent } from "./systemd-agent.js";
+import { AwsEipAgent } from "./aws-eip-agent.js";
 import { VipAgent } from "./vip-agent.js";
 
 export { DEFAULT_AGENT_DIRS, type AgentDirs, type AgentRunner } from "./agents.js";
@@ -25,6 +26,7 @@ export interface ExecutorOptions {
 export function createAgent(rsc: PrimitiveConfig, opts: ExecutorOptions): AgentRunner {
   const dirs = opts.dirs ?? DEFAULT_AGENT_DIRS;
   if (isNativeVip(rsc)) return new VipAgent(rsc);
+  if (isNativeAwsEip(rsc)) return new AwsEipAgent(rsc);
   switch (rsc.agent.class) {
     case "ocf":
       return new OcfAgent(rsc, dirs);
@@ -94,7 +96,7 @@ export async function checkAgents(
         problems.push({ file, path: `${pathOf(rsc)}.agent`, message: where.error, severity: "error" });
         return;
       }
-      if (rsc.agent.class !== "ocf" || isNativeVip(rsc)) return;
+      if (rsc.agent.class !== "ocf" || isNativeVip(rsc) || isNativeAwsEip(rsc)) return;
       try {
         const meta = await agentMetadata(rsc, dirs);
         for (const p of checkParams(meta, rsc.params))
