@@ -6,18 +6,15 @@
 // appear in a result. Throttling, 5xx answers and timeouts are retried with backoff within the operation's timeout.
 
 import { hostname } from "node:os";
-import {
-  AssociateAddressCommand,
-  DescribeAddressesCommand,
-  DisassociateAddressCommand,
-  EC2Client,
-  type Address,
-} from "@aws-sdk/client-ec2";
+import type { Address, EC2Client } from "@aws-sdk/client-ec2";
 import type { PrimitiveConfig } from "../../config/model.js";
 import { awsEipParams, type AwsEipParams } from "../../config/aws-eip.js";
 import { isRoleAction, type OpResult } from "../../core/operation.js";
 import { notifyNotNeeded, type AgentRunner, type OpRequest } from "./agents.js";
 import { OCF } from "./ocf-codes.js";
+
+/** The AWS SDK, loaded when an Elastic IP is first used (it is large; most clusters have none). */
+const sdk = () => import("@aws-sdk/client-ec2");
 
 /** Secrets the SDK may have read: removed from any message before it leaves this module. */
 function redact(text: string): string {
@@ -71,7 +68,7 @@ export class AwsEipAgent implements AgentRunner {
     let call = "finding this node's instance";
     try {
       const instance = await this.instanceId(p, node);
-      const ec2 = this.ec2(p);
+      const ec2 = await this.ec2(p);
       const name = p.allocationId ?? p.elasticIp!;
       call = "DescribeAddresses";
       const address = await this.describe(ec2, p, signal);
@@ -85,6 +82,7 @@ export class AwsEipAgent implements AgentRunner {
       if (req.action === "stop") {
         if (!here) return done(OCF.SUCCESS, `${name} was ${elsewhere}`);
         call = "DisassociateAddress";
+        const { DisassociateAddressCommand } = await sdk();
         await ec2.send(
           new DisassociateAddressCommand(
             address.AssociationId ? { AssociationId: address.AssociationId } : { PublicIp: address.PublicIp },
@@ -96,6 +94,7 @@ export class AwsEipAgent implements AgentRunner {
       // start: one call moves it here, from wherever it was (the failed node's instance).
       if (here) return done(OCF.SUCCESS, `${name} already associated with ${instance}`);
       call = "AssociateAddress";
+      const { AssociateAddressCommand } = await sdk();
       await ec2.send(
         new AssociateAddressCommand({
           ...(p.allocationId ? { AllocationId: p.allocationId } : { PublicIp: p.elasticIp }),
@@ -118,7 +117,8 @@ export class AwsEipAgent implements AgentRunner {
     }
   }
 
-  private ec2(p: AwsEipParams): EC2Client {
+  private async ec2(p: AwsEipParams): Promise<EC2Client> {
+    const { EC2Client } = await sdk();
     this.client ??= new EC2Client({
       ...(p.region ? { region: p.region } : {}),
       ...(p.endpoint ? { endpoint: p.endpoint } : {}),
@@ -130,6 +130,7 @@ export class AwsEipAgent implements AgentRunner {
   }
 
   private async describe(ec2: EC2Client, p: AwsEipParams, signal: AbortSignal): Promise<Address | undefined> {
+    const { DescribeAddressesCommand } = await sdk();
     const r = await ec2.send(
       new DescribeAddressesCommand(
         p.allocationId ? { AllocationIds: [p.allocationId] } : { PublicIps: [p.elasticIp!] },
