@@ -8,14 +8,15 @@
 // (each node's /proc/PID/mounts): never mounted on two nodes, never mounted where the lock is not held.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ClusterResourceStatus } from "../../src/api/types.js";
 import { CLI, cleanupDir, script, sleep, tempDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { alive, FENCE_NETNS, fencingYaml, haveNsenter } from "../fence-netns.js";
 import { have, OCF_AGENTS, ROOT, unmet } from "../requires.js";
+import { DiskWatch, SharedDisks } from "../shared-disk.js";
 
 const skip = unmet(
   ROOT,
@@ -28,46 +29,11 @@ const skip = unmet(
 );
 const dir = tempDir("sfex");
 const MNT = `${dir}/mnt`;
-const loops: string[] = [];
-let lockDisk = "";
-let dataDisk = "";
-
-function loopDevice(name: string, size: string, init: (dev: string) => void): string {
-  const img = `${dir}/${name}.img`;
-  execFileSync("truncate", ["-s", size, img]);
-  const dev = execFileSync("losetup", ["--find", "--show", img], { encoding: "utf8" }).trim();
-  loops.push(dev);
-  init(dev);
-  return dev;
-}
-
-// sfex_daemon opens /proc/sysrq-trigger at start (to reboot the machine should it lose the lock); this kernel has
-// no sysrq. A preloaded stand-in hands it /dev/null instead: the lock itself is sfex's own, on the shared disk.
-const NO_SYSRQ_C = `#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <string.h>
-int open(const char *path, int flags, ...) {
-  static int (*real)(const char *, int, ...);
-  if (!real) real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
-  va_list ap; va_start(ap, flags); int mode = va_arg(ap, int); va_end(ap);
-  if (strcmp(path, "/proc/sysrq-trigger") == 0) path = "/dev/null";
-  return real(path, flags, mode);
-}
-`;
-/** Each node's sfex_daemon: the real one, with the stand-in, under the name the agent's pgrep looks for. */
-const sfexDaemon = () =>
-  `exec bash -c 'LD_PRELOAD=${dir}/nosysrq.so exec -a "$0" /usr/libexec/heartbeat/sfex_daemon "$@"' "$0" "$@"`;
-const nodeLike = () => ({ haBin: { sfex_daemon: sfexDaemon() } });
+const disks = new SharedDisks(dir, MNT);
 
 before(() => {
   if (skip) return;
-  writeFileSync(`${dir}/nosysrq.c`, NO_SYSRQ_C);
-  execFileSync("gcc", ["-shared", "-fPIC", "-o", `${dir}/nosysrq.so`, `${dir}/nosysrq.c`, "-ldl"]);
-  mkdirSync(MNT);
-  lockDisk = loopDevice("lock", "4M", (dev) => execFileSync("sfex_init", ["-n", "1", dev]));
-  dataDisk = loopDevice("data", "32M", (dev) => execFileSync("mkfs.ext4", ["-q", "-F", dev]));
+  disks.setup();
   script(dir, "fence_netns", FENCE_NETNS);
   // The service writes to the shared disk (it needs the mount); its stop fails while fail-stop exists.
   script(dir, "svc-start.sh", `echo "$(uname -n)" >> ${MNT}/writers && touch ${dir}/$(uname -n).up`);
@@ -75,7 +41,7 @@ before(() => {
   script(dir, "svc-status.sh", `[ -f ${dir}/$(uname -n).up ]`);
 });
 after(() => {
-  for (const dev of loops) spawnSync("losetup", ["-d", dev]);
+  disks.teardown();
   cleanupDir(dir);
 });
 
@@ -85,57 +51,17 @@ resources:
   shared:
     prefer: n1
     members:
-      lock: { agent: ocf:heartbeat:sfex, params: { device: ${lockDisk}, index: "1", collision_timeout: "1", monitor_interval: "1", lock_timeout: "4" }, monitor: 2s }
-      fs: { agent: ocf:heartbeat:Filesystem, params: { device: ${dataDisk}, directory: ${MNT}, fstype: ext4 }, monitor: 2s }
+      lock: { agent: ocf:heartbeat:sfex, params: { device: ${disks.lockDisk}, index: "1", collision_timeout: "1", monitor_interval: "1", lock_timeout: "4" }, monitor: 2s }
+      fs: { agent: ocf:heartbeat:Filesystem, params: { device: ${disks.dataDisk}, directory: ${MNT}, fstype: ext4 }, monitor: 2s }
       svc:
         exec: { start: ${dir}/svc-start.sh, stop: ${dir}/svc-stop.sh, status: ${dir}/svc-status.sh }
         ops: { monitor: { interval: 1s }, stop: { timeout: 1500ms, on-fail: ${stopOnFail} } }
 `;
 }
 
-/** The lock's holder as written on the shared disk ("" when unlocked). */
-function lockOwner(): string {
-  const r = spawnSync("sfex_stat", ["-i", "1", lockDisk], { encoding: "utf8" });
-  const name = /nodename:\s*(\S*)/.exec(r.stdout)?.[1] ?? "";
-  // ("status is LOCKED/UNLOCKED" at the end speaks of the host running sfex_stat: the root namespace here.)
-  return /^\s*status: lock$/m.test(r.stdout) ? name : "";
-}
-
-/** The nodes whose mount namespace has the data disk mounted (a powered-off node has none). */
-function mountedOn(c: NetnsCluster): string[] {
-  return c.nodes.filter((n) => {
-    const pid = c.node(n).proc?.pid;
-    try {
-      return readFileSync(`/proc/${pid}/mounts`, "utf8").includes(`${dataDisk} ${MNT} `);
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Samples lock and mount every 100 ms and checks they never disagree. */
-class DiskWatch {
-  readonly samples: Array<{ atMs: number; owner: string; mounted: string[] }> = [];
-  private timer: NodeJS.Timeout;
-  constructor(c: NetnsCluster) {
-    this.timer = setInterval(() => {
-      this.samples.push({ atMs: Date.now(), owner: lockOwner(), mounted: mountedOn(c) });
-    }, 100);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
-  /** Samples where the disk was mounted on two nodes, or mounted where the lock was not held. */
-  bad(): string[] {
-    return this.samples
-      .filter((s) => s.mounted.length > 1 || (s.mounted.length === 1 && s.mounted[0] !== s.owner))
-      .map((s) => `${new Date(s.atMs).toISOString()} lock ${s.owner || "-"} mounted on ${s.mounted.join("+")}`);
-  }
-  /** When the lock was first seen held by `node` after `sinceMs`. */
-  firstHeldBy(node: string, sinceMs: number): number | undefined {
-    return this.samples.find((s) => s.atMs >= sinceMs && s.owner === node)?.atMs;
-  }
-}
+const lockOwner = () => disks.lockOwner();
+const mountedOn = (c: NetnsCluster) => disks.mountedOn(c);
+const nodeLike = () => disks.nodeLike();
 
 const member = (rs: ClusterResourceStatus[], id: string) =>
   rs.flatMap((r) => [r, ...(r.members ?? [])]).find((r) => r.id === id);
@@ -156,7 +82,7 @@ test(
   { skip },
   async () => {
     const c = new NetnsCluster(3, 1, "profile: fast", 227, groupYaml("block"), false, nodeLike());
-    const watch = new DiskWatch(c);
+    const watch = new DiskWatch(c, disks);
     try {
       await startOnN1(c);
       writeFileSync(`${dir}/fail-stop`, "");
@@ -205,7 +131,7 @@ test(
       false,
       nodeLike(),
     );
-    const watch = new DiskWatch(c);
+    const watch = new DiskWatch(c, disks);
     try {
       await startOnN1(c);
       writeFileSync(`${dir}/fail-stop`, "");
