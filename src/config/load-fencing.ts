@@ -14,6 +14,15 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
   for (const [name, d] of Object.entries(isObj(f.devices) ? f.devices : {})) {
     if (!isObj(d) || typeof d.agent !== "string") continue; // the schema has said what is wrong
     const path = `fencing.devices.${name}`;
+    let agent = d.agent;
+    if (agent === "meatware" || agent === "stonith2/meatware") {
+      report(
+        `${path}.agent`,
+        "meatware is cluster-glue's operator confirmation: Paceline's is `agent: manual` (read as that) — the operator confirms with `paceline fence confirm NODE`, as with meatclient -c NODE",
+        "warning",
+      );
+      agent = "manual";
+    }
     const hostMap = isObj(d["host-map"])
       ? Object.fromEntries(Object.entries(d["host-map"]).map(([k, v]) => [k, String(v)]))
       : {};
@@ -30,8 +39,8 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
           `${path}.params.${k}`,
           "keep passwords out of cluster.yaml: use password-file: /etc/paceline/NAME.pw (mode 600) or password-env: VAR",
         );
-    if ((d.agent === "manual" || d.agent === "guard") && (d["password-file"] || d["password-env"]))
-      report(path, `a ${d.agent} device has no password`, "warning");
+    if ((agent === "manual" || agent === "guard") && (d["password-file"] || d["password-env"]))
+      report(path, `a ${agent} device has no password`, "warning");
     if (d.agent === "guard" && !isObj(d["host-map"]))
       report(
         `${path}.host-map`,
@@ -39,7 +48,7 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
       );
     devices.push({
       name,
-      agent: d.agent,
+      agent,
       params,
       password:
         typeof d["password-file"] === "string"

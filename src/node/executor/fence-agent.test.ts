@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { fenceAgentMetadata, runFenceAgent } from "./fence-agent.js";
+import { fenceAgentMetadata, fenceAgentPath, runFenceAgent, STONITH_CMD } from "./fence-agent.js";
 import { unmet } from "../../../test/requires.js";
 
 const dir = mkdtempSync(join(tmpdir(), "paceline-fence-"));
@@ -167,5 +167,35 @@ test(
     assert.equal(r.ok, false);
     assert.doesNotMatch(r.reason, /hunter2x/);
     assert.match(r.reason, /^exit \d+/);
+  },
+);
+
+test(
+  "cluster-glue stonith2 plugins run through its stonith command; a secret option goes in a private file, not in ps",
+  {
+    skip: unmet([
+      existsSync("/usr/lib/stonith/plugins/stonith2/null.so") && existsSync(STONITH_CMD),
+      "cluster-glue is not installed",
+    ]),
+  },
+  async () => {
+    const spec = {
+      agent: "stonith2/null",
+      target: "node2",
+      params: { hostlist: "node1 node2" },
+      timeoutMs: 10_000,
+    };
+    const off = await runFenceAgent(spec, "off");
+    assert.equal(off.ok, true, off.reason);
+    assert.equal(off.reason, "off done");
+    assert.equal((await runFenceAgent(spec, "status")).ok, true);
+    // The same option treated as a secret: passed through stonith -F (and masked in any message).
+    const hidden = await runFenceAgent({ ...spec, secret: ["hostlist"] }, "reboot");
+    assert.equal(hidden.ok, true, hidden.reason);
+    assert.deepEqual(
+      (await fenceAgentMetadata("stonith2/null")).parameters.map((p) => p.name),
+      ["hostlist"],
+    );
+    await assert.rejects(async () => fenceAgentPath("null"), /written stonith2\/null/);
   },
 );

@@ -3,6 +3,9 @@
 // reboot/off/on/status/monitor/metadata. Exit 0 = done (status: on), 2 = status off, anything else = failure.
 // Secret values are removed from everything this returns, so they never reach logs or status.
 
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess, type RunResult } from "./run-process.js";
@@ -36,13 +39,75 @@ export interface FenceAgentResult {
 }
 
 export const isExternalPlugin = (agent: string) => /^external\/[A-Za-z0-9_.-]+$/.test(agent);
+/** cluster-glue's compiled plugins (`stonith2/apcsmart`, …): run through its `stonith` command. */
+export const isStonith2Plugin = (agent: string) => /^stonith2\/[A-Za-z0-9_]+$/.test(agent);
+export const STONITH_CMD = "/usr/sbin/stonith";
 
 export function fenceAgentPath(agent: string, pluginDir = EXTERNAL_PLUGIN_DIR): string {
   if (agent.startsWith("/")) return agent;
   if (isExternalPlugin(agent)) return `${pluginDir}/${agent}`;
-  if (!/^fence_[A-Za-z0-9_-]+$/.test(agent))
-    throw new Error(`\`${agent}\` is not a fence agent name (fence_ipmilan, fence_virsh, …)`);
+  if (isStonith2Plugin(agent)) return `${pluginDir}/${agent}.so`;
+  if (!/^fence_[A-Za-z0-9_-]+$/.test(agent)) {
+    const compiled = /^[A-Za-z0-9_]+$/.test(agent) && existsSync(`${pluginDir}/stonith2/${agent}.so`);
+    throw new Error(
+      `\`${agent}\` is not a fence agent name (fence_ipmilan, fence_virsh, …)${compiled ? `; cluster-glue's ${agent} plugin is written stonith2/${agent}` : ""}`,
+    );
+  }
   return `${FENCE_AGENT_DIR}/${agent}`;
+}
+
+/** A stonith2 plugin's option names, in the order its `stonith -F` file takes their values. */
+async function stonith2Options(agent: string, timeoutMs: number): Promise<string[]> {
+  const r = await runProcess({ file: STONITH_CMD, args: ["-t", agent.slice("stonith2/".length), "-n"], timeoutMs });
+  if (r.exitCode !== 0)
+    throw new Error(
+      `${agent} did not list its options (${r.spawnError ?? (r.timedOut ? "timed out" : `exit ${r.exitCode}`)})`,
+    );
+  return r.stdout.split(/\s+/).filter(Boolean);
+}
+
+/** A stonith2 plugin through cluster-glue's `stonith` command: options as name=value arguments, or — when one is
+ * secret — as a private file (`-F`, values in the plugin's order), so that no password shows in `ps`. */
+async function runStonith2(
+  spec: FenceAgentSpec,
+  action: FenceAction,
+  redact: (t: string) => string,
+): Promise<FenceAgentResult> {
+  const host = spec.params.plug ?? spec.target;
+  const options = Object.fromEntries(Object.entries(spec.params).filter(([k]) => k !== "plug"));
+  const command = action === "reboot" ? "reset" : action;
+  const status = action === "status" || action === "monitor";
+  if (!status && !host) return { ok: false, reason: `${spec.agent} needs the node to fence`, durationMs: 0 };
+  let file: string | undefined;
+  try {
+    let optionArgs: string[];
+    if ((spec.secret ?? []).some((k) => k in options)) {
+      const order = await stonith2Options(spec.agent, spec.timeoutMs);
+      const values = order.map((k) => options[k] ?? "");
+      const spaced = order.slice(0, -1).find((k) => /\s/.test(options[k] ?? ""));
+      if (spaced)
+        return {
+          ok: false,
+          reason: `${spec.agent}: ${spaced} contains white space (not before its last option)`,
+          durationMs: 0,
+        };
+      file = join(mkdtempSync(join(tmpdir(), "paceline-stonith-")), "options");
+      writeFileSync(file, values.join(" ") + "\n", { mode: 0o600 });
+      optionArgs = ["-F", file];
+    } else optionArgs = Object.entries(options).map(([k, v]) => `${k}=${v}`);
+    const r = await runProcess({
+      file: STONITH_CMD,
+      args: ["-t", spec.agent.slice("stonith2/".length), ...optionArgs, ...(status ? ["-S"] : ["-T", command, host!])],
+      env: pluginEnv(spec.agent, {}),
+      timeoutMs: spec.timeoutMs,
+      reapGroup: true,
+    });
+    return outcome(spec, r, status ? "the device answers" : `${command} done`, redact);
+  } catch (e) {
+    return { ok: false, reason: redact((e as Error).message), durationMs: 0 };
+  } finally {
+    if (file) rmSync(dirname(file), { recursive: true, force: true });
+  }
 }
 
 /** Masks every secret in a text that may have been cut at either end (an output tail, a shortened line): whole
@@ -108,6 +173,7 @@ export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): 
   const bad = Object.entries(spec.params).find(([k, v]) => /[\n=]/.test(k) || v.includes("\n"));
   if (bad)
     return { ok: false, reason: `parameter ${bad[0]} contains a newline or '=' in its name; not run`, durationMs: 0 };
+  if (isStonith2Plugin(spec.agent)) return runStonith2(spec, action, redact);
   if (isExternalPlugin(spec.agent)) {
     // cluster-glue's convention: `plugin COMMAND [HOST]`, options as environment variables, exit 0 = done.
     const command = action === "reboot" ? "reset" : action === "monitor" ? "status" : action;
@@ -144,6 +210,12 @@ export async function runFenceAgent(spec: FenceAgentSpec, action: FenceAction): 
 }
 
 export async function fenceAgentMetadata(agent: string, timeoutMs = 10_000): Promise<AgentMetadata> {
+  if (isStonith2Plugin(agent))
+    return {
+      name: agent,
+      parameters: (await stonith2Options(agent, timeoutMs)).map((name) => ({ name, required: false, unique: false })),
+      actions: [],
+    };
   if (isExternalPlugin(agent)) {
     // cluster-glue plugins list their option names; none is marked required in a way we can rely on.
     const r = await runProcess({

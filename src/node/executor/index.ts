@@ -8,7 +8,7 @@ import { DEFAULT_AGENT_DIRS, HeartbeatAgent, LsbAgent, OcfAgent, type AgentDirs,
 import { CommandAgent, ExecScriptAgent, type ChildExit } from "./exec-agent.js";
 import { checkParams, parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess } from "./run-process.js";
-import { fenceAgentMetadata, fenceAgentPath, isExternalPlugin } from "./fence-agent.js";
+import { fenceAgentMetadata, fenceAgentPath, isExternalPlugin, isStonith2Plugin } from "./fence-agent.js";
 import { SystemdAgent } from "./systemd-agent.js";
 import { AwsEipAgent } from "./aws-eip-agent.js";
 import { VipAgent } from "./vip-agent.js";
@@ -131,11 +131,12 @@ export async function checkAgents(
           const meta = await fenceAgentMetadata(d.agent);
           // What Paceline itself supplies: the action, the plug from the host map, the password from its file/env.
           const external = isExternalPlugin(d.agent);
+          const glue = external || isStonith2Plugin(d.agent);
           const given = {
             ...d.params,
-            ...(external ? {} : { action: "-" }),
+            ...(glue ? {} : { action: "-" }),
             ...(d.password ? { [external ? "passwd" : "password"]: "-" } : {}),
-            ...(!external && Object.values(d.targets).some(Boolean) ? { plug: "-" } : {}),
+            ...(!glue && Object.values(d.targets).some(Boolean) ? { plug: "-" } : {}),
           };
           for (const p of checkParams(meta, given))
             problems.push({ file, path: `${path}.params.${p.param}`, message: p.message, severity: "error" });
