@@ -23,6 +23,7 @@ import { readClusterKey } from "../node/key.js";
 import {
   CommandAgent,
   createAgent,
+  preloadAgentCode,
   type AgentDirs,
   type AgentRunner,
   type ProcessIdentity,
@@ -153,6 +154,8 @@ export class NodeDaemon {
       this.feed({ type: "boot", stored: this.readStored() });
       return;
     }
+    // (Before any heartbeat: loading it later would stall this node's heartbeats at its first operation.)
+    await preloadAgentCode(config);
     const linkless = config.nodes.filter((n) => n.links.length === 0).map((n) => n.name);
     if (linkless.length)
       throw new Error(

@@ -13,8 +13,13 @@ import { isRoleAction, type OpResult } from "../../core/operation.js";
 import { notifyNotNeeded, type AgentRunner, type OpRequest } from "./agents.js";
 import { OCF } from "./ocf-codes.js";
 
-/** The AWS SDK, loaded when an Elastic IP is first used (it is large; most clusters have none). */
+/** The AWS SDK, loaded only by a daemon that has an Elastic IP (it is large; most clusters have none). Loading it
+ * holds the event loop for a few hundred milliseconds — longer than a fast profile's `dead` — so the daemon loads it
+ * before it joins the cluster (preloadAwsSdk), not at the first operation. */
 const sdk = () => import("@aws-sdk/client-ec2");
+export const preloadAwsSdk = async (): Promise<void> => {
+  await sdk();
+};
 
 /** Secrets the SDK may have read: removed from any message before it leaves this module. */
 function redact(text: string): string {

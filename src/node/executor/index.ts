@@ -10,7 +10,7 @@ import { checkParams, parseMetadata, type AgentMetadata } from "./metadata.js";
 import { runProcess } from "./run-process.js";
 import { fenceAgentMetadata, fenceAgentPath, isExternalPlugin, isStonith2Plugin } from "./fence-agent.js";
 import { SystemdAgent } from "./systemd-agent.js";
-import { AwsEipAgent } from "./aws-eip-agent.js";
+import { AwsEipAgent, preloadAwsSdk } from "./aws-eip-agent.js";
 import { VipAgent } from "./vip-agent.js";
 
 export { DEFAULT_AGENT_DIRS, type AgentDirs, type AgentRunner } from "./agents.js";
@@ -21,6 +21,12 @@ export interface ExecutorOptions {
   /** Where supervised commands write their output. */
   logDir: string;
   onChildExit?: (rscId: string, exit: ChildExit) => void;
+}
+
+/** Loads, before the daemon joins the cluster, the code its built-in agents need that would otherwise hold the
+ * event loop at their first operation. */
+export async function preloadAgentCode(config: ClusterConfig): Promise<void> {
+  if (primitivesOf(config).some(isNativeAwsEip)) await preloadAwsSdk();
 }
 
 export function createAgent(rsc: PrimitiveConfig, opts: ExecutorOptions): AgentRunner {
