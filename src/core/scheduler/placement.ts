@@ -326,8 +326,8 @@ class Placer {
   }
 
   /** A group goes where the sum of its members' scores is best; a member that would leave no node is not counted. */
-  memberSum(members: SRsc[], unit: SRsc): Scores {
-    let total: Scores | undefined;
+  memberSum(members: SRsc[], unit: SRsc, start?: Scores): Scores {
+    let total: Scores | undefined = start;
     for (const m of members) {
       const own = this.ownScores(m, unit);
       if (!total) {
@@ -336,7 +336,7 @@ class Placer {
       }
       const merged: Scores = new Map();
       for (const [n, v] of total) merged.set(n, addScore(v, own.get(n) ?? (this.ws.symmetric ? 0 : -INF)));
-      if ([...merged.values()].some((v) => v > -INF)) total = merged;
+      if ([...merged.values()].some((v) => v >= 0)) total = merged;
       else break;
     }
     return total ?? new Map();
@@ -440,17 +440,23 @@ class Placer {
         if (v <= -INF) continue;
         const d = depScores.get(n);
         if (d === undefined) continue;
+        // Where the dependent may not (or would rather not) run, an anti-colocation does not turn that into a
+        // preference for the primary.
+        if (f < 0 && d < 0) continue;
         // ±INFINITY scaled by a mandatory colocation stays infinite; by an advisory one it becomes a large finite
-        // score.
+        // score. Rounded half away from zero; a non-zero score never vanishes into 0.
         const infinite = Math.abs(d) >= INF;
-        const delta = infinite
-          ? Math.abs(f) >= 1
+        const scaled =
+          infinite && Math.abs(f) >= 1
             ? Math.sign(d) * Math.sign(f) * INF
-            : Math.trunc(Math.sign(d) * INF * f)
-          : Math.trunc(d * f);
+            : Math.sign(d) * Math.min(Math.abs(d), INF) * f;
+        let delta = Math.sign(scaled) * Math.round(Math.abs(scaled));
+        if (delta === 0 && d !== 0) delta = Math.sign(f);
         merged.set(n, addScore(v, delta));
       }
-      if ([...merged.values()].some((v) => v > -INF)) {
+      // Kept only if some node is still allowed with it (a score of at least 0); otherwise this preference is
+      // dropped, as Pacemaker rolls back an optional merge that would leave the primary nowhere to run.
+      if ([...merged.values()].some((v) => v >= 0)) {
         for (const [n, v] of merged)
           if (v !== s.get(n))
             this.note(unit, n, v - (s.get(n) ?? 0), `prefers of ${dep.id} (colocated with it, ${c.id})`);
@@ -466,10 +472,18 @@ class Placer {
     const outerNoting = this.noting;
     this.noting = unit.id;
     this.notes.delete(unit.id);
-    const s = this.unitScores(unit);
+    // A group is placed as its first member, with what that member is colocated with, and then its other members'
+    // preferences — each kept only if some node stays allowed (non-negative) with it, as Pacemaker merges them.
+    const group = unit.kind === "group" && unit.children.length > 1;
+    let s = group ? this.ownScores(unit.children[0]!, unit) : this.unitScores(unit);
     this.noting = undefined;
     this.applyPrimaries(unit, s);
     this.noting = outerNoting;
+    if (group) {
+      this.noting = unit.id;
+      s = this.memberSum(unit.children.slice(1), unit, s);
+      this.noting = outerNoting;
+    }
     if (unit.kind === "clone") {
       const nodes = this.placeClone(unit, s);
       this.inProgress.delete(unit.id);
