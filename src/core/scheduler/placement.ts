@@ -829,9 +829,9 @@ class Placer {
     }
     const prims = primitivesOf(unit);
     if (prims.some(frozen)) {
-      // An unmanaged resource stays wherever it is.
-      const cur = [...prims[0]!.running.keys()][0];
-      return cur ?? null;
+      // An unmanaged resource stays wherever it is, and its group with it (the members before it follow it there).
+      const pinned = prims.find((p) => frozen(p) && p.running.size > 0) ?? prims[0]!;
+      return [...pinned.running.keys()][0] ?? null;
     }
     const current = [...prims[0]!.running.entries()].filter(([, st]) => !st.failed).map(([n]) => n);
     const byNode = (name: string) => this.ws.nodeByName.get(name)!;

@@ -495,8 +495,9 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         push("Reload", was(node), at(node, willPromote), false);
       continue;
     }
-    if (!startNode || p.startBlocked) {
-      // Stopping, and not starting again (a blocked start after a stop is not shown, as in Pacemaker).
+    if (!startNode || p.startBlocked || (p.stopBlocked && p.stop.size > 0)) {
+      // Stopping, and not starting again (a blocked start after a stop is not shown, as in Pacemaker). A restart or
+      // move whose stop is blocked cannot start either: it shows as its blocked stop.
       for (const c of [...p.stop]) push("Stop", was(c), null, p.stopBlocked);
       continue;
     }
