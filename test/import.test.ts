@@ -103,11 +103,12 @@ test("seeds 001 and 002: Heartbeat's ha.cf, haresources and authkeys import", ()
       assert.equal(config.ping?.preferConnected, true, "respawn ipfail");
       assert.ok(r.notImported.some((n) => n.startsWith("serial /dev/ttyS0")));
       assert.deepEqual(
-        config.fencing.devices.map((d) => [d.name, Object.keys(d.targets)]),
+        config.fencing.devices.map((d) => [d.name, d.agent, d.params.ttydev, Object.keys(d.targets)]),
         [
-          ["apcsmart-from-paul", ["silas"]],
-          ["apcsmart-from-silas", ["paul"]],
+          ["apcsmart-from-paul", "stonith2/apcsmart", "/dev/ttyS1", ["silas"]],
+          ["apcsmart-from-silas", "stonith2/apcsmart", "/dev/ttyS1", ["paul"]],
         ],
+        "stonith_host: the UPS switch itself, through cluster-glue's stonith command",
       );
     }
   }

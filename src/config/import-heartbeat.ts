@@ -139,12 +139,15 @@ export function heartbeatToClusterYaml(files: HeartbeatFiles, name = "imported")
         else notImported.push(`respawn ${v.join(" ")}: run it with its own service manager (systemd)`);
         break;
       case "stonith_host": {
-        // stonith_host FROM-NODE TYPE ARGS…: a stonith2 plugin; the target is the other node(s).
+        // stonith_host FROM-NODE TYPE ARGS…: a cluster-glue stonith2 plugin, run through its stonith command; the
+        // targets are the other node(s).
         const [from, type, ...args] = v;
-        notImported.push(
-          `stonith_host ${from} ${type} ${args.join(" ")}: ${type} is a cluster-glue stonith2 plugin; written as a manual device for the nodes ${from} may fence — replace it with the fence-agents program for that power switch (e.g. fence_apc) and its address`,
+        devices[`${type}-from-${from}`] = stonithHostDevice(
+          `stonith_host ${v.join(" ")}`,
+          type ?? "",
+          args,
+          notImported,
         );
-        devices[`${type}-from-${from}`] = { agent: "manual", targets: [] };
         break;
       }
       case "crm":
@@ -224,4 +227,59 @@ export function heartbeatToClusterYaml(files: HeartbeatFiles, name = "imported")
     ...(notImported.length ? ["# Not carried over, and why:", ...notImported.map((n) => `#   - ${n}`)] : []),
   ].join("\n");
   return { yaml: `${header}\n${stringify(doc, { lineWidth: 120 })}`, notImported };
+}
+
+/** The options of cluster-glue's stonith2 plugins, in the order `stonith -t TYPE -n` lists them (Debian's
+ * cluster-glue): a stonith_host line gives their values in that order. */
+const STONITH2_OPTIONS: Record<string, string[]> = {
+  apcmaster: ["ipaddr", "login", "password"],
+  apcmastersnmp: ["ipaddr", "port", "community"],
+  apcsmart: ["ttydev", "hostlist"],
+  baytech: ["ipaddr", "login", "password"],
+  cyclades: ["ipaddr", "login", "serialport"],
+  drac3: ["host", "login", "password"],
+  ibmhmc: ["ipaddr"],
+  null: ["hostlist"],
+  nw_rpc100s: ["ttydev", "hostlist"],
+  rcd_serial: ["hostlist", "ttydev", "dtr_rts", "msduration"],
+  rps10: ["serial_to_targets"],
+  ssh: ["hostlist"],
+  wti_mpc: ["ipaddr", "port", "community", "mib-version"],
+  wti_nps: ["ipaddr", "password"],
+};
+
+/** A stonith_host line as a fencing device: meatware is Paceline's manual device; a known stonith2 plugin runs as
+ * itself (stonith2/TYPE), its options named (a serial device given first or last is its ttydev either way), its
+ * password never copied; anything else is a manual device until replaced. */
+function stonithHostDevice(line: string, type: string, args: string[], notImported: string[]): Record<string, unknown> {
+  if (type === "meatware") return { agent: "manual", targets: [] };
+  const names = STONITH2_OPTIONS[type];
+  if (!names) {
+    notImported.push(
+      `${line}: ${type} is not a cluster-glue stonith2 plugin Paceline knows; written as a manual device — replace it with the fence-agents program for that power switch and its address`,
+    );
+    return { agent: "manual", targets: [] };
+  }
+  const params: Record<string, string> = {};
+  const rest = [...args];
+  if (names.includes("ttydev")) {
+    const tty = rest.findIndex((a) => a.startsWith("/dev/"));
+    if (tty >= 0) params.ttydev = rest.splice(tty, 1)[0]!;
+  }
+  const open = names.filter((n) => !(n in params));
+  let password = false;
+  open.forEach((name, i) => {
+    const value = name === open.at(-1) ? rest.slice(i).join(" ") : rest[i];
+    if (value === undefined || value === "") return;
+    if (name === "password") password = true;
+    else params[name] = value;
+  });
+  if (password)
+    notImported.push(`${line}: its password is not copied: put it in the file password-file names (mode 600)`);
+  return {
+    agent: `stonith2/${type}`,
+    ...(Object.keys(params).length ? { params } : {}),
+    ...(password ? { "password-file": `/etc/paceline/${type}.password` } : {}),
+    targets: [],
+  };
 }
