@@ -30,6 +30,24 @@ export interface OpRequest {
   env?: Record<string, string>;
 }
 
+/** A built-in agent's result, timed from this call. */
+export function timedResult(): (rc: number, reason: string) => OpResult {
+  const t0 = performance.now();
+  return (rc, reason) => ({ rc, status: "done", reason, durationMs: Math.round(performance.now() - t0) });
+}
+
+/** What a built-in agent (no roles, no notifications) answers before looking at its action: a notification needs
+ * nothing, a promote/demote is not one of its actions. */
+export function builtInPrelude(
+  req: OpRequest,
+  what: string,
+  done: (rc: number, reason: string) => OpResult,
+): OpResult | undefined {
+  if (req.action === "notify") return notifyNotNeeded();
+  if (isRoleAction(req.action)) return done(OCF.ERR_UNIMPLEMENTED, `${req.action} is not an action of ${what}`);
+  return undefined;
+}
+
 /** A notification to an agent class that has none: nothing to tell it. */
 export const notifyNotNeeded = (): OpResult => ({
   rc: OCF.SUCCESS,

@@ -9,8 +9,8 @@ import { hostname } from "node:os";
 import type { Address, EC2Client } from "@aws-sdk/client-ec2";
 import type { PrimitiveConfig } from "../../config/model.js";
 import { awsEipParams, type AwsEipParams } from "../../config/aws-eip.js";
-import { isRoleAction, type OpResult } from "../../core/operation.js";
-import { notifyNotNeeded, type AgentRunner, type OpRequest } from "./agents.js";
+import type { OpResult } from "../../core/operation.js";
+import { builtInPrelude, timedResult, type AgentRunner, type OpRequest } from "./agents.js";
 import { OCF } from "./ocf-codes.js";
 
 /** The AWS SDK, loaded only by a daemon that has an Elastic IP (it is large; most clusters have none). Loading it
@@ -54,15 +54,9 @@ export class AwsEipAgent implements AgentRunner {
   }
 
   async run(req: OpRequest): Promise<OpResult> {
-    if (req.action === "notify") return notifyNotNeeded();
-    const t0 = performance.now();
-    const done = (rc: number, reason: string): OpResult => ({
-      rc,
-      status: "done",
-      reason,
-      durationMs: Math.round(performance.now() - t0),
-    });
-    if (isRoleAction(req.action)) return done(OCF.ERR_UNIMPLEMENTED, `${req.action} is not an action of an Elastic IP`);
+    const done = timedResult();
+    const early = builtInPrelude(req, "an Elastic IP", done);
+    if (early) return early;
     const p = awsEipParams(this.rsc.params);
     if (typeof p === "string") return done(OCF.ERR_CONFIGURED, p);
     const signal = AbortSignal.timeout(Math.max(1000, req.timeoutMs - 500));

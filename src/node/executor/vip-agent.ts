@@ -9,8 +9,8 @@ import { isIP } from "node:net";
 import { ordinaryPriority } from "../priority.js";
 import type { PrimitiveConfig } from "../../config/model.js";
 import { vipParams, type VipParams } from "../../config/vip.js";
-import { isRoleAction, type OpResult } from "../../core/operation.js";
-import { notifyNotNeeded, type AgentRunner, type OpRequest } from "./agents.js";
+import type { OpResult } from "../../core/operation.js";
+import { builtInPrelude, timedResult, type AgentRunner, type OpRequest } from "./agents.js";
 import { OCF } from "./ocf-codes.js";
 import { runProcess } from "./run-process.js";
 
@@ -69,15 +69,9 @@ export class VipAgent implements AgentRunner {
   }
 
   async run(req: OpRequest): Promise<OpResult> {
-    if (req.action === "notify") return notifyNotNeeded();
-    const t0 = performance.now();
-    const done = (rc: number, reason: string): OpResult => ({
-      rc,
-      status: "done",
-      reason,
-      durationMs: Math.round(performance.now() - t0),
-    });
-    if (isRoleAction(req.action)) return done(OCF.ERR_UNIMPLEMENTED, `${req.action} is not an action of a VIP`);
+    const done = timedResult();
+    const early = builtInPrelude(req, "a VIP", done);
+    if (early) return early;
     const p = vipParams(this.rsc.params);
     if (typeof p === "string") return done(OCF.ERR_CONFIGURED, p);
     try {
