@@ -192,6 +192,9 @@ export interface LrmResource {
   type?: string;
   container?: string;
   ops: OpRecord[];
+  /** It runs there with parameters older than the configuration's: restart it (Paceline's nodes say so; a
+   * Pacemaker CIB shows it through operation digests instead). */
+  definitionChanged?: boolean;
 }
 
 export interface NodeStateDef {

@@ -59,6 +59,9 @@ export interface NodeRmState {
   unclean?: NodeReport["unclean"];
   /** The configuration version this node runs (set by the shell; carried in reports). */
   config: { epoch: number; hash: string };
+  /** Resources running here with a definition older than the configuration's (it changed while they ran; set by
+   * the shell, carried in reports): the DC restarts them. */
+  outdated?: string[];
   shuttingDown?: { sinceMs: number };
   /** Stops that failed here in a row, per resource, and when the last one did (own clock): when to try again. */
   failedStops: Record<string, { count: number; lastMs: number }>;
@@ -375,6 +378,7 @@ export function reportOf(s: NodeRmState): NodeReport {
     admin: s.admin,
     config: { ...s.config },
     unclean: s.unclean,
+    ...(s.outdated?.length ? { outdated: [...s.outdated] } : {}),
   };
 }
 

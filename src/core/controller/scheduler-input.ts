@@ -24,7 +24,8 @@ function opRecord(rsc: string, e: OpEntry, suffix: string): OpRecord {
   };
 }
 
-export function lrmOf(history: Record<string, RscHistory>): NodeStateDef["lrm"] {
+/** A node's history as the scheduler reads it; `outdated`: what runs there with an older definition. */
+export function lrmOf(history: Record<string, RscHistory>, outdated: string[] = []): NodeStateDef["lrm"] {
   return Object.entries(history)
     .filter(([, h]) => h.last)
     .map(([rsc, h]) => {
@@ -33,7 +34,7 @@ export function lrmOf(history: Record<string, RscHistory>): NodeStateDef["lrm"] 
       const f = h.lastFailure;
       if (f && f.callId !== h.last!.callId && f.callId !== h.monitor?.callId)
         ops.push(opRecord(rsc, f, "last_failure_0"));
-      return { id: rsc, ops };
+      return { id: rsc, ops, ...(outdated.includes(rsc) ? { definitionChanged: true } : {}) };
     });
 }
 
@@ -104,7 +105,7 @@ export function schedulerInputOf(p: ClusterPicture): SchedulerInput {
       join: "member",
       expected: "member",
       transient,
-      lrm: lrmOf(report.history),
+      lrm: lrmOf(report.history, report.outdated),
     };
   });
   return input;

@@ -117,6 +117,8 @@ export interface NodeReport {
   unclean?: Record<string, { inc: number; rscs: string[]; needsFence: boolean }>;
   /** The cluster configuration this node runs (epoch 0: its own file, never pushed). */
   config: { epoch: number; hash: string };
+  /** Resources running here with a definition older than the configuration's (changed while they ran). */
+  outdated?: string[];
 }
 
 export type AdminCommand =

@@ -363,3 +363,27 @@ test("a node frozen while an order to start was on its way: it refuses the order
     else assert.equal(c.violation, undefined, c.violation?.text);
   }
 });
+
+test("config push: a resource whose parameters change while it runs is restarted where it runs, with the new ones", () => {
+  const c = cluster({
+    resources:
+      `resources:\n  app: { agent: ocf:heartbeat:Dummy, params: { state: /tmp/a }, prefer: n1, monitor: 1s }\n` +
+      DEFAULTS,
+  });
+  assert.deepEqual(c.where("app"), ["n1"]);
+  const yaml = c.configYaml.replace("state: /tmp/a", "state: /tmp/b");
+  const id = c.request("n2", { kind: "push", parsed: parseConfigText(yaml, "pushed configuration") });
+  c.advance(3000);
+  assert.match(c.replies.get(id)?.message ?? "", /^epoch 1/);
+  assert.ok(
+    said(c, /^n1: app changed while running here: the DC restarts it with its new definition/),
+    c.log.join("\n"),
+  );
+  assert.ok(said(c, /DC: (restart|stop) app on n1/), c.log.join("\n"));
+  assert.deepEqual(c.where("app"), ["n1"], "restarted in place");
+  // Once restarted, nothing more happens: the node no longer reports it outdated.
+  const after = c.log.length;
+  c.advance(3000);
+  assert.ok(!c.log.slice(after).some((l) => /DC: (restart|stop|start) app/.test(l)), c.log.slice(after).join("\n"));
+  assert.equal(c.violation, undefined);
+});

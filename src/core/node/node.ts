@@ -537,12 +537,10 @@ class NodeStep {
       if (before.get(p.id) === JSON.stringify(p)) continue;
       if (before.has(p.id) && isRunning(s.rm.history[p.id])) {
         if (!s.pendingDefs.includes(p.id)) s.pendingDefs.push(p.id);
-        this.log(
-          "info",
-          `${p.id} changed while running here: its new definition applies when it next starts (\`paceline resource restart ${p.id}\` to apply it now)`,
-        );
+        this.log("info", `${p.id} changed while running here: the DC restarts it with its new definition`);
       } else this.emit({ type: "define-agent", rsc: p.id });
     }
+    s.rm.outdated = [...s.pendingDefs];
     this.log("info", `running cluster configuration epoch ${doc.epoch} (${how})`);
     this.rm({ type: "config-changed", nowMs: s.nowMs });
     s.co.dirty = true;
@@ -609,6 +607,7 @@ class NodeStep {
       // A definition that changed while it ran applies from its stop on.
       if (op?.op === "stop" && result.rc === 0 && s.pendingDefs.includes(op.rsc)) {
         s.pendingDefs = s.pendingDefs.filter((x) => x !== op.rsc);
+        s.rm.outdated = [...s.pendingDefs];
         this.emit({ type: "define-agent", rsc: op.rsc });
       }
     } else if (kind === "mon" && a !== undefined) {

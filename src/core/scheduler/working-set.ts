@@ -961,6 +961,8 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
       if (lr.id !== r.id) r.statusName.set(node.name, lr.id); // (else its own id: nothing to remember)
       failCountsFrom(ws, r, node, transientByRsc);
       unpackHistory(ws, r, node, lr.ops);
+      // Running there with an older definition than the configuration's: restarted with the new one.
+      if (lr.definitionChanged && r.running.has(node.name)) r.needsRestart.add(node.name);
       if (lr.id !== r.id) r.cloneName = lr.id;
       histories.push({ lrmId: lr.id, node, ops: lr.ops });
       // Failures handled with on-fail=ignore do not count toward migration-threshold.
