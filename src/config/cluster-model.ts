@@ -224,6 +224,9 @@ export interface SchedulerInput {
   /** Which fail-count attributes count, as the CIB's crm_feature_set says: only fail-count-RSC (before 3.0.13),
    * or only fail-count-RSC#OP_INTERVAL (from 3.0.13). Unset (Paceline's own nodes): both. */
   failCountNames?: "per-resource" | "per-operation";
+  /** Fence devices are configured outside the resources (Paceline's fencing section): Pacemaker's rule that a
+   * cluster with fencing enabled and no fence device resource starts nothing does not apply. */
+  fenceDevicesElsewhere?: boolean;
   /** The node id of the designated coordinator (#is_dc in rules). */
   dcUuid?: string;
   properties: Record<string, string>;

@@ -119,9 +119,11 @@ function fenceDevice(p: PrimitiveDef, members: Set<string>): { device: Record<st
   const targets = [
     ...new Set([...splitList(params.pcmk_host_list), ...splitList(params.hostlist), ...Object.keys(hostMap)]),
   ].filter((t) => members.has(t));
-  const external = p.type.startsWith("external/");
+  // cluster-glue's compiled (stonith2) plugins run through its stonith command: stonith2/NAME.
+  const stonith2 = p.type !== "meatware" && /^[a-z0-9_]+$/.test(p.type) && !p.type.startsWith("fence_");
+  const external = p.type.startsWith("external/") || stonith2;
   if (p.type !== "meatware" && !external && !p.type.startsWith("fence_"))
-    return { why: `stonith agent ${p.type}: neither a fence-agents program nor a cluster-glue external plugin` };
+    return { why: `stonith agent ${p.type}: neither a fence-agents program nor a cluster-glue plugin` };
   if (targets.length === 0)
     return { why: "it does not say which cluster members it fences (pcmk_host_list, pcmk_host_map or hostlist)" };
   const timeout = params["stonith-timeout"] ?? params.pcmk_reboot_timeout;
@@ -140,7 +142,9 @@ function fenceDevice(p: PrimitiveDef, members: Set<string>): { device: Record<st
     if (timeout) device.timeout = seconds(timeout);
     return { device };
   }
-  const device: Record<string, unknown> = { agent: p.type === "meatware" ? "manual" : p.type };
+  const device: Record<string, unknown> = {
+    agent: p.type === "meatware" ? "manual" : stonith2 ? `stonith2/${p.type}` : p.type,
+  };
   // cluster-glue plugins read `hostlist` themselves; fence-agents get the node as `plug` instead.
   const agentParams = Object.fromEntries(
     Object.entries(flat(p.params)).filter(
@@ -447,6 +451,10 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported", sourc
   const fencing: Record<string, unknown> = {};
   const fenceProps = input.properties;
   if (isFalseText(fenceProps["stonith-enabled"])) fencing.enabled = false;
+  else if (Object.keys(devices).length === 0 && !isTrueText(fenceProps["have-watchdog"]))
+    notImported.push(
+      'stonith-enabled without any fence device: Pacemaker starts and stops nothing in such a cluster ("resource start-up disabled"); written without fencing — add fencing devices',
+    );
   if (fenceProps["stonith-timeout"]) fencing.timeout = seconds(fenceProps["stonith-timeout"]);
   if (isFalseText(fenceProps["startup-fencing"])) fencing["startup-fencing"] = false;
   if (fenceProps["priority-fencing-delay"]) fencing["priority-delay"] = seconds(fenceProps["priority-fencing-delay"]);

@@ -107,6 +107,7 @@ export function lowerConfig(config: ClusterConfig, nodeNames: string[]): Schedul
   return {
     nowSec: 0,
     haveQuorum: true,
+    fenceDevicesElsewhere: true,
     properties: {
       "stonith-enabled": String(config.fencing.enabled),
       "no-quorum-policy": config.quorum.noQuorumPolicy,

@@ -555,7 +555,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     if (frozen(r)) {
       // "blocked" is shown instead of "unmanaged" when a failure blocked it.
       if (r.blocked) flags.add("blocked");
-      else if (!r.managed) flags.add("unmanaged");
+      else if (!r.managed && !r.heldForFencing) flags.add("unmanaged");
       for (const c of p.current) {
         if (fenced.has(c)) continue;
         const st = r.running.get(c)!;

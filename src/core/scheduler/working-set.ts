@@ -80,6 +80,8 @@ export interface SRsc {
   clone?: CloneInfo;
   parent?: SRsc;
   children: SRsc[];
+  /** Left as it is only because fencing is enabled without a fence device (see WorkingSet.noFenceDevice). */
+  heldForFencing?: boolean;
   /** primitivesOf's answer, kept while the children stay the same (asked for in every loop of the scheduler). */
   primitivesCache?: { list: readonly SRsc[]; childCount: number };
   meta: Record<string, string>;
@@ -156,6 +158,9 @@ export interface WorkingSet {
   haveQuorum: boolean;
   symmetric: boolean;
   maintenanceMode: boolean;
+  /** Fencing is enabled but no fence device is configured (nor watchdog self-fencing): Pacemaker starts and stops
+   * nothing ("resource start-up disabled"); every resource stays as it is. */
+  noFenceDevice: boolean;
   nowSec: number;
 }
 
@@ -583,6 +588,12 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     if (op.operation === "stop") {
       if (onFail === "fence" && ws.stonithEnabled) node.unclean = true;
       else blocked = true;
+      // A stop that failed for good (not installed, invalid parameter, no permission) where the node cannot be
+      // fenced: nothing more can be tried for this resource; it is left alone (unmanaged) and blocked.
+      if ((op.rc === 2 || op.rc === 4 || op.rc === 5) && !canFenceNode(ws, node)) {
+        r.managed = false;
+        r.blocked = true;
+      }
     }
     if (isMonitor && !isProbe) r.recurringFailed = true;
     applyOnFail(ws, r, node, op, state);
@@ -639,6 +650,23 @@ function resolveRemoteNode(ws: WorkingSet, n: SNode): void {
   const container = ws.byId.get(ws.guestOf.get(n.name) ?? "");
   n.online = where.length > 0 && (!container || container.running.size > 0);
   n.expectedUp = n.online;
+}
+
+/** A fence device among these resources. */
+const anyFenceDevice = (defs: SchedulerInput["resources"]): boolean =>
+  defs.some((d) =>
+    d.kind === "primitive"
+      ? d.cls === "stonith"
+      : d.kind === "group"
+        ? anyFenceDevice(d.children)
+        : d.kind === "clone" && anyFenceDevice([d.child]),
+  );
+
+/** Whether this node could be fenced at all: fencing enabled, a device configured, and quorum (or a policy that
+ * ignores it, or the node in this partition). */
+function canFenceNode(ws: WorkingSet, node: SNode): boolean {
+  if (!ws.stonithEnabled || (!ws.input.fenceDevicesElsewhere && !anyFenceDevice(ws.input.resources))) return false;
+  return ws.haveQuorum || ws.noQuorumPolicy === "ignore" || node.online;
 }
 
 function looksActive(ops: OpRecord[]): boolean {
@@ -754,6 +782,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     haveQuorum: input.haveQuorum,
     symmetric: isTrue(props["symmetric-cluster"]),
     maintenanceMode: isTrue(props["maintenance-mode"]),
+    noFenceDevice: false,
     nowSec: input.nowSec,
   };
   // Remote nodes (ocf:pacemaker:remote primitives) and guest nodes (remote-node meta on a container resource).
@@ -1088,6 +1117,20 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
   // Without quorum, no-quorum-policy=suicide fences every node of this partition (this one included).
   if (!ws.haveQuorum && ws.noQuorumPolicy === "suicide" && stonithEnabled)
     for (const n of ws.nodes) if (n.online) n.unclean = true;
+  // Fencing on, but nothing to fence with: every resource is left as it is (shown managed: it is not configured
+  // otherwise).
+  ws.noFenceDevice =
+    stonithEnabled &&
+    !input.fenceDevicesElsewhere &&
+    !isTrue(props["have-watchdog"]) &&
+    !anyFenceDevice(input.resources);
+  if (ws.noFenceDevice)
+    for (const r of ws.resources)
+      for (const x of [r, ...r.children, ...r.children.flatMap((c) => c.children)])
+        if (x.managed) {
+          x.managed = false;
+          x.heldForFencing = true;
+        }
   const guestResets = guestsToReset(ws);
   for (const n of ws.nodes) {
     // Without quorum, only nodes in our own membership may be fenced.
