@@ -723,7 +723,7 @@ class Placer {
           ? (this.promotedNodes.get(primary.id) ?? [])
           : (this.unitAssigned.get(primary.id) ?? []);
       const same = where.some((w) => this.nodeAttr(w, c.nodeAttribute) === this.nodeAttr(node, c.nodeAttribute));
-      if (c.score >= INF) score = same ? score : -INF;
+      if (c.score >= INF) score = same ? addScore(score, INF) : -INF;
       else if (c.score <= -INF) score = same ? -INF : score;
       else if (same) score = addScore(score, c.score);
     }

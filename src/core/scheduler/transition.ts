@@ -2,6 +2,7 @@
 // what mandatory ordering blocks or forces; and what the cluster looks like once the transition has run.
 
 import type { Placement } from "./placement.js";
+import { INF } from "./scores.js";
 import { frozen, isStonith, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
 
 export type Verb =
@@ -457,6 +458,24 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
 
   unfenceNodes(ws, plans, fences);
 
+  // A copy promoted where a resource it must be promoted with (mandatory colocation of the promoted role) will not
+  // run: the promotion is chosen but cannot be carried out — shown blocked, the copy stays unpromoted.
+  const promoteBlocked = new Set<string>();
+  for (const p of plans.values()) {
+    if (!placement.promoted.has(p.r.id) || !p.next) continue;
+    const owners = [p.r.id, p.r.baseId, p.r.parent?.id, p.r.parent?.baseId];
+    for (const c of ws.input.colocations) {
+      if (!owners.includes(c.rsc) || (c.score ?? 0) < INF || !/^(promoted|master)$/i.test(c.rscRole ?? "")) continue;
+      const primary = ws.byId.get(c.withRsc ?? "");
+      if (!primary) continue;
+      const runsThere = primitivesOf(primary).some((q) => {
+        const qp = plans.get(q.id);
+        return qp && (frozen(q) ? qp.current.includes(p.next!) : qp.next === p.next && !(qp.start && qp.startBlocked));
+      });
+      if (!runsThere) promoteBlocked.add(p.r.id);
+    }
+  }
+
   const actions: Action[] = [];
   for (const p of plans.values()) {
     const { r } = p;
@@ -477,7 +496,12 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
     if (cur.length === 0) {
       if (startNode && !(p.startBlocked && p.unplaced))
-        push(willPromote ? "Promote" : "Start", null, at(startNode, willPromote), p.startBlocked);
+        push(
+          willPromote ? "Promote" : "Start",
+          null,
+          at(startNode, willPromote),
+          p.startBlocked || promoteBlocked.has(r.id),
+        );
       else if (p.current.length === 0 && bundleReplicaLost(ws, plans, r))
         push("Start", null, bundleGuestOf(ws, r)!, true); // its replica cannot run: the start waits, blocked
       // Fencing its node stops it: shown as a stop, as Pacemaker does.
@@ -489,7 +513,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const node = cur[0]!;
       const isPromoted = r.running.get(node)?.role === "Promoted";
       if (p.next === node && isPromoted && !willPromote) push("Demote", at(node, true), node, false);
-      if (p.next === node && !isPromoted && willPromote) push("Promote", node, at(node, true), false);
+      if (p.next === node && !isPromoted && willPromote)
+        push("Promote", node, at(node, true), promoteBlocked.has(r.id));
       // New reloadable parameters: the agent reloads them in place (a restart, when one comes, does it instead).
       if (p.next === node && r.needsReload.has(node) && !failed)
         push("Reload", was(node), at(node, willPromote), false);
@@ -606,7 +631,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         continue;
       }
       const role = settled
-        ? placement.promoted.has(r.id)
+        ? placement.promoted.has(r.id) && !promoteBlocked.has(r.id)
           ? "Promoted"
           : "Started"
         : st?.role === "Promoted"
