@@ -72,7 +72,10 @@ export interface WaveView {
 
 /** `actions`: the scheduler's, in history keys, nodes without the "/Promoted" role mark. */
 export function nextWave(actions: Action[], deps: Map<string, Dependency[]>, view: WaveView): WaveOp[] {
-  const live = actions.filter((a) => !a.blocked);
+  // (A promotion that cannot follow still lets its copy start.)
+  const live = actions
+    .filter((a) => !a.blocked || a.startable)
+    .map((a) => (a.blocked ? { ...a, verb: "Start" as const, blocked: false } : a));
   const stops: WaveOp[] = [];
   const starts: WaveOp[] = [];
   for (const a of live) {

@@ -14,6 +14,8 @@ export interface Action {
   from: string | null;
   to: string | null;
   blocked: boolean;
+  /** A blocked promotion of a copy not running yet whose start can still be carried out. */
+  startable?: boolean;
 }
 export interface Fence {
   node: string;
@@ -495,14 +497,15 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       continue;
     }
     if (cur.length === 0) {
-      if (startNode && !(p.startBlocked && p.unplaced))
+      if (startNode && !(p.startBlocked && p.unplaced)) {
         push(
           willPromote ? "Promote" : "Start",
           null,
           at(startNode, willPromote),
           p.startBlocked || promoteBlocked.has(r.id),
         );
-      else if (p.current.length === 0 && bundleReplicaLost(ws, plans, r))
+        if (willPromote && !p.startBlocked && promoteBlocked.has(r.id)) actions.at(-1)!.startable = true;
+      } else if (p.current.length === 0 && bundleReplicaLost(ws, plans, r))
         push("Start", null, bundleGuestOf(ws, r)!, true); // its replica cannot run: the start waits, blocked
       // Fencing its node stops it: shown as a stop, as Pacemaker does.
       else for (const c of p.current) push("Stop", was(c), null, false);
