@@ -325,7 +325,8 @@ class Placer {
     return this.memberSum(unit.children, unit);
   }
 
-  /** A group goes where the sum of its members' scores is best; a member that would leave no node is not counted. */
+  /** Members' scores added up (after `start`, when given): a member that would leave no node at 0 or more is not
+   * counted, nor any after it (Pacemaker rolls back such a merge). */
   memberSum(members: SRsc[], unit: SRsc, start?: Scores): Scores {
     let total: Scores | undefined = start;
     for (const m of members) {
