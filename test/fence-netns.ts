@@ -3,7 +3,8 @@
 // (what a power-off does); "status" says whether anything still runs there. Shared by the netns fencing tests.
 
 import { execFileSync } from "node:child_process";
-import type { NetnsCluster } from "./netns-cluster.js";
+import { readFileSync } from "node:fs";
+import { PARKED_SLEEP, type NetnsCluster } from "./netns-cluster.js";
 
 export const haveNsenter = (() => {
   try {
@@ -22,7 +23,11 @@ ns=\${plug%%:*}; veth=\${plug#*:}
 case "$action" in
   metadata) echo '<?xml version="1.0"?><resource-agent name="fence_netns" shortdesc="test power switch"><parameters><parameter name="action"/><parameter name="plug"/><parameter name="port"/></parameters><actions><action name="on"/><action name="off"/><action name="reboot"/><action name="status"/><action name="monitor"/><action name="metadata"/></actions></resource-agent>'; exit 0;;
   monitor|list) exit 0;;
-  status) [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && exit 0 || exit 2;;
+  status) # anything of the node's own (the test's VIP sampler parks a "sleep ${PARKED_SLEEP}" there: not the node's)
+    for p in $(ip netns pids "$ns" 2>/dev/null); do
+      [ "$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null)" = "sleep ${PARKED_SLEEP} " ] || exit 0
+    done
+    exit 2;;
   on) exit 0;;
   off|reboot)
     for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
@@ -42,10 +47,19 @@ ${c.nodes.map((n) => `    power-${n}: { agent: ${agent}, host-map: { ${n}: "${c.
 `;
 }
 
-/** Anything still runs in node n's namespace (it has not been powered off). */
+/** Anything of the node's own still runs in its namespace (it has not been powered off). */
 export const alive = (c: NetnsCluster, n: string) => {
   try {
-    return execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" }).trim().length > 0;
+    return execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .some((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8") !== `sleep\0${PARKED_SLEEP}\0`;
+        } catch {
+          return false; // gone meanwhile
+        }
+      });
   } catch {
     return false;
   }

@@ -29,6 +29,9 @@ export const summary = (s: MembershipStatus) =>
   `${s.node}: view ${s.view.id} [${s.view.members.join(",")}] quorate=${s.quorate} dc=${s.dc ?? "-"}`;
 
 let clusters = 0;
+/** How long the VIP sampler's process parked in each namespace sleeps: also how it is told apart from the node's own
+ * processes (it is the test's, not the node's: a powered-off node has none of its own). */
+export const PARKED_SLEEP = "2147481";
 /** Where resource-agents keeps the helper programs of its agents (sfex_daemon…). */
 const HA_BIN = "/usr/libexec/heartbeat";
 

@@ -48,7 +48,7 @@ for (let r = 1; r <= rounds; r++) {
   });
   const out = run.stdout;
   for (const m of out.matchAll(
-    /vip-sampler: (\d+) samples every (\d+) ms \(asked \d+\), (\d+) on two nodes( \(excused)?/g,
+    /vip-sampler: (\d+) samples every (\d+) ms \(asked \d+[^)]*\), (?:\d+ saw the VIP, )?(\d+) on two nodes( \(excused)?/g,
   )) {
     samples += Number(m[1]);
     sampledMs += Number(m[1]) * Number(m[2]);
