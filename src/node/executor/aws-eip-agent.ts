@@ -16,7 +16,12 @@ import { OCF } from "./ocf-codes.js";
 /** The AWS SDK, loaded only by a daemon that has an Elastic IP (it is large; most clusters have none). Loading it
  * holds the event loop for a few hundred milliseconds — longer than a fast profile's `dead` — so the daemon loads it
  * before it joins the cluster (preloadAwsSdk), not at the first operation. */
-const sdk = () => import("@aws-sdk/client-ec2");
+const sdk = () => {
+  // Its notice that SDK releases after January 2027 need Node 22 is for whoever updates the lockfile, which pins one
+  // that runs on Node 20: not for a cluster's log.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  return import("@aws-sdk/client-ec2");
+};
 export const preloadAwsSdk = async (): Promise<void> => {
   await sdk();
 };
