@@ -61,7 +61,7 @@ export interface NodeRmState {
   config: { epoch: number; hash: string };
   /** Resources running here with a definition older than the configuration's (it changed while they ran; set by
    * the shell, carried in reports): the DC restarts them. */
-  outdated?: string[];
+  outdated: string[];
   shuttingDown?: { sinceMs: number };
   /** Stops that failed here in a row, per resource, and when the last one did (own clock): when to try again. */
   failedStops: Record<string, { count: number; lastMs: number }>;
@@ -174,6 +174,7 @@ export function initNodeRm(me: string, inc: number): NodeRmState {
     hooks: {},
     nextHookId: 1,
     failedStops: {},
+    outdated: [],
   };
 }
 
@@ -378,7 +379,7 @@ export function reportOf(s: NodeRmState): NodeReport {
     admin: s.admin,
     config: { ...s.config },
     unclean: s.unclean,
-    ...(s.outdated?.length ? { outdated: [...s.outdated] } : {}),
+    ...(s.outdated.length ? { outdated: [...s.outdated] } : {}),
   };
 }
 

@@ -114,8 +114,6 @@ export interface NodeState {
   forwarded: Record<string, { requestId: number; deadlineMs: number }>;
   nextForwardId: number;
   configAskedMs: number;
-  /** Resources whose definition changed while they ran here: their new agent is made once they stop. */
-  pendingDefs: string[];
   leaseSavedMs: number;
   /** While the lease held at the last look: until when (the node looks again exactly then, not a tick later). */
   keepingUntilMs?: number;
@@ -177,7 +175,6 @@ export function initNode(o: NodeInit): NodeState {
     forwarded: {},
     nextForwardId: 1,
     configAskedMs: -Infinity,
-    pendingDefs: [],
     leaseSavedMs: -Infinity,
     failuresKey: "{}",
     nextTickMs: o.nowMs,
@@ -536,11 +533,11 @@ class NodeStep {
     for (const p of primitivesOf(config)) {
       if (before.get(p.id) === JSON.stringify(p)) continue;
       if (before.has(p.id) && isRunning(s.rm.history[p.id])) {
-        if (!s.pendingDefs.includes(p.id)) s.pendingDefs.push(p.id);
+        // (Its new agent is made once it stops; the DC, told by the report, restarts it.)
+        if (!s.rm.outdated.includes(p.id)) s.rm.outdated.push(p.id);
         this.log("info", `${p.id} changed while running here: the DC restarts it with its new definition`);
       } else this.emit({ type: "define-agent", rsc: p.id });
     }
-    s.rm.outdated = [...s.pendingDefs];
     this.log("info", `running cluster configuration epoch ${doc.epoch} (${how})`);
     this.rm({ type: "config-changed", nowMs: s.nowMs });
     s.co.dirty = true;
@@ -605,9 +602,8 @@ class NodeStep {
       const op = s.rm.ops[opId];
       this.rm({ type: "op-done", nowMs: s.nowMs, wallSec: s.wallSec, opId, result });
       // A definition that changed while it ran applies from its stop on.
-      if (op?.op === "stop" && result.rc === 0 && s.pendingDefs.includes(op.rsc)) {
-        s.pendingDefs = s.pendingDefs.filter((x) => x !== op.rsc);
-        s.rm.outdated = [...s.pendingDefs];
+      if (op?.op === "stop" && result.rc === 0 && s.rm.outdated.includes(op.rsc)) {
+        s.rm.outdated = s.rm.outdated.filter((x) => x !== op.rsc);
         this.emit({ type: "define-agent", rsc: op.rsc });
       }
     } else if (kind === "mon" && a !== undefined) {

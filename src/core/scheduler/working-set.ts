@@ -665,7 +665,7 @@ const anyFenceDevice = (defs: SchedulerInput["resources"]): boolean =>
 /** Whether this node could be fenced at all: fencing enabled, a device configured, and quorum (or a policy that
  * ignores it, or the node in this partition). */
 function canFenceNode(ws: WorkingSet, node: SNode): boolean {
-  if (!ws.stonithEnabled || (!ws.input.fenceDevicesElsewhere && !anyFenceDevice(ws.input.resources))) return false;
+  if (!ws.stonithEnabled || ws.noFenceDevice) return false;
   return ws.haveQuorum || ws.noQuorumPolicy === "ignore" || node.online;
 }
 
@@ -782,7 +782,11 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     haveQuorum: input.haveQuorum,
     symmetric: isTrue(props["symmetric-cluster"]),
     maintenanceMode: isTrue(props["maintenance-mode"]),
-    noFenceDevice: false,
+    noFenceDevice:
+      stonithEnabled &&
+      !input.fenceDevicesElsewhere &&
+      !isTrue(props["have-watchdog"]) &&
+      !anyFenceDevice(input.resources),
     nowSec: input.nowSec,
   };
   // Remote nodes (ocf:pacemaker:remote primitives) and guest nodes (remote-node meta on a container resource).
@@ -1119,11 +1123,6 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     for (const n of ws.nodes) if (n.online) n.unclean = true;
   // Fencing on, but nothing to fence with: every resource is left as it is (shown managed: it is not configured
   // otherwise).
-  ws.noFenceDevice =
-    stonithEnabled &&
-    !input.fenceDevicesElsewhere &&
-    !isTrue(props["have-watchdog"]) &&
-    !anyFenceDevice(input.resources);
   if (ws.noFenceDevice)
     for (const r of ws.resources)
       for (const x of [r, ...r.children, ...r.children.flatMap((c) => c.children)])
