@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { killEveryProcessIn } from "../src/cli/netns-procs.js";
 import { NetnsCluster } from "../test/netns-cluster.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -68,13 +69,6 @@ function whoAnswers(vip: string, timeoutMs = 15): Promise<number | undefined> {
   });
 }
 
-function pidsOf(ns: string): number[] {
-  try {
-    return execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 const quietly = (f: () => unknown) => {
   try {
     f();
@@ -98,9 +92,8 @@ function cut(ns: string): void {
 const FAULTS = {
   // Nothing leaves the node from the fault on (link first), then nothing runs there, and its addresses are gone.
   "power-off": (sys: System, i: number) => {
-    const pids = pidsOf(sys.ns(i));
     link(sys.ns(i), "down");
-    for (const pid of pids) quietly(() => process.kill(pid, "SIGKILL"));
+    killEveryProcessIn(sys.ns(i));
     quietly(() =>
       execFileSync("ip", ["-n", sys.ns(i), "addr", "del", `${sys.vip}/24`, "dev", "eth0"], { stdio: "ignore" }),
     );

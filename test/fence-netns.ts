@@ -30,7 +30,15 @@ case "$action" in
     exit 2;;
   on) exit 0;;
   off|reboot)
-    for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done
+    # again until none is left: a supervisor may respawn its daemon between the listing and its own kill
+    for i in $(seq 200); do
+      left=
+      for p in $(ip netns pids "$ns"); do
+        [ "$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null)" = "sleep ${PARKED_SLEEP} " ] || left="$left $p"
+      done
+      [ -z "$left" ] && break
+      kill -9 $left 2>/dev/null; sleep 0.01
+    done
     nsenter -t 1 -n ip link set "$veth" down
     ip -n "$ns" addr flush dev eth0
     exit 0;;

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import type { MembershipStatus } from "../src/api/types.js";
+import { killEveryProcessIn } from "../src/cli/netns-procs.js";
 import { writeClusterKey } from "../src/node/key.js";
 import { cleanupDir, DaemonUnderTest, script, tempDir, waitFor } from "./helpers.js";
 
@@ -32,6 +33,8 @@ let clusters = 0;
 /** How long the VIP sampler's process parked in each namespace sleeps: also how it is told apart from the node's own
  * processes (it is the test's, not the node's: a powered-off node has none of its own). */
 export const PARKED_SLEEP = "2147481";
+/** A command line (NUL-separated, from /proc/PID/cmdline) is the sampler's parked process. */
+export const isParked = (cmdline: string) => cmdline === `sleep\0${PARKED_SLEEP}\0`;
 /** Where resource-agents keeps the helper programs of its agents (sfex_daemon…). */
 const HA_BIN = "/usr/libexec/heartbeat";
 
@@ -167,6 +170,7 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
         console.log(`# stopped ${d.dir} in ${Date.now() - t0} ms\n${d.output.slice(-1500).replace(/^/gm, "# ")}`);
     }
     for (const n of this.nodes) {
+      killEveryProcessIn(this.ns(n)); // deleting a namespace kills nothing in it; a test that leaves one must not hang
       for (const l of this.links) quietly(() => ip("link", "del", this.hostVeth(n, l)));
       quietly(() => ip("netns", "del", this.ns(n)));
     }
@@ -177,10 +181,7 @@ ${this.nodes.map((n) => `  ${n}: { links: [${this.links.map((l) => this.addr(n, 
   /** Power-off: every process of node n dies, its links go down, and the addresses given (its VIPs, which lived in
    * its memory; the namespace outlives its processes) are removed from `dev`. */
   powerOff(n: string, addresses: string[] = [], dev = "eth0"): void {
-    for (const pid of execFileSync("ip", ["netns", "pids", this.ns(n)], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean))
-      quietly(() => process.kill(Number(pid), "SIGKILL"));
+    killEveryProcessIn(this.ns(n), isParked);
     for (const l of this.links) this.setLink(n, l, "down");
     for (const a of addresses) quietly(() => execFileSync("ip", ["-n", this.ns(n), "addr", "del", a, "dev", dev]));
   }

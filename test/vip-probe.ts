@@ -118,6 +118,9 @@ export class Sampler {
   constructor(private readonly probe: VipProbe) {
     this.local = new RegExp(`\\|-- ${probe.vip.replace(/\./g, "\\.")}\\n\\s+/32 host LOCAL`);
     this.done = (async () => {
+      // A fixed cadence: a timer that fires late (a loaded machine) is made up by a shorter wait next time, up to
+      // one period of debt, so the samples keep the asked rate on average instead of drifting slower.
+      let nextMs = performance.now();
       while (this.running) {
         const at = Date.now();
         const t0 = performance.now();
@@ -130,7 +133,8 @@ export class Sampler {
           this.overlaps.push(`${new Date(at).toISOString().slice(11, 23)} ${holders.join("+")}`);
           this.overlapTimes.push(at);
         }
-        await sleep(Math.max(0, SAMPLE_MS - (Date.now() - at)));
+        nextMs = Math.max(nextMs + SAMPLE_MS, performance.now() - SAMPLE_MS);
+        await sleep(Math.max(0, nextMs - performance.now()));
       }
     })();
   }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { callDaemon } from "../api/client.js";
 import type { MembershipStatus } from "../api/types.js";
 import { writeClusterKey } from "../node/key.js";
+import { killEveryProcessIn } from "./netns-procs.js";
 import { renderMembership } from "./render-status.js";
 import { askService, sleep, startNode, stopNodes, until } from "./demo-common.js";
 
@@ -117,8 +118,7 @@ defaults: { stickiness: 100, migration-threshold: 1 }
 
   /** Every process of the node dies, its cable is pulled, and the VIP it held in memory is gone. */
   powerOff(n: string): void {
-    for (const pid of ip("netns", "pids", this.ns(n)).split("\n").filter(Boolean).map(Number))
-      quietly(() => process.kill(pid, "SIGKILL"));
+    killEveryProcessIn(this.ns(n));
     ip("link", "set", this.veth(n), "down");
     quietly(() => ip("-n", this.ns(n), "addr", "del", `${VIP}/24`, "dev", "eth0"));
   }
@@ -130,14 +130,7 @@ defaults: { stickiness: 100, migration-threshold: 1 }
   async teardown(): Promise<void> {
     await stopNodes(this.procs.values());
     for (const n of NODES) {
-      for (const pid of (() => {
-        try {
-          return ip("netns", "pids", this.ns(n)).split("\n").filter(Boolean).map(Number);
-        } catch {
-          return [];
-        }
-      })())
-        quietly(() => process.kill(pid, "SIGKILL"));
+      killEveryProcessIn(this.ns(n));
       quietly(() => ip("link", "del", this.veth(n)));
       quietly(() => ip("netns", "del", this.ns(n)));
     }

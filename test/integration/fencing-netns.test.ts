@@ -175,12 +175,7 @@ ${fencingYaml(cl, `${dir}/fence_netns`)}`,
       await waitFor(() => existsSync(`${dir}/${c.ns("n1")}.up`), 15_000, "the group to start on n1");
       await sleep(500);
       const t0 = Date.now();
-      for (const pid of execFileSync("ip", ["netns", "pids", c.ns("n1")], { encoding: "utf8" })
-        .split("\n")
-        .filter(Boolean)
-        .map(Number))
-        process.kill(pid, "SIGKILL");
-      c.setLink("n1", 0, "down");
+      c.powerOff("n1");
       execFileSync("rm", ["-f", `${dir}/${c.ns("n1")}.up`]);
       const probe = new VipProbe(c, VIP);
       const at = await waitFor(
@@ -244,12 +239,7 @@ fencing:
       for (const n of c.nodes) c.node(n).start();
       await c.converge(c.nodes, c.nodes, "n1");
       await waitFor(() => existsSync(`${dir}/${c.ns("n3")}.up`), 15_000, "svc to start on n3");
-      for (const pid of execFileSync("ip", ["netns", "pids", c.ns("n3")], { encoding: "utf8" })
-        .split("\n")
-        .filter(Boolean)
-        .map(Number))
-        process.kill(pid, "SIGKILL");
-      c.setLink("n3", 0, "down");
+      c.powerOff("n3");
       await waitFor(
         () => /n3 must be powered off by hand/.test(c.node("n1").output),
         30_000,
@@ -303,14 +293,7 @@ ${cl.nodes.map((n) => `    ${n}: [[guard], [power-${n}]]`).join("\n")}
 `,
       true,
     );
-    const powerOff = (n: string) => {
-      for (const pid of execFileSync("ip", ["netns", "pids", c.ns(n)], { encoding: "utf8" })
-        .split("\n")
-        .filter(Boolean)
-        .map(Number))
-        process.kill(pid, "SIGKILL");
-      c.setLink(n, 0, "down");
-    };
+    const powerOff = (n: string) => c.powerOff(n);
     try {
       c.setup();
       for (const n of c.nodes) c.node(n).start();
