@@ -2,10 +2,11 @@
 // and a sampler that reads every namespace's local addresses every 50 ms and records any moment it is on two nodes.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { request } from "node:http";
-import { sleep, waitFor } from "./helpers.js";
+import { Worker } from "node:worker_threads";
+import { waitFor } from "./helpers.js";
 import { PARKED_SLEEP, type NetnsCluster } from "./netns-cluster.js";
+import type { SamplerResult, SamplerWorkerData } from "./vip-sampler-worker.js";
 
 /** A web server for an exec resource: answers with its node's address on the VIP's subnet. */
 export const webServerSource = (subnetPrefix: string, vip: string) => `const http = require("http"), os = require("os");
@@ -98,7 +99,8 @@ const MAX_SPREAD_MS = 5;
  * per node did spread them (100–200 ms on a loaded machine, and one such sample once failed a test). Instead a
  * process parked in each namespace lets the sampler read that namespace's local addresses from
  * /proc/PID/net/fib_trie: no process is spawned per sample, the nodes are read one after the other within about a
- * millisecond, and the reading time of each is kept so that a sample whose reads spread wider is not counted. */
+ * millisecond, and the reading time of each is kept so that a sample whose reads spread wider is not counted. The
+ * loop runs in a worker thread (vip-sampler-worker.ts) so that the test's synchronous calls do not hold it up. */
 export class Sampler {
   overlaps: string[] = [];
   /** When each overlap was sampled (ms since the epoch). */
@@ -108,64 +110,46 @@ export class Sampler {
   spread = 0;
   /** Samples that saw the VIP on some node (none at all would mean the sampler sees nothing). */
   seen = 0;
-  exclude = new Set<string>();
-  private running = true;
-  private done: Promise<void>;
+  readonly exclude: { add(n: string): void };
   private readonly startedMs = Date.now();
   private readonly parked = new Map<string, ChildProcess>();
-  /** The VIP as a local address in fib_trie's listing. */
-  private readonly local: RegExp;
+  /** Per node its parked PID, then per node an exclusion flag, then the stop flag (see the worker). */
+  private readonly cells: Int32Array;
+  private readonly worker: Worker;
+  private readonly result: Promise<SamplerResult>;
+  private stopped = false;
   constructor(private readonly probe: VipProbe) {
-    this.local = new RegExp(`\\|-- ${probe.vip.replace(/\./g, "\\.")}\\n\\s+/32 host LOCAL`);
-    this.done = (async () => {
-      // A fixed cadence: a timer that fires late (a loaded machine) is made up by a shorter wait next time, up to
-      // one period of debt, so the samples keep the asked rate on average instead of drifting slower.
-      let nextMs = performance.now();
-      while (this.running) {
-        const at = Date.now();
-        const t0 = performance.now();
-        const holders = probe.c.nodes.filter((n) => !this.exclude.has(n) && this.holdsNow(n));
-        const spreadMs = performance.now() - t0;
-        this.samples++;
-        if (holders.length > 0) this.seen++;
-        if (spreadMs > MAX_SPREAD_MS) this.spread++;
-        else if (holders.length > 1) {
-          this.overlaps.push(`${new Date(at).toISOString().slice(11, 23)} ${holders.join("+")}`);
-          this.overlapTimes.push(at);
-        }
-        nextMs = Math.max(nextMs + SAMPLE_MS, performance.now() - SAMPLE_MS);
-        await sleep(Math.max(0, nextMs - performance.now()));
-      }
-    })();
+    const nodes = probe.c.nodes;
+    const shared = new SharedArrayBuffer(4 * (2 * nodes.length + 1));
+    this.cells = new Int32Array(shared);
+    this.exclude = { add: (n) => Atomics.store(this.cells, nodes.length + nodes.indexOf(n), 1) };
+    for (const n of nodes) this.park(n);
+    const data: SamplerWorkerData = { nodes, vip: probe.vip, sampleMs: SAMPLE_MS, maxSpreadMs: MAX_SPREAD_MS, shared };
+    this.worker = new Worker(new URL("./vip-sampler-worker.js", import.meta.url), { workerData: data });
+    this.result = new Promise((resolve, reject) => {
+      this.worker.once("message", resolve);
+      this.worker.once("error", reject);
+    });
   }
 
-  /** The address is local to node n right now (false while its parked process is being replaced). */
-  private holdsNow(n: string): boolean {
-    const p = this.parked.get(n);
-    if (p?.pid && p.exitCode === null && p.signalCode === null) {
-      try {
-        const trie = readFileSync(`/proc/${p.pid}/net/fib_trie`, "utf8");
-        return this.local.test(trie);
-      } catch {
-        /* it just died (the node was powered off): park another */
-      }
-    }
-    this.park(n);
-    return false;
-  }
-
+  /** Parks a process in node n's namespace, and another whenever it dies (the node was powered off). */
   private park(n: string): void {
-    const old = this.parked.get(n);
-    if (old && old.exitCode === null && old.signalCode === null && !old.killed) return; // still starting
+    const i = this.probe.c.nodes.indexOf(n);
     const child = spawn("ip", ["netns", "exec", this.probe.c.ns(n), "sleep", PARKED_SLEEP], { stdio: "ignore" });
     child.on("error", () => undefined);
+    child.once("spawn", () => Atomics.store(this.cells, i, child.pid ?? 0));
+    child.once("exit", () => {
+      Atomics.store(this.cells, i, 0);
+      if (!this.stopped) setTimeout(() => !this.stopped && this.park(n), 10);
+    });
     this.parked.set(n, child);
   }
 
   /** Stops sampling and reports the counts (`npm run test:load` adds them up; `excused` marks an expected window). */
   async stop(excused = false): Promise<void> {
-    this.running = false;
-    await this.done;
+    this.stopped = true;
+    Atomics.store(this.cells, this.cells.length - 1, 1);
+    Object.assign(this, await this.result);
     for (const p of this.parked.values()) p.kill("SIGKILL");
     const achievedMs = Math.round((Date.now() - this.startedMs) / Math.max(1, this.samples));
     console.log(
