@@ -4,7 +4,7 @@
 // nodes at once (outside the frozen-node window that only fencing closes). PACELINE_LOAD_ROUNDS (default 10, about
 // a hundred failovers); CI runs one round. Exits 1 on a failed test or any unexcused double-active sample.
 
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { join } from "node:path";
 
@@ -15,6 +15,7 @@ const file = join(REPO, "dist", "test", "integration", "failover-netns.test.js")
 
 const burners: ChildProcess[] = [];
 const stopBurners = () => {
+  round?.kill("SIGTERM");
   for (const b of burners)
     if (b.pid)
       try {
@@ -31,6 +32,21 @@ for (const sig of ["SIGINT", "SIGTERM"] as const)
   });
 for (let i = 0; i < cpus().length; i++) burners.push(spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
 
+/** One round, as a child this process waits for without blocking (a signal must still end it and its burners). */
+function runRound(): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--test", "--test-concurrency=1", file], {
+      env: { ...process.env, PACELINE_SAMPLE_MS: sampleMs },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    round = child;
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.on("close", () => resolve(out));
+  });
+}
+let round: ChildProcess | undefined;
+
 const FAILOVERS_PER_ROUND = 10;
 let sampledMs = 0;
 let samples = 0,
@@ -41,12 +57,7 @@ let samples = 0,
   passed = 0;
 const t0 = performance.now();
 for (let r = 1; r <= rounds; r++) {
-  const run = spawnSync(process.execPath, ["--test", "--test-concurrency=1", file], {
-    encoding: "utf8",
-    env: { ...process.env, PACELINE_SAMPLE_MS: sampleMs },
-    maxBuffer: 64 << 20,
-  });
-  const out = run.stdout;
+  const out = await runRound();
   for (const m of out.matchAll(
     /vip-sampler: (\d+) samples every (\d+) ms \(asked \d+[^)]*\), (?:\d+ saw the VIP, )?(\d+) on two nodes( \(excused)?/g,
   )) {

@@ -9,6 +9,7 @@ import { opTimeoutMs, primitivesOf } from "../config/model.js";
 import { initKeeper, KEEPER_PARAMS, keeperStep, type KeeperEffect, type KeeperInput } from "../core/node/keeper.js";
 import type { LeaseRecord } from "../core/controller/types.js";
 import { CommandAgent, createAgent, type ProcessIdentity } from "../node/executor/index.js";
+import { raiseOwnPriority } from "../node/priority.js";
 import { isLeaseRecord, readJsonState } from "../node/store.js";
 import { monotonicMs } from "./node-daemon.js";
 
@@ -50,6 +51,10 @@ export function leaseRecord(stateDir: string): LeaseRecord | undefined {
 }
 
 export function superviseDaemon(o: SupervisorOptions): Promise<number> {
+  // The keeper's stop must begin on time on a busy machine, like the daemon's heartbeats: the same raised priority
+  // (the daemon it spawns inherits it; agents go back to the ordinary one).
+  const priority = raiseOwnPriority();
+  if (!priority.ok) o.log(priority.message);
   return new Promise((resolve) => {
     const p = KEEPER_PARAMS;
     const s = initKeeper(monotonicMs());

@@ -16,6 +16,9 @@ export interface RunSpec {
   /** When the program exits, kill whatever it left running in its process group (a monitor or a stop has no
    * business leaving processes behind; a start may: the service it started). */
   reapGroup?: boolean;
+  /** Keep the caller's scheduling priority: for a short system tool whose delay delays the daemon's own promise
+   * (the VIP's `ip` calls, which a stop must finish within its budget), never for an agent or a script. */
+  keepPriority?: boolean;
 }
 
 export interface RunResult {
@@ -70,7 +73,7 @@ export function runProcess(spec: RunSpec): Promise<RunResult> {
         detached: true,
         stdio: ["pipe", "pipe", "pipe"],
       });
-      ordinaryPriority(child.pid);
+      if (!spec.keepPriority) ordinaryPriority(child.pid);
     } catch (e) {
       resolve({
         exitCode: null,

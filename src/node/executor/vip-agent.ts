@@ -75,6 +75,10 @@ export class VipAgent implements AgentRunner {
     const p = vipParams(this.rsc.params);
     if (typeof p === "string") return done(OCF.ERR_CONFIGURED, p);
     try {
+      if ((req.action === "start" || req.action === "stop") && p.nic && p.prefix !== undefined) {
+        const r = await this.onConfiguredNic(req.action, p, { dev: p.nic, prefix: p.prefix }, req.timeoutMs);
+        if (r) return done(OCF.SUCCESS, r);
+      }
       const addrs = await this.addresses(p.family, req.timeoutMs);
       const present = addrs.find((a) => bitsOf(a.addr) === bitsOf(p.ip));
       if (req.action === "monitor" || req.action === "probe")
@@ -97,6 +101,36 @@ export class VipAgent implements AgentRunner {
     } catch (e) {
       return done(OCF.ERR_GENERIC, (e as Error).message);
     }
+  }
+
+  /** With nic and cidr_netmask given, a start or stop is one `ip` call (a stop under load must fit its budget):
+   * what happened, or undefined when the address was not where it should be (the full look decides then). */
+  private async onConfiguredNic(
+    action: "start" | "stop",
+    p: VipParams,
+    where: { dev: string; prefix: number },
+    timeoutMs: number,
+  ): Promise<string | undefined> {
+    const at = `${p.ip}/${where.prefix}`;
+    const r = await this.ipRun(
+      [
+        "-" + p.family,
+        "addr",
+        action === "start" ? "add" : "del",
+        at,
+        "dev",
+        where.dev,
+        ...(action === "start" && p.family === 6 ? ["nodad"] : []),
+      ],
+      timeoutMs,
+    );
+    if (r.exitCode === 0) {
+      if (action === "stop") return `${p.ip} removed from ${where.dev}`;
+      this.announce(p, where);
+      return `${at} up on ${where.dev}`;
+    }
+    if (action === "start" && /File exists/.test(r.stderr)) return `${p.ip} already up on ${where.dev}`;
+    return undefined; // not on that nic (stop), or no such device (start): the full look says what and where
   }
 
   /** Every address of the family, one `ip` call: what is up, and where a new one fits. */
@@ -128,8 +162,12 @@ export class VipAgent implements AgentRunner {
     child.unref();
   }
 
+  private ipRun(args: string[], timeoutMs: number) {
+    return runProcess({ file: IP_CMD, args, timeoutMs: Math.min(timeoutMs, 10_000), keepPriority: true });
+  }
+
   private async ip(args: string[], timeoutMs: number): Promise<string> {
-    const r = await runProcess({ file: IP_CMD, args, timeoutMs: Math.min(timeoutMs, 10_000) });
+    const r = await this.ipRun(args, timeoutMs);
     if (r.spawnError) throw new Error(`cannot run ip: ${r.spawnError}`);
     if (r.timedOut) throw new Error(`ip ${args.join(" ")} did not finish in time`);
     if (r.exitCode !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
