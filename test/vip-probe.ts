@@ -110,8 +110,8 @@ export class Sampler {
   spread = 0;
   /** Samples that saw the VIP on some node (none at all would mean the sampler sees nothing). */
   seen = 0;
+  sampledMs = 0;
   readonly exclude: { add(n: string): void };
-  private readonly startedMs = Date.now();
   private readonly parked = new Map<string, ChildProcess>();
   /** Per node its parked PID, then per node an exclusion flag, then the stop flag (see the worker). */
   private readonly cells: Int32Array;
@@ -151,7 +151,7 @@ export class Sampler {
     Atomics.store(this.cells, this.cells.length - 1, 1);
     Object.assign(this, await this.result);
     for (const p of this.parked.values()) p.kill("SIGKILL");
-    const achievedMs = Math.round((Date.now() - this.startedMs) / Math.max(1, this.samples));
+    const achievedMs = Math.round(this.sampledMs / Math.max(1, this.samples));
     console.log(
       `# vip-sampler: ${this.samples} samples every ${achievedMs} ms (asked ${SAMPLE_MS}; ${this.spread} not counted, read over more than ${MAX_SPREAD_MS} ms), ${this.seen} saw the VIP, ${this.overlaps.length} on two nodes${excused ? " (excused: a frozen node without fencing)" : ""}`,
     );

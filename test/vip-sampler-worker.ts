@@ -22,6 +22,8 @@ export interface SamplerResult {
   seen: number;
   overlaps: string[];
   overlapTimes: number[];
+  /** From the first sample to the last (the cadence achieved, without the worker's start). */
+  sampledMs: number;
 }
 
 // (The test runner also runs every file under test/ as a test: on the main thread this file does nothing.)
@@ -43,7 +45,8 @@ function sample({ nodes, vip, sampleMs, maxSpreadMs, shared }: SamplerWorkerData
     }
   };
 
-  const r: SamplerResult = { samples: 0, spread: 0, seen: 0, overlaps: [], overlapTimes: [] };
+  const r: SamplerResult = { samples: 0, spread: 0, seen: 0, overlaps: [], overlapTimes: [], sampledMs: 0 };
+  const firstMs = performance.now();
   // A fixed cadence: a late wake-up is made up by a shorter wait next time, up to one period of debt.
   let nextMs = performance.now();
   while (Atomics.load(cells, stopIndex) === 0) {
@@ -61,5 +64,6 @@ function sample({ nodes, vip, sampleMs, maxSpreadMs, shared }: SamplerWorkerData
     nextMs = Math.max(nextMs + sampleMs, performance.now() - sampleMs);
     Atomics.wait(pause, 0, 0, Math.max(0, nextMs - performance.now()));
   }
+  r.sampledMs = performance.now() - firstMs;
   parentPort!.postMessage(r);
 }
