@@ -33,12 +33,15 @@ export class SharedDisks {
     readonly mnt: string,
   ) {}
 
-  /** Creates both disks (`dataSize` for the ext4 one); `prepare` may fill the data disk, mounted at `mnt` here. */
-  setup(dataSize = "32M", prepare?: (mnt: string) => void): void {
-    writeFileSync(`${this.dir}/nosysrq.c`, NO_SYSRQ_C);
-    execFileSync("gcc", ["-shared", "-fPIC", "-o", `${this.dir}/nosysrq.so`, `${this.dir}/nosysrq.c`, "-ldl"]);
+  /** Creates both disks (`dataSize` for the ext4 one; `withLock` false: the data disk alone); `prepare` may fill
+   * the data disk, mounted at `mnt` here. */
+  setup(dataSize = "32M", prepare?: (mnt: string) => void, withLock = true): void {
     execFileSync("mkdir", ["-p", this.mnt]);
-    this.lockDisk = this.loopDevice("lock", "4M", (dev) => execFileSync("sfex_init", ["-n", "1", dev]));
+    if (withLock) {
+      writeFileSync(`${this.dir}/nosysrq.c`, NO_SYSRQ_C);
+      execFileSync("gcc", ["-shared", "-fPIC", "-o", `${this.dir}/nosysrq.so`, `${this.dir}/nosysrq.c`, "-ldl"]);
+      this.lockDisk = this.loopDevice("lock", "4M", (dev) => execFileSync("sfex_init", ["-n", "1", dev]));
+    }
     this.dataDisk = this.loopDevice("data", dataSize, (dev) => execFileSync("mkfs.ext4", ["-q", "-F", dev]));
     if (prepare) {
       execFileSync("mount", [this.dataDisk, this.mnt]);
@@ -73,8 +76,9 @@ export class SharedDisks {
     };
   }
 
-  /** The lock's holder as written on the shared disk ("" when unlocked). */
+  /** The lock's holder as written on the shared disk ("" when unlocked or there is no lock disk). */
   lockOwner(): string {
+    if (!this.lockDisk) return "";
     const r = spawnSync("sfex_stat", ["-i", "1", this.lockDisk], { encoding: "utf8" });
     const name = /nodename:\s*(\S*)/.exec(r.stdout)?.[1] ?? "";
     // ("status is LOCKED/UNLOCKED" at the end speaks of the host running sfex_stat: the root namespace here.)
@@ -123,7 +127,10 @@ export function runningIn(c: NetnsCluster, comm: string): string[] {
 export class DiskWatch {
   readonly samples: DiskSample[] = [];
   private timer: NodeJS.Timeout;
+  /** There is a lock disk: the disk may be mounted only where its lock is held. */
+  private readonly locked: boolean;
   constructor(c: NetnsCluster, disks: SharedDisks, watchProcess?: string) {
+    this.locked = disks.lockDisk !== "";
     this.timer = setInterval(() => {
       this.samples.push({
         atMs: Date.now(),
@@ -141,7 +148,10 @@ export class DiskWatch {
   bad(): string[] {
     return this.samples
       .filter(
-        (s) => s.mounted.length > 1 || (s.mounted.length === 1 && s.mounted[0] !== s.owner) || s.running.length > 1,
+        (s) =>
+          s.mounted.length > 1 ||
+          (this.locked && s.mounted.length === 1 && s.mounted[0] !== s.owner) ||
+          s.running.length > 1,
       )
       .map(
         (s) =>

@@ -126,7 +126,7 @@ const primitiveProperties: Record<string, Schema> = {
   agent: {
     type: "string",
     description:
-      "ocf:PROVIDER:TYPE (OCF resource agent), lsb:NAME (/etc/init.d script), exec (scripts in `exec`), heartbeat:NAME or NAME::arg1::arg2 (Heartbeat v1 resource.d script).",
+      "ocf:PROVIDER:TYPE (OCF resource agent), lsb:NAME (/etc/init.d script), exec (scripts in `exec`), heartbeat:NAME or NAME::arg1::arg2 (Heartbeat v1 script, from $HA_DIR/resource.d — /etc/ha.d/resource.d by default — or /etc/init.d).",
   },
   params: {
     type: "object",

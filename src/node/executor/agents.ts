@@ -19,7 +19,8 @@ export interface AgentDirs {
 export const DEFAULT_AGENT_DIRS: AgentDirs = {
   ocfRoot: process.env.OCF_ROOT ?? "/usr/lib/ocf",
   lsbDir: "/etc/init.d",
-  heartbeatDirs: ["/etc/ha.d/resource.d", "/etc/init.d"],
+  // HA_DIR: Heartbeat's own name for its configuration directory (its scripts read it the same way).
+  heartbeatDirs: [`${process.env.HA_DIR ?? "/etc/ha.d"}/resource.d`, "/etc/init.d"],
 };
 
 export interface OpRequest {
