@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { readCib } from "./cib.js";
+import { clusterToCib } from "./export-cib.js";
 import { cibToClusterYaml } from "./import-cib.js";
 import { loadConfigText } from "./load.js";
 
@@ -50,4 +51,17 @@ test("seed 000's CIB: devices without targets are listed with the reason; clones
   assert.equal(config.resources.find((r) => r.id === "prmPingd")!.clone!.id, "clnPingd");
   assert.equal(config.constraints.colocations.length, 2);
   assert.equal(config.quorum.noQuorumPolicy, "ignore");
+});
+
+test("stonith-action=poweroff imports as fencing.action off, which fences with off and exports back", () => {
+  const cib = readFileSync(`${REPO}/examples/fence-topology-cib.xml`, "utf8").replace(
+    '<nvpair id="o1" name="stonith-timeout" value="90s"/>',
+    '<nvpair id="o1" name="stonith-timeout" value="90s"/><nvpair id="o2" name="stonith-action" value="poweroff"/>',
+  );
+  const { yaml, notImported } = cibToClusterYaml(readCib(cib));
+  assert.ok(!notImported.some((n) => /stonith-action/.test(n)));
+  const loaded = loadConfigText(yaml, "imported.yaml");
+  assert.equal(loaded.config!.fencing.action, "off");
+  assert.equal(loadConfigText(yaml.replace(/\n {2}action: off/, ""), "x.yaml").config!.fencing.action, "reboot");
+  assert.match(clusterToCib(loaded.config!), /name="stonith-action" value="off"/);
 });

@@ -269,6 +269,7 @@ const PROPERTIES_HANDLED = [
   "stonith-timeout",
   "no-quorum-policy",
   "startup-fencing",
+  "stonith-action",
   "priority-fencing-delay",
   "cluster-name",
   "dc-version",
@@ -457,6 +458,8 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported", sourc
     );
   if (fenceProps["stonith-timeout"]) fencing.timeout = seconds(fenceProps["stonith-timeout"]);
   if (isFalseText(fenceProps["startup-fencing"])) fencing["startup-fencing"] = false;
+  const action = fenceProps["stonith-action"]?.toLowerCase();
+  if (action === "off" || action === "poweroff") fencing.action = "off";
   if (fenceProps["priority-fencing-delay"]) fencing["priority-delay"] = seconds(fenceProps["priority-fencing-delay"]);
   if (Object.keys(devices).length) fencing.devices = devices;
   const levels = fencingLevels(input, devices, deviceGroups, notImported);

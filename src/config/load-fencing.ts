@@ -120,6 +120,7 @@ export function loadFencing(raw: unknown, nodeNames: string[], report: Report): 
     timeoutMs,
     priorityDelayMs: parseDurationMs(f["priority-delay"]) ?? 0,
     startupFencing: f["startup-fencing"] !== false,
+    action: f.action === "off" ? "off" : "reboot",
     devices,
     levels,
   };

@@ -110,6 +110,7 @@ export function lowerConfig(config: ClusterConfig, nodeNames: string[]): Schedul
     fenceDevicesElsewhere: true,
     properties: {
       "stonith-enabled": String(config.fencing.enabled),
+      "stonith-action": config.fencing.action,
       "no-quorum-policy": config.quorum.noQuorumPolicy,
       "start-failure-is-fatal": String(config.properties.startFailureIsFatal),
       "maintenance-mode": String(config.properties.maintenanceMode),

@@ -217,6 +217,9 @@ export interface FencingConfig {
   priorityDelayMs: number;
   /** Nodes never seen since the cluster started are fenced before anything starts (Pacemaker's startup-fencing). */
   startupFencing: boolean;
+  /** What fencing a node asks its devices for: reboot (the default) or off, which leaves it off until a person
+   * powers it on (Pacemaker's stonith-action). */
+  action: "reboot" | "off";
   devices: FenceDeviceConfig[];
   /** Per node: device names per level, in escalation order. */
   levels: Record<string, string[][]>;

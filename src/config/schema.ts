@@ -526,6 +526,12 @@ export const clusterSchema: Schema = {
           description:
             "A node not seen since the cluster started may run anything: it is fenced before resources start (default true; Pacemaker's startup-fencing). false: assume nodes that are down at start run nothing.",
         },
+        action: {
+          type: "string",
+          enum: ["reboot", "off"],
+          description:
+            "What fencing asks the device for (default reboot; Pacemaker's stonith-action): off leaves the node off until someone powers it on — for devices that cannot reset (some BMCs) or nodes that must be looked at first.",
+        },
         "priority-delay": duration(
           "Fencing a node that runs more resource priority than the node asking waits this long first (Pacemaker's priority-fencing-delay): in a split the node with the more important resources shoots first and survives. Default 0 (off).",
         ),

@@ -694,7 +694,10 @@ class NodeStep {
     };
     let outputs: FenceRunOutput[];
     try {
-      const plan = fencePlan(this.config.fencing, job.target, "reboot", { iRun, random: () => rng.next() });
+      const plan = fencePlan(this.config.fencing, job.target, this.config.fencing.action, {
+        iRun,
+        random: () => rng.next(),
+      });
       ({ run: job.run, outputs } = beginFenceRun({
         runId: s.nextRunId++,
         target: job.target,
