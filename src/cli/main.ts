@@ -24,6 +24,7 @@ import { renderMembership, renderStatus } from "./render-status.js";
 import { runDemo } from "./demo.js";
 import { canRunClusterDemo, runClusterDemo } from "./demo-cluster.js";
 import { runLoopbackDemo } from "./demo-loopback.js";
+import { listExamples, runExample } from "./demo-examples.js";
 import { simulate } from "./simulate.js";
 
 const USAGE = `Paceline ${VERSION} — high-availability cluster manager
@@ -32,6 +33,7 @@ Usage:
   paceline demo [--keep] [--single|--loopback]
                                           watch a 3-node cluster fail over (as root: namespaces and a real virtual
                                           IP; else, or --loopback, on loopback); --single: one server
+  paceline demo --example NAME|list       run a seed's example for real (examples/NAME: PostgreSQL, NFS, fencing…)
   paceline daemon --config FILE [--node N] run the daemon in the foreground (logs to stdout); in a cluster a small
                                           supervisor respawns it if it dies (--no-supervise: under systemd)
   paceline keygen [-o FILE]               write a new cluster key (default /etc/paceline/authkey)
@@ -583,7 +585,14 @@ export async function main(argv: string[]): Promise<number> {
           keep: { type: "boolean" },
           single: { type: "boolean" },
           loopback: { type: "boolean" },
+          example: { type: "string" },
         });
+        if (values.example === "list") {
+          console.log(`examples (paceline demo --example NAME, as root, from a built checkout):\n${listExamples()}`);
+          return 0;
+        }
+        if (typeof values.example === "string")
+          return await runExample(values.example, new URL("../../..", import.meta.url).pathname);
         if (values.single) return await runDemo(values.keep === true);
         return canRunClusterDemo() && !values.loopback
           ? await runClusterDemo(values.keep === true)
