@@ -31,6 +31,18 @@ const flat = (sets: NvSet[]): Record<string, string> => {
 
 const scoreValue = (v: string): string | number => (/^[+-]?\d+$/.test(v) ? Number(v) : v.replace(/^\+/, ""));
 
+/** Agents of the seeds' era that current Debian lacks, and what runs in their place (the header says so). */
+const AGENT_SUCCESSORS: Record<string, { agent: string; why: string }> = {
+  "ocf:pacemaker:pingd": {
+    agent: "ocf:pacemaker:ping",
+    why: "ocf:pacemaker:pingd is the old name of ocf:pacemaker:ping (same parameters), which current Pacemaker ships instead",
+  },
+  "ocf:pacemaker:diskd": {
+    agent: "ocf:paceline:diskd",
+    why: "ocf:pacemaker:diskd (Linux-HA Japan's pm_extras) is not packaged; Paceline's own ocf:paceline:diskd sets the same attribute the same way",
+  },
+};
+
 function agentOf(p: PrimitiveDef): string {
   if (p.cls === "ocf") return `ocf:${p.provider ?? "heartbeat"}:${p.type}`;
   if (p.cls === "lsb" || p.cls === "heartbeat") return `${p.cls}:${p.type}`;
@@ -286,6 +298,11 @@ export function cibToClusterYaml(input: SchedulerInput, name = "imported", sourc
     !["ocf", "lsb", "heartbeat", "service", "systemd", "stonith"].includes(p.cls);
   const primitive = (p: PrimitiveDef): Record<string, unknown> => {
     const r: Record<string, unknown> = { agent: agentOf(p) };
+    const successor = AGENT_SUCCESSORS[r.agent as string];
+    if (successor) {
+      notImported.push(`${p.id}: runs ${successor.agent}: ${successor.why}`);
+      r.agent = successor.agent;
+    }
     const params = flat(p.params);
     if (Object.keys(params).length) r.params = params;
     const o = ops(p.ops);

@@ -82,8 +82,10 @@ async function startBmc(n: string): Promise<void> {
   script(
     dir,
     `machine-${n}`,
-    `trap 'for i in $(seq 100); do p=$(ip netns pids ${c.ns(n)}); [ -z "$p" ] && break; kill -9 $p; sleep 0.02; done
-ip link set ${c.hostVeth(n, 0)} down; ip -n ${c.ns(n)} addr del ${VIP}/24 dev eth0 2>/dev/null; exit 0' TERM
+    // What a power-off does at once, first: the node is gone from the network and its addresses with it.
+    `trap 'ip -n ${c.ns(n)} addr del ${VIP}/24 dev eth0 2>/dev/null; ip link set ${c.hostVeth(n, 0)} down
+kill $! 2>/dev/null; for i in $(seq 100); do p=$(ip netns pids ${c.ns(n)}); [ -z "$p" ] && break; kill -9 $p; sleep 0.02; done
+exit 0' TERM
 while :; do sleep 1000 & wait $!; done`,
   );
   writeFileSync(
@@ -155,7 +157,7 @@ before(async () => {
 
 after(async () => {
   for (const n of [...sims.keys()]) stopBmc(n);
-  for (const pid of machinePids()) killPid(pid);
+  for (const pid of machinePids()) killPid(pid, "SIGTERM"); // (its trap ends its sleep too)
   await c.teardown();
   cleanupDir(dir);
 });

@@ -1,8 +1,10 @@
 // Seed 000 for real: PostgreSQL 15 on a shared disk guarded by sfex, on three nodes that are network namespaces.
 // The group is the seed's — sfex (lock) → Filesystem (ext4 on the shared disk) → pgsql (Debian's PostgreSQL 15,
 // its data directory on that disk) → IPaddr2 (the service address) — with fencing (a power switch) and the seed's
-// ping check. A client in the root namespace keeps committing rows through the virtual IP; the active node is
-// powered off; every row whose commit was acknowledged must be read back through the virtual IP from the new node.
+// ping and disk checks as clones setting node attributes (clnPingd: Pacemaker's ping; clnDiskd1: Paceline's diskd,
+// for pm_extras' diskd) that the group's location rules read, as in the seed. A client in the root namespace keeps
+// committing rows through the virtual IP; the active node is powered off; every row whose commit was acknowledged
+// must be read back through the virtual IP from the new node.
 // Every 100 ms a sampler reads who holds the lock (on the disk), where the disk is mounted and where PostgreSQL
 // runs: never mounted on two nodes, never mounted without the lock, never two PostgreSQL servers.
 
@@ -39,10 +41,8 @@ const c = new NetnsCluster(
   "profile: fast",
   SUBNET,
   (cl) => `
-ping: { targets: [10.${SUBNET}.0.254], interval: 500ms, timeout: 400ms, multiplier: 100 }
 resources:
   grpPg:
-    prefer: n1
     members:
       prmEx: { agent: ocf:heartbeat:sfex, params: { device: ${disks.lockDisk}, index: "1", collision_timeout: "1", monitor_interval: "1", lock_timeout: "4" }, monitor: 2s }
       prmFs: { agent: ocf:heartbeat:Filesystem, params: { device: ${disks.dataDisk}, directory: ${MNT}, fstype: ext4 }, monitor: 2s }
@@ -51,6 +51,27 @@ resources:
         params: { pgctl: ${PG}/pg_ctl, psql: ${PG}/psql, pgdata: ${MNT}/pgdata, pgdba: postgres, pgport: "5432", socketdir: ${MNT}/run, logfile: ${MNT}/postgresql.log }
         ops: { start: { timeout: 60s }, stop: { timeout: 30s, on-fail: fence }, monitor: { interval: 2s, timeout: 20s } }
       prmIp: { agent: ocf:heartbeat:IPaddr2, params: { ip: ${VIP}, cidr_netmask: "24", nic: eth0 }, monitor: 2s }
+  prmPingd:
+    agent: ocf:pacemaker:ping
+    params: { name: default_ping_set, host_list: 10.${SUBNET}.0.254, multiplier: "100", dampen: 0s, attempts: "2", timeout: "1" }
+    monitor: 2s
+    clone: { id: clnPingd }
+  prmDiskd1:
+    agent: ocf:paceline:diskd
+    params: { name: diskcheck_status, device: ${disks.dataDisk}, interval: "1" }
+    monitor: 2s
+    clone: { id: clnDiskd1 }
+location:
+  - rsc: grpPg
+    rules:
+      - "200: #uname eq n1"
+      - "100: #uname eq n2"
+      - "-INFINITY: not_defined default_ping_set or default_ping_set lt 100"
+      - "-INFINITY: not_defined diskcheck_status or diskcheck_status eq ERROR"
+colocate: ["grpPg with clnPingd", "grpPg with clnDiskd1"]
+order:
+  - { first: clnPingd, then: grpPg, kind: Optional, symmetrical: false }
+  - { first: clnDiskd1, then: grpPg, kind: Optional, symmetrical: false }
 defaults: { stickiness: INFINITY, migration-threshold: 1 }
 ${fencingYaml(cl, `${dir}/fence_netns`)}`,
   false,
@@ -121,8 +142,26 @@ test(
     try {
       for (const n of c.nodes) c.node(n).start();
       await c.converge(c.nodes, c.nodes, "n1");
-      await waitFor(async () => (await sql("select 1")).ok, 90_000, "PostgreSQL to answer on the virtual IP");
+      await waitFor(async () => (await sql("select 1")).ok, 90_000, "PostgreSQL to answer on the virtual IP").catch(
+        (e: Error) => {
+          throw new Error(
+            `${e.message}\n${c.nodes.map((n) => `--- ${n} ---\n${c.node(n).output.slice(-2500)}`).join("\n")}`,
+          );
+        },
+      );
       const first = watch.samples.at(-1)?.running ?? [];
+      // The seed's clones keep their node attributes on every node; the group's location rules read them.
+      const seen = async () =>
+        (await c.node("n1").membership()).nodes.map(
+          (n) => `${n.attributes.default_ping_set}/${n.attributes.diskcheck_status}`,
+        );
+      await waitFor(
+        async () => (await seen()).every((a) => a === "100/normal"),
+        20_000,
+        "ping and disk attributes on every node",
+      ).catch(async (e: Error) => {
+        throw new Error(`${e.message}: ${(await seen()).join(", ")}`);
+      });
       assert.equal((await sql("create table rows (id int primary key, at timestamptz default now())")).ok, true);
       // The writer: one row per transaction, each id recorded only once its commit was acknowledged.
       const writer = (async () => {

@@ -16,6 +16,9 @@ export interface AgentDirs {
   heartbeatDirs: string[];
 }
 
+/** Where Paceline's own OCF agents are (the package's ocf/ folder). */
+export const BUNDLED_OCF_ROOT = fileURLToPath(new URL("../../../../ocf", import.meta.url));
+
 export const DEFAULT_AGENT_DIRS: AgentDirs = {
   ocfRoot: process.env.OCF_ROOT ?? "/usr/lib/ocf",
   lsbDir: "/etc/init.d",
@@ -209,7 +212,9 @@ export class OcfAgent extends ScriptAgent {
 
   locate(): { path: string } | { error: string } {
     if (this.rsc.agent.class !== "ocf") throw new Error("not an OCF resource");
-    const path = join(this.dirs.ocfRoot, "resource.d", this.rsc.agent.provider, this.rsc.agent.type);
+    // Paceline's own shell agents (ocf:paceline:diskd) ship with it, in its ocf/ folder.
+    const root = this.rsc.agent.provider === "paceline" ? BUNDLED_OCF_ROOT : this.dirs.ocfRoot;
+    const path = join(root, "resource.d", this.rsc.agent.provider, this.rsc.agent.type);
     const problem = checkExecutable(path);
     return problem
       ? { error: `OCF agent ocf:${this.rsc.agent.provider}:${this.rsc.agent.type} not found: ${problem}` }
