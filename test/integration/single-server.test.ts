@@ -225,7 +225,8 @@ resources:
     const c = await d2.waitRsc("svc", (r) => r.role === "started");
     assert.equal(c.pid, b.pid, "adopted, not restarted");
     assert.equal(c.failCount, 1);
-    assert.match(d2.output, /svc: found running here/);
+    // (The log reaches this process through a pipe, after the API has answered: on a loaded machine, later.)
+    await waitFor(() => /svc: found running here/.test(d2.output), 10_000, "the adoption in the daemon's log");
     process.kill(b.pid!, "SIGKILL");
     await d2.waitRsc(
       "svc",
