@@ -166,3 +166,24 @@ export function killPid(pid: number | undefined, signal: NodeJS.Signals = "SIGKI
 export function cleanupDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** A client program (psql, nfs-cp…) as a user on the network runs it: its output, and whether it succeeded; killed
+ * after `timeoutMs` (a server gone mid-call must not hang the test). */
+export function runClient(
+  file: string,
+  args: string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(file, args, { env });
+    let out = "";
+    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    p.on("error", () => resolve({ ok: false, out }));
+    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+    p.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ ok: code === 0, out });
+    });
+  });
+}

@@ -9,10 +9,10 @@
 // runs: never mounted on two nodes, never mounted without the lock, never two PostgreSQL servers.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { cleanupDir, script, sleep, tempDir, waitFor } from "../helpers.js";
+import { cleanupDir, runClient, script, sleep, tempDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { FENCE_NETNS, fencingYaml, haveNsenter } from "../fence-netns.js";
 import { have, OCF_AGENTS, ROOT, unmet } from "../requires.js";
@@ -80,22 +80,12 @@ ${fencingYaml(cl, `${dir}/fence_netns`)}`,
 
 /** One SQL statement through the virtual IP, from the root namespace, as a client on the network would. */
 function sql(statement: string, timeoutMs = 5000): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(
-      `${PG}/psql`,
-      ["-h", VIP, "-U", "postgres", "-d", "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", statement],
-      {
-        env: { ...process.env, PGCONNECT_TIMEOUT: "2" },
-      },
-    );
-    let out = "";
-    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ ok: code === 0, out });
-    });
-  });
+  return runClient(
+    `${PG}/psql`,
+    ["-h", VIP, "-U", "postgres", "-d", "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", statement],
+    timeoutMs,
+    { ...process.env, PGCONNECT_TIMEOUT: "2" },
+  );
 }
 
 before(() => {

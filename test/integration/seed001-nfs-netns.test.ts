@@ -13,10 +13,9 @@
 // the disk is never mounted on two nodes and the NFS server never runs on two.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { cleanupDir, script, tempDir, waitFor } from "../helpers.js";
+import { cleanupDir, runClient, script, tempDir, waitFor } from "../helpers.js";
 import { NetnsCluster } from "../netns-cluster.js";
 import { have, OCF_AGENTS, ROOT, unmet } from "../requires.js";
 import { DiskWatch, SharedDisks } from "../shared-disk.js";
@@ -114,20 +113,8 @@ LOG { Default_Log_Level = EVENT; }
 
 const nfsUrl = (path: string) => `nfs://${VIP}/data${path ? `/${path}` : ""}?version=4`;
 
-/** One libnfs tool from the root namespace, killed after `timeoutMs` (a server gone mid-call must not hang it). */
-function nfs(tool: string, args: string[], timeoutMs = 3000): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(tool, args);
-    let out = "";
-    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    p.on("error", () => resolve({ ok: false, out }));
-    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ ok: code === 0, out });
-    });
-  });
-}
+/** One libnfs tool from the root namespace, through the virtual IP. */
+const nfs = (tool: string, args: string[], timeoutMs = 3000) => runClient(tool, args, timeoutMs);
 
 before(() => {
   if (skip) return;
