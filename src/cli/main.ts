@@ -40,6 +40,7 @@ Usage:
   paceline arbiter --config FILE          run the tie-breaker of quorum.arbiter (on a third machine)
   paceline fence NODE --config FILE [--off] [--yes]
                                           fence NODE from here with its configured devices and levels
+                                          (reboot, or fencing.action; --off: power off)
   paceline fence confirm NODE [--yes]     (cluster) NODE is powered off: completes a manual fencing level
   paceline fence history                  (cluster) every fencing outcome the cluster knows
   paceline attribute set NAME VALUE | delete NAME
@@ -497,7 +498,7 @@ async function fence(args: string[]): Promise<number> {
     const done = await runFencing({
       config: r.config.fencing,
       target: node,
-      action: values.off === true ? "off" : "reboot",
+      action: values.off === true ? "off" : r.config.fencing.action, // (fencing.action: off makes --off the default)
       log: (level, text) =>
         console.log(
           `${new Date().toISOString().slice(11, 19)} ${level === "info" ? "" : `${level.toUpperCase()} `}${text}`,
