@@ -84,6 +84,11 @@ export interface SRsc {
   heldForFencing?: boolean;
   /** primitivesOf's answer, kept while the children stay the same (asked for in every loop of the scheduler). */
   primitivesCache?: { list: readonly SRsc[]; childCount: number };
+  /** A clone's lowest instance that may still be active nowhere (while histories are read, instances only become
+   * active, so the search for a free one starts here). */
+  firstFreeHint?: number;
+  /** A clone's instances found active on each node so far, while histories are read (for clone-node-max). */
+  activeInstancesOn?: Map<string, Set<SRsc>>;
   meta: Record<string, string>;
   ops: OpDef[];
   managed: boolean;
@@ -360,13 +365,19 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
     primitivesOf(inst).some((p) => (where ? p.running.has(where) || p.probed.has(where) : p.running.size > 0));
   // An instance already known on this node, else the lowest one active nowhere and not yet seen on this node —
   // unless this node already has as many active copies as clone-node-max allows: then it is an orphan.
-  for (const inst of clone.children)
-    if (activeOn(inst, node.name) && !pick(inst)!.probed.has(node.name)) return pick(inst);
-  const activeHere = clone.children.filter((inst) => primitivesOf(inst).some((p) => p.running.has(node.name))).length;
-  const full = active && activeHere >= clone.clone!.nodeMax;
+  // (A cloned primitive is known on a node only through its own history, which marks it probed there: only a cloned
+  // group's instance can be known through another member.)
+  if (member !== undefined)
+    for (const inst of clone.children)
+      if (activeOn(inst, node.name) && !pick(inst)!.probed.has(node.name)) return pick(inst);
+  const full = active && (clone.activeInstancesOn?.get(node.name)?.size ?? 0) >= clone.clone!.nodeMax;
   if (!full && !lostCopy) {
-    for (const inst of clone.children) if (!activeOn(inst) && !activeOn(inst, node.name)) return pick(inst);
-    for (const inst of clone.children) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
+    const kids = clone.children;
+    let i = clone.firstFreeHint ?? 0;
+    while (i < kids.length && activeOn(kids[i]!)) i++;
+    clone.firstFreeHint = i;
+    for (; i < kids.length; i++) if (!activeOn(kids[i]!) && !activeOn(kids[i]!, node.name)) return pick(kids[i]!);
+    for (const inst of kids) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
   }
   // More copies in the status than the clone allows: an orphan instance, to be stopped.
   const orphan = newRsc(
@@ -380,6 +391,18 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
   orphan.orphan = true;
   clone.children.push(orphan);
   return pick(orphan);
+}
+
+/** A clone instance (or a member of one) found active on `node`: its clone counts it there. */
+function noteActiveInstance(r: SRsc, node: string): void {
+  let inst = r;
+  while (inst.parent && inst.parent.kind !== "clone") inst = inst.parent;
+  const clone = inst.parent;
+  if (!clone) return;
+  const on = (clone.activeInstancesOn ??= new Map());
+  let set = on.get(node);
+  if (!set) on.set(node, (set = new Set()));
+  set.add(inst);
 }
 
 /** Left where it is: not managed, or blocked after a failure. */
@@ -994,6 +1017,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
       if (lr.id !== r.id) r.statusName.set(node.name, lr.id); // (else its own id: nothing to remember)
       failCountsFrom(ws, r, node, transientByRsc);
       unpackHistory(ws, r, node, lr.ops);
+      if (r.running.has(node.name)) noteActiveInstance(r, node.name);
       // Running there with an older definition than the configuration's: restarted with the new one.
       if (lr.definitionChanged && r.running.has(node.name)) r.needsRestart.add(node.name);
       if (lr.id !== r.id) r.cloneName = lr.id;
