@@ -286,18 +286,18 @@ function newRsc(
     orphan: false,
     running: new Map(),
     failCount: new Map(),
-    lastFailure: new Map(),
+    lastFailure: NO_NODES_MAP as Map<string, number>,
     stopRequested: false,
     migrations: [],
-    stoppedOn: new Set(),
-    noPromote: new Set(),
-    banned: new Set(),
+    stoppedOn: NO_NODES,
+    noPromote: NO_NODES,
+    banned: NO_NODES,
     bannedEverywhere: false,
-    needsRestart: new Set(),
-    needsReload: new Set(),
+    needsRestart: NO_NODES,
+    needsReload: NO_NODES,
     probed: new Set(),
     recurringFailed: false,
-    statusName: new Map(),
+    statusName: NO_NODES_MAP as Map<string, string>,
   };
   if (ws.maintenanceMode || isTrue(meta.maintenance)) r.managed = false;
   // A remote connection's reconnect_interval: after a failure it stays stopped that long (its failure timeout).
@@ -391,6 +391,29 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
   orphan.orphan = true;
   clone.children.push(orphan);
   return pick(orphan);
+}
+
+/** Most resources keep these empty: they share one set (or map) that refuses writes, until `own` gives them theirs
+ * (tens of thousands of clone instances at 32 × 10 000 would otherwise each allocate seven). */
+class NoNodes extends Set<string> {
+  override add(): this {
+    throw new Error("a resource's shared empty set written to: replace it with own() first");
+  }
+}
+class NoNodesMap extends Map<string, never> {
+  override set(): this {
+    throw new Error("a resource's shared empty map written to: replace it with ownMap() first");
+  }
+}
+const NO_NODES: Set<string> = new NoNodes();
+const NO_NODES_MAP: Map<string, never> = new NoNodesMap();
+type NodeSetField = "stoppedOn" | "noPromote" | "banned" | "needsRestart" | "needsReload";
+function own(r: SRsc, k: NodeSetField): Set<string> {
+  return r[k] === NO_NODES ? (r[k] = new Set()) : r[k];
+}
+function ownMap<K extends "lastFailure" | "statusName">(r: SRsc, k: K): SRsc[K] {
+  if ((r[k] as Map<string, unknown>) === NO_NODES_MAP) r[k] = new Map() as SRsc[K];
+  return r[k];
 }
 
 /** A clone instance (or a member of one) found active on `node`: its clone counts it there. */
@@ -550,7 +573,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
           failed = false;
           blocked = false;
           if (r.blockedOn === node.name) r.blocked = false; // stopped where the failure blocked it
-          r.stoppedOn.add(node.name);
+          own(r, "stoppedOn").add(node.name);
           break; // cleanly stopped since
         case "migrate_to":
           // The move is only done once migrate_from succeeds on the target (checked after all nodes are read);
@@ -580,7 +603,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
     const onFail = onFailFor(ws, r, op);
     if (onFail === "demote" && state?.role === "Promoted") {
       // Demote in place rather than recover; it may not be promoted here again until cleaned up.
-      r.noPromote.add(node.name);
+      own(r, "noPromote").add(node.name);
       continue;
     }
     // A missing agent (exec status "not installed") is a hard error: on-fail=ignore cannot keep it there.
@@ -597,7 +620,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): v
       op.rc === 4 /* insufficient privileges */ ||
       op.status === 7
     )
-      r.banned.add(node.name);
+      own(r, "banned").add(node.name);
     if (op.rc === 6 /* not configured */) r.bannedEverywhere = true;
     if (isProbe && (op.status === 7 || (op.status === EXEC_DONE && op.rc === 5))) {
       // not installed here: treat as stopped, just banned
@@ -708,7 +731,7 @@ function applyOnFail(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord, _state:
   if (onFail === "stop") r.stopRequested = true;
   if (onFail === "restart-container" && op.operation !== "stop") {
     const container = ws.byId.get(r.meta.container ?? "");
-    if (container?.running.has(node.name)) container.needsRestart.add(node.name);
+    if (container?.running.has(node.name)) own(container, "needsRestart").add(node.name);
   }
   if (onFail === "standby") node.standby = true;
   if (onFail === "fence" && op.operation !== "stop" && ws.stonithEnabled) node.unclean = true;
@@ -775,7 +798,7 @@ function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: Transie
     if (kind === "fail-count") count = Math.min(INF, count + parseScore(value, 0));
     else last = Math.max(last ?? 0, Number(value));
   }
-  if (last !== undefined) r.lastFailure.set(node.name, last);
+  if (last !== undefined) ownMap(r, "lastFailure").set(node.name, last);
   if (count > 0 && r.failureTimeoutSec > 0 && last !== undefined && last + r.failureTimeoutSec <= ws.nowSec) count = 0;
   if (count > 0) r.failCount.set(node.name, count);
 }
@@ -1014,12 +1037,12 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         ws.resources.push(r);
       }
       if (r.kind !== "primitive") continue;
-      if (lr.id !== r.id) r.statusName.set(node.name, lr.id); // (else its own id: nothing to remember)
+      if (lr.id !== r.id) ownMap(r, "statusName").set(node.name, lr.id); // (else its own id: nothing to remember)
       failCountsFrom(ws, r, node, transientByRsc);
       unpackHistory(ws, r, node, lr.ops);
       if (r.running.has(node.name)) noteActiveInstance(r, node.name);
       // Running there with an older definition than the configuration's: restarted with the new one.
-      if (lr.definitionChanged && r.running.has(node.name)) r.needsRestart.add(node.name);
+      if (lr.definitionChanged && r.running.has(node.name)) own(r, "needsRestart").add(node.name);
       if (lr.id !== r.id) r.cloneName = lr.id;
       histories.push({ lrmId: lr.id, node, ops: lr.ops });
       // Failures handled with on-fail=ignore do not count toward migration-threshold.
@@ -1053,7 +1076,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         !p.stoppedOn.has(m.target)
       ) {
         p.running.set(m.target, { role: "Started", failed: false, blocked: false, failureIgnored: false });
-        p.needsRestart.add(m.target); // in an unknown state there: restart it to be sure
+        own(p, "needsRestart").add(m.target); // in an unknown state there: restart it to be sure
       }
     }
   }
@@ -1081,8 +1104,8 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
       const change = definitionChange(ws, r, node, sortedByCall(ops));
       // A start still pending cannot take a reload: it is restarted with the new definition.
       if (change === "restart" || (change === "reload" && r.running.get(node.name)!.pending === "start"))
-        r.needsRestart.add(node.name);
-      else if (change === "reload") r.needsReload.add(node.name);
+        own(r, "needsRestart").add(node.name);
+      else if (change === "reload") own(r, "needsReload").add(node.name);
     }
   }
   // In an anonymous clone, what is learnt about one instance on a node (hard errors, fail counts) holds for every
