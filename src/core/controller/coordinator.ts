@@ -212,31 +212,40 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
   s.attributes = v.attributes;
   if (v.viewKey === s.viewKey && v.dc === s.dc) return;
   for (const gone of s.members.filter((m) => !v.members.includes(m))) {
-    // What it may run: what its last report shows running, failed or in flight, and what we asked it to do since.
-    const held = [
-      ...new Set([
-        ...mayRunOn(s, gone),
-        ...Object.values(s.inflight)
-          .filter((a) => a.node === gone && a.op !== "stop")
-          .map((a) => a.rsc),
-      ]),
-    ];
+    // What it may run: what its last report shows running, failed or in flight, and what we asked it to do since —
+    // or, if its report never reached this node (this daemon restarted, or it froze before reporting), anything.
+    const reported = s.reports[gone] !== undefined;
+    const held = reported
+      ? [
+          ...new Set([
+            ...mayRunOn(s, gone),
+            ...Object.values(s.inflight)
+              .filter((a) => a.node === gone && a.op !== "stop")
+              .map((a) => a.rsc),
+          ]),
+        ]
+      : st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r])).map((p) => p.id);
     const inc = s.reports[gone]?.inc ?? 0;
-    if (v.leftCleanly.includes(gone) || (s.fencedInc[gone] ?? 0) >= inc) continue; // said goodbye, or fenced
+    // Said goodbye, or fenced since its last report (never reported and never fenced: unknown, not fenced).
+    if (v.leftCleanly.includes(gone) || (Object.hasOwn(s.fencedInc, gone) && s.fencedInc[gone]! >= inc)) continue;
     if (canFence(st.config, gone)) {
       // Fenced even if it ran nothing: cut off, it might start something (a split in a two-node cluster).
       if (held.length) s.held[gone] = { rscs: held, needsFence: true };
       s.fencing[gone] ??= {
         sinceMs: v.nowMs,
-        reason: held.length ? `it was lost while it may run ${held.join(", ")}` : "it was lost without a goodbye",
+        reason: !reported
+          ? "it was lost before its report reached this node, so it may run anything"
+          : held.length
+            ? `it was lost while it may run ${held.join(", ")}`
+            : "it was lost without a goodbye",
         running: false,
         inc,
       };
       st.log(
         "warn",
-        `${gone} is UNCLEAN (lost without a goodbye${held.length ? ` while it may run ${held.join(", ")}` : ""}): it will be fenced${held.length ? "; they start elsewhere only once it is" : ""}`,
+        `${gone} is UNCLEAN (lost without a goodbye${!reported ? " before its report reached this node: it may run anything" : held.length ? ` while it may run ${held.join(", ")}` : ""}): it will be fenced${held.length ? "; they start elsewhere only once it is" : ""}`,
       );
-    } else if (held.length) {
+    } else if (held.length && reported) {
       st.log(
         "warn",
         `${gone} was lost while it ran ${held.join(", ")}: it stops them itself before its quorum lease ends, and the view acts only after that end`,
