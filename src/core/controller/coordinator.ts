@@ -6,7 +6,7 @@
 // Deterministic: step(config, state, input) → outputs.
 
 import type { ClusterConfig } from "../../config/model.js";
-import { DEFAULT_OP_TIMEOUT_MS, historyKey, opTimeoutMs } from "../../config/model.js";
+import { DEFAULT_OP_TIMEOUT_MS, historyKey, opTimeoutMs, primitivesOf } from "../../config/model.js";
 import { schedule } from "../scheduler/index.js";
 import { isPromoted, isRunning, mayRun } from "./node-rm.js";
 import { dependenciesOf, nextWave, type WaveOp } from "./plan.js";
@@ -224,26 +224,27 @@ function onView(st: CoordStep, v: Extract<CoordinatorInput, { type: "view" }>): 
               .map((a) => a.rsc),
           ]),
         ]
-      : st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r])).map((p) => p.id);
+      : primitivesOf(st.config).map((p) => p.id);
     const inc = s.reports[gone]?.inc ?? 0;
     // Said goodbye, or fenced since its last report (never reported and never fenced: unknown, not fenced).
     if (v.leftCleanly.includes(gone) || (Object.hasOwn(s.fencedInc, gone) && s.fencedInc[gone]! >= inc)) continue;
     if (canFence(st.config, gone)) {
       // Fenced even if it ran nothing: cut off, it might start something (a split in a two-node cluster).
       if (held.length) s.held[gone] = { rscs: held, needsFence: true };
+      const mayRunText = !reported
+        ? " before its report reached this node, so it may run anything"
+        : held.length
+          ? ` while it may run ${held.join(", ")}`
+          : "";
       s.fencing[gone] ??= {
         sinceMs: v.nowMs,
-        reason: !reported
-          ? "it was lost before its report reached this node, so it may run anything"
-          : held.length
-            ? `it was lost while it may run ${held.join(", ")}`
-            : "it was lost without a goodbye",
+        reason: `it was lost${mayRunText || " without a goodbye"}`,
         running: false,
         inc,
       };
       st.log(
         "warn",
-        `${gone} is UNCLEAN (lost without a goodbye${!reported ? " before its report reached this node: it may run anything" : held.length ? ` while it may run ${held.join(", ")}` : ""}): it will be fenced${held.length ? "; they start elsewhere only once it is" : ""}`,
+        `${gone} is UNCLEAN (lost without a goodbye${mayRunText}): it will be fenced${held.length ? "; what it may run starts elsewhere only once it is" : ""}`,
       );
     } else if (held.length && reported) {
       st.log(
@@ -540,7 +541,7 @@ function drive(st: CoordStep): void {
   requestFencing(st);
   const runningOn = (rsc: string, node: string) => isRunning(s.reports[node]?.history[rsc]);
   // Before the scheduler's operations for a new failure: the pre-recovery script, or the final action, there.
-  const prims = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r]));
+  const prims = primitivesOf(st.config);
   const { steps, noted } = recoverySteps(prims, st.config.monitors, transition.actions, members, s.reports, (rsc) =>
     members.filter((m) => runningOn(rsc, m)),
   );
@@ -604,9 +605,7 @@ function drive(st: CoordStep): void {
 function sendRecovery(st: CoordStep, step: RecoveryStep): void {
   const s = st.s;
   const id = `${s.viewKey}#${s.nextAction++}`;
-  const prim = st.config.resources
-    .flatMap((r) => (r.kind === "group" ? r.members : [r]))
-    .find((x) => x.id === step.rsc);
+  const prim = primitivesOf(st.config).find((x) => x.id === step.rsc);
   s.inflight[id] = {
     node: step.node,
     rsc: step.rsc,
@@ -630,7 +629,7 @@ function sendOp(
 ): void {
   const s = st.s;
   const id = `${s.viewKey}#${s.nextAction++}`;
-  const prim = st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r])).find((x) => x.id === op.rsc);
+  const prim = primitivesOf(st.config).find((x) => x.id === op.rsc);
   const timeoutMs = opTimeoutMs(prim, op.op === "cleanup" ? "probe" : op.op);
   s.inflight[id] = { node: op.node, rsc: op.rsc, op: op.op, sentMs: s.nowMs, timeoutMs };
   const notify = op.op === "notify" ? op.env : undefined;
@@ -849,7 +848,7 @@ function startupFencing(st: CoordStep): void {
 /** The earliest moment a failure on a member expires (failure-timeout), if any. */
 function nextExpirySec(st: CoordStep, members: string[]): number | undefined {
   let next: number | undefined;
-  for (const p of st.config.resources.flatMap((r) => (r.kind === "group" ? r.members : [r]))) {
+  for (const p of primitivesOf(st.config)) {
     if (p.meta.failureTimeoutMs <= 0) continue;
     for (const m of members) {
       const h = st.s.reports[m]?.history[p.id];

@@ -58,6 +58,17 @@ function place(p: VipParams, addrs: Address[]): { dev: string; prefix: number } 
     : `no interface has a subnet holding ${p.ip}: set params.nic and params.cidr_netmask`;
 }
 
+/** The `ip` arguments that add (start) or remove (stop) the address on `where`. */
+const changeArgs = (action: "start" | "stop", p: VipParams, where: { dev: string; prefix: number }): string[] => [
+  "-" + p.family,
+  "addr",
+  action === "start" ? "add" : "del",
+  `${p.ip}/${where.prefix}`,
+  "dev",
+  where.dev,
+  ...(action === "start" && p.family === 6 ? ["nodad"] : []),
+];
+
 export const __forTests = { bitsOf, inSubnet };
 
 export class VipAgent implements AgentRunner {
@@ -76,8 +87,13 @@ export class VipAgent implements AgentRunner {
     if (typeof p === "string") return done(OCF.ERR_CONFIGURED, p);
     try {
       if ((req.action === "start" || req.action === "stop") && p.nic && p.prefix !== undefined) {
-        const r = await this.onConfiguredNic(req.action, p, { dev: p.nic, prefix: p.prefix }, req.timeoutMs);
-        if (r) return done(OCF.SUCCESS, r);
+        // With nic and cidr_netmask given, one `ip` call (a stop under load must fit its budget); an address that
+        // was not where it should be (stop), or no such device (start), is left to the full look below.
+        const where = { dev: p.nic, prefix: p.prefix };
+        const r = await this.ipRun(changeArgs(req.action, p, where), req.timeoutMs);
+        if (r.exitCode === 0) return done(OCF.SUCCESS, this.changed(req.action, p, where));
+        if (req.action === "start" && /File exists/.test(r.stderr))
+          return done(OCF.SUCCESS, `${p.ip} already up on ${where.dev}`);
       }
       const addrs = await this.addresses(p.family, req.timeoutMs);
       const present = addrs.find((a) => bitsOf(a.addr) === bitsOf(p.ip));
@@ -87,50 +103,25 @@ export class VipAgent implements AgentRunner {
           : done(OCF.NOT_RUNNING, `${p.ip} is not up`);
       if (req.action === "stop") {
         if (!present) return done(OCF.SUCCESS, `${p.ip} was not up`);
-        await this.ip(["-" + p.family, "addr", "del", `${p.ip}/${present.prefix}`, "dev", present.dev], req.timeoutMs);
-        return done(OCF.SUCCESS, `${p.ip} removed from ${present.dev}`);
+        await this.ip(changeArgs("stop", p, present), req.timeoutMs);
+        return done(OCF.SUCCESS, this.changed("stop", p, present));
       }
       // start
       if (present) return done(OCF.SUCCESS, `${p.ip} already up on ${present.dev}`);
       const where = place(p, addrs);
       if (typeof where === "string") return done(OCF.ERR_CONFIGURED, where);
-      const v6 = p.family === 6 ? ["nodad"] : [];
-      await this.ip(["-" + p.family, "addr", "add", `${p.ip}/${where.prefix}`, "dev", where.dev, ...v6], req.timeoutMs);
-      this.announce(p, where);
-      return done(OCF.SUCCESS, `${p.ip}/${where.prefix} up on ${where.dev}`);
+      await this.ip(changeArgs("start", p, where), req.timeoutMs);
+      return done(OCF.SUCCESS, this.changed("start", p, where));
     } catch (e) {
       return done(OCF.ERR_GENERIC, (e as Error).message);
     }
   }
 
-  /** With nic and cidr_netmask given, a start or stop is one `ip` call (a stop under load must fit its budget):
-   * what happened, or undefined when the address was not where it should be (the full look decides then). */
-  private async onConfiguredNic(
-    action: "start" | "stop",
-    p: VipParams,
-    where: { dev: string; prefix: number },
-    timeoutMs: number,
-  ): Promise<string | undefined> {
-    const at = `${p.ip}/${where.prefix}`;
-    const r = await this.ipRun(
-      [
-        "-" + p.family,
-        "addr",
-        action === "start" ? "add" : "del",
-        at,
-        "dev",
-        where.dev,
-        ...(action === "start" && p.family === 6 ? ["nodad"] : []),
-      ],
-      timeoutMs,
-    );
-    if (r.exitCode === 0) {
-      if (action === "stop") return `${p.ip} removed from ${where.dev}`;
-      this.announce(p, where);
-      return `${at} up on ${where.dev}`;
-    }
-    if (action === "start" && /File exists/.test(r.stderr)) return `${p.ip} already up on ${where.dev}`;
-    return undefined; // not on that nic (stop), or no such device (start): the full look says what and where
+  /** What a start or stop that went through did (a start is announced to the neighbours). */
+  private changed(action: "start" | "stop", p: VipParams, where: { dev: string; prefix: number }): string {
+    if (action === "stop") return `${p.ip} removed from ${where.dev}`;
+    this.announce(p, where);
+    return `${p.ip}/${where.prefix} up on ${where.dev}`;
   }
 
   /** Every address of the family, one `ip` call: what is up, and where a new one fits. */
