@@ -9,34 +9,34 @@ import { join } from "node:path";
 
 interface Example {
   what: string;
-  /** The test files (dist/test/…) that run it, in order. */
-  tests: string[];
+  /** The test file (under dist/test/) that runs it. */
+  test: string;
 }
 
 const EXAMPLES: Record<string, Example> = {
   "seed000-pgsql": {
     what: "PostgreSQL on a shared disk with sfex, three nodes, the active one powered off; every committed row checked",
-    tests: ["integration/seed000-pgsql-netns.test.js"],
+    test: "integration/seed000-pgsql-netns.test.js",
   },
   "seed000-fencing": {
     what: "the seed's fencing chain: guard → external/ipmi against a simulated BMC → a person confirming",
-    tests: ["integration/seed000-fencing-chain-netns.test.js"],
+    test: "integration/seed000-fencing-chain-netns.test.js",
   },
   "seed001-nfs": {
     what: "NFS (nfs-ganesha) from replicated storage, the seed's haresources group, ten failovers, no write lost",
-    tests: ["integration/seed001-nfs-netns.test.js"],
+    test: "integration/seed001-nfs-netns.test.js",
   },
   "seed002-budget": {
     what: "two nodes, ipfail placement, hb_standby as `paceline node standby`, a power switch",
-    tests: ["integration/seed002-budget-netns.test.js"],
+    test: "integration/seed002-budget-netns.test.js",
   },
   "seed003-aws-eip": {
     what: "an Elastic IP moved between instances through an EC2 API (moto) when the holder is powered off",
-    tests: ["integration/aws-eip-netns.test.js"],
+    test: "integration/aws-eip-netns.test.js",
   },
   "hulft-single-server": {
     what: "one server: process monitors restart a killed daemon, the pre-recovery script is told why",
-    tests: ["integration/examples.test.js"],
+    test: "integration/examples.test.js",
   },
 };
 
@@ -53,11 +53,10 @@ export function runExample(name: string, root: string): Promise<number> {
     console.error(`paceline demo: no example \`${name}\`; the examples are:\n${listExamples()}`);
     return Promise.resolve(2);
   }
-  const files = e.tests.map((t) => join(root, "dist", "test", t));
-  const missing = files.find((f) => !existsSync(f));
-  if (missing) {
+  const file = join(root, "dist", "test", e.test);
+  if (!existsSync(file)) {
     console.error(
-      `paceline demo: ${missing} is missing: the examples run from a checkout of the repository, after \`npm run build\``,
+      `paceline demo: ${file} is missing: the examples run from a checkout of the repository, after \`npm run build\``,
     );
     return Promise.resolve(2);
   }
@@ -73,7 +72,7 @@ export function runExample(name: string, root: string): Promise<number> {
     // own.)
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
-    const child = spawn(process.execPath, ["--test", "--test-reporter", "spec", ...files], { stdio: "inherit", env });
+    const child = spawn(process.execPath, ["--test", "--test-reporter", "spec", file], { stdio: "inherit", env });
     child.on("close", (code) => resolve(code ?? 1));
   });
 }
