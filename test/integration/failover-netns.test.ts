@@ -1,7 +1,7 @@
 // Failover end to end: three Paceline daemons in network namespaces run a group (the native virtual IP, `agent: vip`,
 // + a small web server; IPaddr2 is exercised by the ocf, fencing and ping tests) and move it when its node, its
-// network or its service fails. A client in the root namespace asks the VIP who answers; a sampler runs `ip addr` in
-// every namespace every 50 ms and records any moment the VIP is configured on two nodes at once.
+// network or its service fails. A client in the root namespace asks the VIP who answers; a sampler reads every
+// namespace's addresses every 50 ms (20 ms under test:load) and records any moment the VIP is on two nodes at once.
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
