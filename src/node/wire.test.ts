@@ -29,6 +29,7 @@ test("a sealed datagram opens with the same key, and every message kind survives
   const msgs: Message[] = [
     hb,
     { t: "propose", from: "n1", inc: 2, view },
+    { t: "propose", from: "n1", inc: 2, view, goodbyes: [["n3", 4]] },
     { t: "ack", from: "n1", inc: 2, viewId: 3, leader: "n2", leaderInc: 1, had: ["n1"], settleLeftMs: 0, echo: true },
     { t: "commit", from: "n1", inc: 2, view, settleLeftMs: 700, echo: ["n2"] },
     { t: "leave", from: "n1", inc: 2 },
@@ -71,6 +72,8 @@ test("authentic but ill-formed contents are refused field by field", () => {
     { ...env, msg: { ...hb, t: "nope" } },
     { ...env, msg: { ...hb, hears: "n2" } },
     { ...env, msg: { ...hb, attrs: { pingd: 2000 } } },
+    { ...env, msg: { t: "propose", from: "n1", inc: 2, view, goodbyes: [["n3"]] } },
+    { ...env, msg: { t: "propose", from: "n1", inc: 2, view, goodbyes: "n3" } },
     { ...env, msg: { ...hb, attrs: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`a${i}`, "1"])) } },
     { ...env, msg: { ...hb, view: { ...view, members: Array.from({ length: 65 }, (_, i) => `n${i}`) } } },
     { ...env, inc: -1 },

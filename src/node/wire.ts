@@ -109,6 +109,11 @@ const isEcho = (v: unknown): boolean =>
   v.length <= MAX_NODES &&
   v.every((e) => Array.isArray(e) && e.length === 3 && isStr(e[0]) && isInt(e[1]) && isInt(e[2]));
 
+const isGoodbyes = (v: unknown): boolean =>
+  Array.isArray(v) &&
+  v.length <= MAX_NODES &&
+  v.every((e) => Array.isArray(e) && e.length === 2 && isStr(e[0]) && isInt(e[1]));
+
 /** Even authenticated input is checked field by field: a bug elsewhere must not become a crash here. */
 function isEnvelope(v: unknown): v is Envelope {
   const e = v as Record<string, unknown>;
@@ -136,7 +141,7 @@ function isEnvelope(v: unknown): v is Envelope {
         isEcho(m.echo)
       );
     case "propose":
-      return isView(m.view);
+      return isView(m.view) && (m.goodbyes === undefined || isGoodbyes(m.goodbyes));
     case "ack":
       return (
         isInt(m.viewId) &&

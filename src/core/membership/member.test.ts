@@ -97,6 +97,25 @@ test("a clean shutdown is acted on at once: the survivors drop the node without 
   assert.equal(sim.violation, undefined);
 });
 
+test("a goodbye one member missed reaches it with the leader's proposal: the new view still acts at once", () => {
+  const sim = membership({ seed: 12, nodes: 3, links: 2 });
+  sim.runUntil(6000);
+  const [n1, n2] = sim.nodes as [(typeof sim.nodes)[0], (typeof sim.nodes)[0]];
+  const t0 = sim.now;
+  const from = sim.log.length;
+  // n2 never hears n3's goodbye (nor anything else of it); n1 does, and proposes a view without n3.
+  sim.cutBetween("n3", "n2");
+  sim.shutdown("n3");
+  sim.runUntil(t0 + sim.mp.deadMs / 2);
+  for (const n of [n1, n2]) {
+    assert.deepEqual(st(n).view.members, ["n1", "n2"]);
+    assert.equal(dcOf(sim.mp, st(n), sim.clock(n)), "n1", `${n.name} acts at once: nobody waits out n3's lease`);
+  }
+  const n2log = sim.log.slice(from).filter((l) => l.startsWith("n2: "));
+  assert.ok(n2log.includes("n2: n3 left the cluster (clean shutdown, as n1 heard it)"), n2log.join("\n"));
+  assert.equal(sim.violation, undefined);
+});
+
 test("node attributes reach every peer with the next heartbeat, are bounded, and are forgotten when a node restarts", () => {
   const sim = membership({ seed: 5, nodes: 3, links: 1 });
   sim.runUntil(6000);

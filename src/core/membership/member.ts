@@ -274,7 +274,8 @@ class Step {
     this.out.push({ type: "view", view, quorate: isQuorate(this.p, s, this.now()) });
   }
 
-  receive(link: number, msg: Message): void {
+  /** `relayedBy`: a goodbye this node missed, passed on by the leader in its proposal. */
+  receive(link: number, msg: Message, relayedBy?: string): void {
     const s = this.s;
     const peer = s.peers[msg.from];
     if (!peer || msg.from === s.me) return; // not one of ours
@@ -303,7 +304,7 @@ class Step {
         hears: [],
         attrs: {},
       });
-      this.log(`${msg.from} left the cluster (clean shutdown)`);
+      this.log(`${msg.from} left the cluster (clean shutdown${relayedBy ? `, as ${relayedBy} heard it` : ""})`);
       return;
     }
     if (link >= 0 && link < this.p.links) peer.heardMs[link] = this.now();
@@ -327,6 +328,10 @@ class Step {
         const v = msg.view;
         s.highestViewId = Math.max(s.highestViewId, v.id);
         if (!v.members.includes(s.me) || v.leader !== msg.from || v.id <= s.view.id) return;
+        // Goodbyes the leader heard and this node missed (taken as if heard: every member holds the cluster key, so
+        // the leader could have sent the goodbye itself; only nodes left out of the view, never this node).
+        for (const [name, inc] of msg.goodbyes ?? [])
+          if (name !== s.me && !v.members.includes(name)) this.receive(-1, { t: "leave", from: name, inc }, msg.from);
         const pr = s.promised;
         const promiseStands =
           pr &&
@@ -553,7 +558,12 @@ class Step {
       this.install(view, 0);
       return;
     }
-    for (const m of members) if (m !== s.me) this.send(m, { t: "propose", from: s.me, inc: s.inc, view });
+    // Goodbyes of those left out that this node heard: a member that missed one would wait out that node's lease.
+    const goodbyes: Array<[string, number]> = Object.entries(s.peers)
+      .filter(([name, peer]) => !members.includes(name) && hasLeft(peer))
+      .map(([name, peer]) => [name, peer.leftInc]);
+    const proposal: Message = { t: "propose", from: s.me, inc: s.inc, view, ...(goodbyes.length ? { goodbyes } : {}) };
+    for (const m of members) if (m !== s.me) this.send(m, proposal);
   }
 }
 

@@ -52,7 +52,9 @@ export type Message =
       attrs: Record<string, string>;
       echo: Array<[string, number, number]>;
     }
-  | { t: "propose"; from: string; inc: number; view: View }
+  /** `goodbyes`: nodes left out of the view whose goodbye (`leave`, of that incarnation) the leader heard — a member
+   * that missed it would otherwise wait out a lease the leaver gave up. */
+  | { t: "propose"; from: string; inc: number; view: View; goodbyes?: Array<[string, number]> }
   /** `had`: the members of the view the acking node leaves (to know if anyone is dropped); `settleLeftMs`: how
    * long its own lease handover still runs. */
   | {
