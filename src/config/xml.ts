@@ -123,6 +123,21 @@ export function parseXml(src: string, options: ParseOptions = {}): XmlElement {
     }
     return (cache[h] = src.slice(at, end));
   };
+  // Attribute names already met: a name found in this cache where the text has `name=` needs no scan character by
+  // character (names are checked when first met; values never enter this cache, so "a b" cannot pass for a name).
+  const names: string[] = new Array<string>(1024).fill("");
+  const knownName = (at: number, end: number): string | undefined => {
+    const len = end - at;
+    const hit =
+      names[
+        (len * 31 + src.charCodeAt(at) * 7 + src.charCodeAt(end - 1) * 3 + src.charCodeAt((at + end) >> 1)) & 1023
+      ]!;
+    return hit.length === len && src.startsWith(hit, at) ? hit : undefined;
+  };
+  const rememberName = (name: string): void => {
+    const len = name.length;
+    names[(len * 31 + name.charCodeAt(0) * 7 + name.charCodeAt(len - 1) * 3 + name.charCodeAt(len >> 1)) & 1023] = name;
+  };
   // Where the next '&' is: values without one need no decoding (most documents have none at all).
   let nextAmp = src.indexOf("&");
   // Children join their parent as they close (in document order still), so that `take` sees them whole.
@@ -183,9 +198,15 @@ export function parseXml(src: string, options: ParseOptions = {}): XmlElement {
         const c = src.charCodeAt(j);
         if (c === 47 /* / */ || c === 62 /* > */ || j >= n) break;
         if (j === before) fail(`malformed tag <${el.name}>`, tagAt);
-        const nameAt = j;
-        while (j < n && !endsName(src.charCodeAt(j))) j++;
-        const name = intern(nameAt, j);
+        const eq = src.indexOf("=", j);
+        let name = eq > j ? knownName(j, eq) : undefined;
+        if (name !== undefined) j = eq;
+        else {
+          const nameAt = j;
+          while (j < n && !endsName(src.charCodeAt(j))) j++;
+          name = intern(nameAt, j);
+          if (name) rememberName(name);
+        }
         while (j < n && isSpace(src.charCodeAt(j))) j++;
         if (!name || src.charCodeAt(j) !== 61 /* = */) fail(`malformed tag <${el.name}>`, tagAt);
         j++;
