@@ -81,12 +81,15 @@ interface Expected {
   /** By op-force-restart list. */
   restartDigests: Map<string | undefined, string>;
 }
-/** Per resource, when its parameters do not depend on the node (no rules): the same on each of its nodes. */
-const expectedOf = new WeakMap<SRsc, Expected>();
+/** Per definition, when its parameters do not depend on the node (no rules): the same on each of its nodes, and for
+ * each instance of a clone (a definition has one place in the configuration, so one chain of parents' definitions). */
+const expectedOf = new WeakMap<WorkingSet, Map<object, Expected>>();
 
 /** Today's parameters of the resource on the node: its own, then its group's and clone's (the nearer one wins). */
 function expected(ws: WorkingSet, r: SRsc, node: SNode): Expected {
-  const known = expectedOf.get(r);
+  let byDef = expectedOf.get(ws);
+  if (!byDef) expectedOf.set(ws, (byDef = new Map()));
+  const known = byDef.get(r.def);
   if (known) return known;
   const def = r.def as PrimitiveDef;
   const ctx = { nowSec: ws.nowSec, nodeAttrs: node.attrs };
@@ -100,7 +103,7 @@ function expected(ws: WorkingSet, r: SRsc, node: SNode): Expected {
   const startExtra = def.ops.find((o) => o.name === "start" && o.intervalMs === 0)?.params ?? {};
   const all = Object.fromEntries(Object.entries({ ...params, ...startExtra }).filter(([k]) => !notDigested(k)));
   const result = { params, all, allDigest: parameterDigest(all), restartDigests: new Map() };
-  if (!ruled) expectedOf.set(r, result);
+  if (!ruled) byDef.set(r.def, result);
   return result;
 }
 

@@ -485,6 +485,16 @@ function onFailFor(ws: WorkingSet, r: SRsc, op: OpRecord): string {
 
 /** A resource's history on one node in the order it happened. */
 function sortedByCall(ops: OpRecord[]): OpRecord[] {
+  // Most histories are already in call order with no notify (one probe, or a start and its monitor): kept as they are.
+  let inOrder = true;
+  for (let k = 0; k < ops.length && inOrder; k++)
+    inOrder =
+      ops[k]!.operation !== "notify" &&
+      ops[k]!.callId >= 0 &&
+      (k === 0 ||
+        ops[k]!.callId > ops[k - 1]!.callId ||
+        (ops[k]!.callId === ops[k - 1]!.callId && (ops[k]!.lastRcChange ?? 0) >= (ops[k - 1]!.lastRcChange ?? 0)));
+  if (inOrder) return ops;
   return ops
     .filter((o) => o.operation !== "notify")
     .sort((a, b) => {
@@ -790,11 +800,10 @@ function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: Transie
   // Anonymous clone instances record their failures under the configured id.
   const anonymous =
     (r.parent?.clone && !r.parent.clone.unique) || (r.parent?.parent?.clone && !r.parent.parent.clone.unique);
-  const entries = [
-    ...(transient.get(r.id) ?? []),
-    ...(anonymous && r.baseId !== r.id ? (transient.get(r.baseId) ?? []) : []),
-  ];
-  for (const { kind, value } of entries) {
+  const byId = transient.get(r.id);
+  const byBase = anonymous && r.baseId !== r.id ? transient.get(r.baseId) : undefined;
+  if (!byId && !byBase) return; // (most resources on most nodes)
+  for (const { kind, value } of [...(byId ?? []), ...(byBase ?? [])]) {
     if (kind === "fail-count") count = Math.min(INF, count + parseScore(value, 0));
     else last = Math.max(last ?? 0, Number(value));
   }
@@ -1090,13 +1099,19 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
   // The history entry is matched to resources by id or by the instance's last other status name, as Pacemaker does.
   // (Indexed by name, then by the node each runs on: an anonymous clone's copies all share one status name.)
   const byStatusName = new Map<string, Map<string, SRsc[]>>();
-  for (const p of ws.resources.flatMap(primitivesOf)) {
-    if (p.orphan) continue;
-    for (const name of new Set([p.id, p.cloneName ?? p.id])) {
-      const byNode = byStatusName.get(name) ?? new Map<string, SRsc[]>();
-      byStatusName.set(name, byNode);
-      for (const n of p.running.keys()) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+  const noteStatusName = (name: string, p: SRsc) => {
+    let byNode = byStatusName.get(name);
+    if (!byNode) byStatusName.set(name, (byNode = new Map()));
+    for (const n of p.running.keys()) {
+      const list = byNode.get(n);
+      if (list) list.push(p);
+      else byNode.set(n, [p]);
     }
+  };
+  for (const p of ws.resources.flatMap(primitivesOf)) {
+    if (p.orphan || p.running.size === 0) continue;
+    noteStatusName(p.id, p);
+    if (p.cloneName !== undefined && p.cloneName !== p.id) noteStatusName(p.cloneName, p);
   }
   for (const { lrmId, node, ops } of histories) {
     if (!node.online || node.unclean || node.shutdown || node.standby || node.maintenance) continue;
@@ -1123,20 +1138,20 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         for (const [n, c] of p.failCount) failCount.set(n, Math.max(failCount.get(n) ?? 0, c));
         for (const [n, t] of p.lastFailure) lastFailure.set(n, Math.max(lastFailure.get(n) ?? 0, t));
       }
+      // (Nothing learnt, the usual case: each copy keeps its empty sets, shared or not.)
       for (const p of copies) {
-        p.banned = new Set(banned);
+        if (banned.size) p.banned = new Set(banned);
         p.bannedEverywhere = everywhere;
-        p.failCount = new Map(failCount);
-        p.lastFailure = new Map(lastFailure);
+        if (failCount.size) p.failCount = new Map(failCount);
+        if (lastFailure.size) p.lastFailure = new Map(lastFailure);
       }
     }
   }
   // Resources on a node in maintenance are left alone; multiple-active=block blocks a resource (and its group)
   // found active on several nodes.
+  const inMaintenance = ws.nodes.filter((n) => n.maintenance).map((n) => n.name);
   for (const r of ws.resources) {
-    for (const p of primitivesOf(r)) {
-      if ([...p.running.keys()].some((n) => ws.nodeByName.get(n)?.maintenance)) p.managed = false;
-    }
+    for (const p of primitivesOf(r)) if (inMaintenance.some((n) => p.running.has(n))) p.managed = false;
     const multi = primitivesOf(r).filter((p) => p.running.size > 1 && p.meta["multiple-active"] === "block");
     if (multi.length) for (const p of r.kind === "group" ? primitivesOf(r) : multi) p.blocked = true;
     for (const p of multi) for (const st of p.running.values()) st.failed = true; // active twice is a failure
