@@ -283,8 +283,19 @@ function lrmResource(lr: XmlElement): LrmResource {
 
 /** The expected result in a transition key "action:transition:expected-rc:uuid". */
 function expectedRcOf(key: string | undefined): number | undefined {
-  const m = key === undefined ? null : /^\d+:-?\d+:(\d+):/.exec(key);
-  return m ? Number(m[1]) : undefined;
+  // (Read by position, not by a regular expression: this runs for every history entry of the status.)
+  if (key === undefined) return undefined;
+  const first = key.indexOf(":");
+  const second = first < 0 ? -1 : key.indexOf(":", first + 1);
+  const third = second < 0 ? -1 : key.indexOf(":", second + 1);
+  const signed = key[first + 1] === "-" ? 1 : 0;
+  if (third < 0 || !digitsAt(key, 0, first) || !digitsAt(key, first + 1 + signed, second)) return undefined;
+  return digitsAt(key, second + 1, third) ? Number(key.slice(second + 1, third)) : undefined;
+}
+function digitsAt(s: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let k = from; k < to; k++) if (s.charCodeAt(k) < 48 || s.charCodeAt(k) > 57) return false;
+  return true;
 }
 
 /** A group's or clone's own instance attributes, when it has any. */
