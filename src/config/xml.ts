@@ -143,8 +143,9 @@ export function parseXml(src: string, options: ParseOptions = {}): XmlElement {
   // Children join their parent as they close (in document order still), so that `take` sees them whole.
   const attach = (el: Element, parent: Element) => {
     if (take?.(el, parent)) return;
-    if (parent.children === NO_CHILDREN) parent.children = [];
-    parent.children.push(el);
+    // (A first child gets an array of one: an empty array grown by a push reserves room for seventeen.)
+    if (parent.children === NO_CHILDREN) parent.children = [el];
+    else parent.children.push(el);
   };
   while (i < n) {
     const lt = src.indexOf("<", i);
