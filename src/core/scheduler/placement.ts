@@ -609,7 +609,8 @@ class Placer {
         chosen.set(inst, null);
         continue;
       } // beyond clone-max: stopped
-      const here = [...first.running.entries()].filter(([, st]) => !st.failed || isFrozen).map(([n]) => n)[0];
+      // (A copy that failed where it may still run stays there too: it is recovered in place, as Pacemaker does.)
+      const here = first.running.keys().next().value;
       if (isFrozen) {
         chosen.set(inst, here ?? null);
         continue;

@@ -137,6 +137,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     thenAction: string;
     optional?: boolean;
     requireAll?: boolean;
+    /** Between two members of one copy of a cloned group: a member restarting restarts the members after it. */
+    withinCopy?: boolean;
   }> = [];
   /** Stand-ins for "any one of these" (an ordered set with require-all=false). */
   const anySets = new Map<string, string[]>();
@@ -196,15 +198,17 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     }
   }
   for (const r of ws.resources) {
-    if (r.kind !== "group") continue;
-    for (let i = 1; i < r.children.length; i++)
-      orders.push({
-        first: r.children[i - 1]!.id,
-        then: r.children[i]!.id,
-        symmetrical: true,
-        firstAction: "start",
-        thenAction: "start",
-      });
+    const groups = r.kind === "group" ? [r] : r.kind === "clone" ? r.children.filter((c) => c.kind === "group") : [];
+    for (const g of groups)
+      for (let i = 1; i < g.children.length; i++)
+        orders.push({
+          first: g.children[i - 1]!.id,
+          then: g.children[i]!.id,
+          symmetrical: true,
+          firstAction: "start",
+          thenAction: "start",
+          withinCopy: g !== r,
+        });
   }
   /** The plans that stand for a resource at one end of an order: a group's last member (as first) or first member
    * (as then); every instance of a clone. */
@@ -384,7 +388,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           then.next !== null &&
           !then.start &&
           o.symmetrical &&
-          !isCloneInstance(then.r)
+          (!isCloneInstance(then.r) || o.withinCopy)
         ) {
           for (const c of then.current) then.stop.add(c);
           then.start = true;

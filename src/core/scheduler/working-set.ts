@@ -776,34 +776,45 @@ function failureExpired(ws: WorkingSet, r: SRsc, node: SNode, op: OpRecord): boo
   return last !== undefined && last + r.failureTimeoutSec <= ws.nowSec;
 }
 
-/** fail-count-RSC[#op_interval] and last-failure-RSC[#…] attributes, grouped by resource id. */
-type TransientIndex = Map<string, Array<{ kind: "fail-count" | "last-failure"; value: string }>>;
+/** fail-count-RSC[#op_interval] and last-failure-RSC[#…] attributes, grouped by resource id as written, and by that
+ * id without a clone instance number (":N"). */
+interface TransientIndex {
+  exact: Map<string, TransientEntry[]>;
+  anyInstance: Map<string, TransientEntry[]>;
+}
+type TransientEntry = { kind: "fail-count" | "last-failure"; value: string };
 
 function indexTransient(ws: WorkingSet, transient: Record<string, string>): TransientIndex {
-  const index: TransientIndex = new Map();
+  const index: TransientIndex = { exact: new Map(), anyInstance: new Map() };
   const names = ws.input.failCountNames;
+  const add = (map: Map<string, TransientEntry[]>, id: string, entry: TransientEntry) => {
+    const list = map.get(id);
+    if (list) list.push(entry);
+    else map.set(id, [entry]);
+  };
   for (const [k, value] of Object.entries(transient)) {
     const m = /^(fail-count|last-failure)-(.+?)(#.*)?$/.exec(k);
     if (!m) continue;
     // A Pacemaker CIB counts one style only, by its feature set (an older one: per resource; else per operation).
     if ((names === "per-resource" && m[3]) || (names === "per-operation" && !/^#.+_\d+$/.test(m[3] ?? ""))) continue;
-    const list = index.get(m[2]!) ?? [];
-    list.push({ kind: m[1] as "fail-count" | "last-failure", value });
-    index.set(m[2]!, list);
+    const entry = { kind: m[1] as TransientEntry["kind"], value };
+    add(index.exact, m[2]!, entry);
+    add(index.anyInstance, m[2]!.replace(/:\d+$/, ""), entry);
   }
   return index;
 }
 
+/** A resource's fail count and last failure on a node. An anonymous clone's copies are interchangeable: each counts
+ * the failures recorded under the configured id with any instance number (the numbers of a clone that was unique
+ * once, or of copies that have since moved), as Pacemaker does; anything else only its own. */
 function failCountsFrom(ws: WorkingSet, r: SRsc, node: SNode, transient: TransientIndex): void {
   let count = 0;
   let last: number | undefined;
-  // Anonymous clone instances record their failures under the configured id.
   const anonymous =
     (r.parent?.clone && !r.parent.clone.unique) || (r.parent?.parent?.clone && !r.parent.parent.clone.unique);
-  const byId = transient.get(r.id);
-  const byBase = anonymous && r.baseId !== r.id ? transient.get(r.baseId) : undefined;
-  if (!byId && !byBase) return; // (most resources on most nodes)
-  for (const { kind, value } of [...(byId ?? []), ...(byBase ?? [])]) {
+  const entries = anonymous ? transient.anyInstance.get(r.baseId) : transient.exact.get(r.id);
+  if (!entries) return; // (most resources on most nodes)
+  for (const { kind, value } of entries) {
     if (kind === "fail-count") count = Math.min(INF, count + parseScore(value, 0));
     else last = Math.max(last ?? 0, Number(value));
   }
