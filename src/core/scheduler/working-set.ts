@@ -329,6 +329,17 @@ function newRsc(
       ordered: isTrue(meta.ordered),
       childId: def.child.id,
     };
+    // Only OCF agents (and fence devices) can be globally unique: a clone of anything else is anonymous whatever it
+    // says, with one copy per node at most (Pacemaker warns and does the same).
+    const members = def.child.kind === "group" ? def.child.children : [def.child];
+    if (
+      r.clone.unique &&
+      members.some((m) => m.kind === "primitive" && !["ocf", "stonith"].includes(m.cls.toLowerCase()))
+    ) {
+      r.clone.unique = false;
+      r.clone.nodeMax = 1;
+      r.clone.max = Math.min(r.clone.max, nodeCount);
+    }
     for (let i = 0; i < r.clone.max; i++) r.children.push(newRsc(ws, def.child, r, pass, `:${i}`));
   }
   return r;
