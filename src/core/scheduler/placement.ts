@@ -732,6 +732,15 @@ class Placer {
     return score;
   }
 
+  /** What ranks an instance for promotion: a copy left alone (unmanaged or blocked) while promoted stays first; else
+   * its own promotion score, plus — when that is not negative — the clone's own score for the node (its location
+   * constraints: a clone placed "INFINITY on node A" is promoted there first), as Pacemaker sums them. */
+  finalPromotionScore(clone: SRsc, inst: SRsc, node: string, own: number): number {
+    const first = primitivesOf(inst)[0]!;
+    if (frozen(first) && first.running.get(node)?.role === "Promoted") return INF;
+    return own < 0 ? own : addScore(own, this.scores.get(clone.id)?.get(node) ?? 0);
+  }
+
   promote(clone: SRsc, chosen: Map<SRsc, string | null>): void {
     const info = clone.clone!;
     if (/^(stopped|unpromoted|slave)$/i.test(clone.targetRole)) {
@@ -757,10 +766,14 @@ class Placer {
           !primitivesOf(c.inst).some((p) => frozen(p) && p.running.get(c.node!)?.role !== "Promoted"),
       )
       .map((c) => ({ ...c, score: this.promotionScore(clone, c.inst, c.node) }))
+      .map((c) => ({ ...c, score: this.finalPromotionScore(clone, c.inst, c.node, c.score) }))
       .filter((c) => c.score >= 0)
       // freeze: what is promoted stays promoted, nothing new is promoted
       .filter((c) => !freezePromoted || primitivesOf(c.inst)[0]!.running.get(c.node)?.role === "Promoted");
-    candidates.sort((a, b) => b.score - a.score || a.i - b.i);
+    // (Equal scores: the copy promoted now first, then by instance number.)
+    const promotedNow = (c: { inst: SRsc; node: string }) =>
+      primitivesOf(c.inst)[0]!.running.get(c.node)?.role === "Promoted" ? 1 : 0;
+    candidates.sort((a, b) => b.score - a.score || promotedNow(b) - promotedNow(a) || a.i - b.i);
     const perNode = new Map<string, number>();
     const nodes: string[] = [];
     let count = 0;
