@@ -388,7 +388,9 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
     while (i < kids.length && activeOn(kids[i]!)) i++;
     clone.firstFreeHint = i;
     for (; i < kids.length; i++) if (!activeOn(kids[i]!) && !activeOn(kids[i]!, node.name)) return pick(kids[i]!);
-    for (const inst of kids) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
+    // Every copy is active elsewhere: an inactive entry (a probe) still belongs to one not yet seen here; an active
+    // one is a copy too many.
+    if (!active) for (const inst of kids) if (!pick(inst)!.probed.has(node.name)) return pick(inst);
   }
   // More copies in the status than the clone allows: an orphan instance, to be stopped.
   const orphan = newRsc(
