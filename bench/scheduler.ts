@@ -1,5 +1,7 @@
 // npm run bench:scheduler — times the scheduler on the generated CIBs Pacemaker was timed on
 // (../shared/bench/scheduler, times in its README). Parse and schedule are timed separately; figures only.
+// Each size runs in a process of its own: its parse is cold (as `paceline simulate` is) and its peak RSS is its
+// own, not what earlier sizes left behind.
 //   BENCH_SCHED_MAX=16x1000 limits the sizes run (CI uses the small ones).
 
 import { execFileSync } from "node:child_process";
@@ -20,6 +22,8 @@ const PACEMAKER_R_SECONDS: Record<string, string> = {
   "32x10000": "> 1200 (unfinished)",
 };
 const limit = process.env.BENCH_SCHED_MAX;
+/** `--one FILE`: measure that file alone (the parent runs each size so). */
+const one = process.argv.indexOf("--one");
 const size = (name: string) => {
   const m = /cib-(\d+)x(\d+)/.exec(name)!;
   return Number(m[1]) * Number(m[2]);
@@ -28,9 +32,9 @@ const paths = readdirSync(DIR)
   .filter((f) => /^cib-\d+x\d+\.xml\.gz$/.test(f))
   .map((f) => join(DIR, f));
 // The 32 × 1 000 target size is generated with the corpus's own generator (seeded, deterministic).
-const tmp = mkdtempSync(join(tmpdir(), "paceline-bench-sched-"));
+const tmp = one < 0 ? mkdtempSync(join(tmpdir(), "paceline-bench-sched-")) : "";
 const gen = join(DIR, "gen_cib.py");
-if (existsSync(gen)) {
+if (one < 0 && existsSync(gen)) {
   try {
     execFileSync(
       "python3",
@@ -48,10 +52,8 @@ const files = paths
   .filter((p) => !limit || size(name(p)) <= size(`cib-${limit}.xml.gz`));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-console.log(
-  "file                  parse ms   schedule ms (median)   actions   heap MB   peak RSS MB   Pacemaker crm_simulate -R s",
-);
-for (const f of files) {
+/** One size, in this process: its figures as a line of JSON. */
+function measure(f: string): void {
   const xml = gunzipSync(readFileSync(f)).toString("utf8");
   const t0 = performance.now();
   const input = readCib(xml);
@@ -66,11 +68,35 @@ for (const f of files) {
     times.push(performance.now() - t1);
   }
   const heapMb = process.memoryUsage().heapUsed / 1e6;
-  // (Peak so far in this process: sizes run smallest first, so each row's peak is its own.)
   const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 1e6;
-  const key = /cib-(\d+x\d+)/.exec(name(f))![1]!;
-  console.log(
-    `${name(f).padEnd(20)} ${parseMs.toFixed(0).padStart(9)} ${median(times).toFixed(0).padStart(13)} (${runs} run${runs > 1 ? "s" : ""})${" ".repeat(runs > 1 ? 0 : 1)} ${String(actions).padStart(9)} ${heapMb.toFixed(0).padStart(9)} ${peakRssMb.toFixed(0).padStart(13)}   ${PACEMAKER_R_SECONDS[key] ?? "not timed"}`,
-  );
+  console.log(JSON.stringify({ parseMs, scheduleMs: median(times), runs, actions, heapMb, peakRssMb }));
 }
-rmSync(tmp, { recursive: true, force: true });
+
+if (one >= 0) measure(process.argv[one + 1]!);
+else {
+  console.log(
+    "file                  parse ms   schedule ms (median)   actions   heap MB   peak RSS MB   Pacemaker crm_simulate -R s",
+  );
+  for (const f of files) {
+    const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, "--one", f], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 1 << 20,
+    });
+    const m = JSON.parse(out.trim().split("\n").pop()!) as {
+      parseMs: number;
+      scheduleMs: number;
+      runs: number;
+      actions: number;
+      heapMb: number;
+      peakRssMb: number;
+    };
+    const key = /cib-(\d+x\d+)/.exec(name(f))![1]!;
+    const runs = `(${m.runs} run${m.runs > 1 ? "s)" : ") "}`;
+    console.log(
+      `${name(f).padEnd(20)} ${m.parseMs.toFixed(0).padStart(9)} ${m.scheduleMs.toFixed(0).padStart(13)} ${runs} ${String(m.actions).padStart(9)} ${m.heapMb.toFixed(0).padStart(9)} ${m.peakRssMb.toFixed(0).padStart(13)}   ${PACEMAKER_R_SECONDS[key] ?? "not timed"}`,
+    );
+  }
+  console.log("goal: 32x10000 parse + schedule < 2000 ms with peak RSS < 1000 MB; 16x1000 < 100 ms");
+}
+if (one < 0) rmSync(tmp, { recursive: true, force: true });

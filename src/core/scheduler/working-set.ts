@@ -1028,7 +1028,9 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
   // History, node by node, in passes as Pacemaker reads it (so clone instances are numbered alike): cluster nodes
   // (only online ones without fencing), then each remote or guest node once its connection (and container) is
   // known to run — which may come from a node read just before — and last every node still unread.
-  const histories: Array<{ lrmId: string; node: SNode; ops: OpRecord[] }> = [];
+  // Every history entry read, with its node (two parallel lists: ~320 000 entries at 32 nodes × 10 000 resources).
+  const historyEntries: LrmResource[] = [];
+  const historyNodes: SNode[] = [];
   const nodeOf = (ns: NodeStateDef) => ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
   const runs = (id: string | undefined) => (ws.byId.get(id ?? "")?.running.size ?? 0) > 0;
   const readyEarly = (node: SNode): boolean =>
@@ -1047,9 +1049,8 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
       inactive: LrmResource[] = [];
     for (const lr of ns.lrm) (looksActive(lr.ops) ? active : inactive).push(lr);
     const transientByRsc = indexTransient(ws, ns.transient);
-    const ordered = [...active, ...inactive];
-    for (let k = 0; k < ordered.length; k++) {
-      const lr = ordered[k]!;
+    for (let k = 0; k < active.length + inactive.length; k++) {
+      const lr = k < active.length ? active[k]! : inactive[k - active.length]!;
       let r = resolveStatusId(ws, lr.id, node, k < active.length);
       if (!r) {
         // In the status but not in the configuration: an orphan, stopped if it still runs.
@@ -1077,7 +1078,8 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
       // Running there with an older definition than the configuration's: restarted with the new one.
       if (lr.definitionChanged && r.running.has(node.name)) own(r, "needsRestart").add(node.name);
       if (lr.id !== r.id) r.cloneName = lr.id;
-      histories.push({ lrmId: lr.id, node, ops: lr.ops });
+      historyEntries.push(lr);
+      historyNodes.push(node);
       // Failures handled with on-fail=ignore do not count toward migration-threshold.
       const st = r.running.get(node.name);
       if (st?.failureIgnored && !st.failed) r.failCount.delete(node.name);
@@ -1137,10 +1139,14 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     noteStatusName(p.id, p);
     if (p.cloneName !== undefined && p.cloneName !== p.id) noteStatusName(p.cloneName, p);
   }
-  for (const { lrmId, node, ops } of histories) {
+  for (let k = 0; k < historyEntries.length; k++) {
+    const node = historyNodes[k]!;
     if (!node.online || node.unclean || node.shutdown || node.standby || node.maintenance) continue;
-    for (const r of byStatusName.get(lrmId)?.get(node.name) ?? []) {
-      const change = definitionChange(ws, r, node, sortedByCall(ops));
+    const runningThere = byStatusName.get(historyEntries[k]!.id)?.get(node.name);
+    if (!runningThere) continue;
+    const ops = sortedByCall(historyEntries[k]!.ops);
+    for (const r of runningThere) {
+      const change = definitionChange(ws, r, node, ops);
       // A start still pending cannot take a reload: it is restarted with the new definition.
       if (change === "restart" || (change === "reload" && r.running.get(node.name)!.pending === "start"))
         own(r, "needsRestart").add(node.name);
