@@ -168,22 +168,28 @@ export function cleanupDir(dir: string): void {
 }
 
 /** A client program (psql, nfs-cp…) as a user on the network runs it: its output, and whether it succeeded; killed
- * after `timeoutMs` (a server gone mid-call must not hang the test). */
+ * after `timeoutMs` (a server gone mid-call must not hang the test). `err`: its error output, or why it failed. */
 export function runClient(
   file: string,
   args: string[],
   timeoutMs: number,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ ok: boolean; out: string }> {
+): Promise<{ ok: boolean; out: string; err: string }> {
   return new Promise((resolve) => {
     const p = spawn(file, args, { env });
     let out = "";
+    let err = "";
     p.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    p.on("error", () => resolve({ ok: false, out }));
-    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+    p.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    p.on("error", (e) => resolve({ ok: false, out, err: e.message }));
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      p.kill("SIGKILL");
+    }, timeoutMs);
     p.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ ok: code === 0, out });
+      resolve({ ok: code === 0, out, err: killed ? `${err}killed after ${timeoutMs} ms` : err });
     });
   });
 }

@@ -115,12 +115,19 @@ function diskCheck(m: MonitorConfig): Check {
 
 // ---- ping --------------------------------------------------------------------------------------------------------
 
+/** Why ping itself could not run the last time it was tried (not installed, …), or undefined. */
+let pingSpawnError: string | undefined;
+
 export function pingOnce(target: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const waitS = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
     const child = spawn("ping", ["-n", "-q", "-c", "1", "-W", waitS, target], { stdio: "ignore", env: baseEnv() });
     ordinaryPriority(child.pid);
-    child.once("error", () => resolve(false));
+    child.once("spawn", () => (pingSpawnError = undefined));
+    child.once("error", (e: NodeJS.ErrnoException) => {
+      pingSpawnError = e.code === "ENOENT" ? "the ping command is not installed (iputils-ping)" : e.message;
+      resolve(false);
+    });
     child.once("exit", (code) => resolve(code === 0));
   });
 }
@@ -132,7 +139,10 @@ function pingCheck(m: MonitorConfig): Check {
     const up = targets.filter((_, i) => answers[i]);
     return up.length > 0
       ? { ok: true, reason: `${up.join(", ")} answered` }
-      : { ok: false, reason: `no answer from ${targets.join(", ")}` };
+      : {
+          ok: false,
+          reason: pingSpawnError ? `cannot ping: ${pingSpawnError}` : `no answer from ${targets.join(", ")}`,
+        };
   };
 }
 

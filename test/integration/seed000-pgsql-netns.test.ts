@@ -35,10 +35,13 @@ const dir = tempDir("seed000-pgsql");
 const MNT = `${dir}/mnt`;
 const disks = new SharedDisks(dir, MNT);
 
+// The default profile, as a database cluster would run: the fast one (dead 350 ms, a 200 ms renewal window) lost
+// its quorum lease under two CPU burners and this commit load, restarting the whole group (safe, but no commits for
+// ~17 s before the fault); see docs/control.md on what each profile tolerates.
 const c = new NetnsCluster(
   3,
   1,
-  "profile: fast",
+  "profile: default",
   SUBNET,
   (cl) => `
 resources:
@@ -79,7 +82,7 @@ ${fencingYaml(cl, `${dir}/fence_netns`)}`,
 );
 
 /** One SQL statement through the virtual IP, from the root namespace, as a client on the network would. */
-function sql(statement: string, timeoutMs = 5000): Promise<{ ok: boolean; out: string }> {
+function sql(statement: string, timeoutMs = 5000): Promise<{ ok: boolean; out: string; err: string }> {
   return runClient(
     `${PG}/psql`,
     ["-h", VIP, "-U", "postgres", "-d", "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", statement],
@@ -129,6 +132,12 @@ test(
     const committedAtMs: number[] = [];
     let writing = true;
     let failedCommits = 0;
+    let lastFailure = "";
+    // What a timed-out wait needs to say: how far the writer got, why its last commit failed, where PostgreSQL ran.
+    const writerState = () =>
+      `${committed.length} committed, ${failedCommits} failed (last: ${lastFailure.trim().slice(-300) || "none"}); ` +
+      `PostgreSQL on ${JSON.stringify(watch.samples.at(-1)?.running ?? [])}\n` +
+      c.nodes.map((n) => `--- ${n} ---\n${c.node(n).output.slice(-2500)}`).join("\n");
     try {
       for (const n of c.nodes) c.node(n).start();
       await c.converge(c.nodes, c.nodes, "n1");
@@ -156,13 +165,19 @@ test(
       // The writer: one row per transaction, each id recorded only once its commit was acknowledged.
       const writer = (async () => {
         for (let id = 1; writing; id++) {
-          if ((await sql(`insert into rows (id) values (${id})`, 3000)).ok) {
+          const r = await sql(`insert into rows (id) values (${id})`, 3000);
+          if (r.ok) {
             committed.push(id);
             committedAtMs.push(Date.now());
-          } else failedCommits++;
+          } else {
+            failedCommits++;
+            lastFailure = r.err || r.out;
+          }
         }
       })();
-      await waitFor(() => committed.length >= 20, 30_000, "20 rows committed");
+      await waitFor(() => committed.length >= 20, 30_000, "20 rows committed").catch((e: Error) => {
+        throw new Error(`${e.message}: ${writerState()}`);
+      });
       const active = watch.samples.at(-1)!.running[0] ?? first[0] ?? "n1";
       const beforeOff = committed.length;
       const t0 = Date.now();
@@ -172,7 +187,9 @@ test(
         120_000,
         "20 more rows committed after the power-off",
         100,
-      );
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}: ${writerState()}`);
+      });
       const firstAfter = Date.now();
       writing = false;
       await writer;
