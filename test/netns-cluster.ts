@@ -83,6 +83,10 @@ export class NetnsCluster {
   node(n: string): DaemonUnderTest {
     return this.daemons.get(n)!;
   }
+  /** The end of every node's log, each under its name: what a failed wait prints. */
+  logs(chars = 2500): string {
+    return this.nodes.map((n) => `--- ${n} ---\n${this.node(n).output.slice(-chars)}`).join("\n");
+  }
   /** Under supervision: the PID of the daemon itself (the supervisor's child). */
   daemonPid(n: string): number | undefined {
     const sup = this.node(n).proc?.pid;

@@ -115,34 +115,31 @@ function diskCheck(m: MonitorConfig): Check {
 
 // ---- ping --------------------------------------------------------------------------------------------------------
 
-/** Why ping itself could not run the last time it was tried (not installed, …), or undefined. */
-let pingSpawnError: string | undefined;
-
-export function pingOnce(target: string, timeoutMs: number): Promise<boolean> {
+/** One echo request: whether `target` answered, or why ping itself could not run (not installed, …). */
+export function pingOnce(target: string, timeoutMs: number): Promise<{ answered: boolean; cannotRun?: string }> {
   return new Promise((resolve) => {
     const waitS = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
     const child = spawn("ping", ["-n", "-q", "-c", "1", "-W", waitS, target], { stdio: "ignore", env: baseEnv() });
     ordinaryPriority(child.pid);
-    child.once("spawn", () => (pingSpawnError = undefined));
-    child.once("error", (e: NodeJS.ErrnoException) => {
-      pingSpawnError = e.code === "ENOENT" ? "the ping command is not installed (iputils-ping)" : e.message;
-      resolve(false);
-    });
-    child.once("exit", (code) => resolve(code === 0));
+    child.once("error", (e: NodeJS.ErrnoException) =>
+      resolve({
+        answered: false,
+        cannotRun: e.code === "ENOENT" ? "the ping command is not installed (iputils-ping)" : e.message,
+      }),
+    );
+    child.once("exit", (code) => resolve({ answered: code === 0 }));
   });
 }
 
 function pingCheck(m: MonitorConfig): Check {
   const targets = m.ping!.targets;
   return async () => {
-    const answers = await Promise.all(targets.map((t) => pingOnce(t, m.timeoutMs)));
-    const up = targets.filter((_, i) => answers[i]);
+    const results = await Promise.all(targets.map((t) => pingOnce(t, m.timeoutMs)));
+    const up = targets.filter((_, i) => results[i]!.answered);
+    const cannotRun = results.find((r) => r.cannotRun)?.cannotRun;
     return up.length > 0
       ? { ok: true, reason: `${up.join(", ")} answered` }
-      : {
-          ok: false,
-          reason: pingSpawnError ? `cannot ping: ${pingSpawnError}` : `no answer from ${targets.join(", ")}`,
-        };
+      : { ok: false, reason: cannotRun ? `cannot ping: ${cannotRun}` : `no answer from ${targets.join(", ")}` };
   };
 }
 

@@ -60,7 +60,7 @@ export async function guardPings(addresses: string[], timeoutMs: number): Promis
   await Promise.all(
     addresses.map(async (a) => {
       for (let i = 0; i < tries; i++)
-        if (await pingOnce(a, Math.min(1000, Math.floor(timeoutMs / (tries + 1))))) {
+        if ((await pingOnce(a, Math.min(1000, Math.floor(timeoutMs / (tries + 1))))).answered) {
           answered.push(a);
           return;
         }

@@ -476,7 +476,7 @@ export class NodeDaemon {
 
   private async ping(targets: string[], timeoutMs: number): Promise<void> {
     const answers = await Promise.all(targets.map((t) => pingOnce(t, timeoutMs)));
-    this.feed({ type: "ping-done", answered: answers.filter(Boolean).length });
+    this.feed({ type: "ping-done", answered: answers.filter((a) => a.answered).length });
   }
 
   // ---- requests and queries from the API ---------------------------------------------------------------------------

@@ -123,9 +123,7 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
     15_000,
     "every ping copy to set pingd = 100",
   ).catch(async (e: Error) => {
-    throw new Error(
-      `${e.message}: ${(await pingds()).join(", ")}\n${NODES.map((n) => `--- ${n} ---\n${c.node(n).output.slice(-2500)}`).join("\n")}`,
-    );
+    throw new Error(`${e.message}: ${(await pingds()).join(", ")}\n${c.logs()}`);
   });
   assert.deepEqual(
     NODES.map((n) => unitState(n)),

@@ -137,15 +137,13 @@ test(
     const writerState = () =>
       `${committed.length} committed, ${failedCommits} failed (last: ${lastFailure.trim().slice(-300) || "none"}); ` +
       `PostgreSQL on ${JSON.stringify(watch.samples.at(-1)?.running ?? [])}\n` +
-      c.nodes.map((n) => `--- ${n} ---\n${c.node(n).output.slice(-2500)}`).join("\n");
+      c.logs();
     try {
       for (const n of c.nodes) c.node(n).start();
       await c.converge(c.nodes, c.nodes, "n1");
       await waitFor(async () => (await sql("select 1")).ok, 90_000, "PostgreSQL to answer on the virtual IP").catch(
         (e: Error) => {
-          throw new Error(
-            `${e.message}\n${c.nodes.map((n) => `--- ${n} ---\n${c.node(n).output.slice(-2500)}`).join("\n")}`,
-          );
+          throw new Error(`${e.message}\n${c.logs()}`);
         },
       );
       const first = watch.samples.at(-1)?.running ?? [];
