@@ -22,6 +22,7 @@ import type {
   SchedulerInput,
   TicketDef,
 } from "./cluster-model.js";
+import { HistoryReader, RARE_OP_ATTRIBUTES } from "./cib-history.js";
 import { childNamed, childrenNamed, parseXml, type XmlElement } from "./xml.js";
 import {
   olderVersion,
@@ -243,29 +244,30 @@ class CibReader {
 
 function lrmOp(el: XmlElement): OpRecord {
   const a = el.attrs;
-  return {
+  const lastRcChange = a["last-rc-change"] ?? a["last-run"];
+  const plain = {
     id: a.id ?? "",
     operation: a.operation ?? "",
     intervalMs: Number(a.interval ?? 0),
     rc: Number(a["rc-code"] ?? 0),
     status: Number(a["op-status"] ?? 0),
     callId: Number(a["call-id"] ?? 0),
-    lastRcChange:
-      a["last-rc-change"] !== undefined
-        ? Number(a["last-rc-change"])
-        : a["last-run"] !== undefined
-          ? Number(a["last-run"])
-          : undefined,
+    lastRcChange: lastRcChange !== undefined ? Number(lastRcChange) : undefined,
+    opDigest: a["op-digest"],
+    featureSet: a["crm_feature_set"],
+    expectedRc: expectedRcOf(a["transition-key"]),
+  };
+  // (Of the same two shapes as the in-place reader's records.)
+  if (RARE_OP_ATTRIBUTES.every((k) => a[k] === undefined)) return plain;
+  return {
+    ...plain,
     exitReason: a["exit-reason"],
     migrateSource: a["migrate_source"],
     migrateTarget: a["migrate_target"],
-    opDigest: a["op-digest"],
     restartDigest: a["op-restart-digest"],
     secureDigest: a["op-secure-digest"],
     forceRestartParams: a["op-force-restart"],
     secureParams: a["op-secure-params"],
-    featureSet: a["crm_feature_set"],
-    expectedRc: expectedRcOf(a["transition-key"]),
     onNode: a["on_node"],
   };
 }
@@ -386,24 +388,39 @@ function refuseReservedNames(root: XmlElement): void {
   }
 }
 
-export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 1000)): SchedulerInput {
+/** `inPlace` false reads the histories with the general XML reader too (tests compare the two). */
+export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 1000), inPlace = true): SchedulerInput {
   const checkNames = mayHoldReservedNames(xml);
   // The status section's resource histories (most of a large CIB) are read as they are parsed, never kept as XML.
   const historiesOf = new Map<XmlElement, LrmResource[]>();
   // One string per resource id, whichever node's history names it: the scheduler looks each up several times.
   const ids = new Map<string, string>();
+  const keep = (lr: LrmResource, parent: XmlElement) => {
+    const list = historiesOf.get(parent) ?? [];
+    if (!list.length) historiesOf.set(parent, list);
+    const id = ids.get(lr.id);
+    if (id === undefined) ids.set(lr.id, lr.id);
+    else lr.id = id;
+    list.push(lr);
+  };
+  // (Read in place, unless the text may spell a reserved name: that check walks elements.)
+  const history = checkNames || !inPlace ? undefined : new HistoryReader(xml);
   const root = parseXml(xml, {
     take: (el, parent) => {
       if (el.name !== "lrm_resource" || parent.name !== "lrm_resources") return false;
       if (checkNames) refuseReservedNames(el);
-      const list = historiesOf.get(parent) ?? [];
-      if (!list.length) historiesOf.set(parent, list);
-      const lr = lrmResource(el);
-      const id = ids.get(lr.id);
-      if (id === undefined) ids.set(lr.id, lr.id);
-      else lr.id = id;
-      list.push(lr);
+      keep(lrmResource(el), parent);
       return true;
+    },
+    direct: history && {
+      element: "lrm_resource",
+      parent: "lrm_resources",
+      read: (at, nextAmp, parent) => {
+        const lr = history.read(at, nextAmp);
+        if (!lr) return -1;
+        keep(lr, parent);
+        return history.end;
+      },
     },
   });
   if (root.name !== "cib") throw new Error(`not a CIB: the root element is <${root.name}>, expected <cib>`);

@@ -94,10 +94,17 @@ export interface ParseOptions {
    * keeps what it needs of it). Large repeated parts of a document then never stay in memory as elements.
    */
   take?: (el: XmlElement, parent: XmlElement) => boolean;
+  /**
+   * Reads the elements named `element` inside `parent` by itself: called at each one's '<' with where the next '&'
+   * is (-1: none), it returns the offset just past the element, which then stays out of the tree — or -1 to leave
+   * it to this reader (a shape it does not read).
+   */
+  direct?: { element: string; parent: string; read: (at: number, nextAmp: number, parent: XmlElement) => number };
 }
 
 export function parseXml(src: string, options: ParseOptions = {}): XmlElement {
   const take = options.take;
+  const direct = options.direct;
   const lines = new LineIndex(src);
   let i = 0;
   const stack: Element[] = [];
@@ -191,7 +198,16 @@ export function parseXml(src: string, options: ParseOptions = {}): XmlElement {
       let j = i + 1;
       while (j < n && !endsName(src.charCodeAt(j))) j++;
       if (j === i + 1) fail("empty tag name");
-      const el = new Element(intern(i + 1, j), tagAt, lines);
+      const name = intern(i + 1, j);
+      if (direct && name === direct.element && stack.length && stack[stack.length - 1]!.name === direct.parent) {
+        if (nextAmp >= 0 && nextAmp < tagAt) nextAmp = src.indexOf("&", tagAt);
+        const end = direct.read(tagAt, nextAmp, stack[stack.length - 1]!);
+        if (end >= 0) {
+          i = end;
+          continue;
+        }
+      }
+      const el = new Element(name, tagAt, lines);
       // Attributes: name = "value" | 'value', separated by white space.
       for (;;) {
         const before = j;
