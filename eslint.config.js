@@ -13,13 +13,14 @@ const PURE = [
   "src/config/pacemaker-values.ts",
   "src/config/duration.ts",
   "src/config/lower.ts",
+  "src/config/history-table.ts",
 ];
 const TESTS = ["**/*.test.ts"];
 /** What pure code may import: itself and the config model (types and plain helpers). */
 const ALLOWED = [
   /^src\/core\//,
   /^src\/util\//,
-  /^src\/config\/(model|cluster-model|pacemaker-values|duration|lower)\.(js|ts)$/,
+  /^src\/config\/(model|cluster-model|pacemaker-values|duration|lower|history-table)\.(js|ts)$/,
 ];
 
 const pureImports = {

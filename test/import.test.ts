@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import type { SchedulerInput } from "../src/config/cluster-model.js";
 import { readCib } from "../src/config/cib.js";
 import { clusterToCib } from "../src/config/export-cib.js";
+import { lrmOf } from "../src/config/history-table.js";
 import { cibToClusterYaml } from "../src/config/import-cib.js";
 import { importConfig } from "../src/config/import.js";
 import { loadConfigText } from "../src/config/load.js";
@@ -54,7 +55,10 @@ function roundTrip(original: SchedulerInput, yaml: string): { before: string[]; 
     dcUuid: original.dcUuid,
     nodes: original.nodes,
     properties: { ...original.properties, ...input.properties },
-    nodeStates: original.nodeStates.map((ns) => ({ ...ns, lrm: ns.lrm.filter((l) => !fencing.has(l.id)) })),
+    nodeStates: original.nodeStates.map(({ history, ...ns }) => ({
+      ...ns,
+      lrm: lrmOf({ ...ns, history }).filter((l) => !fencing.has(l.id)),
+    })),
   });
   const before = normalizedSummary(schedule(structuredClone(original)).transition).filter(
     (x) => ![...fencing].some((id) => x.includes(` ${id} `)),

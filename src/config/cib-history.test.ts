@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Random } from "../core/random.js";
 import { readCib } from "./cib.js";
+import { lrmOf } from "./history-table.js";
 
 const REPO = new URL("../../..", import.meta.url).pathname;
 const CORPUS = join(REPO, "..", "shared", "conformance", "pacemaker-scheduler", "public", "xml");
@@ -15,11 +16,15 @@ const SEEDS = ["examples/seed000-pgsql-stonith/cib.xml", "examples/seed003-aws-e
 );
 const NOW = 1_700_000_000;
 
-/** What each reader makes of the text: the model, or the error. */
+/** What each reader makes of the text: the model (histories as lists of objects), or the error. */
 function both(xml: string): [unknown, unknown] {
   const read = (inPlace: boolean) => {
     try {
-      return readCib(xml, NOW, inPlace);
+      const input = readCib(xml, NOW, inPlace);
+      return {
+        ...input,
+        nodeStates: input.nodeStates.map(({ history, ...ns }) => ({ ...ns, lrm: lrmOf({ ...ns, history }) })),
+      };
     } catch (e) {
       return `error: ${(e as Error).message}`;
     }
@@ -34,6 +39,17 @@ test("Pacemaker's corpus and the seeds' CIBs read alike in place and through the
     const [inPlace, general] = both(xml);
     assert.deepEqual(inPlace, general);
   }
+});
+
+test("a history table survives structuredClone (the scheduler gets copies of its input)", () => {
+  const input = readCib(SEEDS[0]!, NOW);
+  const copy = structuredClone(input);
+  for (let i = 0; i < input.nodeStates.length; i++)
+    assert.deepEqual(lrmOf(copy.nodeStates[i]!), lrmOf(input.nodeStates[i]!));
+  assert.ok(
+    input.nodeStates.some((ns) => (ns.history?.entries ?? 0) > 0),
+    "the seed's histories are in tables",
+  );
 });
 
 const cibWith = (lrm: string) =>

@@ -22,7 +22,8 @@ import type {
   SchedulerInput,
   TicketDef,
 } from "./cluster-model.js";
-import { HistoryReader, RARE_OP_ATTRIBUTES } from "./cib-history.js";
+import { HISTORY_OPERATIONS, HistoryReader, RARE_OP_ATTRIBUTES } from "./cib-history.js";
+import { HistoryTableBuilder } from "./history-table.js";
 import { childNamed, childrenNamed, parseXml, type XmlElement } from "./xml.js";
 import {
   olderVersion,
@@ -398,29 +399,37 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   const keep = (lr: LrmResource, parent: XmlElement) => {
     const list = historiesOf.get(parent) ?? [];
     if (!list.length) historiesOf.set(parent, list);
-    const id = ids.get(lr.id);
-    if (id === undefined) ids.set(lr.id, lr.id);
-    else lr.id = id;
+    lr.id = oneId(lr.id);
     list.push(lr);
   };
-  // (Read in place, unless the text may spell a reserved name: that check walks elements.)
-  const history = checkNames || !inPlace ? undefined : new HistoryReader(xml);
+  const oneId = (id: string): string => {
+    const known = ids.get(id);
+    if (known !== undefined) return known;
+    ids.set(id, id);
+    return id;
+  };
+  // Histories go into a table per node, read in place — unless the text may spell a reserved name (that check walks
+  // elements) or the caller asks for objects throughout.
+  const history = checkNames || !inPlace ? undefined : new HistoryReader(xml, oneId);
+  const tables = new Map<XmlElement, HistoryTableBuilder>();
+  const tableOf = (parent: XmlElement) => {
+    let b = tables.get(parent);
+    if (!b) tables.set(parent, (b = new HistoryTableBuilder(xml, HISTORY_OPERATIONS)));
+    return b;
+  };
   const root = parseXml(xml, {
     take: (el, parent) => {
       if (el.name !== "lrm_resource" || parent.name !== "lrm_resources") return false;
       if (checkNames) refuseReservedNames(el);
-      keep(lrmResource(el), parent);
+      const lr = lrmResource(el);
+      if (history) tableOf(parent).commitWhole({ ...lr, id: oneId(lr.id) });
+      else keep(lr, parent);
       return true;
     },
     direct: history && {
       element: "lrm_resource",
       parent: "lrm_resources",
-      read: (at, nextAmp, parent) => {
-        const lr = history.read(at, nextAmp);
-        if (!lr) return -1;
-        keep(lr, parent);
-        return history.end;
-      },
+      read: (at, nextAmp, parent) => history.read(at, nextAmp, tableOf(parent)),
     },
   });
   if (root.name !== "cib") throw new Error(`not a CIB: the root element is <${root.name}>, expected <cib>`);
@@ -527,6 +536,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
       for (const set of r.nvsets(ta, "instance_attributes")) Object.assign(transient, set.values);
     const lrmEl = childNamed(childNamed(ns, "lrm"), "lrm_resources");
     const lrm: LrmResource[] = (lrmEl && historiesOf.get(lrmEl)) ?? [];
+    const table = lrmEl && tables.get(lrmEl);
     const a = ns.attrs;
     return {
       id: a.id ?? "",
@@ -538,6 +548,7 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
       expected: a.expected,
       transient,
       lrm,
+      ...(table ? { history: table.finish() } : {}),
     };
   });
   const expandedColocations = expandColocations(colocations, tags);

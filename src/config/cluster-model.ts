@@ -2,6 +2,10 @@
 // (node states, operation history). The CIB importer (cib.ts) produces it from Pacemaker's XML unchanged, cluster.yaml
 // will be lowered onto it, and the scheduler (core/scheduler) is a pure function of it.
 
+import type { HistoryTable } from "./history-table.js";
+
+export type { HistoryTable };
+
 /** A name=value set (meta_attributes, instance_attributes, cluster_property_set) with an optional rule. */
 export interface NvSet {
   id: string;
@@ -208,6 +212,8 @@ export interface NodeStateDef {
   remoteFenced?: boolean;
   transient: Record<string, string>;
   lrm: LrmResource[];
+  /** Histories read from a CIB, held column by column (history-table.ts); they come before `lrm`'s. */
+  history?: HistoryTable;
 }
 
 export interface SchedulerInput {

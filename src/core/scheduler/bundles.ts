@@ -11,6 +11,7 @@ import type {
   ResourceDef,
   SchedulerInput,
 } from "../../config/cluster-model.js";
+import { entriesNamed } from "../../config/history-table.js";
 import { INF } from "./scores.js";
 
 export interface BundleInfo {
@@ -63,7 +64,7 @@ function canStay(input: SchedulerInput, bundle: string, container: string): bool
   return input.nodeStates.some(
     (ns) =>
       ns.crmd === "online" &&
-      ns.lrm.some((l) => l.id === container && l.ops.some((o) => o.operation === "start" && o.rc === 0)) &&
+      entriesNamed(ns, container).some((l) => l.ops.some((o) => o.operation === "start" && o.rc === 0)) &&
       !input.locations.some(
         (l) => l.rsc === bundle && (l.node === ns.uname || l.node === ns.id) && (l.score ?? 0) <= -INF,
       ),

@@ -42,7 +42,12 @@ const inList = (list: string | undefined, name: string): boolean => !!list && li
  * (`ops` sorted by call id). Only operations without an interval show in the transition summary (a recurring
  * monitor with new parameters is simply rescheduled), so only those are compared.
  */
-export function definitionChange(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): DefinitionChange | undefined {
+export function definitionChange(
+  ws: WorkingSet,
+  r: SRsc,
+  node: SNode,
+  ops: readonly OpRecord[],
+): DefinitionChange | undefined {
   if (!ws.input.digestsRecorded || ws.bundles.generated.has(r.baseId)) return undefined;
   const def = r.def as PrimitiveDef;
   const { params, all, allDigest, restartDigests } = expected(ws, r, node);
@@ -125,7 +130,7 @@ function secureDigest(
 
 /** Where the resource's current run began: its last start or migrate_from, else a promote/demote, else a probe
  * that found it running — and nothing of it when it was stopped since. */
-function lastStartIndex(ops: OpRecord[]): number {
+function lastStartIndex(ops: readonly OpRecord[]): number {
   let start = -1,
     stop = -1,
     promote = -1,

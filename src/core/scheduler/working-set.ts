@@ -5,6 +5,7 @@
 import type {
   CloneDef,
   GroupDef,
+  HistoryTable,
   LrmResource,
   NodeStateDef,
   OpDef,
@@ -12,6 +13,7 @@ import type {
   PrimitiveDef,
   SchedulerInput,
 } from "../../config/cluster-model.js";
+import { entryAt, opsAt } from "../../config/history-table.js";
 import { parsePacemakerIntervalMs } from "../../config/pacemaker-values.js";
 import { type BundleInfo, expandBundles } from "./bundles.js";
 import { definitionChange } from "./digests.js";
@@ -538,7 +540,7 @@ function onFailFor(ws: WorkingSet, r: SRsc, op: OpRecord): string {
 }
 
 /** A resource's history on one node in the order it happened. */
-function sortedByCall(ops: OpRecord[]): OpRecord[] {
+function sortedByCall(ops: readonly OpRecord[]): readonly OpRecord[] {
   // Most histories are already in call order with no notify (one probe, or a start and its monitor): kept as they are.
   let inOrder = true;
   for (let k = 0; k < ops.length && inOrder; k++)
@@ -560,7 +562,7 @@ function sortedByCall(ops: OpRecord[]): OpRecord[] {
     });
 }
 
-function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: OpRecord[]): void {
+function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: readonly OpRecord[]): void {
   const sorted = sortedByCall(ops);
   let state: NodeRunState | undefined;
   let failed = false;
@@ -778,6 +780,12 @@ function canFenceNode(ws: WorkingSet, node: SNode): boolean {
   if (!ws.stonithEnabled || ws.noFenceDevice) return false;
   return ws.haveQuorum || ws.noQuorumPolicy === "ignore" || node.online;
 }
+
+/** What unpackHistory reads of a history entry whose one record is a probe that found the resource stopped (a
+ * history table's `stoppedProbe`): its id, call id (≥ 0, not pending), time and digests play no part there. */
+const STOPPED_PROBE: readonly OpRecord[] = Object.freeze([
+  Object.freeze({ id: "", operation: "monitor", intervalMs: 0, rc: 7, status: 0, callId: 0 }),
+]);
 
 function looksActive(ops: OpRecord[]): boolean {
   // The last call (of equal call ids, the one recorded last) that was neither cancelled nor a notify.
@@ -1070,9 +1078,13 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
   // History, node by node, in passes as Pacemaker reads it (so clone instances are numbered alike): cluster nodes
   // (only online ones without fencing), then each remote or guest node once its connection (and container) is
   // known to run — which may come from a node read just before — and last every node still unread.
-  // Every history entry read, with its node (two parallel lists: ~320 000 entries at 32 nodes × 10 000 resources).
-  const historyEntries: LrmResource[] = [];
+  // Every history entry read: its status name, its node, and its records — a list, or where they are in the node's
+  // history table (parallel lists: ~320 000 entries at 32 nodes × 10 000 resources).
+  const historyIds: string[] = [];
   const historyNodes: SNode[] = [];
+  const historyOps: Array<OpRecord[] | undefined> = [];
+  const historyAt: number[] = [];
+  const tableOf = new Map<SNode, HistoryTable>();
   const nodeOf = (ns: NodeStateDef) => ws.nodeByName.get(ns.uname ?? "") ?? ws.nodes.find((n) => n.id === ns.id);
   const runs = (id: string | undefined) => (ws.byId.get(id ?? "")?.running.size ?? 0) > 0;
   const readyEarly = (node: SNode): boolean =>
@@ -1086,22 +1098,39 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     // Without fencing, an offline node is assumed to run nothing; with fencing, its history stands until it is
     // fenced or shows it stopped everything.
     if (!node.online && !ws.stonithEnabled) return;
-    // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing).
-    const active: LrmResource[] = [],
-      inactive: LrmResource[] = [];
-    for (const lr of ns.lrm) (looksActive(lr.ops) ? active : inactive).push(lr);
+    // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing). Entries
+    // are numbered: first the node's history table's (most of them probes that found the resource stopped, which
+    // are never made into objects), then its list's.
+    const table = ns.history;
+    const inTable = table?.entries ?? 0;
+    if (table) tableOf.set(node, table);
+    const made = new Map<number, LrmResource>();
+    const active: number[] = [],
+      inactive: number[] = [];
+    for (let e = 0; e < inTable + ns.lrm.length; e++) {
+      if (e < inTable && table!.stoppedProbe[e]) {
+        inactive.push(e);
+        continue;
+      }
+      const lr = e < inTable ? entryAt(table!, e) : ns.lrm[e - inTable]!;
+      made.set(e, lr);
+      (looksActive(lr.ops) ? active : inactive).push(e);
+    }
     const transientByRsc = indexTransient(ws, ns.transient);
     for (let k = 0; k < active.length + inactive.length; k++) {
-      const lr = k < active.length ? active[k]! : inactive[k - active.length]!;
-      let r = resolveStatusId(ws, lr.id, node, k < active.length);
+      const e = k < active.length ? active[k]! : inactive[k - active.length]!;
+      const lr = made.get(e);
+      const id = lr ? lr.id : table!.ids[e]!;
+      let r = resolveStatusId(ws, id, node, k < active.length);
       if (!r) {
         // In the status but not in the configuration: an orphan, stopped if it still runs.
+        const agent = lr ?? table!.agents[table!.agent[e]!]!;
         const def: PrimitiveDef = {
           kind: "primitive",
-          id: lr.id,
-          cls: lr.cls ?? "ocf",
-          provider: lr.provider,
-          type: lr.type ?? "",
+          id,
+          cls: agent.cls ?? "ocf",
+          provider: agent.provider,
+          type: agent.type ?? "",
           meta: [],
           params: [],
           utilization: {},
@@ -1113,15 +1142,17 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
         ws.resources.push(r);
       }
       if (r.kind !== "primitive") continue;
-      if (lr.id !== r.id) ownMap(r, "statusName").set(node.name, lr.id); // (else its own id: nothing to remember)
+      if (id !== r.id) ownMap(r, "statusName").set(node.name, id); // (else its own id: nothing to remember)
       failCountsFrom(ws, r, node, transientByRsc);
-      unpackHistory(ws, r, node, lr.ops);
+      unpackHistory(ws, r, node, lr ? lr.ops : STOPPED_PROBE);
       if (r.running.has(node.name)) noteActiveInstance(r, node.name);
       // Running there with an older definition than the configuration's: restarted with the new one.
-      if (lr.definitionChanged && r.running.has(node.name)) own(r, "needsRestart").add(node.name);
-      if (lr.id !== r.id) r.cloneName = lr.id;
-      historyEntries.push(lr);
+      if (lr?.definitionChanged && r.running.has(node.name)) own(r, "needsRestart").add(node.name);
+      if (id !== r.id) r.cloneName = id;
+      historyIds.push(id);
       historyNodes.push(node);
+      historyOps.push(lr?.ops);
+      historyAt.push(e);
       // Failures handled with on-fail=ignore do not count toward migration-threshold.
       const st = r.running.get(node.name);
       if (st?.failureIgnored && !st.failed) r.failCount.delete(node.name);
@@ -1182,12 +1213,12 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     noteStatusName(p.id, p);
     if (p.cloneName !== undefined && p.cloneName !== p.id) noteStatusName(p.cloneName, p);
   }
-  for (let k = 0; k < historyEntries.length; k++) {
+  for (let k = 0; k < historyIds.length; k++) {
     const node = historyNodes[k]!;
     if (!node.online || node.unclean || node.shutdown || node.standby || node.maintenance) continue;
-    const runningThere = byStatusName.get(historyEntries[k]!.id)?.get(node.name);
+    const runningThere = byStatusName.get(historyIds[k]!)?.get(node.name);
     if (!runningThere) continue;
-    const ops = sortedByCall(historyEntries[k]!.ops);
+    const ops = sortedByCall(historyOps[k] ?? opsAt(tableOf.get(node)!, historyAt[k]!));
     for (const r of runningThere) {
       const change = definitionChange(ws, r, node, ops);
       // A start still pending cannot take a reload: it is restarted with the new definition.

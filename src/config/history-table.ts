@@ -1,0 +1,251 @@
+// A node's resource histories held column by column, as the CIB reader finds them. A status of 32 nodes × 10 000
+// resources has 320 000 history entries with 350 000 records: as objects (an entry, its list, its records and their
+// strings) they are over a million long-lived allocations, and keeping them cost the read more than reading them.
+// Here they are numbers in typed arrays and offsets into the CIB text; an entry becomes objects only when asked
+// (`entryAt`), and most are never asked for: a probe that found the resource stopped says all it has to say through
+// `stoppedProbe`. Plain data (no class), so that structuredClone keeps it whole.
+
+import type { LrmResource, OpRecord } from "./cluster-model.js";
+
+export interface HistoryTable {
+  /** The CIB text; the *At/*End offsets below point into it. */
+  text: string;
+  entries: number;
+  /** Per entry: its resource id (one string per id, shared across nodes) and agent (index into `agents`). */
+  ids: string[];
+  agent: Int32Array;
+  agents: Array<Pick<LrmResource, "cls" | "provider" | "type" | "container">>;
+  /** Per entry: its records are firstOp[e] … firstOp[e + 1] − 1. */
+  firstOp: Int32Array;
+  /** Per entry, 1: its one record is a probe that found the resource stopped, plainly recorded (nothing else in it
+   * bears on a decision, so it need not be made into objects). */
+  stoppedProbe: Uint8Array;
+  /** Per record. Numbers as Number() read them; `has` bit 1: lastRcChange recorded, bit 2: expectedRc. */
+  operation: Uint8Array;
+  intervalMs: Float64Array;
+  rc: Float64Array;
+  status: Float64Array;
+  callId: Float64Array;
+  lastRcChange: Float64Array;
+  expectedRc: Float64Array;
+  has: Uint8Array;
+  /** Per record: where its id and op-digest are in `text` (−1: not recorded), and its feature set (index into
+   * `featureSets`, −1: none). */
+  idAt: Int32Array;
+  idEnd: Int32Array;
+  digestAt: Int32Array;
+  digestEnd: Int32Array;
+  featureSet: Int32Array;
+  featureSets: string[];
+  /** Operation names by code. */
+  operations: string[];
+  /** Records with fields most lack (exit reason, migration, reload and secure digests, on_node), whole. */
+  rare: Map<number, OpRecord>;
+  /** Entries in a shape the in-place reader leaves to the XML reader, whole (in their place in the order). */
+  whole: Map<number, LrmResource>;
+}
+
+export const HAS_LAST_RC_CHANGE = 1;
+export const HAS_EXPECTED_RC = 2;
+
+/** The records of entry `e`, as objects. */
+export function opsAt(t: HistoryTable, e: number): OpRecord[] {
+  const ops: OpRecord[] = [];
+  for (let k = t.firstOp[e]!; k < t.firstOp[e + 1]!; k++) ops.push(t.rare.get(k) ?? plainOpAt(t, k));
+  return ops;
+}
+
+/** Record `k` without its rare fields. */
+export function plainOpAt(t: HistoryTable, k: number): OpRecord {
+  const f = t.featureSet[k]!;
+  return {
+    id: t.idAt[k]! < 0 ? "" : t.text.slice(t.idAt[k], t.idEnd[k]),
+    operation: t.operations[t.operation[k]!]!,
+    intervalMs: t.intervalMs[k]!,
+    rc: t.rc[k]!,
+    status: t.status[k]!,
+    callId: t.callId[k]!,
+    lastRcChange: t.has[k]! & HAS_LAST_RC_CHANGE ? t.lastRcChange[k] : undefined,
+    opDigest: t.digestAt[k]! < 0 ? undefined : t.text.slice(t.digestAt[k], t.digestEnd[k]),
+    featureSet: f < 0 ? undefined : t.featureSets[f],
+    expectedRc: t.has[k]! & HAS_EXPECTED_RC ? t.expectedRc[k] : undefined,
+  };
+}
+
+/** Entry `e` as the object a node's `lrm` list holds. */
+export function entryAt(t: HistoryTable, e: number): LrmResource {
+  return t.whole.get(e) ?? { id: t.ids[e]!, ...t.agents[t.agent[e]!]!, ops: opsAt(t, e) };
+}
+
+/** Every history entry of a node: its table's (in document order), then its list's. */
+export function lrmOf(ns: { lrm: LrmResource[]; history?: HistoryTable }): LrmResource[] {
+  const t = ns.history;
+  if (!t) return ns.lrm;
+  const all: LrmResource[] = [];
+  for (let e = 0; e < t.entries; e++) all.push(entryAt(t, e));
+  return [...all, ...ns.lrm];
+}
+
+/** A node's history entries for resource id `id` (only those are made into objects). */
+export function entriesNamed(ns: { lrm: LrmResource[]; history?: HistoryTable }, id: string): LrmResource[] {
+  const t = ns.history;
+  const found: LrmResource[] = [];
+  if (t) for (let e = 0; e < t.entries; e++) if (t.ids[e] === id) found.push(entryAt(t, e));
+  for (const lr of ns.lrm) if (lr.id === id) found.push(lr);
+  return found;
+}
+
+/** Grows the table as the reader goes; `finish` trims it to what was read. */
+export class HistoryTableBuilder {
+  private entryCap = 1024;
+  private opCap = 1024;
+  readonly t: HistoryTable;
+  private readonly agentIndex = new Map<string, number>();
+  private lastAgent = 0;
+  constructor(text: string, operations: readonly string[]) {
+    this.t = {
+      text,
+      entries: 0,
+      ids: [],
+      agent: new Int32Array(this.entryCap),
+      agents: [],
+      firstOp: new Int32Array(this.entryCap + 1),
+      stoppedProbe: new Uint8Array(this.entryCap),
+      operation: new Uint8Array(this.opCap),
+      intervalMs: new Float64Array(this.opCap),
+      rc: new Float64Array(this.opCap),
+      status: new Float64Array(this.opCap),
+      callId: new Float64Array(this.opCap),
+      lastRcChange: new Float64Array(this.opCap),
+      expectedRc: new Float64Array(this.opCap),
+      has: new Uint8Array(this.opCap),
+      idAt: new Int32Array(this.opCap),
+      idEnd: new Int32Array(this.opCap),
+      digestAt: new Int32Array(this.opCap),
+      digestEnd: new Int32Array(this.opCap),
+      featureSet: new Int32Array(this.opCap),
+      featureSets: [],
+      operations: [...operations],
+      rare: new Map(),
+      whole: new Map(),
+    };
+  }
+  /** How many records the table holds (those of an entry being read are not counted until it is committed). */
+  get ops(): number {
+    return this.t.firstOp[this.t.entries]!;
+  }
+  /** The table, with room for record number `k`. */
+  room(k: number): HistoryTable {
+    if (k >= this.opCap) this.growOps();
+    return this.t;
+  }
+  /** Adds an entry whose records were written as the next `ops` records. */
+  commit(
+    id: string,
+    agent: Pick<LrmResource, "cls" | "provider" | "type" | "container">,
+    ops: number,
+    stoppedProbe: boolean,
+  ): void {
+    const t = this.t;
+    if (t.entries + 1 >= this.entryCap) this.growEntries();
+    // (The reader hands the same strings again for the same agent: most entries need no key.)
+    const last = t.agents[this.lastAgent];
+    let a = this.lastAgent;
+    if (
+      !last ||
+      last.cls !== agent.cls ||
+      last.provider !== agent.provider ||
+      last.type !== agent.type ||
+      last.container !== agent.container
+    ) {
+      const key = `${agent.cls}\u0000${agent.provider}\u0000${agent.type}\u0000${agent.container}`;
+      const known = this.agentIndex.get(key);
+      if (known === undefined) {
+        this.agentIndex.set(key, (a = t.agents.length));
+        t.agents.push(agent);
+      } else a = known;
+      this.lastAgent = a;
+    }
+    t.ids.push(id);
+    t.agent[t.entries] = a;
+    t.stoppedProbe[t.entries] = stoppedProbe ? 1 : 0;
+    t.firstOp[t.entries + 1] = t.firstOp[t.entries]! + ops;
+    t.entries++;
+  }
+  /** Adds an entry read by the XML reader, whole. */
+  commitWhole(lr: LrmResource): void {
+    this.t.whole.set(this.t.entries, lr);
+    this.commit(lr.id, { cls: lr.cls, provider: lr.provider, type: lr.type, container: lr.container }, 0, false);
+  }
+  /** Drops records written for an entry that is not committed after all. */
+  forget(first: number, count: number): void {
+    for (let k = first; k < first + count; k++) this.t.rare.delete(k);
+  }
+  operationCode(name: string): number {
+    let c = this.t.operations.indexOf(name);
+    if (c < 0) {
+      if (this.t.operations.length >= 255) throw new Error("more than 255 different operation names in the status");
+      c = this.t.operations.push(name) - 1;
+    }
+    return c;
+  }
+  featureSetIndex(fs: string): number {
+    const list = this.t.featureSets;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i] === fs) return i;
+    return list.push(fs) - 1;
+  }
+  finish(): HistoryTable {
+    const t = this.t;
+    const n = t.entries,
+      m = this.ops;
+    return {
+      ...t,
+      agent: t.agent.slice(0, n),
+      firstOp: t.firstOp.slice(0, n + 1),
+      stoppedProbe: t.stoppedProbe.slice(0, n),
+      operation: t.operation.slice(0, m),
+      intervalMs: t.intervalMs.slice(0, m),
+      rc: t.rc.slice(0, m),
+      status: t.status.slice(0, m),
+      callId: t.callId.slice(0, m),
+      lastRcChange: t.lastRcChange.slice(0, m),
+      expectedRc: t.expectedRc.slice(0, m),
+      has: t.has.slice(0, m),
+      idAt: t.idAt.slice(0, m),
+      idEnd: t.idEnd.slice(0, m),
+      digestAt: t.digestAt.slice(0, m),
+      digestEnd: t.digestEnd.slice(0, m),
+      featureSet: t.featureSet.slice(0, m),
+    };
+  }
+  private growEntries(): void {
+    const t = this.t;
+    this.entryCap *= 2;
+    t.agent = grow(t.agent, this.entryCap);
+    t.firstOp = grow(t.firstOp, this.entryCap + 1);
+    t.stoppedProbe = grow(t.stoppedProbe, this.entryCap);
+  }
+  private growOps(): void {
+    const t = this.t;
+    const c = (this.opCap *= 2);
+    t.operation = grow(t.operation, c);
+    t.intervalMs = grow(t.intervalMs, c);
+    t.rc = grow(t.rc, c);
+    t.status = grow(t.status, c);
+    t.callId = grow(t.callId, c);
+    t.lastRcChange = grow(t.lastRcChange, c);
+    t.expectedRc = grow(t.expectedRc, c);
+    t.has = grow(t.has, c);
+    t.idAt = grow(t.idAt, c);
+    t.idEnd = grow(t.idEnd, c);
+    t.digestAt = grow(t.digestAt, c);
+    t.digestEnd = grow(t.digestEnd, c);
+    t.featureSet = grow(t.featureSet, c);
+  }
+}
+
+function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
+}
