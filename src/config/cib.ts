@@ -412,9 +412,10 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   // elements) or the caller asks for objects throughout.
   const history = checkNames || !inPlace ? undefined : new HistoryReader(xml, oneId);
   const tables = new Map<XmlElement, HistoryTableBuilder>();
+  const source = { text: xml };
   const tableOf = (parent: XmlElement) => {
     let b = tables.get(parent);
-    if (!b) tables.set(parent, (b = new HistoryTableBuilder(xml, HISTORY_OPERATIONS)));
+    if (!b) tables.set(parent, (b = new HistoryTableBuilder(source, HISTORY_OPERATIONS)));
     return b;
   };
   const root = parseXml(xml, {

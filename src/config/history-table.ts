@@ -8,8 +8,9 @@
 import type { LrmResource, OpRecord } from "./cluster-model.js";
 
 export interface HistoryTable {
-  /** The CIB text; the *At/*End offsets below point into it. */
-  text: string;
+  /** The CIB text the *At/*End offsets below point into — in an object every node's table shares, so that a copy
+   * (structuredClone) holds the text once, not once per node. */
+  source: { text: string };
   entries: number;
   /** Per entry: its resource id (one string per id, shared across nodes) and agent (index into `agents`). */
   ids: string[];
@@ -29,7 +30,7 @@ export interface HistoryTable {
   lastRcChange: Float64Array;
   expectedRc: Float64Array;
   has: Uint8Array;
-  /** Per record: where its id and op-digest are in `text` (−1: not recorded), and its feature set (index into
+  /** Per record: where its id and op-digest are in the text (−1: not recorded), and its feature set (index into
    * `featureSets`, −1: none). */
   idAt: Int32Array;
   idEnd: Int32Array;
@@ -59,14 +60,14 @@ export function opsAt(t: HistoryTable, e: number): OpRecord[] {
 export function plainOpAt(t: HistoryTable, k: number): OpRecord {
   const f = t.featureSet[k]!;
   return {
-    id: t.idAt[k]! < 0 ? "" : t.text.slice(t.idAt[k], t.idEnd[k]),
+    id: t.idAt[k]! < 0 ? "" : t.source.text.slice(t.idAt[k], t.idEnd[k]),
     operation: t.operations[t.operation[k]!]!,
     intervalMs: t.intervalMs[k]!,
     rc: t.rc[k]!,
     status: t.status[k]!,
     callId: t.callId[k]!,
     lastRcChange: t.has[k]! & HAS_LAST_RC_CHANGE ? t.lastRcChange[k] : undefined,
-    opDigest: t.digestAt[k]! < 0 ? undefined : t.text.slice(t.digestAt[k], t.digestEnd[k]),
+    opDigest: t.digestAt[k]! < 0 ? undefined : t.source.text.slice(t.digestAt[k], t.digestEnd[k]),
     featureSet: f < 0 ? undefined : t.featureSets[f],
     expectedRc: t.has[k]! & HAS_EXPECTED_RC ? t.expectedRc[k] : undefined,
   };
@@ -102,9 +103,9 @@ export class HistoryTableBuilder {
   readonly t: HistoryTable;
   private readonly agentIndex = new Map<string, number>();
   private lastAgent = 0;
-  constructor(text: string, operations: readonly string[]) {
+  constructor(source: { text: string }, operations: readonly string[]) {
     this.t = {
-      text,
+      source,
       entries: 0,
       ids: [],
       agent: new Int32Array(this.entryCap),
