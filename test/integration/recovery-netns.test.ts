@@ -121,14 +121,18 @@ test(
     rmSync(`${dir}/sick-${c.ns("n1")}`);
 
     // Two kills on the second node: a restart, then the failover to the last one.
-    process.kill((await waitFor(() => svcPid(second), 10_000, "the service's pid"))!, "SIGKILL");
-    pid = await runsOnly(second, svcPid(second));
+    // (Waited for by the killed pid: reading the pid again after the kill may already find the restarted one
+    // when spawning `ip` is slow, on a loaded machine.)
+    let victim = (await waitFor(() => svcPid(second), 10_000, "the service's pid"))!;
+    process.kill(victim, "SIGKILL");
+    pid = await runsOnly(second, victim);
     process.kill(pid, "SIGKILL");
     const third = await nextNode(["n1", second]);
 
     // Two kills on the last node: a restart, then nowhere to go: the final action there.
-    process.kill((await waitFor(() => svcPid(third), 10_000, "the service's pid"))!, "SIGKILL");
-    pid = await runsOnly(third, svcPid(third));
+    victim = (await waitFor(() => svcPid(third), 10_000, "the service's pid"))!;
+    process.kill(victim, "SIGKILL");
+    pid = await runsOnly(third, victim);
     process.kill(pid, "SIGKILL");
     await waitFor(
       () => {
