@@ -117,6 +117,8 @@ export class HistoryReader {
   private cls = "";
   private provider = "";
   private type = "";
+  /** The resource id met at each place of the last node's table. */
+  private readonly idAt: string[] = [];
 
   /** `id` gives the one string kept for a resource id. */
   constructor(
@@ -131,19 +133,17 @@ export class HistoryReader {
     at.fill(-1, 0, 2 * RSC_FIELDS.length);
     j = this.attributes(j, nextAmp, rscNames);
     if (j < 0) return -1;
-    const id = this.id(this.value(ID));
-    const agent = {
-      cls: (this.cls = this.reuse(CLASS, this.cls)) || this.maybe(CLASS),
-      provider: (this.provider = this.reuse(PROVIDER, this.provider)) || this.maybe(PROVIDER),
-      type: (this.type = this.reuse(TYPE, this.type)) || this.maybe(TYPE),
-      container: this.maybe(CONTAINER),
-    };
+    const id = this.resourceId(into.t.entries);
+    const cls = (this.cls = this.reuse(CLASS, this.cls)) || this.maybe(CLASS),
+      provider = (this.provider = this.reuse(PROVIDER, this.provider)) || this.maybe(PROVIDER),
+      type = (this.type = this.reuse(TYPE, this.type)) || this.maybe(TYPE),
+      container = this.maybe(CONTAINER);
     const first = into.ops;
     let count = 0;
     let stoppedProbe = false;
     if (src.charCodeAt(j) === 47 /* / */) {
       if (src.charCodeAt(j + 1) !== 62) return -1;
-      into.commit(id, agent, 0, false);
+      into.commit(id, cls, provider, type, container, 0, false);
       return j + 2;
     }
     j++; // past '>'
@@ -166,7 +166,7 @@ export class HistoryReader {
           into.forget(first, count);
           return -1;
         }
-        into.commit(id, agent, count, stoppedProbe && count === 1);
+        into.commit(id, cls, provider, type, container, count, stoppedProbe && count === 1);
         return j + 1;
       } else {
         into.forget(first, count);
@@ -256,6 +256,15 @@ export class HistoryReader {
     );
   }
 
+  /** The resource id of the entry at place `e` in its node's table: the string the previous node had there when the
+   * text is the same (nodes list their histories alike), else the one `id` keeps for it. */
+  private resourceId(e: number): string {
+    const s = this.at[2 * ID]!,
+      end = this.at[2 * ID + 1]!;
+    const last = this.idAt[e];
+    if (s >= 0 && last !== undefined && last.length === end - s && sameText(this.src, s, last)) return last;
+    return (this.idAt[e] = this.id(this.value(ID)));
+  }
   private value(k: number): string {
     const s = this.at[2 * k]!;
     return s < 0 ? "" : this.src.slice(s, this.at[2 * k + 1]);

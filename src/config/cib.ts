@@ -413,9 +413,13 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   const history = checkNames || !inPlace ? undefined : new HistoryReader(xml, oneId);
   const tables = new Map<XmlElement, HistoryTableBuilder>();
   const source = { text: xml };
+  let lastTable: HistoryTableBuilder | undefined;
   const tableOf = (parent: XmlElement) => {
     let b = tables.get(parent);
-    if (!b) tables.set(parent, (b = new HistoryTableBuilder(source, HISTORY_OPERATIONS)));
+    if (!b) {
+      tables.set(parent, (b = new HistoryTableBuilder(source, HISTORY_OPERATIONS, lastTable?.t)));
+      lastTable = b;
+    }
     return b;
   };
   const root = parseXml(xml, {
