@@ -63,6 +63,37 @@ const PLAIN =
   'transition-key="3:1:0:0a0a" transition-magic="0:0;3:1:0:0a0a" call-id="6" rc-code="0" op-status="0" ' +
   'interval="0" last-rc-change="1700000000" exec-time="10" queue-time="0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"';
 
+test("tables that grow past what the node before held read alike (a generated status of 3 nodes × 1 500)", () => {
+  const rsc = (i: number) => `<primitive id="r${i}" class="ocf" provider="heartbeat" type="Dummy"/>`;
+  const op = (i: number, name: string, call: number, rc: number, interval = 0) =>
+    `<lrm_rsc_op id="r${i}_${name}_${interval}" operation="${name}" crm_feature_set="3.16.1" ` +
+    `transition-key="${call}:1:${rc}:0a0a" call-id="${call}" rc-code="${rc}" op-status="0" interval="${interval}" ` +
+    `last-rc-change="1700000000" op-digest="d${i % 7}"/>`;
+  const node = (n: number) => {
+    let lrm = "";
+    for (let i = 0; i < 1500 + n * 700; i++) {
+      // The later nodes run more (more records each) and hold more entries than the node before.
+      const ops =
+        i % (5 - n) === 0 ? op(i, "start", 2 * i, 0) + op(i, "monitor", 2 * i + 1, 0, 10000) : op(i, "monitor", i, 7);
+      lrm += `<lrm_resource id="r${i % 1500}" class="ocf" provider="heartbeat" type="Dummy">${ops}</lrm_resource>`;
+    }
+    return `<node_state id="${n}" uname="n${n}" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="${n}"><lrm_resources>${lrm}</lrm_resources></lrm></node_state>`;
+  };
+  const xml =
+    `<cib crm_feature_set="3.16.1"><configuration><crm_config/><nodes>` +
+    [1, 2, 3].map((n) => `<node id="${n}" uname="n${n}"/>`).join("") +
+    `</nodes><resources>${Array.from({ length: 1500 }, (_, i) => rsc(i)).join("")}</resources><constraints/>` +
+    `</configuration><status>${[1, 2, 3].map(node).join("")}</status></cib>`;
+  const [inPlace, general] = both(xml);
+  assert.deepEqual(inPlace, general);
+  const input = readCib(xml, NOW);
+  assert.deepEqual(
+    input.nodeStates.map((ns) => ns.history?.entries),
+    [2200, 2900, 3600],
+    "every entry is in the node's table",
+  );
+});
+
 test("shapes the in-place reader leaves to the XML reader are read alike, or refused alike", () => {
   const lrms = [
     `<lrm_resource id="r" class="ocf" provider="heartbeat" type="Dummy">${op(PLAIN)}</lrm_resource>`,

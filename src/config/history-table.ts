@@ -112,27 +112,14 @@ export class HistoryTableBuilder {
       source,
       entries: 0,
       ids: [],
-      agent: new Int32Array(this.entryCap),
       agents: [],
-      firstOp: new Int32Array(this.entryCap + 1),
-      stoppedProbe: new Uint8Array(this.entryCap),
-      operation: new Uint8Array(this.opCap),
-      intervalMs: new Float64Array(this.opCap),
-      rc: new Float64Array(this.opCap),
-      status: new Float64Array(this.opCap),
-      callId: new Float64Array(this.opCap),
-      lastRcChange: new Float64Array(this.opCap),
-      expectedRc: new Float64Array(this.opCap),
-      has: new Uint8Array(this.opCap),
-      idAt: new Int32Array(this.opCap),
-      idEnd: new Int32Array(this.opCap),
-      digestAt: new Int32Array(this.opCap),
-      digestEnd: new Int32Array(this.opCap),
-      featureSet: new Int32Array(this.opCap),
       featureSets: [],
       operations: [...operations],
       rare: new Map(),
       whole: new Map(),
+      ...columns(ENTRY_COLUMNS, this.entryCap),
+      firstOp: new Int32Array(this.entryCap + 1),
+      ...columns(RECORD_COLUMNS, this.opCap),
     };
   }
   /** How many records the table holds (those of an entry being read are not counted until it is committed). */
@@ -199,52 +186,61 @@ export class HistoryTableBuilder {
   /** The table cut to what was read (views: the room made beyond it stays with them, unused). */
   finish(): HistoryTable {
     const t = this.t;
-    const n = t.entries,
-      m = this.ops;
     return {
       ...t,
-      agent: t.agent.subarray(0, n),
-      firstOp: t.firstOp.subarray(0, n + 1),
-      stoppedProbe: t.stoppedProbe.subarray(0, n),
-      operation: t.operation.subarray(0, m),
-      intervalMs: t.intervalMs.subarray(0, m),
-      rc: t.rc.subarray(0, m),
-      status: t.status.subarray(0, m),
-      callId: t.callId.subarray(0, m),
-      lastRcChange: t.lastRcChange.subarray(0, m),
-      expectedRc: t.expectedRc.subarray(0, m),
-      has: t.has.subarray(0, m),
-      idAt: t.idAt.subarray(0, m),
-      idEnd: t.idEnd.subarray(0, m),
-      digestAt: t.digestAt.subarray(0, m),
-      digestEnd: t.digestEnd.subarray(0, m),
-      featureSet: t.featureSet.subarray(0, m),
+      ...resized(t, ENTRY_COLUMNS, t.entries, true),
+      firstOp: t.firstOp.subarray(0, t.entries + 1),
+      ...resized(t, RECORD_COLUMNS, this.ops, true),
     };
   }
   private growEntries(): void {
-    const t = this.t;
     this.entryCap *= 2;
-    t.agent = grow(t.agent, this.entryCap);
-    t.firstOp = grow(t.firstOp, this.entryCap + 1);
-    t.stoppedProbe = grow(t.stoppedProbe, this.entryCap);
+    Object.assign(this.t, resized(this.t, ENTRY_COLUMNS, this.entryCap, false));
+    this.t.firstOp = grow(this.t.firstOp, this.entryCap + 1);
   }
   private growOps(): void {
-    const t = this.t;
-    const c = (this.opCap *= 2);
-    t.operation = grow(t.operation, c);
-    t.intervalMs = grow(t.intervalMs, c);
-    t.rc = grow(t.rc, c);
-    t.status = grow(t.status, c);
-    t.callId = grow(t.callId, c);
-    t.lastRcChange = grow(t.lastRcChange, c);
-    t.expectedRc = grow(t.expectedRc, c);
-    t.has = grow(t.has, c);
-    t.idAt = grow(t.idAt, c);
-    t.idEnd = grow(t.idEnd, c);
-    t.digestAt = grow(t.digestAt, c);
-    t.digestEnd = grow(t.digestEnd, c);
-    t.featureSet = grow(t.featureSet, c);
+    this.opCap *= 2;
+    Object.assign(this.t, resized(this.t, RECORD_COLUMNS, this.opCap, false));
   }
+}
+
+/** The columns with one value per entry (firstOp has one more) and per record, and the kind of array each is. */
+const ENTRY_COLUMNS = { agent: Int32Array, stoppedProbe: Uint8Array } as const;
+const RECORD_COLUMNS = {
+  operation: Uint8Array,
+  intervalMs: Float64Array,
+  rc: Float64Array,
+  status: Float64Array,
+  callId: Float64Array,
+  lastRcChange: Float64Array,
+  expectedRc: Float64Array,
+  has: Uint8Array,
+  idAt: Int32Array,
+  idEnd: Int32Array,
+  digestAt: Int32Array,
+  digestEnd: Int32Array,
+  featureSet: Int32Array,
+} as const;
+type Columns<C> = { [K in keyof C]: C[K] extends new (n: number) => infer A ? A : never };
+
+function columns<C extends Record<string, new (n: number) => Int32Array | Uint8Array | Float64Array>>(
+  kinds: C,
+  length: number,
+): Columns<C> {
+  return Object.fromEntries(Object.entries(kinds).map(([k, Kind]) => [k, new Kind(length)])) as Columns<C>;
+}
+
+/** `kinds`' columns of `t` at `length`: views of the first `length` values (`cut`), or copies into longer arrays. */
+function resized<C extends Record<string, new (n: number) => Int32Array | Uint8Array | Float64Array>>(
+  t: HistoryTable,
+  kinds: C,
+  length: number,
+  cut: boolean,
+): Columns<C> {
+  const table = t as unknown as Record<string, Int32Array | Uint8Array | Float64Array>;
+  return Object.fromEntries(
+    Object.keys(kinds).map((k) => [k, cut ? table[k]!.subarray(0, length) : grow(table[k]!, length)]),
+  ) as Columns<C>;
 }
 
 function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, length: number): T {
