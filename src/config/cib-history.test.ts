@@ -117,7 +117,10 @@ test("shapes the in-place reader leaves to the XML reader are read alike, or ref
     `<lrm_resource id="r" type="Dummy">${op(PLAIN)}${op(PLAIN.replace("r_last_0", "r_monitor_10000"))}</lrm_resource>`,
     `<lrm_resource id="r" type="Dummy"><lrm_rsc_op ${PLAIN}></lrm_rsc_op></lrm_resource>`,
     `<lrm_resource id="r" type="Dummy">text${op(PLAIN)}</lrm_resource>`,
-    // Malformed: both refuse, with the same message.
+    `<lrm_resource id="r" type="Dummy">${op(`${PLAIN} exit-reason="line&#10;break"`)}</lrm_resource>`,
+    // Malformed, or a reserved name: both refuse, with the same message.
+    `<lrm_resource id="constructor" type="Dummy">${op(PLAIN)}</lrm_resource>`,
+    `<lrm_resource id="r" type="Dummy">${op(PLAIN.replace("r_last_0", "__proto__"))}</lrm_resource>`,
     `<lrm_resource id="r" type="Dummy">${op(PLAIN.replace('call-id="6" ', 'call-id="6"'))}</lrm_resource>`,
     `<lrm_resource id="r" type="Dummy">${op(PLAIN)}</lrm_resourcex>`,
     `<lrm_resource id="r" type="Dummy">${op(PLAIN.replace('op-status="0"', 'op-status="0'))}</lrm_resource>`,
@@ -130,9 +133,21 @@ test("shapes the in-place reader leaves to the XML reader are read alike, or ref
   }
 });
 
+test("a character reference elsewhere in the CIB leaves the plain histories to the in-place reader", () => {
+  const xml = cibWith(
+    `<lrm_resource id="r" class="ocf" provider="heartbeat" type="Dummy">${op(PLAIN)}</lrm_resource>`,
+  ).replace('<primitive id="r"', '<primitive id="r" description="two&#10;lines"');
+  assert.equal(readCib(xml, NOW).nodeStates[0]!.history?.entries, 1);
+  const [inPlace, general] = both(xml);
+  assert.deepEqual(inPlace, general);
+});
+
 test("seeded mutants of the seeds' CIBs read alike (or fail alike)", () => {
   const rnd = new Random(7);
-  const pieces = ['"', "'", "<", ">", "/", "=", " ", "&amp;", "&", "-", "0", "9", "lrm_rsc_op", "call-id", "<!---->"];
+  const pieces = [
+    ...['"', "'", "<", ">", "/", "=", " ", "&amp;", "&", "&#38;", "-", "0", "9", '"__proto__"', "constructor"],
+    ...["lrm_rsc_op", "call-id", "<!---->"],
+  ];
   for (let n = 0; n < Number(process.env.PACELINE_FUZZ_CIBS ?? 1000); n++) {
     let xml = SEEDS[n % SEEDS.length]!;
     const from = xml.indexOf("<lrm_resources>");

@@ -108,8 +108,9 @@ const notInName = (c: number) =>
 /**
  * Reads history elements (`<lrm_resource …>`) and their records into a node's history table. `read` returns the
  * offset just past the element, or −1 when the text is not in the plain shape read here (the caller then reads it
- * with the general reader, and nothing of it is in the table). `nextAmp` is where the next '&' is at or after the
- * element (−1: none): a value holding one needs decoding, which is the general reader's.
+ * with the general reader, and nothing of it is in the table). `leaveAt` is where the next text the general reader
+ * must see is, at or after the element (−1: none): a '&' (a value holding one needs decoding), or a value the caller
+ * wants checked; an element with a value reaching it is left to the general reader.
  */
 export class HistoryReader {
   private readonly at = new Int32Array(2 * OP_FIELDS.length);
@@ -126,12 +127,12 @@ export class HistoryReader {
     private readonly id: (text: string) => string,
   ) {}
 
-  read(from: number, nextAmp: number, into: HistoryTableBuilder): number {
+  read(from: number, leaveAt: number, into: HistoryTableBuilder): number {
     const src = this.src;
     const at = this.at;
     let j = from + "<lrm_resource".length;
     at.fill(-1, 0, 2 * RSC_FIELDS.length);
-    j = this.attributes(j, nextAmp, rscNames);
+    j = this.attributes(j, leaveAt, rscNames);
     if (j < 0) return -1;
     const id = this.resourceId(into.t.entries);
     const cls = (this.cls = this.reuse(CLASS, this.cls)) || this.maybe(CLASS),
@@ -151,7 +152,7 @@ export class HistoryReader {
       while (isSpace(src.charCodeAt(j))) j++;
       if (src.startsWith("<lrm_rsc_op", j) && isSpace(src.charCodeAt(j + 11))) {
         at.fill(-1);
-        j = this.attributes(j + 11, nextAmp, opNames);
+        j = this.attributes(j + 11, leaveAt, opNames);
         if (j < 0 || src.charCodeAt(j) !== 47 || src.charCodeAt(j + 1) !== 62) {
           into.forget(first, count);
           return -1;
@@ -176,7 +177,7 @@ export class HistoryReader {
   }
 
   /** Reads `name="value"` pairs from `j` up to '/' or '>' (returns where that is, or -1 for any other shape). */
-  private attributes(j: number, nextAmp: number, names: Names): number {
+  private attributes(j: number, leaveAt: number, names: Names): number {
     const src = this.src;
     const at = this.at;
     for (;;) {
@@ -188,7 +189,7 @@ export class HistoryReader {
       const eq = src.indexOf("=", j);
       if (eq <= j || src.charCodeAt(eq + 1) !== 34 /* " */) return -1;
       const close = src.indexOf('"', eq + 2);
-      if (close < 0 || (nextAmp >= 0 && nextAmp < close)) return -1;
+      if (close < 0 || (leaveAt >= 0 && leaveAt < close)) return -1;
       const k = names.find(src, j, eq - j);
       if (k < 0) {
         for (let p = j; p < eq; p++) if (notInName(src.charCodeAt(p))) return -1;

@@ -408,9 +408,17 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
     ids.set(id, id);
     return id;
   };
-  // Histories go into a table per node, read in place — unless the text may spell a reserved name (that check walks
-  // elements) or the caller asks for objects throughout.
-  const history = checkNames || !inPlace ? undefined : new HistoryReader(xml, oneId);
+  // Histories go into a table per node, read in place (unless the caller asks for objects throughout). An element
+  // that may spell a reserved name is read as elements instead, for refuseReservedNames to walk: the in-place
+  // reader leaves any element with a '&' or such a name in it to the XML reader.
+  const history = inPlace ? new HistoryReader(xml, oneId) : undefined;
+  const suspect = /["'](?:__proto__|constructor|prototype)["']|&#/g;
+  let nextSuspect = checkNames ? -2 : -1; // (−2: not looked for yet)
+  const suspectFrom = (at: number): number => {
+    if (nextSuspect === -1 || (nextSuspect >= at && nextSuspect !== -2)) return nextSuspect;
+    suspect.lastIndex = at;
+    return (nextSuspect = suspect.exec(xml)?.index ?? -1);
+  };
   const tables = new Map<XmlElement, HistoryTableBuilder>();
   const source = { text: xml };
   let lastTable: HistoryTableBuilder | undefined;
@@ -434,7 +442,10 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
     direct: history && {
       element: "lrm_resource",
       parent: "lrm_resources",
-      read: (at, nextAmp, parent) => history.read(at, nextAmp, tableOf(parent)),
+      read: (at, nextAmp, parent) => {
+        const odd = suspectFrom(at);
+        return history.read(at, odd >= 0 && (nextAmp < 0 || odd < nextAmp) ? odd : nextAmp, tableOf(parent));
+      },
     },
   });
   if (root.name !== "cib") throw new Error(`not a CIB: the root element is <${root.name}>, expected <cib>`);

@@ -1092,8 +1092,9 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
   // History, node by node, in passes as Pacemaker reads it (so clone instances are numbered alike): cluster nodes
   // (only online ones without fencing), then each remote or guest node once its connection (and container) is
   // known to run — which may come from a node read just before — and last every node still unread.
-  // Every history entry read: its status name, its node, and its records — a list, or where they are in the node's
-  // history table (parallel lists: ~320 000 entries at 32 nodes × 10 000 resources).
+  // Each node's entries as read (the definition-change pass below walks them again), and by place in the tables: the
+  // resource the entry there resolved to when it is not a clone's (~320 000 entries at 32 nodes × 10 000 resources,
+  // and the next node mostly names the same resource at the same place).
   const readNodes: ReadHistory[] = [];
   const plainIdAt: string[] = [];
   const plainAt: SRsc[] = [];
@@ -1135,7 +1136,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
       const lr = e < inTable && table!.stoppedProbe[e] ? undefined : made.get(e);
       const id = lr ? lr.id : table!.ids[e]!;
       // The entry at this place in the previous node's table most often names the same resource: if that is not a
-      // clone's, it resolves the same (compared by identity: the reader keeps one string per id).
+      // clone's, it resolves the same (a clone's instance depends on the node).
       let r: SRsc | undefined;
       if (e < inTable && plainAt[e] !== undefined && plainIdAt[e] === id) r = plainAt[e];
       else {
@@ -1234,7 +1235,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     if (p.cloneName !== undefined && p.cloneName !== p.id) noteStatusName(p.cloneName, p);
   }
   // (Entries at the same place in each node's table mostly name the same resource: its lookup is remembered by
-  // place, and compared by identity.)
+  // place.)
   const namedAt: string[] = [];
   const byNodeAt: Array<Map<string, SRsc[]> | undefined> = [];
   for (const { node, ns, made, order, count } of readNodes) {
