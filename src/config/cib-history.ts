@@ -1,8 +1,8 @@
 // The status section's resource histories read straight from the text into a node's history table
 // (history-table.ts). At 32 nodes × 10 000 resources they are 320 000 <lrm_resource> elements with 350 000
 // <lrm_rsc_op> in them, about 95 % of a 170 MB CIB: reading only the attributes kept, numbers from their digits, into
-// typed arrays and offsets (no element, attribute or record objects) took the read from ~1.75 s to ~1.2 s and the
-// peak RSS from ~760 to ~670 MB. Anything not in the plain shape Pacemaker writes (entities, single quotes, comments,
+// typed arrays and offsets (no element, attribute or record objects) took the read from ~1.75 s to ~1.1 s and the
+// peak RSS from ~760 to ~640 MB. Anything not in the plain shape Pacemaker writes (entities, single quotes, comments,
 // other children, spaces around '=') is left to the general XML reader, which reads it — or says what is wrong.
 
 import { HAS_EXPECTED_RC, HAS_LAST_RC_CHANGE, plainOpAt, type HistoryTableBuilder } from "./history-table.js";
