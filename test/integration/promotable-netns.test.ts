@@ -162,7 +162,13 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
       },
       30_000,
       `promotion and group to leave ${first}`,
-    );
+    ).catch(async (e: Error) => {
+      const rs = await resources(others[0]!).catch(() => []);
+      const where = rs.map(
+        (r) => `${r.id}: ${r.runningOn.join(",")}${r.promotedOn ? ` promoted ${r.promotedOn}` : ""}`,
+      );
+      throw new Error(`${e.message}: ${where.join("; ")}; pingd ${(await pingds()).join(", ")}\n${c.logs()}`);
+    });
     await probe.answeredBy(second, 15_000);
     assert.equal(unitState(first), "inactive", `the unit stopped on ${first}`);
     assert.equal(unitState(second), "active", `the unit started on ${second}`);
