@@ -3,7 +3,7 @@
 
 import type { Placement } from "./placement.js";
 import { INF } from "./scores.js";
-import { frozen, isStonith, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
+import { frozen, isStonith, NO_NODES, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
 
 export type Verb =
   "Start" | "Stop" | "Move" | "Migrate" | "Restart" | "Recover" | "Reload" | "Promote" | "Demote" | "Re-promote";
@@ -41,7 +41,7 @@ export interface Transition {
 
 interface Plan {
   r: SRsc;
-  current: string[]; // nodes where it is active now (and will need a stop unless it stays)
+  current: readonly string[]; // nodes where it is active now (and will need a stop unless it stays)
   next: string | null;
   stop: Set<string>;
   start: boolean;
@@ -54,6 +54,12 @@ interface Plan {
   restart: boolean;
 }
 
+const NOWHERE: readonly string[] = Object.freeze([]);
+function stopOn(p: Plan, node: string): void {
+  if (p.stop === NO_NODES) p.stop = new Set();
+  p.stop.add(node);
+}
+
 export function buildTransition(ws: WorkingSet, placement: Placement): Transition {
   const fences: Fence[] = ws.nodes.filter((n) => n.fence).map((n) => ({ node: n.name, action: n.fence! }));
   const fenced = new Set(fences.map((f) => f.node));
@@ -61,12 +67,12 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   const prims = ws.resources.flatMap(primitivesOf);
   for (const r of prims) {
     const next = placement.assigned.get(r.id) ?? null;
-    const current = [...r.running.keys()];
+    const current = r.running.size ? [...r.running.keys()] : NOWHERE;
     const plan: Plan = {
       r,
       current,
       next,
-      stop: new Set(),
+      stop: NO_NODES, // (most plans stop nothing: stopOn gives a plan its own set)
       start: false,
       startBlocked: false,
       stopBlocked: false,
@@ -82,7 +88,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       const st = r.running.get(c)!;
       if (fenced.has(c)) continue; // fencing stops it
       if (c !== next || st.failed || r.needsRestart.has(c) || activeElsewhere) {
-        plan.stop.add(c);
+        stopOn(plan, c);
         const node = ws.nodeByName.get(c)!;
         if (st.blocked || (node.unclean && !fenced.has(c)) || (!node.online && !fenced.has(c) && node.unclean))
           plan.stopBlocked = true;
@@ -106,7 +112,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         // demote: promotable instances stay, unpromoted; everything else stops (fencing devices too).
         if (isCloneInstance(p.r) && (p.r.parent?.clone ?? p.r.parent?.parent?.clone)?.promotable) continue;
       } else if (requires === "nothing") continue;
-      for (const c of p.current) if (!fenced.has(c)) p.stop.add(c);
+      for (const c of p.current) if (!fenced.has(c)) stopOn(p, c);
       if (p.next !== null) {
         p.start = true;
         p.startBlocked = true;
@@ -250,7 +256,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
             changed = true;
           }
           if (o.symmetrical && then.current.some((c) => !then.stop.has(c)) && then.next !== null) {
-            for (const c of then.current) then.stop.add(c);
+            for (const c of then.current) stopOn(then, c);
             then.start = true;
             then.startBlocked = true;
             changed = true;
@@ -330,7 +336,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
             !then.start &&
             !isCloneInstance(then.r)
           ) {
-            for (const c of then.current) then.stop.add(c);
+            for (const c of then.current) stopOn(then, c);
             then.start = true;
             then.restart = true;
             changed = true;
@@ -344,7 +350,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         if (!firstOk && then.current.length > 0 && o.symmetrical) {
           for (const c of then.current)
             if (!then.stop.has(c)) {
-              then.stop.add(c);
+              stopOn(then, c);
               changed = true;
             }
           if (then.next !== null && !then.start) {
@@ -361,7 +367,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           !then.start &&
           firsts.some((f) => f.start && !f.startBlocked)
         ) {
-          then.stop.add(then.next);
+          stopOn(then, then.next);
           then.start = true;
           then.restart = true;
           changed = true;
@@ -377,7 +383,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           !then.start &&
           o.symmetrical
         ) {
-          then.stop.add(then.next!);
+          stopOn(then, then.next!);
           then.start = true;
           then.restart = true;
           changed = true;
@@ -390,7 +396,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           o.symmetrical &&
           (!isCloneInstance(then.r) || o.withinCopy)
         ) {
-          for (const c of then.current) then.stop.add(c);
+          for (const c of then.current) stopOn(then, c);
           then.start = true;
           then.restart = true;
           changed = true;
@@ -415,7 +421,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
               const p = plans.get(m.id);
               if (!p || frozen(m) || m.baseId !== op.baseId || !p.current.includes(n) || p.next !== n || p.start)
                 continue;
-              p.stop.add(n);
+              stopOn(p, n);
               p.start = true;
               p.restart = true;
             }
@@ -434,7 +440,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     if (from !== conn.next && canMigrate(ws, conn.r, from)) continue;
     for (const p of plans.values()) {
       if (frozen(p.r) || !p.current.includes(n.name) || p.next !== n.name || p.start) continue;
-      p.stop.add(n.name);
+      stopOn(p, n.name);
       p.start = true;
       p.restart = true;
     }
@@ -455,7 +461,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
       if (!dep || prims.length === 0 || frozen(dep.r)) continue;
       const primRuns = prims.some((prim) => prim.next !== null && !(prim.start && prim.startBlocked));
       if (primRuns || dep.next === null || (dep.start && dep.startBlocked)) continue;
-      for (const cur of dep.current) dep.stop.add(cur);
+      for (const cur of dep.current) stopOn(dep, cur);
       dep.start = true;
       dep.startBlocked = true;
       changed = true;
@@ -696,7 +702,7 @@ function unfenceNodes(ws: WorkingSet, plans: Map<string, Plan>, fences: Fence[])
       for (const p of plans.values()) {
         if (frozen(p.r) || !needsUnfencing(p.r) || !p.current.includes(n.name) || p.next !== n.name || p.start)
           continue;
-        p.stop.add(n.name);
+        stopOn(p, n.name);
         p.start = true;
         p.restart = true;
       }

@@ -452,7 +452,7 @@ function resolveStatusId(ws: WorkingSet, lrmId: string, node: SNode, active: boo
  * (tens of thousands of clone instances at 32 × 10 000 would otherwise each allocate ten, most never written). */
 class NoNodes extends Set<string> {
   override add(): this {
-    throw new Error("a resource's shared empty set written to: replace it with own() first");
+    throw new Error("a shared empty set written to: give its holder a set of its own first (own(), stopOn())");
   }
 }
 class NoNodesMap extends Map<string, never> {
@@ -460,7 +460,7 @@ class NoNodesMap extends Map<string, never> {
     throw new Error("a resource's shared empty map written to: replace it with ownMap() first");
   }
 }
-const NO_NODES: Set<string> = new NoNodes();
+export const NO_NODES: Set<string> = new NoNodes();
 const NO_NODES_MAP: Map<string, never> = new NoNodesMap();
 type NodeSetField = "stoppedOn" | "noPromote" | "banned" | "needsRestart" | "needsReload" | "probed";
 function own(r: SRsc, k: NodeSetField): Set<string> {
