@@ -73,7 +73,8 @@ export function plainOpAt(t: HistoryTable, k: number): OpRecord {
   };
 }
 
-/** Entry `e` as the object a node's `lrm` list holds: made afresh at each call (changing it changes nothing here). */
+/** Entry `e` as the object a node's `lrm` list holds: made afresh at each call, except one the XML reader read (kept
+ * whole, handed out as it is). Read it, do not change it. */
 export function entryAt(t: HistoryTable, e: number): LrmResource {
   return t.whole.get(e) ?? { id: t.ids[e]!, ...t.agents[t.agent[e]!]!, ops: opsAt(t, e) };
 }
