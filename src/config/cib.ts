@@ -374,9 +374,20 @@ function parseCibDate(s: string | undefined): number | undefined {
 /** Names that would reach for an object's prototype wherever ids key a plain object: refused, where they appear. */
 const RESERVED = new Set(["__proto__", "constructor", "prototype"]);
 const FREE_TEXT = new Set(["value", "description"]);
-/** Whether the text may hold one (a name spelled with character references, &#…;, is only found by the walk):
- * walking every attribute of a large status section costs more than this search. */
-const mayHoldReservedNames = (xml: string) => /["'](?:__proto__|constructor|prototype)["']|&#/.test(xml);
+/**
+ * Where the text may hold one, at or after `from` (−1: nowhere): a quoted reserved name, or a character reference
+ * (a name spelled with &#…; is only found by the walk). Searching costs less than walking every attribute of a large
+ * status section. Asked in increasing order of `from`, each match is looked for once.
+ */
+function reservedNameFinder(xml: string): (from: number) => number {
+  const suspect = /["'](?:__proto__|constructor|prototype)["']|&#/g;
+  let next = -2; // (−2: not looked for yet)
+  return (from) => {
+    if (next === -1 || next >= from) return next;
+    suspect.lastIndex = from;
+    return (next = suspect.exec(xml)?.index ?? -1);
+  };
+}
 function refuseReservedNames(root: XmlElement): void {
   const todo = [root];
   for (let el = todo.pop(); el; el = todo.pop()) {
@@ -391,7 +402,8 @@ function refuseReservedNames(root: XmlElement): void {
 
 /** `inPlace` false reads the histories with the general XML reader too (tests compare the two). */
 export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 1000), inPlace = true): SchedulerInput {
-  const checkNames = mayHoldReservedNames(xml);
+  const suspectFrom = reservedNameFinder(xml);
+  const checkNames = suspectFrom(0) >= 0;
   // The status section's resource histories (most of a large CIB) are read as they are parsed, never kept as XML.
   const historiesOf = new Map<XmlElement, LrmResource[]>();
   // One string per resource id, whichever node's history names it: the scheduler looks each up several times.
@@ -412,13 +424,6 @@ export function readCib(xml: string, fallbackNowSec = Math.floor(Date.now() / 10
   // that may spell a reserved name is read as elements instead, for refuseReservedNames to walk: the in-place
   // reader leaves any element with a '&' or such a name in it to the XML reader.
   const history = inPlace ? new HistoryReader(xml, oneId) : undefined;
-  const suspect = /["'](?:__proto__|constructor|prototype)["']|&#/g;
-  let nextSuspect = checkNames ? -2 : -1; // (−2: not looked for yet)
-  const suspectFrom = (at: number): number => {
-    if (nextSuspect === -1 || (nextSuspect >= at && nextSuspect !== -2)) return nextSuspect;
-    suspect.lastIndex = at;
-    return (nextSuspect = suspect.exec(xml)?.index ?? -1);
-  };
   const tables = new Map<XmlElement, HistoryTableBuilder>();
   const source = { text: xml };
   let lastTable: HistoryTableBuilder | undefined;

@@ -85,7 +85,8 @@ export function lrmOf(ns: { lrm: LrmResource[]; history?: HistoryTable }): LrmRe
   if (!t) return ns.lrm;
   const all: LrmResource[] = [];
   for (let e = 0; e < t.entries; e++) all.push(entryAt(t, e));
-  return [...all, ...ns.lrm];
+  all.push(...ns.lrm);
+  return all;
 }
 
 /** A node's history entries for resource id `id` (only those are made into objects). */
@@ -174,7 +175,10 @@ export class HistoryTableBuilder {
   operationCode(name: string): number {
     let c = this.t.operations.indexOf(name);
     if (c < 0) {
-      if (this.t.operations.length >= 255) throw new Error("more than 255 different operation names in the status");
+      if (this.t.operations.length >= 255)
+        throw new Error(
+          `the status section names more than 255 different operations (the 256th: "${name.slice(0, 40)}"); a CIB written by Pacemaker has about ten`,
+        );
       c = this.t.operations.push(name) - 1;
     }
     return c;
