@@ -30,10 +30,10 @@ export class SystemdAgent implements AgentRunner {
   }
 
   /** LoadState and ActiveState, or why they could not be read. */
-  async state(timeoutMs: number): Promise<{ load: string; active: string } | { error: string }> {
+  async state(timeoutMs: number): Promise<{ load: string; active: string } | { error: string; timedOut?: true }> {
     const r = await this.systemctl(["show", "--property=LoadState,ActiveState", this.unit], timeoutMs);
     if (r.spawnError) return { error: `cannot run systemctl: ${r.spawnError}` };
-    if (r.timedOut) return { error: "systemctl show timed out" };
+    if (r.timedOut) return { error: "systemctl show did not answer in time", timedOut: true };
     const props = Object.fromEntries(
       r.stdout
         .split("\n")
@@ -54,12 +54,17 @@ export class SystemdAgent implements AgentRunner {
       durationMs: Date.now() - started,
     });
     const left = () => req.timeoutMs - (Date.now() - started);
+    // The state is read within the operation's own time: running out of it there is the operation timing out.
+    const failed = (s: { error: string; timedOut?: true }): OpResult =>
+      s.timedOut
+        ? done(OCF.ERR_GENERIC, `timed out after ${formatDuration(req.timeoutMs)} (${s.error})`, "timeout")
+        : done(OCF.ERR_GENERIC, s.error, "error");
     if (req.action === "notify") return notifyNotNeeded();
     if (isRoleAction(req.action))
       return done(OCF.ERR_UNIMPLEMENTED, `${req.action} is not an action of a systemd unit`);
     if (req.action === "monitor" || req.action === "probe") {
       const s = await this.state(left());
-      if ("error" in s) return done(OCF.ERR_GENERIC, s.error, "error");
+      if ("error" in s) return failed(s);
       if (s.load === "not-found") return done(OCF.ERR_INSTALLED, `unit ${this.unit} does not exist`);
       if (s.active === "active" || s.active === "reloading") return done(OCF.SUCCESS, `${this.unit} is active`);
       if (s.active === "activating" || s.active === "deactivating")
@@ -84,7 +89,7 @@ export class SystemdAgent implements AgentRunner {
     // Settle: the job finished, the unit may still be on its way.
     for (;;) {
       const s = await this.state(Math.max(1, left()));
-      if ("error" in s) return done(OCF.ERR_GENERIC, s.error, "error");
+      if ("error" in s) return failed(s);
       if (verb === "start" && s.active === "active") return done(OCF.SUCCESS, `${this.unit} is active`);
       if (verb === "stop" && (s.active === "inactive" || s.active === "failed"))
         return done(OCF.SUCCESS, `${this.unit} is ${s.active}`);
