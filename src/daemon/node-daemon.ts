@@ -116,6 +116,8 @@ export class NodeDaemon {
   private readonly leaseFile: LatestFile;
   /** Heartbeats are sent from this event loop: a stalled loop looks like a dead node to peers, so it is measured. */
   private readonly loopLag = monitorEventLoopDelay({ resolution: LAG_SAMPLE_MS });
+  /** Why the cluster's ping last could not run (undefined: it ran). */
+  private pingCannotRun: string | undefined;
   private resolveDone!: (code: number) => void;
   readonly done = new Promise<number>((res) => {
     this.resolveDone = res;
@@ -476,6 +478,13 @@ export class NodeDaemon {
 
   private async ping(targets: string[], timeoutMs: number): Promise<void> {
     const answers = await Promise.all(targets.map((t) => pingOnce(t, timeoutMs)));
+    // A ping that cannot run counts as no answer (the node then ranks as reaching none): said once, not each round.
+    const cannotRun = answers.find((a) => a.cannotRun)?.cannotRun;
+    if (cannotRun !== this.pingCannotRun) {
+      if (cannotRun) this.event("error", `cannot ping ${targets.join(", ")}: ${cannotRun}; counted as no answer`);
+      else this.event("info", `ping runs again`);
+      this.pingCannotRun = cannotRun;
+    }
     this.feed({ type: "ping-done", answered: answers.filter((a) => a.answered).length });
   }
 
