@@ -43,6 +43,8 @@ test("rules read as the crm shell writes them, and print back the same", () => {
     "$role=Promoted 50: site eq a and rack number:gt 2",
     "INFINITY: date in_range start=2026-01-01 end=2026-06-30",
     "10: date date_spec hours=9-17 weekdays=1-5",
+    "INFINITY: disk number:gte param:size",
+    "100: rack eq meta:rack",
   ]) {
     const r = parseRule(text, "r");
     assert.ok(typeof r !== "string", `${text}: ${String(r)}`);
@@ -103,6 +105,31 @@ test("the scheduler promotes where the score is highest and puts the group besid
   const at = promoted[0]!.split("@")[1]!.split(":")[0];
   assert.notEqual(at, "n3");
   assert.ok(placed.includes(`vip@${at}:Started`) && placed.includes(`app@${at}:Started`), placed.join(" "));
+});
+
+test("location rules compare node attributes with the resource's own parameters and meta attributes; a pattern's groups name attributes, and !pattern selects the rest", () => {
+  const text = `nodes:
+  n1: { links: [10.0.0.1], attributes: { disk-a: 100, disk-b: 900, rack: 2 } }
+  n2: { links: [10.0.0.2], attributes: { disk-a: 500, disk-b: 100, rack: 1 } }
+  n3: { links: [10.0.0.3], attributes: { disk-a: 100, disk-b: 100, rack: 1 } }
+resources:
+  db-a: { agent: ocf:heartbeat:Dummy, params: { fake: "400" } }
+  db-b: { agent: ocf:heartbeat:Dummy, params: { fake: "400" } }
+  web: { agent: ocf:heartbeat:Dummy }
+  tool: { agent: ocf:heartbeat:Dummy, meta: { rack: "2" } }
+location:
+  - { rsc-pattern: "^db-(.*)$", rules: ["INFINITY: disk-%1 number:gte param:fake"] }
+  - { rsc-pattern: "!^(db-|tool)", node: n3, score: INFINITY }
+  - { rsc: tool, rules: ["INFINITY: rack eq meta:rack"] }
+`;
+  const r = loadConfigText(text, "c.yaml");
+  assert.deepEqual(r.problems.filter((p) => p.severity === "error").map(formatProblem), []);
+  const placed = schedule(lowerConfig(r.config!, ["n1", "n2", "n3"])).transition.placed.map(
+    (p) => `${p.rsc}@${p.node}`,
+  );
+  // db-a: only n2's disk-a (500) holds its 400; db-b: only n1's disk-b; web is the one the inverted pattern names;
+  // tool: the rack of its meta attribute.
+  assert.deepEqual(placed.sort(), ["db-a@n2", "db-b@n1", "tool@n1", "web@n3"]);
 });
 
 test("constraint mistakes are located and say what to write", () => {

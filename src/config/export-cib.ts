@@ -73,7 +73,14 @@ function resource(r: ResourceDef): string[] {
 function expression(e: Expression, id: string): string[] {
   switch (e.kind) {
     case "attr":
-      return tag("expression", { id, attribute: e.attribute, operation: e.op, value: e.value, type: e.type });
+      return tag("expression", {
+        id,
+        attribute: e.attribute,
+        operation: e.op,
+        value: e.value,
+        type: e.type,
+        "value-source": e.valueSource,
+      });
     case "date":
       return tag("date_expression", { id, operation: e.op, start: e.start, end: e.end }, [
         ...(e.duration ? tag("duration", { id: `${id}-duration`, ...e.duration }) : []),

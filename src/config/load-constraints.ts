@@ -109,7 +109,7 @@ class ConstraintReader {
     const target = raw["rsc-pattern"] === undefined ? this.rsc(raw.rsc, `${path}.rsc`) : undefined;
     if (raw["rsc-pattern"] !== undefined) {
       try {
-        new RegExp(String(raw["rsc-pattern"]));
+        new RegExp(String(raw["rsc-pattern"]).replace(/^!/, ""));
       } catch (e) {
         this.problem(`${path}.rsc-pattern`, `not a regular expression: ${(e as Error).message}`);
       }

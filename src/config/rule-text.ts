@@ -3,6 +3,8 @@
 //   "pingd: defined pingd"                              score taken from a node attribute (score-attribute)
 //   "$role=Promoted 100: #uname eq node1"               a role the rule applies to
 //   "date in_range start=2026-01-01 end=2026-12-31", "date_spec hours=9-17 weekdays=1-5"
+//   "INFINITY: fake gt param:fake"                      compared with the resource's parameter (meta:NAME: its
+//                                                       meta attribute), Pacemaker's value-source
 // Parsed into the scheduler's Rule; every mistake comes back as a sentence, never thrown.
 
 import type { Expression, Rule } from "./cluster-model.js";
@@ -143,7 +145,16 @@ function expression(ws: string[]): Expression | string {
   if (type !== undefined && !VALUE_TYPES.includes(type))
     return `\`${type}\` is not a value type: use ${VALUE_TYPES.join(", ")}`;
   if (c === undefined || more.length) return `write \`${a} ${b} VALUE\` (quote a value with blanks)`;
-  return { kind: "attr", attribute: a, op: op!, value: c, type: type === "integer" ? "number" : type };
+  // `param:NAME` / `meta:NAME`: compared with the resource's own parameter or meta attribute (value-source).
+  const source = /^(param|meta):(.+)$/.exec(c);
+  return {
+    kind: "attr",
+    attribute: a,
+    op: op!,
+    value: source ? source[2] : c,
+    type: type === "integer" ? "number" : type,
+    ...(source ? { valueSource: source[1] } : {}),
+  };
 }
 
 /** One rule: `[$role=ROLE] [SCORE|ATTRIBUTE:] EXPR [and|or EXPR …]`. `defaultScore` when none is written. */
@@ -210,7 +221,9 @@ export function ruleText(r: Rule): string {
     switch (e.kind) {
       case "attr":
         if (e.op === "defined" || e.op === "not_defined") return `${e.op} ${e.attribute}`;
-        return `${e.attribute} ${e.type && e.type !== "string" ? `${e.type}:` : ""}${e.op} ${quote(e.value ?? "")}`;
+        return `${e.attribute} ${e.type && e.type !== "string" ? `${e.type}:` : ""}${e.op} ${quote(
+          e.valueSource === "param" || e.valueSource === "meta" ? `${e.valueSource}:${e.value ?? ""}` : (e.value ?? ""),
+        )}`;
       case "date": {
         const kv = (o: Record<string, string | undefined>) =>
           Object.entries(o)

@@ -275,7 +275,7 @@ const ruleSchema: Schema = {
     },
   ],
   description:
-    'A rule in the crm shell words: "-INFINITY: not_defined pingd or pingd lte 0", "pingd: defined pingd" (score from the attribute), "100: #uname eq node1", "date in_range start=2026-01-01 end=2026-06-30", "$role=promoted 50: site eq a".',
+    'A rule in the crm shell words: "-INFINITY: not_defined pingd or pingd lte 0", "pingd: defined pingd" (score from the attribute), "100: #uname eq node1", "date in_range start=2026-01-01 end=2026-06-30", "$role=promoted 50: site eq a"; a value `param:NAME` or `meta:NAME` is the resource\'s own parameter or meta attribute ("INFINITY: disk gte param:size").',
 };
 
 const locationSchema: Schema = {
@@ -284,7 +284,11 @@ const locationSchema: Schema = {
   properties: {
     id: { type: "string" },
     rsc: { type: "string", description: "The resource (a clone's copies: its resource id)." },
-    "rsc-pattern": { type: "string", description: "Every resource whose id matches this regular expression." },
+    "rsc-pattern": {
+      type: "string",
+      description:
+        "Every top-level resource whose id matches this regular expression (`!regex`: every one it does not match); %1…%9 in the rules' attribute names stand for its groups.",
+    },
     node: { type: "string" },
     score: { ...score, description: "With `node`: how much it prefers (or, negative, avoids) it. Default INFINITY." },
     rules: { anyOf: [ruleSchema, { type: "array", items: ruleSchema }] },

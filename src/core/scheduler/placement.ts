@@ -3,7 +3,7 @@
 // its dependents, and the primary weighs its dependents' preferences.
 
 import type { ColocationDef, LocationDef } from "../../config/cluster-model.js";
-import { ruleMatches } from "./rules.js";
+import { evalNvSets, ruleMatches, withSubmatches, type RuleContext } from "./rules.js";
 import { addScore, INF } from "./scores.js";
 import { frozen, isStonith, primitivesOf, type SNode, type SRsc, type WorkingSet } from "./working-set.js";
 
@@ -26,19 +26,29 @@ export interface Placement {
   notes: Map<string, ScoreNote[]>;
 }
 
-function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): boolean {
-  if (loc.rsc !== undefined) return loc.rsc === id || (ws.input.tags[loc.rsc]?.includes(id) ?? false);
+/** Does the location constraint name this id? For `rsc-pattern`, the match (its groups fill %0–%9 in the rule's
+ * attribute names), or [] for an inverted pattern ("!regex": every id the expression does not match). */
+function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): readonly string[] | undefined {
+  if (loc.rsc !== undefined)
+    return loc.rsc === id || (ws.input.tags[loc.rsc]?.includes(id) ?? false) ? NO_SUBMATCHES : undefined;
   if (loc.rscPattern !== undefined) {
+    const invert = loc.rscPattern.startsWith("!");
+    let m: RegExpExecArray | null;
     try {
-      return new RegExp(loc.rscPattern).test(id);
+      m = new RegExp(invert ? loc.rscPattern.slice(1) : loc.rscPattern).exec(id);
     } catch {
-      return false;
+      return undefined;
     }
+    if (invert) return m ? undefined : NO_SUBMATCHES;
+    return m ? m.map((g) => g ?? "") : undefined;
   }
   if (loc.set)
-    return loc.set.some((s) => s.resources.some((x) => x === id || (ws.input.tags[x]?.includes(id) ?? false)));
-  return false;
+    return loc.set.some((s) => s.resources.some((x) => x === id || (ws.input.tags[x]?.includes(id) ?? false)))
+      ? NO_SUBMATCHES
+      : undefined;
+  return undefined;
 }
+const NO_SUBMATCHES: readonly string[] = [];
 
 const isPromotedRole = (role: string | undefined): boolean => role !== undefined && /^(promoted|master)$/i.test(role);
 const isUnpromotedRole = (role: string | undefined): boolean =>
@@ -145,14 +155,42 @@ class Placer {
 
   /** A location constraint names this primitive, its group (counted once, on the first member), or its clone. */
   locationApplies(loc: LocationDef, p: SRsc, unit: SRsc): boolean {
+    return this.locationTarget(loc, p, unit) !== undefined;
+  }
+
+  /** The resource a location constraint names for this primitive — itself, its group (counted once, on the first
+   * member) or its clone — with the pattern's submatches; undefined when it names none of them. A pattern is matched
+   * against top-level resources only, as Pacemaker does. */
+  locationTarget(loc: LocationDef, p: SRsc, unit: SRsc): { rsc: SRsc; submatches: readonly string[] } | undefined {
     const ws = this.ws;
-    if (matchesRsc(ws, loc, p.id) || (p.baseId !== p.id && matchesRsc(ws, loc, p.baseId))) return true;
+    const topOnly = loc.rscPattern !== undefined;
+    const named = (r: SRsc): readonly string[] | undefined =>
+      topOnly && r.parent
+        ? undefined
+        : (matchesRsc(ws, loc, r.id) ?? (r.baseId !== r.id ? matchesRsc(ws, loc, r.baseId) : undefined));
+    let m = named(p);
+    if (m) return { rsc: p, submatches: m };
     const group = p.parent && p.parent.kind === "group" ? p.parent : undefined;
-    if (group && group.children[0]?.id === p.id && (matchesRsc(ws, loc, group.id) || matchesRsc(ws, loc, group.baseId)))
-      return true;
+    if (group && group.children[0]?.id === p.id && (m = named(group))) return { rsc: group, submatches: m };
     const clone = unit.kind === "clone" ? unit : undefined;
-    if (clone && matchesRsc(ws, loc, clone.id) && (group ? group.children[0]?.id === p.id : true)) return true;
-    return false;
+    if (clone && (group ? group.children[0]?.id === p.id : true) && (m = named(clone)))
+      return { rsc: clone, submatches: m };
+    return undefined;
+  }
+
+  /** What a location rule about `target` is evaluated against on node n: the node's attributes, and for
+   * value-source=param / meta the resource's parameters there (evaluated on that node) and meta attributes. */
+  ruleContext(target: { rsc: SRsc; submatches: readonly string[] }, n: SNode): RuleContext {
+    const ws = this.ws;
+    const def = target.rsc.def;
+    return {
+      nodeAttrs: n.attrs,
+      nowSec: ws.nowSec,
+      params: () =>
+        "params" in def && def.params ? evalNvSets(def.params, { nowSec: ws.nowSec, nodeAttrs: n.attrs }) : {},
+      meta: target.rsc.meta,
+      submatches: target.submatches,
+    };
   }
 
   /** Scores of one primitive from its own constraints (no colocation), or undefined where it may not run. */
@@ -163,7 +201,8 @@ class Placer {
     for (const n of ws.nodes) if (ws.symmetric || p.implicit) s.set(n.name, 0);
     for (const loc of this.locationsFor(p, unit)) {
       if (loc.role && !/^started$/i.test(loc.role)) continue; // role=Promoted constraints decide promotion only
-      if (!this.locationApplies(loc, p, unit)) continue;
+      const target = this.locationTarget(loc, p, unit);
+      if (!target) continue;
       for (const n of ws.nodes) {
         let delta: number | undefined;
         if (loc.node !== undefined) {
@@ -171,10 +210,10 @@ class Placer {
         } else {
           for (const rule of loc.rules) {
             if (rule.role && !/^started$/i.test(rule.role)) continue;
-            if (!ruleMatches(rule, { nodeAttrs: n.attrs, nowSec: ws.nowSec })) continue;
+            if (!ruleMatches(rule, this.ruleContext(target, n))) continue;
             let sc = rule.score ?? loc.score ?? 0;
             if (rule.scoreAttribute) {
-              const v = n.attrs[rule.scoreAttribute];
+              const v = n.attrs[withSubmatches(rule.scoreAttribute, target.submatches)];
               if (v === undefined) continue;
               sc = /^-?INFINITY$/i.test(v)
                 ? v.startsWith("-")
@@ -659,7 +698,6 @@ class Placer {
 
   /** Promotion score of an instance on its node: its promotion attribute, role=Promoted locations and colocations. */
   promotionScore(clone: SRsc, inst: SRsc, node: string): number {
-    const ws = this.ws;
     const first = primitivesOf(inst)[0]!;
     const n = this.attributeNode(first, node);
     const known = first.statusName.get(node);
@@ -679,12 +717,13 @@ class Placer {
       const roleOfLoc = loc.role;
       for (const rule of loc.rules.length ? loc.rules : [undefined]) {
         const role = rule?.role ?? roleOfLoc;
-        if (!isPromotedRole(role) || !this.locationApplies(loc, first, clone)) continue;
+        const target = isPromotedRole(role) ? this.locationTarget(loc, first, clone) : undefined;
+        if (!target) continue;
         if (loc.node !== undefined) {
           if (loc.node === node) score = addScore(score, loc.score ?? 0);
           continue;
         }
-        if (rule && ruleMatches(rule, { nodeAttrs: n.attrs, nowSec: ws.nowSec }))
+        if (rule && ruleMatches(rule, this.ruleContext(target, n)))
           score = addScore(score, rule.score ?? loc.score ?? 0);
       }
     }

@@ -9,9 +9,18 @@ export interface RuleContext {
   nowSec: number;
   rsc?: { cls?: string; provider?: string; type?: string };
   op?: { name: string; intervalMs: number };
-  /** Attributes of the resource's parameters, for value-source=param / meta. */
-  params?: Record<string, string>;
+  /** For value-source=param / meta: the resource's parameters (worked out only when an expression asks) and meta
+   * attributes. */
+  params?: () => Record<string, string>;
   meta?: Record<string, string>;
+  /** A location's rsc-pattern match: %0–%9 in an expression's attribute name stand for its groups. */
+  submatches?: readonly string[];
+}
+
+/** `name` with %0–%9 replaced by the pattern's groups (a group that did not match, or is empty, leaves nothing). */
+export function withSubmatches(name: string, submatches: readonly string[] | undefined): string {
+  if (!submatches?.length || !name.includes("%")) return name;
+  return name.replace(/%(\d)/g, (_, d: string) => submatches[Number(d)] ?? "");
 }
 
 function compare(op: string, a: string | undefined, b: string | undefined, type: string | undefined): boolean {
@@ -142,9 +151,9 @@ function dateSpecMatches(spec: Record<string, string>, nowSec: number): boolean 
 function evalExpression(e: Expression, ctx: RuleContext): boolean {
   switch (e.kind) {
     case "attr": {
-      const actual = ctx.nodeAttrs?.[e.attribute];
+      const actual = ctx.nodeAttrs?.[withSubmatches(e.attribute, ctx.submatches)];
       let expected = e.value;
-      if (e.valueSource === "param") expected = e.value !== undefined ? ctx.params?.[e.value] : undefined;
+      if (e.valueSource === "param") expected = e.value !== undefined ? ctx.params?.()[e.value] : undefined;
       else if (e.valueSource === "meta") expected = e.value !== undefined ? ctx.meta?.[e.value] : undefined;
       return compare(e.op, actual, expected, e.type);
     }
