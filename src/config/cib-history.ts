@@ -232,7 +232,7 @@ export class HistoryReader {
         ? undefined
         : (this.featureSet = this.reuse(FEATURE_SET, this.featureSet)) || this.maybe(FEATURE_SET)!;
     t.featureSet[k] = fs === undefined ? -1 : into.featureSetIndex(fs);
-    let rare = false;
+    let rare = t.callId[k] === -1; // (a pending record keeps its transition key)
     for (const f of RARE) rare ||= at[2 * f]! >= 0;
     if (rare) {
       t.rare.set(k, {
@@ -245,6 +245,7 @@ export class HistoryReader {
         forceRestartParams: this.maybe(FORCE_RESTART),
         secureParams: this.maybe(SECURE_PARAMS),
         onNode: this.maybe(ON_NODE),
+        pendingKey: t.callId[k] === -1 ? this.maybe(TRANSITION_KEY) : undefined,
       });
       return false;
     }

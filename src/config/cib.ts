@@ -258,8 +258,8 @@ function lrmOp(el: XmlElement): OpRecord {
     featureSet: a["crm_feature_set"],
     expectedRc: expectedRcOf(a["transition-key"]),
   };
-  // (Of the same two shapes as the in-place reader's records.)
-  if (RARE_OP_ATTRIBUTES.every((k) => a[k] === undefined)) return plain;
+  // (Of the same two shapes as the in-place reader's records; a pending one is of the full shape.)
+  if (RARE_OP_ATTRIBUTES.every((k) => a[k] === undefined) && plain.callId !== -1) return plain;
   return {
     ...plain,
     exitReason: a["exit-reason"],
@@ -270,6 +270,7 @@ function lrmOp(el: XmlElement): OpRecord {
     forceRestartParams: a["op-force-restart"],
     secureParams: a["op-secure-params"],
     onNode: a["on_node"],
+    pendingKey: plain.callId === -1 ? a["transition-key"] : undefined,
   };
 }
 

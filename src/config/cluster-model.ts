@@ -187,6 +187,9 @@ export interface OpRecord {
   /** The result the cluster expected (from Pacemaker's transition-key), when recorded. */
   expectedRc?: number;
   onNode?: string;
+  /** A pending operation's (call id −1) transition key: its transition and cluster decide whether a result recorded
+   * later counts as newer (see pendingOutlivesSimulatedResult). */
+  pendingKey?: string;
 }
 
 export interface LrmResource {

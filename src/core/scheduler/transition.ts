@@ -620,8 +620,11 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     const stays = new Set<string>();
     for (const c of p.current) {
       if (fenced.has(c)) continue;
-      // (A start still recorded as in flight keeps it shown where it was starting, as crm_simulate leaves it.)
-      if (!p.stop.has(c) || p.stopBlocked || r.running.get(c)?.pending === "start") stays.add(c);
+      // (A start still recorded as in flight keeps it shown where it was starting when it outlives the stop's result,
+      // as crm_simulate leaves it.)
+      const st = r.running.get(c);
+      if (!p.stop.has(c) || p.stopBlocked || (st?.pending === "start" && pendingOutlivesSimulatedResult(st.pendingKey)))
+        stays.add(c);
     }
     if (p.start && !p.startBlocked && p.next) stays.add(p.next);
     for (const n of stays) {
@@ -754,3 +757,14 @@ function nodeState(n: SNode, fenced: boolean, hosting: boolean): string {
   if (n.standby) return hosting ? "standby-with-active-resources" : "standby";
   return n.health === "green" ? "online" : `online-health-is-${n.health}`;
 }
+
+/** crm_simulate records each simulated result under transition −1 of a placeholder cluster id; Pacemaker orders a
+ * pending operation against it by their transition keys: from another cluster id, or from transition −1 too, the
+ * pending one counts as newer (it still runs); from the same id and a numbered transition it is older (−1 "always
+ * comes last"); without a key, the result recorded last is newer. */
+export function pendingOutlivesSimulatedResult(key: string | undefined): boolean {
+  const m = key === undefined ? null : /^-?\d+:(-?\d+):-?\d+:(.*)$/.exec(key);
+  if (!m) return false;
+  return m[2] !== SIMULATED_CLUSTER_ID || m[1] === "-1";
+}
+const SIMULATED_CLUSTER_ID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";

@@ -56,6 +56,8 @@ export interface NodeRunState {
   blocked: boolean;
   failureIgnored: boolean;
   pending?: string;
+  /** The pending operation's transition key, when recorded. */
+  pendingKey?: string;
   migratingFrom?: string;
 }
 
@@ -587,6 +589,7 @@ function unpackHistory(ws: WorkingSet, r: SRsc, node: SNode, ops: readonly OpRec
           blocked: false,
           failureIgnored: false,
           pending: op.operation,
+          pendingKey: op.pendingKey,
         };
       else if (state) state.pending = op.operation;
       continue;
