@@ -145,6 +145,8 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     requireAll?: boolean;
     /** Between two members of one copy of a cloned group: a member restarting restarts the members after it. */
     withinCopy?: boolean;
+    /** An optional order whose "then" has restart-type=restart. */
+    restartThen?: boolean;
   }> = [];
   /** Stand-ins for "any one of these" (an ordered set with require-all=false). */
   const anySets = new Map<string, string[]>();
@@ -163,6 +165,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         firstAction: o.firstAction,
         thenAction: o.thenAction,
         optional: true,
+        restartThen: (ws.byId.get(o.then) ?? ws.cloneChildOwner.get(o.then)?.clone)?.meta["restart-type"] === "restart",
       });
     if (o.kind !== "Mandatory") continue;
     if (o.first && o.then)
@@ -263,6 +266,23 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           }
         }
         continue;
+      }
+      // restart-type=restart (deprecated, still honoured by Pacemaker 2.1): an optional order makes "then" follow
+      // "first" — first's action taking place requires then's, so a "then" that keeps running is restarted.
+      if (o.restartThen && (o.thenAction === "stop" || o.thenAction === "start")) {
+        const acts = (f: Plan) =>
+          o.firstAction === "stop"
+            ? f.stop.size > 0 || f.current.some((c) => fenced.has(c)) // (fencing stops it: still a stop)
+            : o.firstAction === "start" && f.start && !f.startBlocked;
+        if (ends(o.first, "first").some(acts))
+          for (const then of ends(o.then, "then")) {
+            if (frozen(then.r) || then.current.length === 0 || then.next === null || then.start) continue;
+            if (isCloneInstance(then.r)) continue;
+            for (const c of then.current) stopOn(then, c);
+            then.start = true;
+            then.restart = true;
+            changed = true;
+          }
       }
       if (o.firstAction !== "start" || o.thenAction !== "start") continue;
       const firsts = ends(o.first, "first"),
