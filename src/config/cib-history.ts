@@ -29,7 +29,8 @@ const OP_FIELDS = [
   "transition-key",
   "on_node",
 ] as const;
-const RSC_FIELDS = ["id", "class", "provider", "type", "container"] as const;
+// (shutdown-lock is read only to leave its rare element to the general reader, which keeps it.)
+const RSC_FIELDS = ["id", "class", "provider", "type", "container", "shutdown-lock"] as const;
 const [ID, OPERATION, INTERVAL, RC, STATUS, CALL_ID, LAST_RC_CHANGE, LAST_RUN, EXIT_REASON, MIGRATE_SOURCE] = [
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 ];
@@ -37,7 +38,7 @@ const [MIGRATE_TARGET, OP_DIGEST, RESTART_DIGEST, SECURE_DIGEST, FORCE_RESTART, 
   10, 11, 12, 13, 14, 15, 16,
 ];
 const [TRANSITION_KEY, ON_NODE] = [17, 18];
-const [CLASS, PROVIDER, TYPE, CONTAINER] = [1, 2, 3, 4];
+const [CLASS, PROVIDER, TYPE, CONTAINER, SHUTDOWN_LOCK] = [1, 2, 3, 4, 5];
 /** Fields most records lack: a record without any of them has the plain shape (see op()). */
 const RARE = [
   EXIT_REASON,
@@ -133,7 +134,7 @@ export class HistoryReader {
     let j = from + "<lrm_resource".length;
     at.fill(-1, 0, 2 * RSC_FIELDS.length);
     j = this.attributes(j, leaveAt, rscNames);
-    if (j < 0) return -1;
+    if (j < 0 || at[2 * SHUTDOWN_LOCK]! >= 0) return -1;
     const id = this.resourceId(into.t.entries);
     const cls = (this.cls = this.reuse(CLASS, this.cls)) || this.maybe(CLASS),
       provider = (this.provider = this.reuse(PROVIDER, this.provider)) || this.maybe(PROVIDER),

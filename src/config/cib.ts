@@ -275,6 +275,7 @@ function lrmOp(el: XmlElement): OpRecord {
 }
 
 function lrmResource(lr: XmlElement): LrmResource {
+  const lock = lr.attrs["shutdown-lock"];
   return {
     id: lr.attrs.id ?? "",
     cls: lr.attrs.class,
@@ -282,6 +283,7 @@ function lrmResource(lr: XmlElement): LrmResource {
     type: lr.attrs.type,
     container: lr.attrs.container,
     ops: childrenNamed(lr, "lrm_rsc_op").map(lrmOp),
+    ...(lock !== undefined && /^\d+$/.test(lock) ? { shutdownLockSec: Number(lock) } : {}),
   };
 }
 

@@ -202,6 +202,9 @@ export interface LrmResource {
   /** It runs there with parameters older than the configuration's: restart it (Paceline's nodes say so; a
    * Pacemaker CIB shows it through operation digests instead). */
   definitionChanged?: boolean;
+  /** Pacemaker's shutdown lock (shutdown-lock=true): when this node shut down cleanly with the resource (epoch
+   * seconds); the resource stays for it until it returns or shutdown-lock-limit passes. */
+  shutdownLockSec?: number;
 }
 
 export interface NodeStateDef {

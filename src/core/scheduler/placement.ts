@@ -199,6 +199,13 @@ class Placer {
     const s: Scores = new Map();
     // A guest's connection goes wherever its container goes, whatever symmetric-cluster says.
     for (const n of ws.nodes) if (ws.symmetric || p.implicit) s.set(n.name, 0);
+    // Locked to a node that shut down (shutdown-lock): nowhere else.
+    if (p.lockNode !== undefined)
+      for (const n of ws.nodes)
+        if (n.name !== p.lockNode && s.has(n.name)) {
+          s.set(n.name, -INF);
+          this.note(unit, n.name, -INF, `shutdown lock of ${p.id} to ${p.lockNode}`);
+        }
     for (const loc of this.locationsFor(p, unit)) {
       if (loc.role && !/^started$/i.test(loc.role)) continue; // role=Promoted constraints decide promotion only
       const target = this.locationTarget(loc, p, unit);

@@ -138,6 +138,8 @@ export interface SRsc {
   implicit?: boolean;
   /** A remote connection's reconnect_interval: how long it stays stopped after it failed. */
   reconnectIntervalMs?: number;
+  /** shutdown-lock: the node it stays for (it runs nowhere else until that node returns or the lock expires). */
+  lockNode?: string;
 }
 
 export interface WorkingSet {
@@ -165,6 +167,10 @@ export interface WorkingSet {
   unfencing: boolean;
   canFence: boolean;
   noQuorumPolicy: string;
+  /** shutdown-lock=true: what a node that shuts down cleanly ran waits for it; a lock expires after the limit
+   * (0: never). */
+  shutdownLock: boolean;
+  shutdownLockLimitSec: number;
   haveQuorum: boolean;
   symmetric: boolean;
   maintenanceMode: boolean;
@@ -925,6 +931,8 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     unfencing: false,
     canFence: stonithEnabled && (input.haveQuorum || noQuorumPolicy === "ignore"),
     noQuorumPolicy,
+    shutdownLock: isTrue(props["shutdown-lock"]),
+    shutdownLockLimitSec: Math.floor(parsePacemakerIntervalMs(props["shutdown-lock-limit"]) / 1000),
     haveQuorum: input.haveQuorum,
     symmetric: isTrue(props["symmetric-cluster"]),
     maintenanceMode: isTrue(props["maintenance-mode"]),
@@ -1113,7 +1121,8 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
     if (node.remoteConnection) resolveRemoteNode(ws, node);
     // Without fencing, an offline node is assumed to run nothing; with fencing, its history stands until it is
     // fenced or shows it stopped everything.
-    if (!node.online && !ws.stonithEnabled) return;
+    // (With shutdown locks, an offline node's history says what waits for it.)
+    if (!node.online && !ws.stonithEnabled && !ws.shutdownLock) return;
     // Active entries claim clone instances before inactive ones (an inactive probe result claims nothing). Entries
     // are numbered: first the node's history table's (most of them probes that found the resource stopped, which
     // are never made into objects), then its list's.
@@ -1171,6 +1180,10 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
       if (r.kind !== "primitive") continue;
       if (id !== r.id) ownMap(r, "statusName").set(node.name, id); // (else its own id: nothing to remember)
       failCountsFrom(ws, r, node, transientByRsc);
+      if (ws.shutdownLock && lr?.shutdownLockSec !== undefined && lr.shutdownLockSec > 0) {
+        const expired = ws.shutdownLockLimitSec > 0 && ws.nowSec > lr.shutdownLockSec + ws.shutdownLockLimitSec;
+        if (!expired) r.lockNode = node.name;
+      }
       unpackHistory(ws, r, node, lr ? lr.ops : STOPPED_PROBE);
       if (r.running.has(node.name)) noteActiveInstance(r, node.name);
       // Running there with an older definition than the configuration's: restarted with the new one.
@@ -1267,6 +1280,7 @@ export function buildWorkingSet(configured: SchedulerInput): WorkingSet {
       }
     }
   }
+  if (ws.shutdownLock) applyShutdownLocks(ws);
   // In an anonymous clone, what is learnt about one instance on a node (hard errors, fail counts) holds for every
   // instance there: they are interchangeable copies.
   for (const r of ws.resources) {
@@ -1385,4 +1399,22 @@ function fenceGuest(ws: WorkingSet, n: SNode): void {
     .filter((p) => p.managed && !p.connectsNode && p.running.has(n.name));
   for (const p of active) p.running.get(n.name)!.failed = true;
   if (active.length) for (const st of container.running.values()) st.failed = true;
+}
+
+/** Shutdown locks (Pacemaker's shutdown-lock): a resource locked by its history stays locked unless it is active
+ * somewhere after all; one active on just one node, which is shutting down cleanly, is locked to that node. Fence
+ * devices and remote connections are never locked. */
+function applyShutdownLocks(ws: WorkingSet): void {
+  for (const p of ws.resources.flatMap(primitivesOf)) {
+    if (isStonith(p) || p.connectsNode !== undefined) {
+      p.lockNode = undefined;
+      continue;
+    }
+    if (p.lockNode !== undefined) {
+      if (p.running.size > 0) p.lockNode = undefined;
+    } else if (p.running.size === 1) {
+      const node = ws.nodeByName.get([...p.running.keys()][0]!);
+      if (node?.shutdown && !node.unclean) p.lockNode = node.name;
+    }
+  }
 }
