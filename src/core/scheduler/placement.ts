@@ -857,6 +857,26 @@ class Placer {
     for (const [k, v] of Object.entries(need)) if (node.remaining[k] !== undefined) node.remaining[k] -= v;
   }
 
+  /** The node with more room left in more capacity attributes than any other (the first of equals). */
+  mostRoom(nodes: SNode[]): SNode | undefined {
+    let best: SNode | undefined;
+    for (const n of nodes) {
+      if (!best) {
+        best = n;
+        continue;
+      }
+      let more = 0;
+      for (const k of Object.keys(n.utilization)) {
+        const x = n.remaining[k] ?? 0,
+          y = best.remaining[k] ?? 0;
+        if (x > y) more++;
+        else if (x < y) more--;
+      }
+      if (more > 0) best = n;
+    }
+    return best;
+  }
+
   /** Equal scores: the emptier node (by capacity with balanced, by count otherwise), then node name. */
   tieBreak(a: SNode, b: SNode): number {
     return this.loadBreak(a, b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -910,21 +930,30 @@ class Placer {
       }
     };
     if (this.strategy !== "default") addFollowers(unit);
-    const candidates = [...s.entries()].filter(([n, v]) => v >= 0 && v > -INF && this.fits(byNode(n), together));
+    // Where no node has room for all of them, only the resource's own needs count (as Pacemaker does: what follows
+    // it may then stay stopped).
+    const allowed = [...s.entries()].filter(([, v]) => v > -INF);
+    const roomForAll = allowed.some(([n]) => this.fits(byNode(n), together));
+    const candidates = allowed.filter(([n, v]) => v >= 0 && this.fits(byNode(n), roomForAll ? together : need));
     if (candidates.length === 0) return null;
     candidates.sort((a, b) => b[1] - a[1] || this.tieBreak(byNode(a[0]), byNode(b[0])));
     const best = candidates[0]!;
-    // Where it runs now wins a tie (same score, and as empty as the best).
+    // Where no node had room for all, the node with the most room left wins a tie; else where it runs now does
+    // (same score, and as empty as the best).
     let chosen = best[0];
-    for (const c of current)
-      if (
-        s.get(c) === best[1] &&
-        candidates.some(([n]) => n === c) &&
-        this.loadBreak(byNode(c), byNode(best[0])) === 0
-      ) {
-        chosen = c;
-        break;
-      }
+    const roomiest = roomForAll ? undefined : this.mostRoom(allowed.map(([n]) => byNode(n)));
+    if (roomiest && s.get(roomiest.name) === best[1] && candidates.some(([n]) => n === roomiest.name))
+      chosen = roomiest.name;
+    else
+      for (const c of current)
+        if (
+          s.get(c) === best[1] &&
+          candidates.some(([n]) => n === c) &&
+          this.loadBreak(byNode(c), byNode(best[0])) === 0
+        ) {
+          chosen = c;
+          break;
+        }
     this.consume(byNode(chosen), need);
     return chosen;
   }
