@@ -717,9 +717,11 @@ class Placer {
     let score: number;
     if (attr !== undefined)
       score = /^-?INFINITY$/i.test(attr) ? (attr.startsWith("-") ? -INF : INF) : parseInt(attr, 10) || 0;
-    else if (current?.role === "Promoted") score = 0;
-    else score = -1; // no promotion score: this instance may not be promoted here
-    if (current?.role === "Promoted" && first.stickiness) score = addScore(score, first.stickiness);
+    // No promotion score, even where it is promoted now: it is not promoted unless a role=Promoted location says so
+    // (Pacemaker's default of -1; stickiness does not lift it).
+    else score = -1;
+    if (current?.role === "Promoted" && first.stickiness && attr !== undefined)
+      score = addScore(score, first.stickiness);
     for (const loc of this.locationsFor(first, clone)) {
       const roleOfLoc = loc.role;
       for (const rule of loc.rules.length ? loc.rules : [undefined]) {
