@@ -153,11 +153,6 @@ class Placer {
     return this.place(unit).length > 0;
   }
 
-  /** A location constraint names this primitive, its group (counted once, on the first member), or its clone. */
-  locationApplies(loc: LocationDef, p: SRsc, unit: SRsc): boolean {
-    return this.locationTarget(loc, p, unit) !== undefined;
-  }
-
   /** The resource a location constraint names for this primitive — itself, its group (counted once, on the first
    * member) or its clone — with the pattern's submatches; undefined when it names none of them. A pattern is matched
    * against top-level resources only, as Pacemaker does. */
