@@ -911,7 +911,8 @@ class Placer {
       const pinned = prims.find((p) => frozen(p) && p.running.size > 0) ?? prims[0]!;
       return [...pinned.running.keys()][0] ?? null;
     }
-    const current = [...prims[0]!.running.entries()].filter(([, st]) => !st.failed).map(([n]) => n);
+    // (A failed copy's node counts too: recovered in place when nothing else decides, as Pacemaker does.)
+    const current = [...prims[0]!.running.keys()];
     const byNode = (name: string) => this.ws.nodeByName.get(name)!;
     const need = this.needs(unit);
     // The node must also have room for what is bound to follow this resource there (mandatory colocations).
