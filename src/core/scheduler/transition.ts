@@ -59,6 +59,12 @@ function stopOn(p: Plan, node: string): void {
   if (p.stop === NO_NODES) p.stop = new Set();
   p.stop.add(node);
 }
+/** Stopped where it runs (on `nodes`) and started again. */
+function restart(p: Plan, nodes: readonly string[] = p.current): void {
+  for (const c of nodes) stopOn(p, c);
+  p.start = true;
+  p.restart = true;
+}
 
 export function buildTransition(ws: WorkingSet, placement: Placement): Transition {
   const fences: Fence[] = ws.nodes.filter((n) => n.fence).map((n) => ({ node: n.name, action: n.fence! }));
@@ -165,7 +171,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         firstAction: o.firstAction,
         thenAction: o.thenAction,
         optional: true,
-        restartThen: (ws.byId.get(o.then) ?? ws.cloneChildOwner.get(o.then)?.clone)?.meta["restart-type"] === "restart",
+        restartThen: orderedRsc(ws, o.then)?.meta["restart-type"] === "restart",
       });
     if (o.kind !== "Mandatory") continue;
     if (o.first && o.then)
@@ -224,11 +230,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
   const ends = (id: string, end: "first" | "then"): Plan[] => {
     const members = anySets.get(id);
     if (members) return members.flatMap((m) => ends(m, end));
-    let r = ws.byId.get(id);
-    if (!r) {
-      const owner = ws.cloneChildOwner.get(id);
-      r = owner?.clone;
-    }
+    const r = orderedRsc(ws, id);
     if (!r) return [];
     const units = r.kind === "clone" ? r.children : [r];
     return units
@@ -278,9 +280,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           for (const then of ends(o.then, "then")) {
             if (frozen(then.r) || then.current.length === 0 || then.next === null || then.start) continue;
             if (isCloneInstance(then.r)) continue;
-            for (const c of then.current) stopOn(then, c);
-            then.start = true;
-            then.restart = true;
+            restart(then);
             changed = true;
           }
       }
@@ -289,7 +289,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
         thens = ends(o.then, "then");
       if (firsts.length === 0) continue;
       // A clone counts as running once clone-min of its instances run (default 1).
-      const firstRsc = ws.byId.get(o.first) ?? ws.cloneChildOwner.get(o.first)?.clone;
+      const firstRsc = orderedRsc(ws, o.first);
       const cloneMin = firstRsc?.clone ? Math.max(1, parseInt(firstRsc.meta["clone-min"] ?? "1", 10) || 1) : 1;
       const firstWillRun = firsts.filter(willRun).length >= cloneMin;
       // first (re)starts while nothing of it stays up → then, already running, restarts after it.
@@ -325,7 +325,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
             changed = true;
           }
       }
-      const thenRsc = ws.byId.get(o.then) ?? ws.cloneChildOwner.get(o.then)?.clone;
+      const thenRsc = orderedRsc(ws, o.then);
       const interleaved = !!(thenRsc?.clone?.interleave && firstRsc?.clone) && o.requireAll !== false;
       for (const then of thens) {
         if (frozen(then.r)) continue;
@@ -356,9 +356,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
             !then.start &&
             !isCloneInstance(then.r)
           ) {
-            for (const c of then.current) stopOn(then, c);
-            then.start = true;
-            then.restart = true;
+            restart(then);
             changed = true;
           }
           continue;
@@ -387,9 +385,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           !then.start &&
           firsts.some((f) => f.start && !f.startBlocked)
         ) {
-          stopOn(then, then.next);
-          then.start = true;
-          then.restart = true;
+          restart(then, [then.next]);
           changed = true;
         }
         // Interleaved copies: the copy of "first" on this node restarting restarts this node's copy of "then".
@@ -403,9 +399,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           !then.start &&
           o.symmetrical
         ) {
-          stopOn(then, then.next!);
-          then.start = true;
-          then.restart = true;
+          restart(then, [then.next!]);
           changed = true;
         }
         if (
@@ -416,9 +410,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
           o.symmetrical &&
           (!isCloneInstance(then.r) || o.withinCopy)
         ) {
-          for (const c of then.current) stopOn(then, c);
-          then.start = true;
-          then.restart = true;
+          restart(then);
           changed = true;
         }
       }
@@ -441,9 +433,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
               const p = plans.get(m.id);
               if (!p || frozen(m) || m.baseId !== op.baseId || !p.current.includes(n) || p.next !== n || p.start)
                 continue;
-              stopOn(p, n);
-              p.start = true;
-              p.restart = true;
+              restart(p, [n]);
             }
           }
         }
@@ -460,9 +450,7 @@ export function buildTransition(ws: WorkingSet, placement: Placement): Transitio
     if (from !== conn.next && canMigrate(ws, conn.r, from)) continue;
     for (const p of plans.values()) {
       if (frozen(p.r) || !p.current.includes(n.name) || p.next !== n.name || p.start) continue;
-      stopOn(p, n.name);
-      p.start = true;
-      p.restart = true;
+      restart(p, [n.name]);
     }
   }
 
@@ -725,9 +713,7 @@ function unfenceNodes(ws: WorkingSet, plans: Map<string, Plan>, fences: Fence[])
       for (const p of plans.values()) {
         if (frozen(p.r) || !needsUnfencing(p.r) || !p.current.includes(n.name) || p.next !== n.name || p.start)
           continue;
-        stopOn(p, n.name);
-        p.start = true;
-        p.restart = true;
+        restart(p, [n.name]);
       }
     }
   }
@@ -776,6 +762,11 @@ function nodeState(n: SNode, fenced: boolean, hosting: boolean): string {
   if (n.maintenance) return "maintenance";
   if (n.standby) return hosting ? "standby-with-active-resources" : "standby";
   return n.health === "green" ? "online" : `online-health-is-${n.health}`;
+}
+
+/** The resource an order names: by id, or the clone a configured child id stands for. */
+function orderedRsc(ws: WorkingSet, id: string): SRsc | undefined {
+  return ws.byId.get(id) ?? ws.cloneChildOwner.get(id)?.clone;
 }
 
 /** crm_simulate records each simulated result under transition −1 of a placeholder cluster id; Pacemaker orders a
