@@ -50,6 +50,18 @@ function matchesRsc(ws: WorkingSet, loc: LocationDef, id: string): readonly stri
 }
 const NO_SUBMATCHES: readonly string[] = [];
 
+/** Negative when node a has more capacity left than b in more of a's capacity attributes, positive when fewer. */
+function roomCompare(a: SNode, b: SNode): number {
+  let more = 0;
+  for (const k of Object.keys(a.utilization)) {
+    const x = a.remaining[k] ?? 0,
+      y = b.remaining[k] ?? 0;
+    if (x > y) more--;
+    else if (x < y) more++;
+  }
+  return more;
+}
+
 const isPromotedRole = (role: string | undefined): boolean => role !== undefined && /^(promoted|master)$/i.test(role);
 const isUnpromotedRole = (role: string | undefined): boolean =>
   role !== undefined && /^(unpromoted|slave)$/i.test(role);
@@ -857,20 +869,7 @@ class Placer {
   /** The node with more room left in more capacity attributes than any other (the first of equals). */
   mostRoom(nodes: SNode[]): SNode | undefined {
     let best: SNode | undefined;
-    for (const n of nodes) {
-      if (!best) {
-        best = n;
-        continue;
-      }
-      let more = 0;
-      for (const k of Object.keys(n.utilization)) {
-        const x = n.remaining[k] ?? 0,
-          y = best.remaining[k] ?? 0;
-        if (x > y) more++;
-        else if (x < y) more--;
-      }
-      if (more > 0) best = n;
-    }
+    for (const n of nodes) if (!best || roomCompare(n, best) < 0) best = n;
     return best;
   }
 
@@ -882,13 +881,7 @@ class Placer {
   /** The part of the tie-break that says one node is emptier than the other (0: as empty). */
   loadBreak(a: SNode, b: SNode): number {
     if (this.strategy === "balanced") {
-      let more = 0;
-      for (const k of Object.keys(a.utilization)) {
-        const x = a.remaining[k] ?? 0,
-          y = b.remaining[k] ?? 0;
-        if (x > y) more--;
-        else if (x < y) more++;
-      }
+      const more = roomCompare(a, b);
       if (more !== 0) return more;
     }
     if (this.strategy !== "minimal") return a.assignedCount - b.assignedCount;
