@@ -219,11 +219,12 @@ export function ruleText(r: Rule): string {
           : String(r.score));
   const exprs = r.expressions.map((e): string => {
     switch (e.kind) {
-      case "attr":
+      case "attr": {
         if (e.op === "defined" || e.op === "not_defined") return `${e.op} ${e.attribute}`;
-        return `${e.attribute} ${e.type && e.type !== "string" ? `${e.type}:` : ""}${e.op} ${quote(
-          e.valueSource === "param" || e.valueSource === "meta" ? `${e.valueSource}:${e.value ?? ""}` : (e.value ?? ""),
-        )}`;
+        const typed = e.type && e.type !== "string" ? `${e.type}:` : "";
+        const value = e.valueSource === "param" || e.valueSource === "meta" ? `${e.valueSource}:${e.value}` : e.value;
+        return `${e.attribute} ${typed}${e.op} ${quote(value ?? "")}`;
+      }
       case "date": {
         const kv = (o: Record<string, string | undefined>) =>
           Object.entries(o)

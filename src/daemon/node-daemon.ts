@@ -481,8 +481,12 @@ export class NodeDaemon {
     // A ping that cannot run counts as no answer (the node then ranks as reaching none): said once, not each round.
     const cannotRun = answers.find((a) => a.cannotRun)?.cannotRun;
     if (cannotRun !== this.pingCannotRun) {
-      if (cannotRun) this.event("error", `cannot ping ${targets.join(", ")}: ${cannotRun}; counted as no answer`);
-      else this.event("info", `ping runs again`);
+      if (cannotRun)
+        this.event(
+          "error",
+          `cannot ping ${targets.join(", ")}: ${cannotRun}; until it can, this node counts as reaching none of them`,
+        );
+      else this.event("info", `pinging ${targets.join(", ")} works again`);
       this.pingCannotRun = cannotRun;
     }
     this.feed({ type: "ping-done", answered: answers.filter((a) => a.answered).length });
