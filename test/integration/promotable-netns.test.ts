@@ -66,6 +66,12 @@ const NODES = ["n1", "n2", "n3"];
 const resources = async (n: string) =>
   ((await c.node(n).membership()) as MembershipStatus & { resources: ClusterResourceStatus[] }).resources;
 
+/** Each resource and where it runs, as node `via` sees it (for failure messages). */
+async function whereThingsRun(via: string): Promise<string[]> {
+  const rs = await resources(via).catch(() => []);
+  return rs.map((r) => `${r.id}: ${r.runningOn.join(",")}${r.promotedOn ? ` promoted ${r.promotedOn}` : ""}`);
+}
+
 /** Where the promoted copy is, once exactly one is and the web group runs there (else undefined). */
 async function settled(via: string): Promise<string | undefined> {
   const rs = await resources(via);
@@ -118,10 +124,7 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
   await c.converge(NODES, NODES, "n1", true, 30_000);
   const first = await waitFor(() => settled("n1"), 30_000, "one promoted copy with the web group beside it").catch(
     async (e: Error) => {
-      const rs = await resources("n1").catch(() => []);
-      const where = rs.map(
-        (r) => `${r.id}: ${r.runningOn.join(",")}${r.promotedOn ? ` promoted ${r.promotedOn}` : ""}`,
-      );
+      const where = await whereThingsRun("n1");
       const lags = await Promise.all(
         NODES.map(async (n) => {
           const l = (
@@ -185,10 +188,7 @@ test("a promotable clone and a ping clone place a group: loss of the router, the
       30_000,
       `promotion and group to leave ${first}`,
     ).catch(async (e: Error) => {
-      const rs = await resources(others[0]!).catch(() => []);
-      const where = rs.map(
-        (r) => `${r.id}: ${r.runningOn.join(",")}${r.promotedOn ? ` promoted ${r.promotedOn}` : ""}`,
-      );
+      const where = await whereThingsRun(others[0]!);
       throw new Error(`${e.message}: ${where.join("; ")}; pingd ${(await pingds()).join(", ")}\n${c.logs()}`);
     });
     await probe.answeredBy(second, 15_000);
