@@ -71,7 +71,8 @@ function measure(f: string): void {
   }
   const heapMb = process.memoryUsage().heapUsed / 1e6;
   const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 1e6;
-  console.log(JSON.stringify({ parseMs, scheduleMs: median(times), runs, actions, heapMb, peakRssMb }));
+  const m: Measured = { parseMs, scheduleMs: median(times), runs, actions, heapMb, peakRssMb };
+  console.log(JSON.stringify(m));
 }
 
 interface Measured {
@@ -82,7 +83,11 @@ interface Measured {
   heapMb: number;
   peakRssMb: number;
 }
-const repeat = Math.max(1, Number(process.env.BENCH_SCHED_REPEAT ?? 1) || 1);
+const repeat = Number(process.env.BENCH_SCHED_REPEAT ?? 1);
+if (!Number.isInteger(repeat) || repeat < 1) {
+  console.error(`BENCH_SCHED_REPEAT=${process.env.BENCH_SCHED_REPEAT}: expected a whole number of runs, 1 or more`);
+  process.exit(2);
+}
 /** One size measured in a process of its own (a cold parse, its own peak RSS). */
 function measureApart(f: string): Measured {
   const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, "--one", f], {
@@ -104,7 +109,10 @@ else {
     const m = measured.reduce((best, x) => (total(x) < total(best) ? x : best));
     const key = /cib-(\d+x\d+)/.exec(name(f))![1]!;
     const runs = `(${m.runs} run${m.runs > 1 ? "s)" : ") "}`;
-    const spread = repeat > 1 ? `   best of ${repeat}; median total ${median(measured.map(total)).toFixed(0)} ms` : "";
+    const spread =
+      repeat > 1
+        ? `   the fastest of ${repeat} fresh runs shown; their median parse + schedule ${median(measured.map(total)).toFixed(0)} ms`
+        : "";
     console.log(
       `${name(f).padEnd(20)} ${m.parseMs.toFixed(0).padStart(9)} ${m.scheduleMs.toFixed(0).padStart(13)} ${runs} ${String(m.actions).padStart(9)} ${m.heapMb.toFixed(0).padStart(9)} ${m.peakRssMb.toFixed(0).padStart(13)}   ${(PACEMAKER_R_SECONDS[key] ?? "not timed").padEnd(27)}${spread}`,
     );
