@@ -352,8 +352,14 @@ function expandColocations(list: ColocationDef[], tags: Record<string, string[]>
       continue;
     }
     if (c.rsc === undefined || c.withRsc === undefined) continue;
-    // A tag on the "with" side means "with wherever any of them runs": it stays a tag, resolved at placement.
-    for (const r of names(c.rsc)) out.push({ ...c, rsc: r });
+    // A template or tag on either side stands for an unordered set of the resources it names, colocated one by one
+    // with the resource on the other side (each of them with it, or it with each of them). Two tags: Pacemaker
+    // refuses the constraint, and so it is dropped.
+    const rscTag = tags[c.rsc] !== undefined,
+      withTag = tags[c.withRsc] !== undefined;
+    if (rscTag && withTag) continue;
+    if (withTag) for (const w of names(c.withRsc)) out.push({ ...c, id: `${c.id}:${w}`, withRsc: w });
+    else for (const r of names(c.rsc)) out.push({ ...c, rsc: r });
   }
   return out;
 }

@@ -84,6 +84,9 @@ class Placer {
   readonly scores = new Map<string, Scores>();
   readonly notes = new Map<string, ScoreNote[]>();
   private readonly inProgress = new Set<string>();
+  /** The scores of units being placed, as far as they are worked out (their primaries are placed one by one, and
+   * each placed primary's colocation narrows them before the next primary weighs them as a dependent's). */
+  private readonly partialScores = new Map<string, Scores>();
   private readonly unitOf = new Map<string, SRsc>();
   private byUnit: Map<SRsc, ColocationDef[]> | undefined;
   private readonly asDependent = new Map<SRsc, ColocationDef[]>();
@@ -487,7 +490,8 @@ class Placer {
       const f = factor * (c.score / INF);
       if (f === 0) continue;
       seen.add(dep.id);
-      const depScores = this.unitScores(dep);
+      const partial = this.partialScores.get(dep.id);
+      const depScores = partial ? new Map(partial) : this.unitScores(dep);
       this.mergeDependents(dep, depScores, f, seen);
       const merged: Scores = new Map(s);
       for (const [n, v] of s) {
@@ -531,7 +535,9 @@ class Placer {
     const group = unit.kind === "group" && unit.children.length > 1;
     let s = group ? this.ownScores(unit.children[0]!, unit) : this.unitScores(unit);
     this.noting = undefined;
+    this.partialScores.set(unit.id, s);
     this.applyPrimaries(unit, s);
+    this.partialScores.delete(unit.id);
     this.noting = outerNoting;
     if (group) {
       this.noting = unit.id;
