@@ -38,3 +38,58 @@ test("a node lost before its report reached this node may run anything: it is fe
     JSON.stringify(out, null, 1),
   );
 });
+
+test("a DC back in the same view asks again for every report: one lost in the meantime cannot stand for ever", () => {
+  // (n1 lost its quorum lease in a short partition and got it back; the view never changed. n2's report that
+  // its notify was done went missing on the way: the report the DC holds still shows the notify under way.)
+  const s = initCoordinator("n1");
+  const viewKey = "v7";
+  const at = (nowMs: number, dc: string | undefined): CoordinatorInput => ({
+    type: "view",
+    nowMs,
+    wallSec: 1,
+    viewKey,
+    members: ["n1", "n2"],
+    dc,
+    leftCleanly: [],
+    attributes: {},
+  });
+  const report = (node: string, seq: number, pending: boolean): CoordinatorInput => ({
+    type: "report",
+    nowMs: 1500,
+    wallSec: 1,
+    report: {
+      node,
+      inc: 1,
+      viewKey,
+      probed: true,
+      shuttingDown: false,
+      seq,
+      dc: "n1",
+      history: { ip: { failCount: 0, ...(pending ? { pending: { op: "notify", sinceSec: 1 } } : {}) } },
+      done: [],
+      refused: [],
+      admin: s.admin,
+      config: { epoch: 0, hash: "" },
+    },
+  });
+  const step = (input: CoordinatorInput) => stepCoordinator(config, { configEpoch: 0 }, s, input);
+  step(at(1000, "n1"));
+  step(report("n1", 1, false));
+  step(report("n2", 1, true));
+  step(at(2000, undefined)); // the lease ran out
+  const back = step(at(2500, "n1"));
+  const asked = (out: typeof back) =>
+    out.filter((o) => o.type === "send" && o.msg.t === "report-please").map((o) => (o as { to: string }).to);
+  assert.deepEqual(asked(back).sort(), ["n1", "n2"], JSON.stringify(back, null, 1));
+  // The node answers with what it has now; before that, nothing is decided on the old report.
+  assert.ok(
+    back.some((o) => o.type === "log" && /waiting for n1, n2 to report/.test(o.text)),
+    JSON.stringify(back, null, 1),
+  );
+  // Had the answer been lost too, an operation shown under way is asked about again now and then.
+  step({ ...report("n1", 2, false), nowMs: 2600 });
+  step({ ...report("n2", 2, true), nowMs: 2600 });
+  const later = step({ type: "tick", nowMs: 6000, wallSec: 6 });
+  assert.deepEqual(asked(later), ["n2"], JSON.stringify(later, null, 1));
+});

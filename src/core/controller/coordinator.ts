@@ -21,6 +21,7 @@ const RESULT_GRACE_MS = 5000;
  * in a short partition loses what was on its way, and the DC must not wait out the whole operation timeout. */
 const LOST_CHECK_MS = 2000;
 const ASK_AGAIN_MS = 1000;
+const PENDING_ASK_MS = 3000;
 const RESCHEDULE_MS = 10_000;
 const REFUSED_PAUSE_MS = 1000;
 
@@ -68,6 +69,9 @@ export interface CoordinatorState {
   /** Admin operations that act at once (cleanup, restart), run when the cluster is quiet. */
   queued: AdminCommand[];
   askedMs: Record<string, number>;
+  /** When each member's current report arrived: one from before this node became DC is asked for again (a report
+   * lost in a short partition, with the view unchanged, would otherwise stand for ever). */
+  reportedMs: Record<string, number>;
   /** The last "waiting"/"nothing to do" sentence, so it is said once, not every tick. */
   said?: string;
   /** Nodes to fence (lost while they may run resources, or asked by the scheduler): since when, and whether the
@@ -140,6 +144,7 @@ export function initCoordinator(me: string): CoordinatorState {
     admin: emptyAdmin(),
     queued: [],
     askedMs: {},
+    reportedMs: {},
     dirty: true,
     scheduledMs: -Infinity,
     fencing: {},
@@ -286,6 +291,7 @@ function onReport(st: CoordStep, r: NodeReport): void {
   if (prev && (prev.inc > r.inc || (prev.inc === r.inc && prev.seq > r.seq))) return; // older life, or overtaken
   if ((s.fencedInc[r.node] ?? 0) >= r.inc) return; // that life was fenced (powered off)
   s.reports[r.node] = r;
+  s.reportedMs[r.node] = s.nowMs;
   for (const id of r.done) delete s.inflight[id];
   // The answer to a question asked after an order was sent: the order arrived before the question (one ordered
   // stream), so neither pending nor done means it was lost on the way. The next schedule decides again.
@@ -450,7 +456,13 @@ function drive(st: CoordStep): void {
   requestFencing(st);
   const stale = members.filter((m) => {
     const r = s.reports[m];
-    return r?.viewKey !== s.viewKey || !r.probed || r.dc !== s.me || r.config.epoch !== st.p.configEpoch;
+    return (
+      r?.viewKey !== s.viewKey ||
+      !r.probed ||
+      r.dc !== s.me ||
+      r.config.epoch !== st.p.configEpoch ||
+      (s.reportedMs[m] ?? -Infinity) < (s.dcSinceMs ?? -Infinity)
+    );
   });
   if (stale.length) {
     for (const m of stale) {
@@ -486,6 +498,15 @@ function drive(st: CoordStep): void {
       .filter(([, h]) => h.pending)
       .map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`),
   );
+  // An operation shown under way with no order of this DC in flight to that node: its result may have been lost on
+  // the way (nothing else would bring it), so the node is asked again now and then.
+  for (const m of members) {
+    const waiting = Object.values(s.reports[m]!.history).some((h) => h.pending);
+    const ordered = Object.values(s.inflight).some((a) => a.node === m);
+    if (!waiting || ordered || s.nowMs - (s.askedMs[m] ?? -Infinity) < PENDING_ASK_MS) continue;
+    s.askedMs[m] = s.nowMs;
+    st.send(m, { t: "report-please", viewKey: s.viewKey });
+  }
   if (Object.keys(s.inflight).length || pending.length) return;
   if (runQueued(st)) return;
   // A wave of a clone that wants notifications: its operations once the copies heard "pre", then "post".
