@@ -93,3 +93,65 @@ test("a DC back in the same view asks again for every report: one lost in the me
   const later = step({ type: "tick", nowMs: 6000, wallSec: 6 });
   assert.deepEqual(asked(later), ["n2"], JSON.stringify(later, null, 1));
 });
+
+test("cleanups queued at a DC are carried on by the next DC: they travel in the replicated administrative state", () => {
+  const n1 = initCoordinator("n1");
+  const n2 = initCoordinator("n2");
+  const viewOf = (nowMs: number, viewKey: string, dc: string): CoordinatorInput => ({
+    type: "view",
+    nowMs,
+    wallSec: 1,
+    viewKey,
+    members: ["n1", "n2"],
+    dc,
+    leftCleanly: [],
+    attributes: {},
+  });
+  const reportOf = (
+    s: typeof n1,
+    node: string,
+    viewKey: string,
+    nowMs: number,
+    seq: number,
+    busy = node === "n2",
+  ): CoordinatorInput => ({
+    type: "report",
+    nowMs,
+    wallSec: 1,
+    report: {
+      node,
+      inc: 1,
+      viewKey,
+      probed: true,
+      shuttingDown: false,
+      seq,
+      dc: viewKey === "v1" ? "n1" : "n2",
+      // (a start under way on n2 keeps the cluster busy: the cleanup waits)
+      history: { ip: { failCount: 1, ...(busy ? { pending: { op: "start", sinceSec: 1 } } : {}) } },
+      done: [],
+      refused: [],
+      admin: s.admin,
+      config: { epoch: 0, hash: "" },
+    },
+  });
+  const step = (s: typeof n1, input: CoordinatorInput) => stepCoordinator(config, { configEpoch: 0 }, s, input);
+  step(n1, viewOf(1000, "v1", "n1"));
+  step(n1, reportOf(n1, "n1", "v1", 1100, 1));
+  step(n1, reportOf(n1, "n2", "v1", 1100, 1));
+  const queued = step(n1, { type: "admin", nowMs: 1200, wallSec: 1, command: { kind: "cleanup", rsc: "ip" } });
+  assert.deepEqual(n1.admin.queued, [{ kind: "cleanup", rsc: "ip" }]);
+  assert.ok(
+    queued.some((o) => o.type === "send" && o.to === "n2" && o.msg.t === "admin-state"),
+    "the members hear of it (and keep it on disk)",
+  );
+  assert.ok(!queued.some((o) => o.type === "send" && o.msg.t === "do"), "nothing cleaned while a start is under way");
+  // n2 becomes the DC; what it knows of the queue comes in n1's report.
+  step(n2, viewOf(2000, "v2", "n2"));
+  step(n2, reportOf(n1, "n1", "v2", 2100, 2));
+  const out = step(n2, reportOf(n1, "n2", "v2", 2100, 2, false)); // the start is done
+  const cleaned = out
+    .filter((o) => o.type === "send" && o.msg.t === "do" && o.msg.op === "cleanup")
+    .map((o) => (o as { to: string }).to);
+  assert.deepEqual(cleaned.sort(), ["n1", "n2"], JSON.stringify(out, null, 1));
+  assert.equal(n2.admin.queued, undefined, "done: off the queue");
+});

@@ -66,8 +66,6 @@ export interface CoordinatorState {
   nextAsk?: number;
   nextAction: number;
   admin: AdminState;
-  /** Admin operations that act at once (cleanup, restart), run when the cluster is quiet. */
-  queued: AdminCommand[];
   askedMs: Record<string, number>;
   /** When each member's current report arrived: one from before this node became DC is asked for again (a report
    * lost in a short partition, with the view unchanged, would otherwise stand for ever). */
@@ -142,7 +140,6 @@ export function initCoordinator(me: string): CoordinatorState {
     inflight: {},
     nextAction: 1,
     admin: emptyAdmin(),
-    queued: [],
     askedMs: {},
     reportedMs: {},
     dirty: true,
@@ -418,7 +415,10 @@ function onAdmin(st: CoordStep, c: AdminCommand): void {
   }
   if (c.kind === "cleanup" || c.kind === "restart") {
     if (c.kind === "cleanup") releaseHolds(st, c.rsc);
-    s.queued.push(c);
+    const a: AdminState = JSON.parse(JSON.stringify(s.admin)) as AdminState;
+    a.epoch++;
+    (a.queued ??= []).push({ kind: c.kind, rsc: c.rsc });
+    setAdmin(st, a, `${c.kind} ${c.rsc} queued: it runs once no operation is under way`);
     return;
   }
   const { admin, message } = applyAdmin(s.admin, c);
@@ -727,8 +727,8 @@ function sendNotifications(st: CoordStep, type: "pre" | "post", wave: WaveOp[]):
  * schedule starts it again. */
 function runQueued(st: CoordStep): boolean {
   const s = st.s;
-  const c = s.queued[0];
-  if (!c || (c.kind !== "cleanup" && c.kind !== "restart")) return false;
+  const c = s.admin.queued?.[0];
+  if (!c) return false;
   const prims = st.config.resources.flatMap((r) =>
     r.kind === "group"
       ? r.id === c.rsc
@@ -757,10 +757,14 @@ function runQueued(st: CoordStep): boolean {
       }
   }
   if (!sent || c.kind === "cleanup") {
-    s.queued.shift();
-    st.log(
-      "info",
-      `admin: ${c.kind} ${c.rsc}${sent ? "" : c.kind === "restart" ? " — stopped; starting it again" : " — nothing to clean up"}`,
+    const a: AdminState = JSON.parse(JSON.stringify(s.admin)) as AdminState;
+    a.epoch++;
+    a.queued!.shift();
+    if (a.queued!.length === 0) delete a.queued;
+    setAdmin(
+      st,
+      a,
+      `${c.kind} ${c.rsc}${sent ? "" : c.kind === "restart" ? " — stopped; starting it again" : " — nothing to clean up"}`,
     );
   }
   return sent;

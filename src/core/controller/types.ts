@@ -81,6 +81,9 @@ export interface AdminState {
   /** Per resource: disabled (target role stopped) and/or unmanaged; `heldStopped`/`blocked`: kept stopped or left
    * alone because of a failure (a built-in monitor's action, a final action) until `paceline resource cleanup`. */
   resources: Record<string, { disabled?: boolean; unmanaged?: boolean; heldStopped?: string; blocked?: string }>;
+  /** Cleanups and restarts asked for and not yet carried out (the DC runs them in order once the cluster is quiet):
+   * kept here, with the members and on their disks, so that a DC taking over carries on with them. */
+  queued?: Array<{ kind: "cleanup" | "restart"; rsc: string }>;
 }
 
 export const emptyAdmin = (): AdminState => ({
