@@ -154,4 +154,5 @@ test("cleanups queued at a DC are carried on by the next DC: they travel in the 
     .map((o) => (o as { to: string }).to);
   assert.deepEqual(cleaned.sort(), ["n1", "n2"], JSON.stringify(out, null, 1));
   assert.equal(n2.admin.queued, undefined, "done: off the queue");
+  assert.equal(n2.admin.cleanedSec?.ip, 1, "and dated, for a member away now (it forgets older failures when back)");
 });

@@ -5,7 +5,7 @@
 // acts, those resources count as stopped there. With fencing, they wait for the fence instead.
 // Deterministic: step(config, state, input) → outputs.
 
-import type { ClusterConfig } from "../../config/model.js";
+import type { ClusterConfig, PrimitiveConfig } from "../../config/model.js";
 import { DEFAULT_OP_TIMEOUT_MS, historyKey, opTimeoutMs, primitivesOf } from "../../config/model.js";
 import { schedule } from "../scheduler/index.js";
 import { isPromoted, isRunning, mayRun } from "./node-rm.js";
@@ -339,6 +339,9 @@ function onReport(st: CoordStep, r: NodeReport): void {
     s.admin = r.admin;
     // A DC hands a newer administrative state it learns to every member (e.g. after partitions merged).
     if (s.isDc) for (const m of s.members) st.send(m, { t: "admin-state", viewKey: s.viewKey, admin: s.admin });
+  } else if (s.isDc && r.admin.epoch < s.admin.epoch && r.viewKey === s.viewKey) {
+    // A member back from an absence (or a restart) catches up with what changed meanwhile.
+    st.send(r.node, { t: "admin-state", viewKey: s.viewKey, admin: s.admin });
   }
 }
 
@@ -729,15 +732,7 @@ function runQueued(st: CoordStep): boolean {
   const s = st.s;
   const c = s.admin.queued?.[0];
   if (!c) return false;
-  const prims = st.config.resources.flatMap((r) =>
-    r.kind === "group"
-      ? r.id === c.rsc
-        ? r.members
-        : r.members.filter((m) => m.id === c.rsc)
-      : r.id === c.rsc
-        ? [r]
-        : [],
-  );
+  const prims = primitivesNamed(st.config, c.rsc);
   const runsOn = (id: string) => s.members.filter((m) => isRunning(s.reports[m]!.history[id]));
   let sent = false;
   if (c.kind === "cleanup") {
@@ -761,6 +756,8 @@ function runQueued(st: CoordStep): boolean {
     a.epoch++;
     a.queued!.shift();
     if (a.queued!.length === 0) delete a.queued;
+    // (Members were sent the cleanup just now; one away hears of it when it is back.)
+    if (c.kind === "cleanup") for (const p of prims) (a.cleanedSec ??= {})[p.id] = s.wallSec;
     setAdmin(
       st,
       a,
@@ -768,6 +765,13 @@ function runQueued(st: CoordStep): boolean {
     );
   }
   return sent;
+}
+
+/** The primitives a resource id names: itself, or a group's members. */
+function primitivesNamed(config: ClusterConfig, rsc: string): PrimitiveConfig[] {
+  return config.resources.flatMap((r) =>
+    r.kind === "group" ? (r.id === rsc ? r.members : r.members.filter((m) => m.id === rsc)) : r.id === rsc ? [r] : [],
+  );
 }
 
 /** The DC asks its shell to fence every node that needs it (one escalation at a time per node). */

@@ -591,6 +591,7 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
       if (from === s.dc && msg.viewKey === s.viewKey && msg.admin.epoch > s.admin.epoch) {
         s.admin = msg.admin;
         st.out.push({ type: "persist-admin", admin: msg.admin });
+        forgetCleanedFailures(st);
         st.markReport();
       }
       return;
@@ -623,15 +624,8 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
         return;
       }
       if (msg.op === "cleanup") {
-        h.failCount = 0;
-        h.lastFailure = undefined;
+        forgetFailures(st, p);
         h.monitor = undefined;
-        h.recoveries = undefined;
-        for (const m of st.config.monitors)
-          if (m.recover === p.id || m.recover === p.group) {
-            const c = s.checks[m.name];
-            if (c) c.recoveries = 0;
-          }
         st.exec(p, "probe", msg.id);
         return;
       }
@@ -641,6 +635,32 @@ function onMessage(st: NodeStep, from: string, msg: ControlMessage): void {
     }
     default:
       return; // reports, admin requests and configurations are for the coordinator and the shell
+  }
+}
+
+/** What a cleanup forgets of a resource here: its failures and the recovery steps taken for them. */
+function forgetFailures(st: NodeStep, p: PrimitiveConfig): void {
+  const h = st.hist(p.id);
+  h.failCount = 0;
+  h.lastFailure = undefined;
+  h.recoveries = undefined;
+  for (const m of st.config.monitors)
+    if (m.recover === p.id || m.recover === p.group) {
+      const c = st.s.checks[m.name];
+      if (c) c.recoveries = 0;
+    }
+}
+
+/** Failures recorded here before a cleanup this node missed (it was away, or not running) are forgotten as the
+ * cleanup would have had them forgotten. (A failure is dated by this node's clock, the cleanup by the DC's.) */
+function forgetCleanedFailures(st: NodeStep): void {
+  for (const [rsc, sec] of Object.entries(st.s.admin.cleanedSec ?? {})) {
+    const h = st.s.history[rsc];
+    const p = st.prim(rsc);
+    if (!p || !h || (!h.failCount && !h.lastFailure)) continue;
+    if ((h.lastFailure?.atSec ?? -Infinity) >= sec) continue;
+    forgetFailures(st, p);
+    st.log("info", `${rsc}: its failures here are forgotten: they came before a cleanup this node missed`);
   }
 }
 

@@ -84,6 +84,9 @@ export interface AdminState {
   /** Cleanups and restarts asked for and not yet carried out (the DC runs them in order once the cluster is quiet):
    * kept here, with the members and on their disks, so that a DC taking over carries on with them. */
   queued?: Array<{ kind: "cleanup" | "restart"; rsc: string }>;
+  /** When each resource (primitive) was last cleaned up, by the DC's clock: a node away at the time forgets the
+   * failures of it recorded before that once it hears of it (its durable failures outlive its absence). */
+  cleanedSec?: Record<string, number>;
 }
 
 export const emptyAdmin = (): AdminState => ({
