@@ -345,13 +345,19 @@ function onReport(st: CoordStep, r: NodeReport): void {
   }
 }
 
+/** A copy of the administrative state to change, one epoch on (members take the higher epoch). */
+function nextAdmin(admin: AdminState): AdminState {
+  const a = JSON.parse(JSON.stringify(admin)) as AdminState;
+  a.epoch++;
+  return a;
+}
+
 /** Applies an administrator's change (DC only); returns what to tell them. */
 export function applyAdmin(
   admin: AdminState,
   c: Exclude<AdminCommand, { kind: "cleanup" } | { kind: "restart" }>,
 ): { admin: AdminState; message: string } {
-  const a: AdminState = JSON.parse(JSON.stringify(admin)) as AdminState;
-  a.epoch++;
+  const a = nextAdmin(admin);
   const r = (id: string) => (a.resources[id] ??= {});
   switch (c.kind) {
     case "standby":
@@ -418,8 +424,7 @@ function onAdmin(st: CoordStep, c: AdminCommand): void {
   }
   if (c.kind === "cleanup" || c.kind === "restart") {
     if (c.kind === "cleanup") releaseHolds(st, c.rsc);
-    const a: AdminState = JSON.parse(JSON.stringify(s.admin)) as AdminState;
-    a.epoch++;
+    const a = nextAdmin(s.admin);
     (a.queued ??= []).push({ kind: c.kind, rsc: c.rsc });
     setAdmin(st, a, `${c.kind} ${c.rsc} queued: it runs once no operation is under way`);
     return;
@@ -443,8 +448,7 @@ function releaseHolds(st: CoordStep, rsc: string): void {
   const ids = !r ? [rsc] : r.kind === "group" ? [r.id, ...r.members.map((m) => m.id)] : [r.id];
   const held = ids.filter((id) => st.s.admin.resources[id]?.heldStopped || st.s.admin.resources[id]?.blocked);
   if (!held.length) return;
-  const a: AdminState = JSON.parse(JSON.stringify(st.s.admin)) as AdminState;
-  a.epoch++;
+  const a = nextAdmin(st.s.admin);
   for (const id of held) {
     delete a.resources[id]!.heldStopped;
     delete a.resources[id]!.blocked;
@@ -752,8 +756,7 @@ function runQueued(st: CoordStep): boolean {
       }
   }
   if (!sent || c.kind === "cleanup") {
-    const a: AdminState = JSON.parse(JSON.stringify(s.admin)) as AdminState;
-    a.epoch++;
+    const a = nextAdmin(s.admin);
     a.queued!.shift();
     if (a.queued!.length === 0) delete a.queued;
     // (Members were sent the cleanup just now; one away hears of it when it is back.)
