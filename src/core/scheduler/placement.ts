@@ -769,14 +769,12 @@ class Placer {
     }
     for (const c of this.colocationsAsDependent(clone)) {
       if (isUnpromotedRole(c.rscRole)) {
-        // The unpromoted copy must stay with the primary: the copy there is not promoted (a mandatory colocation).
+        // The unpromoted copy is wanted with the primary: the copy there is that much less to be promoted (never,
+        // for a mandatory colocation; an anti-colocation makes it that much more).
         const primary = this.unitOf.get(c.withRsc!)!;
         const where = this.unitAssigned.get(primary.id) ?? [];
-        if (
-          c.score >= INF &&
-          where.some((w) => this.nodeAttr(w, c.nodeAttribute) === this.nodeAttr(node, c.nodeAttribute))
-        )
-          return -INF;
+        if (where.some((w) => this.nodeAttr(w, c.nodeAttribute) === this.nodeAttr(node, c.nodeAttribute)))
+          score = addScore(score, c.score >= INF ? -INF : c.score <= -INF ? INF : -c.score);
         continue;
       }
       if (!isPromotedRole(c.rscRole)) continue;
