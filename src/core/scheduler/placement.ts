@@ -750,23 +750,7 @@ class Placer {
       }
     }
     // Resources that must run with the promoted instance pull promotion toward where they can run.
-    for (const c of this.colocationsAsPrimary(clone)) {
-      if (!isPromotedRole(c.withRscRole) || c.influence === false) continue;
-      const dep = this.unitOf.get(c.rsc!)!;
-      if (this.unitAssigned.has(dep.id) || dep.kind === "clone") continue;
-      const d = this.unitScores(dep).get(node);
-      if (d === undefined) continue;
-      const f = c.score / INF;
-      const delta =
-        Math.abs(d) >= INF
-          ? Math.abs(f) >= 1
-            ? Math.sign(d) * Math.sign(f) * INF
-            : Math.trunc(Math.sign(d) * INF * f)
-          : Math.trunc(d * f);
-      // A dependent that cannot run here steers promotion away only when one promoted instance is all there is.
-      if (delta <= -INF && clone.clone!.promotedMax > 1) continue;
-      score = addScore(score, delta);
-    }
+    score = addScore(score, this.dependentsPull(clone, true).get(node) ?? 0);
     for (const c of this.colocationsAsDependent(clone)) {
       if (isUnpromotedRole(c.rscRole)) {
         // The unpromoted copy is wanted with the primary: the copy there is that much less to be promoted (never,
@@ -797,7 +781,49 @@ class Placer {
   finalPromotionScore(clone: SRsc, inst: SRsc, node: string, own: number): number {
     const first = primitivesOf(inst)[0]!;
     if (frozen(first) && first.running.get(node)?.role === "Promoted") return INF;
-    return own < 0 ? own : addScore(own, this.scores.get(clone.id)?.get(node) ?? 0);
+    if (own < 0) return own;
+    // The clone's own score there, with what its dependents (of any role) would rather have (Pacemaker weighs them
+    // into the clone's node scores as it places it, and a promotable copy's priority adds that node score).
+    return addScore(
+      addScore(own, this.scores.get(clone.id)?.get(node) ?? 0),
+      this.dependentsPull(clone, false).get(node) ?? 0,
+    );
+  }
+
+  /** What the clone's dependents (those colocated with its promoted role, or the others) prefer on each node, scaled
+   * by their colocation scores. A dependent whose preferences would leave the clone no node at 0 or more is left out,
+   * as Pacemaker rolls back such a merge. */
+  dependentsPull(clone: SRsc, promotedRole: boolean): Scores {
+    const base = this.scores.get(clone.id) ?? new Map<string, number>();
+    const pull: Scores = new Map();
+    for (const c of this.colocationsAsPrimary(clone)) {
+      if (isPromotedRole(c.withRscRole) !== promotedRole || c.influence === false) continue;
+      if (!promotedRole && isUnpromotedRole(c.withRscRole)) continue;
+      const dep = this.unitOf.get(c.rsc!)!;
+      if (this.unitAssigned.has(dep.id) || dep.kind === "clone") continue;
+      const depScores = this.unitScores(dep);
+      const f = c.score / INF;
+      const deltas = new Map<string, number>();
+      for (const n of base.keys()) {
+        const d = depScores.get(n);
+        if (d === undefined) continue;
+        const delta =
+          Math.abs(d) >= INF
+            ? Math.abs(f) >= 1
+              ? Math.sign(d) * Math.sign(f) * INF
+              : Math.trunc(Math.sign(d) * INF * f)
+            : Math.trunc(d * f);
+        // A dependent that cannot run here steers promotion away only when one promoted instance is all there is.
+        if (delta <= -INF && clone.clone!.promotedMax > 1) continue;
+        deltas.set(n, delta);
+      }
+      const leavesSome = [...base].some(
+        ([n, b]) => b > -INF && addScore(addScore(b, pull.get(n) ?? 0), deltas.get(n) ?? 0) >= 0,
+      );
+      if (!leavesSome) continue;
+      for (const [n, d] of deltas) pull.set(n, addScore(pull.get(n) ?? 0, d));
+    }
+    return pull;
   }
 
   promote(clone: SRsc, chosen: Map<SRsc, string | null>): void {
