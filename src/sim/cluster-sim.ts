@@ -469,10 +469,10 @@ export class ClusterSim {
       case "send":
         return this.stream(n, e.to, e.msg);
       case "exec": {
-        // some operations are slow; stops fit the stop budget
+        // some operations are slow; stops and demotes fit the stop budget (resumeStopMs counts a demote as a stop)
         const ms = this.o.ideal
           ? 10
-          : e.action === "stop"
+          : e.action === "stop" || e.action === "demote"
             ? this.rng.int(5, STOP_MAX_MS)
             : this.rng.chance(0.1)
               ? this.rng.int(150, 400)
