@@ -83,3 +83,21 @@ test("the promoted copy is not demoted while the group it carries may still run 
   // On another node the group is no reason to keep this copy promoted.
   assert.deepEqual(wave([act("Demote", "data", "n1", "n1")], ["data@n1*", "vip@n2"]), ["demote data@n1"]);
 });
+
+test("a group whose middle member is stopped still stops its last member before its first", () => {
+  // (Seen in the simulator, seed 2428 --promotable: the VIP had died; lock and app were stopped in one wave.)
+  const three = loadConfigText(`
+nodes: { n1: { links: [10.0.0.1] }, n2: { links: [10.0.0.2] } }
+resources:
+  web:
+    members:
+      lock: { agent: ocf:heartbeat:Dummy }
+      vip: { agent: ocf:heartbeat:Dummy }
+      app: { agent: ocf:heartbeat:Dummy }
+`).config!;
+  const stops = [act("Stop", "lock", "n1", null), act("Stop", "app", "n1", null)];
+  const ops = (actions: Action[], runs: string[]) =>
+    nextWave(actions, dependenciesOf(three), viewOf(runs)).map((w) => `${w.op} ${w.rsc}@${w.node}`);
+  assert.deepEqual(ops(stops, ["lock@n1", "app@n1"]), ["stop app@n1"]);
+  assert.deepEqual(ops(stops.slice(0, 1), ["lock@n1"]), ["stop lock@n1"], "then the first, once the last is down");
+});

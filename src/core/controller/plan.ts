@@ -88,8 +88,30 @@ export function nextWave(actions: Action[], deps: Map<string, Dependency[]>, vie
     if (a.verb === "Promote" && a.to) starts.push({ node: a.to, rsc: a.rsc, op: a.from ? "promote" : "start" });
   }
   if (stops.length) {
-    const dependents = (rsc: string) =>
+    const direct = (rsc: string) =>
       [...deps].flatMap(([then, ds]) => ds.filter((d) => d.rsc === rsc).map((d) => ({ then, d })));
+    // What depends on it, also through a resource that does not run now (a group's stopped middle member still
+    // orders its last member's stop before its first's): each with the dependency the whole chain amounts to.
+    const dependents = (rsc: string) => {
+      const found: Array<{ then: string; d: Dependency }> = [];
+      const walk = (from: string, via: Dependency | undefined) => {
+        for (const { then, d } of direct(from)) {
+          if (then === rsc || found.some((f) => f.then === then)) continue;
+          const chain: Dependency = via
+            ? {
+                rsc,
+                sameNode: via.sameNode && d.sameNode,
+                promoted: via.promoted,
+                mandatory: via.mandatory && d.mandatory,
+              }
+            : d;
+          found.push({ then, d: chain });
+          walk(then, chain);
+        }
+      };
+      walk(rsc, undefined);
+      return found;
+    };
     return stops.filter((s) => {
       const mine = dependents(s.rsc);
       // Second line of defence behind the scheduler: never stop (or demote) something while what depends on it
