@@ -655,7 +655,11 @@ export class ClusterSim {
     if (cloned && n.powered) {
       // What Stateful does: its promotion score through crm_attribute (the daemon's attribute request).
       const score = action === "promote" ? "10" : action === "start" || action === "demote" ? "5" : undefined;
-      if (action === "promote") promoted?.add(n.name);
+      if (action === "promote") {
+        promoted?.add(n.name);
+        // (As a start: a promote under way when the daemon froze completes without it, in the frozen-node window.)
+        if (this.now < n.pausedUntil) n.heldAtPause.add(`${rsc}#promoted`);
+      }
       if (action === "demote" || action === "stop") promoted?.delete(n.name);
       if (score || action === "stop") this.request(n.name, { kind: "attr", name: `master-${rsc}`, value: score });
     }
