@@ -717,7 +717,8 @@ class Placer {
   }
 
   /** Promotion score of an instance on its node: its promotion attribute, role=Promoted locations and colocations. */
-  promotionScore(clone: SRsc, inst: SRsc, node: string): number {
+  /** `promotedPull`: what dependents of the promoted role prefer, per node (dependentsPull). */
+  promotionScore(clone: SRsc, inst: SRsc, node: string, promotedPull: Scores): number {
     const first = primitivesOf(inst)[0]!;
     const n = this.attributeNode(first, node);
     const known = first.statusName.get(node);
@@ -750,7 +751,7 @@ class Placer {
       }
     }
     // Resources that must run with the promoted instance pull promotion toward where they can run.
-    score = addScore(score, this.dependentsPull(clone, true).get(node) ?? 0);
+    score = addScore(score, promotedPull.get(node) ?? 0);
     for (const c of this.colocationsAsDependent(clone)) {
       if (isUnpromotedRole(c.rscRole)) {
         // The unpromoted copy is wanted with the primary: the copy there is that much less to be promoted (never,
@@ -778,16 +779,14 @@ class Placer {
   /** What ranks an instance for promotion: a copy left alone (unmanaged or blocked) while promoted stays first; else
    * its own promotion score, plus — when that is not negative — the clone's own score for the node (its location
    * constraints: a clone placed "INFINITY on node A" is promoted there first), as Pacemaker sums them. */
-  finalPromotionScore(clone: SRsc, inst: SRsc, node: string, own: number): number {
+  /** `otherPull`: what the other dependents prefer, per node (dependentsPull). */
+  finalPromotionScore(clone: SRsc, inst: SRsc, node: string, own: number, otherPull: Scores): number {
     const first = primitivesOf(inst)[0]!;
     if (frozen(first) && first.running.get(node)?.role === "Promoted") return INF;
     if (own < 0) return own;
     // The clone's own score there, with what its dependents (of any role) would rather have (Pacemaker weighs them
     // into the clone's node scores as it places it, and a promotable copy's priority adds that node score).
-    return addScore(
-      addScore(own, this.scores.get(clone.id)?.get(node) ?? 0),
-      this.dependentsPull(clone, false).get(node) ?? 0,
-    );
+    return addScore(addScore(own, this.scores.get(clone.id)?.get(node) ?? 0), otherPull.get(node) ?? 0);
   }
 
   /** What the clone's dependents (those colocated with its promoted role, or the others) prefer on each node, scaled
@@ -843,6 +842,9 @@ class Placer {
       this.promotedNodes.set(clone.id, []);
       return;
     } // no ticket, no promotion
+    // (What the clone's dependents prefer, per node: the same for every copy.)
+    const promotedPull = this.dependentsPull(clone, true);
+    const otherPull = this.dependentsPull(clone, false);
     const candidates = clone.children
       .map((inst, i) => ({ inst, i, node: chosen.get(inst) ?? null }))
       .filter(
@@ -850,8 +852,8 @@ class Placer {
           c.node !== null &&
           !primitivesOf(c.inst).some((p) => frozen(p) && p.running.get(c.node!)?.role !== "Promoted"),
       )
-      .map((c) => ({ ...c, score: this.promotionScore(clone, c.inst, c.node) }))
-      .map((c) => ({ ...c, score: this.finalPromotionScore(clone, c.inst, c.node, c.score) }))
+      .map((c) => ({ ...c, score: this.promotionScore(clone, c.inst, c.node, promotedPull) }))
+      .map((c) => ({ ...c, score: this.finalPromotionScore(clone, c.inst, c.node, c.score, otherPull) }))
       .filter((c) => c.score >= 0)
       // freeze: what is promoted stays promoted, nothing new is promoted
       .filter((c) => !freezePromoted || primitivesOf(c.inst)[0]!.running.get(c.node)?.role === "Promoted");
