@@ -500,21 +500,17 @@ function drive(st: CoordStep): void {
     );
     st.send(a.node, { t: "report-please", viewKey: s.viewKey });
   }
-  const pending = members.flatMap((m) =>
-    Object.entries(s.reports[m]!.history)
-      .filter(([, h]) => h.pending)
-      .map(([rsc, h]) => `${h.pending!.op} ${rsc} on ${m}`),
-  );
-  // An operation shown under way with no order of this DC in flight to that node: its result may have been lost on
-  // the way (nothing else would bring it), so the node is asked again now and then.
-  for (const m of members) {
-    const waiting = Object.values(s.reports[m]!.history).some((h) => h.pending);
+  // Members whose report shows an operation under way: the DC waits for them. With no order of this DC in flight to
+  // that node, its result may have been lost on the way (nothing else would bring it): the node is asked again now
+  // and then.
+  const busy = members.filter((m) => Object.values(s.reports[m]!.history).some((h) => h.pending));
+  for (const m of busy) {
     const ordered = Object.values(s.inflight).some((a) => a.node === m);
-    if (!waiting || ordered || s.nowMs - (s.askedMs[m] ?? -Infinity) < PENDING_ASK_MS) continue;
+    if (ordered || s.nowMs - (s.askedMs[m] ?? -Infinity) < PENDING_ASK_MS) continue;
     s.askedMs[m] = s.nowMs;
     st.send(m, { t: "report-please", viewKey: s.viewKey });
   }
-  if (Object.keys(s.inflight).length || pending.length) return;
+  if (Object.keys(s.inflight).length || busy.length) return;
   if (runQueued(st)) return;
   // A wave of a clone that wants notifications: its operations once the copies heard "pre", then "post".
   if (s.notify) {
